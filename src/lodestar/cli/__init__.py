@@ -1,0 +1,60 @@
+"""The ``lodestar`` command: a thin shell over library functions.
+
+Each command lives in its own module in this package and defines ``NAME``, ``HELP``,
+``add_arguments(parser)`` and ``run(args) -> int``; they are found here by name, so commands
+are added without touching this file's logic (only the list below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+import sys
+
+from ..errors import LodestarError
+
+__all__ = ["main"]
+
+
+def _command_modules():
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "NAME") and hasattr(module, "run"):
+            yield module
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lodestar",
+        description="Complementary GLONASS + BeiDou navigation, and a lunar module.",
+    )
+    parser.add_argument("--data", metavar="DIR", help="sample-data folder (default: $LODESTAR_DATA or ../shared/data)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _command_modules():
+        command = sub.add_parser(module.NAME, help=module.HELP, description=module.HELP)
+        module.add_arguments(command)
+        command.set_defaults(_run=module.run)
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except LodestarError as exc:
+        print(f"lodestar {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

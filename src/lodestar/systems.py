@@ -1,0 +1,39 @@
+"""System letters and system sets, written the same way in every output.
+
+A system set is its letters joined by ``+`` in the order G, R, E, C (then J, I, S):
+``R``, ``C``, ``R+C``, ``G+R+E+C``. Users may type ``C,R`` or ``r+c``; it reads back as ``R+C``.
+"""
+
+from __future__ import annotations
+
+from .errors import LodestarError
+
+__all__ = ["SYSTEM_ORDER", "SYSTEM_NAMES", "parse_system_set", "format_system_set", "DEFAULT_SETS"]
+
+SYSTEM_ORDER = "GRECJIS"
+SYSTEM_NAMES = {
+    "G": "GPS", "R": "GLONASS", "E": "Galileo", "C": "BeiDou",
+    "J": "QZSS", "I": "NavIC", "S": "SBAS",
+}
+DEFAULT_SETS = ("R", "C", "R+C", "G+R+E+C")
+
+
+def parse_system_set(text: str) -> tuple[str, ...]:
+    """``"R+C"`` / ``"C,R"`` -> ``("R", "C")`` in canonical order; unknown letters are refused."""
+    letters = [part.strip().upper() for part in text.replace(",", "+").split("+") if part.strip()]
+    if not letters:
+        raise LodestarError(f"empty system set {text!r}; write e.g. R, C, R+C or G+R+E+C")
+    unknown = [letter for letter in letters if letter not in SYSTEM_NAMES]
+    if unknown:
+        raise LodestarError(
+            f"unknown system letter(s) {', '.join(unknown)} in {text!r}; "
+            f"use {', '.join(f'{k} {v}' for k, v in SYSTEM_NAMES.items())}"
+        )
+    return tuple(sorted(set(letters), key=SYSTEM_ORDER.index))
+
+
+def format_system_set(systems) -> str:
+    """``("C", "R")`` or ``"C,R"`` -> ``"R+C"``."""
+    if isinstance(systems, str):
+        systems = parse_system_set(systems)
+    return "+".join(sorted(set(systems), key=SYSTEM_ORDER.index))
