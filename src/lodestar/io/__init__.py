@@ -22,6 +22,9 @@ def sniff_format(head: bytes) -> str:
         return "sinex" if first.startswith(b"%=SNX") else "bias-sinex"
     label = first[60:80]
     kind = first[20:21]
+    # RINEX clock: type C in column 21 (3.04: column 22, version in columns 1-4)
+    if b"RINEX VERSION" in first[60:] and b"C" in (kind, first[21:22]) and first[22:23] in (b" ", b"L"):
+        return "clk"
     if b"RINEX VERSION" in label or b"CRINEX" in label:
         if kind == b"O":
             return "obs"

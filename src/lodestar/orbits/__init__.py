@@ -1,1 +1,25 @@
-"""Lodestar orbits."""
+"""Satellite orbits and clocks: one interface for broadcast and precise sources.
+
+>>> from lodestar.orbits import BroadcastEphemeris, PreciseEphemeris
+>>> eph = BroadcastEphemeris(nav)                 # NavData from lodestar.io.rinex_nav.read_nav
+>>> eph = PreciseEphemeris(sp3, clk)              # xarray from read_sp3 / read_clk (clk optional)
+>>> st = eph.states(time, ["R01", "C05"])         # time: Time of shape (T,) or (T, S), GPST
+>>> st.position_m, st.velocity_mps                # (T, S, 3), ECEF of the product
+>>> st.clock_s, st.relativity_s                   # (T, S): clock without / periodic relativistic term
+>>> st.group_delay_s["tgd1_s"]                    # (T, S) group delays by navigation field name
+>>> st.valid, st.reason                           # (T, S): False + a reason where no valid data
+>>> eph.glonass_channels                          # {"R01": 1, ...}
+
+``lodestar.orbits.geometry`` applies light time and the Earth rotation during signal travel
+(Sagnac) once, for every source. ``lodestar.orbits.sisre`` compares broadcast with precise.
+"""
+
+from . import geometry
+from .broadcast import BroadcastEphemeris, is_beidou_geo
+from .geometry import SignalGeometry, transmit_states
+from .precise import PreciseEphemeris
+from .selection import DEFAULT_WINDOWS_S
+from .states import SatStates
+
+__all__ = ["BroadcastEphemeris", "PreciseEphemeris", "SatStates", "SignalGeometry", "transmit_states",
+           "geometry", "is_beidou_geo", "DEFAULT_WINDOWS_S"]

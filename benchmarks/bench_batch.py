@@ -1,0 +1,107 @@
+"""Batch throughput: station-days per minute with 1 and 2 Dask workers, and one task's peak memory.
+
+    python benchmarks/bench_batch.py              # 1-hour station-days (ESBC, WTZR, WTZZ x copies)
+    python benchmarks/bench_batch.py --full-day   # full ESBC days (slow: ~1 min per station-day)
+    python benchmarks/bench_batch.py --memory     # peak RSS of one full-day ESBC task, in a fresh process
+
+Each copy is a symlink to a real file under another station name, so every station-day is real
+data and a distinct task. Clusters are started and warmed (numba caches, imports) before timing:
+the figure is the steady-state rate a long network run sees. The machine's other load shows in the
+figures; run it on an idle machine for numbers to quote.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from lodestar.data import data_dir
+
+HOUR_FILES = ["ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx", "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx",
+              "WTZZ00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"]
+FULL_DAY = "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"
+NAV = ["ESBC00DNK_R_20201770000_01D_MN.rnx.gz", "ESBC00DNK_R_20201770000_01D_RN.rnx"]
+
+
+def make_network(root: Path, sources: list[Path], copies: int) -> tuple[Path, Path]:
+    obs, nav = root / "obs", root / "nav"
+    obs.mkdir()
+    nav.mkdir()
+    for i in range(copies):
+        for j, source in enumerate(sources):
+            name = f"B{i:02d}{j}" + source.name[4:].replace("_120epoch", "")
+            (obs / name).symlink_to(source)
+    esbc = data_dir() / "esbc-2020-177"
+    for name in NAV:
+        (nav / name).symlink_to(esbc / name)
+    return obs, nav
+
+
+def rate(workers: int, obs: Path, nav: Path, root: Path) -> tuple[float, int, float]:
+    from dask.distributed import Client, LocalCluster
+
+    from lodestar.batch.run import run_batch
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit="3GiB",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        warm = sorted(obs.iterdir())[:workers]
+        run_batch(warm, nav, root / f"warm-{workers}", client=client, progress=False)
+        start = time.perf_counter()
+        result = run_batch([obs], nav, root / f"out-{workers}", client=client, progress=False)
+        elapsed = time.perf_counter() - start
+    days = result.summary[["station", "date"]].drop_duplicates().shape[0]
+    return days / elapsed * 60.0, days, elapsed
+
+
+def peak_memory_of_one_task() -> tuple[float, float]:
+    """Peak RSS (MiB) of a fresh process running one full-day ESBC task, and of one only importing."""
+    esbc = data_dir() / "esbc-2020-177"
+    with tempfile.TemporaryDirectory() as out:
+        task = (
+            "from lodestar.batch.discover import StationDay\n"
+            "from lodestar.batch.tasks import TaskOptions, run_station_day\n"
+            f"day = StationDay('ESBC', 'ESBC00DNK', '2020-06-25', {str(esbc / FULL_DAY)!r},"
+            f" nav=({str(esbc / NAV[0])!r}, {str(esbc / NAV[1])!r}))\n"
+            f"rows = run_station_day(day, TaskOptions(('R', 'C', 'R+C', 'G+R+E+C'), (10, 20, 30, 40), (), {out!r}))\n"
+            "assert all(r['status'] == 'ok' for r in rows), rows\n"
+        )
+        baseline = "import lodestar.batch.tasks, lodestar.analysis.compare, lodestar.positioning\n"
+        return _child_peak_mib(baseline), _child_peak_mib(task)
+
+
+def _child_peak_mib(code: str) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    subprocess.run([sys.executable, "-c", code], check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(after, before) / 1024.0  # Linux: KiB
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--full-day", action="store_true", help="full ESBC days instead of 1-hour files")
+    parser.add_argument("--copies", type=int, default=None, help="copies of each file (default 4, full day 2)")
+    parser.add_argument("--memory", action="store_true", help="measure one full-day task's peak memory instead")
+    args = parser.parse_args()
+    if args.memory:
+        baseline, task = peak_memory_of_one_task()
+        print(f"peak RSS: imports only {baseline:.0f} MiB; one full-day ESBC task (4 sets x 4 masks) {task:.0f} MiB")
+        return
+    esbc = data_dir() / "esbc-2020-177"
+    sources = [esbc / FULL_DAY] if args.full_day else [esbc / name for name in HOUR_FILES]
+    copies = args.copies or (2 if args.full_day else 4)
+    with tempfile.TemporaryDirectory() as tmp:
+        obs, nav = make_network(Path(tmp), sources, copies)
+        figures = {workers: rate(workers, obs, nav, Path(tmp)) for workers in (1, 2)}
+    kind = "full-day" if args.full_day else "1-hour"
+    for workers, (per_minute, days, elapsed) in figures.items():
+        print(f"{workers} worker(s): {days} {kind} station-days in {elapsed:6.1f} s = {per_minute:6.1f} station-days/min")
+    print(f"scaling 2 vs 1 workers: x{figures[2][0] / figures[1][0]:.2f} (ideal x2.00 on 2 idle cores)")
+
+
+if __name__ == "__main__":
+    main()

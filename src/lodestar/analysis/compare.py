@@ -1,0 +1,320 @@
+"""Per-station complementarity: each system set, each elevation mask, on the same epochs.
+
+:func:`compare` runs the single-point solver for every system set (default R, C, R+C and
+G+R+E+C as a reference) and elevation mask (default 10°–40°, which stand in for urban canyons
+and open-pit mines) and tabulates availability, satellites used, PDOP and, when a truth position
+is known, the horizontal / vertical / 3D errors. An epoch counts as solved when the solver gives
+it status ``ok`` or ``fde`` (solved after excluding faulty satellites); everything else (too few
+satellites, geometry or integrity refused) is an unsolved epoch, never a position.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from ..errors import LodestarError
+from ..frames import azimuth_elevation, ecef_to_enu, ecef_to_geodetic
+from ..systems import DEFAULT_SETS, SYSTEM_NAMES, format_system_set, parse_system_set
+
+__all__ = ["compare", "CompareResult", "ROW_COLUMNS", "SOLVED_STATUSES", "load_nav", "load_obs",
+           "error_enu", "improvement_table"]
+
+DEFAULT_MASKS = (10, 20, 30, 40)
+SOLVED_STATUSES = ("ok", "fde")
+ROW_COLUMNS = ("systems", "mask_deg", "status", "reason", "epochs", "epochs_solved", "sats_median", "sats_min",
+               "pdop_median", "pdop_p95", "rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m",
+               "max_err_3d_m")
+_JSON_COLUMNS = ROW_COLUMNS
+_INTEGER_COLUMNS = ("epochs", "epochs_solved", "sats_min")
+
+
+@dataclass
+class CompareResult:
+    """Everything :func:`compare` found for one station and day."""
+
+    station: str
+    marker: str
+    date: str
+    truth: list | None
+    rows: pd.DataFrame
+    solutions: dict = field(default_factory=dict)  # set -> solution Dataset at the first mask
+    truth_source: str = ""
+    sky: xr.Dataset | None = None  # azimuth_deg / elevation_deg (time, sv) of tracked satellites
+    masks: tuple = DEFAULT_MASKS
+
+    def to_json(self) -> dict:
+        rows = [{key: _plain(row[key], key in _INTEGER_COLUMNS) for key in _JSON_COLUMNS}
+                for _, row in self.rows.iterrows()]
+        return {"station": self.station, "truth": self.truth, "rows": rows}
+
+
+def _plain(value, integer: bool = False):
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            return None
+        return int(value) if integer else float(value)
+    return value
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+def load_obs(obs) -> xr.Dataset:
+    if isinstance(obs, xr.Dataset):
+        return obs
+    from ..io.rinex_obs import read_obs
+
+    return read_obs(obs)
+
+
+def load_nav(nav):
+    """A ``NavData`` from a path, a list of paths (merged) or a ``NavData``."""
+    if hasattr(nav, "records"):
+        return nav
+    from ..io.rinex_nav import merge_nav, read_nav
+
+    paths = [nav] if isinstance(nav, (str, Path)) else list(nav)
+    if not paths:
+        raise LodestarError("no navigation file given; pass --nav FILE")
+    navs = [read_nav(p) for p in paths]
+    return navs[0] if len(navs) == 1 else merge_nav(navs)
+
+
+def station_names(obs: xr.Dataset) -> tuple[str, str]:
+    """(4-character station id, full marker name), from the header or else the file name."""
+    marker = str(obs.attrs.get("marker_name") or "").strip()
+    if not marker:
+        marker = Path(str(obs.attrs.get("path", "UNKN"))).name.split(".")[0]
+    return marker[:4].upper(), marker
+
+
+def resolve_truth(truth, obs: xr.Dataset, station: str) -> tuple[np.ndarray | None, str]:
+    """The reference marker position (3,) and where it came from."""
+    if truth is None:
+        return None, "none"
+    if isinstance(truth, str):
+        if truth != "header":
+            raise LodestarError(f"truth {truth!r}: use 'header', X,Y,Z, or ('sinex', [files])")
+        approx = obs.attrs.get("approx_position_m")
+        if approx is None or not np.any(np.asarray(approx, dtype=float)):
+            raise LodestarError(f"{obs.attrs.get('path', 'observations')}: no APPROX POSITION XYZ in the header "
+                                "to use as truth; give --truth X,Y,Z or --sinex FILE")
+        return np.asarray(approx, dtype=float), "header APPROX POSITION XYZ (approximate, about 1 m)"
+    if isinstance(truth, tuple) and len(truth) == 2 and truth[0] == "sinex":
+        from ..io.sinex import station_position
+
+        epoch = obs["time"].values[len(obs["time"]) // 2]
+        paths = [truth[1]] if isinstance(truth[1], (str, Path)) else list(truth[1])
+        return np.asarray(station_position(paths, station, epoch), dtype=float), \
+            f"SINEX ({', '.join(Path(p).name for p in paths)})"
+    position = np.asarray(truth, dtype=float).reshape(-1)
+    if position.shape != (3,) or not np.all(np.isfinite(position)) or np.linalg.norm(position) < 6.0e6:
+        raise LodestarError(f"truth {truth!r} is not an ECEF position X,Y,Z in metres")
+    return position, "given X,Y,Z"
+
+
+def _missing_systems(systems, nav, obs) -> str:
+    """Why a set cannot be solved ('' when it can): systems without navigation data or observations."""
+    no_nav = [s for s in systems if len(nav.records.get(s, ())) == 0]
+    if no_nav:
+        return "no navigation data for " + ", ".join(f"{s} ({SYSTEM_NAMES[s]})" for s in no_nav)
+    observed = {str(sv)[0] for sv in obs["sv"].values}
+    no_obs = [s for s in systems if s not in observed]
+    if no_obs:
+        return "no observations of " + ", ".join(f"{s} ({SYSTEM_NAMES[s]})" for s in no_obs)
+    return ""
+
+
+# --- statistics --------------------------------------------------------------------------
+
+def solved_mask(solution: xr.Dataset) -> np.ndarray:
+    return np.isin(solution["status"].values.astype(str), SOLVED_STATUSES)
+
+
+def error_enu(solution: xr.Dataset, truth: np.ndarray) -> np.ndarray:
+    """East/north/up error (T, 3) in metres of the solution's marker position against ``truth``."""
+    xyz = np.stack([solution[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
+    lat, lon, _ = ecef_to_geodetic(truth)
+    return ecef_to_enu(xyz - truth, lat, lon)
+
+
+def _percentile(values, q):
+    return float(np.percentile(values, q)) if values.size else np.nan
+
+
+def _row(name, mask, solution, truth) -> dict:
+    solved = solved_mask(solution)
+    row = {"systems": name, "mask_deg": mask, "status": "ok", "reason": "", "epochs": int(solution.sizes["time"]),
+           "epochs_solved": int(solved.sum())}
+    sats, pdop = solution["n_sats"].values[solved], solution["pdop"].values[solved]
+    row.update(sats_median=float(np.median(sats)) if sats.size else np.nan,
+               sats_min=int(sats.min()) if sats.size else np.nan,
+               pdop_median=_percentile(pdop[np.isfinite(pdop)], 50), pdop_p95=_percentile(pdop[np.isfinite(pdop)], 95))
+    row.update(_error_stats(solution, solved, truth))
+    return row
+
+
+def _error_stats(solution, solved, truth) -> dict:
+    keys = ("rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m", "max_err_3d_m")
+    if truth is None or not solved.any():
+        return dict.fromkeys(keys, np.nan)
+    enu = error_enu(solution, truth)[solved]
+    h, v = np.hypot(enu[:, 0], enu[:, 1]), np.abs(enu[:, 2])
+    d3 = np.linalg.norm(enu, axis=1)
+    rms = lambda x: float(np.sqrt(np.mean(x**2)))  # noqa: E731
+    return dict(zip(keys, (rms(h), rms(v), rms(d3), _percentile(h, 95), _percentile(v, 95), _percentile(d3, 95),
+                           float(d3.max()))))
+
+
+def _skipped_row(name, mask, epochs, reason) -> dict:
+    row = dict.fromkeys(ROW_COLUMNS, np.nan)
+    row.update(systems=name, mask_deg=mask, status="skipped", reason=reason, epochs=epochs, epochs_solved=0)
+    return row
+
+
+def improvement_table(rows: pd.DataFrame, pair: str = "R+C") -> pd.DataFrame:
+    """Relative improvement of the pair over each system alone, per mask (availability in epochs, RMS in %)."""
+    out = []
+    table = rows.set_index(["systems", "mask_deg"])
+    for mask in sorted(rows["mask_deg"].unique()):
+        if (pair, mask) not in table.index:
+            continue
+        both = table.loc[(pair, mask)]
+        for alone in parse_system_set(pair):
+            if (alone, mask) not in table.index:
+                continue
+            single = table.loc[(alone, mask)]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out.append({
+                    "mask_deg": mask, "over": alone,
+                    "extra_epochs_solved": both["epochs_solved"] - single["epochs_solved"],
+                    "pdop_median_change_pct": 100 * (both["pdop_median"] - single["pdop_median"]) / single["pdop_median"],
+                    "rms3d_change_pct": 100 * (both["rms3d_m"] - single["rms3d_m"]) / single["rms3d_m"],
+                })
+    return pd.DataFrame(out)
+
+
+# --- the run ---------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def progress_bar(description: str, enabled: bool = True):
+    """A rich progress bar on stderr; yields ``advance(done, total)`` (a no-op when disabled)."""
+    if not enabled:
+        yield lambda done, total: None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal) as bar:
+        task = bar.add_task(description, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3=None, clk=None,
+            progress=False) -> CompareResult:
+    """Solve every system set at every mask on the same epochs and tabulate the results.
+
+    ``obs``: path or Dataset; ``nav``: path, list of paths or NavData; ``truth``: None, (3,)
+    ECEF metres, ``"header"`` or ``("sinex", [paths])``. A set whose systems have no navigation
+    data (or no observations) gives ``skipped`` rows with the reason.
+    """
+    from ..positioning import prepare, solve
+
+    obs, nav = load_obs(obs), load_nav(nav)
+    station, marker = station_names(obs)
+    reference, source = resolve_truth(truth, obs, station)
+    sets = tuple(dict.fromkeys(format_system_set(s) for s in sets))
+    masks = tuple(float(m) if float(m) % 1 else int(m) for m in masks)
+    if not sets or not masks:
+        raise LodestarError("compare needs at least one system set and one mask")
+    rows, solutions, epochs = [], {}, int(obs.sizes["time"])
+    runs = [(name, mask) for name in sets for mask in masks]
+    why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
+    letters = "".join(sorted({s for name in sets if not why_not[name] for s in parse_system_set(name)}))
+    # orbits, clocks and code selection once for every set; each solve is then the estimator only
+    prepared = prepare(obs, nav, systems=letters, sp3=sp3, clk=clk) if letters else None
+    with progress_bar(f"comparing {station}", enabled=progress) as advance:
+        for done, (name, mask) in enumerate(runs, 1):
+            why = why_not[name]
+            if why:
+                rows.append(_skipped_row(name, mask, epochs, why))
+            else:
+                solution = solve(prepared, systems=name, mask_deg=mask)
+                rows.append(_row(name, mask, solution, reference))
+                if mask == masks[0]:
+                    solutions[name] = solution
+            advance(done, len(runs))
+    table = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
+    return CompareResult(
+        station=station, marker=marker, date=str(obs["time"].values[0].astype("datetime64[D]")),
+        truth=None if reference is None else [float(v) for v in reference], rows=table, solutions=solutions,
+        truth_source=source, sky=_sky(obs, nav, reference, solutions), masks=masks)
+
+
+def _sky(obs, nav, reference, solutions, step_s: float = 120.0) -> xr.Dataset | None:
+    """Azimuth and elevation of tracked GLONASS/BeiDou/GPS/Galileo satellites, every ``step_s``."""
+    from ..orbits import BroadcastEphemeris
+
+    position = reference if reference is not None else _median_position(solutions)
+    if position is None:
+        return None
+    times = obs["time"].values
+    keep = np.flatnonzero(np.r_[True, np.diff((times - times[0]) // np.timedelta64(int(step_s), "s")) > 0])
+    codes = [v for v in obs.data_vars if len(v) == 3 and v[0] == "C"]
+    sub = obs.isel(time=keep)
+    svs = [str(sv) for sv in sub["sv"].values if str(sv)[0] in "GREC" and len(nav.records.get(str(sv)[0], ()))]
+    if not svs or not codes:
+        return None
+    sub = sub.sel(sv=svs)
+    tracked = np.zeros((len(keep), len(svs)), dtype=bool)
+    for code in codes:
+        tracked |= np.isfinite(sub[code].values)
+    states = BroadcastEphemeris(nav).states(sub["time"].values, np.array(svs))
+    azimuth, elevation = azimuth_elevation(position, states.position_m)
+    seen = tracked & states.valid
+    return xr.Dataset({"azimuth_deg": (("time", "sv"), np.where(seen, azimuth, np.nan)),
+                       "elevation_deg": (("time", "sv"), np.where(seen, elevation, np.nan))},
+                      coords={"time": sub["time"].values, "sv": svs})
+
+
+def _median_position(solutions) -> np.ndarray | None:
+    for solution in solutions.values():
+        solved = solved_mask(solution)
+        if solved.any():
+            xyz = np.stack([solution[k].values[solved] for k in ("x_m", "y_m", "z_m")], axis=-1)
+            return np.median(xyz, axis=0)
+    return None
+
+
+def print_table(result: CompareResult, file=None) -> None:
+    """The command-line table: one line per set and mask."""
+    file = file or sys.stdout
+    header = (f"{'set':8s} {'mask':>4s} {'solved':>11s} {'sats med/min':>12s} {'PDOP med/95':>12s} "
+              f"{'RMS h/v/3D m':>18s} {'95% 3D m':>9s} {'max 3D m':>9s}")
+    print(f"{result.station} {result.date}  truth: {result.truth_source}", file=file)
+    print(header, file=file)
+    for _, r in result.rows.iterrows():
+        if r["status"] == "skipped":
+            print(f"{r['systems']:8s} {r['mask_deg']:>4g}  skipped: {r['reason']}", file=file)
+            continue
+        print(f"{r['systems']:8s} {r['mask_deg']:>4g} {int(r['epochs_solved']):>5d}/{int(r['epochs']):<5d} "
+              f"{_f(r['sats_median'], 0):>5s}/{_f(r['sats_min'], 0):<6s} {_f(r['pdop_median'])}/{_f(r['pdop_p95'])} "
+              f"{_f(r['rms_h_m'])}/{_f(r['rms_v_m'])}/{_f(r['rms3d_m'])} {_f(r['p95_3d_m']):>9s} "
+              f"{_f(r['max_err_3d_m']):>9s}", file=file)
+    if result.truth is None:
+        print("no truth position given: error columns are empty (use --truth X,Y,Z, --truth header or --sinex)",
+              file=file)
+
+
+def _f(value, digits: int = 2) -> str:
+    return "—" if value is None or not np.isfinite(value) else f"{value:.{digits}f}"

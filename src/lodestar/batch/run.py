@@ -1,0 +1,187 @@
+"""Orchestration: discover station-days, skip those already done, run the rest on Dask, summarise.
+
+Dask gives the fault tolerance: a worker process that dies (killed, out of memory) has its task
+rescheduled on another worker; after ``distributed.scheduler.allowed-failures`` deaths (default 3)
+the task becomes a ``failed`` row ("worker died") and the batch goes on. Each task writes its own
+results atomically, so whatever finished before an interruption is kept, and the next run resumes.
+
+Workers write into ``out_dir`` and read the input paths as given: on a multi-machine cluster every
+worker must see the data and the output folder at the same paths (a shared file system).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import LodestarError
+from ..systems import DEFAULT_SETS, format_system_set
+from .discover import Discovery, StationDay, discover
+from .summary import day_rows_path, network_summary, read_day_rows, rows_frame, write_network_summary
+from .tasks import TaskOptions, failed_rows, is_final, run_station_day, skipped_rows
+
+__all__ = ["run_batch", "BatchResult", "DEFAULT_MASKS", "DEFAULT_MEMORY_LIMIT"]
+
+DEFAULT_MASKS = (10, 20, 30, 40)
+# Per worker process. One full-day task (ESBC, 2880 epochs, 4 sets x 4 masks) peaks well below
+# this (figure in benchmarks/bench_batch.py --memory and the README); Dask pauses a worker at 80 %
+# and restarts it at 95 %, so a runaway task cannot take the machine down.
+DEFAULT_MEMORY_LIMIT = "2GiB"
+
+
+@dataclass
+class BatchResult:
+    out_dir: Path
+    summary: pd.DataFrame
+    counts: dict = field(default_factory=dict)
+    paths: dict = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        return {"out": str(self.out_dir), "counts": self.counts, "files": {k: str(v) for k, v in self.paths.items()}}
+
+
+def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_SETS, masks=DEFAULT_MASKS,
+              workers: int = 2, scheduler: str | None = None, client=None, force: bool = False,
+              progress: bool = True, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> BatchResult:
+    """Process a network; returns the network summary (also written to ``out_dir``).
+
+    ``client``: an existing ``dask.distributed.Client`` (else one is made: ``scheduler`` address,
+    or a ``LocalCluster`` of ``workers`` single-threaded processes with ``memory_limit`` each).
+    """
+    out_dir = Path(out_dir)
+    sets = tuple(format_system_set(s) for s in sets)
+    found = discover(inputs, nav_dir, sp3_dir)
+    sinex = _read_sinex(sinex)
+    todo, resumed = _plan(found.days, out_dir, sets, force)
+    options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir))
+    unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
+                                             skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
+    runnable = [day for day in todo if day.nav]
+    counts = Counter(resumed=len(resumed))
+    if runnable:
+        with _client(client, scheduler, workers, memory_limit) as dask_client:
+            unsaved += _run_tasks(dask_client, runnable, options, counts, progress)
+    _remove_orphaned_temporaries(out_dir)
+    table = network_summary(out_dir, unsaved) if (out_dir / "days").exists() or unsaved else rows_frame([])
+    paths = write_network_summary(out_dir, table)
+    counts.update(_row_counts(table))
+    return BatchResult(out_dir, table, dict(counts), paths)
+
+
+def _read_sinex(paths) -> tuple:
+    """Every SINEX file read once, here: a bad one stops the batch before any work, with its error."""
+    from ..io.sinex import read_sinex
+
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths or ())
+    return tuple(read_sinex(path) for path in paths)
+
+
+def _remove_orphaned_temporaries(out_dir: Path) -> None:
+    """A worker killed while writing leaves its temporary file (never the target): remove it once
+    every task has finished, so no partial file stays behind."""
+    for leftover in (out_dir / "days").glob(".*.tmp") if (out_dir / "days").is_dir() else ():
+        leftover.unlink(missing_ok=True)
+
+
+def _rows_not_run(found: Discovery, sets) -> list[dict]:
+    """Inputs that never become tasks still appear in the summary: nothing is silently dropped."""
+    rows = []
+    for item in found.unidentified:
+        day = StationDay(station="", marker="", date="", obs=item.path)
+        rows += failed_rows(day, sets, item.reason, "input")
+    for day in found.days:
+        for duplicate in day.duplicates:
+            twin = StationDay(day.station, day.marker, day.date, duplicate)
+            rows += skipped_rows(twin, sets, f"same station-day as {day.obs}, which was processed instead")
+    return rows
+
+
+def _plan(days: list[StationDay], out_dir: Path, sets, force: bool):
+    """Split into (to do, already done); refuse to mix results of other system sets without --force."""
+    if force:
+        return list(days), []
+    saved = read_day_rows(out_dir, columns=["station", "date", "systems"])
+    sets_done = saved.groupby(saved["station"] + "_" + saved["date"])["systems"].agg(set).to_dict()
+    todo, done, conflicts = [], [], []
+    for day in days:
+        if day.key not in sets_done or not day_rows_path(out_dir, day.key).exists():
+            todo.append(day)
+            continue
+        (done if set(sets) <= sets_done[day.key] else conflicts).append(day)
+    if conflicts:
+        names = ", ".join(d.key for d in conflicts[:5]) + (" ..." if len(conflicts) > 5 else "")
+        raise LodestarError(
+            f"{out_dir} already holds results of {names} made with other system sets than {', '.join(sets)}; "
+            "batch outputs are never overwritten without --force (or choose another --out)"
+        )
+    todo.sort(key=lambda d: -Path(d.obs).stat().st_size)  # longest first: the last task to finish is short
+    return todo, done
+
+
+@contextlib.contextmanager
+def _client(client, scheduler, workers, memory_limit):
+    if client is not None:
+        yield client
+        return
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as made:
+            yield made
+        return
+    with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True, memory_limit=memory_limit,
+                      dashboard_address=None) as cluster, Client(cluster) as made:
+        yield made
+
+
+def _run_tasks(client, days, options, counts: Counter, progress: bool) -> list[dict]:
+    """Submit one task per station-day; collect as they complete. Returns rows that no task saved."""
+    from dask.distributed import as_completed
+
+    futures = {client.submit(run_station_day, day, options, key=f"lodestar-batch-{day.key}-{time.time_ns()}",
+                             pure=False): day for day in days}
+    unsaved = []
+    with _progress(len(days), progress) as advance:
+        for future in as_completed(futures):
+            day = futures[future]
+            try:
+                rows = future.result()
+            except Exception as exc:  # noqa: BLE001 - KilledWorker, lost scheduler: the station-day failed, the batch goes on
+                rows = failed_rows(day, options.sets, f"worker failure: {type(exc).__name__}: {exc}", "worker")
+            if not is_final(rows):
+                unsaved += rows  # not saved per day, so the next run retries it
+            counts[_day_status(rows)] += 1
+            future.release()
+            advance(counts)
+    return unsaved
+
+
+def _day_status(rows: list[dict]) -> str:
+    statuses = {row["status"] for row in rows}
+    return "failed" if "failed" in statuses else "done" if "ok" in statuses else "skipped"
+
+
+@contextlib.contextmanager
+def _progress(total: int, enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("station-days"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
+               TimeElapsedColumn())
+    with Progress(*columns, disable=not enabled, transient=False) as bar:
+        task = bar.add_task("", total=total)
+
+        def advance(counts: Counter) -> None:
+            bar.update(task, advance=1, description=(
+                f"done {counts['done']} · failed {counts['failed']} · skipped {counts['skipped']}"
+                + (f" · already done {counts['resumed']}" if counts["resumed"] else "")))
+
+        yield advance
+
+
+def _row_counts(table: pd.DataFrame) -> dict:
+    return {f"rows_{status}": int((table["status"] == status).sum()) for status in ("ok", "skipped", "failed")}

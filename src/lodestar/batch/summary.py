@@ -1,0 +1,143 @@
+"""Batch outputs: per station-day files, the network summary (Parquet + CSV) and its HTML overview.
+
+Layout of ``--out DIR``::
+
+    days/<STATION>_<YYYY-MM-DD>.solutions.parquet   per-epoch solutions of every set (if any)
+    days/<STATION>_<YYYY-MM-DD>.rows.parquet        the station-day's summary rows (written last:
+                                                    its presence means "done", and resume skips it)
+    summary.parquet, summary.csv                    every station-day, one row per set and mask
+    overview.html                                   map of the gain of R+C, and the table
+
+Every file is written atomically (temporary file + rename), so an interrupted run leaves either
+the previous file or the complete new one, never a part.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..output import atomic_path
+
+__all__ = ["ROW_COLUMNS", "day_rows_path", "day_solutions_path", "write_day_results", "read_day_rows",
+           "network_summary", "write_network_summary"]
+
+COMPARE_COLUMNS = [
+    "systems", "mask_deg", "status", "epochs", "epochs_solved", "sats_median", "sats_min",
+    "pdop_median", "pdop_p95", "rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m",
+    "max_err_3d_m",
+]
+ROW_COLUMNS = [
+    "station", "marker", "date", *COMPARE_COLUMNS, "error", "error_kind", "file", "nav_files",
+    "sp3_files", "truth_source", "lat_deg", "lon_deg", "elapsed_s",
+]
+_TEXT_COLUMNS = {"station", "marker", "date", "systems", "status", "error", "error_kind", "file",
+                 "nav_files", "sp3_files", "truth_source"}
+
+
+def day_rows_path(out_dir, key: str) -> Path:
+    return Path(out_dir) / "days" / f"{key}.rows.parquet"
+
+
+def day_solutions_path(out_dir, key: str) -> Path:
+    return Path(out_dir) / "days" / f"{key}.solutions.parquet"
+
+
+def rows_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows as a table with every summary column, in order, with stable types."""
+    frame = pd.DataFrame(rows, columns=ROW_COLUMNS)
+    for column in ROW_COLUMNS:
+        if column in _TEXT_COLUMNS:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), "").astype(str)
+        else:
+            frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
+    return frame
+
+
+def _solutions_frame(solutions: dict) -> pd.DataFrame | None:
+    """Every set's per-epoch solutions in one long table (column ``systems`` tells which)."""
+    frames = []
+    for systems, dataset in solutions.items():
+        names = [n for n, v in dataset.data_vars.items() if v.dims == ("time",)]
+        frame = dataset[names].to_dataframe().reset_index().rename(columns={"time": "time_gps"})
+        for name in names:
+            if frame[name].dtype == object:
+                frame[name] = frame[name].astype(str)
+        frame.insert(0, "systems", systems)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else None
+
+
+def write_day_results(out_dir, key: str, rows: list[dict], solutions: dict | None) -> None:
+    """Solutions first, rows last: the rows file marks the station-day as done."""
+    table = _solutions_frame(solutions) if solutions else None
+    if table is not None:
+        with atomic_path(day_solutions_path(out_dir, key)) as tmp:
+            table.to_parquet(tmp, index=False)
+    with atomic_path(day_rows_path(out_dir, key)) as tmp:
+        rows_frame(rows).to_parquet(tmp, index=False)
+
+
+def read_day_rows(out_dir, columns=None) -> pd.DataFrame:
+    """Every saved station-day's rows, read in one multi-threaded pass (networks have many files)."""
+    import pyarrow.dataset as ds
+
+    paths = sorted(str(p) for p in (Path(out_dir) / "days").glob("*.rows.parquet"))
+    if not paths:
+        return rows_frame([])[columns] if columns else rows_frame([])
+    return ds.dataset(paths, format="parquet").to_table(columns=columns).to_pandas()
+
+
+def network_summary(out_dir, extra_rows: list[dict] = ()) -> pd.DataFrame:
+    """Every station-day done in ``out_dir`` (this run and earlier ones), plus rows not saved per day."""
+    frames = [frame for frame in [read_day_rows(out_dir)] if len(frame)]
+    if extra_rows:
+        frames.append(rows_frame(list(extra_rows)))
+    if not frames:
+        return rows_frame([])
+    table = pd.concat(frames, ignore_index=True).reindex(columns=ROW_COLUMNS)
+    return table.sort_values(["date", "station", "systems", "mask_deg"], kind="stable", ignore_index=True)
+
+
+def write_network_summary(out_dir, table: pd.DataFrame) -> dict[str, Path]:
+    out_dir = Path(out_dir)
+    paths = {"parquet": out_dir / "summary.parquet", "csv": out_dir / "summary.csv", "html": out_dir / "overview.html"}
+    with atomic_path(paths["parquet"]) as tmp:
+        table.to_parquet(tmp, index=False)
+    with atomic_path(paths["csv"]) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.4f")
+    from .overview import write_overview
+    write_overview(paths["html"], table)
+    return paths
+
+
+def station_gains(table: pd.DataFrame) -> pd.DataFrame:
+    """Per station-day, the gain of R+C over R and over C at the lowest mask, in percent.
+
+    With truth for the three sets the metric is the 3D RMS error (positive = R+C more accurate);
+    otherwise the median PDOP (positive = R+C geometry stronger). ``metric`` says which.
+    """
+    ok = table[(table["status"] == "ok") & table["systems"].isin(["R", "C", "R+C"])]
+    if ok.empty:
+        return pd.DataFrame(columns=["station", "date", "lat_deg", "lon_deg", "metric", "gain_over_R_pct", "gain_over_C_pct"])
+    ok = ok[ok["mask_deg"] == ok.groupby(["station", "date"])["mask_deg"].transform("min")]
+    records = []
+    for (station, date), group in ok.groupby(["station", "date"]):
+        by_set = group.set_index("systems")
+        metric = "rms3d_m" if by_set["rms3d_m"].notna().all() and len(by_set) == 3 else "pdop_median"
+        value = by_set[metric]
+        records.append({
+            "station": station, "date": date, "lat_deg": group["lat_deg"].iloc[0], "lon_deg": group["lon_deg"].iloc[0],
+            "metric": metric,
+            "gain_over_R_pct": _gain(value, "R"), "gain_over_C_pct": _gain(value, "C"),
+        })
+    return pd.DataFrame(records)
+
+
+def _gain(value: pd.Series, alone: str) -> float:
+    if "R+C" not in value.index or alone not in value.index:
+        return np.nan
+    base, both = value[alone], value["R+C"]
+    return float(100.0 * (base - both) / base) if np.isfinite(base) and base > 0 and np.isfinite(both) else np.nan

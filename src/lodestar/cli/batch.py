@@ -1,0 +1,44 @@
+"""``lodestar batch``: compare system sets over a network of station-days on Dask."""
+
+from __future__ import annotations
+
+from ..output import write_json
+from ..systems import DEFAULT_SETS
+
+NAME = "batch"
+HELP = "run compare over many station-days on Dask (resumable; bad files become failed rows)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="observation files, folders or quoted globs (RINEX 2/3/4, compressed or not)")
+    parser.add_argument("--nav-dir", required=True, metavar="DIR", help="folder of daily navigation files (paired by day)")
+    parser.add_argument("--sp3-dir", metavar="DIR", help="folder of precise orbits/clocks (SP3, RINEX clock), paired by day")
+    parser.add_argument("--sinex", nargs="+", default=[], metavar="FILE", help="SINEX file(s) with station truth coordinates")
+    parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET", help="system sets (default: R C R+C G+R+E+C)")
+    parser.add_argument("--masks", nargs="+", type=float, default=[10, 20, 30, 40], metavar="DEG", help="elevation masks (deg)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler (see README: multi-machine)")
+    where.add_argument("--workers", type=int, default=2, metavar="N", help="local worker processes (default 2)")
+    parser.add_argument("--memory-limit", default=None, metavar="SIZE", help="per local worker, e.g. 3GiB (default)")
+    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (resumed if it holds results)")
+    parser.add_argument("--force", action="store_true", help="redo station-days already done in --out")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--json", metavar="FILE", help="counts and output paths as JSON (- = stdout)")
+
+
+def run(args) -> int:
+    from ..batch.run import DEFAULT_MEMORY_LIMIT, run_batch
+
+    result = run_batch(
+        args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
+        masks=args.masks, workers=args.workers, scheduler=args.scheduler, force=args.force,
+        progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT,
+    )
+    counts = result.counts
+    if args.json != "-":
+        print(f"rows: {counts.get('rows_ok', 0)} ok, {counts.get('rows_skipped', 0)} skipped, "
+              f"{counts.get('rows_failed', 0)} failed; station-days already done: {counts.get('resumed', 0)}")
+        for kind, path in result.paths.items():
+            print(f"{kind}: {path}")
+    write_json(result.to_json(), args.json)
+    return 1 if counts.get("rows_failed", 0) else 0

@@ -1,0 +1,65 @@
+"""``lodestar compare``: GLONASS, BeiDou, the pair and all four systems at one station, with a report."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+NAME = "compare"
+HELP = "compare R, C, R+C and G+R+E+C positioning at a station under several elevation masks"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("obs", metavar="OBS", help="RINEX observation file")
+    parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="navigation file(s)")
+    truth = parser.add_mutually_exclusive_group()
+    truth.add_argument("--truth", metavar="X,Y,Z|header",
+                       help="reference marker position: ECEF X,Y,Z in metres, or 'header' (approximate position)")
+    truth.add_argument("--sinex", nargs="+", metavar="FILE", help="take the reference position from SINEX file(s)")
+    parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
+                        help="system sets (default: R C R+C G+R+E+C)")
+    parser.add_argument("--masks", nargs="+", type=float, default=None, metavar="DEG",
+                        help="elevation masks in degrees (default: 10 20 30 40)")
+    parser.add_argument("--sp3", nargs="+", metavar="FILE", help="precise orbits instead of broadcast")
+    parser.add_argument("--clk", nargs="+", metavar="FILE", help="precise clocks")
+    parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
+    parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _truth(args):
+    from ..errors import LodestarError
+
+    if args.sinex:
+        return ("sinex", args.sinex)
+    if args.truth is None or args.truth == "header":
+        return args.truth
+    try:
+        values = [float(v) for v in args.truth.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3:
+        raise LodestarError(f"--truth {args.truth!r}: give X,Y,Z in metres (e.g. 3582105.29,532589.73,5232754.81) "
+                            "or 'header'")
+    return values
+
+
+def run(args) -> int:
+    from ..analysis.compare import DEFAULT_MASKS, compare, print_table
+    from ..output import write_json
+    from ..report.compare_report import write_compare_report
+    from ..systems import DEFAULT_SETS
+
+    start = time.perf_counter()
+    result = compare(args.obs, args.nav, truth=_truth(args), sets=tuple(args.sets or DEFAULT_SETS),
+                     masks=tuple(args.masks or DEFAULT_MASKS), sp3=args.sp3, clk=args.clk,
+                     progress=not args.no_progress)
+    if args.json != "-":
+        print_table(result)
+        sys.stdout.flush()
+    write_json(result.to_json(), args.json)
+    if args.out:
+        write_compare_report(result, args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
+    print(f"compare took {time.perf_counter() - start:.1f} s", file=sys.stderr)
+    return 0

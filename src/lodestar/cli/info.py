@@ -1,0 +1,73 @@
+"""``lodestar info FILE...``: what is in each GNSS file (a thin shell over :mod:`lodestar.io.info`)."""
+
+from __future__ import annotations
+
+import sys
+
+from ..io.info import files_info
+from ..output import write_json
+from ..systems import SYSTEM_NAMES
+
+NAME = "info"
+HELP = "summarise observation, navigation, SP3, clock and SINEX files (format, span, satellites, codes)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("files", nargs="+", metavar="FILE", help="files to summarise (any compression)")
+    parser.add_argument("--json", metavar="FILE", help="also write the summary as JSON ('-' = stdout only)")
+
+
+def run(args) -> int:
+    summary = files_info(args.files)
+    if args.json != "-":
+        _print(summary["files"])
+    write_json(summary, args.json)
+    return 1 if any(entry["error"] for entry in summary["files"]) else 0
+
+
+def _print(entries) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    out = Console(highlight=False)
+    if not out.is_terminal:  # piped or redirected: keep each system's codes on one line
+        out.width = 200
+    err = Console(stderr=True, highlight=False, soft_wrap=True)
+    for entry in entries:
+        if entry["error"]:
+            err.print(f"[bold red]error[/]: {escape(entry['error'])}")
+            continue
+        out.print(f"[bold]{escape(entry['path'])}[/]  {entry['format']} {entry['version'] or ''}".rstrip())
+        for label, text in _lines(entry):
+            out.print(f"  {label:<10} {text}", markup=False)
+        table = Table(show_edge=False, pad_edge=False, box=None)
+        table.add_column("system")
+        table.add_column("satellites", justify="right")
+        table.add_column("nav records", justify="right")
+        table.add_column("observation codes")
+        systems = list(dict.fromkeys([*entry["satellites"], *entry["nav_records"]]))
+        for system in systems:
+            table.add_row(f"{system} {SYSTEM_NAMES.get(system, '')}", str(entry["satellites"].get(system, "")),
+                          str(entry["nav_records"].get(system, "")), " ".join(entry["obs_codes"].get(system, [])))
+        if systems:
+            out.print(table)
+        out.print()
+    sys.stdout.flush()
+
+
+def _lines(entry):
+    if entry["station"]:
+        yield "station", entry["station"]
+    if entry["receiver"] or entry["antenna"]:
+        yield "receiver", f"{entry['receiver'] or '?'}   antenna {entry['antenna'] or '?'}"
+    if entry["first_epoch"]:
+        interval = f", every {entry['interval_s']:g} s" if entry["interval_s"] else ""
+        yield "span", f"{entry['first_epoch']} .. {entry['last_epoch']} GPST{interval}"
+    if entry["epochs"] is not None:
+        gaps = f", {entry['gaps']} gap(s)" if entry["gaps"] is not None else ""
+        yield "epochs", f"{entry['epochs']}{gaps}"
+    if entry["stations"] is not None:
+        yield "stations", str(entry["stations"])
+    if entry["skipped"]:
+        yield "skipped", ", ".join(f"{k} {v}" for k, v in entry["skipped"].items())

@@ -1,0 +1,32 @@
+"""``lodestar luna25``: reconstruct Luna-25's failed pre-landing burn (issue 5)."""
+
+from __future__ import annotations
+
+from ..output import write_json
+
+NAME = "luna25"
+HELP = "reconstruct Luna-25's failed pre-landing burn of 19 Aug 2023 (forward, fit, counterfactual)"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--out", metavar="HTML", help="write the HTML report here (overwritten)")
+    parser.add_argument("--json", metavar="FILE", help="write the results as JSON (- = stdout)")
+    parser.add_argument("--degree", type=int, default=150, help="gravity degree/order of the full model (150)")
+    parser.add_argument("--fit-degree", type=int, default=40, help="degree of the first, fast fit (40)")
+    parser.add_argument("--field", default="GRGM660PRIM", choices=("GRGM660PRIM", "LP165P"), help="lunar field")
+    parser.add_argument("--no-sensitivity", action="store_true", help="skip the assumption-sensitivity table")
+
+
+def run(args) -> int:
+    from ..lunar.luna25 import reconstruct
+    from ..lunar.luna25_report import json_view, summary, write_report
+
+    result = reconstruct(args.data, degree=args.degree, fit_degree=args.fit_degree,
+                         sensitivity_degree=min(args.fit_degree, args.degree),
+                         with_sensitivity=not args.no_sensitivity, field=args.field)
+    if args.json != "-":
+        print(summary(result))
+    if args.out:
+        write_report(result, args.out)
+    write_json(json_view(result), args.json)
+    return 0

@@ -1,0 +1,46 @@
+"""``lodestar moon-gnss``: GLONASS, BeiDou, GPS and Galileo reception at the Moon."""
+
+from __future__ import annotations
+
+import sys
+
+from ._lunar_args import add_site_arguments, add_time_arguments, orbit_from_args, site_from_args, times_from_args
+
+NAME = "moon-gnss"
+HELP = "GNSS reception at lunar distance: usable GLONASS/BeiDou/GPS/Galileo satellites, C/N0 and GDOP"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
+    add_site_arguments(parser, orbit=True)
+    add_time_arguments(parser, default_step=300.0, step_unit="s")
+    parser.add_argument("--rx-gain-dbi", type=float, default=15.0, help="receiver antenna gain, dBi (default 15)")
+    parser.add_argument("--cn0-min", type=float, default=20.0, help="usable C/N0 threshold, dB-Hz (default 20)")
+    parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
+    parser.add_argument("--json", metavar="FILE", help="figures as JSON ('-' = stdout)")
+
+
+def run(args) -> int:
+    from ..lunar.link_budget import LinkParameters
+    from ..lunar.moon_gnss import analyse_nav_files, flight_comparison
+    from ..output import write_json
+
+    start, end = times_from_args(args)
+    receiver = orbit_from_args(args.orbit, start) if getattr(args, "orbit", None) else site_from_args(args)
+    result = analyse_nav_files(args.nav, receiver, start, end, step_s=args.step,
+                               link=LinkParameters(rx_gain_dbi=args.rx_gain_dbi), cn0_min_dbhz=args.cn0_min)
+    summary = result.summary()
+    comparison = flight_comparison(summary)
+    write_json({**summary, "flight_comparison": comparison}, args.json)
+    if args.json != "-":
+        print(f"{'set':8s} {'>=4 usable':>10s} {'median':>7s} {'median GDOP':>12s}")
+        for name in result.counts:
+            gdop = summary["gdop_median"][name]
+            print(f"{name:8s} {summary['fraction_ge4'][name]:10.3f} {summary['median_usable'][name]:7g} "
+                  f"{'—' if gdop is None else f'{gdop:.0f}':>12s}")
+    if args.out:
+        from ..lunar.reports import moon_gnss_report
+
+        moon_gnss_report(result, args.out, comparison)
+        print(f"wrote {args.out}", file=sys.stderr)
+    return 0

@@ -1,0 +1,237 @@
+"""The body of a RINEX navigation file, cut into records and read into named numbers.
+
+RINEX 2 and 3 records start with a satellite / epoch line and go on with indented lines;
+RINEX 4 records start with a ``> EPH G01 LNAV`` line (``EPH``, ``ION``, ``STO``, ``EOP``).
+The result is a :class:`Body`: numbers grouped per system, ready to become tables.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..errors import FormatError
+from ._nav_fields import Line, epoch_fields, numbers
+from ._nav_layouts import DEFAULT_MESSAGE, GEO_BEIDOU, Layout, layout_for
+
+__all__ = ["Body", "SystemRows", "read_body"]
+
+_SYSTEMS = "GRECJIS"
+_WIDTH = 19  # D19.12 in every RINEX navigation version
+
+
+@dataclass
+class SystemRows:
+    """The records of one system, in file order."""
+
+    layout: Layout
+    sv: list[str] = field(default_factory=list)
+    message: list[str] = field(default_factory=list)
+    line: list[int] = field(default_factory=list)
+    epoch: list[tuple] = field(default_factory=list)
+    values: list[list[float]] = field(default_factory=list)
+
+
+@dataclass
+class Body:
+    systems: dict[str, SystemRows] = field(default_factory=dict)
+    ion: list[dict] = field(default_factory=list)  # RINEX 4 > ION records
+    sto: list[dict] = field(default_factory=list)  # RINEX 4 > STO records
+    eop: list[dict] = field(default_factory=list)  # RINEX 4 > EOP records
+    skipped: Counter = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class _Geometry:
+    """Columns of a record: where the SV, the epoch and the numbers are."""
+
+    prn: slice
+    epoch: slice
+    first_values: int
+    indent: int
+
+
+_V2 = _Geometry(prn=slice(0, 2), epoch=slice(3, 22), first_values=22, indent=3)
+_V3 = _Geometry(prn=slice(1, 3), epoch=slice(4, 23), first_values=23, indent=4)
+_V2_START = re.compile(r"[ \d]\d ")  # RINEX 2: I2 PRN, 1X
+_V3_START = re.compile(r"[A-Z][ \d]\d ")  # RINEX 3: A1 system, I2.2 PRN, 1X
+
+
+def read_body(path, lines: list[str], start: int, version: float, file_system: str) -> Body:
+    body = Body()
+    if version >= 4:
+        _read_v4(path, lines, start, body)
+    else:
+        geometry = _V2 if version < 3 else _V3
+        for record in _split_v23(path, lines, start, version):
+            _add_ephemeris(path, record, geometry, file_system if version < 3 else None, None, body)
+    return body
+
+
+# --- RINEX 2 / 3 ---------------------------------------------------------------------------
+def _split_v23(path, lines: list[str], start: int, version: float):
+    """Yield each record's lines; a record starts at a non-indented line."""
+    record: list[Line] = []
+    for index in range(start, len(lines)):
+        text = lines[index]
+        if not text.strip():
+            continue
+        starts = text[1:2].strip() != "" if version < 3 else text[0:1].strip() != ""
+        if starts:
+            if not (_V2_START if version < 3 else _V3_START).match(text):
+                raise FormatError(path, index + 1, "a satellite / epoch line or an indented orbit line",
+                                  text.rstrip())
+            if record:
+                yield record
+            record = [Line(index + 1, text)]
+        elif not record:
+            raise FormatError(path, index + 1, "a record starting with a satellite and its epoch", text.rstrip())
+        else:
+            record.append(Line(index + 1, text))
+    if record:
+        yield record
+
+
+def _add_ephemeris(path, record: list[Line], geometry: _Geometry, v2_system, message, body: Body) -> None:
+    """Read one ephemeris record (RINEX 2/3 record, or the body of a RINEX 4 ``> EPH``)."""
+    first = record[0]
+    system, sv = _satellite(path, first, geometry, v2_system)
+    named = message is not None  # RINEX 4 names the message; RINEX 2/3 leave it to the record
+    if not named:
+        message = DEFAULT_MESSAGE.get(system)
+    layout = layout_for(system, message) if message else None
+    if layout is None:
+        body.skipped[f"EPH {system} {message or '?'}"] += 1
+        return
+    values = _record_values(path, record, geometry, layout, sv)
+    epoch = epoch_fields(path, first, first.text[geometry.epoch], f"{sv} epoch")
+    rows = body.systems.setdefault(system, SystemRows(layout))
+    rows.sv.append(sv)
+    rows.message.append(message if named or system not in "EC" else _refine_message(system, sv, values, layout))
+    rows.line.append(first.number)
+    rows.epoch.append(epoch)
+    rows.values.append(values)
+
+
+def _satellite(path, line: Line, geometry: _Geometry, v2_system) -> tuple[str, str]:
+    text = line.text
+    system = v2_system or text[0:1]
+    prn = text[geometry.prn].strip()
+    if system not in _SYSTEMS or not prn.isdigit():
+        raise FormatError(path, line.number, "a satellite ID (system letter G R E C J I S and number)", text.rstrip())
+    return system, f"{system}{int(prn):02d}"
+
+
+def _record_values(path, record: list[Line], geometry: _Geometry, layout: Layout, sv: str) -> list[float]:
+    expected = len(layout.lines)
+    if len(record) > expected:
+        extra = record[expected]
+        raise FormatError(path, extra.number, f"a new record after {expected} lines of {sv}", extra.text.rstrip())
+    if len(record) < layout.min_lines:
+        last = record[-1]
+        raise FormatError(path, last.number, f"{layout.min_lines} lines for a record of {sv} "
+                          f"(the record ends after {len(record)})", last.text.rstrip())
+    values: list[float] = []
+    for index, names in enumerate(layout.lines):
+        if index >= len(record):
+            numbers_ = [math.nan] * len(names)
+        elif index == 0:
+            numbers_ = numbers(path, record[0], geometry.first_values, 3, _WIDTH, f"{sv} clock line")
+        else:
+            line = record[index]
+            if line.text[: geometry.indent].strip():
+                raise FormatError(path, line.number, f"{geometry.indent} blank columns before the numbers of {sv}",
+                                  line.text.rstrip())
+            numbers_ = numbers(path, line, geometry.indent, 4, _WIDTH, f"{sv} orbit line {index}")
+        values.extend(value for value, name in zip(numbers_, names) if name is not None)
+    return values
+
+
+def _refine_message(system: str, sv: str, values: list[float], layout: Layout) -> str:
+    """RINEX 3 does not name the message: Galileo from its data-source bits, BeiDou by orbit type."""
+    if system == "C":
+        return "D2" if sv in GEO_BEIDOU else "D1"
+    sources = values[layout.names.index("data_sources")]
+    # Galileo data sources (RINEX 3.05 Table A8): bit 1 = F/NAV E5a-I; bits 0 and 2 = I/NAV.
+    return "FNAV" if sources == sources and int(sources) & 2 else "INAV"
+
+
+# --- RINEX 4 -----------------------------------------------------------------------------
+def _read_v4(path, lines: list[str], start: int, body: Body) -> None:
+    head: Line | None = None
+    record: list[Line] = []
+    for index in range(start, len(lines)):
+        text = lines[index]
+        if text.startswith(">"):
+            if head is not None:
+                _add_v4_record(path, head, record, body)
+            head, record = Line(index + 1, text), []
+        elif not text.strip():
+            continue
+        elif head is None:
+            raise FormatError(path, index + 1, "a record line starting with '>'", text.rstrip())
+        else:
+            record.append(Line(index + 1, text))
+    if head is not None:
+        _add_v4_record(path, head, record, body)
+
+
+def _add_v4_record(path, head: Line, record: list[Line], body: Body) -> None:
+    kind = head.text[2:5]
+    sv = head.text[6:9].strip()
+    message = head.text[10:].strip()
+    system = sv[:1]
+    if kind not in ("EPH", "ION", "STO", "EOP") or system not in _SYSTEMS:
+        raise FormatError(path, head.number, "'> EPH|ION|STO|EOP' and a satellite ID", head.text.rstrip())
+    if not record:
+        raise FormatError(path, head.number + 1, f"the lines of the {kind} record", "nothing")
+    if kind == "EPH":
+        if record[0].text[0:1] != system:
+            raise FormatError(path, record[0].number, f"the satellite line of {sv}", record[0].text.rstrip())
+        _add_ephemeris(path, record, _V3, None, message, body)
+        return
+    reader = {"ION": _ion_v4, "STO": _sto_v4, "EOP": _eop_v4}[kind]
+    entry = reader(path, record, f"{kind} {sv}")
+    if entry is None:
+        body.skipped[f"{kind} {system} {message}"] += 1
+        return
+    entry.update(sv=sv, system=system, message=message, line=head.number)
+    getattr(body, kind.lower()).append(entry)
+
+
+def _epoch_and_numbers(path, record: list[Line], what: str, first_is_text=False) -> tuple[tuple, list[float]]:
+    """Epoch of the first line, then every number of the record (4X, 4D19.12 layout)."""
+    first = record[0]
+    epoch = epoch_fields(path, first, first.text[4:23], f"{what} epoch")
+    values = [] if first_is_text else numbers(path, first, 23, 3, _WIDTH, what)
+    for line in record[1:]:
+        values.extend(numbers(path, line, 4, 4, _WIDTH, what))
+    return epoch, values
+
+
+def _ion_v4(path, record: list[Line], what: str) -> dict | None:
+    epoch, values = _epoch_and_numbers(path, record, what)
+    return {"epoch": epoch, "values": values}
+
+
+def _sto_v4(path, record: list[Line], what: str) -> dict | None:
+    """RINEX 4.00 Table A30: epoch, correction type, SBAS ID, UTC ID; t_tm, A0, A1, A2."""
+    if len(record) != 2:
+        raise FormatError(path, record[-1].number, f"2 lines for {what}", record[-1].text.rstrip())
+    epoch, values = _epoch_and_numbers(path, record, what, first_is_text=True)
+    names = record[0].text[24:].split()
+    if not names:
+        raise FormatError(path, record[0].number, f"{what}: a time-offset type such as GPUT", record[0].text.rstrip())
+    return {"epoch": epoch, "type": names[0], "source": names[1] if len(names) > 2 else None,
+            "utc_id": names[-1] if len(names) > 1 else None,
+            "transmit_sow": values[0], "a0_s": values[1], "a1_sps": values[2], "a2_sps2": values[3]}
+
+
+def _eop_v4(path, record: list[Line], what: str) -> dict | None:
+    """RINEX 4.00 Table A31: xp, yp (arcsec, /day, /day^2); t_tm, dUT1 (s, /day, /day^2)."""
+    if len(record) != 3:
+        raise FormatError(path, record[-1].number, f"3 lines for {what}", record[-1].text.rstrip())
+    epoch, values = _epoch_and_numbers(path, record, what)
+    return {"epoch": epoch, "xp": values[0:3], "yp": values[4:7], "transmit_sow": values[7], "dut1": values[8:11]}

@@ -1,0 +1,151 @@
+"""RINEX clock files (2.00, 3.00-3.04) as ``xarray.Dataset``: satellite clocks (``AS`` records).
+
+>>> clk = read_clk("GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz")
+>>> clk["clock_s"].sel(sv="G05")
+
+Dims ``time`` (GPS time) and ``sv``; ``clock_s`` (clock bias) and ``clock_sigma_s`` (its
+sigma, NaN when not given). Receiver/station clocks (``AR``) and the other record types
+(``CR``, ``DR``, ``MS``) are not read: they are counted in ``attrs["skipped"]``.
+
+Layout (RINEX Clock 3.04, Table A5): ``A2,1X,A4,1X,I4,4I3,F10.6,I3,2X,2(D19.12,1X)`` up to
+3.02; 3.04 widens the name to 9 characters (``A9``), moving every later column 5 to the right.
+The lines are cut into columns with numpy: a 30 s day (216 000 records) reads in ~0.3 s.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import xarray as xr
+
+from ..errors import FormatError
+from ..systems import SYSTEM_ORDER
+from ..time import Time
+from ._nav_fields import Line, block_floats, datetimes, epoch_fields, number, text_block
+from .compression import read_bytes
+from .sp3 import TIME_SYSTEM_SCALES
+
+__all__ = ["read_clk"]
+
+_OTHER_RECORDS = (b"AR", b"CR", b"DR", b"MS")
+
+
+def read_clk(path, *, content: bytes | None = None) -> xr.Dataset:
+    """Read one RINEX clock file (any compression ``read_bytes`` opens)."""
+    if content is None:
+        content = read_bytes(path)
+    lines = [line.rstrip(b"\r") for line in content.split(b"\n")]
+    if not content.strip():
+        raise FormatError(path, None, "a RINEX clock file", "an empty file")
+    attrs, body_start = _read_header(path, lines)
+    shift = 5 if attrs["version"] >= 3.04 else 0
+    records, skipped = _scan_body(path, lines, body_start)
+    dataset = _clock_dataset(path, lines, records, shift, attrs["time_system"], skipped)
+    dataset.attrs.update(attrs, path=str(path), skipped=dict(skipped))
+    return dataset
+
+
+def _read_header(path, lines: list[bytes]) -> tuple[dict, int]:
+    first = lines[0].decode("latin-1")
+    if "RINEX VERSION" not in first[60:] or "C" not in (first[20:21], first[21:22]):
+        raise FormatError(path, 1, "a RINEX clock first line (type 'C', 'RINEX VERSION / TYPE')", first.rstrip())
+    try:
+        version = float(first[:21].split()[0])
+    except (ValueError, IndexError):
+        raise FormatError(path, 1, "the RINEX clock version in columns 1-9", first.rstrip()) from None
+    attrs = {"format": "RINEX CLOCK", "version": version, "time_system": "GPS", "agency": "", "interval_s": np.nan}
+    for index, raw in enumerate(lines[1:], start=1):
+        text = raw.decode("latin-1")
+        label = text[60:].strip()
+        if label.startswith("END OF HEADER"):
+            return attrs, index + 1
+        if label.startswith("TIME SYSTEM ID"):
+            attrs["time_system"] = text[3:6].strip().upper()
+        elif label.startswith("ANALYSIS CENTER"):
+            attrs["agency"] = text[0:3].strip()
+        elif label.startswith("INTERVAL"):
+            attrs["interval_s"] = number(path, Line(index + 1, text), 0, 10, "interval")
+    raise FormatError(path, len(lines), "an 'END OF HEADER' line", "end of file")
+
+
+def _scan_body(path, lines: list[bytes], start: int) -> tuple[list[int], Counter]:
+    records: list[int] = []
+    skipped: Counter = Counter()
+    for index in range(start, len(lines)):
+        head = lines[index][:3]
+        if head == b"AS ":
+            records.append(index)
+        elif head[:2] in _OTHER_RECORDS and head[2:3] == b" ":
+            skipped[f"{head[:2].decode()} records"] += 1
+        elif head[:1] != b" " and lines[index].strip():
+            # a line starting with a blank continues the previous record (values 3-6: rates)
+            raise FormatError(path, index + 1, "a clock record AS, AR, CR, DR or MS",
+                              lines[index].decode("latin-1").rstrip())
+    return records, skipped
+
+
+def _clock_dataset(path, lines, records: list[int], shift: int, time_system: str, skipped: Counter) -> xr.Dataset:
+    index = np.asarray(records, dtype=np.int64)
+    block = text_block([lines[i] for i in records], 80 + shift) if records else np.zeros((0, 80 + shift), np.uint8)
+    times, time_of = _times(path, block, index, shift, time_system)
+    svs, sv_of = _satellites(path, block, index, 3 + 4 + shift)
+    count = block_floats(path, block, 34 + shift, 37 + shift, index + 1, "number of values")
+    bad = ~np.isfinite(count) | (count < 1)
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise FormatError(path, int(index[row]) + 1, "a number of values >= 1 in the AS record",
+                          bytes(block[row]).decode("latin-1").rstrip())
+    bias = block_floats(path, block, 39 + shift, 59 + shift, index + 1, "clock bias")
+    sigma = block_floats(path, block, 59 + shift, 79 + shift, index + 1, "clock bias sigma")
+    sigma[count < 2] = np.nan
+    keep = _first_of_duplicates(time_of, sv_of, len(svs), skipped)
+    grids = {}
+    for name, values in (("clock_s", bias), ("clock_sigma_s", sigma)):
+        grid = np.full((len(times), len(svs)), np.nan)
+        grid[time_of[keep], sv_of[keep]] = values[keep]
+        grids[name] = (("time", "sv"), grid, {"units": "s"})
+    return xr.Dataset(grids, coords={"time": times, "sv": np.array(svs, dtype=object)})
+
+
+def _times(path, block, index, shift, time_system) -> tuple[np.ndarray, np.ndarray]:
+    raw = np.ascontiguousarray(block[:, 8 + shift:34 + shift]).view(f"S{26}").ravel()
+    unique, first_rows, inverse = np.unique(raw, return_index=True, return_inverse=True)
+    fields = []
+    for code, row in zip(unique, first_rows):
+        line = Line(int(index[row]) + 1, bytes(block[row]).decode("latin-1"))
+        fields.append(epoch_fields(path, line, code.decode("latin-1"), "clock epoch"))
+    scale = TIME_SYSTEM_SCALES.get(time_system)
+    if scale is None:
+        raise FormatError(path, None, f"a TIME SYSTEM ID among {', '.join(sorted(TIME_SYSTEM_SCALES))}", time_system)
+    times = Time.from_scale(datetimes(np.array(fields, dtype=np.float64)), scale).gpst
+    order = np.argsort(times, kind="stable")  # byte order of the text is not time order
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return times[order], rank[inverse.ravel()]
+
+
+def _satellites(path, block, index, stop) -> tuple[list[str], np.ndarray]:
+    raw = np.ascontiguousarray(block[:, 3:stop]).view(f"S{stop - 3}").ravel()
+    unique, first_rows, inverse = np.unique(raw, return_index=True, return_inverse=True)
+    names = []
+    for code, row in zip(unique, first_rows):
+        text = code.decode("latin-1").strip()
+        if len(text) != 3 or text[0] not in SYSTEM_ORDER or not text[1:].strip().isdigit():
+            raise FormatError(path, int(index[row]) + 1, "a satellite ID such as 'G01' in an AS record",
+                              bytes(block[row]).decode("latin-1").rstrip())
+        names.append(f"{text[0]}{int(text[1:]):02d}")
+    order = sorted(set(names), key=lambda sv: (SYSTEM_ORDER.index(sv[0]), sv))
+    column = np.array([order.index(name) for name in names], dtype=np.int64)
+    return order, column[inverse.ravel()]
+
+
+def _first_of_duplicates(time_of, sv_of, n_sv, skipped: Counter) -> np.ndarray:
+    """Rows to keep: a satellite given twice at one epoch keeps its first record (counted)."""
+    key = time_of * max(n_sv, 1) + sv_of
+    _, first = np.unique(key, return_index=True)
+    keep = np.zeros(len(key), dtype=bool)
+    keep[first] = True
+    if (~keep).any():
+        skipped["duplicate AS records"] += int((~keep).sum())
+    return keep

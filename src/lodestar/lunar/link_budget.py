@@ -1,0 +1,182 @@
+"""Link budget for GNSS signals received far above the constellations (at the Moon).
+
+C/N0 [dB-Hz] = EIRP(θ) + G_rx − L_fs − L_impl − 10·log10(k·T_sys)
+
+- ``EIRP(θ)`` [dBW]: the satellite's radiated power towards off-boresight angle θ (angle at the
+  satellite between its nadir — the antenna boresight, GNSS antennas point at the Earth's centre —
+  and the receiver). Built per system and orbit class from published figures, see below.
+- ``G_rx``: receiver antenna gain towards the Earth (default 15 dBi, a LuGRE-class high-gain antenna
+  pointed at the Earth: peak gain "up to 15 dB", EUSPA 2025; all GNSS satellites seen from the Moon
+  lie within ~4.4° of the Earth's centre, so one gain serves them all).
+- ``L_fs = 20·log10(4π d f / c)``: free-space loss (d ≈ 384,000 km gives ~208 dB at L1).
+- ``L_impl``: receiver implementation and cable losses, 2 dB (assumption).
+- ``k·T_sys``: Boltzmann constant (−228.6 dBW/K/Hz) and system noise temperature (290 K assumed,
+  i.e. N0 = −204 dBW/Hz: an Earth-pointing antenna sees the 290 K Earth plus cold sky; a
+  conventional figure in space-service-volume link budgets).
+
+Transmit patterns — three regions of θ:
+
+1. **Main lobe up to the Earth limb.** The EIRP there is the one the ICD guarantees on the ground:
+   ``EIRP = P_min + L_fs(range at the ICD's lowest elevation) + 0.5 dB atmosphere``, with P_min the
+   ICD minimum received power (0 dBic user antenna):
+   GPS L1 C/A −158.5 dBW at ≥ 5° (IS-GPS-200N §3.3.1.6, table 3-Va);
+   GLONASS L1OF −161 dBW at ≥ 5° (GLONASS ICD ed. 5.1, 2008, §3.3.1.6);
+   Galileo E1 (B+C) −157 dBW at ≥ 10° (Galileo OS SIS ICD 2.1, §2.4.1);
+   BeiDou B1I −163 dBW at ≥ 5° (BDS-SIS-ICD-B1I 3.0, §4.2.5).
+   The BeiDou ICD states no EIRP, and no BeiDou gain-pattern table was at hand offline (public
+   transmit-pattern data exist for GPS, Galileo, BeiDou and QZSS — used by the CAPSTONE lunar-
+   transfer visibility study in NAVIGATION — a better source to adopt later). Deriving the EIRP from the guaranteed received power is
+   our stated assumption, and the same construction is used for every system so they compare fairly. Real
+   satellites transmit a few dB above these minima, so C/N0 here is conservative by 1–4 dB.
+2. **Main lobe beyond the limb, out to the reference off-boresight angle of the GNSS Space Service
+   Volume** (the angle up to which each provider states a minimum received power at GEO altitude,
+   ICG SSV booklet, UN ST/SPACE/75, 2018/2021): GPS L1 23.5° / −184.0 dBW; GLONASS L1 26° /
+   −179.0 dBW; Galileo E1 20.5° / −182.5 dBW; BeiDou B1I MEO 25° / −184.2 dBW, IGSO and GEO 19° /
+   −185.9 dBW. EIRP at that angle = that power + L_fs to a GEO-altitude receiver on the far side of
+   the Earth; between the limb and that angle EIRP falls linearly in dB. Where the SSV figure gives
+   a higher EIRP than the limb value (a shaped beam), the edge is capped at the limb value.
+3. **Side lobes** from the main-lobe edge to 90°: a constant level 15 dB below the limb EIRP
+   (assumption, from the measured GPS IIR/IIR-M L1 patterns — side lobes 10–20 dB under the main
+   lobe, Marquis & Reigh 2015, NAVIGATION 62(4) — and GOES-16 side-lobe observations, Donaldson
+   et al. 2020, NAVIGATION 67(2)); the first null is not modelled.
+   Beyond 90° (**back**): nothing is received; the satellite body shadows its own antenna.
+
+The SSV angles and powers above are recalled from the booklet and were not re-checked against its
+text here; the ICD minima are standard. All numbers live in :data:`PATTERNS` and can be changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..constants import C_MPS
+
+__all__ = [
+    "EARTH_RADIUS_M", "GEO_RADIUS_M", "BOLTZMANN_DBW", "TransmitPattern", "PATTERNS", "pattern_for",
+    "free_space_loss_db", "LinkParameters", "cn0_dbhz", "lobe_of",
+]
+
+EARTH_RADIUS_M = 6_378_137.0  # WGS-84 equatorial radius (NIMA TR8350.2)
+GEO_RADIUS_M = 42_164_000.0  # geostationary orbit radius (GM/ω² ^ 1/3)
+BOLTZMANN_DBW = -228.6  # 10 log10(1.380649e-23 J/K)
+ATMOSPHERE_LOSS_DB = 0.5  # assumed in the ICD minimum-power budgets (IS-GPS-200N §3.3.1.6)
+MAIN, SIDE, BACK = "main", "side", "back"
+
+
+def free_space_loss_db(distance_m, frequency_hz) -> np.ndarray:
+    """Free-space path loss 20·log10(4π d f / c), dB."""
+    return 20.0 * np.log10(4.0 * np.pi * np.asarray(distance_m, float) * np.asarray(frequency_hz, float) / C_MPS)
+
+
+def _ground_range_m(orbit_radius_m: float, elevation_deg: float) -> tuple[float, float]:
+    """Range (m) to a user on the Earth's surface at ``elevation`` and the off-boresight angle (deg)."""
+    e = np.radians(elevation_deg)
+    rng = np.sqrt(orbit_radius_m**2 - (EARTH_RADIUS_M * np.cos(e)) ** 2) - EARTH_RADIUS_M * np.sin(e)
+    return float(rng), float(np.degrees(np.arcsin(EARTH_RADIUS_M * np.cos(e) / orbit_radius_m)))
+
+
+def _geo_range_m(orbit_radius_m: float, off_boresight_deg: float) -> float:
+    """Range to a GEO-altitude receiver on the far side of the Earth at an off-boresight angle."""
+    t = np.radians(off_boresight_deg)
+    return float(orbit_radius_m * np.cos(t) + np.sqrt(GEO_RADIUS_M**2 - (orbit_radius_m * np.sin(t)) ** 2))
+
+
+@dataclass(frozen=True)
+class TransmitPattern:
+    """EIRP versus off-boresight angle for one system, signal and orbit class."""
+
+    key: str
+    signal: str
+    frequency_hz: float
+    orbit_radius_m: float
+    min_power_dbw: float  # ICD minimum received power, 0 dBic
+    min_power_elev_deg: float  # ... at or above this elevation
+    ssv_angle_deg: float  # main-lobe edge: SSV reference off-boresight angle
+    ssv_power_dbw: float  # SSV minimum received power at GEO altitude at that angle
+    side_lobe_below_db: float = 15.0
+    source: str = ""
+
+    @property
+    def limb_anchor(self) -> tuple[float, float]:
+        """(off-boresight deg, EIRP dBW) at the ICD's lowest elevation."""
+        rng, theta = _ground_range_m(self.orbit_radius_m, self.min_power_elev_deg)
+        return theta, self.min_power_dbw + float(free_space_loss_db(rng, self.frequency_hz)) + ATMOSPHERE_LOSS_DB
+
+    @property
+    def edge_anchor(self) -> tuple[float, float]:
+        """(off-boresight deg, EIRP dBW) at the SSV reference angle (capped at the limb EIRP)."""
+        rng = _geo_range_m(self.orbit_radius_m, self.ssv_angle_deg)
+        eirp = self.ssv_power_dbw + float(free_space_loss_db(rng, self.frequency_hz))
+        return self.ssv_angle_deg, min(eirp, self.limb_anchor[1])
+
+    @property
+    def side_lobe_eirp_dbw(self) -> float:
+        return self.limb_anchor[1] - self.side_lobe_below_db
+
+    def eirp_dbw(self, off_boresight_deg) -> np.ndarray:
+        """EIRP (dBW) towards ``off_boresight_deg``; −inf in the back hemisphere."""
+        theta = np.asarray(off_boresight_deg, dtype=float)
+        (t0, e0), (t1, e1) = self.limb_anchor, self.edge_anchor
+        main = np.interp(theta, [t0, t1], [e0, e1])  # flat inside the limb, linear in dB beyond
+        out = np.where(theta <= t1, main, self.side_lobe_eirp_dbw)
+        return np.where(theta > 90.0, -np.inf, out)
+
+    def lobe(self, off_boresight_deg) -> np.ndarray:
+        """``"main"``, ``"side"`` or ``"back"`` for each angle."""
+        return lobe_of(off_boresight_deg, self.ssv_angle_deg)
+
+
+def lobe_of(off_boresight_deg, main_lobe_edge_deg) -> np.ndarray:
+    theta = np.asarray(off_boresight_deg, dtype=float)
+    return np.where(theta <= main_lobe_edge_deg, MAIN, np.where(theta <= 90.0, SIDE, BACK))
+
+
+_ICD = {
+    "G": "IS-GPS-200N §3.3.1.6", "R": "GLONASS ICD 5.1 §3.3.1.6",
+    "E": "Galileo OS SIS ICD 2.1 §2.4.1", "C": "BDS-SIS-ICD-B1I 3.0 §4.2.5",
+}
+_SSV = "ICG SSV booklet (UN ST/SPACE/75)"
+
+#: Patterns by key: system letter, or ``C-MEO`` / ``C-IGSO`` / ``C-GEO`` for BeiDou orbit classes.
+#: Orbit radii: GPS 26,560 km, GLONASS 25,510 km, Galileo 29,600 km, BDS MEO 27,906 km,
+#: BDS IGSO/GEO 42,164 km (the systems' nominal constellations, ICDs §2 / 3).
+PATTERNS = {
+    "G": TransmitPattern("G", "L1 C/A", 1575.42e6, 26_560e3, -158.5, 5.0, 23.5, -184.0,
+                         source=f"{_ICD['G']}; {_SSV}"),
+    "R": TransmitPattern("R", "L1OF", 1602.0e6, 25_510e3, -161.0, 5.0, 26.0, -179.0,
+                         source=f"{_ICD['R']}; {_SSV}"),
+    "E": TransmitPattern("E", "E1 B+C", 1575.42e6, 29_600e3, -157.0, 10.0, 20.5, -182.5,
+                         source=f"{_ICD['E']}; {_SSV}"),
+    "C-MEO": TransmitPattern("C-MEO", "B1I", 1561.098e6, 27_906e3, -163.0, 5.0, 25.0, -184.2,
+                             source=f"{_ICD['C']}; {_SSV}"),
+    "C-IGSO": TransmitPattern("C-IGSO", "B1I", 1561.098e6, 42_164e3, -163.0, 5.0, 19.0, -185.9,
+                              source=f"{_ICD['C']}; {_SSV}"),
+    "C-GEO": TransmitPattern("C-GEO", "B1I", 1561.098e6, 42_164e3, -163.0, 5.0, 19.0, -185.9,
+                             source=f"{_ICD['C']}; {_SSV}"),
+}
+
+
+def pattern_for(system: str, beidou_class: str = "MEO") -> TransmitPattern:
+    """The pattern of a system letter (BeiDou by orbit class ``MEO``/``IGSO``/``GEO``)."""
+    return PATTERNS[f"C-{beidou_class}"] if system == "C" else PATTERNS[system]
+
+
+@dataclass(frozen=True)
+class LinkParameters:
+    """Receiver side of the budget (defaults: LuGRE-class Earth-pointing high-gain antenna)."""
+
+    rx_gain_dbi: float = 15.0
+    system_noise_temp_k: float = 290.0
+    implementation_loss_db: float = 2.0
+
+    @property
+    def noise_density_dbw_hz(self) -> float:
+        return BOLTZMANN_DBW + 10.0 * np.log10(self.system_noise_temp_k)
+
+
+def cn0_dbhz(eirp_dbw, distance_m, frequency_hz, link: LinkParameters = LinkParameters()) -> np.ndarray:
+    """Carrier-to-noise density (dB-Hz) of a signal of ``eirp_dbw`` received over ``distance_m``."""
+    return (np.asarray(eirp_dbw, float) + link.rx_gain_dbi - free_space_loss_db(distance_m, frequency_hz)
+            - link.implementation_loss_db - link.noise_density_dbw_hz)

@@ -1,0 +1,79 @@
+"""GLONASS broadcast orbit: numerical integration of the PZ-90.11 state vector (the fast core).
+
+Force model (GLONASS ICD 5.1 (2008), appendix A.3.1.2, equations of motion in the rotating
+PZ-90 frame): central body, the J2 zonal term, the centrifugal and Coriolis terms of the Earth's
+rotation, plus the broadcast luni-solar accelerations held constant over the interval:
+
+    dv_x/dt = −μ x/r³ − 3/2 J2 μ a_e² x/r⁵ (1 − 5 z²/r²) + ω² x + 2 ω v_y + a_x
+    dv_y/dt = −μ y/r³ − 3/2 J2 μ a_e² y/r⁵ (1 − 5 z²/r²) + ω² y − 2 ω v_x + a_y
+    dv_z/dt = −μ z/r³ − 3/2 J2 μ a_e² z/r⁵ (3 − 5 z²/r²)               + a_z
+
+μ, ω, a_e, J2 from PZ-90.11 (``lodestar.constants.GLONASS``). Integrator: classical 4th-order
+Runge–Kutta (ICD A.3.1.2 recommends it). Every (record, target time) pair is integrated at once:
+all pairs take the same number of steps ``n = ceil(max|Δt| / max_step)``, each with its own step
+``Δt/n`` (≤ ``max_step``), so one loop of ``n`` vectorized RK4 steps serves the whole grid.
+The default 60 s step differs from a 1 s step by well under 1 mm over ±15 min (tests/test_orbits_glonass.py).
+
+Clock (ICD 5.1 §3.3.3): satellite clock offset ``−τ_n + γ_n (t − t_b)``; RINEX writes ``−τ_n``,
+which the reader keeps as ``tau_n_s``, so the offset is ``tau_n_s + gamma_n (t − t_b)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..constants import GLONASS
+
+__all__ = ["GLONASS_FIELDS", "DEFAULT_STEP_S", "glonass_derivative", "integrate_glonass", "glonass_clock_s"]
+
+#: Record fields the integration needs; a NaN in any invalidates a record.
+GLONASS_FIELDS = ("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "ax_mps2", "ay_mps2", "az_mps2", "tau_n_s", "gamma_n")
+
+#: Default RK4 step, s (see the module docstring for the justification).
+DEFAULT_STEP_S = 60.0
+
+
+def glonass_derivative(pos, vel, acc_ls, constants=GLONASS):
+    """Time derivative (velocity, acceleration) of ``(N, 3)`` states in the rotating PZ-90.11 frame."""
+    mu, omega, ae, j2 = constants.gm_m3ps2, constants.omega_e_radps, constants.a_m, constants.j2
+    x, y, z = pos[:, 0], pos[:, 1], pos[:, 2]
+    r2 = x * x + y * y + z * z
+    r = np.sqrt(r2)
+    mu_r3 = mu / (r2 * r)
+    j2_term = 1.5 * j2 * mu * ae * ae / (r2 * r2 * r)
+    z2_r2 = 5.0 * z * z / r2
+    acc = np.empty_like(pos)
+    acc[:, 0] = -mu_r3 * x - j2_term * x * (1.0 - z2_r2) + omega * omega * x + 2.0 * omega * vel[:, 1]
+    acc[:, 1] = -mu_r3 * y - j2_term * y * (1.0 - z2_r2) + omega * omega * y - 2.0 * omega * vel[:, 0]
+    acc[:, 2] = -mu_r3 * z - j2_term * z * (3.0 - z2_r2)
+    return vel, acc + acc_ls
+
+
+def integrate_glonass(pos0, vel0, acc_ls, dt_s, max_step_s: float = DEFAULT_STEP_S, constants=GLONASS):
+    """Integrate ``(N, 3)`` initial states by ``dt_s`` ``(N,)`` seconds with RK4; returns (pos, vel).
+
+    Pairs with ``dt_s == 0`` come back unchanged (the state at its own reference time is the record's).
+    """
+    pos = np.array(pos0, dtype=float, copy=True)
+    vel = np.array(vel0, dtype=float, copy=True)
+    dt_s = np.asarray(dt_s, dtype=float)
+    if pos.shape[0] == 0:
+        return pos, vel
+    longest = float(np.nanmax(np.abs(dt_s))) if np.isfinite(dt_s).any() else 0.0
+    n_steps = max(1, math.ceil(longest / max_step_s - 1e-9))
+    h = (dt_s / n_steps)[:, None]
+    for _ in range(n_steps):
+        k1v, k1a = glonass_derivative(pos, vel, acc_ls, constants)
+        k2v, k2a = glonass_derivative(pos + 0.5 * h * k1v, vel + 0.5 * h * k1a, acc_ls, constants)
+        k3v, k3a = glonass_derivative(pos + 0.5 * h * k2v, vel + 0.5 * h * k2a, acc_ls, constants)
+        k4v, k4a = glonass_derivative(pos + h * k3v, vel + h * k3a, acc_ls, constants)
+        pos = pos + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
+        vel = vel + h / 6.0 * (k1a + 2.0 * k2a + 2.0 * k3a + k4a)
+    return pos, vel
+
+
+def glonass_clock_s(tau_n_s, gamma_n, dt_s):
+    """Satellite clock offset (s) ``dt_s`` seconds after ``t_b``: ``−τ_n + γ_n Δt`` (RINEX stores −τ_n)."""
+    return tau_n_s + gamma_n * dt_s

@@ -1,0 +1,82 @@
+"""Broadcast ionosphere models: GPS Klobuchar and BeiDou's Klobuchar variant.
+
+Both return the group delay in metres on the model's reference frequency (GPS L1 1575.42 MHz,
+BeiDou B1I 1561.098 MHz); :func:`scale_to_frequency` moves it to any signal (first-order
+ionosphere delay goes as 1/f^2), e.g. a GLONASS FDMA channel's own L1 frequency.
+Vectorized over any common shape of receiver/satellite arrays.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..constants import C_MPS
+
+__all__ = [
+    "GPS_L1_HZ", "BDS_B1I_HZ", "klobuchar_gps_m", "klobuchar_bds_m", "scale_to_frequency",
+]
+
+GPS_L1_HZ = 1575.42e6  # IS-GPS-200N 3.3.1.1
+BDS_B1I_HZ = 1561.098e6  # BDS-SIS-ICD-B1I 3.0 §4.2
+
+# BDS-SIS-ICD-B1I 3.0 §5.2.4.7: the ionospheric shell and Earth radius of the BeiDou model.
+_BDS_EARTH_RADIUS_M = 6378.0e3
+_BDS_SHELL_HEIGHT_M = 375.0e3
+
+
+def klobuchar_gps_m(lat_rad, lon_rad, azimuth_rad, elevation_rad, gps_sow, alpha, beta):
+    """GPS Klobuchar delay on L1 (m); IS-GPS-200N 20.3.3.5.2.5 and figure 20-4.
+
+    ``lat_rad``/``lon_rad`` geodetic receiver position, ``gps_sow`` GPS seconds of week (any
+    value; only the time of day matters), ``alpha``/``beta`` the four broadcast coefficients each.
+    """
+    a, b = np.asarray(alpha, float), np.asarray(beta, float)
+    phi_u, lam_u = np.asarray(lat_rad) / np.pi, np.asarray(lon_rad) / np.pi  # semicircles
+    el = np.asarray(elevation_rad) / np.pi
+    az = np.asarray(azimuth_rad)
+    psi = 0.0137 / (el + 0.11) - 0.022  # Earth-centred angle, semicircles
+    phi_i = np.clip(phi_u + psi * np.cos(az), -0.416, 0.416)
+    lam_i = lam_u + psi * np.sin(az) / np.cos(phi_i * np.pi)
+    phi_m = phi_i + 0.064 * np.cos((lam_i - 1.617) * np.pi)  # geomagnetic latitude, semicircles
+    local_s = np.mod(4.32e4 * lam_i + np.asarray(gps_sow, float), 86400.0)
+    slant = 1.0 + 16.0 * (0.53 - el) ** 3
+    amp = np.maximum(_poly(a, phi_m), 0.0)
+    per = np.maximum(_poly(b, phi_m), 72000.0)
+    x = 2.0 * np.pi * (local_s - 50400.0) / per
+    day = amp * (1.0 - x**2 / 2.0 + x**4 / 24.0)
+    delay_s = slant * (5.0e-9 + np.where(np.abs(x) < 1.57, day, 0.0))
+    return C_MPS * delay_s
+
+
+def klobuchar_bds_m(lat_rad, lon_rad, azimuth_rad, elevation_rad, bdt_sow, alpha, beta):
+    """BeiDou Klobuchar delay on B1I (m); BDS-SIS-ICD-B1I 3.0 §5.2.4.7.
+
+    Differences from GPS that matter: a 375 km shell with the exact pierce-point geometry,
+    geographic (not geomagnetic) latitude, BDT time of day, the period clamped to
+    [72 000, 172 800] s, a pure cosine (not its Taylor series) and the B1I reference.
+    """
+    a, b = np.asarray(alpha, float), np.asarray(beta, float)
+    lat, lon = np.asarray(lat_rad, float), np.asarray(lon_rad, float)
+    el, az = np.asarray(elevation_rad, float), np.asarray(azimuth_rad, float)
+    ratio = _BDS_EARTH_RADIUS_M / (_BDS_EARTH_RADIUS_M + _BDS_SHELL_HEIGHT_M)
+    psi = np.pi / 2.0 - el - np.arcsin(ratio * np.cos(el))
+    phi_m = np.arcsin(np.clip(np.sin(lat) * np.cos(psi) + np.cos(lat) * np.sin(psi) * np.cos(az), -1, 1))
+    lam_m = lon + np.arcsin(np.clip(np.sin(psi) * np.sin(az) / np.cos(phi_m), -1, 1))
+    local_s = np.mod(np.asarray(bdt_sow, float) + lam_m * 43200.0 / np.pi, 86400.0)
+    lat_sc = np.abs(phi_m / np.pi)
+    a2 = np.maximum(_poly(a, lat_sc), 0.0)
+    a4 = np.clip(_poly(b, lat_sc), 72000.0, 172800.0)
+    day = np.where(np.abs(local_s - 50400.0) < a4 / 4.0, a2 * np.cos(2.0 * np.pi * (local_s - 50400.0) / a4), 0.0)
+    vertical_s = 5.0e-9 + day
+    slant = 1.0 / np.sqrt(1.0 - (ratio * np.cos(el)) ** 2)
+    return C_MPS * slant * vertical_s
+
+
+def scale_to_frequency(delay_m, reference_hz, frequency_hz):
+    """First-order ionospheric group delay scales as (f_ref / f)^2."""
+    return np.asarray(delay_m) * (np.asarray(reference_hz) / np.asarray(frequency_hz)) ** 2
+
+
+def _poly(coefficients, x):
+    """sum_n c_n x^n for the four broadcast coefficients."""
+    return sum(c * x**n for n, c in enumerate(coefficients))

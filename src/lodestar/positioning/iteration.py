@@ -1,0 +1,130 @@
+"""Gauss-Newton iteration of the pseudorange equations, all epochs at once.
+
+Per iteration: range and line of sight with Earth rotation, elevation, troposphere and
+ionosphere at the current position, weights from the error model, then the batched normal
+equations (``estimator.normal_solve``). Rows are independent, so any subset of epochs (e.g. the
+ones RAIM is re-solving) runs through the same code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..frames import ecef_to_geodetic, enu_matrix
+from . import estimator, models
+from .troposphere import troposphere_delay_m
+
+__all__ = ["Problem", "Iterate", "gauss_newton"]
+
+_EARTH_RADIUS_M = 6_371_000.0
+_MAX_ITERATIONS = 10
+_CONVERGED_M = 1e-3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The inputs of one estimation, already reduced to the chosen satellites."""
+
+    pseudorange_m: np.ndarray  # (T, S) satellite-corrected
+    sat_xyz: np.ndarray  # (T, S, 3) at transmit time
+    candidate: np.ndarray  # (T, S) bool usable before mask/exclusions
+    system_index: np.ndarray  # (S,)
+    n_systems: int
+    mask_rad: float
+    factor: np.ndarray  # (K,) code-noise factor per system
+    bias_m: np.ndarray  # (S,) or (T, S) code bias subtracted from the pseudoranges
+    iono: object  # callable(rows, lat, lon, az, el) -> (T, S) metres, or None
+    troposphere: bool = True
+
+
+@dataclass
+class Iterate:
+    state: np.ndarray  # (T, 3 + K) position (m), receiver clock per system (m)
+    residual: np.ndarray  # (T, S) post-fit
+    weight: np.ndarray  # (T, S) 0 = unused
+    elevation: np.ndarray  # (T, S) rad
+    h: np.ndarray  # (T, S, M)
+    covariance: np.ndarray  # (T, M, M)
+    present: np.ndarray  # (T, K)
+    converged: np.ndarray  # (T,)
+    iono_m: np.ndarray  # (T, S)
+
+
+def _plausible(xyz):
+    """A position near the Earth's surface: only then do the mask and the atmosphere apply."""
+    return np.abs(np.linalg.norm(xyz, axis=-1) - _EARTH_RADIUS_M) < 200e3
+
+
+def _az_el(xyz, los):
+    with np.errstate(divide="ignore", invalid="ignore"):  # the Earth's centre, first iteration without a header position
+        lat, lon, height = ecef_to_geodetic(xyz)
+    enu = np.matmul(los, np.swapaxes(enu_matrix(lat, lon), -1, -2))
+    elevation = np.arcsin(np.clip(enu[..., 2], -1.0, 1.0))
+    azimuth = np.arctan2(enu[..., 0], enu[..., 1])
+    return np.radians(lat), np.radians(lon), height, azimuth, elevation
+
+
+class _Atmosphere:
+    """Troposphere + ionosphere delays, recomputed only when the position moved by > 30 m.
+
+    Both vary by millimetres over tens of metres of receiver displacement, so after the first
+    iteration they are constant: caching them makes later iterations cost only the geometry.
+    """
+
+    _MOVE_M = 30.0
+
+    def __init__(self, p: Problem, rows):
+        self.p, self.rows = p, rows
+        self.xyz = None
+
+    def delays(self, xyz, lat, lon, height, az, el):
+        ready = _plausible(xyz)[:, None]
+        if self.xyz is not None and np.all(np.abs(xyz - self.xyz) < self._MOVE_M):
+            return self.trop, self.iono
+        self.xyz = xyz.copy()
+        up = ready & (el > 0)
+        self.trop = np.zeros(el.shape)
+        self.iono = np.zeros(el.shape)
+        if self.p.troposphere:
+            self.trop = np.where(up, troposphere_delay_m(lat[:, None], height[:, None], el), 0.0)
+        if self.p.iono is not None:
+            self.iono = np.where(up, self.p.iono(self.rows, lat, lon, az, el), 0.0)
+        return self.trop, self.iono
+
+
+def _linearize(p: Problem, rows, state, exclude, atmosphere: _Atmosphere):
+    xyz = state[:, :3]
+    rng, los = models.line_of_sight(xyz, p.sat_xyz[rows])
+    lat, lon, height, az, el = _az_el(xyz, los)
+    ready = _plausible(xyz)[:, None]
+    trop, iono = atmosphere.delays(xyz, lat, lon, height, az, el)
+    bias = p.bias_m[rows] if np.ndim(p.bias_m) == 2 else p.bias_m
+    sys_idx = p.system_index
+    misclosure = p.pseudorange_m[rows] - bias - rng - state[:, 3:][:, sys_idx] - trop - iono
+    use = p.candidate[rows] & ~exclude & (~ready | (el >= p.mask_rad)) & np.isfinite(misclosure)
+    variance = models.code_variance_m2(np.where(ready, el, np.pi / 2), p.factor[sys_idx], iono)
+    weight = np.where(use, 1.0 / variance, 0.0)
+    h = estimator.design_matrix(los, sys_idx, p.n_systems)
+    return np.where(use, misclosure, 0.0), weight, h, el, iono
+
+
+def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
+    """Iterate rows ``rows`` of ``p`` from ``start_state`` ``(R, 3 + K)``; ``exclude`` ``(R, S)`` bool."""
+    state = np.array(start_state, dtype=float)
+    exclude = np.zeros((len(rows), p.sat_xyz.shape[1]), bool) if exclude is None else exclude
+    converged = np.zeros(len(rows), bool)
+    atmosphere = _Atmosphere(p, rows)
+    for _ in range(_MAX_ITERATIONS):
+        v, w, h, el, iono = _linearize(p, rows, state, exclude, atmosphere)
+        sol = estimator.normal_solve(h, w, v)
+        step = np.nan_to_num(sol.delta)
+        state += step
+        converged = np.isfinite(sol.delta).all(axis=1) & (np.linalg.norm(step[:, :3], axis=1) < _CONVERGED_M)
+        if converged.all():
+            break
+    # post-fit residuals from the last linearization (the last step is below a millimetre)
+    residual = np.where(w > 0, v - np.einsum("tsi,ti->ts", h, step), np.nan)
+    converged &= np.isfinite(sol.delta).all(axis=1)
+    return Iterate(state, residual, w, el, h, sol.covariance, sol.present, converged, iono)

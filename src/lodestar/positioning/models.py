@@ -1,0 +1,79 @@
+"""Geometry and error models of the pseudorange: Earth rotation, elevation weights, noise per system.
+
+Error model (variance of one undifferenced code observation, m^2):
+
+    sigma^2 = f_sys^2 * (a^2 + b^2 / sin^2 E + (k_iono * I)^2)
+
+with a = b = 0.3 m (RTKLIB's default code error model, ``err = 0.003`` x ``eratio = 100``),
+k_iono = 0.5 (the residual of broadcast Klobuchar is ~50 % RMS: Klobuchar 1987; RTKLIB's
+``ERR_BRDCI``), and ``f_sys`` the per-system factor. The a-priori factors are 1 for
+GPS/Galileo/BeiDou and 1.5 for GLONASS (RTKLIB ``EFACT_GLO``: FDMA code is noisier, its chip
+rate is half of GPS C/A); :func:`variance_factors` then re-estimates them on the data
+(variance-component estimation, Koch 1999 §3.6: sigma^2_s = sum w v^2 / sum r over system s).
+The factor scales the whole variance, ionosphere term included: scaling only the noise part and
+adding the ionosphere variance unscaled flattens the weight ratio between systems (on ESBC it
+gave GLONASS 3x too much weight and made R+C worse than C alone; docs/positioning.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..constants import C_MPS, GPS
+
+__all__ = [
+    "SAGNAC_OMEGA_RADPS", "rotate_for_earth_rotation", "line_of_sight", "code_variance_m2",
+    "APRIORI_FACTOR", "variance_factors",
+]
+
+#: Earth rotation rate used for the Sagnac correction (WGS-84; the systems differ by < 1e-14 rad/s).
+SAGNAC_OMEGA_RADPS = GPS.omega_e_radps
+APRIORI_FACTOR = {"G": 1.0, "R": 1.5, "E": 1.0, "C": 1.0, "J": 1.0, "I": 1.5, "S": 3.0}
+_CODE_A_M = 0.3
+_CODE_B_M = 0.3
+_IONO_FRACTION = 0.5
+
+
+def rotate_for_earth_rotation(sat_xyz, travel_s):
+    """Rotate ECEF positions at transmit time into the ECEF frame of the reception time.
+
+    The frame turns by omega * tau while the signal travels (the Sagnac effect; IS-GPS-200N
+    20.3.3.4.3.4). ``sat_xyz`` ``(..., 3)``, ``travel_s`` broadcastable to ``(...)``.
+    """
+    angle = SAGNAC_OMEGA_RADPS * np.asarray(travel_s)
+    cos_a, sin_a = np.cos(angle), np.sin(angle)
+    x, y, z = sat_xyz[..., 0], sat_xyz[..., 1], sat_xyz[..., 2]
+    return np.stack([cos_a * x + sin_a * y, -sin_a * x + cos_a * y, z], axis=-1)
+
+
+def line_of_sight(receiver_xyz, sat_xyz_transmit):
+    """Geometric range (m) and unit vector receiver->satellite, Earth rotation included.
+
+    The rotation angle uses the unrotated range: the neglected change of travel time (~1e-7 s)
+    moves the satellite by < 1 mm.
+    """
+    rng = np.linalg.norm(sat_xyz_transmit - receiver_xyz[:, None, :], axis=-1)
+    diff = rotate_for_earth_rotation(sat_xyz_transmit, rng / C_MPS) - receiver_xyz[:, None, :]
+    rng = np.sqrt(np.einsum("tsi,tsi->ts", diff, diff))
+    return rng, diff / rng[..., None]
+
+
+def code_variance_m2(elevation_rad, factor, iono_m=0.0, ura_m=0.0):
+    """Variance of a code pseudorange (m^2), see the module docstring."""
+    sin_e = np.maximum(np.sin(elevation_rad), 0.05)
+    apriori = _CODE_A_M**2 + _CODE_B_M**2 / sin_e**2 + (_IONO_FRACTION * np.asarray(iono_m)) ** 2
+    return np.asarray(factor) ** 2 * (apriori + np.asarray(ura_m) ** 2)
+
+
+def variance_factors(residual, weight, redundancy_number, system_index, n_systems: int):
+    """Per-system a-posteriori variance factors sum(w v^2) / sum(r) over all epochs (NaN if none)."""
+    used = (weight > 0) & np.isfinite(residual)
+    wv2 = np.where(used, weight * np.where(used, residual, 0.0) ** 2, 0.0)
+    r = np.where(used, redundancy_number, 0.0)
+    out = np.full(n_systems, np.nan)
+    for k in range(n_systems):  # a loop over systems (<= 7), not over observations
+        cols = np.asarray(system_index) == k
+        denom = r[:, cols].sum()
+        if denom > 1.0:
+            out[k] = wv2[:, cols].sum() / denom
+    return out

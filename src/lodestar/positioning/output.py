@@ -1,0 +1,119 @@
+"""Writers of a solution Dataset: CSV, RTKLIB ``.pos`` (xyz), Parquet; and the run summary.
+
+CSV and Parquet keep every epoch (unsolved ones with empty coordinates). The ``.pos`` holds the
+solved epochs (``ok``/``fde``) only, as RTKLIB's own files do, so RTKPLOT reads it unchanged.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..frames import ecef_to_enu
+from ..output import atomic_path
+from ..time import Time
+
+__all__ = ["FORMATS", "to_dataframe", "write_solution", "summary", "accuracy"]
+
+FORMATS = ("csv", "rtklib", "parquet")
+CSV_FIRST = ["time_gps", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "height_m", "n_sats", "pdop", "status", "excluded"]
+
+
+def to_dataframe(ds) -> pd.DataFrame:
+    """One row per epoch, ``time_gps`` ISO 8601 (GPST, no zone) first, then the issue's columns."""
+    frame = ds.to_dataframe().reset_index()
+    frame.insert(0, "time_gps", Time(frame.pop("time").to_numpy()).iso("gpst", "ms"))
+    rest = [c for c in frame.columns if c not in CSV_FIRST]
+    return frame[CSV_FIRST + rest]
+
+
+def _write_csv(ds, path):
+    frame = to_dataframe(ds)
+    floats = {c: "%.4f" for c in ("x_m", "y_m", "z_m", "height_m")}
+    for column, fmt in floats.items():
+        frame[column] = frame[column].map(lambda v, f=fmt: "" if not np.isfinite(v) else f % v)
+    for column in ("lat_deg", "lon_deg"):
+        frame[column] = frame[column].map(lambda v: "" if not np.isfinite(v) else f"{v:.9f}")
+    frame.to_csv(path, index=False, float_format="%.6g", na_rep="")
+
+
+def _write_rtklib(ds, path):
+    """RTKLIB 2.4.3 ``.pos`` with ``out-solformat = xyz`` (Q = 5: single), readable by RTKPLOT."""
+    time = Time(ds["time"].values)
+    week, sow = time.week_sow("gpst")
+    solved = np.isin(ds["status"].values, ("ok", "fde"))
+    stamp = np.datetime_as_string(time.gpst, unit="ms")
+    lines = [
+        "% program   : Lodestar (lodestar solve)",
+        f"% inp file  : {ds.attrs.get('obs_path', '')}",
+        f"% inp file  : {ds.attrs.get('nav_path', '')}",
+        f"% obs start : {stamp[0].replace('-', '/').replace('T', ' ')} GPST (week{week[0]:04d} {sow[0]:8.1f}s)",
+        f"% obs end   : {stamp[-1].replace('-', '/').replace('T', ' ')} GPST (week{week[-1]:04d} {sow[-1]:8.1f}s)",
+        f"% pos mode  : single ({ds.attrs.get('systems', '')}, mask {ds.attrs.get('mask_deg', '')} deg, "
+        f"iono {ds.attrs.get('iono', '')}); marker position",
+        "%",
+        "% (x/y/z-ecef=WGS84,Q=1:fix,2:float,3:sbas,4:dgps,5:single,6:ppp,ns=# of satellites)",
+        "%  GPST                      x-ecef(m)      y-ecef(m)      z-ecef(m)   Q  ns   sdx(m)   sdy(m)   sdz(m)"
+        "  sdxy(m)  sdyz(m)  sdzx(m) age(s)  ratio",
+    ]
+    x, y, z, n = (ds[k].values for k in ("x_m", "y_m", "z_m", "n_sats"))
+    for i in np.flatnonzero(solved):
+        when = stamp[i].replace("-", "/").replace("T", " ")
+        lines.append(f"{when} {x[i]:14.4f} {y[i]:14.4f} {z[i]:14.4f}   5 {n[i]:3d}"
+                     "   0.0000   0.0000   0.0000   0.0000   0.0000   0.0000   0.00    0.0")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_solution(ds, target, fmt: str = "csv") -> None:
+    """Write ``ds`` to ``target`` atomically in ``fmt`` (``csv``, ``rtklib``, ``parquet``)."""
+    if fmt not in FORMATS:
+        from ..errors import LodestarError
+
+        raise LodestarError(f"unknown output format {fmt!r}; use {', '.join(FORMATS)}")
+    with atomic_path(target) as tmp:
+        if fmt == "csv":
+            _write_csv(ds, tmp)
+        elif fmt == "rtklib":
+            _write_rtklib(ds, tmp)
+        else:
+            to_dataframe(ds).to_parquet(tmp, index=False)
+
+
+def summary(ds, truth_xyz=None) -> dict:
+    """Run summary for ``--json``: epochs, solved, statuses and, given a truth, H/V/3D statistics."""
+    status = ds["status"].values
+    out = {
+        "systems": ds.attrs.get("systems"), "mask_deg": ds.attrs.get("mask_deg"), "iono": ds.attrs.get("iono"),
+        "epochs": int(status.size), "solved": int(np.isin(status, ("ok", "fde")).sum()),
+        "status_counts": {s: int((status == s).sum()) for s in ("ok", "fde", "insufficient", "failed")},
+        "mean_sats": float(np.nanmean(np.where(np.isin(status, ("ok", "fde")), ds["n_sats"].values, np.nan)))
+        if np.isin(status, ("ok", "fde")).any() else None,
+        "median_pdop": float(np.nanmedian(ds["pdop"].values)) if np.isfinite(ds["pdop"].values).any() else None,
+        "iono_models": ds.attrs.get("iono_models"), "noise_factor": ds.attrs.get("noise_factor"),
+    }
+    if truth_xyz is not None:
+        out["accuracy"] = accuracy(ds, truth_xyz)
+    return out
+
+
+def accuracy(ds, truth_xyz) -> dict:
+    """Horizontal / vertical / 3D RMS and 95th percentile (m) of solved epochs against ``truth_xyz``."""
+    xyz = np.stack([ds["x_m"].values, ds["y_m"].values, ds["z_m"].values], axis=-1)
+    ok = np.isfinite(xyz).all(axis=1)
+    truth = np.asarray(truth_xyz, float)
+    from ..frames import ecef_to_geodetic
+
+    lat, lon, _ = ecef_to_geodetic(truth)
+    enu = ecef_to_enu(xyz[ok] - truth, lat, lon)
+    horizontal = np.hypot(enu[:, 0], enu[:, 1])
+    vertical = np.abs(enu[:, 2])
+    three_d = np.linalg.norm(enu, axis=1)
+
+    def stats(err):
+        if err.size == 0:
+            return None, None
+        return float(np.sqrt(np.mean(err**2))), float(np.percentile(err, 95))
+
+    (h_rms, h95), (v_rms, v95), (d_rms, d95) = stats(horizontal), stats(vertical), stats(three_d)
+    return {"solved": int(ok.sum()), "h_rms_m": h_rms, "h95_m": h95, "v_rms_m": v_rms, "v95_m": v95,
+            "rms_3d_m": d_rms, "p95_3d_m": d95}

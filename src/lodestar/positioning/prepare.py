@@ -1,0 +1,242 @@
+"""Everything of a single-point solution that does not depend on the system set or the mask.
+
+:func:`prepare` reads the files (or takes pre-read objects), picks a code per satellite, computes
+each satellite's state at its transmit time and applies the satellite clock, the relativistic
+term and the signal's group delay once. :func:`lodestar.positioning.solve` can then be called
+many times on the result (every system set, every elevation mask) at the cost of the estimator
+alone: this is the cache ``lodestar compare`` relies on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ..constants import C_MPS
+from ..errors import LodestarError, NoEphemerisError
+from ..systems import SYSTEM_NAMES, SYSTEM_ORDER
+from ..time import Time
+from . import observables
+
+__all__ = ["Prepared", "prepare", "SUPPORTED_SYSTEMS"]
+
+SUPPORTED_SYSTEMS = "GREC"
+IONO_MODES = ("klobuchar", "iflc", "off")
+_NOMINAL_TRAVEL_S = 0.075  # placeholder transmit offset for cells without a pseudorange (never used)
+
+
+@dataclass(frozen=True, eq=False)
+class Prepared:
+    """Satellite-side corrected pseudoranges and positions on the epochs x satellites grid."""
+
+    time: np.ndarray  # (T,) datetime64[ns] GPST, receiver epochs
+    sv: np.ndarray  # (S,)
+    pseudorange_m: np.ndarray  # (T, S) code (or iono-free) + c * (dts + relativity - group delay)
+    sat_xyz: np.ndarray  # (T, S, 3) ECEF at transmit time (Earth rotation not yet applied)
+    usable: np.ndarray  # (T, S) bool: observed, and the orbit layer gave a valid state
+    frequency_hz: np.ndarray  # (T, S) carrier frequency of the code (NaN for iono-free)
+    code: np.ndarray  # (T, S) RINEX code used ("C1C", "C2I+C6I" for iono-free, "" none)
+    iono_mode: str
+    iono: dict  # broadcast coefficients from the navigation header(s)
+    approx_xyz: np.ndarray | None  # (3,) header APPROX POSITION XYZ or None
+    antenna_hen_m: np.ndarray  # (3,) ANTENNA: DELTA H/E/N
+    source: str  # "broadcast" or "precise"
+    meta: dict = field(default_factory=dict)
+
+    def subset(self, columns) -> "Prepared":
+        columns = np.asarray(columns)
+        return replace(self, sv=self.sv[columns], pseudorange_m=self.pseudorange_m[:, columns],
+                       sat_xyz=self.sat_xyz[:, columns], usable=self.usable[:, columns],
+                       frequency_hz=self.frequency_hz[:, columns], code=self.code[:, columns])
+
+
+def _read_inputs(obs, nav, sp3, clk):
+    """Paths / lists of paths -> Dataset, NavData, ephemeris object."""
+    from ..orbits import BroadcastEphemeris
+
+    if isinstance(obs, (str, Path)):
+        from ..io.rinex_obs import read_obs
+
+        obs = read_obs(obs)
+    if sp3 is not None:
+        from ..orbits import PreciseEphemeris
+        from ..io.sp3 import merge_sp3, read_sp3
+
+        sp3_list = [sp3] if isinstance(sp3, (str, Path)) else list(sp3)
+        sp3_data = merge_sp3([read_sp3(p) if isinstance(p, (str, Path)) else p for p in sp3_list])
+        clk_data = None
+        if clk is not None:
+            from ..io.clk import read_clk
+
+            clk_list = [clk] if isinstance(clk, (str, Path)) else list(clk)
+            clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in clk_list]
+            clk_data = clk_data[0] if len(clk_data) == 1 else _concat_clk(clk_data)
+        return obs, _read_nav(nav), PreciseEphemeris(sp3_data, clk_data), "precise"
+    nav = _read_nav(nav)
+    if nav is None:
+        raise NoEphemerisError("single-point positioning needs navigation data: give --nav FILE (or sp3=)")
+    return obs, nav, BroadcastEphemeris(nav), "broadcast"
+
+
+def _concat_clk(datasets):
+    import xarray as xr
+
+    return xr.concat(datasets, dim="time").sortby("time")
+
+
+def _read_nav(nav):
+    if nav is None:
+        return None
+    from ..io.rinex_nav import merge_nav, read_nav
+
+    items = [nav] if isinstance(nav, (str, Path)) or not isinstance(nav, (list, tuple)) else list(nav)
+    items = [read_nav(p) if isinstance(p, (str, Path)) else p for p in items]
+    return items[0] if len(items) == 1 else merge_nav(items)
+
+
+def _header_vector(obs, name):
+    value = obs.attrs.get(name)
+    if value is None:
+        return None
+    value = np.asarray(value, dtype=float).reshape(-1)
+    return value if value.size == 3 and np.all(np.isfinite(value)) else None
+
+
+def _glonass_channels(obs, eph, svs):
+    channels = {}
+    channels.update(dict(obs.attrs.get("glonass_channels") or {}))
+    channels.update(getattr(eph, "glonass_channels", {}) or {})  # the broadcast record wins
+    return np.array([channels.get(sv, np.nan) if sv[0] == "R" else np.nan for sv in svs], dtype=float)
+
+
+def _choose_svs(obs, systems):
+    svs = np.asarray(obs["sv"].values).astype(str)
+    return svs[np.array([sv[0] in systems for sv in svs], dtype=bool)]
+
+
+def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=None, clk=None,
+            priority=None, smoothing_s=None) -> Prepared:
+    """Read and pre-correct the observations of ``systems`` (letters) for :func:`solve`.
+
+    ``obs``: path or Dataset (``lodestar.io.rinex_obs.read_obs``); ``nav``: path(s) or NavData;
+    ``sp3``/``clk``: precise products (path(s) or Datasets) replacing broadcast orbits and clocks.
+    ``priority``: ``{"R": ("C1P", "C1C"), ...}`` overrides :data:`observables.DEFAULT_PRIORITY`.
+    ``smoothing_s``: Hatch carrier-smoothing window in seconds (None = raw code).
+    """
+    if iono not in IONO_MODES:
+        raise LodestarError(f"iono must be one of {', '.join(IONO_MODES)}, not {iono!r}")
+    obs, nav, eph, source = _read_inputs(obs, nav, sp3, clk)
+    if obs.attrs.get("format", "RINEX OBS") != "RINEX OBS":
+        raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
+    systems = "".join(s for s in SYSTEM_ORDER if s in systems and s in SUPPORTED_SYSTEMS)
+    svs = _choose_svs(obs, systems)
+    if svs.size == 0:
+        raise LodestarError(f"the observation file has no {', '.join(SYSTEM_NAMES[s] for s in systems)} satellites")
+    channels = _glonass_channels(obs, eph, svs)
+    merged_priority = dict(observables.DEFAULT_PRIORITY)
+    merged_priority.update(priority or {})
+    if iono == "iflc":
+        pseudorange, code, freq, delays = _iono_free_codes(obs, svs, channels)
+    else:
+        pseudorange, code, freq, delays = _single_codes(obs, svs, channels, merged_priority)
+    if smoothing_s:
+        from .smoothing import hatch_smooth_prepared
+
+        pseudorange = hatch_smooth_prepared(obs, svs, channels, pseudorange, code, smoothing_s, iono)
+    t_rx = np.asarray(obs["time"].values, dtype="datetime64[ns]")
+    travel = np.where(np.isfinite(pseudorange), pseudorange / C_MPS, _NOMINAL_TRAVEL_S)
+    t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
+    st = eph.states(Time(t_tx), list(svs))
+    clock_total = st.clock_s + np.nan_to_num(st.relativity_s)
+    group = delays(st.group_delay_s, pseudorange.shape)
+    corrected = pseudorange + C_MPS * (clock_total - group)
+    # move each satellite from t_rx - P/c to the true transmit time (P/c already contains -dts)
+    sat_xyz = st.position_m - st.velocity_mps * clock_total[..., None]
+    usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
+    _check_navigation(systems, svs, st, pseudorange, usable, nav, obs)
+    meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
+            "marker_name": obs.attrs.get("marker_name", ""), "orbit_reasons": st.summary()["reasons"],
+            "smoothing_s": smoothing_s or 0,
+            "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}}
+    return Prepared(time=t_rx, sv=svs, pseudorange_m=corrected, sat_xyz=sat_xyz, usable=usable,
+                    frequency_hz=freq, code=code, iono_mode=iono, iono=dict(getattr(nav, "iono", {}) or {}),
+                    approx_xyz=_header_vector(obs, "approx_position_m"),
+                    antenna_hen_m=_header_vector(obs, "antenna_delta_hen_m") if _header_vector(
+                        obs, "antenna_delta_hen_m") is not None else np.zeros(3),
+                    source=source, meta=meta)
+
+
+def _frequencies(code_name, svs, channels):
+    """(T, S) carrier frequency of each chosen code (NaN where none)."""
+    freq = np.full(code_name.shape, np.nan)
+    for j, sv in enumerate(svs):
+        names = code_name[:, j]
+        for name in set(names) - {""}:
+            channel = channels[j] if sv[0] == "R" else None
+            if sv[0] == "R" and not np.isfinite(channel) and name[1] in "12":
+                continue  # FDMA channel unknown: frequency unknown, the cell stays unusable
+            freq[names == name, j] = observables.code_frequency_hz(name, sv[0], channel)
+    return freq
+
+
+def _single_codes(obs, svs, channels, priority):
+    pseudorange, code_name = observables.select_codes(obs, svs, priority)
+    freq = _frequencies(code_name, svs, channels)
+    pseudorange = np.where(np.isfinite(freq), pseudorange, np.nan)
+
+    def delays(group_delay, shape):
+        out = np.zeros(shape)
+        for j, sv in enumerate(svs):
+            names = code_name[:, j]
+            for name in set(names) - {""}:
+                rows = names == name
+                column = {k: v[:, j] for k, v in group_delay.items()}
+                out[rows, j] = observables.signal_group_delay_s(sv[0], name, column, shape[0])[rows]
+        return out
+
+    return pseudorange, code_name.astype(str), freq, delays
+
+
+def _iono_free_codes(obs, svs, channels):
+    p1, name1 = observables.select_codes(obs, svs, {k: v[0] for k, v in observables.IFLC_PAIRS.items()})
+    p2, name2 = observables.select_codes(obs, svs, {k: v[1] for k, v in observables.IFLC_PAIRS.items()})
+    f1 = _frequencies(name1, svs, channels)
+    f2 = _frequencies(name2, svs, channels)
+    pseudorange = observables.iono_free(p1, p2, f1, f2)
+    code = np.where((name1 != "") & (name2 != ""), name1.astype(str) + "+" + name2.astype(str), "")
+
+    def delays(group_delay, shape):
+        out = np.zeros(shape)
+        for j, sv in enumerate(svs):
+            column = {k: v[:, j] for k, v in group_delay.items()}
+            pairs = set(zip(name1[:, j], name2[:, j]))
+            for a, b in pairs:
+                if not a or not b:
+                    continue
+                rows = (name1[:, j] == a) & (name2[:, j] == b)
+                d1 = observables.signal_group_delay_s(sv[0], a, column, shape[0])
+                d2 = observables.signal_group_delay_s(sv[0], b, column, shape[0])
+                out[rows, j] = observables.iono_free(d1, d2, f1[:, j], f2[:, j])[rows]
+        return out
+
+    return pseudorange, code, np.full(pseudorange.shape, np.nan), delays
+
+
+def _check_navigation(systems, svs, st, pseudorange, usable, nav, obs):
+    """A requested system that is observed but has no usable orbit at all is a clear user error."""
+    letters = np.array([sv[0] for sv in svs])
+    for system in systems:
+        cols = letters == system
+        if not cols.any() or not np.isfinite(pseudorange[:, cols]).any():
+            continue
+        if usable[:, cols].any():
+            continue
+        reasons = sorted(set(np.asarray(st.reason)[:, cols].ravel()) - {""})
+        name = SYSTEM_NAMES[system]
+        raise NoEphemerisError(
+            f"no usable {name} orbit for any epoch of {obs.attrs.get('path', 'the observations')} "
+            f"from {getattr(nav, 'path', None) or 'the navigation data'}: {'; '.join(reasons[:3]) or 'unknown'}"
+            " (navigation data for another day, or without this system?)"
+        )

@@ -1,0 +1,89 @@
+"""The per-epoch solution table: statuses, DOPs, marker position, clocks, as an ``xarray.Dataset``.
+
+Status per epoch (every epoch keeps its row; coordinates are NaN unless ``ok``/``fde``):
+``ok`` solved and passed the RAIM test (or had no redundancy to test), ``fde`` solved after
+excluding satellites, ``insufficient`` fewer satellites than unknowns, ``failed`` did not
+converge, failed the integrity test after the allowed exclusions, or GDOP above the limit.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import xarray as xr
+
+from ..constants import C_MPS
+from ..frames import ecef_to_geodetic, enu_matrix
+from ..systems import format_system_set
+from . import estimator
+from .raim import test_statistic
+
+__all__ = ["build_result", "STATUSES", "MAX_GDOP"]
+
+STATUSES = ("ok", "fde", "insufficient", "failed")
+MAX_GDOP = 30.0  # RTKLIB's default ``maxgdop``: beyond it a position is mostly geometry noise
+
+
+def _marker(arp_xyz, antenna_hen_m):
+    """Remove ANTENNA: DELTA H/E/N (RINEX 3.05 §5.2: ARP = marker + H up + E east + N north)."""
+    lat, lon, _ = ecef_to_geodetic(arp_xyz)
+    height, east, north = antenna_hen_m
+    offset_enu = np.array([east, north, height])
+    rot = enu_matrix(lat, lon)  # rows e, n, u in ECEF
+    return arp_xyz - np.einsum("tij,i->tj", rot, offset_enu)
+
+
+def _status(n_used, needed, converged, failed_test, gdop, excluded_any):
+    status = np.full(n_used.shape, "ok", dtype=object)
+    status[excluded_any] = "fde"
+    bad = ~converged | failed_test | ~(gdop <= MAX_GDOP)
+    status[bad] = "failed"
+    status[n_used < needed] = "insufficient"
+    return status
+
+
+def build_result(sub, problem, fde, info) -> xr.Dataset:
+    it = fde.iterate
+    used = it.weight > 0
+    n_used = used.sum(axis=1)
+    needed = 3 + it.present.sum(axis=1)
+    xyz_arp = it.state[:, :3]
+    lat_a, lon_a, _ = ecef_to_geodetic(np.nan_to_num(xyz_arp))
+    gdop, pdop, hdop, vdop, tdop = estimator.dops(it.h, used, it.present, lat_a, lon_a)
+    status = _status(n_used, np.maximum(needed, 4), it.converged, fde.failed_test, gdop, fde.excluded.any(axis=1))
+    good = np.isin(status, ("ok", "fde"))
+    xyz = np.where(good[:, None], _marker(np.nan_to_num(xyz_arp), sub.antenna_hen_m), np.nan)
+    lat, lon, height = ecef_to_geodetic(xyz)
+    excluded = np.array([",".join(sub.sv[row]) for row in fde.excluded], dtype=object)
+    stat, dof = test_statistic(it)
+    rms = np.sqrt(np.where(used, np.nan_to_num(it.residual) ** 2, 0.0).sum(axis=1) / np.maximum(n_used, 1))
+    data = {
+        "x_m": xyz[:, 0], "y_m": xyz[:, 1], "z_m": xyz[:, 2],
+        "lat_deg": lat, "lon_deg": lon, "height_m": height,
+        "n_sats": n_used.astype(np.int64), "pdop": pdop, "gdop": gdop, "hdop": hdop, "vdop": vdop, "tdop": tdop,
+        "status": status.astype(str), "excluded": excluded.astype(str),
+        "residual_rms_m": np.where(good, rms, np.nan), "raim_statistic": np.where(good, stat, np.nan),
+        "raim_dof": dof.astype(np.int64),
+    }
+    systems = info["systems"]
+    clocks = np.where(it.present & good[:, None], it.state[:, 3:], np.nan) / C_MPS
+    data["clock_s"] = clocks[:, 0]
+    for k, letter in enumerate(systems):
+        data[f"n_{letter}"] = (used & (problem.system_index == k)).sum(axis=1).astype(np.int64)
+        if k:
+            data[f"isb_{letter}_s"] = clocks[:, k] - clocks[:, 0]
+    ds = xr.Dataset({name: ("time", np.asarray(value)) for name, value in data.items()},
+                    coords={"time": sub.time})
+    ds["clock_s"].attrs["description"] = f"receiver clock of {systems[0]} (s)"
+    ds.attrs.update({
+        "systems": format_system_set(systems), "requested_systems": format_system_set(info["requested"]),
+        "mask_deg": float(info["mask_deg"]), "iono": info["iono"], "orbits": sub.source,
+        "iono_models": json.dumps(info["iono_models"]), "code_bias_m": json.dumps(info["code_bias_m"]),
+        "noise_factor": json.dumps(info["noise_factor"]),
+        "position_of": "marker (ANTENNA: DELTA H/E/N removed)",
+        "antenna_delta_hen_m": [float(v) for v in sub.antenna_hen_m],
+        "marker_name": str(sub.meta.get("marker_name", "")), "obs_path": sub.meta.get("obs_path", ""),
+        "nav_path": sub.meta.get("nav_path", ""),
+    })
+    return ds

@@ -1,0 +1,197 @@
+"""Single-point positioning: the front door (:func:`solve`, :func:`solve_many`).
+
+Pipeline per call: choose the satellites of the system set -> Gauss-Newton over all epochs with
+a-priori weights -> re-estimate the per-system code noise (variance components) and the code
+biases (GLONASS FDMA channel, BDS-2/BDS-3) over the session -> re-solve -> RAIM FDE -> status,
+DOPs, marker position. See ``docs/positioning.md`` for the models and the evidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import LodestarError
+from ..systems import SYSTEM_NAMES, parse_system_set
+from ..time import Time
+from . import biases, models, raim
+from .ionosphere import BDS_B1I_HZ, GPS_L1_HZ, klobuchar_bds_m, klobuchar_gps_m, scale_to_frequency
+from .iteration import Problem, gauss_newton
+from .prepare import SUPPORTED_SYSTEMS, Prepared, prepare
+from .estimator import redundancy
+from .result import MAX_GDOP, build_result
+
+__all__ = ["solve", "solve_many", "prepare", "Prepared"]
+
+_VCE_ROUNDS = 2
+
+
+def _gps_coefficients(iono: dict):
+    alpha, beta = iono.get("GPSA"), iono.get("GPSB")
+    if alpha is None or beta is None:
+        return None
+    return np.asarray(alpha, float)[:4], np.asarray(beta, float)[:4]
+
+
+def _bds_coefficient_table(iono: dict, time):
+    """(alpha (4, T, 1), beta (4, T, 1)) per epoch from the BDS sets by time mark, or None."""
+    sets = [s for s in (iono.get("BDS") or []) if s.get("alpha") is not None and s.get("beta") is not None]
+    if not sets:
+        return None
+    # RINEX 3.04+ time mark: A = 00-01 h ... X = 23-24 h (BDT), the hour the set was broadcast
+    hours = np.array([ord(str(s.get("time_mark") or "A")[0].upper()) - ord("A") for s in sets])
+    order = np.argsort(hours, kind="stable")
+    hours = hours[order]
+    alpha = np.array([np.asarray(sets[i]["alpha"], float)[:4] for i in order])
+    beta = np.array([np.asarray(sets[i]["beta"], float)[:4] for i in order])
+    epoch_hour = (Time(time).to("bdt").astype("datetime64[h]").astype(np.int64)) % 24
+    pick = np.clip(np.searchsorted(hours, epoch_hour, side="right") - 1, 0, len(hours) - 1)
+    return alpha[pick].T[:, :, None], beta[pick].T[:, :, None]
+
+
+class _Klobuchar:
+    """Broadcast ionosphere per satellite column: GPS model, or BeiDou's own for BeiDou."""
+
+    def __init__(self, prep: Prepared, letters):
+        self.freq = prep.frequency_hz
+        self.letters = np.asarray(letters)
+        _, gps_sow = Time(prep.time).week_sow("gpst")
+        self.gps_sow = gps_sow[:, None]
+        self.bdt_sow = gps_sow[:, None] - 14.0  # BDT = GPST - 14 s (BDS-SIS-ICD-B1I 3.0 §4.2)
+        self.gps = _gps_coefficients(prep.iono)
+        self.bds = _bds_coefficient_table(prep.iono, prep.time) if "C" in self.letters else None
+        self.note = {}
+        if "C" in self.letters:
+            self.note["C"] = ("beidou-klobuchar" if self.bds is not None else
+                              "gps-klobuchar (no BeiDou coefficients in the navigation header)"
+                              if self.gps is not None else "none (no coefficients)")
+        for letter in set(self.letters) - {"C"}:
+            self.note[letter] = "gps-klobuchar" if self.gps is not None else "none (no GPS coefficients)"
+
+    def __call__(self, rows, lat, lon, az, el):
+        out = np.zeros(el.shape)
+        lat, lon = lat[:, None], lon[:, None]
+        freq = self.freq[rows]
+        is_c = self.letters == "C"
+        if self.gps is not None:
+            cols = ~is_c if self.bds is not None else np.ones(len(self.letters), bool)
+            if cols.any():
+                d = klobuchar_gps_m(lat, lon, az[:, cols], el[:, cols], self.gps_sow[rows], *self.gps)
+                out[:, cols] = scale_to_frequency(d, GPS_L1_HZ, freq[:, cols])
+        if self.bds is not None and is_c.any():
+            alpha = self.bds[0][:, rows]
+            beta = self.bds[1][:, rows]
+            d = klobuchar_bds_m(lat, lon, az[:, is_c], el[:, is_c], self.bdt_sow[rows], alpha, beta)
+            out[:, is_c] = scale_to_frequency(d, BDS_B1I_HZ, freq[:, is_c])
+        return np.nan_to_num(out)
+
+
+def _initial_state(prep: Prepared, n_epochs: int, n_systems: int):
+    state = np.zeros((n_epochs, 3 + n_systems))
+    if prep.approx_xyz is not None and np.linalg.norm(prep.approx_xyz) > 6.0e6:
+        state[:, :3] = prep.approx_xyz
+    return state
+
+
+def _problem_for(prep: Prepared, systems, mask_deg, iono_mode, channels):
+    letters = np.array([sv[0] for sv in prep.sv])
+    cols = np.flatnonzero(np.isin(letters, list(systems)))
+    sub = prep.subset(cols)
+    sys_letters = letters[cols]
+    system_index = np.array([systems.index(s) for s in sys_letters], dtype=int)
+    factor = np.array([models.APRIORI_FACTOR.get(s, 1.0) for s in systems])
+    klobuchar = _Klobuchar(sub, sys_letters) if iono_mode == "klobuchar" else None
+    problem = Problem(sub.pseudorange_m, sub.sat_xyz, sub.usable, system_index, len(systems),
+                      np.radians(mask_deg), factor, np.zeros(len(cols)), klobuchar)
+    return sub, problem, klobuchar, channels[cols]
+
+
+def _first_solution(problem: Problem, prep: Prepared):
+    """Without a header position, first solve from the Earth's centre without mask or atmosphere."""
+    state = _initial_state(prep, problem.pseudorange_m.shape[0], problem.n_systems)
+    rows = np.arange(problem.pseudorange_m.shape[0])
+    if prep.approx_xyz is None or np.linalg.norm(prep.approx_xyz) < 6.0e6:
+        rough = Problem(**{**problem.__dict__, "iono": None, "troposphere": False, "mask_rad": -np.pi})
+        state = gauss_newton(rough, rows, state).state
+        state = np.where(np.isfinite(state), state, 0.0)
+    return gauss_newton(problem, rows, state)
+
+
+def _refine(problem: Problem, it, groups, bias_mode, excluded):
+    """Variance components per system and session code biases, ``_VCE_ROUNDS`` times."""
+    rows = np.arange(problem.pseudorange_m.shape[0])
+    bias_table = {}
+    for _ in range(_VCE_ROUNDS):
+        r = redundancy(it.h, it.weight, np.nan_to_num(it.covariance))
+        good = np.abs(np.nan_to_num(it.residual)) * np.sqrt(it.weight) < 4.0  # outliers kept out
+        sigma2 = models.variance_factors(it.residual, it.weight * good, r, problem.system_index, problem.n_systems)
+        factor = problem.factor * np.sqrt(np.where(np.isfinite(sigma2), sigma2, 1.0))
+        bias = problem.bias_m
+        if bias_mode != "off":
+            step, _ = biases.estimate_group_biases(it.residual, it.weight, groups, problem.system_index)
+            bias = bias + step
+        problem = Problem(**{**problem.__dict__, "factor": factor, "bias_m": bias})
+        start = np.where(np.isfinite(it.state), it.state, _fallback_state(it.state))
+        it = gauss_newton(problem, rows, start, exclude=excluded)
+    if bias_mode != "off":
+        for label in sorted(set(groups) - {""}):
+            cols = groups == label
+            bias_table[label] = float(problem.bias_m[cols][0])
+    return problem, it, bias_table
+
+
+def _fallback_state(state):
+    finite = np.isfinite(state).all(axis=1)
+    fill = np.nanmedian(state[finite], axis=0) if finite.any() else np.zeros(state.shape[1])
+    return np.broadcast_to(fill, state.shape)
+
+
+def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klobuchar", sp3=None, clk=None, *,
+          biases_mode: str = "satellite", raim_pfa: float = raim.DEFAULT_PFA,
+          max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None):
+    """Single-point positions of the marker, one row per epoch (``xarray.Dataset``).
+
+    ``obs``: observation path, Dataset, or a :class:`Prepared` (from :func:`prepare`, to reuse
+    orbits and corrections across calls; ``nav``/``iono``/``sp3``/``clk``/``priority``/``smoothing_s``
+    are then taken from it). ``systems``: ``"R"``, ``"C"``, ``"R+C"``, ``"G+R+E+C"``...
+    ``iono``: ``klobuchar`` (broadcast model), ``iflc`` (dual-frequency iono-free), ``off``.
+    ``biases_mode``: ``satellite`` (one code bias per satellite over the session; default), ``groups``
+    (GLONASS per FDMA channel, BDS-2 vs BDS-3 only), ``off``.
+    """
+    system_tuple = parse_system_set(systems) if isinstance(systems, str) else tuple(systems)
+    unsupported = [s for s in system_tuple if s not in SUPPORTED_SYSTEMS]
+    if unsupported:
+        raise LodestarError(f"positioning supports {', '.join(SYSTEM_NAMES[s] for s in SUPPORTED_SYSTEMS)}; "
+                            f"not {', '.join(unsupported)}")
+    prep = obs if isinstance(obs, Prepared) else prepare(
+        obs, nav, systems="".join(system_tuple), iono=iono, sp3=sp3, clk=clk, priority=priority,
+        smoothing_s=smoothing_s)
+    present_systems = tuple(s for s in system_tuple if any(sv[0] == s for sv in prep.sv))
+    if not present_systems:
+        raise LodestarError(f"no {'/'.join(SYSTEM_NAMES[s] for s in system_tuple)} satellites in the observations")
+    channels = np.array([prep.meta.get("glonass_channels", {}).get(sv, np.nan) for sv in prep.sv], dtype=float)
+    sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
+    groups = biases.bias_groups(sub.sv, sub_channels, biases_mode)
+    it = _first_solution(problem, prep)
+    # faults found with the (conservative) a-priori weights stay out of the session estimates
+    first = raim.fault_detection_exclusion(problem, it, pfa=raim_pfa, max_exclusions=max_exclusions)
+    problem, it, bias_table = _refine(problem, first.iterate, groups, biases_mode, first.excluded)
+    fde = raim.fault_detection_exclusion(problem, it, pfa=raim_pfa, max_exclusions=max_exclusions,
+                                         excluded=first.excluded)
+    info = {"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
+            "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
+            "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP}
+    return build_result(sub, problem, fde, info)
+
+
+def solve_many(obs, nav=None, sets=("R", "C", "R+C", "G+R+E+C"), masks=(10.0,), iono="klobuchar", **kwargs):
+    """``{(set_text, mask_deg): Dataset}`` for every set and mask, reading and preparing once."""
+    letters = "".join(sorted({s for text in sets for s in parse_system_set(text)}))
+    prep_keys = ("sp3", "clk", "priority", "smoothing_s")
+    prep_args = {k: kwargs.pop(k) for k in prep_keys if k in kwargs}
+    prep = obs if isinstance(obs, Prepared) else prepare(obs, nav, systems=letters, iono=iono, **prep_args)
+    results = {}
+    for text in sets:
+        for mask in masks:
+            key = ("+".join(parse_system_set(text)), float(mask))
+            results[key] = solve(prep, systems=text, mask_deg=mask, **kwargs)
+    return results

@@ -1,0 +1,151 @@
+"""The ``lodestar map`` outputs: an HTML report with every map, or one PNG panel of the main maps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.colors import TwoSlopeNorm
+
+from ..errors import LodestarError
+from ..output import atomic_path
+from ..systems import SYSTEM_NAMES
+from .html import HtmlReport
+from .plots import set_colour, world_map
+
+__all__ = ["write_map_output", "map_report", "map_panel"]
+
+
+def _set_label(name: str) -> str:
+    return " + ".join(SYSTEM_NAMES[letter] for letter in name.split("+"))
+
+
+def _row_of_maps(ds, variable: str, label: str, title: str, **style):
+    sets = [str(s) for s in ds["systems"].values]
+    fig, axes = plt.subplots(len(sets), 1, figsize=(9.5, 4.6 * len(sets)))
+    for ax, name in zip(np.atleast_1d(axes), sets):
+        world_map(ds["lat"], ds["lon"], ds[variable].sel(systems=name), f"{title}: {_set_label(name)}",
+                  label, ax=ax, **style)
+    fig.tight_layout()
+    return fig
+
+
+def _subtitle(ds) -> str:
+    return (f"{ds.attrs['date']} (GPS time), mask {ds.attrs['mask_deg']:g}°, "
+            f"{ds.attrs['grid_deg']:g}° grid, every {ds.attrs['step_s']:g} s")
+
+
+def _gain_maps(ds):
+    """How much the pair adds: PDOP of R+C relative to each system alone (%), and added availability."""
+    fig, axes = plt.subplots(2, 1, figsize=(9.5, 9.2))
+    pair = ds["median_pdop"].sel(systems="R+C")
+    for ax, alone in zip(axes, ("R", "C")):
+        change = 100.0 * (ds["median_pdop"].sel(systems=alone) - pair) / ds["median_pdop"].sel(systems=alone)
+        world_map(ds["lat"], ds["lon"], change,
+                  f"Median PDOP reduction of GLONASS + BeiDou over {SYSTEM_NAMES[alone]} alone",
+                  "PDOP reduction (%)", ax=ax, cmap="magma", vmin=0, vmax=100)
+    fig.tight_layout()
+    return fig
+
+
+def _profiles(ds):
+    """Mean satellites against latitude (zonal mean) and longitude (meridional mean, |lat| <= 60°)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    weight = np.cos(np.radians(ds["lat"]))
+    band = ds.sel(lat=slice(-60, 60))
+    for name in [str(s) for s in ds["systems"].values]:
+        sats = ds["mean_sats"].sel(systems=name)
+        left.plot(sats.mean("lon"), ds["lat"], color=set_colour(name), label=name)
+        right.plot(ds["lon"], band["mean_sats"].sel(systems=name).weighted(weight.sel(lat=band["lat"])).mean("lat"),
+                   color=set_colour(name), label=name)
+    left.set_xlabel("mean satellites above the mask")
+    left.set_ylabel("latitude (°N)")
+    left.set_title("Zonal mean (all longitudes)")
+    right.set_xlabel("longitude (°E)")
+    right.set_ylabel("mean satellites above the mask")
+    right.set_title("Mean over latitudes 60°S–60°N (area-weighted)")
+    for ax in (left, right):
+        ax.grid(alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _stats_table(coverage) -> pd.DataFrame:
+    rows = []
+    for name, stats in coverage.global_stats().items():
+        rows.append({"systems": name, "mean satellites": stats["mean_sats"], "mean PDOP": stats["mean_pdop"],
+                     "availability (%)": 100 * stats["availability"],
+                     "PDOP ≤ 6 at 5° (%)": 100 * stats["pdop6_availability"]})
+    return pd.DataFrame(rows)
+
+
+def map_report(coverage, nav_names=()) -> HtmlReport:
+    ds = coverage.dataset
+    mask = ds.attrs["mask_deg"]
+    report = HtmlReport(f"GLONASS and BeiDou coverage, {ds.attrs['date']}")
+    report.paragraph(f"Computed from the broadcast ephemerides in {', '.join(nav_names) or 'the given navigation data'}: "
+                     f"{_subtitle(ds)}. Only satellites with valid ephemerides count; BeiDou GEO and IGSO "
+                     "satellites are included when the file carries them.")
+    report.heading("Global figures (area-weighted)")
+    report.table(_stats_table(coverage), caption=f"Our convention at {mask:g}° (a solution needs ≥ 4 satellites for "
+                 "one system, ≥ 5 for two with an inter-system bias); the monitoring centres' convention beside it.")
+    report.heading("Satellites in view")
+    report.figure(_row_of_maps(ds, "mean_sats", "satellites", f"Mean satellites above {mask:g}°", cmap="viridis",
+                               vmin=0, vmax=float(ds["mean_sats"].max())),
+                  f"Daily mean number of satellites above {mask:g}° per system set.")
+    report.figure(_profiles(ds), "Where each system is strong: latitude and longitude profiles of the mean "
+                  "satellites in view.")
+    report.heading("Availability")
+    report.figure(_row_of_maps(ds, "availability", "fraction of the day", "Fraction of the day with a solution",
+                               cmap="RdYlGn", vmin=0, vmax=1),
+                  f"Fraction of epochs with a solution at {mask:g}°.")
+    report.figure(_row_of_maps(ds, "pdop6_availability", "fraction of the day",
+                               "Fraction of the day with PDOP ≤ 6 at 5° (monitoring convention)",
+                               cmap="RdYlGn", vmin=0, vmax=1),
+                  "The GLONASS and BeiDou monitoring centres' availability: PDOP ≤ 6 at a 5° mask.")
+    report.heading("PDOP")
+    report.figure(_row_of_maps(ds, "median_pdop", "PDOP", "Median PDOP over solved epochs", cmap="viridis_r",
+                               vmin=1.0, vmax=6.0),
+                  "Median PDOP over the epochs with a solution (robust to the few near-singular epochs).")
+    report.figure(_row_of_maps(ds, "mean_pdop", "PDOP", "Mean PDOP over solved epochs", cmap="viridis_r",
+                               norm=TwoSlopeNorm(vcenter=3.0, vmin=1.0, vmax=max(6.0, float(ds["mean_pdop"].max())))),
+                  "Mean PDOP over the epochs with a solution: a few near-singular epochs (PDOP in the tens) "
+                  "raise it along the ground tracks where one system's geometry degenerates.")
+    report.heading("What the combination adds")
+    report.figure(_gain_maps(ds), "Reduction of the median PDOP by combining GLONASS and BeiDou, against each alone.")
+    return report
+
+
+def map_panel(coverage):
+    """One figure of the main maps: mean satellites, availability and mean PDOP (rows) per set (columns)."""
+    ds = coverage.dataset
+    sets = [str(s) for s in ds["systems"].values]
+    fig, axes = plt.subplots(3, len(sets), figsize=(6.2 * len(sets), 10.5), squeeze=False)
+    rows = (("mean_sats", "satellites", "Mean satellites", dict(cmap="viridis", vmin=0,
+                                                                 vmax=float(ds["mean_sats"].max()))),
+            ("availability", "fraction", "Availability", dict(cmap="RdYlGn", vmin=0, vmax=1)),
+            ("median_pdop", "PDOP", "Median PDOP", dict(cmap="viridis_r", vmin=1, vmax=6)))
+    for row, (variable, label, title, style) in zip(axes, rows):
+        for ax, name in zip(row, sets):
+            world_map(ds["lat"], ds["lon"], ds[variable].sel(systems=name), f"{title}: {_set_label(name)}",
+                      label, ax=ax, **style)
+    fig.suptitle(f"GLONASS and BeiDou coverage, {_subtitle(ds)}")
+    fig.tight_layout()
+    return fig
+
+
+def write_map_output(coverage, path, nav_names=()) -> None:
+    """``.html`` -> the full report; ``.png`` -> one panel of the main maps (overwrites ``path``)."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".html":
+        map_report(coverage, nav_names).write(path)
+    elif suffix == ".png":
+        fig = map_panel(coverage)
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=90)
+        plt.close(fig)
+    else:
+        raise LodestarError(f"--out {path}: write .html (report) or .png (maps)")

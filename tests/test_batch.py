@@ -1,0 +1,299 @@
+"""``lodestar batch`` on a real Dask LocalCluster (2 worker processes) over real station-days.
+
+The default network is short: the 1-hour ESBC / WTZR / WTZZ files of 2020-177 (ESBC's own
+navigation has GLONASS and BeiDou), the first hour of NYA1 2024-127 and of AJAC 2024-209 (their
+days have GPS + Galileo, resp. Galileo, navigation only, so R, C and R+C are ``skipped``), and
+deliberately broken copies (truncated, garbled, header removed, a cut gzip) that must become
+``failed`` rows. One worker process is killed while it runs a task: Dask reschedules it and the
+batch completes. The full-day network is the ``slow`` test at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lodestar.batch.discover import discover
+from lodestar.batch.names import parse_name
+from lodestar.batch.run import run_batch
+from lodestar.batch.summary import day_rows_path, day_solutions_path
+from lodestar.cli import main
+from lodestar.errors import DataNotFoundError, LodestarError
+from lodestar.io.compression import read_bytes
+
+pytest.importorskip("dask.distributed")
+
+SETS = ("R", "C", "R+C", "G+R+E+C")
+MASKS = (10, 30)
+REQUIRED_COLUMNS = ["station", "marker", "date", "systems", "status", "epochs", "epochs_solved", "rms3d_m", "error"]
+BROKEN = {"BRKT": "truncated mid-line", "BRKG": "epoch line garbled", "BRKH": "header removed", "BRKZ": "gzip cut"}
+
+
+# --- names and discovery -------------------------------------------------------------------------
+
+def test_names_follow_the_rinex_conventions():
+    esbc = parse_name("ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz")
+    assert (esbc.kind, esbc.station, esbc.marker, esbc.date) == ("obs", "ESBC", "ESBC00DNK", dt.date(2020, 6, 25))
+    assert parse_name("ESBC00DNK_R_20201770000_01D_RN.rnx").kind == "nav"
+    short = parse_name("flrs0010.12o")  # RINEX 2.11 section 4: ssssdddf.yyt
+    assert (short.kind, short.station, short.date) == ("obs", "FLRS", dt.date(2012, 1, 1))
+    assert parse_name("OB712480.23O.gz").date == dt.date(2023, 9, 5)      # 2023 day 248
+    assert parse_name("brdc0130.22g").kind == "nav"
+    # IAC's Sta21114.sp3: GPS week 2111 day 4 = 2020-06-25 (the data README gives the same day)
+    assert parse_name("Sta21114.sp3.gz").date == dt.date(2020, 6, 25)
+    assert parse_name("GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz").kind == "clk"
+    assert parse_name("README.md").kind == ""
+
+
+def first_hour_copy(source: Path, target: Path, epochs: int = 120) -> Path:
+    """The first ``epochs`` epochs of a real RINEX 3 observation file, as plain text."""
+    text = read_bytes(source)
+    starts = _epoch_starts(text)
+    target.write_bytes(text[: starts[epochs]] if len(starts) > epochs else text)
+    return target
+
+
+def _epoch_starts(text: bytes) -> list[int]:
+    body = text.index(b"END OF HEADER")
+    positions, index = [], text.find(b"\n> ", body)
+    while index >= 0:
+        positions.append(index + 1)
+        index = text.find(b"\n> ", index + 1)
+    return positions
+
+
+def broken_copies(esbc: Path, folder: Path) -> None:
+    """Deliberately damaged copies of real ESBC data, each under its own station name."""
+    hour = (esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx").read_bytes()
+    name = "{}00DNK_R_20201770000_01D_30S_MO.rnx"
+    cut = hour.index(b"\n", len(hour) * 3 // 5) + 20  # 20 characters into a data line
+    (folder / name.format("BRKT")).write_bytes(hour[:cut])
+    tenth = _epoch_starts(hour)[9]
+    (folder / name.format("BRKG")).write_bytes(hour[:tenth] + b"> 20X0" + hour[tenth + 6:])
+    (folder / name.format("BRKH")).write_bytes(hour[hour.index(b"\n", hour.index(b"END OF HEADER")) + 1:])
+    full = (esbc / "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz").read_bytes()
+    (folder / "BRKZ00DNK_R_20201770000_01D_30S_MO.crx.gz").write_bytes(full[: len(full) // 3])
+
+
+def nav_folder(data: Path, folder: Path, names: list[str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for relative in names:
+        (folder / Path(relative).name).symlink_to(data / relative)
+    return folder
+
+
+NAV_FILES = [
+    "esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz",
+    "esbc-2020-177/ESBC00DNK_R_20201770000_01D_RN.rnx",
+    "full-day-obs/NYA100NOR_S_20241270000_01D_GN.rnx.gz",
+    "full-day-obs/NYA100NOR_S_20241270000_01D_EN.rnx.gz",
+    "full-day-obs/GRAS00FRA_R_20242090000_01D_EN.rnx.gz",
+]
+
+
+@pytest.fixture(scope="module")
+def inputs(data, tmp_path_factory):
+    root = tmp_path_factory.mktemp("network")
+    obs = root / "obs"
+    obs.mkdir()
+    for name in ("ESBC", "WTZR", "WTZZ"):
+        country = "DNK" if name == "ESBC" else "DEU"
+        source = data / "esbc-2020-177" / f"{name}00{country}_R_20201770000_01D_30S_MO_120epoch.rnx"
+        (obs / source.name).symlink_to(source)
+    first_hour_copy(data / "full-day-obs/NYA100NOR_S_20241270000_01D_30S_MO.crx.gz",
+                    obs / "NYA100NOR_S_20241270000_01D_30S_MO_120epoch.rnx")
+    first_hour_copy(data / "full-day-obs/AJAC00FRA_R_20242090000_01D_30S_MO.crx.gz",
+                    obs / "AJAC00FRA_R_20242090000_01D_30S_MO_120epoch.rnx")
+    broken_copies(data / "esbc-2020-177", obs)
+    nav = nav_folder(data, root / "nav", NAV_FILES)
+    sinex = [str(data / "sinex/igs20P2131_wocov.snx"), str(data / "sinex/JAX0MGXFIN_20202440000_01D_000_SOL.SNX")]
+    return {"root": root, "obs": obs, "nav": nav, "sinex": sinex}
+
+
+def test_discovery_pairs_each_station_day_with_the_navigation_of_its_day(inputs, data, tmp_path):
+    found = discover([inputs["obs"]], inputs["nav"])
+    days = {d.key: d for d in found.days}
+    assert set(days) == {"ESBC_2020-06-25", "WTZR_2020-06-25", "WTZZ_2020-06-25", "NYA1_2024-05-06",
+                         "AJAC_2024-07-27", *(f"{s}_2020-06-25" for s in BROKEN)}
+    assert {Path(p).name for p in days["ESBC_2020-06-25"].nav} == {"ESBC00DNK_R_20201770000_01D_MN.rnx.gz",
+                                                                    "ESBC00DNK_R_20201770000_01D_RN.rnx"}
+    assert {Path(p).name[:2] for p in days["NYA1_2024-05-06"].nav} == {"NY"}
+    assert [Path(p).name for p in days["AJAC_2024-07-27"].nav] == ["GRAS00FRA_R_20242090000_01D_EN.rnx.gz"]
+    # A name outside the conventions: identified by its header (MARKER NAME, TIME OF FIRST OBS)
+    odd = tmp_path / "mystation.obs"
+    odd.symlink_to(data / "esbc-2020-177/ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx")
+    # ... and a navigation file named outside the conventions: dated by its records' epochs
+    nav = nav_folder(data, tmp_path / "nav", ["nav-misc/Example_Mixed_Rinex304.n", NAV_FILES[0]])
+    (day,) = discover([odd], nav).days
+    assert (day.station, day.marker, day.date) == ("ESBC", "ESBC00DNK", "2020-06-25")
+    assert [Path(p).name for p in day.nav] == ["ESBC00DNK_R_20201770000_01D_MN.rnx.gz"]
+    with pytest.raises(DataNotFoundError):
+        discover([tmp_path / "nothing-here*.rnx"], nav)
+
+
+def test_duplicates_of_a_station_day_are_listed_not_dropped(data, tmp_path):
+    esbc = data / "esbc-2020-177"
+    found = discover([esbc / "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz",
+                      esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"], esbc)
+    (day,) = found.days
+    assert Path(day.obs).name == "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"   # the full day wins
+    assert [Path(p).name for p in day.duplicates] == ["ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"]
+
+
+# --- the network on a LocalCluster, with a worker killed mid-run ---------------------------------
+
+@pytest.fixture(scope="module")
+def cluster():
+    from dask.distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, memory_limit="3GiB",
+                      dashboard_address=None) as local, Client(local) as client:
+        yield client
+
+
+def kill_a_busy_worker(client, record: dict) -> threading.Thread:
+    """Once a worker is running a task, SIGKILL its process (as the OOM killer or a crash would)."""
+    pids = client.run(os.getpid)
+
+    def killer():
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            busy = {worker: keys for worker, keys in client.processing().items() if keys}
+            if busy:
+                time.sleep(1.0)  # let the task get well into its work
+                worker, keys = next(iter(busy.items()))
+                record.update(pid=pids[worker], keys=list(keys))
+                os.kill(pids[worker], signal.SIGKILL)
+                return
+            time.sleep(0.05)
+
+    thread = threading.Thread(target=killer, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.fixture(scope="module")
+def batch(inputs, cluster, tmp_path_factory):
+    out = tmp_path_factory.mktemp("batch-out")
+    killed: dict = {}
+    thread = kill_a_busy_worker(cluster, killed)
+    result = run_batch([inputs["obs"]], inputs["nav"], out, sinex=inputs["sinex"], sets=SETS, masks=MASKS,
+                       client=cluster, progress=False)
+    thread.join(5)
+    return {"result": result, "out": out, "killed": killed}
+
+
+def test_killed_worker_does_not_lose_the_batch(batch):
+    killed = batch["killed"]
+    assert killed, "the test must have killed a worker process mid-run"
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed["pid"], 0)
+    table = batch["result"].summary
+    assert not (table["error_kind"] == "worker").any()
+    for key in killed["keys"]:  # the tasks the killed worker held were rerun to completion
+        station, date = key.removeprefix("lodestar-batch-").rsplit("-", 1)[0].split("_")
+        rows = table[(table["station"] == station) & (table["date"] == date)]
+        assert len(rows) > 0 and set(rows["error_kind"]) <= {"", "input"}
+
+
+def test_outputs_have_every_station_day_and_the_required_columns(batch):
+    out = batch["out"]
+    summary = pd.read_parquet(out / "summary.parquet")
+    csv = pd.read_csv(out / "summary.csv", keep_default_na=False)
+    assert set(REQUIRED_COLUMNS) <= set(summary.columns)
+    assert set(REQUIRED_COLUMNS) <= set(csv.columns) and len(csv) == len(summary)
+    assert set(summary["status"]) <= {"ok", "failed", "skipped"}
+    assert summary["date"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+    assert (summary["station"].str.len() == 4).all()
+    assert set(summary.loc[summary["station"] == "ESBC", "marker"]) == {"ESBC00DNK"}
+    html = (out / "overview.html").read_text()
+    assert "<img" in html and "ESBC" in html and "NYA1" in html
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_real_station_days_are_solved_and_missing_systems_skipped(batch):
+    table = batch["result"].summary
+    esbc = table[table["station"] == "ESBC"].set_index(["systems", "mask_deg"])
+    for systems in SETS:
+        row = esbc.loc[(systems, 10.0)]
+        assert row["status"] == "ok" and row["epochs"] == 120  # the file holds 120 epochs (its name and text)
+        assert row["epochs_solved"] >= 100
+    assert esbc["rms3d_m"].isna().all(), "ESBC is in no SINEX file: error columns must stay empty"
+    for station in ("NYA1", "AJAC"):
+        rows = table[table["station"] == station].set_index(["systems", "mask_deg"])
+        for systems in SETS:  # compare skips a set when any of its systems lacks navigation data
+            assert rows.loc[(systems, 10.0), "status"] == "skipped"
+            assert rows.loc[(systems, 10.0), "error"].startswith("no navigation data for")
+    # WTZR is in the SINEX files: single-point errors of a few metres (RTKLIB on ESBC: 1.5-3.4 m 3D RMS)
+    wtzr = table[(table["station"] == "WTZR") & (table["mask_deg"] == 10.0)].set_index("systems")
+    assert (wtzr["rms3d_m"] > 0.3).all() and (wtzr["rms3d_m"] < 15).all()
+    solutions = pd.read_parquet(day_solutions_path(batch["out"], "ESBC_2020-06-25"))
+    assert set(solutions["systems"]) == set(SETS) and "time_gps" in solutions.columns
+
+
+def test_broken_files_become_failed_rows_naming_file_and_reason(batch):
+    table = batch["result"].summary
+    for station, damage in BROKEN.items():
+        rows = table[table["station"] == station]
+        assert len(rows) == len(SETS), damage
+        assert (rows["status"] == "failed").all(), damage
+        assert (rows["error_kind"] == "input").all(), f"{damage}: {rows['error'].iloc[0]}"
+        assert rows["file"].str.contains(station).all()
+        assert rows["error"].str.len().gt(0).all()
+
+
+def test_resume_skips_done_station_days_and_never_overwrites(batch, inputs):
+    out = batch["out"]
+    stamps = {p: p.stat().st_mtime_ns for p in (out / "days").iterdir()}
+    again = run_batch([inputs["obs"]], inputs["nav"], out, sinex=inputs["sinex"], sets=SETS, masks=MASKS,
+                      workers=1, progress=False)  # nothing to do: no cluster is even started
+    assert again.counts["resumed"] == 9
+    assert {p: p.stat().st_mtime_ns for p in (out / "days").iterdir()} == stamps
+    before = batch["result"].summary.drop(columns="elapsed_s")
+    pd.testing.assert_frame_equal(again.summary.drop(columns="elapsed_s"), before)
+    with pytest.raises(LodestarError, match="--force"):
+        run_batch([inputs["obs"]], inputs["nav"], out, sets=("G",), progress=False)
+
+
+def test_force_redoes_and_cli_reaches_an_existing_scheduler(batch, inputs, cluster, tmp_path):
+    out = batch["out"]
+    wtzr = inputs["obs"] / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
+    rows_file = day_rows_path(out, "WTZR_2020-06-25")
+    stamp = rows_file.stat().st_mtime_ns
+    report = tmp_path / "batch.json"
+    status = main(["batch", str(wtzr), str(inputs["obs"] / "BRKH00DNK_R_20201770000_01D_30S_MO.rnx"),
+                   "--nav-dir", str(inputs["nav"]), "--sets", "R+C", "--masks", "10", "--force", "--no-progress",
+                   "--scheduler", cluster.scheduler.address, "--out", str(out), "--json", str(report)])
+    assert status == 1  # a failed row (the broken file) makes the exit status non-zero
+    assert rows_file.stat().st_mtime_ns > stamp
+    summary = json.loads(report.read_text())
+    assert summary["counts"]["rows_failed"] >= 1 and Path(summary["files"]["csv"]).exists()
+
+
+# --- the full-day network (slow) -----------------------------------------------------------------
+
+@pytest.mark.slow
+def test_full_day_network(data, tmp_path):
+    obs = [data / "esbc-2020-177/ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz",
+           *sorted((data / "full-day-obs").glob("NYA100NOR_S_2024127*_MO.crx.gz")),
+           *sorted((data / "full-day-obs").glob("NYA100NOR_S_2024128*_MO.crx.gz")),
+           *sorted((data / "full-day-obs").glob("AJAC00FRA_R_202420*_MO.crx.gz")),
+           *sorted((data / "full-day-obs").glob("AJAC00FRA_R_202421*_MO.crx.gz"))]
+    nav = nav_folder(data, tmp_path / "nav", NAV_FILES[:2] + [
+        f"full-day-obs/{p.name}" for p in sorted((data / "full-day-obs").glob("*_[GE]N.rnx.gz"))])
+    result = run_batch(obs, nav, tmp_path / "out", sets=SETS, workers=2, progress=False)
+    table = result.summary
+    assert table[["station", "date"]].drop_duplicates().shape[0] == 5
+    esbc = table[(table["station"] == "ESBC") & (table["mask_deg"] == 10.0)].set_index("systems")
+    assert (esbc["status"] == "ok").all() and (esbc["epochs"] == 2880).all()  # full day at 30 s
+    others = table[table["station"].isin(["NYA1", "AJAC"]) & table["systems"].isin(["R", "C", "R+C"])]
+    assert (others["status"] == "skipped").all()
+    assert not (table["status"] == "failed").any()

@@ -1,0 +1,142 @@
+"""``lodestar compare`` and ``lodestar.analysis.compare`` on real ESBC data.
+
+Reference figures: RTKLIB 2.4.3 b34 on the ESBC day (data README and issue #8): at a 30° mask
+GLONASS alone solves 1746 of 2880 epochs, BeiDou alone 1874, the pair 2880 (errors up to 943 m
+reported valid); at 40°: 259, 385 and 2339 (errors up to 7.8 km reported valid).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from lodestar.analysis.compare import ROW_COLUMNS, compare, error_enu, solved_mask
+from lodestar.cli import main
+from lodestar.errors import LodestarError
+
+ESBC_DIR = "esbc-2020-177"
+HOUR_OBS = "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
+DAY_OBS = "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"
+MIXED_NAV = "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
+GLONASS_NAV = "ESBC00DNK_R_20201770000_01D_RN.rnx"  # GLONASS only: BeiDou sets must be skipped
+# ESBC header APPROX POSITION XYZ, the agreed reference for ESBC (data README)
+ESBC_XYZ = [3582105.2910, 532589.7313, 5232754.8054]
+
+
+@pytest.fixture(scope="module")
+def hour(esbc):
+    return compare(esbc / HOUR_OBS, esbc / MIXED_NAV, truth="header", masks=(10, 35))
+
+
+def test_rows_cover_every_set_and_mask(hour):
+    rows = hour.rows
+    assert list(rows.columns) == list(ROW_COLUMNS)
+    assert [(s, m) for s, m in zip(rows["systems"], rows["mask_deg"])] == [
+        (s, m) for s in ("R", "C", "R+C", "G+R+E+C") for m in (10, 35)]
+    assert (rows["status"] == "ok").all()
+    assert (rows["epochs"] == 120).all()
+    assert hour.station == "ESBC" and hour.marker == "ESBC00DNK" and hour.date == "2020-06-25"
+    assert hour.truth == ESBC_XYZ
+    assert set(hour.solutions) == {"R", "C", "R+C", "G+R+E+C"}
+
+
+def test_statistics_follow_the_solutions(hour):
+    """Row figures recomputed from the solution at the first mask; at 10° every set solves every
+    epoch of the hour with metre-level errors (RTKLIB on the whole day: 3D RMS 1.5-3.4 m)."""
+    truth = np.array(ESBC_XYZ)
+    for name, solution in hour.solutions.items():
+        row = hour.rows[(hour.rows["systems"] == name) & (hour.rows["mask_deg"] == 10)].iloc[0]
+        solved = solved_mask(solution)
+        assert row["epochs_solved"] == solved.sum() == 120
+        enu = error_enu(solution, truth)[solved]
+        assert row["rms3d_m"] == pytest.approx(np.sqrt(np.mean(np.sum(enu**2, axis=1))))
+        assert row["max_err_3d_m"] == pytest.approx(np.linalg.norm(enu, axis=1).max())
+        assert row["sats_min"] == solution["n_sats"].values[solved].min()
+        assert row["rms3d_m"] < 6.0
+    # the pair uses the satellites of both and has a better geometry than either alone
+    med = hour.rows[hour.rows["mask_deg"] == 10].set_index("systems")
+    assert med.loc["R+C", "sats_median"] >= med.loc["R", "sats_median"] + med.loc["C", "sats_median"] - 1
+    assert med.loc["R+C", "pdop_median"] < min(med.loc["R", "pdop_median"], med.loc["C", "pdop_median"])
+
+
+def test_higher_mask_never_solves_more(hour):
+    rows = hour.rows.set_index(["systems", "mask_deg"])
+    for name in ("R", "C", "R+C", "G+R+E+C"):
+        assert rows.loc[(name, 35), "epochs_solved"] <= rows.loc[(name, 10), "epochs_solved"]
+        assert rows.loc[(name, 35), "sats_median"] < rows.loc[(name, 10), "sats_median"]
+
+
+def test_json_document(hour):
+    doc = json.loads(json.dumps(hour.to_json()))
+    assert doc["station"] == "ESBC" and doc["truth"] == ESBC_XYZ
+    assert len(doc["rows"]) == 8
+    first = doc["rows"][0]
+    for key in ("systems", "mask_deg", "epochs", "epochs_solved", "sats_median", "sats_min", "pdop_median",
+                "pdop_p95", "rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m"):
+        assert key in first
+    assert isinstance(first["sats_min"], int) and isinstance(first["epochs_solved"], int)
+
+
+def test_without_truth_errors_are_null(esbc):
+    result = compare(esbc / HOUR_OBS, esbc / MIXED_NAV, sets=("R+C",), masks=(10,))
+    doc = result.to_json()
+    assert doc["truth"] is None
+    row = doc["rows"][0]
+    assert row["epochs_solved"] == 120
+    for key in ("rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m", "max_err_3d_m"):
+        assert row[key] is None
+
+
+def test_set_without_navigation_is_skipped(esbc):
+    result = compare(esbc / HOUR_OBS, esbc / GLONASS_NAV, truth=ESBC_XYZ, sets=("R", "C", "R+C"), masks=(10,))
+    rows = result.rows.set_index("systems")
+    assert rows.loc["R", "status"] == "ok" and rows.loc["R", "epochs_solved"] == 120
+    for name in ("C", "R+C"):
+        assert rows.loc[name, "status"] == "skipped"
+        assert "no navigation data for C (BeiDou)" in rows.loc[name, "reason"]
+        assert rows.loc[name, "epochs_solved"] == 0
+
+
+def test_bad_truth_is_refused(esbc):
+    with pytest.raises(LodestarError, match="ECEF"):
+        compare(esbc / HOUR_OBS, esbc / MIXED_NAV, truth=[1.0, 2.0, 3.0], sets=("R",), masks=(10,))
+    with pytest.raises(LodestarError, match="header"):
+        compare(esbc / HOUR_OBS, esbc / MIXED_NAV, truth="heading", sets=("R",), masks=(10,))
+
+
+def test_cli_writes_json_and_report_and_overwrites(esbc, tmp_path, capsys):
+    out, doc = tmp_path / "report.html", tmp_path / "table.json"
+    out.write_text("old report")
+    code = main(["compare", str(esbc / HOUR_OBS), "--nav", str(esbc / MIXED_NAV), "--truth", "header",
+                 "--sets", "R", "C,R", "--masks", "10", "--out", str(out), "--json", str(doc), "--no-progress"])
+    assert code == 0
+    text = out.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "data:image/png;base64," in text and "old report" not in text
+    rows = json.loads(doc.read_text())["rows"]
+    assert [r["systems"] for r in rows] == ["R", "R+C"]
+    printed = capsys.readouterr().out
+    assert "R+C" in printed and "120/120" in printed
+
+
+def test_cli_bad_truth_text(esbc, capsys):
+    code = main(["compare", str(esbc / HOUR_OBS), "--nav", str(esbc / MIXED_NAV), "--truth", "1,2", "--no-progress"])
+    assert code == 1
+    assert "X,Y,Z" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "solver (H4): R+C solves 2847/2880 at 30° and 1827/2880 at 40° with 48 epochs > 50 m; a session-wide "
+    "inter-system bias (GLONASS-BeiDou ISB is stable to 0.34 m over the day) gives 2880 and 2423 epochs; "
+    "see docs/complementarity.md"))
+def test_esbc_day_against_rtklib(esbc):
+    """Issue #8: at 30° and 40° R+C solves at least as many epochs as RTKLIB (2880, 2339) while no
+    epoch with status ok or fde is more than 50 m from the header position."""
+    result = compare(esbc / DAY_OBS, esbc / MIXED_NAV, truth="header", sets=("R", "C", "R+C"), masks=(10, 30, 40))
+    rows = result.rows.set_index(["systems", "mask_deg"])
+    assert rows.loc[("R+C", 30), "epochs_solved"] >= 2880
+    assert rows.loc[("R+C", 40), "epochs_solved"] >= 2339
+    for (name, mask), row in rows.iterrows():
+        assert row["max_err_3d_m"] <= 50.0, (name, mask, row["max_err_3d_m"])

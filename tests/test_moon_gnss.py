@@ -1,0 +1,198 @@
+"""GNSS reception at the Moon on the real TLSE 2024-001 broadcast ephemerides: facts that must hold.
+
+The checks are geometric and recomputed here independently of the module's own flags: a
+satellite behind the Earth's disc is never counted, a satellite whose antenna faces away from the
+Moon is never in its main lobe, and set counts add up.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from lodestar.cli import main
+from lodestar.constants import MOON_RADIUS_M
+from lodestar.errors import NoEphemerisError
+from lodestar.io.rinex_nav import read_nav
+from lodestar.lunar import ephemeris
+from lodestar.lunar.earth_orientation import ecef_to_icrf, itrs_to_icrf_matrix
+from lodestar.lunar.link_budget import PATTERNS, LinkParameters, cn0_dbhz, free_space_loss_db
+from lodestar.lunar.moon_gnss import analyse, gdop, receiver_positions_icrf
+from lodestar.lunar.relay import circular_orbit
+from lodestar.lunar.sites import site_by_name
+from lodestar.orbits import BroadcastEphemeris
+from lodestar.time import Time
+
+NAV = "tlse-2024-001/BRDC00IGS_R_20240010000_01D_MN.rnx.gz"
+START = Time.from_iso("2024-01-01T02:00:00", scale="gpst")
+END = Time.from_iso("2024-01-01T14:00:00", scale="gpst")
+
+
+@pytest.fixture(scope="module")
+def eph(data):
+    return BroadcastEphemeris(read_nav(data / NAV))
+
+
+@pytest.fixture(scope="module")
+def surface(eph):
+    return analyse(eph, site_by_name("shackleton-rim"), START, END, step_s=300.0)
+
+
+def _independent_geometry(eph, result):
+    """Satellite, Earth and receiver positions recomputed here (Moon-centred ICRF)."""
+    tau = np.linalg.norm(ephemeris.earth_position_m(result.time), axis=-1) / 299_792_458.0
+    t_tx = result.time - tau
+    states = eph.states(t_tx, result.sv)
+    earth = ephemeris.earth_position_m(t_tx)
+    sat_geo = ecef_to_icrf(states.position_m, t_tx)
+    rx = receiver_positions_icrf(site_by_name("shackleton-rim"), result.time)
+    return sat_geo, earth, rx
+
+
+def test_every_analysed_system_is_present_with_beidou_orbit_classes(surface):
+    assert set(surface.system) == {"G", "R", "E", "C"}
+    classes = set(surface.beidou_class[surface.system == "C"])
+    assert classes == {"MEO", "IGSO", "GEO"}  # the file has GEO C01-C05, C59, C60, C62 and IGSO
+    assert surface.valid.mean() > 0.85  # inside the day every system has valid records
+
+
+def test_an_occulted_satellite_is_never_counted(eph, surface):
+    sat_geo, earth, rx = _independent_geometry(eph, surface)
+    sat = earth[:, None, :] + sat_geo
+    to_sat, to_earth = sat - rx[:, None, :], (earth - rx)[:, None, :]
+    d_earth = np.linalg.norm(to_earth, axis=-1)
+    cos_sep = np.einsum("tsi,tsi->ts", to_sat, np.broadcast_to(to_earth, to_sat.shape)) / (
+        np.linalg.norm(to_sat, axis=-1) * d_earth)
+    sep = np.degrees(np.arccos(np.clip(cos_sep, -1, 1)))
+    radius_deg = np.degrees(np.arcsin(6_378_137.0 / d_earth))
+    behind_disc = (sep < radius_deg) & (np.linalg.norm(to_sat, axis=-1) > d_earth)
+    assert behind_disc.any()  # some satellites do pass behind the Earth in 12 h
+    assert not (surface.usable & behind_disc).any()
+    assert not (surface.usable & surface.earth_occulted).any()
+    assert not (surface.usable & surface.moon_occulted).any()
+
+
+def test_a_satellite_pointing_away_is_never_in_the_main_lobe(eph, surface):
+    sat_geo, earth, rx = _independent_geometry(eph, surface)
+    # The antenna points to the Earth's centre (-sat_geo); if the satellite is on the Moon's side of
+    # the plane through the Earth's centre normal to its radius, the receiver lies behind it.
+    facing_away = np.einsum("tsi,tsi->ts", sat_geo, (rx - earth)[:, None, :]) > 0
+    valid = surface.valid
+    assert (facing_away & valid).sum() > 100
+    assert not (surface.lobe[facing_away & valid] == "main").any()
+    # Receiver behind the plane of the antenna aperture (normal = boresight): nothing is received
+    to_rx = rx[:, None, :] - (earth[:, None, :] + sat_geo)
+    behind = np.einsum("tsi,tsi->ts", -sat_geo, to_rx) < 0
+    assert (behind & valid).sum() > 100
+    assert (surface.lobe[behind & valid] == "back").all()
+    assert not surface.usable[behind].any()
+
+
+def test_usable_r_plus_c_is_usable_r_plus_usable_c_at_every_epoch(surface):
+    counts = surface.counts
+    assert np.array_equal(counts["R+C"], counts["R"] + counts["C"])
+    assert np.array_equal(counts["G+R+E+C"], counts["G"] + counts["R"] + counts["E"] + counts["C"])
+
+
+def test_adding_glonass_never_worsens_the_beidou_position_dop(surface):
+    """Extra satellites with their own clock add information on position after the clock is
+    eliminated (a positive semi-definite Schur complement), so PDOP(R+C) <= PDOP(C)."""
+    single, pair = surface.pdop["C"], surface.pdop["R+C"]
+    both = np.isfinite(single) & np.isfinite(pair)
+    assert both.any()
+    assert np.all(pair[both] <= single[both] * (1 + 1e-9))
+    assert np.all(surface.pdop["R+C"][both] <= surface.gdop["R+C"][both])
+
+
+def test_usable_means_above_threshold_with_ephemeris(surface):
+    assert np.all(surface.cn0_dbhz[surface.usable] >= surface.cn0_min_dbhz)
+    assert surface.valid[surface.usable].all()
+
+
+def test_distances_are_the_earth_moon_distance_within_an_orbit_radius(surface):
+    """No GNSS satellite is farther from the Earth's centre than a geosynchronous orbit (42,164 km)."""
+    d_earth = np.linalg.norm(ephemeris.earth_position_m(surface.time), axis=-1)
+    excess = np.abs(surface.distance_m - d_earth[:, None])[surface.valid]
+    assert excess.max() < 42_200e3 + 1.8e6  # plus the receiver's offset from the Moon's centre
+
+
+def test_gdop_of_a_known_geometry():
+    # Four satellites: zenith and three at 0° elevation 120° apart; one clock.
+    u = np.array([[0, 0, 1], [1, 0, 0], [-0.5, np.sqrt(3) / 2, 0], [-0.5, -np.sqrt(3) / 2, 0]], float)
+    design = np.hstack([-u, np.ones((4, 1))])
+    expected = np.sqrt(np.trace(np.linalg.inv(design.T @ design)))
+    value = gdop(u[None], np.ones((1, 4), bool), np.array(["C"] * 4), ["C"])
+    assert value[0] == pytest.approx(expected, rel=1e-12)
+    # A two-system set with one system absent equals the single-system GDOP (no unused clock)
+    both = gdop(u[None], np.ones((1, 4), bool), np.array(["C"] * 4), ["R", "C"])
+    assert both[0] == pytest.approx(expected, rel=1e-12)
+    # Too few satellites: not solvable
+    assert np.isnan(gdop(u[None, :3], np.ones((1, 3), bool), np.array(["C"] * 3), ["C"])[0])
+
+
+def test_free_space_loss_at_lunar_distance():
+    # by hand: 4 pi * 3.844e8 m / 0.190294 m = 2.53844e10; 20 log10 -> 208.091 dB
+    assert float(free_space_loss_db(384_400e3, 1575.42e6)) == pytest.approx(208.09, abs=0.01)
+
+
+def test_gps_limb_eirp_matches_the_icd_budget():
+    # IS-GPS-200: -158.5 dBW at 5° elevation; range 25,233 km at 5° from 26,560 km (geometry);
+    # 184.44 dB path loss + 0.5 dB atmosphere -> 26.4 dBW minimum EIRP near the Earth's limb
+    theta, eirp = PATTERNS["G"].limb_anchor
+    assert theta == pytest.approx(13.8, abs=0.1)
+    assert eirp == pytest.approx(26.4, abs=0.1)
+
+
+def test_back_hemisphere_radiates_nothing_and_lobes_are_ordered():
+    for pattern in PATTERNS.values():
+        assert pattern.lobe(120.0) == "back" and np.isneginf(pattern.eirp_dbw(120.0))
+        assert pattern.lobe(5.0) == "main" and pattern.lobe(60.0) == "side"
+        assert pattern.eirp_dbw(60.0) < pattern.eirp_dbw(pattern.limb_anchor[0])
+
+
+def test_cn0_budget_adds_up():
+    link = LinkParameters(rx_gain_dbi=15.0, system_noise_temp_k=290.0, implementation_loss_db=2.0)
+    # by hand: 30 dBW + 15 dBi - 208.091 dB - 2 dB - (-228.6 + 24.624) dBW/Hz = 38.885 dB-Hz
+    assert float(cn0_dbhz(30.0, 384_400e3, 1575.42e6, link)) == pytest.approx(38.885, abs=0.005)
+
+
+def test_earth_orientation_turns_at_the_sidereal_rate():
+    t0 = Time.from_iso("2024-01-01T00:00:00", scale="utc")
+    sidereal_day_s = 86164.0905  # IERS Conventions 2010, mean sidereal day
+    m0, m1 = itrs_to_icrf_matrix(t0), itrs_to_icrf_matrix(t0 + sidereal_day_s)
+    x0, x1 = m0 @ [1.0, 0.0, 0.0], m1 @ [1.0, 0.0, 0.0]
+    assert np.degrees(np.arccos(np.clip(x0 @ x1, -1, 1))) < 0.01  # precession in a day: ~0.00015°
+
+
+def test_orbit_receiver_is_blocked_by_the_moon_part_of_the_time(eph):
+    orbit = circular_orbit(100.0, 90.0, 0.0, START)
+    result = analyse(eph, orbit, START, START + 4 * 3600.0, step_s=120.0)
+    radius = np.linalg.norm(receiver_positions_icrf(orbit, result.time), axis=-1)
+    assert np.allclose(radius, MOON_RADIUS_M + 100e3, atol=1.0)
+    blocked = (result.moon_occulted | ~result.valid).all(axis=1)
+    # Polar orbit with its node on the ME x axis (towards the mean Earth): the plane holds the
+    # Earth direction, so the Earth is hidden while |r sin(phi)| < R behind the Moon, a fraction
+    # 2 asin(R / r) / 360° = 2 asin(1737.4 / 1837.4) / 360° = 0.394 of the time.
+    expected = 2 * np.degrees(np.arcsin(MOON_RADIUS_M / (MOON_RADIUS_M + 100e3))) / 360.0
+    assert blocked.mean() == pytest.approx(expected, abs=0.05)  # ~2 orbits sampled every 2 min
+    assert not (result.usable & result.moon_occulted).any()
+
+
+def test_span_outside_the_navigation_day_is_refused(eph):
+    with pytest.raises(NoEphemerisError, match="valid broadcast ephemeris"):
+        analyse(eph, site_by_name("boguslawsky"), Time.from_iso("2024-03-01T00:00:00", scale="gpst"),
+                Time.from_iso("2024-03-01T01:00:00", scale="gpst"), 600.0)
+
+
+def test_cli_json_has_the_issue_keys(data, tmp_path):
+    out_json, out_html = tmp_path / "moon.json", tmp_path / "moon.html"
+    code = main(["moon-gnss", "--nav", str(data / NAV), "--site", "shackleton-rim", "--from", "2024-01-01T06:00:00",
+                 "--to", "2024-01-01T08:00:00", "--step", "600", "--time-scale", "gpst",
+                 "--json", str(out_json), "--out", str(out_html)])
+    assert code == 0
+    summary = json.loads(out_json.read_text())
+    for key in ("fraction_ge4", "median_usable"):
+        assert set(summary[key]) >= {"R", "C", "R+C"}
+    assert "LuGRE" in out_html.read_text()

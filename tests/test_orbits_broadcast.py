@@ -1,0 +1,103 @@
+"""Broadcast ephemerides through the RINEX navigation reader on real files.
+
+- TLSE 2024-001 IGS merged navigation: BeiDou GEO and IGSO geometry over the whole day.
+- ESBC 2020-177 navigation: selection, reasons, channels, (T, S) transmit times.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lodestar.frames import ecef_to_geodetic
+from lodestar.io.rinex_nav import read_nav
+from lodestar.orbits import BroadcastEphemeris
+from lodestar.time import Time
+
+DAY_2024 = np.datetime64("2024-01-01T00:00:00", "ns") + np.arange(288) * np.timedelta64(300, "s")
+DAY_2020 = np.datetime64("2020-06-25T00:00:00", "ns") + np.arange(2880) * np.timedelta64(30, "s")
+
+
+@pytest.fixture(scope="module")
+def tlse_eph(data):
+    return BroadcastEphemeris(read_nav(data / "tlse-2024-001" / "BRDC00IGS_R_20240010000_01D_MN.rnx.gz"))
+
+
+@pytest.fixture(scope="module")
+def esbc_eph(esbc):
+    return BroadcastEphemeris(read_nav(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"))
+
+
+# Nominal GEO longitudes, deg E: C02 (84°E after relocation), C03 110.5, C04 160, C05 58.75, C59 140,
+# C60 80: China Satellite Navigation Office, BDS constellation status (www.csno-tarc.cn/en/system/
+# constellation, 2024); C01 at 144.5°E (relocated from 140°E in 2023, ibid.).
+GEO_LONGITUDE_DEG = {"C01": 144.5, "C02": 84.0, "C03": 110.5, "C04": 160.0, "C05": 58.75, "C59": 140.0, "C60": 80.0}
+
+
+def test_beidou_geos_stay_in_a_small_box_all_day(tlse_eph):
+    svs = list(GEO_LONGITUDE_DEG)
+    st = tlse_eph.states(Time(DAY_2024), svs)
+    assert st.valid.all()
+    lat, lon, height = ecef_to_geodetic(st.position_m)
+    # geostationary: height 35786 km (r = 42164 km); BDS GEO inclinations stay below ~2.5°
+    assert np.abs(height / 1e3 - 35786.0).max() < 60.0
+    assert np.abs(lat).max() < 2.5
+    assert (lon.max(axis=0) - lon.min(axis=0)).max() < 0.3  # daily longitude drift box, deg
+    np.testing.assert_allclose(lon.mean(axis=0), list(GEO_LONGITUDE_DEG.values()), atol=0.3)
+
+
+def test_beidou_igso_traces_its_figure_eight(tlse_eph):
+    svs = ["C06", "C07", "C08", "C09", "C10", "C13", "C16", "C38", "C39", "C40"]
+    st = tlse_eph.states(Time(DAY_2024), svs)
+    assert st.valid.all()
+    lat, lon, _ = ecef_to_geodetic(st.position_m)
+    radius_km = np.linalg.norm(st.position_m, axis=-1) / 1e3
+    # IGSO: geosynchronous radius (42164 km, e < 0.01), inclination 55°, longitude swing < 45°
+    assert np.abs(radius_km - 42164.0).max() < 500.0
+    np.testing.assert_allclose(np.abs(lat).max(axis=0), 55.0, atol=7.0)
+    assert ((lon.max(axis=0) - lon.min(axis=0)) < 45.0).all()
+
+
+def test_unhealthy_beidou_geo_is_reported(tlse_eph):
+    # C62 is broadcast with SatH1 = 1 on 2024-01-01 (navigation file text)
+    st = tlse_eph.states(Time(DAY_2024[:3]), ["C62"])
+    assert not st.valid.any()
+    assert set(st.reason.ravel()) == {"unhealthy (health=1)"}
+    assert np.isnan(st.position_m).all()
+
+
+def test_glonass_channels_from_the_navigation_records(esbc_eph):
+    # channel plan written in the records of the ESBC navigation file (fourth number of orbit line 2)
+    expected = {"R01": 1, "R02": -4, "R03": 5, "R04": 6, "R05": 1, "R09": -2, "R11": 0, "R14": -7,
+                "R17": 4, "R18": -3, "R19": 3, "R20": 2, "R21": 4, "R23": 3, "R24": 2}
+    channels = esbc_eph.glonass_channels
+    assert {sv: channels[sv] for sv in expected} == expected
+
+
+def test_per_satellite_transmit_times(esbc_eph):
+    t = Time(DAY_2020[480:482])  # 04:00:00 and 04:00:30
+    everyone = esbc_eph.states(t, esbc_eph.svs)
+    # one satellite of each system with a record at that time
+    svs = [next(sv for sv, ok in zip(everyone.sv, everyone.valid.all(axis=0)) if ok and sv[0] == s) for s in "GREC"]
+    together = esbc_eph.states(t, svs)
+    travel = np.array([0.067, 0.071, 0.080, 0.075])  # different light times per satellite, s
+    shifted = Time(t.gpst[:, None] - (travel * 1e9).astype("timedelta64[ns]"))
+    per_sv = esbc_eph.states(shifted, svs)
+    ok = together.valid & per_sv.valid
+    assert ok.all()
+    speed = np.linalg.norm(together.velocity_mps, axis=-1)
+    moved = np.linalg.norm(together.position_m - per_sv.position_m, axis=-1)
+    np.testing.assert_allclose(moved[ok], (speed * travel)[ok], rtol=1e-3)
+
+
+def test_whole_day_every_cell_is_valid_or_has_a_reason(esbc_eph):
+    svs = [sv for sv in esbc_eph.svs if sv[0] in "GREC"]
+    st = esbc_eph.states(Time(DAY_2020[::10]), svs)
+    assert (st.reason[st.valid] == "").all()
+    assert (st.reason[~st.valid] != "").all()
+    assert np.isfinite(st.position_m[st.valid]).all() and np.isnan(st.position_m[~st.valid]).all()
+    radius = np.linalg.norm(st.position_m[st.valid], axis=-1)
+    assert radius.min() > 25.4e6 and radius.max() < 42.6e6  # GLONASS (25 500 km) to GEO radius
+    # Galileo E14/E18 are broadcast unhealthy (eccentric orbits, health bits 0x186)
+    e14 = list(svs).index("E14")
+    assert not st.valid[:, e14].any()

@@ -1,0 +1,97 @@
+"""Precise orbits and clocks (SP3 Lagrange, CLK linear) on real products.
+
+References: the SP3/CLK files themselves (nodes), an independent analysis centre's product at a
+finer sampling (CODE 5 min vs GRG 15 min, same day), and a real file with one epoch removed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lodestar.io.clk import read_clk
+from lodestar.io.sp3 import read_sp3
+from lodestar.orbits import PreciseEphemeris
+from lodestar.time import Time
+
+
+@pytest.fixture(scope="module")
+def grg(esbc):
+    return [read_sp3(esbc / "GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz"),
+            read_sp3(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz")]
+
+
+@pytest.fixture(scope="module")
+def grg_clk(esbc):
+    return read_clk(esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz")
+
+
+def test_nodes_are_reproduced_and_clk_clocks_are_used(grg, grg_clk):
+    eph = PreciseEphemeris(grg, grg_clk)
+    day = grg[1]
+    times = Time(day["time"].values[8:12])
+    st = eph.states(times, ["G01", "R01", "E01"])
+    assert st.valid.all()
+    expected = np.stack([day[k].sel(sv=["G01", "R01", "E01"]).values[8:12] for k in ("x_m", "y_m", "z_m")], axis=-1)
+    np.testing.assert_allclose(st.position_m, expected, atol=1e-6)
+    # GRG SP3 and CLK carry the same clock solution at the SP3 epochs (file text, 1 ps SP3 resolution)
+    sp3_clock = day["clock_s"].sel(sv=["G01", "R01", "E01"]).values[8:12]
+    np.testing.assert_allclose(st.clock_s, sp3_clock, atol=2e-12)
+    # between two 30 s CLK samples: the mean of both
+    mid = eph.states(Time(grg_clk["time"].values[100:101] + np.timedelta64(15, "s")), ["G01"])
+    pair = grg_clk["clock_s"].sel(sv="G01").values[100:102]
+    assert abs(mid.clock_s[0, 0] - pair.mean()) < 1e-15
+
+
+def test_grg_15min_interpolation_matches_code_5min_orbit(grg, esbc):
+    # CODE (AIUB) 5-min MGEX orbit: an independent solution; GRG-vs-CODE is a few cm for GPS, so
+    # interpolating GRG between its 15-min nodes must stay at the cm level (10-point Lagrange: ~1 mm)
+    code = read_sp3(esbc / "COD0MGXFIN_20201770000_01D_05M_ORB.SP3")
+    svs = [sv for sv in code["sv"].values if sv[0] == "G" and sv in set(grg[1]["sv"].values)]
+    off_node = code["time"].values[1:-1][(np.arange(code.sizes["time"] - 2) + 1) % 3 != 0]
+    st = PreciseEphemeris(grg).states(Time(off_node), svs)
+    ref = np.stack([code[k].sel(sv=svs).sel(time=off_node).values for k in ("x_m", "y_m", "z_m")], axis=-1)
+    ok = st.valid & np.isfinite(ref[..., 0])
+    assert ok.mean() > 0.9  # all but the day's last hour (no next-day file to centre the window)
+    diff = np.linalg.norm(st.position_m - ref, axis=-1)[ok]
+    assert np.sqrt(np.mean(diff**2)) < 0.05  # 5 cm 3D RMS
+    # velocity from the polynomial derivative vs a five-point stencil on CODE positions (h = 300 s;
+    # stencil error h^4 f^(5) / 30 ~ 1 mm/s for a GNSS orbit)
+    t0 = off_node[100]
+    v = PreciseEphemeris(grg).states(Time(np.array([t0])), svs).velocity_mps[0]
+
+    def code_at(seconds):
+        when = t0 + np.timedelta64(seconds, "s")
+        return np.stack([code[k].sel(sv=svs).sel(time=when).values for k in ("x_m", "y_m", "z_m")], axis=-1)
+
+    stencil = (code_at(-600) - 8 * code_at(-300) + 8 * code_at(300) - code_at(600)) / (12 * 300.0)
+    np.testing.assert_allclose(v, stencil, atol=5e-3)
+
+
+def test_file_ends_are_nan_unless_the_previous_day_is_joined(grg):
+    t = Time(np.array(["2020-06-25T00:05:00", "2020-06-25T23:50:00"], dtype="datetime64[ns]"))
+    one_day = PreciseEphemeris(grg[1]).states(t, ["G01", "G04"])
+    assert not one_day.valid.any()
+    assert set(one_day.reason[:, 0]) == {"outside the SP3 interpolation span"}
+    assert np.isnan(one_day.position_m).all()
+    joined = PreciseEphemeris(grg).states(t, ["G01", "G04"])
+    assert joined.valid[0, 0] and not joined.valid[1, 0]  # midnight crossed; the day's end still open
+    assert joined.reason[0, 1] == "satellite not in SP3"  # G04 absent from GRG on that day
+
+
+def test_a_missing_epoch_invalidates_windows_that_span_it(data):
+    folder = data / "tlse-2022-001"
+    t = Time(np.array(["2021-12-31T00:22:30"], dtype="datetime64[ns]"))
+    full = PreciseEphemeris(read_sp3(folder / "WUM0MGXULT_20220010000_01H_05M_ORB.SP3")).states(t, ["G01"])
+    cut = PreciseEphemeris(read_sp3(folder / "WUM0MGXULT_20220010000_01H_05M_ORB_one_sample_removed.SP3")).states(t, ["G01"])
+    assert full.valid.all()
+    assert not cut.valid.any() and cut.reason[0, 0] == "missing SP3 epoch in the interpolation window"
+
+
+def test_missing_clock_gives_reason_but_keeps_the_orbit(grg, grg_clk):
+    cut = grg_clk.copy(deep=True)
+    cut["clock_s"].loc[{"sv": "G01"}] = np.where(np.arange(cut.sizes["time"]) == 500, np.nan, cut["clock_s"].sel(sv="G01").values)
+    st = PreciseEphemeris(grg, cut).states(Time(cut["time"].values[499:502] + np.timedelta64(10, "s")), ["G01"])
+    assert st.valid[:, 0].tolist() == [False, False, True]
+    assert st.reason[0, 0] == "no precise clock (CLK gap)"
+    assert np.isfinite(st.position_m).all()

@@ -1,0 +1,133 @@
+"""RAIM FDE and bad input: a faulty satellite is excluded, bad files give errors or statuses, never a wrong ``ok``."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lodestar.cli import main
+from lodestar.errors import LodestarError, NoEphemerisError
+from lodestar.io.rinex_nav import read_nav
+from lodestar.io.rinex_obs import read_obs
+from lodestar.positioning import solve
+from lodestar.positioning.output import accuracy
+
+ESBC_TRUTH = np.array([3582105.2910, 532589.7313, 5232754.8054])  # header APPROX POSITION (agreed reference)
+HOUR_FILE = "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
+NAV_FILE = "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
+
+
+@pytest.fixture(scope="module")
+def hour(esbc):
+    return read_obs(esbc / HOUR_FILE), read_nav(esbc / NAV_FILE)
+
+
+def _with_offset(obs, sv, code, metres):
+    faulty = obs.copy(deep=True)
+    column = int(np.flatnonzero(faulty["sv"].values == sv)[0])
+    faulty[code].values[:, column] += metres
+    return faulty
+
+
+def test_raim_excludes_a_100_m_fault(hour):
+    obs, nav = hour
+    clean = solve(obs, nav, systems="R+C")
+    faulty = solve(_with_offset(obs, "C10", "C2I", 100.0), nav, systems="R+C")
+    observed = np.isfinite(obs["C2I"].sel(sv="C10").values)
+    assert observed.sum() > 100
+    excluded = np.array(["C10" in e.split(",") for e in faulty["excluded"].values])
+    assert excluded[observed].all()
+    assert set(faulty["status"].values[observed]) == {"fde"}
+    # after exclusion the positions are as good as without the fault (metre level, not 100 m)
+    assert accuracy(faulty, ESBC_TRUTH)["rms_3d_m"] < accuracy(clean, ESBC_TRUTH)["rms_3d_m"] + 0.5
+
+
+def test_raim_excludes_two_faulty_satellites(hour):
+    obs, nav = hour
+    faulty = _with_offset(_with_offset(obs, "C10", "C2I", 100.0), "R02", "C1C", -60.0)
+    ds = solve(faulty, nav, systems="R+C")
+    both = np.isfinite(obs["C2I"].sel(sv="C10").values) & np.isfinite(obs["C1C"].sel(sv="R02").values)
+    excluded = [set(e.split(",")) for e in ds["excluded"].values[both]]
+    assert all({"C10", "R02"} <= e for e in excluded)
+    solved = np.isin(ds["status"].values, ("ok", "fde"))
+    assert accuracy(ds, ESBC_TRUTH)["rms_3d_m"] < 3.0 and solved.sum() == 120
+
+
+def test_navigation_for_another_day_is_a_clear_error(hour, data):
+    obs, _ = hour
+    other_day = read_nav(data / "tlse-2024-001" / "BRDC00IGS_R_20240010000_01D_MN.rnx.gz")
+    with pytest.raises(NoEphemerisError, match="GLONASS|BeiDou"):
+        solve(obs, other_day, systems="R+C")
+
+
+def test_missing_system_navigation_is_a_clear_error(hour, esbc):
+    obs, _ = hour
+    glonass_only = read_nav(esbc / "ESBC00DNK_R_20201770000_01D_RN.rnx")
+    with pytest.raises(NoEphemerisError, match="BeiDou"):
+        solve(obs, glonass_only, systems="R+C")
+
+
+def test_without_approx_position_solves_from_earth_centre(hour):
+    obs, nav = hour
+    reference = solve(obs, nav, systems="C")
+    bare = obs.copy()
+    bare.attrs = {k: v for k, v in obs.attrs.items() if k != "approx_position_m"}
+    ds = solve(bare, nav, systems="C")
+    assert (ds["status"].values == reference["status"].values).all()
+    np.testing.assert_allclose(ds["x_m"].values, reference["x_m"].values, atol=0.01)  # 1 cm
+
+
+def test_three_satellite_epochs_and_nan_observations(hour):
+    obs, nav = hour
+    thin = obs.copy(deep=True)
+    beidou = [sv for sv in thin["sv"].values if sv.startswith("C")]
+    visible = [sv for sv in beidou if np.isfinite(thin["C2I"].sel(sv=sv).values[:10]).all()]
+    keep = visible[:3]
+    for sv in beidou:
+        if sv not in keep:
+            column = int(np.flatnonzero(thin["sv"].values == sv)[0])
+            for code in ("C2I", "C6I", "C7I"):  # every BeiDou code the priority list could fall back to
+                thin[code].values[:10, column] = np.nan  # NaN observations: epochs 0-9 keep 3 satellites
+    ds = solve(thin, nav, systems="C")
+    assert set(ds["status"].values[:10]) == {"insufficient"}
+    assert np.isnan(ds["x_m"].values[:10]).all()
+    assert set(ds["status"].values[10:]) <= {"ok", "fde"}
+
+
+def test_rinex2_file_solves_or_fails_clearly(data):
+    obs_path = data / "rinex2" / "14601736.18o"
+    nav_path = data / "rinex2" / "14601736.18n"
+    ds = solve(obs_path, nav_path, systems="G")
+    solved = np.isin(ds["status"].values, ("ok", "fde"))
+    approx = np.asarray(read_obs(obs_path).attrs["approx_position_m"])
+    xyz = np.stack([ds["x_m"].values, ds["y_m"].values, ds["z_m"].values], axis=-1)[solved]
+    # every solved epoch is near the receiver (header position: a sanity bound, not a truth)
+    assert (np.linalg.norm(xyz - approx, axis=1) < 100.0).all()
+
+
+def test_unknown_system_letter_is_refused(hour):
+    obs, nav = hour
+    with pytest.raises(LodestarError):
+        solve(obs, nav, systems="R+X")
+
+
+def test_cli_writes_csv_pos_parquet_and_json(esbc, tmp_path):
+    csv, pos, parquet, summary = (tmp_path / n for n in ("out.csv", "out.pos", "out.parquet", "run.json"))
+    base = ["solve", str(esbc / HOUR_FILE), "--nav", str(esbc / NAV_FILE), "--systems", "C,R"]
+    assert main(base + ["--out", str(csv), "--json", str(summary)]) == 0
+    frame = pd.read_csv(csv)
+    assert list(frame.columns[:11]) == ["time_gps", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "height_m",
+                                        "n_sats", "pdop", "status", "excluded"]
+    assert len(frame) == 120 and frame["time_gps"].iloc[0] == "2020-06-25T00:00:00.000"
+    info = json.loads(summary.read_text())
+    assert info["epochs"] == 120 and info["solved"] == 120 and info["systems"] == "R+C"
+    assert main(base + ["--format", "rtklib", "--out", str(pos)]) == 0
+    rows = [line for line in pos.read_text().splitlines() if not line.startswith("%")]
+    assert len(rows) == 120 and rows[0].startswith("2020/06/25 00:00:00.000")
+    xyz = np.array([float(v) for v in rows[0].split()[2:5]])
+    assert np.linalg.norm(xyz - ESBC_TRUTH) < 10.0
+    assert main(base + ["--format", "parquet", "--out", str(parquet)]) == 0
+    assert len(pd.read_parquet(parquet)) == 120
