@@ -80,7 +80,8 @@ def bench_luna25(data) -> None:
                                           max_nfev=8))
     for name, res, sec in (("fit degree 40", low, t_low), ("confirm degree 150", conf, t_full)):
         print(f"{name}: {sec:.1f} s, {res['evaluations']} runs; dv {res['delta_v_mps']:.3f} ± "
-              f"{res['delta_v_sigma_mps']:.3f} m/s, burn lat {res['burn_lat_deg']:.3f}°, miss {res['miss_km'] * 1e3:.2f} m")
+              f"{res['delta_v_sigma_mps']:.3f} m/s, burn lat {res['burn_lat_deg']:.3f}°, "
+              f"miss {res['miss_km'] * 1e3:.2f} m")
 
 
 def main() -> None:

@@ -31,10 +31,10 @@ def test_map_png_json_netcdf(data, tmp_path, capsys):
 
 def test_map_json_to_stdout_and_bad_output(data, tmp_path, capsys):
     code = main(["map", "--nav", str(data / BRDC), "--grid", "30", "--step", "21600",
-                 "--out", str(tmp_path / "m.html"), "--json", "-", "--no-progress"])
+                 "--out", str(tmp_path / "m.png"), "--json", "-", "--no-progress"])
     assert code == 0
-    assert json.loads(capsys.readouterr().out)["sets"]["C"]["mean_sats"] > 0
-    assert (tmp_path / "m.html").read_text().startswith("<!DOCTYPE html>")
+    assert json.loads(capsys.readouterr().out)["sets"]["C"]["mean_sats"] > 0  # stdout holds only the JSON
+    assert (tmp_path / "m.png").stat().st_size > 10_000
     code = main(["map", "--nav", str(data / BRDC), "--out", str(tmp_path / "m.pdf"), "--no-progress"])
     assert code == 1
     assert ".html" in capsys.readouterr().err

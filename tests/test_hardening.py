@@ -200,7 +200,7 @@ def test_mutated_files_read_or_are_rejected(path, mutation, seed):
 
 
 @pytest.mark.slow
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(path=st.sampled_from(SMALL_FILES), mutation=st.sampled_from(MUTATIONS), seed=st.integers(0, 2**32 - 1))
 def test_mutated_files_read_or_are_rejected_long_campaign(path, mutation, seed):
     _fuzz_reader(path, mutation, seed)
@@ -256,7 +256,7 @@ def test_compare_task_over_mutated_inputs(which, mutation, seed):
 
 
 @pytest.mark.slow
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(which=st.sampled_from(["obs", "nav"]), mutation=st.sampled_from(MUTATIONS), seed=st.integers(0, 2**32 - 1))
 def test_compare_task_over_mutated_inputs_long_campaign(which, mutation, seed):
     _task_over_mutation(which, mutation, seed)

@@ -91,3 +91,23 @@ def test_unreadable_product_is_a_clean_error(data):
     else:
         assert entry["error"] is None and entry["format"] == "SP3"
         assert set(entry["satellites"]) <= {"G", "R", "E", "C", "J"} and entry["epochs"] == 96
+
+
+def test_sp3_and_sinex_summaries_against_file_text(data):
+    pytest.importorskip("lodestar.io.sp3")
+    pytest.importorskip("lodestar.io.sinex")
+    name = "esbc-2020-177/GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"
+    text = read_bytes(data / name).decode()
+    # SP3 position records "PG01  x y z clock": a satellite counts when some X is non-zero (0 = bad)
+    with_data = {line[1:4] for line in text.splitlines() if line.startswith("P") and float(line[4:18]) != 0.0}
+    expected = {}
+    for sv in with_data:
+        expected[sv[0]] = expected.get(sv[0], 0) + 1
+    entry = file_info(data / name)
+    assert entry["format"] == "SP3" and entry["satellites"] == {s: expected[s] for s in "RCGEJ" if s in expected}
+    assert entry["epochs"] == text.count("\n*  ") and entry["interval_s"] == 900.0
+    snx = "sinex/igs20P2131_wocov.snx"
+    snx_text = read_bytes(data / snx).decode("latin-1")
+    block = snx_text.split("+SOLUTION/ESTIMATE", 1)[1].split("-SOLUTION/ESTIMATE", 1)[0]
+    stations = {line[14:18] for line in block.splitlines() if line[7:11] == "STAX"}
+    assert file_info(data / snx)["stations"] == len(stations)

@@ -84,3 +84,15 @@ def test_cli_json_keys(tmp_path, data):
                                "miss_km"}
     assert doc["fit"]["impact_utc"].startswith("2023-08-19T11:5") and "max_safe_burn_s" in doc
     assert html.read_text().count("data:image/png;base64") == 3
+
+
+@pytest.mark.slow
+def test_full_degree_reconstruction(data):
+    """The whole command at degree 150 (~20-40 s): the published facts as references."""
+    result = l25.reconstruct(data, degree=150, fit_degree=40, with_sensitivity=False)
+    assert abs(result["planned"]["periselene_km"] - 18.0) < 1.0
+    assert result["forward"]["periselene_km"] < 0 and result["forward"]["impact_utc"] is not None
+    assert result["fit"]["miss_km"] < 0.1 and abs(result["fit"]["impact_minus_observed_s"]) < 1.0
+    # the degree-40 fit and the degree-150 confirmation agree (the fit may run at low degree)
+    assert abs(result["fit"]["delta_v_mps"] - result["fit_low_degree"]["delta_v_mps"]) < 0.1
+    assert 84.0 < result["max_safe_burn_s"] < 127.0

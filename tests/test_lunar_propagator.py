@@ -126,3 +126,5 @@ def test_bad_requests():
         propagate(epoch, r0, v0, -5.0, force)
     with pytest.raises(LodestarError, match="overlap"):
         propagate(epoch, r0, v0, 100.0, force, [FiniteBurn(0, 50, 1, 0), FiniteBurn(20, 50, 1, 0)])
+    with pytest.raises(LodestarError, match="propellant"):
+        propagate(epoch, r0, v0, 100.0, force, [FiniteBurn(0, 50, 300, 30.0)], mass_kg=1000.0)

@@ -245,3 +245,12 @@ def test_satellite_twice_in_one_epoch(tmp_path, esbc_text):
     error = _error(_write(tmp_path, text))
     assert error.line == _line_no(esbc_text, "C05  40715949.461") + 1
     assert "each satellite at most once per epoch" in error.expected
+
+
+@pytest.mark.parametrize("epoch", ["> 2020 06 25 00 00 30.0000000  7 44", "> 2020 06 25 00 00 30.0000000  0 -4",
+                                   "> 2020 06 25 00 00 30.0000000 -1 44", "> 2020 06 25 00 00 30.0000000  0   "])
+def test_bad_epoch_flag_or_count(tmp_path, esbc_text, epoch):
+    line = next(l for l in esbc_text.splitlines() if l.startswith("> 2020 06 25 00 00 30.0000000"))
+    error = _error(_write(tmp_path, esbc_text.replace(line, epoch, 1)))
+    assert error.line == _line_no(esbc_text, "> 2020 06 25 00 00 30.0000000")
+    assert "flag" in error.expected or "count" in error.expected

@@ -95,3 +95,15 @@ def test_missing_clock_gives_reason_but_keeps_the_orbit(grg, grg_clk):
     assert st.valid[:, 0].tolist() == [False, False, True]
     assert st.reason[0, 0] == "no precise clock (CLK gap)"
     assert np.isfinite(st.position_m).all()
+
+
+def test_a_missing_sample_of_one_satellite_is_a_gap(grg):
+    day = grg[1].copy(deep=True)
+    g01 = list(day["sv"].values).index("G01")
+    day["x_m"].values[40, g01] = np.nan  # as the reader writes a bad/absent (0.000000) position
+    t = Time(day["time"].values[[34, 38, 44, 46]] + np.timedelta64(300, "s"))
+    st = PreciseEphemeris(day).states(t, ["G01", "G02"])
+    # windows [left-4, left+5] contain node 40 for left = 35..44 (38, 44 here); 34 and 46 are clear
+    assert st.valid[:, 0].tolist() == [True, False, False, True]
+    assert set(st.reason[1:3, 0]) == {"gap in the SP3 orbit of this satellite"}
+    assert st.valid[:, 1].all()

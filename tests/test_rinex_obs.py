@@ -325,3 +325,14 @@ def test_rinex2_multiline_types_and_last_record(data):
     assert rec["C1C_ssi"].item() == 5 and rec["C2C"].item() == 23299488.941 and np.isnan(rec["C5X"].item())
     assert rec["L1C"].item() == 124592794.935 and rec["L1C_ssi"].item() == 5 and rec["L2P"].item() == 96905534.331
     assert rec["S1C"].item() == 33.826 and rec["S2P"].item() == 38.444 and np.isnan(rec["S5X"].item())
+
+
+def test_scale_factor_divides_values(data, tmp_path):
+    # demo3.10o: "G 0001  12 L1C S1C L2P S2D C1P S1P C2P S2P C1C S1C D1C D2P  SYS / SCALE FACTOR";
+    # RINEX 3.05 Table A2: stored = value x factor. The same file with factor 10:
+    path = _mutated(tmp_path, data, "rinex2/demo3.10o", lambda t: t.replace("G 0001  12 L1C", "G 0010  12 L1C", 1))
+    scaled, plain = read_obs(path), read_obs(data / "rinex2/demo3.10o")
+    gps = [sv for sv in plain["sv"].values if sv[0] == "G"]
+    np.testing.assert_array_equal(scaled["L1C"].sel(sv=gps).values, plain["L1C"].sel(sv=gps).values / 10)
+    np.testing.assert_array_equal(scaled["C2P"].sel(sv=gps).values, plain["C2P"].sel(sv=gps).values / 10)
+    np.testing.assert_array_equal(scaled["L1C"].sel(sv="R11").values, plain["L1C"].sel(sv="R11").values)

@@ -196,10 +196,14 @@ def improvement_table(rows: pd.DataFrame, pair: str = "R+C") -> pd.DataFrame:
                 out.append({
                     "mask_deg": mask, "over": alone,
                     "extra_epochs_solved": both["epochs_solved"] - single["epochs_solved"],
-                    "pdop_median_change_pct": 100 * (both["pdop_median"] - single["pdop_median"]) / single["pdop_median"],
-                    "rms3d_change_pct": 100 * (both["rms3d_m"] - single["rms3d_m"]) / single["rms3d_m"],
+                    "pdop_median_change_pct": _change_pct(both["pdop_median"], single["pdop_median"]),
+                    "rms3d_change_pct": _change_pct(both["rms3d_m"], single["rms3d_m"]),
                 })
     return pd.DataFrame(out)
+
+
+def _change_pct(new, old):
+    return 100.0 * (new - old) / old
 
 
 # --- the run ---------------------------------------------------------------------------

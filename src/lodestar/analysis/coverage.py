@@ -15,6 +15,7 @@ formulation kept to cross-check it and for the benchmark.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -198,7 +199,19 @@ def coverage_map(nav, *, date: str | None = None, mask_deg: float = 10.0, grid_d
         if progress:
             progress(min(start + chunk_points, n_points), n_points)
     sums = [np.concatenate(arrays, axis=-1) for arrays in zip(*parts)]
-    return CoverageMap(_maps_dataset(sums, n_epochs, cells, sets, date, mask_deg, grid_deg, step_s))
+    ds = _maps_dataset(sums, n_epochs, cells, sets, date, mask_deg, grid_deg, step_s)
+    ds.attrs["satellites"] = json.dumps(_ephemeris_coverage(valid, svs, letters))
+    return CoverageMap(ds)
+
+
+def _ephemeris_coverage(valid, svs, letters) -> dict:
+    """Per system: satellites with records, and the fraction of the day their ephemerides are valid."""
+    out = {}
+    for letter in letters:
+        columns = np.array([sv[0] == letter for sv in svs])
+        out[letter] = {"satellites": int(columns.sum()),
+                       "valid_fraction": float(valid[:, columns].mean()) if columns.any() else 0.0}
+    return out
 
 
 def _maps_dataset(sums, n_epochs, cells, sets, date, mask_deg, grid_deg, step_s) -> xr.Dataset:

@@ -22,15 +22,15 @@ import pandas as pd
 from ..errors import LodestarError
 from ..systems import DEFAULT_SETS, format_system_set
 from .discover import Discovery, StationDay, discover
-from .summary import day_rows_path, network_summary, read_day_rows, rows_frame, write_network_summary
+from .summary import day_rows_path, network_summary, read_day_rows, write_network_summary
 from .tasks import TaskOptions, failed_rows, is_final, run_station_day, skipped_rows
 
 __all__ = ["run_batch", "BatchResult", "DEFAULT_MASKS", "DEFAULT_MEMORY_LIMIT"]
 
 DEFAULT_MASKS = (10, 20, 30, 40)
-# Per worker process. One full-day task (ESBC, 2880 epochs, 4 sets x 4 masks) peaks well below
-# this (figure in benchmarks/bench_batch.py --memory and the README); Dask pauses a worker at 80 %
-# and restarts it at 95 %, so a runaway task cannot take the machine down.
+# Per worker process (one task at a time). One full-day task (ESBC, 2880 epochs, 4 sets x 4 masks)
+# peaks at 708 MiB (benchmarks/bench_batch.py --memory). Dask pauses a worker at 80 % of this and
+# restarts it at 95 %, so a runaway task cannot take the machine down: it becomes a failed row.
 DEFAULT_MEMORY_LIMIT = "2GiB"
 
 
@@ -67,7 +67,7 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
         with _client(client, scheduler, workers, memory_limit) as dask_client:
             unsaved += _run_tasks(dask_client, runnable, options, counts, progress)
     _remove_orphaned_temporaries(out_dir)
-    table = network_summary(out_dir, unsaved) if (out_dir / "days").exists() or unsaved else rows_frame([])
+    table = network_summary(out_dir, unsaved)
     paths = write_network_summary(out_dir, table)
     counts.update(_row_counts(table))
     return BatchResult(out_dir, table, dict(counts), paths)
@@ -104,7 +104,7 @@ def _rows_not_run(found: Discovery, sets) -> list[dict]:
 def _plan(days: list[StationDay], out_dir: Path, sets, force: bool):
     """Split into (to do, already done); refuse to mix results of other system sets without --force."""
     if force:
-        return list(days), []
+        return _longest_first(days), []
     saved = read_day_rows(out_dir, columns=["station", "date", "systems"])
     sets_done = saved.groupby(saved["station"] + "_" + saved["date"])["systems"].agg(set).to_dict()
     todo, done, conflicts = [], [], []
@@ -119,8 +119,12 @@ def _plan(days: list[StationDay], out_dir: Path, sets, force: bool):
             f"{out_dir} already holds results of {names} made with other system sets than {', '.join(sets)}; "
             "batch outputs are never overwritten without --force (or choose another --out)"
         )
-    todo.sort(key=lambda d: -Path(d.obs).stat().st_size)  # longest first: the last task to finish is short
-    return todo, done
+    return _longest_first(todo), done
+
+
+def _longest_first(days: list[StationDay]) -> list[StationDay]:
+    """Biggest files first, so that the last tasks to finish are short ones (a shorter makespan)."""
+    return sorted(days, key=lambda d: -Path(d.obs).stat().st_size)
 
 
 @contextlib.contextmanager

@@ -47,6 +47,12 @@ def run(args) -> int:
 
 
 def _print_summary(coverage, out, seconds) -> None:
+    import json
+
+    for letter, info in json.loads(coverage.dataset.attrs["satellites"]).items():
+        print(f"{letter}: {info['satellites']} satellites, ephemerides valid {100 * info['valid_fraction']:.0f} % "
+              "of the day" + ("  (a station's file: maps undercount; use a merged BRDC file)"
+                              if info["valid_fraction"] < 0.9 else ""))
     print(f"{'set':8s} {'mean sats':>10s} {'mean PDOP':>10s} {'avail %':>8s} {'PDOP<=6@5° %':>13s}")
     for name, stats in coverage.global_stats().items():
         print(f"{name:8s} {stats['mean_sats']:10.2f} {stats['mean_pdop']:10.2f} "

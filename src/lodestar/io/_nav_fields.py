@@ -91,8 +91,12 @@ def text_block(lines: list[bytes], width: int) -> np.ndarray:
     return block
 
 
-def block_floats(path, block: np.ndarray, start: int, stop: int, line_numbers, what: str) -> np.ndarray:
-    """The numbers in columns ``[start, stop)`` of every row of ``block``; blank -> NaN."""
+def block_floats(path, block: np.ndarray, start: int, stop: int, line_numbers, what: str,
+                 base: int = 0, shown=None) -> np.ndarray:
+    """The numbers in columns ``[start, stop)`` of every row of ``block``; blank -> NaN.
+
+    Errors name columns counted from ``base`` and show ``shown(row)`` (default: the row's text).
+    """
     field = np.ascontiguousarray(block[:, start:stop])
     field[(field == ord("D")) | (field == ord("d"))] = ord("E")
     blank = (field == _SPACE).all(axis=1)
@@ -109,8 +113,9 @@ def block_floats(path, block: np.ndarray, start: int, stop: int, line_numbers, w
         pass
     for row, text in enumerate(strings):  # find the first culprit for the message
         if bad_char[row] or not _is_float(text):
-            raise FormatError(path, int(line_numbers[row]), f"{what} (a number in columns {start + 1}-{stop})",
-                              bytes(block[row]).decode("latin-1").rstrip())
+            text = shown(row) if shown else bytes(block[row]).decode("latin-1")
+            raise FormatError(path, int(line_numbers[row]),
+                              f"{what} (a number in columns {start - base + 1}-{stop - base})", text.rstrip())
     return values
 
 

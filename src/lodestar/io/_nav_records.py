@@ -7,16 +7,17 @@ The result is a :class:`Body`: numbers grouped per system, ready to become table
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from ..errors import FormatError
-from ._nav_fields import Line, epoch_fields, numbers
+from ._nav_fields import Line, block_floats, epoch_fields, numbers, text_block
 from ._nav_layouts import DEFAULT_MESSAGE, GEO_BEIDOU, Layout, layout_for
 
-__all__ = ["Body", "SystemRows", "read_body"]
+__all__ = ["Body", "SystemRows", "read_body", "record_values"]
 
 _SYSTEMS = "GRECJIS"
 _WIDTH = 19  # D19.12 in every RINEX navigation version
@@ -24,14 +25,16 @@ _WIDTH = 19  # D19.12 in every RINEX navigation version
 
 @dataclass
 class SystemRows:
-    """The records of one system, in file order."""
+    """The records of one system, in file order, as fixed-width text (read by record_values)."""
 
     layout: Layout
+    geometry: "_Geometry"
     sv: list[str] = field(default_factory=list)
     message: list[str] = field(default_factory=list)
-    line: list[int] = field(default_factory=list)
+    refine: list[bool] = field(default_factory=list)  # message still to be read from the numbers
+    line: list[int] = field(default_factory=list)  # the satellite / epoch line
     epoch: list[tuple] = field(default_factory=list)
-    values: list[list[float]] = field(default_factory=list)
+    text: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -51,6 +54,10 @@ class _Geometry:
     epoch: slice
     first_values: int
     indent: int
+
+    @property
+    def width(self) -> int:
+        return self.indent + 4 * _WIDTH
 
 
 _V2 = _Geometry(prn=slice(0, 2), epoch=slice(3, 22), first_values=22, indent=3)
@@ -95,7 +102,11 @@ def _split_v23(path, lines: list[str], start: int, version: float):
 
 
 def _add_ephemeris(path, record: list[Line], geometry: _Geometry, v2_system, message, body: Body) -> None:
-    """Read one ephemeris record (RINEX 2/3 record, or the body of a RINEX 4 ``> EPH``)."""
+    """Take one ephemeris record (RINEX 2/3 record, or the body of a RINEX 4 ``> EPH``).
+
+    Its lines are checked and kept as one fixed-width text; the numbers of all records of a
+    system are read at once by :func:`record_values`.
+    """
     first = record[0]
     system, sv = _satellite(path, first, geometry, v2_system)
     named = message is not None  # RINEX 4 names the message; RINEX 2/3 leave it to the record
@@ -105,14 +116,15 @@ def _add_ephemeris(path, record: list[Line], geometry: _Geometry, v2_system, mes
     if layout is None:
         body.skipped[f"EPH {system} {message or '?'}"] += 1
         return
-    values = _record_values(path, record, geometry, layout, sv)
+    text = _record_text(path, record, geometry, layout, sv)
     epoch = epoch_fields(path, first, first.text[geometry.epoch], f"{sv} epoch")
-    rows = body.systems.setdefault(system, SystemRows(layout))
+    rows = body.systems.setdefault(system, SystemRows(layout, geometry))
     rows.sv.append(sv)
-    rows.message.append(message if named or system not in "EC" else _refine_message(system, sv, values, layout))
+    rows.message.append(message if named or system != "C" else ("D2" if sv in GEO_BEIDOU else "D1"))
+    rows.refine.append(not named and system == "E")
     rows.line.append(first.number)
     rows.epoch.append(epoch)
-    rows.values.append(values)
+    rows.text.append(text)
 
 
 def _satellite(path, line: Line, geometry: _Geometry, v2_system) -> tuple[str, str]:
@@ -124,7 +136,8 @@ def _satellite(path, line: Line, geometry: _Geometry, v2_system) -> tuple[str, s
     return system, f"{system}{int(prn):02d}"
 
 
-def _record_values(path, record: list[Line], geometry: _Geometry, layout: Layout, sv: str) -> list[float]:
+def _record_text(path, record: list[Line], geometry: _Geometry, layout: Layout, sv: str) -> str:
+    """The record's lines cut to ``geometry.width`` and joined (missing last lines: blank)."""
     expected = len(layout.lines)
     if len(record) > expected:
         extra = record[expected]
@@ -133,29 +146,46 @@ def _record_values(path, record: list[Line], geometry: _Geometry, layout: Layout
         last = record[-1]
         raise FormatError(path, last.number, f"{layout.min_lines} lines for a record of {sv} "
                           f"(the record ends after {len(record)})", last.text.rstrip())
-    values: list[float] = []
+    width = geometry.width
+    for index, line in enumerate(record):
+        if line.text[width:].strip():
+            raise FormatError(path, line.number, f"at most 4 numbers of {_WIDTH} columns on a line of {sv}",
+                              line.text.rstrip())
+        if index and line.text[: geometry.indent].strip():
+            raise FormatError(path, line.number, f"{geometry.indent} blank columns before the numbers of {sv}",
+                              line.text.rstrip())
+    return "".join(line.text[:width].ljust(width) for line in record).ljust(width * expected)
+
+
+def record_values(path, rows: SystemRows) -> np.ndarray:
+    """All numbers of a system's records, (records, fields), read column by column."""
+    geometry, layout = rows.geometry, rows.layout
+    block = text_block([text.encode("latin-1") for text in rows.text], geometry.width * len(layout.lines))
+    first_lines = np.asarray(rows.line, dtype=np.int64)
+    columns = []
     for index, names in enumerate(layout.lines):
-        if index >= len(record):
-            numbers_ = [math.nan] * len(names)
-        elif index == 0:
-            numbers_ = numbers(path, record[0], geometry.first_values, 3, _WIDTH, f"{sv} clock line")
-        else:
-            line = record[index]
-            if line.text[: geometry.indent].strip():
-                raise FormatError(path, line.number, f"{geometry.indent} blank columns before the numbers of {sv}",
-                                  line.text.rstrip())
-            numbers_ = numbers(path, line, geometry.indent, 4, _WIDTH, f"{sv} orbit line {index}")
-        values.extend(value for value, name in zip(numbers_, names) if name is not None)
+        start = geometry.first_values if index == 0 else geometry.indent
+        for slot, name in enumerate(names):
+            if name is None:
+                continue
+            base = index * geometry.width
+            left = base + start + slot * _WIDTH
+            what = f"{name} ({'clock' if index == 0 else 'orbit'} line {index})"
+            shown = (lambda row, base=base: rows.text[row][base:base + geometry.width])
+            columns.append(block_floats(path, block, left, left + _WIDTH, first_lines + index, what, base, shown))
+    values = np.column_stack(columns) if columns else np.zeros((len(rows.sv), 0))
+    _refine_galileo(rows, values)
     return values
 
 
-def _refine_message(system: str, sv: str, values: list[float], layout: Layout) -> str:
-    """RINEX 3 does not name the message: Galileo from its data-source bits, BeiDou by orbit type."""
-    if system == "C":
-        return "D2" if sv in GEO_BEIDOU else "D1"
-    sources = values[layout.names.index("data_sources")]
-    # Galileo data sources (RINEX 3.05 Table A8): bit 1 = F/NAV E5a-I; bits 0 and 2 = I/NAV.
-    return "FNAV" if sources == sources and int(sources) & 2 else "INAV"
+def _refine_galileo(rows: SystemRows, values: np.ndarray) -> None:
+    """RINEX 2/3 do not name Galileo messages: data sources (RINEX 3.05 Table A8) bit 1 = F/NAV."""
+    if not any(rows.refine):
+        return
+    sources = values[:, rows.layout.names.index("data_sources")]
+    fnav = np.isfinite(sources) & ((np.nan_to_num(sources).astype(np.int64) & 2) != 0)
+    for row in np.flatnonzero(rows.refine):
+        rows.message[row] = "FNAV" if fnav[row] else "INAV"
 
 
 # --- RINEX 4 -----------------------------------------------------------------------------

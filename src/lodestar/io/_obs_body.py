@@ -135,7 +135,9 @@ def walk_v3(buf, starts, ends, first_line, path) -> Body:
         raise FormatError(path, int(lines[0]), "an epoch line starting with '>'", _text(buf, starts[0], ends[0]))
     fields = _parse_epoch_fields(buf, starts[epochs], ends[epochs], lines[epochs], _V3_COLS, _V3_NAMES, path)
     _require(fields, (6, 7), buf, starts[epochs], ends[epochs], lines[epochs], path)
+    flag = fields[:, 6].astype(np.int64)
     count = fields[:, 7].astype(np.int64)
+    _check_flags(flag, count, buf, starts[epochs], ends[epochs], lines[epochs], path)
     announced_end = epochs + 1 + count
     next_epoch = np.concatenate((epochs[1:], [n_lines]))
     mismatch = np.flatnonzero(announced_end != next_epoch)
@@ -143,11 +145,9 @@ def walk_v3(buf, starts, ends, first_line, path) -> Body:
         _count_mismatch(buf, starts, ends, lines, epochs, count, next_epoch, int(mismatch[0]), path)
     owner = np.repeat(np.arange(len(epochs)), count)
     record_lines = np.flatnonzero(~is_epoch)
-    flag = fields[:, 6].astype(np.int64)
     line_flag = flag[owner]
     events = (line_flag >= 2) & (line_flag <= 5)
     _check_event_lines(buf, starts[record_lines[events]], ends[record_lines[events]], lines[record_lines[events]], path)
-    _check_flags(flag, buf, starts[epochs], ends[epochs], lines[epochs], path)
     data = record_lines[line_flag <= 1]
     sv = _sv_codes(buf, starts[data], ends[data], lines[data], path, blank_is_gps=False)
     skipped = _skipped_counts(flag, count)
@@ -165,11 +165,12 @@ def _require(fields, columns, buf, starts, ends, lines, path):
             raise FormatError(path, int(lines[i]), f"the epoch {_V3_NAMES[k]}", _text(buf, starts[i], ends[i]))
 
 
-def _check_flags(flag, buf, starts, ends, lines, path):
-    bad = np.flatnonzero((flag < 0) | (flag > 6))
+def _check_flags(flag, count, buf, starts, ends, lines, path):
+    bad = np.flatnonzero((flag < 0) | (flag > 6) | (count < 0))
     if len(bad):
         i = int(bad[0])
-        raise FormatError(path, int(lines[i]), "an epoch flag 0-6", _text(buf, starts[i], ends[i]))
+        raise FormatError(path, int(lines[i]), "an epoch flag 0-6 and a record count >= 0",
+                          _text(buf, starts[i], ends[i]))
 
 
 def _count_mismatch(buf, starts, ends, lines, epochs, count, next_epoch, i, path):

@@ -51,6 +51,7 @@ class ObsHeader:
     rinex2_codes: list = field(default_factory=list)  # RINEX 2: original types, file order
     rinex2_names: dict = field(default_factory=dict)  # RINEX 3 code -> set of RINEX 2 names
     scale_factors: dict = field(default_factory=dict)  # (system, code) -> divisor
+    scale_records: list = field(default_factory=list)  # SYS / SCALE FACTOR as read: [system, factor, codes]
     attrs: dict = field(default_factory=dict)
 
 
@@ -231,13 +232,13 @@ def _obs_types_v2(header, line, n, pending):
 def _scale_factor(header, line, n, pending):
     system = line[0:1]
     factor = _int(header.path, n, line, 2, 6, "the scale factor")
-    count = _int(header.path, n, line, 8, 10, "the number of scaled observation types") or 0
+    _int(header.path, n, line, 8, 10, "the number of scaled observation types")
     codes = [line[11 + 4 * k:14 + 4 * k].strip() for k in range(12)]
     codes = [c for c in codes if c]
     if system.strip():
-        header.scale_factors.setdefault("_pending", []).append((system, factor, count, codes))
-    elif header.scale_factors.get("_pending"):
-        header.scale_factors["_pending"][-1][3].extend(codes)
+        header.scale_records.append((system, factor, codes))
+    elif header.scale_records:  # continuation line of the previous record
+        header.scale_records[-1][2].extend(codes)
     return pending
 
 
@@ -263,7 +264,7 @@ def _finish(header, pending, n):
     for system, codes in header.obs_codes.items():
         if len(set(codes)) != len(codes):
             raise FormatError(header.path, n, f"distinct observation codes for system {system}", " ".join(codes))
-    for system, factor, _count, codes in header.scale_factors.pop("_pending", []):
+    for system, factor, codes in header.scale_records:  # no codes listed: all of the system's
         for code in codes or header.obs_codes.get(system, []):
             if factor:
                 header.scale_factors[(system, code)] = float(factor)

@@ -94,13 +94,13 @@ def _flag_digit(c):
 
 @numba.njit(cache=True, nogil=True)
 def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_field0, seg_nfields,
-                      data_offset, field_var, values, lli, ssi):
+                      data_offset, field_var, values, lli, ssi, seen_lli, seen_ssi):
     """Read every observation field of every record segment into ``values``/``lli``/``ssi``.
 
     A segment is one line of satellite data: ``data_offset`` characters of satellite ID (3 in
     RINEX 3, 0 in RINEX 2) then ``seg_nfields`` fields of 16 characters (F14.3, LLI, SSI)
     holding observations ``seg_field0 ...`` of system ``seg_sys``; ``field_var[sys, field]``
-    is the output variable. Outputs are (time, satellite, variable) so that the fields of one
+    is the output variable; ``seen_lli``/``seen_ssi`` mark variables with any indicator. Outputs are (time, satellite, variable) so that the fields of one
     line land side by side in memory (variable-major writes cost 2x in page faults). Returns (-1, 0, 0) or (segment, column, what) of the first bad
     field (what: 0 number, 1 LLI, 2 signal strength, 3 extra characters after the last field).
     """
@@ -128,11 +128,15 @@ def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_fi
                 if flag == -2:
                     return s, a + 14 - start, 1
                 lli[row, col, var] = flag
+                if flag >= 0:
+                    seen_lli[var] = True
             if a + 15 < end:
                 flag = _flag_digit(buf[a + 15])
                 if flag == -2:
                     return s, a + 15 - start, 2
                 ssi[row, col, var] = flag
+                if flag >= 0:
+                    seen_ssi[var] = True
         tail = p + 16 * seg_nfields[s]
         for q in range(tail, end):
             if buf[q] != SPACE:

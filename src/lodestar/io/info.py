@@ -43,11 +43,13 @@ def file_info(path) -> dict:
         entry.update(_summarise(kind, path, content))
     except LodestarError as error:
         entry["error"] = str(error)
+    except Exception as error:  # a reader's bug must not stop a listing of many files
+        entry["error"] = f"{path}: internal error ({type(error).__name__}: {error}); please report it"
     return entry
 
 
 def _kind(content: bytes, path) -> str:
-    if not content.strip():
+    if not content or content.isspace():
         raise FormatError(path, None, "a non-empty file", "no data")
     head = content[:400].lstrip(b"\r\n")
     try:
@@ -96,6 +98,8 @@ def _span(times: np.ndarray, interval_s) -> dict:
     if len(times) == 0:
         return {"epochs": 0, "gaps": 0, "interval_s": interval_s}
     steps = np.diff(times).astype(np.int64) / 1e9
+    if interval_s is not None and not np.isfinite(interval_s):
+        interval_s = None
     if not interval_s and len(steps):
         interval_s = float(np.median(steps))
     gaps = int(np.sum(steps > 1.5 * interval_s)) if interval_s else 0
@@ -156,6 +160,5 @@ def orbit_summary(ds) -> dict:
 
 
 def sinex_summary(table) -> dict:
-    """Summary of a SINEX station table: number of stations (in ``epochs``: solution rows)."""
-    return {"format": "SINEX", "version": None, "stations": int(table["station"].nunique()),
-            "epochs": int(len(table))}
+    """Summary of a SINEX station table: the number of stations."""
+    return {"format": "SINEX", "version": None, "stations": int(table["station"].nunique())}

@@ -25,7 +25,7 @@ from ..time import Time
 from ._nav_fields import UNKNOWN_MARK, datetimes
 from ._nav_header import read_header
 from ._nav_layouts import KM_FIELDS, REQUIRED_FIELDS
-from ._nav_records import Body, SystemRows, read_body
+from ._nav_records import Body, SystemRows, read_body, record_values
 from .compression import read_bytes
 
 __all__ = ["NavData", "read_nav", "merge_nav"]
@@ -79,8 +79,7 @@ def read_nav(path, *, content: bytes | None = None) -> NavData:
 # --- record tables -------------------------------------------------------------------------
 def _table(path, system: str, rows: SystemRows) -> pd.DataFrame:
     layout = rows.layout
-    values = np.array(rows.values, dtype=np.float64).reshape(len(rows.sv), len(layout.names))
-    table = pd.DataFrame(values, columns=list(layout.names))
+    table = pd.DataFrame(record_values(path, rows), columns=list(layout.names))
     for name in KM_FIELDS:
         if name in table:
             table[name] *= 1000.0  # RINEX km, km/s, km/s^2 -> SI
@@ -155,8 +154,10 @@ def _merge_v4_iono(iono: dict, ion_records: list[dict], skipped: Counter) -> dic
             iono.setdefault(alpha_key, values[0:4])
             iono.setdefault(beta_key, values[4:8])
         elif key == ("C", "D1D2") and len(values) >= 8:
+            # the header's time mark (RINEX 3.04 5.3): hour of transmission in BDT, A = 00-01 h
+            mark = chr(ord("A") + int(entry["epoch"][3]) % 24)
             iono.setdefault("BDS", []).append(
-                {"sv": entry["sv"], "time_mark": None, "alpha": values[0:4], "beta": values[4:8], "time_gps": time})
+                {"sv": entry["sv"], "time_mark": mark, "alpha": values[0:4], "beta": values[4:8], "time_gps": time})
         elif key == ("E", "IFNV") and len(values) >= 3:
             iono.setdefault("GAL", values[0:3])
         else:

@@ -45,7 +45,7 @@ def read_obs(path, *, content: bytes | None = None, systems=None) -> xr.Dataset:
     path = Path(path)
     if content is None:
         content = read_bytes(path)
-    if not content.strip():
+    if not content or content.isspace():  # isspace() stops at the first byte of text; strip() copies
         raise FormatError(path, None, "a non-empty RINEX observation file", "no data")
     header, body_offset = _read_header(content, path)
     buf = np.frombuffer(content, dtype=np.uint8)
@@ -114,12 +114,13 @@ def _fill(header, body, buf, path, present, var_codes, seg_system, seg_col, data
     values = np.full(shape, np.nan)
     lli = np.full(shape, -1, dtype=np.int8)
     ssi = np.full(shape, -1, dtype=np.int8)
+    seen = np.zeros((2, len(var_codes)), dtype=np.bool_)
     bad = _obs_scan.fill_observations(buf, body.seg_start, body.seg_end, seg_row, seg_col.astype(np.int64),
                                       seg_system, body.seg_field0, nfields, body.data_offset, field_var,
-                                      values, lli, ssi)
+                                      values, lli, ssi, seen[0], seen[1])
     if bad[0] >= 0:
         _raise_field_error(header, body, buf, bad, seg_system, nfields, var_codes, field_var, path)
-    return values, lli, ssi
+    return values, (lli, seen[0]), (ssi, seen[1])
 
 
 def _select_segments(body, keep):
@@ -217,11 +218,11 @@ def _epoch_times(header, body, data_epochs, path) -> np.ndarray:
     return Time.from_scale(local, _TIME_SCALES[system]).gpst
 
 
-def _assemble(header, body, path, var_codes, values, lli, ssi, times, sv_names, flag, data_epochs, present):
+def _assemble(header, body, path, var_codes, values, lli_seen, ssi_seen, times, sv_names, flag, data_epochs, present):
+    """``lli_seen``/``ssi_seen``: (indicator array, which variables carry any indicator)."""
     data_vars = {}
     dims = ("time", "sv")
-    has_lli = (lli >= 0).any(axis=(0, 1))
-    has_ssi = (ssi >= 0).any(axis=(0, 1))
+    (lli, has_lli), (ssi, has_ssi) = lli_seen, ssi_seen
     for v, code in enumerate(var_codes):
         attrs = {"units": _units(header, code)}
         if header.rinex2_names:

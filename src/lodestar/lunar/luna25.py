@@ -30,7 +30,7 @@ Isp 300 s.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy.optimize import brentq, least_squares
@@ -43,7 +43,8 @@ from .kepler import elements_to_state, osculating_apsides, osculating_elements, 
 from .propagator import EphemerisTable, FiniteBurn, ForceModel, propagate
 
 __all__ = ["Assumptions", "Geometry", "FACTS", "forward", "fit", "counterfactual", "reconstruct",
-           "design_geometry", "design_thrust", "run_burn"]
+           "design_geometry", "design_thrust", "run_burn", "fit_start", "min_altitude_km", "ignition",
+           "earth_elevation_at_crater", "delta_v_mps"]
 
 G0_MPS2 = 9.80665  # standard gravity (CGPM 1901), for Isp
 R_KM = MOON_RADIUS_M / 1e3
@@ -162,8 +163,8 @@ def run_burn(assume, geom, force, thrust_n, duration_s, span_s=None, stop_at_imp
     """Propagate from ignition through a retrograde burn of ``duration_s`` and ~1.1 revolutions."""
     r, v = pre_burn_state(assume, geom, force.field.gm_m3ps2)
     span_s = span_s or assume.burn_end_s(duration_s) + 7900.0
-    burn = FiniteBurn(assume.ignition_delay_s, duration_s, thrust_n, thrust_n * assume.mass_flow_per_newton, (-1.0, 0.0, 0.0),
-                      assume.attitude)
+    burn = FiniteBurn(assume.ignition_delay_s, duration_s, thrust_n, thrust_n * assume.mass_flow_per_newton,
+                      (-1.0, 0.0, 0.0), assume.attitude)
     return propagate(ignition(), r, v, span_s, force, [burn], assume.mass_kg, t_eval=t_eval,
                      stop_at_impact=stop_at_impact, table=table)
 
@@ -355,42 +356,11 @@ def fit_start(assume: Assumptions, forward_geom: Geometry) -> Geometry:
     return Geometry(node, forward_geom.burn_arg_lat_deg)
 
 
-SENSITIVITY_CASES = {
-    "i = 81°": {"inclination_deg": 81.0},
-    "i = 83°": {"inclination_deg": 83.0},
-    "pre-burn 90 × 113 km": {"pre_peri_km": 90.0, "pre_apo_km": 113.0},
-    "burn on the descending branch": {"rising_branch": False},
-    "landing 21 Aug 00:00 UTC": {"landing_utc": "2023-08-21T00:00:00"},
-    "landing 22 Aug 00:00 UTC": {"landing_utc": "2023-08-22T00:00:00"},
-    "no mass flow": {"isp_s": float("inf")},
-    "inertial attitude": {"attitude": "inertial"},
-    "periselene on the northbound pass": {"southbound_periselene": False},
-    "ignition 60 s after 11:10:00": {"ignition_delay_s": 60.0},
-}
-
-
-def sensitivity(base: Assumptions, force: ForceModel, baseline: dict, table=None) -> list[dict]:
-    """The forward case rerun with one assumption changed at a time: how far each moves the result."""
-    rows = []
-    base_fwd = baseline["forward"]
-    for label, change in SENSITIVITY_CASES.items():
-        res = forward(replace(base, **change), force, table=table)
-        fwd = res["forward"]
-        row = {"assumption": label, "periselene_km": fwd["periselene_km"], "miss_km": fwd["miss_km"]}
-        if fwd["impact_utc"] and base_fwd["impact_utc"]:
-            row["impact_shift_s"] = fwd["impact_minus_observed_s"] - base_fwd["impact_minus_observed_s"]
-            row["impact_moved_km"] = _distance_km(fwd, base_fwd)
-        rows.append(row)
-    return rows
-
-
-def _distance_km(a: dict, b: dict) -> float:
-    return _great_circle_km((a["impact_lat_deg"], a["impact_lon_deg"]), (b["impact_lat_deg"], b["impact_lon_deg"]))
-
-
 def reconstruct(data=None, degree: int = 150, fit_degree: int = 40, sensitivity_degree: int = 40,
                 with_sensitivity: bool = True, field: str = "GRGM660PRIM") -> dict:
     """The whole reconstruction as plain data (JSON keys of issue 5 plus the series for plots)."""
+    from .luna25_sensitivity import fit_systematics, sensitivity, tracks  # they build on this module
+
     assume = Assumptions()
     table = EphemerisTable(ignition(), 0.0, 4 * 3600.0)
     force = ForceModel.lunar(degree, field, data)
@@ -418,19 +388,7 @@ def reconstruct(data=None, degree: int = 150, fit_degree: int = 40, sensitivity_
         sens_base = fwd if sensitivity_degree == degree else forward(assume, sens_force, table=table)
         result["sensitivity"] = sensitivity(assume, sens_force, sens_base, table)
         result["sensitivity_degree"] = sensitivity_degree
-    result["tracks"] = _tracks(assume, force, geom, fwd["thrust_n"], Geometry(**full["geometry"]), full["thrust_n"], table)
+        result["fit_systematics"] = fit_systematics(assume, sens_force, table)
+    result["tracks"] = tracks(assume, force, geom, fwd["thrust_n"], Geometry(**full["geometry"]), full["thrust_n"],
+                               table)
     return result
-
-
-def _tracks(assume, force, geom, thrust, fit_geom, fit_thrust, table) -> dict:
-    """Sampled ground tracks and altitudes (every 20 s) of the planned, forward and fitted runs."""
-    out = {}
-    grid = np.arange(0.0, 7900.0, 20.0)
-    runs = {"planned": (geom, thrust, FACTS["planned_burn_s"][0]), "forward": (geom, thrust, FACTS["actual_burn_s"][0]),
-            "fit": (fit_geom, fit_thrust, FACTS["actual_burn_s"][0])}
-    for name, (g, f, duration) in runs.items():
-        traj = run_burn(assume, g, force, f, duration, table=table, t_eval=grid)
-        lat, lon, height = traj.me_latlon()
-        out[name] = {"t_s": traj.t_s.tolist(), "lat_deg": lat.tolist(), "lon_deg": lon.tolist(),
-                     "height_km": (height / 1e3).tolist()}
-    return out

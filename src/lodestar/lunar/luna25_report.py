@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..report.html import HtmlReport, plt
 
-__all__ = ["write_report", "summary", "json_view"]
+__all__ = ["write_report", "summary", "json_view", "findings"]
 
 
 def json_view(result: dict) -> dict:
@@ -19,7 +19,7 @@ def json_view(result: dict) -> dict:
     keep = ("planned", "forward", "fit", "max_safe_burn_s", "overburn_factor", "overburn_factor_sigma",
             "published_overburn_factor", "simple_plan", "thrust_n", "delta_v_plan_mps", "delta_v_actual_mps",
             "burn_lat_deg", "forward_geometry", "force_model", "assumptions", "facts", "sources", "sensitivity",
-            "sensitivity_degree", "fit_low_degree")
+            "sensitivity_degree", "fit_systematics", "fit_low_degree")
     view = {key: result[key] for key in keep if key in result}
     cf = result["counterfactual"]
     view["counterfactual"] = {k: cf[k] for k in ("durations_s", "periselene_full_km", "periselene_osculating_km",
@@ -38,8 +38,8 @@ def summary(result: dict) -> str:
         f"Luna-25 reconstruction ({result['force_model']})",
         f"  plan: {result['delta_v_plan_mps']:.2f} m/s in 84 s ({result['thrust_n']:.0f} N at "
         f"{result['assumptions']['mass_kg']:.0f} kg) -> {p['periselene_km']:.2f} x {p['aposelene_km']:.1f} km",
-        f"  plan made with {result['simple_plan']['model']}: periselene {result['simple_plan']['periselene_full_model_km']:.2f} km"
-        " under the full model",
+        f"  plan made with {result['simple_plan']['model']}: periselene "
+        f"{result['simple_plan']['periselene_full_model_km']:.2f} km under the full model",
         f"  forward (127 s, {result['delta_v_actual_mps']:.2f} m/s): periselene {f['periselene_km']:.1f} km, impact "
         f"{f['impact_utc']} UTC at {_fmt(f['impact_lat_deg'], '.2f')}, {_fmt(f['impact_lon_deg'], '.2f')}; "
         f"{_fmt(f['miss_km'])} km from the crater, {_fmt(f.get('impact_minus_observed_s'), '+.0f')} s from 11:58",
@@ -53,6 +53,39 @@ def summary(result: dict) -> str:
         f"{earth['azimuth_deg']:.0f}° (in view: contact held to the end)",
     ]
     return "\n".join(lines)
+
+
+def findings(result: dict) -> list[str]:
+    """Plain-language reading of the forward residual and of the fit."""
+    fwd, fit = result["forward"], result["fit"]
+    u_fwd, u_fit = result["forward_geometry"]["burn_arg_lat_deg"], fit["geometry"]["burn_arg_lat_deg"]
+    node_gap = (fit["geometry"]["node_deg"] - result["forward_geometry"]["node_deg"] + 180) % 360 - 180
+    period_min = 118.0  # ~100 km lunar orbit
+    texts = [
+        f"Forward residual (not tuned): impact {_fmt(fwd.get('impact_minus_observed_s'), '+.0f')} s from 11:58 UTC "
+        f"and {_fmt(fwd['miss_km'], '.0f')} km from the crater. The fitted orbit plane is {node_gap:+.2f}° from the "
+        "forward plane, which was derived only from the target and the planned landing day: the miss is along the "
+        "track, not across it.",
+        f"Ignition at 11:10 UTC and impact at 11:58 UTC at the crater put the engine start at argument of latitude "
+        f"{u_fit:.1f}° (latitude {fit['burn_lat_deg']:.1f}°), {u_fit - u_fwd:+.1f}° "
+        f"(~{(u_fit - u_fwd) / 360 * period_min:.0f} min) along the orbit from the forward placement ({u_fwd:.1f}°, chosen so that the planned periselene lies "
+        "at the target latitude). Either the engine started later than the commanded time, or the planned "
+        "periselene was not at the target latitude; the published facts do not tell which.",
+        f"Delivered Δv {fit['delta_v_mps']:.2f} ± {fit['delta_v_sigma_mps']:.2f} m/s against a planned "
+        f"{result['delta_v_plan_mps']:.2f} m/s: over-burn factor {result['overburn_factor']:.3f} ± "
+        f"{result['overburn_factor_sigma']:.3f}, below 127/84 = {result['published_overburn_factor']:.3f}.",
+    ]
+    implied = fit.get("implied_plan") or {}
+    if implied:
+        texts.append(f"Had the engine stopped at 84 s with the fitted thrust and place, the periselene would have been "
+                     f"{implied['periselene_km']:.1f} km at {implied['periselene_lat_deg']:.1f}°, "
+                     f"{implied['periselene_lon_deg']:.1f}° ({implied['periselene_from_target_km']:.0f} km from the "
+                     "target).")
+    if result.get("fit_systematics"):
+        factors = [row["overburn_factor"] for row in result["fit_systematics"]]
+        texts.append(f"Over the assumption changes of the table below the over-burn factor ranges "
+                     f"{min(factors):.2f}–{max(factors):.2f}.")
+    return texts
 
 
 def _ground_track(result):
@@ -111,6 +144,9 @@ def _periselene(result):
 def write_report(result: dict, path) -> None:
     report = HtmlReport("Luna-25: reconstruction of the failed pre-landing burn (19 August 2023)")
     report.paragraph(summary(result).replace("\n", " · "))
+    report.heading("What the residuals say")
+    for text in findings(result):
+        report.paragraph(text)
     report.heading("Published facts")
     facts = pd.DataFrame([(k, str(v), result["sources"][k]) for k, v in result["facts"].items()],
                          columns=["fact", "value", "source"])
@@ -123,6 +159,8 @@ def write_report(result: dict, path) -> None:
     if "sensitivity" in result:
         report.heading(f"Sensitivity of the forward case (degree {result['sensitivity_degree']})")
         report.table(pd.DataFrame(result["sensitivity"]))
+        report.heading(f"Fit under changed assumptions (degree {result['sensitivity_degree']})")
+        report.table(pd.DataFrame(result["fit_systematics"]), float_format="{:.3f}")
     report.paragraph("Mass and thrust of Luna-25 were not published; the thrust is whatever delivers the "
                      "planned orbit in 84 s. Lunar gravity GRGM660PRIM (Lemoine et al. 2013), DE421 "
                      "ephemerides and lunar orientation.", note=True)

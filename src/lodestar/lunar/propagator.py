@@ -304,6 +304,9 @@ def propagate(epoch: Time, position_m, velocity_mps, duration_s: float, force: F
     """Propagate a Moon-centred ICRF state from ``epoch`` for ``duration_s`` seconds (see module doc)."""
     if duration_s <= 0:
         raise LodestarError(f"duration must be positive, got {duration_s} s")
+    burnt = sum(b.mass_flow_kgps * b.duration_s for b in burns if isinstance(b, FiniteBurn))
+    if burnt >= mass_kg:
+        raise LodestarError(f"the burns use {burnt:.1f} kg of propellant but the spacecraft has {mass_kg} kg")
     if table is None or not (table.epoch == epoch and table.t0_s <= 0.0
                              and duration_s <= table.t0_s + table.step_s * (len(table.values) - 2)):
         table = EphemerisTable(epoch, 0.0, duration_s)

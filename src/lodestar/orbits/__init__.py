@@ -9,6 +9,7 @@
 >>> st.group_delay_s["tgd1_s"]                    # (T, S) group delays by navigation field name
 >>> st.valid, st.reason                           # (T, S): False + a reason where no valid data
 >>> eph.glonass_channels                          # {"R01": 1, ...}
+>>> eph = load_broadcast([nav_path, ...])          # read + merge files; load_precise(sp3s, clks)
 
 ``lodestar.orbits.geometry`` applies light time and the Earth rotation during signal travel
 (Sagnac) once, for every source. ``lodestar.orbits.sisre`` compares broadcast with precise.
@@ -20,6 +21,7 @@ from .geometry import SignalGeometry, transmit_states
 from .precise import PreciseEphemeris
 from .selection import DEFAULT_WINDOWS_S
 from .states import SatStates
+from .table import load_broadcast, load_precise, orbit_table
 
 __all__ = ["BroadcastEphemeris", "PreciseEphemeris", "SatStates", "SignalGeometry", "transmit_states",
-           "geometry", "is_beidou_geo", "DEFAULT_WINDOWS_S"]
+           "geometry", "is_beidou_geo", "DEFAULT_WINDOWS_S", "load_broadcast", "load_precise", "orbit_table"]

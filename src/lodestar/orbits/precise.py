@@ -43,28 +43,30 @@ def join_products(datasets) -> xr.Dataset:
 
 
 def lagrange_weights(x, offsets):
-    """Lagrange basis values and derivatives at ``x`` ``(M,)`` for integer node ``offsets`` ``(n,)``.
+    """Lagrange basis values and derivatives ``(M, n)`` at ``x`` ``(M,)`` for integer node ``offsets`` ``(n,)``.
 
     Prefix/suffix products carry (value, derivative) pairs, so the cost is O(n) per point and a
-    point on a node needs no division by zero.
+    point on a node needs no division by zero. Repeated ``x`` (a regular time grid) are computed once.
     """
+    x = np.asarray(x, dtype=float)
+    unique, inverse = np.unique(x, return_inverse=True)
     offsets = np.asarray(offsets, dtype=float)
     n = offsets.size
-    d = x[:, None] - offsets[None, :]
-    prefix = np.ones((x.size, n + 1))
-    prefix_d = np.zeros((x.size, n + 1))
-    suffix = np.ones((x.size, n + 1))
-    suffix_d = np.zeros((x.size, n + 1))
+    d = unique[None, :] - offsets[:, None]  # (n, U): rows contiguous
+    prefix = np.ones((n + 1, unique.size))
+    prefix_d = np.zeros((n + 1, unique.size))
+    suffix = np.ones((n + 1, unique.size))
+    suffix_d = np.zeros((n + 1, unique.size))
     for k in range(n):  # loops over the polynomial's nodes, not over epochs
-        prefix[:, k + 1] = prefix[:, k] * d[:, k]
-        prefix_d[:, k + 1] = prefix_d[:, k] * d[:, k] + prefix[:, k]
+        prefix[k + 1] = prefix[k] * d[k]
+        prefix_d[k + 1] = prefix_d[k] * d[k] + prefix[k]
         j = n - 1 - k
-        suffix[:, j] = suffix[:, j + 1] * d[:, j]
-        suffix_d[:, j] = suffix_d[:, j + 1] * d[:, j] + suffix[:, j + 1]
+        suffix[j] = suffix[j + 1] * d[j]
+        suffix_d[j] = suffix_d[j + 1] * d[j] + suffix[j + 1]
     denominator = np.array([np.prod([offsets[k] - offsets[m] for m in range(n) if m != k]) for k in range(n)])
-    weights = prefix[:, :n] * suffix[:, 1:] / denominator
-    derivative = (prefix_d[:, :n] * suffix[:, 1:] + prefix[:, :n] * suffix_d[:, 1:]) / denominator
-    return weights, derivative
+    weights = prefix[:n] * suffix[1:] / denominator[:, None]
+    derivative = (prefix_d[:n] * suffix[1:] + prefix[:n] * suffix_d[1:]) / denominator[:, None]
+    return weights.T[inverse], derivative.T[inverse]
 
 
 def _interval_s(times) -> float:

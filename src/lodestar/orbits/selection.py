@@ -8,11 +8,12 @@ ICDs and checked against IAC/GRG precise orbits on 2020-06-25 (docs/orbits.md, e
 - GPS/QZSS (toe): ±half the curve-fit interval (``fit_interval_h``; IS-GPS-200N 20.3.4.4: toe
   sits in the middle of the 4 h fit), ±2 h when absent. Measured: flat 0.7 m radial RMS over ±2 h.
 - Galileo (toe): −30 min / +3 h. Batches every 10 min; the fit runs forward from toe (Galileo OS
-  SDD §2.3, validity up to 4 h). Measured radial RMS: 0.1 m from −30 min to +3 h, 0.7 m at −1 h,
+  SDD: an ephemeris batch is valid up to 4 h). Measured radial RMS: 0.1 m from −30 min to +3 h, 0.7 m at −1 h,
   0.9 m at +3..4 h, 6 m at −2 h.
 - BeiDou (toe): −1 h / +2 h. Hourly uploads with toe on the hour (BDS-SIS-ICD-B1I 3.0 §5.2.4).
   Measured: 0.5 m radial from −1 h to +2 h, 1.3 m at +2..3 h, 7 m at −2..−3 h.
-- GLONASS (t_b): ±15 min. Records every 30 min for t_b ± 15 min (GLONASS ICD 5.1 §3.3.1.2);
+- GLONASS (t_b): ±15 min. Records every 30 min, t_b at the centre of the interval
+  (GLONASS ICD 5.1, immediate data);
   measured radial RMS 0.4 m inside, 1.1 m at 15–30 min.
 """
 

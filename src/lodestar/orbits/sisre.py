@@ -27,8 +27,6 @@ Res. 61:3020–3038):
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from ..constants import C_MPS, SYSTEM_CONSTANTS
@@ -145,14 +143,15 @@ def _glonass_relativity(b):
     return -2.0 * np.einsum("tsi,tsi->ts", b.position_m, b.velocity_mps) / C_MPS**2
 
 
-def _remove_epoch_mean(dclk, svs):
-    out = dclk.copy()
+def _remove_epoch_mean(values, svs):
+    """Subtract, per epoch and system, the mean over the system's satellites (NaN with fewer than 2)."""
+    out = np.full_like(values, np.nan)
     for letter in sorted(set(sv[0] for sv in svs)):
         cols = np.char.startswith(svs, letter)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # epochs with no satellite: NaN mean
-            mean = np.nanmean(dclk[:, cols], axis=1, keepdims=True)
-        out[:, cols] = dclk[:, cols] - mean
+        block = values[:, cols]
+        count = np.sum(np.isfinite(block), axis=1, keepdims=True)
+        mean = np.nansum(block, axis=1, keepdims=True) / np.maximum(count, 1)
+        out[:, cols] = np.where(count >= 2, block - mean, np.nan)
     return out
 
 

@@ -53,6 +53,8 @@ def load_precise(sp3_paths, clk_paths=()) -> PreciseEphemeris:
 def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), systems="G+R+E+C", svs=None):
     """(DataFrame of valid rows, summary dict) for every satellite of ``systems`` on the grid."""
     letters = parse_system_set(systems)
+    if clk_paths and not sp3_paths:
+        raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     broadcast = load_broadcast(nav_paths)
     precise = load_precise(sp3_paths, clk_paths) if sp3_paths else None
     if svs is None:

@@ -37,6 +37,7 @@ class Problem:
     bias_m: np.ndarray  # (S,) or (T, S) code bias subtracted from the pseudoranges
     iono: object  # callable(rows, lat, lon, az, el) -> (T, S) metres, or None
     troposphere: bool = True
+    fixed_delays: tuple | None = None  # (trop (T, S), iono (T, S)) frozen after the first solution
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Iterate:
     present: np.ndarray  # (T, K)
     converged: np.ndarray  # (T,)
     iono_m: np.ndarray  # (T, S)
+    trop_m: np.ndarray  # (T, S)
 
 
 def _plausible(xyz):
@@ -67,7 +69,7 @@ def _az_el(xyz, los):
 
 
 class _Atmosphere:
-    """Troposphere + ionosphere delays, recomputed only when the position moved by > 30 m.
+    """Troposphere + ionosphere delays per epoch, recomputed only when the position moved by > 30 m.
 
     Both vary by millimetres over tens of metres of receiver displacement, so after the first
     iteration they are constant: caching them makes later iterations cost only the geometry.
@@ -77,24 +79,44 @@ class _Atmosphere:
 
     def __init__(self, p: Problem, rows):
         self.p, self.rows = p, rows
-        self.xyz = None
+        shape = (len(rows), p.sat_xyz.shape[1])
+        if p.fixed_delays is not None:
+            self.trop_all, self.iono_all = p.fixed_delays[0][rows], p.fixed_delays[1][rows]
+            self.xyz = np.zeros((len(rows), 3))
+            self.fixed = True
+        else:
+            self.trop_all, self.iono_all = np.zeros(shape), np.zeros(shape)
+            self.xyz = np.full((len(rows), 3), np.inf)
+            self.fixed = False
+
+    def view(self, subset):
+        return _AtmosphereView(self, subset)
+
+
+class _AtmosphereView:
+    def __init__(self, parent: _Atmosphere, subset):
+        self.parent, self.subset = parent, subset
 
     def delays(self, xyz, lat, lon, height, az, el):
-        ready = _plausible(xyz)[:, None]
-        if self.xyz is not None and np.all(np.abs(xyz - self.xyz) < self._MOVE_M):
-            return self.trop, self.iono
-        self.xyz = xyz.copy()
-        up = ready & (el > 0)
-        self.trop = np.zeros(el.shape)
-        self.iono = np.zeros(el.shape)
-        if self.p.troposphere:
-            self.trop = np.where(up, troposphere_delay_m(lat[:, None], height[:, None], el), 0.0)
-        if self.p.iono is not None:
-            self.iono = np.where(up, self.p.iono(self.rows, lat, lon, az, el), 0.0)
-        return self.trop, self.iono
+        parent, subset = self.parent, self.subset
+        if parent.fixed:
+            return parent.trop_all[subset], parent.iono_all[subset]
+        stale = np.any(np.abs(xyz - parent.xyz[subset]) >= parent._MOVE_M, axis=1)
+        if stale.any():
+            idx = subset[stale]
+            up = _plausible(xyz[stale])[:, None] & (el[stale] > 0)
+            trop = np.zeros(up.shape)
+            iono = np.zeros(up.shape)
+            if parent.p.troposphere:
+                trop = np.where(up, troposphere_delay_m(lat[stale, None], height[stale, None], el[stale]), 0.0)
+            if parent.p.iono is not None:
+                iono = np.where(up, parent.p.iono(parent.rows[idx], lat[stale], lon[stale], az[stale], el[stale]), 0.0)
+            parent.trop_all[idx], parent.iono_all[idx] = trop, iono
+            parent.xyz[idx] = xyz[stale]
+        return parent.trop_all[subset], parent.iono_all[subset]
 
 
-def _linearize(p: Problem, rows, state, exclude, atmosphere: _Atmosphere):
+def _linearize(p: Problem, rows, state, exclude, atmosphere: _AtmosphereView):
     xyz = state[:, :3]
     rng, los = models.line_of_sight(xyz, p.sat_xyz[rows])
     lat, lon, height, az, el = _az_el(xyz, los)
@@ -111,20 +133,32 @@ def _linearize(p: Problem, rows, state, exclude, atmosphere: _Atmosphere):
 
 
 def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
-    """Iterate rows ``rows`` of ``p`` from ``start_state`` ``(R, 3 + K)``; ``exclude`` ``(R, S)`` bool."""
+    """Iterate rows ``rows`` of ``p`` from ``start_state`` ``(R, 3 + K)``; ``exclude`` ``(R, S)`` bool.
+
+    Converged epochs leave the working set, so one slow epoch does not keep the others iterating.
+    """
+    rows = np.asarray(rows)
     state = np.array(start_state, dtype=float)
     exclude = np.zeros((len(rows), p.sat_xyz.shape[1]), bool) if exclude is None else exclude
     converged = np.zeros(len(rows), bool)
+    active = np.arange(len(rows))
     atmosphere = _Atmosphere(p, rows)
     for _ in range(_MAX_ITERATIONS):
-        v, w, h, el, iono = _linearize(p, rows, state, exclude, atmosphere)
+        sub_atmosphere = atmosphere.view(active)
+        v, w, h, el, iono = _linearize(p, rows[active], state[active], exclude[active], sub_atmosphere)
         sol = estimator.normal_solve(h, w, v)
-        step = np.nan_to_num(sol.delta)
-        state += step
-        converged = np.isfinite(sol.delta).all(axis=1) & (np.linalg.norm(step[:, :3], axis=1) < _CONVERGED_M)
-        if converged.all():
+        state[active] += np.nan_to_num(sol.delta)
+        done = np.isfinite(sol.delta).all(axis=1) & (np.linalg.norm(np.nan_to_num(sol.delta[:, :3]), axis=1)
+                                                      < _CONVERGED_M)
+        stuck = ~np.isfinite(sol.delta).all(axis=1)  # not solvable: leave the set, stays unconverged
+        converged[active[done]] = True
+        active = active[~(done | stuck)]
+        if active.size == 0:
             break
-    # post-fit residuals from the last linearization (the last step is below a millimetre)
+    # one last linearization at the final state gives the post-fit residuals and the covariance
+    v, w, h, el, iono = _linearize(p, rows, state, exclude, atmosphere.view(np.arange(len(rows))))
+    sol = estimator.normal_solve(h, w, v)
+    step = np.nan_to_num(sol.delta)
     residual = np.where(w > 0, v - np.einsum("tsi,ti->ts", h, step), np.nan)
     converged &= np.isfinite(sol.delta).all(axis=1)
-    return Iterate(state, residual, w, el, h, sol.covariance, sol.present, converged, iono)
+    return Iterate(state, residual, w, el, h, sol.covariance, sol.present, converged, iono, atmosphere.trop_all)

@@ -150,14 +150,20 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
     st = eph.states(Time(t_tx), list(svs))
     clock_total = st.clock_s + np.nan_to_num(st.relativity_s)
-    group = delays(st.group_delay_s, pseudorange.shape)
+    group_delay = st.group_delay_s
+    if source == "precise":
+        group_delay = _nav_group_delays(nav, svs, pseudorange.shape[0])
+    group = delays(group_delay, pseudorange.shape)
+    if source == "precise":
+        group = group - _precise_reference_delay(svs, channels, group_delay, pseudorange.shape)
     corrected = pseudorange + C_MPS * (clock_total - group)
     # move each satellite from t_rx - P/c to the true transmit time (P/c already contains -dts)
     sat_xyz = st.position_m - st.velocity_mps * clock_total[..., None]
     usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
     _check_navigation(systems, svs, st, pseudorange, usable, nav, obs)
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
-            "marker_name": obs.attrs.get("marker_name", ""), "orbit_reasons": st.summary()["reasons"],
+            "marker_name": obs.attrs.get("marker_name", ""),
+            "orbit_reasons": _observed_without_orbit(st, pseudorange),
             "smoothing_s": smoothing_s or 0,
             "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}}
     return Prepared(time=t_rx, sv=svs, pseudorange_m=corrected, sat_xyz=sat_xyz, usable=usable,
@@ -240,3 +246,47 @@ def _check_navigation(systems, svs, st, pseudorange, usable, nav, obs):
             f"from {getattr(nav, 'path', None) or 'the navigation data'}: {'; '.join(reasons[:3]) or 'unknown'}"
             " (navigation data for another day, or without this system?)"
         )
+
+
+def _observed_without_orbit(st, pseudorange) -> dict:
+    """Why observed cells have no orbit: {reason: count} (only over observed cells, which is cheap)."""
+    cells = np.isfinite(pseudorange) & ~st.valid
+    reasons, counts = np.unique(np.asarray(st.reason)[cells].astype(str), return_counts=True)
+    return {str(r): int(c) for r, c in zip(reasons, counts)}
+
+
+#: The code pair each precise clock product refers to (IGS convention: the iono-free combination
+#: of the analysis signals; GPS P1/P2, Galileo E1/E5a, BeiDou B1I/B3I).
+PRECISE_CLOCK_REFERENCE = {"G": ("C1W", "C2W"), "E": ("C1C", "C5Q"), "C": ("C2I", "C6I"), "J": ("C1C", "C2L")}
+
+
+def _nav_group_delays(nav, svs, n_time) -> dict:
+    """Per-satellite broadcast group delays (median over the file), as (T, S) arrays; NaN where none."""
+    fields = ("tgd_s", "tgd1_s", "tgd2_s", "bgd_e5a_e1_s", "bgd_e5b_e1_s")
+    out = {name: np.full((n_time, len(svs)), np.nan) for name in fields}
+    records = getattr(nav, "records", {}) if nav is not None else {}
+    for j, sv in enumerate(svs):
+        table = records.get(sv[0])
+        if table is None or table.empty:
+            continue
+        mine = table[table["sv"] == sv]
+        for name in fields:
+            if name in mine.columns and mine[name].notna().any():
+                out[name][:, j] = float(np.nanmedian(mine[name].to_numpy(dtype=float)))
+    return out
+
+
+def _precise_reference_delay(svs, channels, group_delay, shape):
+    """Delay of the precise clock's reference combination, in the broadcast convention (s)."""
+    out = np.zeros(shape)
+    for j, sv in enumerate(svs):
+        pair = PRECISE_CLOCK_REFERENCE.get(sv[0])
+        if pair is None:
+            continue
+        column = {k: v[:, j] for k, v in group_delay.items()}
+        d1 = observables.signal_group_delay_s(sv[0], pair[0], column, shape[0])
+        d2 = observables.signal_group_delay_s(sv[0], pair[1], column, shape[0])
+        f1 = observables.code_frequency_hz(pair[0], sv[0])
+        f2 = observables.code_frequency_hz(pair[1], sv[0])
+        out[:, j] = observables.iono_free(d1, d2, f1, f2)
+    return out

@@ -48,7 +48,7 @@ class FdeResult:
 
 
 def _merge(full: Iterate, rows, part: Iterate):
-    for name in ("state", "residual", "weight", "elevation", "h", "covariance", "present", "converged", "iono_m"):
+    for name in ("state", "residual", "weight", "elevation", "h", "covariance", "present", "converged", "iono_m", "trop_m"):
         getattr(full, name)[rows] = getattr(part, name)
 
 

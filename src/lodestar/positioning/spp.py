@@ -172,11 +172,15 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
     groups = biases.bias_groups(sub.sv, sub_channels, biases_mode)
     it = _first_solution(problem, prep)
+    # the atmosphere changes by millimetres over the metres the later passes move: freeze it
+    problem = Problem(**{**problem.__dict__, "fixed_delays": (it.trop_m, it.iono_m)})
     # faults found with the (conservative) a-priori weights stay out of the session estimates
     first = raim.fault_detection_exclusion(problem, it, pfa=raim_pfa, max_exclusions=max_exclusions)
     problem, it, bias_table = _refine(problem, first.iterate, groups, biases_mode, first.excluded)
-    fde = raim.fault_detection_exclusion(problem, it, pfa=raim_pfa, max_exclusions=max_exclusions,
-                                         excluded=first.excluded)
+    # the final test starts afresh: a first-pass exclusion may have been a bias the session estimate has removed
+    if first.excluded.any():
+        it = gauss_newton(problem, np.arange(problem.pseudorange_m.shape[0]), it.state)
+    fde = raim.fault_detection_exclusion(problem, it, pfa=raim_pfa, max_exclusions=max_exclusions)
     info = {"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
             "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
             "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -82,13 +83,29 @@ def _stats_table(coverage) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _ephemeris_note(report, ds) -> None:
+    """Say how much of the day the ephemerides cover; warn when a station file leaves gaps."""
+    satellites = json.loads(ds.attrs.get("satellites", "{}"))
+    if not satellites:
+        return
+    text = "; ".join(f"{SYSTEM_NAMES[k]}: {v['satellites']} satellites, ephemerides valid "
+                     f"{100 * v['valid_fraction']:.0f} % of the day" for k, v in satellites.items())
+    report.paragraph(text + ".")
+    if any(v["valid_fraction"] < 0.9 for v in satellites.values()):
+        report.paragraph("Some ephemerides cover less than 90 % of the day: a single station's navigation file "
+                         "only carries the satellites it tracked, when it tracked them, so the maps undercount. "
+                         "Use a merged multi-station file (e.g. IGS BRDC) for global maps.", note=True)
+
+
 def map_report(coverage, nav_names=()) -> HtmlReport:
     ds = coverage.dataset
     mask = ds.attrs["mask_deg"]
     report = HtmlReport(f"GLONASS and BeiDou coverage, {ds.attrs['date']}")
-    report.paragraph(f"Computed from the broadcast ephemerides in {', '.join(nav_names) or 'the given navigation data'}: "
+    sources = ", ".join(nav_names) or "the given navigation data"
+    report.paragraph(f"Computed from the broadcast ephemerides in {sources}: "
                      f"{_subtitle(ds)}. Only satellites with valid ephemerides count; BeiDou GEO and IGSO "
                      "satellites are included when the file carries them.")
+    _ephemeris_note(report, ds)
     report.heading("Global figures (area-weighted)")
     report.table(_stats_table(coverage), caption=f"Our convention at {mask:g}° (a solution needs ≥ 4 satellites for "
                  "one system, ≥ 5 for two with an inter-system bias); the monitoring centres' convention beside it.")

