@@ -15,6 +15,7 @@ import hashlib
 import random
 import signal
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 
@@ -56,17 +57,32 @@ class Hang(Exception):
 
 @contextlib.contextmanager
 def deadline(seconds: float):
-    """Interrupt the block after ``seconds`` (SIGALRM; the tests run in the main thread)."""
+    """Interrupt the block after ``seconds`` (SIGALRM; the tests run in the main thread).
+
+    pytest-timeout also uses SIGALRM: its handler and remaining time are put back afterwards.
+    """
     def _alarm(signum, frame):
         raise Hang(f"no answer within {seconds} s")
 
     previous = signal.signal(signal.SIGALRM, _alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    outer_delay, outer_interval = signal.setitimer(signal.ITIMER_REAL, seconds)
+    start = time.monotonic()
     try:
         yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+        if outer_delay > 0:
+            signal.setitimer(signal.ITIMER_REAL, max(outer_delay - (time.monotonic() - start), 0.001), outer_interval)
+
+
+def test_the_deadline_interrupts_a_hang():
+    start = time.monotonic()
+    with pytest.raises(Hang):
+        with deadline(0.2):
+            while True:  # a reader stuck in a loop
+                pass
+    assert time.monotonic() - start < 5
 
 
 def fingerprint(paths) -> dict[str, tuple[int, int, str]]:

@@ -6,6 +6,8 @@ import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lodestar.errors import DataNotFoundError
 from lodestar.lunar import ephemeris as eph
@@ -65,3 +67,12 @@ def test_missing_kernel_is_a_clear_error(tmp_path):
         eph.LunarKernels.open(spk_path=tmp_path / "de421.bsp")
     with pytest.raises(DataNotFoundError, match="package 'no_such_pkg'"):
         eph._package_file("no_such_pkg", "data/x.bsp")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-90, 90), st.floats(-179.999, 180), st.floats(-1e4, 1e6))
+def test_latlon_round_trip_property(lat, lon, height):
+    back_lat, back_lon, back_h = eph.me_to_latlon(eph.latlon_to_me(lat, lon, height))
+    assert abs(back_lat - lat) < 1e-9 and abs(back_h - height) < 1e-6
+    if abs(lat) < 89.9999:  # longitude is undefined at the poles
+        assert abs((back_lon - lon + 180) % 360 - 180) < 1e-9

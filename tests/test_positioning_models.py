@@ -144,3 +144,14 @@ def test_dops_one_clock_per_system_is_not_optimistic():
     one = estimator.dops(estimator.design_matrix(los, np.zeros(8, int), 1), used, np.ones((3, 1), bool), ESBC_LAT, ESBC_LON)
     assert np.all(two[1] >= one[1] - 1e-12)  # PDOP with an extra clock unknown can only grow
     np.testing.assert_allclose(two[2] ** 2 + two[3] ** 2, two[1] ** 2, rtol=1e-10)  # HDOP^2 + VDOP^2 = PDOP^2
+
+
+def test_chi2_threshold_matches_scipy():
+    # our quantile (no scipy import in the product: it cost 0.13 s of start-up) vs scipy.stats.chi2.isf
+    from scipy.stats import chi2
+
+    from lodestar.positioning.raim import chi2_threshold
+
+    dof = np.arange(1, 120)
+    for pfa in (1e-2, 1e-3, 1e-5):
+        np.testing.assert_allclose(chi2_threshold(dof, pfa), chi2.isf(pfa, dof), rtol=1e-9)

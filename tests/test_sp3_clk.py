@@ -127,6 +127,8 @@ def test_sp3_variants(data):
     assert old.attrs["version"] == "pre-a" and not old.attrs["complete"]
     assert old.sizes["time"] == 148 and bool(old.clock_s.isnull().all())
     assert old.time.values[0] == np.datetime64("1992-06-15T08:37:29", "ns")
+    trimmed = read_sp3(data / "precise-misc/COD0MGXFIN_20211180000_01D_05M_ORB.SP3")  # header: 289 epochs
+    assert trimmed.sizes["time"] == 73 and trimmed.attrs["header_epochs"] == 289 and trimmed.attrs["complete"]
 
 
 def test_sp3_with_a_sample_removed(data):

@@ -210,9 +210,9 @@ def _change_pct(new, old):
 
 @contextlib.contextmanager
 def progress_bar(description: str, enabled: bool = True):
-    """A rich progress bar on stderr; yields ``advance(done, total)`` (a no-op when disabled)."""
+    """A rich progress bar on stderr; yields ``advance(done, total, what=None)`` (a no-op when disabled)."""
     if not enabled:
-        yield lambda done, total: None
+        yield lambda done, total, what=None: None
         return
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -221,7 +221,11 @@ def progress_bar(description: str, enabled: bool = True):
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task(description, total=None)
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+        def advance(done, total, what=None):
+            bar.update(task, completed=done, total=total, **({"description": what} if what else {}))
+
+        yield advance
 
 
 def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3=None, clk=None,
@@ -234,35 +238,41 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
     """
     from ..positioning import prepare, solve
 
-    obs, nav = load_obs(obs), load_nav(nav)
-    station, marker = station_names(obs)
-    reference, source = resolve_truth(truth, obs, station)
     sets = tuple(dict.fromkeys(format_system_set(s) for s in sets))
     masks = tuple(float(m) if float(m) % 1 else int(m) for m in masks)
     if not sets or not masks:
         raise LodestarError("compare needs at least one system set and one mask")
-    rows, solutions, epochs = [], {}, int(obs.sizes["time"])
     runs = [(name, mask) for name in sets for mask in masks]
-    why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
-    letters = "".join(sorted({s for name in sets if not why_not[name] for s in parse_system_set(name)}))
-    # orbits, clocks and code selection once for every set; each solve is then the estimator only
-    prepared = prepare(obs, nav, systems=letters, sp3=sp3, clk=clk) if letters else None
-    with progress_bar(f"comparing {station}", enabled=progress) as advance:
-        for done, (name, mask) in enumerate(runs, 1):
+    steps = len(runs) + 3  # read, prepare, the runs, sky
+    with progress_bar("reading", enabled=progress) as advance:
+        advance(0, steps, "reading")
+        obs, nav = load_obs(obs), load_nav(nav)
+        station, marker = station_names(obs)
+        reference, source = resolve_truth(truth, obs, station)
+        rows, solutions, epochs = [], {}, int(obs.sizes["time"])
+        why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
+        letters = "".join(sorted({s for name in sets if not why_not[name] for s in parse_system_set(name)}))
+        advance(1, steps, f"{station}: orbits and corrections")
+        # orbits, clocks and code selection once for every set; each solve is then the estimator only
+        prepared = prepare(obs, nav, systems=letters, sp3=sp3, clk=clk) if letters else None
+        for done, (name, mask) in enumerate(runs, 2):
+            advance(done, steps, f"{station}: {name} at {mask:g}°")
             why = why_not[name]
             if why:
                 rows.append(_skipped_row(name, mask, epochs, why))
-            else:
-                solution = solve(prepared, systems=name, mask_deg=mask)
-                rows.append(_row(name, mask, solution, reference))
-                if mask == masks[0]:
-                    solutions[name] = solution
-            advance(done, len(runs))
-    table = pd.DataFrame(rows, columns=list(ROW_COLUMNS))
+                continue
+            solution = solve(prepared, systems=name, mask_deg=mask)
+            rows.append(_row(name, mask, solution, reference))
+            if mask == masks[0]:
+                solutions[name] = solution
+        advance(steps - 1, steps, f"{station}: skyplot")
+        sky = _sky(obs, nav, reference, solutions)
+        advance(steps, steps)
     return CompareResult(
         station=station, marker=marker, date=str(obs["time"].values[0].astype("datetime64[D]")),
-        truth=None if reference is None else [float(v) for v in reference], rows=table, solutions=solutions,
-        truth_source=source, sky=_sky(obs, nav, reference, solutions), masks=masks)
+        truth=None if reference is None else [float(v) for v in reference],
+        rows=pd.DataFrame(rows, columns=list(ROW_COLUMNS)), solutions=solutions, truth_source=source,
+        sky=sky, masks=masks)
 
 
 def _sky(obs, nav, reference, solutions, step_s: float = 120.0) -> xr.Dataset | None:

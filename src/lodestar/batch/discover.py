@@ -167,17 +167,40 @@ class ProductIndex:
         chosen = own or merged or [p for p, _ in files]
         return tuple(str(p) for p in chosen)
 
-    def products_for(self, kind: str, date: dt.date) -> tuple[str, ...]:
-        """The day's best precise product of a kind: final before rapid before ultra-rapid."""
-        files = [p for p, _ in self.by_day.get((kind, date), [])]
-        files.sort(key=_product_rank)
-        return tuple(str(p) for p in files[:1])
+    def precise_for(self, date: dt.date) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """The day's best orbit product (with its neighbours) and the clock file of the same product line.
+
+        Final before rapid before ultra-rapid; a product with its own clock file first. An orbit is
+        never paired with another centre's clocks (their clock datums differ by metres); without a
+        matching clock file the SP3 clocks are used.
+        """
+        orbits = [p for p, _ in self.by_day.get(("sp3", date), [])]
+        clocks = {_product_line(p): p for p, _ in self.by_day.get(("clk", date), [])}
+        if not orbits:
+            return (), ()
+        best = min(orbits, key=lambda p: (_latency(p), _product_line(p) not in clocks, "_01D_" not in p.name.upper(), p.name))
+        clock = clocks.get(_product_line(best))
+        return self._with_neighbours(best, date), ((str(clock),) if clock else ())
+
+    def _with_neighbours(self, best: Path, date: dt.date) -> tuple[str, ...]:
+        """The orbit file with the same product's files of the eve and the morrow where present:
+        interpolating the first and last hour of a day needs samples on both sides."""
+        files = []
+        for offset in (-1, 0, 1):
+            day = date + dt.timedelta(days=offset)
+            same = [p for p, _ in self.by_day.get(("sp3", day), []) if _product_line(p) == _product_line(best)]
+            files += [best] if offset == 0 else sorted(same)[:1]
+        return tuple(str(p) for p in files)
 
 
-def _product_rank(path: Path):
-    name = path.name.upper()
-    latency = next((i for i, tag in enumerate(("FIN", "RAP", "ULT")) if tag in name[:10]), 3)
-    return (latency, "_01D_" not in name, name)
+def _product_line(path: Path) -> str:
+    """Analysis centre, version, project and type of a long product name (``GRG0MGXFIN``)."""
+    return path.name.upper()[:10]
+
+
+def _latency(path: Path) -> int:
+    name = path.name.upper()[:10]
+    return next((i for i, tag in enumerate(("FIN", "RAP", "ULT")) if tag in name), 3)
 
 
 def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
@@ -196,14 +219,15 @@ def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
     for (station, date), files in sorted(groups.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         files.sort(key=_preference)
         best = files[0]
+        sp3, clk = precise.precise_for(date) if precise else ((), ())
         result.days.append(StationDay(
             station=station,
             marker=best.marker,
             date=date.isoformat(),
             obs=str(best.path),
             nav=nav_index.navigation_for(station, date),
-            sp3=precise.products_for("sp3", date) if precise else (),
-            clk=precise.products_for("clk", date) if precise else (),
+            sp3=sp3,
+            clk=clk,
             duplicates=tuple(str(f.path) for f in files[1:]),
         ))
     return result

@@ -40,7 +40,7 @@ def read(path, **options):
     SP3 / clock -> ``xarray.Dataset``, SINEX -> ``pandas.DataFrame``."""
     path = Path(path)
     content = read_bytes(path)
-    if not content.strip():
+    if not content or content.isspace():
         raise FormatError(path, None, "a non-empty file", "no data")
     try:
         kind = sniff_format(content[:400].lstrip(b"\r\n") if content[:1] in (b"\n", b"\r") else content[:400])

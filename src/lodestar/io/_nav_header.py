@@ -104,7 +104,8 @@ def _leap_seconds(path, line: Line, header: NavHeader) -> None:
     value = number(path, line, 0, 6, "leap seconds")
     if value != value:
         raise FormatError(path, line.number, "the number of leap seconds in columns 1-6", line.text.rstrip())
-    header.leap_seconds = int(value)
+    # RINEX 3.02+ columns 25-27: time system of the value; BDS counts BDT - UTC = (GPST - UTC) - 14 s
+    header.leap_seconds = int(value) + (14 if line.text[24:27] == "BDS" else 0)
 
 
 def _ion_alpha_beta(path, line: Line, header: NavHeader) -> None:

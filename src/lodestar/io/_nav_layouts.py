@@ -76,6 +76,44 @@ _NAVIC = Layout(
     min_lines=7,
     keplerian=True,
 )
+# BeiDou-3 civil messages, RINEX 4.00 Tables A35-A37: no week (toe is taken in the BDT week
+# of toc), A-dot and delta-n-dot, SISA/SISMA indices, inter-signal corrections.
+_BDS_CNAV_CORE = (
+    ("af0_s", "af1_sps", "af2_sps2"),
+    ("adot_mps", "crs_m", "delta_n_radps", "m0_rad"),
+) + _KEPLER_CORE[2:] + (
+    ("idot_radps", "delta_n_dot_radps2", "sat_type", "top_sow"),
+    ("sisai_oe", "sisai_ocb", "sisai_oc1", "sisai_oc2"),
+)
+_BDS_CNAV1 = Layout(
+    _BDS_CNAV_CORE
+    + (
+        ("isc_b1cd_s", None, "tgd_b1cp_s", "tgd_b2ap_s"),
+        ("sismai", "health", "integrity_flags", "iodc"),
+        ("transmit_sow", None, None, "iode"),
+    ),
+    min_lines=10,
+    keplerian=True,
+)
+_BDS_CNAV2 = Layout(
+    _BDS_CNAV_CORE
+    + (
+        (None, "isc_b2ad_s", "tgd_b1cp_s", "tgd_b2ap_s"),
+        ("sismai", "health", "integrity_flags", "iodc"),
+        ("transmit_sow", None, None, "iode"),
+    ),
+    min_lines=10,
+    keplerian=True,
+)
+_BDS_CNAV3 = Layout(
+    _BDS_CNAV_CORE
+    + (
+        ("sismai", "health", "integrity_flags", "tgd_b2bi_s"),
+        ("transmit_sow", None, None, None),
+    ),
+    min_lines=9,
+    keplerian=True,
+)
 # GLONASS: RINEX 3.05 and 4.00 add a fourth orbit line; older files stop after three.
 _GLONASS = Layout(
     (
@@ -107,6 +145,9 @@ _LAYOUTS = {
     ("E", "FNAV"): _GALILEO,
     ("C", "D1"): _BEIDOU,
     ("C", "D2"): _BEIDOU,
+    ("C", "CNV1"): _BDS_CNAV1,
+    ("C", "CNV2"): _BDS_CNAV2,
+    ("C", "CNV3"): _BDS_CNAV3,
     ("I", "LNAV"): _NAVIC,
     ("R", "FDMA"): _GLONASS,
     ("S", "SBAS"): _SBAS,

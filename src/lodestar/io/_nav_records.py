@@ -39,7 +39,7 @@ class SystemRows:
 
 @dataclass
 class Body:
-    systems: dict[str, SystemRows] = field(default_factory=dict)
+    groups: dict[tuple[str, Layout], SystemRows] = field(default_factory=dict)  # by (system, layout)
     ion: list[dict] = field(default_factory=list)  # RINEX 4 > ION records
     sto: list[dict] = field(default_factory=list)  # RINEX 4 > STO records
     eop: list[dict] = field(default_factory=list)  # RINEX 4 > EOP records
@@ -118,7 +118,7 @@ def _add_ephemeris(path, record: list[Line], geometry: _Geometry, v2_system, mes
         return
     text = _record_text(path, record, geometry, layout, sv)
     epoch = epoch_fields(path, first, first.text[geometry.epoch], f"{sv} epoch")
-    rows = body.systems.setdefault(system, SystemRows(layout, geometry))
+    rows = body.groups.setdefault((system, layout), SystemRows(layout, geometry))
     rows.sv.append(sv)
     rows.message.append(message if named or system != "C" else ("D2" if sv in GEO_BEIDOU else "D1"))
     rows.refine.append(not named and system == "E")

@@ -38,7 +38,7 @@ _EOP_COLUMNS = ["sv", "time", "message", "line", "xp_rad", "xp_rate_radps", "xp_
                 "yp_rate_radps", "yp_accel_radps2", "dut1_s", "dut1_rate_sps", "dut1_accel_sps2", "transmit_sow"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class NavData:
     """The content of one (or several merged) navigation files."""
 
@@ -56,6 +56,10 @@ class NavData:
         """Records per system, e.g. ``{"G": 263, "R": 510, ...}``."""
         return {system: len(table) for system, table in self.records.items()}
 
+    def __repr__(self) -> str:  # the tables themselves would fill a notebook cell
+        return (f"NavData({self.path!r}, version={self.version}, records={self.counts()}, "
+                f"iono={sorted(self.iono)}, skipped={self.skipped})")
+
 
 def read_nav(path, *, content: bytes | None = None) -> NavData:
     """Read a RINEX 2, 3 or 4 navigation file (any compression ``read_bytes`` opens)."""
@@ -67,8 +71,7 @@ def read_nav(path, *, content: bytes | None = None) -> NavData:
     header = read_header(path, lines)
     body = read_body(path, lines, header.body_start, header.version, header.system)
     iono = _merge_v4_iono(header.iono, body.ion, body.skipped)
-    records = {system: _table(path, system, body.systems[system])
-               for system in sorted(body.systems, key=SYSTEM_ORDER.index)}
+    records = _system_tables(path, body)
     return NavData(
         path=str(path), version=header.version, records=records, iono=iono,
         time_corrections=header.time_corrections + [_sto_entry(entry) for entry in body.sto],
@@ -77,6 +80,16 @@ def read_nav(path, *, content: bytes | None = None) -> NavData:
 
 
 # --- record tables -------------------------------------------------------------------------
+def _system_tables(path, body: Body) -> dict[str, pd.DataFrame]:
+    """One table per system; messages of different layouts (BDS D1/D2 and CNAV) share it."""
+    records = {}
+    for system in sorted({system for system, _ in body.groups}, key=SYSTEM_ORDER.index):
+        tables = [_table(path, system, rows) for (letter, _), rows in body.groups.items() if letter == system]
+        table = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
+        records[system] = table.sort_values(["sv", "toc"], kind="stable").reset_index(drop=True)
+    return records
+
+
 def _table(path, system: str, rows: SystemRows) -> pd.DataFrame:
     layout = rows.layout
     table = pd.DataFrame(record_values(path, rows), columns=list(layout.names))
@@ -93,8 +106,11 @@ def _table(path, system: str, rows: SystemRows) -> pd.DataFrame:
     table.insert(2, "message", rows.message)
     table.insert(3, "line", np.array(rows.line, dtype=np.int64))
     if layout.keplerian:
+        if "week" not in table:  # BDS CNAV: toe in the BDT week of toc (moved by _add_toe if needed)
+            table.insert(table.columns.get_loc("toe_sow") + 1, "week",
+                         Time(table["toc"].to_numpy()).week_sow(TIME_SCALE[system])[0])
         _add_toe(table, TIME_SCALE[system])
-    return table.sort_values(["sv", "toc"], kind="stable").reset_index(drop=True)
+    return table
 
 
 def _check_required(path, table: pd.DataFrame, rows: SystemRows) -> None:

@@ -136,29 +136,35 @@ def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
     """Iterate rows ``rows`` of ``p`` from ``start_state`` ``(R, 3 + K)``; ``exclude`` ``(R, S)`` bool.
 
     Converged epochs leave the working set, so one slow epoch does not keep the others iterating.
+    Each epoch keeps the linearization of its last iteration: its post-fit residuals are
+    ``v - H dx`` (exact for the linear model; the last step is below a millimetre).
     """
     rows = np.asarray(rows)
+    n_rows, n_sv = len(rows), p.sat_xyz.shape[1]
     state = np.array(start_state, dtype=float)
-    exclude = np.zeros((len(rows), p.sat_xyz.shape[1]), bool) if exclude is None else exclude
-    converged = np.zeros(len(rows), bool)
-    active = np.arange(len(rows))
+    exclude = np.zeros((n_rows, n_sv), bool) if exclude is None else exclude
+    converged = np.zeros(n_rows, bool)
+    n_par = 3 + p.n_systems
+    keep = {"v": np.zeros((n_rows, n_sv)), "w": np.zeros((n_rows, n_sv)), "h": np.zeros((n_rows, n_sv, n_par)),
+            "el": np.zeros((n_rows, n_sv)), "iono": np.zeros((n_rows, n_sv)),
+            "step": np.zeros((n_rows, n_par)), "cov": np.full((n_rows, n_par, n_par), np.nan),
+            "present": np.zeros((n_rows, p.n_systems), bool)}
+    active = np.arange(n_rows)
     atmosphere = _Atmosphere(p, rows)
     for _ in range(_MAX_ITERATIONS):
-        sub_atmosphere = atmosphere.view(active)
-        v, w, h, el, iono = _linearize(p, rows[active], state[active], exclude[active], sub_atmosphere)
+        v, w, h, el, iono = _linearize(p, rows[active], state[active], exclude[active], atmosphere.view(active))
         sol = estimator.normal_solve(h, w, v)
-        state[active] += np.nan_to_num(sol.delta)
-        done = np.isfinite(sol.delta).all(axis=1) & (np.linalg.norm(np.nan_to_num(sol.delta[:, :3]), axis=1)
-                                                      < _CONVERGED_M)
-        stuck = ~np.isfinite(sol.delta).all(axis=1)  # not solvable: leave the set, stays unconverged
+        step = np.nan_to_num(sol.delta)
+        state[active] += step
+        for name, value in (("v", v), ("w", w), ("h", h), ("el", el), ("iono", iono), ("step", step),
+                            ("cov", sol.covariance), ("present", sol.present)):
+            keep[name][active] = value
+        solvable = np.isfinite(sol.delta).all(axis=1)
+        done = solvable & (np.linalg.norm(step[:, :3], axis=1) < _CONVERGED_M)
         converged[active[done]] = True
-        active = active[~(done | stuck)]
+        active = active[~done & solvable]  # unsolvable epochs leave too, unconverged
         if active.size == 0:
             break
-    # one last linearization at the final state gives the post-fit residuals and the covariance
-    v, w, h, el, iono = _linearize(p, rows, state, exclude, atmosphere.view(np.arange(len(rows))))
-    sol = estimator.normal_solve(h, w, v)
-    step = np.nan_to_num(sol.delta)
-    residual = np.where(w > 0, v - np.einsum("tsi,ti->ts", h, step), np.nan)
-    converged &= np.isfinite(sol.delta).all(axis=1)
-    return Iterate(state, residual, w, el, h, sol.covariance, sol.present, converged, iono, atmosphere.trop_all)
+    residual = np.where(keep["w"] > 0, keep["v"] - np.einsum("tsi,ti->ts", keep["h"], keep["step"]), np.nan)
+    return Iterate(state, residual, keep["w"], keep["el"], keep["h"], keep["cov"], keep["present"], converged,
+                   keep["iono"], atmosphere.trop_all)

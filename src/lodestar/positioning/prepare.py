@@ -160,7 +160,7 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     # move each satellite from t_rx - P/c to the true transmit time (P/c already contains -dts)
     sat_xyz = st.position_m - st.velocity_mps * clock_total[..., None]
     usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
-    _check_navigation(systems, svs, st, pseudorange, usable, nav, obs)
+    _check_navigation(systems, svs, st, pseudorange, usable, sp3 if source == "precise" else nav, obs)
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
             "marker_name": obs.attrs.get("marker_name", ""),
             "orbit_reasons": _observed_without_orbit(st, pseudorange),
@@ -230,7 +230,7 @@ def _iono_free_codes(obs, svs, channels):
     return pseudorange, code, np.full(pseudorange.shape, np.nan), delays
 
 
-def _check_navigation(systems, svs, st, pseudorange, usable, nav, obs):
+def _check_navigation(systems, svs, st, pseudorange, usable, orbit_source, obs):
     """A requested system that is observed but has no usable orbit at all is a clear user error."""
     letters = np.array([sv[0] for sv in svs])
     for system in systems:
@@ -243,8 +243,8 @@ def _check_navigation(systems, svs, st, pseudorange, usable, nav, obs):
         name = SYSTEM_NAMES[system]
         raise NoEphemerisError(
             f"no usable {name} orbit for any epoch of {obs.attrs.get('path', 'the observations')} "
-            f"from {getattr(nav, 'path', None) or 'the navigation data'}: {'; '.join(reasons[:3]) or 'unknown'}"
-            " (navigation data for another day, or without this system?)"
+            f"from {_describe(orbit_source)}: {'; '.join(reasons[:3]) or 'unknown'}"
+            " (orbit data for another day, or without this system?)"
         )
 
 
@@ -290,3 +290,12 @@ def _precise_reference_delay(svs, channels, group_delay, shape):
         f2 = observables.code_frequency_hz(pair[1], sv[0])
         out[:, j] = observables.iono_free(d1, d2, f1, f2)
     return out
+
+
+def _describe(source) -> str:
+    if isinstance(source, (str, Path)):
+        return str(source)
+    if isinstance(source, (list, tuple)):
+        return ", ".join(_describe(item) for item in source)
+    path = getattr(source, "path", None) or getattr(source, "attrs", {}).get("path")
+    return str(path) if path else "the orbit data"

@@ -15,18 +15,90 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import chdtri  # inverse chi-square survival; scipy.stats costs 1 s to import
+import math
 
 from . import estimator
 from .iteration import Iterate, Problem, gauss_newton
 
-__all__ = ["DEFAULT_PFA", "DEFAULT_MAX_EXCLUSIONS", "test_statistic", "fault_detection_exclusion", "FdeResult"]
+__all__ = [
+    "DEFAULT_PFA", "DEFAULT_MAX_EXCLUSIONS", "chi2_threshold", "raim_statistic", "fault_detection_exclusion", "FdeResult",
+]
 
 DEFAULT_PFA = 1e-3
 DEFAULT_MAX_EXCLUSIONS = 4
 
 
-def test_statistic(it: Iterate):
+def _upper_gamma_regularized(a: float, x: float) -> float:
+    """Q(a, x) = Gamma(a, x) / Gamma(a): series for x < a + 1, Lentz continued fraction above
+    (Abramowitz & Stegun 6.5.29 and 6.5.31)."""
+    if x <= 0.0:
+        return 1.0
+    log_front = a * math.log(x) - x - math.lgamma(a)
+    if x < a + 1.0:
+        term = total = 1.0 / a
+        n = a
+        while abs(term) > 1e-15 * abs(total):
+            n += 1.0
+            term *= x / n
+            total += term
+        return 1.0 - total * math.exp(log_front)
+    b, c, d = x + 1.0 - a, 1e300, 1.0 / (x + 1.0 - a)
+    h = d
+    for i in range(1, 500):
+        an = -i * (i - a)
+        b += 2.0
+        d = an * d + b
+        d = 1e-300 if abs(d) < 1e-300 else d
+        c = b + an / c
+        c = 1e-300 if abs(c) < 1e-300 else c
+        d = 1.0 / d
+        h *= d * c
+        if abs(d * c - 1.0) < 1e-15:
+            break
+    return math.exp(log_front) * h
+
+
+def _chi2_upper_quantile(dof: int, p: float) -> float:
+    """x with P(chi2_dof > x) = p: Wilson-Hilferty start (1931), then Newton on the exact tail."""
+    z = math.sqrt(2.0) * _erfc_inverse(2.0 * p)
+    k = float(dof)
+    x = max(k * (1.0 - 2.0 / (9.0 * k) + z * math.sqrt(2.0 / (9.0 * k))) ** 3, 1e-3)
+    for _ in range(50):
+        tail = _upper_gamma_regularized(k / 2.0, x / 2.0)
+        density = math.exp((k / 2.0 - 1.0) * math.log(x) - x / 2.0 - (k / 2.0) * math.log(2.0) - math.lgamma(k / 2.0))
+        step = (tail - p) / density
+        x = max(x + step, x / 10.0)
+        if abs(step) < 1e-10 * x:
+            break
+    return x
+
+
+def _erfc_inverse(y: float) -> float:
+    """Inverse complementary error function by bisection on math.erfc (used once per degree of freedom)."""
+    lo, hi = -10.0, 10.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if math.erfc(mid) > y else (lo, mid)
+    return 0.5 * (lo + hi)
+
+
+_THRESHOLD_CACHE: dict = {}
+
+
+def chi2_threshold(dof, pfa: float):
+    """Chi-square upper quantile for each degree of freedom in ``dof`` (cached per (dof, pfa))."""
+    dof = np.asarray(dof, dtype=np.int64)
+    values = {}
+    for k in np.unique(dof):
+        key = (int(k), float(pfa))
+        if key not in _THRESHOLD_CACHE:
+            _THRESHOLD_CACHE[key] = _chi2_upper_quantile(int(k), float(pfa))
+        values[int(k)] = _THRESHOLD_CACHE[key]
+    lookup = np.array([values[int(k)] for k in np.unique(dof)])
+    return lookup[np.searchsorted(np.unique(dof), dof)]
+
+
+def raim_statistic(it: Iterate):
     """(sum w v^2, degrees of freedom) per epoch."""
     used = it.weight > 0
     stat = np.where(used, it.weight * np.nan_to_num(it.residual) ** 2, 0.0).sum(axis=1)
@@ -35,8 +107,8 @@ def test_statistic(it: Iterate):
 
 
 def _fails(it: Iterate, pfa: float):
-    stat, dof = test_statistic(it)
-    threshold = chdtri(np.maximum(dof, 1), pfa)
+    stat, dof = raim_statistic(it)
+    threshold = chi2_threshold(np.maximum(dof, 1), pfa)
     return (dof >= 1) & (stat > threshold)
 
 
@@ -61,7 +133,7 @@ def fault_detection_exclusion(problem: Problem, it: Iterate, *, pfa=DEFAULT_PFA,
     excluded = np.zeros(it.weight.shape, bool) if excluded is None else excluded.copy()
     failing = _fails(it, pfa)
     for _ in range(max_exclusions):
-        _, dof = test_statistic(it)
+        _, dof = raim_statistic(it)
         rows = np.flatnonzero(failing & (dof >= 2))
         if rows.size == 0:
             break

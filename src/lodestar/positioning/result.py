@@ -17,7 +17,7 @@ from ..constants import C_MPS
 from ..frames import ecef_to_geodetic, enu_matrix
 from ..systems import format_system_set
 from . import estimator
-from .raim import test_statistic
+from .raim import raim_statistic
 
 __all__ = ["build_result", "STATUSES", "MAX_GDOP"]
 
@@ -56,7 +56,7 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     xyz = np.where(good[:, None], _marker(np.nan_to_num(xyz_arp), sub.antenna_hen_m), np.nan)
     lat, lon, height = ecef_to_geodetic(xyz)
     excluded = np.array([",".join(sub.sv[row]) for row in fde.excluded], dtype=object)
-    stat, dof = test_statistic(it)
+    stat, dof = raim_statistic(it)
     rms = np.sqrt(np.where(used, np.nan_to_num(it.residual) ** 2, 0.0).sum(axis=1) / np.maximum(n_used, 1))
     data = {
         "x_m": xyz[:, 0], "y_m": xyz[:, 1], "z_m": xyz[:, 2],
