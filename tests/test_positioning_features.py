@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from lodestar.errors import LodestarError
 from lodestar.frames import ecef_to_enu
 from lodestar.io.rinex_nav import read_nav
 from lodestar.io.rinex_obs import read_obs
@@ -102,3 +103,10 @@ def test_precise_orbits_and_clocks_option(hour, esbc):
     truth = np.array([3582105.2910, 532589.7313, 5232754.8054])
     xyz = np.stack([ds[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)[1:]
     assert np.sqrt(np.mean(np.sum((xyz - truth) ** 2, axis=1))) < 2.5  # broadcast G+E on this hour: 1.6 m
+
+
+def test_prepared_without_a_system_says_so(hour):
+    obs, nav = hour
+    prep = prepare(obs, nav, systems="RC")
+    with pytest.raises(LodestarError, match="GPS"):
+        solve(prep, systems="G+R")

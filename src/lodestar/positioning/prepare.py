@@ -164,7 +164,7 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
             "marker_name": obs.attrs.get("marker_name", ""),
             "orbit_reasons": _observed_without_orbit(st, pseudorange),
-            "smoothing_s": smoothing_s or 0,
+            "smoothing_s": smoothing_s or 0, "systems": systems,
             "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}}
     return Prepared(time=t_rx, sv=svs, pseudorange_m=corrected, sat_xyz=sat_xyz, usable=usable,
                     frequency_hz=freq, code=code, iono_mode=iono, iono=dict(getattr(nav, "iono", {}) or {}),

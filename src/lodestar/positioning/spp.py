@@ -165,6 +165,11 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     prep = obs if isinstance(obs, Prepared) else prepare(
         obs, nav, systems="".join(system_tuple), iono=iono, sp3=sp3, clk=clk, priority=priority,
         smoothing_s=smoothing_s)
+    prepared = set(prep.meta.get("systems", "".join(sorted({sv[0] for sv in prep.sv}))))
+    if isinstance(obs, Prepared) and not set(system_tuple) <= prepared:
+        missing = ", ".join(SYSTEM_NAMES[s] for s in system_tuple if s not in prepared)
+        raise LodestarError(f"this Prepared was made without {missing}: call prepare(obs, nav, systems=...) "
+                            "with every system the sets need (e.g. systems='GREC')")
     present_systems = tuple(s for s in system_tuple if any(sv[0] == s for sv in prep.sv))
     if not present_systems:
         raise LodestarError(f"no {'/'.join(SYSTEM_NAMES[s] for s in system_tuple)} satellites in the observations")
