@@ -178,13 +178,14 @@ def kill_a_busy_worker(client, record: dict) -> threading.Thread:
     def killer():
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
-            busy = {worker: keys for worker, keys in client.processing().items() if keys}
+            busy = [worker for worker, keys in client.processing().items() if keys]
             if busy:
-                time.sleep(1.0)  # let the task get well into its work
-                worker, keys = next(iter(busy.items()))
-                record.update(pid=pids[worker], keys=list(keys))
-                os.kill(pids[worker], signal.SIGKILL)
-                return
+                time.sleep(1.0)  # let the task get well into its work ...
+                keys = client.processing().get(busy[0], ())
+                if keys:  # ... and kill only while the worker still holds it
+                    record.update(pid=pids[busy[0]], keys=list(keys))
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    return
             time.sleep(0.05)
 
     thread = threading.Thread(target=killer, daemon=True)

@@ -133,7 +133,6 @@ class ProductIndex:
         if not self.folder.is_dir():
             raise DataNotFoundError(f"folder {self.folder} not found", "pass an existing folder of daily products")
         self.by_day: dict[tuple[str, dt.date], list[tuple[Path, NameInfo]]] = defaultdict(list)
-        self.unreadable: list[Unidentified] = []
         for path in sorted(self.folder.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 self._add(path, kinds)
@@ -147,7 +146,7 @@ class ProductIndex:
             self.by_day[(kind, date)].append((path, info))
 
     def _sniff(self, path: Path):
-        """Kind and day from content, for names outside the conventions."""
+        """Kind and day from content, for names outside the conventions (unreadable: not a product)."""
         try:
             head = read_head(path, 400).lstrip(b"\r\n")
             kind = sniff_format(head)
@@ -155,8 +154,8 @@ class ProductIndex:
                 return kind, nav_content_date(path)
             if kind == "sp3":
                 return kind, sp3_start_date(path, head)
-        except LodestarError as exc:
-            self.unreadable.append(Unidentified(str(path), str(exc)))
+        except LodestarError:
+            pass
         return "", None
 
     def navigation_for(self, station: str, date: dt.date) -> tuple[str, ...]:
