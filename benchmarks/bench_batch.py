@@ -1,7 +1,7 @@
 """Batch throughput: station-days per minute with 1 and 2 Dask workers, and one task's peak memory.
 
     python benchmarks/bench_batch.py              # 1-hour station-days (ESBC, WTZR, WTZZ x copies)
-    python benchmarks/bench_batch.py --full-day   # full ESBC days (slow: ~1 min per station-day)
+    python benchmarks/bench_batch.py --full-day --rounds 1   # 4 full ESBC days (slow: ~30-60 s each)
     python benchmarks/bench_batch.py --memory     # peak RSS of one full-day ESBC task, in a fresh process
 
 Each copy is a symlink to a real file under another station name, so every station-day is real
@@ -13,6 +13,7 @@ figures; run it on an idle machine for numbers to quote.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
@@ -42,7 +43,7 @@ def make_network(root: Path, sources: list[Path], copies: int) -> tuple[Path, Pa
     return obs, nav
 
 
-def rates(workers: int, obs: Path, nav: Path, root: Path, rounds: int) -> list[tuple[float, int, float]]:
+def rates(workers: int, obs: Path, nav: Path, root: Path, rounds: int, warm: int) -> list[tuple[float, int, float]]:
     """(station-days per minute, station-days, seconds) for each round on one warmed cluster."""
     from dask.distributed import Client, LocalCluster
 
@@ -51,8 +52,8 @@ def rates(workers: int, obs: Path, nav: Path, root: Path, rounds: int) -> list[t
     figures = []
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, memory_limit="3GiB",
                       dashboard_address=None) as cluster, Client(cluster) as client:
-        # warm every worker on every kind of file (imports, numba caches) before timing
-        run_batch(sorted(obs.iterdir())[: 3 * workers], nav, root / f"warm-{workers}", client=client, progress=False)
+        # warm the workers (imports, numba caches) before timing
+        run_batch(sorted(obs.iterdir())[: warm * workers], nav, root / f"warm-{workers}", client=client, progress=False)
         for round_ in range(rounds):
             start = time.perf_counter()
             result = run_batch([obs], nav, root / f"out-{workers}-{round_}", client=client, progress=False)
@@ -88,7 +89,7 @@ def _child_peak_mib(code: str) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full-day", action="store_true", help="full ESBC days instead of 1-hour files")
-    parser.add_argument("--copies", type=int, default=None, help="copies of each file (default 4, full day 2)")
+    parser.add_argument("--copies", type=int, default=None, help="copies of each file (default 4)")
     parser.add_argument("--memory", action="store_true", help="measure one full-day task's peak memory instead")
     parser.add_argument("--rounds", type=int, default=2, help="timed runs per worker count (best is kept)")
     args = parser.parse_args()
@@ -98,17 +99,19 @@ def main() -> None:
         return
     esbc = data_dir() / "esbc-2020-177"
     sources = [esbc / FULL_DAY] if args.full_day else [esbc / name for name in HOUR_FILES]
-    copies = args.copies or (2 if args.full_day else 4)
+    copies = args.copies or 4
     with tempfile.TemporaryDirectory() as tmp:
         obs, nav = make_network(Path(tmp), sources, copies)
-        figures = {workers: rates(workers, obs, nav, Path(tmp), args.rounds) for workers in (1, 2)}
+        warm = 1 if args.full_day else len(sources)
+        figures = {workers: rates(workers, obs, nav, Path(tmp), args.rounds, warm) for workers in (1, 2)}
     kind = "full-day" if args.full_day else "1-hour"
     for workers, runs in figures.items():
         shown = ", ".join(f"{elapsed:.1f} s" for _, _, elapsed in runs)
         per_minute, days, _ = max(runs)
         print(f"{workers} worker(s): {days} {kind} station-days in {shown} -> best {per_minute:6.1f} station-days/min")
     ratio = max(figures[2])[0] / max(figures[1])[0]
-    print(f"scaling 2 vs 1 workers: x{ratio:.2f} (ideal x2.00 on 2 idle cores)")
+    print(f"scaling 2 vs 1 workers: x{ratio:.2f} (ideal x2.00 on 2 idle cores); "
+          f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,11 +45,11 @@ BROKEN = {"BRKT": "truncated mid-line", "BRKG": "epoch line garbled", "BRKH": "h
 def test_names_follow_the_rinex_conventions():
     esbc = parse_name("ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz")
     assert (esbc.kind, esbc.station, esbc.marker, esbc.date) == ("obs", "ESBC", "ESBC00DNK", dt.date(2020, 6, 25))
-    assert parse_name("ESBC00DNK_R_20201770000_01D_RN.rnx").kind == "nav"
     short = parse_name("flrs0010.12o")  # RINEX 2.11 section 4: ssssdddf.yyt
     assert (short.kind, short.station, short.date) == ("obs", "FLRS", dt.date(2012, 1, 1))
     assert parse_name("OB712480.23O.gz").date == dt.date(2023, 9, 5)      # 2023 day 248
-    assert parse_name("brdc0130.22g").kind == "nav"
+    assert (parse_name("brdc0130.22g").kind, parse_name("brdc0130.22g").systems) == ("nav", "R")
+    assert parse_name("ESBC00DNK_R_20201770000_01D_RN.rnx").systems == "R"
     # IAC's Sta21114.sp3: GPS week 2111 day 4 = 2020-06-25 (the data README gives the same day)
     assert parse_name("Sta21114.sp3.gz").date == dt.date(2020, 6, 25)
     assert parse_name("GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz").kind == "clk"
@@ -125,9 +126,12 @@ def test_discovery_pairs_each_station_day_with_the_navigation_of_its_day(inputs,
     days = {d.key: d for d in found.days}
     assert set(days) == {"ESBC_2020-06-25", "WTZR_2020-06-25", "WTZZ_2020-06-25", "NYA1_2024-05-06",
                          "AJAC_2024-07-27", *(f"{s}_2020-06-25" for s in BROKEN)}
-    assert {Path(p).name for p in days["ESBC_2020-06-25"].nav} == {"ESBC00DNK_R_20201770000_01D_MN.rnx.gz",
-                                                                    "ESBC00DNK_R_20201770000_01D_RN.rnx"}
-    assert {Path(p).name[:2] for p in days["NYA1_2024-05-06"].nav} == {"NY"}
+    # ESBC's own mixed file covers every system (its GLONASS-only RN file adds none); WTZR has no
+    # file of its own: the mixed file of another station of the day; NYA1 needs its GN and EN files.
+    assert [Path(p).name for p in days["ESBC_2020-06-25"].nav] == ["ESBC00DNK_R_20201770000_01D_MN.rnx.gz"]
+    assert [Path(p).name for p in days["WTZR_2020-06-25"].nav] == ["ESBC00DNK_R_20201770000_01D_MN.rnx.gz"]
+    assert sorted(Path(p).name for p in days["NYA1_2024-05-06"].nav) == ["NYA100NOR_S_20241270000_01D_EN.rnx.gz",
+                                                                         "NYA100NOR_S_20241270000_01D_GN.rnx.gz"]
     assert [Path(p).name for p in days["AJAC_2024-07-27"].nav] == ["GRAS00FRA_R_20242090000_01D_EN.rnx.gz"]
     # A name outside the conventions: identified by its header (MARKER NAME, TIME OF FIRST OBS)
     odd = tmp_path / "mystation.obs"
@@ -277,18 +281,22 @@ def test_resume_skips_done_station_days_and_never_overwrites(batch, inputs):
 
 
 def test_force_redoes_and_cli_reaches_an_existing_scheduler(batch, inputs, cluster, tmp_path):
-    out = batch["out"]
+    out = tmp_path / "out"
+    shutil.copytree(batch["out"], out)  # the other tests keep the original
     wtzr = inputs["obs"] / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
     rows_file = day_rows_path(out, "WTZR_2020-06-25")
     stamp = rows_file.stat().st_mtime_ns
     report = tmp_path / "batch.json"
     status = main(["batch", str(wtzr), str(inputs["obs"] / "BRKH00DNK_R_20201770000_01D_30S_MO.rnx"),
-                   "--nav-dir", str(inputs["nav"]), "--sets", "R+C", "--masks", "10", "--force", "--no-progress",
+                   "--nav-dir", str(inputs["nav"]), "--sinex", inputs["sinex"][0], "--sinex", inputs["sinex"][1],
+                   "--sets", "R+C", "--masks", "10", "--force", "--no-progress",
                    "--scheduler", cluster.scheduler.address, "--out", str(out), "--json", str(report)])
     assert status == 1  # a failed row (the broken file) makes the exit status non-zero
     assert rows_file.stat().st_mtime_ns > stamp
     summary = json.loads(report.read_text())
     assert summary["counts"]["rows_failed"] >= 1 and Path(summary["files"]["csv"]).exists()
+    redone = pd.read_parquet(rows_file)
+    assert list(redone["systems"]) == ["R+C"] and redone["rms3d_m"].iloc[0] < 15  # SINEX truth via the CLI
 
 
 def test_an_interrupted_run_loses_nothing_and_resumes(inputs, cluster, tmp_path):

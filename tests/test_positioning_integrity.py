@@ -131,3 +131,14 @@ def test_cli_writes_csv_pos_parquet_and_json(esbc, tmp_path):
     assert np.linalg.norm(xyz - ESBC_TRUTH) < 10.0
     assert main(base + ["--format", "parquet", "--out", str(parquet)]) == 0
     assert len(pd.read_parquet(parquet)) == 120
+
+
+def test_cli_json_summary_with_truth(esbc, tmp_path):
+    summary = tmp_path / "run.json"
+    args = ["solve", str(esbc / HOUR_FILE), "--nav", str(esbc / NAV_FILE), "--systems", "C", "--out",
+            str(tmp_path / "c.csv"), "--json", str(summary), "--truth", ",".join(str(v) for v in ESBC_TRUTH)]
+    assert main(args) == 0
+    info = json.loads(summary.read_text())
+    assert info["iono_models"]["C"].startswith("gps-klobuchar")
+    assert info["accuracy"]["solved"] == 120 and info["accuracy"]["rms_3d_m"] < 3.0
+    assert main(args[:-1] + ["1,2"]) == 1  # a malformed --truth is a clear error, not a traceback

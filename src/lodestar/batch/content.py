@@ -17,7 +17,10 @@ from pathlib import Path
 from ..errors import FormatError, LodestarError
 from ..io.compression import decompress_bytes
 
-__all__ = ["read_head", "obs_header_identity", "nav_content_date", "sp3_start_date"]
+__all__ = ["read_head", "obs_header_identity", "nav_content_date", "nav_header_systems", "sp3_start_date"]
+
+# RINEX 2 navigation file types (RINEX 2.11 table A3 ff.): N GPS, G GLONASS, H SBAS; L/E Galileo
+_RINEX2_NAV_SYSTEMS = {b"N": "G", b"G": "R", b"H": "S", b"L": "E", b"E": "E"}
 
 _HEAD_BYTES = 256 * 1024
 # RINEX 3/4 navigation record: "G01 2020 06 25 00 00 00"; RINEX 2: " 1 20  6 25  0  0  0.0".
@@ -102,3 +105,19 @@ def sp3_start_date(path, head: bytes) -> dt.date:
         return dt.date(int(fields[0]), int(fields[1]), int(fields[2]))
     except (ValueError, IndexError):
         raise FormatError(path, 1, "an SP3 first line with the start date", head[:60].decode("latin-1")) from None
+
+
+def nav_header_systems(head: bytes) -> str:
+    """The system a navigation file holds from its first line ("" = mixed or unknown).
+
+    RINEX 3/4: column 41 of ``RINEX VERSION / TYPE`` is the satellite system (M = mixed);
+    RINEX 2: column 21 is the file type.
+    """
+    try:
+        version = float(head[:9])
+    except ValueError:
+        return ""
+    if version >= 3:
+        letter = head[40:41].decode("latin-1").upper()
+        return letter if letter in "GRECJIS" and letter.strip() else ""
+    return _RINEX2_NAV_SYSTEMS.get(head[20:21].upper(), "")

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..errors import DataNotFoundError, LodestarError
 from ..io import sniff_format
-from .content import nav_content_date, obs_header_identity, read_head, sp3_start_date
+from .content import nav_content_date, nav_header_systems, obs_header_identity, read_head, sp3_start_date
 from .names import NameInfo, parse_name
 
 __all__ = ["StationDay", "Unidentified", "Discovery", "discover", "find_observation_files", "ProductIndex"]
@@ -139,31 +139,38 @@ class ProductIndex:
 
     def _add(self, path: Path, kinds) -> None:
         info = parse_name(path)
-        kind, date = info.kind, info.date
-        if not kind:
-            kind, date = self._sniff(path)
-        if kind in kinds and date is not None:
-            self.by_day[(kind, date)].append((path, info))
+        if not info.kind:
+            info = self._sniff(path)
+        if info.kind in kinds and info.date is not None:
+            self.by_day[(info.kind, info.date)].append((path, info))
 
-    def _sniff(self, path: Path):
-        """Kind and day from content, for names outside the conventions (unreadable: not a product)."""
+    @staticmethod
+    def _sniff(path: Path) -> NameInfo:
+        """Kind, day and systems from content, for names outside the conventions."""
         try:
             head = read_head(path, 400).lstrip(b"\r\n")
             kind = sniff_format(head)
             if kind == "nav":
-                return kind, nav_content_date(path)
+                return NameInfo("nav", date=nav_content_date(path), systems=nav_header_systems(head))
             if kind == "sp3":
-                return kind, sp3_start_date(path, head)
+                return NameInfo("sp3", date=sp3_start_date(path, head))
         except LodestarError:
-            pass
-        return "", None
+            pass  # unreadable: not a product
+        return NameInfo("")
 
     def navigation_for(self, station: str, date: dt.date) -> tuple[str, ...]:
-        """The day's navigation files: the station's own if any, else merged broadcast files, else all."""
+        """The day's navigation files covering every system the names promise: for each system, the
+        station's own file first, then a merged broadcast file (``BRDC``/``BRDM``...), then another
+        station's; a file is added only if it covers a system not yet covered."""
         files = self.by_day.get(("nav", date), [])
-        own = [p for p, info in files if info.station == station]
-        merged = [p for p, info in files if info.station.startswith("BRD")]
-        chosen = own or merged or [p for p, _ in files]
+        ranked = sorted(files, key=lambda f: (f[1].station != station, not f[1].station.startswith("BRD"),
+                                              f[1].systems != "", str(f[0])))
+        chosen, covered = [], set()
+        for path, info in ranked:
+            systems = set(info.systems or "GRECJIS")
+            if systems - covered:
+                chosen.append(path)
+                covered |= systems
         return tuple(str(p) for p in chosen)
 
     def precise_for(self, date: dt.date) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -41,6 +41,8 @@ _GPS_WEEK_PRODUCT = re.compile(r"^(?P<agency>[a-z]{3})(?P<week>\d{4})(?P<dow>[0-
 _GPS_EPOCH = dt.date(1980, 1, 6)
 _SHORT_KINDS = {"o": "obs", "d": "obs", "n": "nav", "g": "nav", "l": "nav", "p": "nav", "c": "nav",
                 "q": "nav", "h": "nav", "f": "nav", "e": "nav"}
+# RINEX 2.11 section 4 file types: n GPS, g GLONASS, h SBAS; l Galileo and c BeiDou (RINEX 2.12 use)
+_SHORT_NAV_SYSTEMS = {"n": "G", "g": "R", "h": "S", "l": "E", "e": "E", "c": "C", "q": "J"}
 _PERIOD_UNIT_S = {"M": 60, "H": 3600, "D": 86400, "Y": 365 * 86400, "U": 0}
 
 
@@ -54,6 +56,7 @@ class NameInfo:
     date: dt.date | None = None
     period_s: int = 0      # the file's nominal span (0 = unknown)
     exact: bool = True     # False when the name carries extra text after the convention's pattern
+    systems: str = ""      # navigation files: system letters the name promises ("" = all / unknown)
 
 
 def strip_compression(name: str) -> str:
@@ -96,8 +99,10 @@ def _parse_long(name: str) -> NameInfo | None:
         return None
     rest = match["rest"] or ""
     marker = match["marker"].upper()
+    systems = "" if kind == "obs" or data_type[0] == "M" else data_type[0]  # RN: GLONASS, MN: mixed
     return NameInfo(kind, marker[:4], marker, _day(int(match["year"]), int(match["doy"])),
-                    _period_s(match["period"]), exact=rest == "" or bool(re.fullmatch(r"\.[A-Za-z0-9]{3}", rest)))
+                    _period_s(match["period"]), exact=rest == "" or bool(re.fullmatch(r"\.[A-Za-z0-9]{3}", rest)),
+                    systems=systems)
 
 
 def _parse_product(name: str) -> NameInfo | None:
@@ -120,7 +125,9 @@ def _parse_short(name: str) -> NameInfo | None:
     yy = int(match["yy"])
     year = 1900 + yy if yy >= 80 else 2000 + yy  # RINEX 2: two-digit years 80-99 are 1980-1999
     station = match["station"].upper()
-    return NameInfo(kind, station, station, _day(year, int(match["doy"])), 86400 if match["session"] == "0" else 3600)
+    systems = _SHORT_NAV_SYSTEMS.get(match["type"].lower(), "") if kind == "nav" else ""
+    return NameInfo(kind, station, station, _day(year, int(match["doy"])), 86400 if match["session"] == "0" else 3600,
+                    systems=systems)
 
 
 def _parse_week_product(name: str) -> NameInfo | None:

@@ -13,13 +13,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT", help="observation files, folders or quoted globs (RINEX 2/3/4, compressed or not)")
     parser.add_argument("--nav-dir", required=True, metavar="DIR", help="folder of daily navigation files (paired by day)")
     parser.add_argument("--sp3-dir", metavar="DIR", help="folder of precise orbits/clocks (SP3, RINEX clock), paired by day")
-    parser.add_argument("--sinex", nargs="+", default=[], metavar="FILE", help="SINEX file(s) with station truth coordinates")
+    parser.add_argument("--sinex", action="append", default=[], metavar="FILE",
+                        help="SINEX file with station truth coordinates (repeat for several)")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET", help="system sets (default: R C R+C G+R+E+C)")
     parser.add_argument("--masks", nargs="+", type=float, default=[10, 20, 30, 40], metavar="DEG", help="elevation masks (deg)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler (see README: multi-machine)")
     where.add_argument("--workers", type=int, default=2, metavar="N", help="local worker processes (default 2)")
-    parser.add_argument("--memory-limit", default=None, metavar="SIZE", help="per local worker, e.g. 3GiB (default)")
+    parser.add_argument("--memory-limit", default=None, metavar="SIZE",
+                        help="per local worker process (default 2GiB; one full-day task peaks near 0.7 GiB)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (resumed if it holds results)")
     parser.add_argument("--force", action="store_true", help="redo station-days already done in --out")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")

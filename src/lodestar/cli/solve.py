@@ -15,13 +15,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--mask", type=float, default=10.0, metavar="DEG", help="elevation mask, degrees (default 10)")
     parser.add_argument("--iono", choices=("klobuchar", "iflc", "off"), default="klobuchar",
                         help="broadcast Klobuchar (default), dual-frequency iono-free, or none")
-    parser.add_argument("--biases", choices=("satellite", "groups", "off"), default="satellite",
-                        help="session code biases: per satellite (default), GLONASS channel + BDS-2/3, none")
+    parser.add_argument("--biases", choices=("auto", "satellite", "groups", "off"), default="auto",
+                        help="session code biases: auto (default: per GLONASS/BeiDou satellite with a >= 3 h arc, "
+                             "else per GLONASS channel / BDS-2 / BDS-3), per satellite, groups only, none")
     parser.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
                         help="Hatch carrier-smoothing window (default: raw code)")
     parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default="csv", help="output format")
     parser.add_argument("--out", required=True, metavar="FILE", help="output file (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
+    parser.add_argument("--truth", metavar="X,Y,Z", help="reference marker position (ECEF m): adds H/V/3D RMS and 95 %% to the summary")
 
 
 def run(args) -> int:
@@ -32,9 +34,23 @@ def run(args) -> int:
     ds = solve(args.obs, args.nav, systems=args.systems, mask_deg=args.mask, iono=args.iono, sp3=args.sp3,
                clk=args.clk, biases_mode=args.biases, smoothing_s=args.smooth)
     write_solution(ds, args.out, args.format)
-    info = summary(ds)
+    info = summary(ds, _truth(args.truth))
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
     if args.json != "-":
         print(f"{ds.attrs['systems']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}")
     write_json(info, args.json)
     return 0
+
+
+def _truth(text):
+    if not text:
+        return None
+    from ..errors import LodestarError
+
+    try:
+        values = [float(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3:
+        raise LodestarError(f"--truth expects X,Y,Z in metres (ECEF), got {text!r}")
+    return values

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from ..constants import MOON_RADIUS_M
-from ..errors import DataNotFoundError
+from ..errors import DataNotFoundError, LodestarError
 from ..time import Time
 
 __all__ = [
@@ -59,6 +59,7 @@ _PCK_PACKAGE, _PCK_FILE = "lunarsky", "data/pck/moon_pa_de421_1900-2050.bpc"
 _MOON_PA_FRAME_ID = 31006  # the DE421 PA body/frame code in the binary PCK
 _DAY_S = 86400.0
 _JD_J2000 = 2451545.0
+J2000_TDB = np.datetime64("2000-01-01T12:00:00", "ns")  # JD 2451545.0 on the TDB clock
 
 
 def _axis_rotation(angle_rad, axis: int) -> np.ndarray:
@@ -153,7 +154,23 @@ def tdb_seconds(t) -> np.ndarray:
 
 def _flat(t):
     tdb = tdb_seconds(t)
+    _check_span(tdb)
     return tdb.reshape(-1), tdb.shape
+
+
+def _check_span(tdb: np.ndarray) -> None:
+    """Refuse instants outside the lunar orientation kernel (1900–2050) instead of jplephem's bare ValueError."""
+    if tdb.size == 0:
+        return
+    segment = kernels().pa_segment
+    low, high = segment.initial_second, segment.final_second
+    if np.nanmin(tdb) < low or np.nanmax(tdb) > high:
+        first = Time.from_scale(J2000_TDB + np.timedelta64(int(low), "s"), "tdb").iso("utc")
+        last = Time.from_scale(J2000_TDB + np.timedelta64(int(high), "s"), "tdb").iso("utc")
+        raise LodestarError(
+            f"time outside the lunar kernels' span ({first} to {last} UTC); "
+            f"{kernels().pck_path.name} covers no other dates"
+        )
 
 
 def earth_position_m(t) -> np.ndarray:

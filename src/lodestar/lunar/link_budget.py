@@ -6,7 +6,7 @@ C/N0 [dB-Hz] = EIRP(θ) + G_rx − L_fs − L_impl − 10·log10(k·T_sys)
   satellite between its nadir — the antenna boresight, GNSS antennas point at the Earth's centre —
   and the receiver). Built per system and orbit class from published figures, see below.
 - ``G_rx``: receiver antenna gain towards the Earth (default 15 dBi, a LuGRE-class high-gain antenna
-  pointed at the Earth: peak gain "up to 15 dB", EUSPA 2025; all GNSS satellites seen from the Moon
+  pointed at the Earth: "peak gain up to 15 dB", EUSPA news "GNSS works on the Moon!", 2025; all GNSS satellites seen from the Moon
   lie within ~4.4° of the Earth's centre, so one gain serves them all).
 - ``L_fs = 20·log10(4π d f / c)``: free-space loss (d ≈ 384,000 km gives ~208 dB at L1).
 - ``L_impl``: receiver implementation and cable losses, 2 dB (assumption).
@@ -18,31 +18,33 @@ Transmit patterns — three regions of θ:
 
 1. **Main lobe up to the Earth limb.** The EIRP there is the one the ICD guarantees on the ground:
    ``EIRP = P_min + L_fs(range at the ICD's lowest elevation) + 0.5 dB atmosphere``, with P_min the
-   ICD minimum received power (0 dBic user antenna):
-   GPS L1 C/A −158.5 dBW at ≥ 5° (IS-GPS-200N §3.3.1.6, table 3-Va);
-   GLONASS L1OF −161 dBW at ≥ 5° (GLONASS ICD ed. 5.1, 2008, §3.3.1.6);
-   Galileo E1 (B+C) −157 dBW at ≥ 10° (Galileo OS SIS ICD 2.1, §2.4.1);
-   BeiDou B1I −163 dBW at ≥ 5° (BDS-SIS-ICD-B1I 3.0, §4.2.5).
-   The BeiDou ICD states no EIRP, and no BeiDou gain-pattern table was at hand offline (public
-   transmit-pattern data exist for GPS, Galileo, BeiDou and QZSS — used by the CAPSTONE lunar-
-   transfer visibility study in NAVIGATION — a better source to adopt later). Deriving the EIRP from the guaranteed received power is
-   our stated assumption, and the same construction is used for every system so they compare fairly. Real
-   satellites transmit a few dB above these minima, so C/N0 here is conservative by 1–4 dB.
+   ICD minimum received power (GPS and GLONASS state it for a 3 dBi linearly polarised antenna,
+   which receives a circularly polarised signal like a 0 dBic antenna; Galileo and BeiDou for
+   0 dBi RHCP). Per value, see the comments in :data:`PATTERNS`. Deriving the EIRP from the
+   guaranteed received power is our stated assumption, and the same construction is used for
+   every system so they compare fairly (the BeiDou ICD states no EIRP, and no BeiDou gain-pattern
+   table was at hand offline). Real satellites transmit a few dB above these minima (GPS IIR L1
+   C/A: 25.6 W into a 13 dBi antenna ≈ 27 dBW in the frequency filing; GLONASS 25–27 dBW), so
+   C/N0 here is conservative by 1–4 dB.
 2. **Main lobe beyond the limb, out to the reference off-boresight angle of the GNSS Space Service
    Volume** (the angle up to which each provider states a minimum received power at GEO altitude,
-   ICG SSV booklet, UN ST/SPACE/75, 2018/2021): GPS L1 23.5° / −184.0 dBW; GLONASS L1 26° /
-   −179.0 dBW; Galileo E1 20.5° / −182.5 dBW; BeiDou B1I MEO 25° / −184.2 dBW, IGSO and GEO 19° /
-   −185.9 dBW. EIRP at that angle = that power + L_fs to a GEO-altitude receiver on the far side of
-   the Earth; between the limb and that angle EIRP falls linearly in dB. Where the SSV figure gives
-   a higher EIRP than the limb value (a shaped beam), the edge is capped at the limb value.
+   ICG booklet "The Interoperable GNSS Space Service Volume", UN ST/SPACE/75, 2018; 2nd ed. 2021).
+   EIRP at that angle = that power + L_fs to a GEO-altitude receiver on the far side of the
+   Earth; between the limb and that angle EIRP falls linearly in dB. Where the SSV figure gives a
+   higher EIRP than the limb value (a shaped beam), the edge is capped at the limb value.
+   **Unverified:** the booklet's tables could not be read offline (H9, 2026-11-25: only its
+   title page, contents and the SSV definition 3,000–36,000 km were retrievable); the angles and
+   powers in :data:`PATTERNS` are recalled values, kept as labelled assumptions.
 3. **Side lobes** from the main-lobe edge to 90°: a constant level 15 dB below the limb EIRP
-   (assumption, from the measured GPS IIR/IIR-M L1 patterns — side lobes 10–20 dB under the main
-   lobe, Marquis & Reigh 2015, NAVIGATION 62(4) — and GOES-16 side-lobe observations, Donaldson
-   et al. 2020, NAVIGATION 67(2)); the first null is not modelled.
-   Beyond 90° (**back**): nothing is received; the satellite body shadows its own antenna.
+   (assumption, after measured GPS L1 transmit patterns whose side lobes lie roughly 10–20 dB
+   under the main-lobe peak: Marquis & Reigh 2015, "The GPS Block IIR and IIR-M Broadcast L-band
+   Antenna Panel: Its Pattern and Performance", NAVIGATION 62(4) 329–347, doi:10.1002/navi.123;
+   Donaldson et al. 2020, "Characterization of On-Orbit GPS Transmit Antenna Patterns for Space
+   Users" (GPS ACE, L1 received at GEO), NAVIGATION 67(2) 411, doi:10.1002/navi.361 — the
+   papers exist as cited; their pattern values were not re-read here); the first null is not
+   modelled. Beyond 90° (**back**): nothing is received; the satellite body shadows its antenna.
 
-The SSV angles and powers above are recalled from the booklet and were not re-checked against its
-text here; the ICD minima are standard. All numbers live in :data:`PATTERNS` and can be changed.
+All numbers live in :data:`PATTERNS` and can be changed.
 """
 
 from __future__ import annotations

@@ -6,6 +6,8 @@ solved epochs (``ok``/``fde``) only, as RTKLIB's own files do, so RTKPLOT reads 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -89,11 +91,17 @@ def summary(ds, truth_xyz=None) -> dict:
         "mean_sats": float(np.nanmean(np.where(np.isin(status, ("ok", "fde")), ds["n_sats"].values, np.nan)))
         if np.isin(status, ("ok", "fde")).any() else None,
         "median_pdop": float(np.nanmedian(ds["pdop"].values)) if np.isfinite(ds["pdop"].values).any() else None,
-        "iono_models": ds.attrs.get("iono_models"), "noise_factor": ds.attrs.get("noise_factor"),
+        "iono_models": _json_attr(ds, "iono_models"), "noise_factor": _json_attr(ds, "noise_factor"),
+        "code_bias_m": _json_attr(ds, "code_bias_m"),
     }
     if truth_xyz is not None:
         out["accuracy"] = accuracy(ds, truth_xyz)
     return out
+
+
+def _json_attr(ds, name):
+    value = ds.attrs.get(name)
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def accuracy(ds, truth_xyz) -> dict:

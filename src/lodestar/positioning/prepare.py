@@ -52,14 +52,14 @@ class Prepared:
                        frequency_hz=self.frequency_hz[:, columns], code=self.code[:, columns])
 
 
-def _read_inputs(obs, nav, sp3, clk):
+def _read_inputs(obs, nav, sp3, clk, systems):
     """Paths / lists of paths -> Dataset, NavData, ephemeris object."""
     from ..orbits import BroadcastEphemeris
 
     if isinstance(obs, (str, Path)):
         from ..io.rinex_obs import read_obs
 
-        obs = read_obs(obs)
+        obs = read_obs(obs, systems=tuple(systems))  # only the systems asked for: less memory
     if sp3 is not None:
         from ..orbits import PreciseEphemeris
         from ..io.sp3 import merge_sp3, read_sp3
@@ -127,10 +127,10 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     """
     if iono not in IONO_MODES:
         raise LodestarError(f"iono must be one of {', '.join(IONO_MODES)}, not {iono!r}")
-    obs, nav, eph, source = _read_inputs(obs, nav, sp3, clk)
+    systems = "".join(s for s in SYSTEM_ORDER if s in systems and s in SUPPORTED_SYSTEMS)
+    obs, nav, eph, source = _read_inputs(obs, nav, sp3, clk, systems)
     if obs.attrs.get("format", "RINEX OBS") != "RINEX OBS":
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
-    systems = "".join(s for s in SYSTEM_ORDER if s in systems and s in SUPPORTED_SYSTEMS)
     svs = _choose_svs(obs, systems)
     if svs.size == 0:
         raise LodestarError(f"the observation file has no {', '.join(SYSTEM_NAMES[s] for s in systems)} satellites")
@@ -160,7 +160,7 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     # move each satellite from t_rx - P/c to the true transmit time (P/c already contains -dts)
     sat_xyz = st.position_m - st.velocity_mps * clock_total[..., None]
     usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
-    _check_navigation(systems, svs, st, pseudorange, usable, sp3 if source == "precise" else nav, obs)
+    _check_navigation(systems, svs, st, code != "", usable, sp3 if source == "precise" else nav, obs)
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
             "marker_name": obs.attrs.get("marker_name", ""),
             "orbit_reasons": _observed_without_orbit(st, pseudorange),
@@ -230,21 +230,23 @@ def _iono_free_codes(obs, svs, channels):
     return pseudorange, code, np.full(pseudorange.shape, np.nan), delays
 
 
-def _check_navigation(systems, svs, st, pseudorange, usable, orbit_source, obs):
-    """A requested system that is observed but has no usable orbit at all is a clear user error."""
+def _check_navigation(systems, svs, st, observed, usable, orbit_source, obs):
+    """A requested system that is observed but never usable is a clear user error, with the reason."""
     letters = np.array([sv[0] for sv in svs])
     for system in systems:
         cols = letters == system
-        if not cols.any() or not np.isfinite(pseudorange[:, cols]).any():
+        if not cols.any() or not observed[:, cols].any() or usable[:, cols].any():
             continue
-        if usable[:, cols].any():
-            continue
-        reasons = sorted(set(np.asarray(st.reason)[:, cols].ravel()) - {""})
         name = SYSTEM_NAMES[system]
+        where = obs.attrs.get("path", "the observations")
+        if np.asarray(st.valid)[:, cols].any():  # orbits exist: the signal frequency is what is missing
+            raise NoEphemerisError(
+                f"{name} is observed in {where} but no satellite's FDMA frequency channel is known: give "
+                "navigation data with GLONASS records (or a header with GLONASS SLOT / FRQ #)")
+        reasons = sorted(set(np.asarray(st.reason)[:, cols].ravel()) - {""})
         raise NoEphemerisError(
-            f"no usable {name} orbit for any epoch of {obs.attrs.get('path', 'the observations')} "
-            f"from {_describe(orbit_source)}: {'; '.join(reasons[:3]) or 'unknown'}"
-            " (orbit data for another day, or without this system?)"
+            f"no usable {name} orbit for any epoch of {where} from {_describe(orbit_source)}: "
+            f"{'; '.join(reasons[:3]) or 'unknown'} (orbit data for another day, or without this system?)"
         )
 
 

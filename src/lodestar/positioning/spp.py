@@ -8,6 +8,8 @@ DOPs, marker position. See ``docs/positioning.md`` for the models and the eviden
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from ..errors import LodestarError
@@ -23,6 +25,7 @@ from .result import MAX_GDOP, build_result
 __all__ = ["solve", "solve_many", "prepare", "Prepared"]
 
 _VCE_ROUNDS = 2
+BIAS_MODES = ("auto", "satellite", "groups", "off")
 
 
 def _gps_coefficients(iono: dict):
@@ -110,7 +113,7 @@ def _first_solution(problem: Problem, prep: Prepared):
     state = _initial_state(prep, problem.pseudorange_m.shape[0], problem.n_systems)
     rows = np.arange(problem.pseudorange_m.shape[0])
     if prep.approx_xyz is None or np.linalg.norm(prep.approx_xyz) < 6.0e6:
-        rough = Problem(**{**problem.__dict__, "iono": None, "troposphere": False, "mask_rad": -np.pi})
+        rough = replace(problem, iono=None, troposphere=False, mask_rad=-np.pi)
         state = gauss_newton(rough, rows, state).state
         state = np.where(np.isfinite(state), state, 0.0)
     return gauss_newton(problem, rows, state)
@@ -129,11 +132,12 @@ def _refine(problem: Problem, it, groups, bias_mode, excluded):
         if bias_mode != "off":
             step, _ = biases.estimate_group_biases(it.residual, it.weight, groups, problem.system_index)
             bias = bias + step
-        problem = Problem(**{**problem.__dict__, "factor": factor, "bias_m": bias})
+        problem = replace(problem, factor=factor, bias_m=bias)
         start = np.where(np.isfinite(it.state), it.state, _fallback_state(it.state))
         it = gauss_newton(problem, rows, start, exclude=excluded)
     if bias_mode != "off":
-        for label in sorted(set(groups) - {""}):
+        used = (it.weight > 0).any(axis=0)
+        for label in sorted(set(groups[used]) - {""}):
             cols = groups == label
             bias_table[label] = float(problem.bias_m[cols][0])
     return problem, it, bias_table
@@ -145,8 +149,25 @@ def _fallback_state(state):
     return np.broadcast_to(fill, state.shape)
 
 
+def _estimate(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa, max_exclusions):
+    """First solution -> RAIM with a-priori weights -> session refinement -> final RAIM."""
+    it = _first_solution(problem, prep)
+    arcs = biases.arc_lengths_s(it.weight > 0, sub.time)
+    groups = biases.bias_groups(sub.sv, channels, biases_mode, arcs)
+    # the atmosphere changes by millimetres over the metres the later passes move: freeze it
+    problem = replace(problem, fixed_delays=(it.trop_m, it.iono_m))
+    # faults found with the (conservative) a-priori weights stay out of the session estimates
+    first = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
+    problem, it, bias_table = _refine(problem, first.iterate, groups, biases_mode, first.excluded)
+    # the final test starts afresh: a first-pass exclusion may have been a bias now estimated
+    if first.excluded.any():
+        it = gauss_newton(problem, np.arange(problem.pseudorange_m.shape[0]), it.state)
+    fde = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
+    return problem, fde, bias_table
+
+
 def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klobuchar", sp3=None, clk=None, *,
-          biases_mode: str = "satellite", raim_pfa: float = raim.DEFAULT_PFA,
+          biases_mode: str = "auto", raim_pfa: float = raim.DEFAULT_PFA,
           max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None):
     """Single-point positions of the marker, one row per epoch (``xarray.Dataset``).
 
@@ -154,10 +175,13 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     orbits and corrections across calls; ``nav``/``iono``/``sp3``/``clk``/``priority``/``smoothing_s``
     are then taken from it). ``systems``: ``"R"``, ``"C"``, ``"R+C"``, ``"G+R+E+C"``...
     ``iono``: ``klobuchar`` (broadcast model), ``iflc`` (dual-frequency iono-free), ``off``.
-    ``biases_mode``: ``satellite`` (one code bias per satellite over the session; default), ``groups``
-    (GLONASS per FDMA channel, BDS-2 vs BDS-3 only), ``off``.
+    ``biases_mode``: session code biases: ``auto`` (default: GLONASS/BeiDou satellites with >= 3 h
+    arcs on their own, the rest per GLONASS channel / BDS-2 / BDS-3), ``satellite`` (every
+    satellite), ``groups`` (channel and BDS-2/BDS-3 only), ``off``.
     """
-    system_tuple = parse_system_set(systems) if isinstance(systems, str) else tuple(systems)
+    if biases_mode not in BIAS_MODES:
+        raise LodestarError(f"biases_mode must be one of {', '.join(BIAS_MODES)}, not {biases_mode!r}")
+    system_tuple = parse_system_set(systems) if isinstance(systems, str) else parse_system_set("+".join(systems))
     unsupported = [s for s in system_tuple if s not in SUPPORTED_SYSTEMS]
     if unsupported:
         raise LodestarError(f"positioning supports {', '.join(SYSTEM_NAMES[s] for s in SUPPORTED_SYSTEMS)}; "
@@ -175,17 +199,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
         raise LodestarError(f"no {'/'.join(SYSTEM_NAMES[s] for s in system_tuple)} satellites in the observations")
     channels = np.array([prep.meta.get("glonass_channels", {}).get(sv, np.nan) for sv in prep.sv], dtype=float)
     sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
-    groups = biases.bias_groups(sub.sv, sub_channels, biases_mode)
-    it = _first_solution(problem, prep)
-    # the atmosphere changes by millimetres over the metres the later passes move: freeze it
-    problem = Problem(**{**problem.__dict__, "fixed_delays": (it.trop_m, it.iono_m)})
-    # faults found with the (conservative) a-priori weights stay out of the session estimates
-    first = raim.fault_detection_exclusion(problem, it, pfa=raim_pfa, max_exclusions=max_exclusions)
-    problem, it, bias_table = _refine(problem, first.iterate, groups, biases_mode, first.excluded)
-    # the final test starts afresh: a first-pass exclusion may have been a bias the session estimate has removed
-    if first.excluded.any():
-        it = gauss_newton(problem, np.arange(problem.pseudorange_m.shape[0]), it.state)
-    fde = raim.fault_detection_exclusion(problem, it, pfa=raim_pfa, max_exclusions=max_exclusions)
+    problem, fde, bias_table = _estimate(problem, prep, sub, sub_channels, biases_mode, raim_pfa, max_exclusions)
     info = {"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
             "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
             "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP}
