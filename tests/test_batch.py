@@ -145,6 +145,14 @@ def test_discovery_pairs_each_station_day_with_the_navigation_of_its_day(inputs,
         discover([tmp_path / "nothing-here*.rnx"], nav)
 
 
+def test_navigation_files_are_chosen_by_what_they_hold(data):
+    # BRDC00GOP 2021-001 is a merged file by name (MN) but holds one record each of R, E, C and S
+    # and none of GPS; AMEL's mixed file holds R, E, C only, CBW1's also G (file text): CBW1's is
+    # added for GPS, AMEL's adds nothing.
+    (day,) = discover([data / "rinex2/delf0010.21o"], data / "nav-misc").days
+    assert [Path(p).name for p in day.nav] == ["BRDC00GOP_R_20210010000_01D_MN.rnx.gz", "CBW100NLD_R_20210010000_01D_MN.rnx"]
+
+
 def test_precise_products_pair_by_day_and_product_line(data):
     esbc = data / "esbc-2020-177"
     (day,) = discover([esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"], esbc, sp3_dir=esbc).days
@@ -321,6 +329,22 @@ def test_an_interrupted_run_loses_nothing_and_resumes(inputs, cluster, tmp_path)
     assert result.summary[["station", "date"]].drop_duplicates().shape[0] == len(hours)
     assert (result.summary["status"] != "failed").all()
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+
+
+def test_a_task_over_the_memory_limit_becomes_a_failed_row(data, tmp_path):
+    """A worker limited to 400 MiB cannot hold a full ESBC day (peak ~0.7 GiB, see bench_batch.py
+    --memory): Dask's nanny restarts it at 95 % of the limit, the task is retried, then reported."""
+    from dask.distributed import Client, LocalCluster
+
+    esbc = data / "esbc-2020-177"
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, memory_limit="400MiB",
+                      dashboard_address=None) as local, Client(local) as client:
+        result = run_batch([esbc / "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"], esbc, tmp_path / "out", sets=("R+C",),
+                           masks=(10,), client=client, progress=False)
+    rows = result.summary
+    assert list(rows["status"]) == ["failed"] and list(rows["error_kind"]) == ["worker"]
+    assert "KilledWorker" in rows["error"].iloc[0]
+    assert not day_rows_path(tmp_path / "out", "ESBC_2020-06-25").exists()  # not final: a rerun retries it
 
 
 # --- the full-day network (slow) -----------------------------------------------------------------

@@ -242,10 +242,44 @@ ESBC_HOUR = ESBC / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
 ESBC_NAV = ESBC / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
 
 
+def _real_station_days():
+    """Every station-day in the data that has navigation of its day, as the batch pairs them."""
+    from lodestar.batch.discover import discover
+
+    return [day for day in discover([DATA], DATA).days if day.nav]
+
+
+REAL_DAYS = _real_station_days()
+SMALL_DAYS = [d for d in REAL_DAYS if Path(d.obs).stat().st_size <= 250 * 1024]
+
+
+def _task_outcome(day, out: Path, sets=("R+C", "G+R+E+C")):
+    """Run one batch task and check the contract; returns its rows."""
+    from lodestar.batch.tasks import TaskOptions, run_station_day
+
+    with deadline(TASK_DEADLINE_S):
+        rows = run_station_day(day, TaskOptions(sets=sets, masks=(10.0,), sinex=(), out_dir=str(out)))
+    assert rows and {row["status"] for row in rows} <= {"ok", "skipped", "failed"}
+    internal = [row["error"] for row in rows if row["error_kind"] not in ("", "input")]
+    assert not internal, f"an exception that is not a LodestarError escaped: {internal}"
+    assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")], "a partial output file was left"
+    return rows
+
+
+@pytest.mark.parametrize("day", SMALL_DAYS, ids=lambda d: d.key)
+def test_compare_task_on_every_small_real_station_day(day, tmp_path):
+    _task_outcome(day, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("day", [d for d in REAL_DAYS if d not in SMALL_DAYS], ids=lambda d: d.key)
+def test_compare_task_on_every_large_real_station_day(day, tmp_path):
+    _task_outcome(day, tmp_path)
+
+
 def _task_over_mutation(which: str, mutation, seed: int) -> None:
     from lodestar.batch.discover import StationDay
     from lodestar.batch.summary import day_rows_path, day_solutions_path
-    from lodestar.batch.tasks import TaskOptions, run_station_day
 
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
@@ -253,13 +287,7 @@ def _task_over_mutation(which: str, mutation, seed: int) -> None:
         nav = mutate_to(ESBC_NAV, folder, mutation, seed) if which == "nav" else ESBC_NAV
         day = StationDay("ESBC", "ESBC00DNK", "2020-06-25", str(obs), nav=(str(nav),))
         out = folder / "out"
-        options = TaskOptions(sets=("R+C",), masks=(10.0,), sinex=(), out_dir=str(out))
-        with deadline(TASK_DEADLINE_S):
-            rows = run_station_day(day, options)
-        assert rows and {row["status"] for row in rows} <= {"ok", "skipped", "failed"}
-        internal = [row["error"] for row in rows if row["error_kind"] not in ("", "input")]
-        assert not internal, f"an exception that is not a LodestarError escaped: {internal}"
-        assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")], "a partial output file was left"
+        rows = _task_outcome(day, out, sets=("R+C",))
         assert day_rows_path(out, day.key).exists()
         if any(row["status"] == "failed" for row in rows):
             assert not day_solutions_path(out, day.key).exists()

@@ -17,7 +17,8 @@ from pathlib import Path
 from ..errors import FormatError, LodestarError
 from ..io.compression import decompress_bytes
 
-__all__ = ["read_head", "obs_header_identity", "nav_content_date", "nav_header_systems", "sp3_start_date"]
+__all__ = ["read_head", "obs_header_identity", "nav_content_date", "nav_header_systems", "nav_content_systems",
+           "sp3_start_date"]
 
 # RINEX 2 navigation file types (RINEX 2.11 table A3 ff.): N GPS, G GLONASS, H SBAS; L/E Galileo
 _RINEX2_NAV_SYSTEMS = {b"N": "G", b"G": "R", b"H": "S", b"L": "E", b"E": "E"}
@@ -25,6 +26,7 @@ _RINEX2_NAV_SYSTEMS = {b"N": "G", b"G": "R", b"H": "S", b"L": "E", b"E": "E"}
 _HEAD_BYTES = 256 * 1024
 # RINEX 3/4 navigation record: "G01 2020 06 25 00 00 00"; RINEX 2: " 1 20  6 25  0  0  0.0".
 _NAV3_EPOCH = re.compile(rb"^[GRECJIS][ 0-9]\d (\d{4}) (\d\d) (\d\d) ", re.MULTILINE)
+_NAV3_RECORD_SYSTEM = re.compile(rb"^(?:> EPH )?([GRECJIS])[ 0-9]\d ", re.MULTILINE)
 _NAV2_EPOCH = re.compile(rb"^[ \d]\d (\d\d) ([ \d]\d) ([ \d]\d) [ \d]\d [ \d]\d [ \d]\d\.\d", re.MULTILINE)
 
 
@@ -121,3 +123,20 @@ def nav_header_systems(head: bytes) -> str:
         letter = head[40:41].decode("latin-1").upper()
         return letter if letter in "GRECJIS" and letter.strip() else ""
     return _RINEX2_NAV_SYSTEMS.get(head[20:21].upper(), "")
+
+
+def nav_content_systems(path) -> str:
+    """The systems a navigation file actually has records of, in G R E C J I S order.
+
+    RINEX 3/4 records start with the satellite ID (``G01 2020 ...``, RINEX 4 ``> EPH G01 LNAV``);
+    a RINEX 2 file holds one system, named by its header's file type.
+    """
+    try:
+        text = decompress_bytes(Path(path).read_bytes(), path)
+    except OSError as exc:
+        raise LodestarError(f"cannot read {path}: {exc}") from None
+    header, _, body = text.partition(b"END OF HEADER")
+    found = {m.decode() for m in _NAV3_RECORD_SYSTEM.findall(body)}
+    if not found and body.strip():
+        found = set(nav_header_systems(header.lstrip(b"\r\n")))
+    return "".join(s for s in "GRECJIS" if s in found)

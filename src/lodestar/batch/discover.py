@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..errors import DataNotFoundError, LodestarError
 from ..io import sniff_format
-from .content import nav_content_date, nav_header_systems, obs_header_identity, read_head, sp3_start_date
+from .content import (nav_content_date, nav_content_systems, nav_header_systems, obs_header_identity, read_head,
+                      sp3_start_date)
 from .names import NameInfo, parse_name
 
 __all__ = ["StationDay", "Unidentified", "Discovery", "discover", "find_observation_files", "ProductIndex"]
@@ -133,6 +134,7 @@ class ProductIndex:
         if not self.folder.is_dir():
             raise DataNotFoundError(f"folder {self.folder} not found", "pass an existing folder of daily products")
         self.by_day: dict[tuple[str, dt.date], list[tuple[Path, NameInfo]]] = defaultdict(list)
+        self._systems: dict[Path, str] = {}
         for path in sorted(self.folder.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
                 self._add(path, kinds)
@@ -159,19 +161,32 @@ class ProductIndex:
         return NameInfo("")
 
     def navigation_for(self, station: str, date: dt.date) -> tuple[str, ...]:
-        """The day's navigation files covering every system the names promise: for each system, the
-        station's own file first, then a merged broadcast file (``BRDC``/``BRDM``...), then another
-        station's; a file is added only if it covers a system not yet covered."""
+        """The day's navigation files covering every system present that day.
+
+        Broadcast ephemerides are the same whichever receiver decoded them, so files of other
+        stations serve too. Preference: the station's own files, then merged broadcast files
+        (``BRDC``/``BRDM``...), then other stations'; a file is added only when its records add a
+        system not yet covered. Which systems a file holds is read from its content when the day
+        has several files (names promise, e.g. ``MN`` mixed, but a file may hold few records).
+        """
         files = self.by_day.get(("nav", date), [])
         ranked = sorted(files, key=lambda f: (f[1].station != station, not f[1].station.startswith("BRD"),
                                               f[1].systems != "", str(f[0])))
         chosen, covered = [], set()
         for path, info in ranked:
-            systems = set(info.systems or "GRECJIS")
+            systems = set(self._systems_of(path, info) if len(files) > 1 else "GRECJIS")
             if systems - covered:
                 chosen.append(path)
                 covered |= systems
         return tuple(str(p) for p in chosen)
+
+    def _systems_of(self, path: Path, info: NameInfo) -> str:
+        if path not in self._systems:
+            try:
+                self._systems[path] = nav_content_systems(path)
+            except LodestarError:  # unreadable here: keep it, the task will report the error
+                self._systems[path] = info.systems or "GRECJIS"
+        return self._systems[path]
 
     def precise_for(self, date: dt.date) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """The day's best orbit product (with its neighbours) and the clock file of the same product line.

@@ -29,7 +29,7 @@ __all__ = ["run_batch", "BatchResult", "DEFAULT_MASKS", "DEFAULT_MEMORY_LIMIT"]
 
 DEFAULT_MASKS = (10, 20, 30, 40)
 # Per worker process (one task at a time). One full-day task (ESBC, 2880 epochs, 4 sets x 4 masks)
-# peaks at 708 MiB (benchmarks/bench_batch.py --memory). Dask pauses a worker at 80 % of this and
+# peaks at about 0.7 GiB (693-708 MiB, benchmarks/bench_batch.py --memory). Dask pauses a worker at 80 % of this and
 # restarts it at 95 %, so a runaway task cannot take the machine down: it becomes a failed row.
 DEFAULT_MEMORY_LIMIT = "2GiB"
 
@@ -135,7 +135,12 @@ def _client(client, scheduler, workers, memory_limit):
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as made:
+        try:
+            made = Client(scheduler, timeout="20s")
+        except (OSError, TimeoutError) as exc:
+            raise LodestarError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); start one with "
+                                "`dask scheduler` and workers with `dask worker ADDRESS`, or omit --scheduler") from None
+        with made:
             yield made
         return
     with LocalCluster(n_workers=int(workers), threads_per_worker=1, processes=True, memory_limit=memory_limit,

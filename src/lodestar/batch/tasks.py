@@ -6,8 +6,8 @@ A task never raises: a bad or truncated file gives ``failed`` rows naming the fi
 ``internal`` so that tests and users can tell the two apart. Either way the batch goes on.
 
 Memory: a task holds one station-day at a time. ``benchmarks/bench_batch.py --memory`` measured
-one full-day ESBC task (2880 epochs at 30 s, 6 systems, 4 sets x 4 masks) at 708 MiB peak RSS,
-of which 179 MiB are the imports; the default worker limit (``run.DEFAULT_MEMORY_LIMIT``, 2 GiB)
+one full-day ESBC task (2880 epochs at 30 s, 6 systems, 4 sets x 4 masks) at about 0.7 GiB peak
+RSS (693-708 MiB over runs; the imports alone 120-180 MiB); the default worker limit (``run.DEFAULT_MEMORY_LIMIT``, 2 GiB)
 leaves room for a day with more satellites or signals. 1 Hz days hold 30x the epochs: raise the
 limit (``--memory-limit``) or split them.
 """

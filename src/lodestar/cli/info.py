@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-from ..io.info import files_info
 from ..output import write_json
 from ..systems import SYSTEM_NAMES
 
@@ -18,6 +17,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from ..io.info import files_info  # heavy (xarray, numba): only when run
+
     summary = files_info(args.files)
     if args.json != "-":
         _print(summary["files"])

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from ..orbits.table import orbit_table, write_orbit_csv
-
 NAME = "orbits"
 HELP = "satellite positions and clocks (broadcast, or precise SP3/CLK) every STEP seconds, as CSV"
 
@@ -21,6 +19,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    from ..orbits.table import orbit_table, write_orbit_csv  # heavy (pandas, xarray): only when run
     from ..output import write_json
 
     table, summary = orbit_table(args.nav, args.start, args.stop, args.step, sp3_paths=args.sp3,

@@ -6,8 +6,9 @@ C/N0 [dB-Hz] = EIRP(θ) + G_rx − L_fs − L_impl − 10·log10(k·T_sys)
   satellite between its nadir — the antenna boresight, GNSS antennas point at the Earth's centre —
   and the receiver). Built per system and orbit class from published figures, see below.
 - ``G_rx``: receiver antenna gain towards the Earth (default 15 dBi, a LuGRE-class high-gain antenna
-  pointed at the Earth: "peak gain up to 15 dB", EUSPA news "GNSS works on the Moon!", 2025; all GNSS satellites seen from the Moon
-  lie within ~4.4° of the Earth's centre, so one gain serves them all).
+  pointed at the Earth: "peak gain up to 15 dB", EUSPA news "GNSS works on the Moon!", 2025;
+  all GNSS satellites seen from the Moon lie within ~4.4° of the Earth's centre, so one gain
+  serves them all).
 - ``L_fs = 20·log10(4π d f / c)``: free-space loss (d ≈ 384,000 km gives ~208 dB at L1).
 - ``L_impl``: receiver implementation and cable losses, 2 dB (assumption).
 - ``k·T_sys``: Boltzmann constant (−228.6 dBW/K/Hz) and system noise temperature (290 K assumed,
@@ -63,7 +64,7 @@ __all__ = [
 EARTH_RADIUS_M = 6_378_137.0  # WGS-84 equatorial radius (NIMA TR8350.2)
 GEO_RADIUS_M = 42_164_000.0  # geostationary orbit radius (GM/ω² ^ 1/3)
 BOLTZMANN_DBW = -228.6  # 10 log10(1.380649e-23 J/K)
-ATMOSPHERE_LOSS_DB = 0.5  # assumed in the ICD minimum-power budgets (IS-GPS-200N §3.3.1.6)
+ATMOSPHERE_LOSS_DB = 0.5  # assumption: the atmospheric loss in the ICD power budgets (recalled, not re-read)
 MAIN, SIDE, BACK = "main", "side", "back"
 
 
@@ -97,7 +98,7 @@ class TransmitPattern:
     min_power_elev_deg: float  # ... at or above this elevation
     ssv_angle_deg: float  # main-lobe edge: SSV reference off-boresight angle
     ssv_power_dbw: float  # SSV minimum received power at GEO altitude at that angle
-    side_lobe_below_db: float = 15.0
+    side_lobe_below_db: float = 15.0  # assumption (module docstring, item 3)
     source: str = ""
 
     @property
@@ -135,22 +136,49 @@ def lobe_of(off_boresight_deg, main_lobe_edge_deg) -> np.ndarray:
     return np.where(theta <= main_lobe_edge_deg, MAIN, np.where(theta <= 90.0, SIDE, BACK))
 
 
+# Sources, value by value. "Checked" = read in a retrievable text by H9 (2026-11-25, offline
+# reference search); "not re-read" = standard figure whose document could not be opened here.
 _ICD = {
-    "G": "IS-GPS-200N §3.3.1.6", "R": "GLONASS ICD 5.1 §3.3.1.6",
-    "E": "Galileo OS SIS ICD 2.1 §2.4.1", "C": "BDS-SIS-ICD-B1I 3.0 §4.2.5",
+    # IS-GPS-200N §3.3.1.6, Table 3-V: L1 C/A ≥ −158.5 dBW at elevation ≥ 5° (3 dBi linear antenna).
+    # Not re-read; the same −158.5 dBW / ≥ 5° is tabulated from IS-GPS-200 in arXiv:2509.19551 Table 2
+    # (as quoted in the kshana crate, src/leo_link/presets/gnss_meo.rs).
+    "G": "IS-GPS-200N §3.3.1.6 Table 3-V (-158.5 dBW, el >= 5 deg)",
+    # GLONASS ICD L1/L2 FDMA, ed. 5.1 (Moscow 2008) §3.3.1.6: L1 ≥ −161 dBW at elevation ≥ 5°
+    # (3 dBi linear antenna). Document located (title page), value not re-read. Cross-check: the
+    # derived limb EIRP (23.7 dBW) sits 1.3–3.3 dB under the published 25–27 dBW EIRP (Wikipedia,
+    # "GLONASS", Signals/FDMA), as a guaranteed minimum should.
+    "R": "GLONASS ICD ed. 5.1 (2008) §3.3.1.6 (-161 dBW, el >= 5 deg; not re-read)",
+    # Galileo OS SIS ICD Issue 2.1 (Nov 2023) Table 12: E1 (B+C) minimum −157.25 dBW for elevations
+    # above 5° (0 dBi RHCP), as quoted with table number in the kshana crate
+    # (src/leo_link/presets/gnss_meo.rs). Issues up to 1.3 stated −157 dBW above 10°; the earlier
+    # value here (−157 dBW at 10° attributed to Issue 2.1) mixed the two.
+    "E": "Galileo OS SIS ICD Issue 2.1 (2023) Table 12 (-157.25 dBW, el > 5 deg)",
+    # BDS-SIS-ICD-B1I-3.0 (CSNO, Feb 2019): B1I ≥ −163 dBW at elevation ≥ 5° (0 dBi RHCP).
+    # Document located (Navipedia "BeiDou Signal Plan" cites it), value not re-read.
+    "C": "BDS-SIS-ICD-B1I-3.0 (2019) (-163 dBW, el >= 5 deg; not re-read)",
 }
-_SSV = "ICG SSV booklet (UN ST/SPACE/75)"
+# ICG booklet (UN ST/SPACE/75, 2018; 2nd ed. 2021), per-system SSV tables. Not retrievable offline:
+# every (angle, power) pair below is a recalled value and an ASSUMPTION, not a checked figure.
+_SSV = "ICG SSV booklet ST/SPACE/75 (2018) - angle/power recalled, unverified"
 
 #: Patterns by key: system letter, or ``C-MEO`` / ``C-IGSO`` / ``C-GEO`` for BeiDou orbit classes.
 #: Orbit radii: GPS 26,560 km, GLONASS 25,510 km, Galileo 29,600 km, BDS MEO 27,906 km,
 #: BDS IGSO/GEO 42,164 km (the systems' nominal constellations, ICDs §2 / 3).
 PATTERNS = {
+    # ICD: -158.5 dBW at 5°; the limb anchor falls at 13.8° off nadir, the coverage angle IS-GPS-800A
+    # §3.2.1.2 uses ("an angular range of 13.8 degrees from nadir", checked).
+    # SSV (assumed): L1 23.5°, -184.0 dBW at GEO (GPS III figure; IS-GPS-200
+    # has an SSV table, Table 3-Vc, whose title was seen but whose values were not).
     "G": TransmitPattern("G", "L1 C/A", 1575.42e6, 26_560e3, -158.5, 5.0, 23.5, -184.0,
                          source=f"{_ICD['G']}; {_SSV}"),
+    # ICD: -161 dBW at 5°. SSV (assumed): L1 26°, -179.0 dBW. Caution: a secondary source (Wikipedia)
+    # describes the L1 beam as a 38° cone (±19°), narrower than this 26° edge.
     "R": TransmitPattern("R", "L1OF", 1602.0e6, 25_510e3, -161.0, 5.0, 26.0, -179.0,
                          source=f"{_ICD['R']}; {_SSV}"),
-    "E": TransmitPattern("E", "E1 B+C", 1575.42e6, 29_600e3, -157.0, 10.0, 20.5, -182.5,
+    # ICD: -157.25 dBW above 5° (Issue 2.1; was -157.0 at 10°). SSV (assumed): E1 20.5°, -182.5 dBW.
+    "E": TransmitPattern("E", "E1 B+C", 1575.42e6, 29_600e3, -157.25, 5.0, 20.5, -182.5,
                          source=f"{_ICD['E']}; {_SSV}"),
+    # ICD: -163 dBW at 5°. SSV (assumed): MEO B1I 25°, -184.2 dBW; IGSO/GEO 19°, -185.9 dBW.
     "C-MEO": TransmitPattern("C-MEO", "B1I", 1561.098e6, 27_906e3, -163.0, 5.0, 25.0, -184.2,
                              source=f"{_ICD['C']}; {_SSV}"),
     "C-IGSO": TransmitPattern("C-IGSO", "B1I", 1561.098e6, 42_164e3, -163.0, 5.0, 19.0, -185.9,
@@ -169,9 +197,9 @@ def pattern_for(system: str, beidou_class: str = "MEO") -> TransmitPattern:
 class LinkParameters:
     """Receiver side of the budget (defaults: LuGRE-class Earth-pointing high-gain antenna)."""
 
-    rx_gain_dbi: float = 15.0
-    system_noise_temp_k: float = 290.0
-    implementation_loss_db: float = 2.0
+    rx_gain_dbi: float = 15.0  # LuGRE high-gain antenna, "peak gain up to 15 dB" (EUSPA 2025)
+    system_noise_temp_k: float = 290.0  # assumption: Earth-filled beam
+    implementation_loss_db: float = 2.0  # assumption
 
     @property
     def noise_density_dbw_hz(self) -> float:

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..frames import enu_matrix
 
-__all__ = ["design_matrix", "normal_solve", "NormalSolution", "redundancy", "dops"]
+__all__ = ["design_matrix", "normal_solve", "NormalSolution", "redundancy", "dops", "clock_constraints",
+           "ClockConstraints"]
 
 
 def design_matrix(unit_los, system_index, n_systems: int):
@@ -40,9 +41,53 @@ class NormalSolution:
     n_used: np.ndarray  # (T,) satellites used
 
 
-def normal_solve(h, weight, misclosure) -> NormalSolution:
+@dataclass(frozen=True)
+class ClockConstraints:
+    """Pseudo-observations ``clock_k - clock_ref = isb_k - isb_ref`` (one row per system, zero weight = none).
+
+    They carry a session inter-system bias into each epoch (see ``isb.py``): an epoch then needs
+    one satellite fewer per constrained system, and RAIM gains one degree of freedom per row.
+    """
+
+    design: np.ndarray  # (T, K, M)
+    weight: np.ndarray  # (T, K) 1 / variance (m^-2), 0 = no constraint
+    misclosure: np.ndarray  # (T, K) prior minus current clock difference (m)
+
+    @property
+    def count(self):
+        return (self.weight > 0).sum(axis=1)
+
+
+def clock_constraints(present, clocks_m, isb_m, sigma_m) -> ClockConstraints:
+    """Constraints for the systems present in each epoch that have a session ISB.
+
+    ``present`` ``(T, K)``; ``clocks_m`` ``(T, K)`` current clocks; ``isb_m``/``sigma_m`` ``(K,)``
+    clock of system k minus that of the first system and its 1-sigma stability (NaN = unknown;
+    system 0 has 0). The reference of an epoch is its first present system with a known ISB, so
+    the constraints hold also when system 0 has no satellite.
+    """
+    t, k = present.shape
+    known = np.isfinite(isb_m) & np.isfinite(sigma_m)
+    usable = present & known[None, :]
+    ref = np.argmax(usable, axis=1)
+    rows = usable & (np.arange(k)[None, :] != ref[:, None]) & usable.any(axis=1)[:, None]
+    isb = np.nan_to_num(np.asarray(isb_m, float))
+    sigma = np.nan_to_num(np.asarray(sigma_m, float))
+    variance = sigma[None, :] ** 2 + sigma[ref][:, None] ** 2
+    weight = np.where(rows, 1.0 / np.maximum(variance, 1e-6), 0.0)
+    design = np.zeros((t, k, 3 + k))
+    design[:, np.arange(k), 3 + np.arange(k)] = 1.0
+    design[np.arange(t)[:, None], np.arange(k)[None, :], 3 + ref[:, None]] -= 1.0
+    design = np.where(rows[..., None], design, 0.0)
+    clock_ref = np.take_along_axis(clocks_m, ref[:, None], axis=1)
+    misclosure = np.where(rows, (isb[None, :] - isb[ref][:, None]) - (clocks_m - clock_ref), 0.0)
+    return ClockConstraints(design, weight, misclosure)
+
+
+def normal_solve(h, weight, misclosure, constraints: ClockConstraints | None = None) -> NormalSolution:
     """Solve ``(H^T W H) dx = H^T W v`` for every epoch at once (zero weight = not used).
 
+    ``constraints`` adds clock pseudo-observations (rows of zero weight add nothing).
     Epochs with fewer observations than unknowns give a singular system: their ``delta`` is NaN.
     """
     n_sys = h.shape[-1] - 3
@@ -57,7 +102,14 @@ def normal_solve(h, weight, misclosure) -> NormalSolution:
     idx = 3 + np.arange(n_sys)
     normal[:, idx, idx] += absent_diag
     n_used = used.sum(axis=1)
-    solvable = n_used >= 3 + present.sum(axis=1)
+    n_pseudo = 0
+    if constraints is not None:
+        wa = constraints.design * constraints.weight[..., None]
+        normal += np.matmul(np.swapaxes(wa, 1, 2), constraints.design)
+        rhs += np.matmul(np.swapaxes(wa, 1, 2), constraints.misclosure[..., None])[..., 0]
+        n_pseudo = constraints.count
+    # a constrained system clock is no unknown of its own: n satellites solve 3 + (systems - constraints)
+    solvable = n_used + n_pseudo >= 3 + present.sum(axis=1)
     normal[~solvable] = np.eye(h.shape[-1])
     covariance = np.linalg.inv(normal)
     delta = np.matmul(covariance, rhs[..., None])[..., 0]
@@ -73,16 +125,28 @@ def redundancy(h, weight, covariance):
     return np.where(weight > 0, 1.0 - leverage, 0.0)
 
 
-def dops(h, used, present, lat_deg, lon_deg):
+#: Weight of a session-ISB constraint in the unweighted DOP geometry: the ISB's stability (dm) is
+#: far below the code noise (m), so a constrained clock counts as tied to its reference.
+_TIED_WEIGHT = 1e6
+
+
+def dops(h, used, present, lat_deg, lon_deg, constraints: ClockConstraints | None = None):
     """GDOP, PDOP, HDOP, VDOP, TDOP ``(T,)`` each from the unweighted geometry, one clock per system.
 
     TDOP is that of the first present system's clock. Epochs without a solution give NaN.
+    ``constraints`` (session ISBs): a constrained system's clock is tied to its reference's, as in
+    the estimator; without them every system keeps its own clock column.
     """
     hu = np.where(used[..., None], h, 0.0)
     normal = np.matmul(np.swapaxes(hu, 1, 2), hu)
     idx = 3 + np.arange(h.shape[-1] - 3)
     normal[:, idx, idx] += np.where(present, 0.0, 1.0)
-    ok = used.sum(axis=1) >= 3 + present.sum(axis=1)
+    n_pseudo = 0
+    if constraints is not None:
+        tied = constraints.design * (constraints.weight > 0)[..., None]
+        normal += _TIED_WEIGHT * np.matmul(np.swapaxes(tied, 1, 2), tied)
+        n_pseudo = constraints.count
+    ok = used.sum(axis=1) + n_pseudo >= 3 + present.sum(axis=1)
     normal[~ok] = np.eye(h.shape[-1])
     q = np.linalg.inv(normal)
     q[~ok] = np.nan

@@ -38,6 +38,7 @@ class Problem:
     iono: object  # callable(rows, lat, lon, az, el) -> (T, S) metres, or None
     troposphere: bool = True
     fixed_delays: tuple | None = None  # (trop (T, S), iono (T, S)) frozen after the first solution
+    clock_prior: tuple | None = None  # (isb_m (K,), sigma_m (K,)) session ISBs vs system 0 (isb.py), NaN = free
 
 
 @dataclass
@@ -52,6 +53,8 @@ class Iterate:
     converged: np.ndarray  # (T,)
     iono_m: np.ndarray  # (T, S)
     trop_m: np.ndarray  # (T, S)
+    prior_residual: np.ndarray  # (T, K) post-fit residual of the clock pseudo-observations (m)
+    prior_weight: np.ndarray  # (T, K) their weight, 0 = none
 
 
 def _plausible(xyz):
@@ -132,6 +135,14 @@ def _linearize(p: Problem, rows, state, exclude, atmosphere: _AtmosphereView):
     return np.where(use, misclosure, 0.0), weight, h, el, iono
 
 
+def _constraints(p: Problem, weight, clocks_m):
+    """Clock pseudo-observations of the session ISBs for the systems with a used satellite."""
+    if p.clock_prior is None:
+        return None
+    present = (weight > 0)[:, :, None] & (p.system_index[None, :, None] == np.arange(p.n_systems)[None, None, :])
+    return estimator.clock_constraints(present.any(axis=1), clocks_m, *p.clock_prior)
+
+
 def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
     """Iterate rows ``rows`` of ``p`` from ``start_state`` ``(R, 3 + K)``; ``exclude`` ``(R, S)`` bool.
 
@@ -148,17 +159,22 @@ def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
     keep = {"v": np.zeros((n_rows, n_sv)), "w": np.zeros((n_rows, n_sv)), "h": np.zeros((n_rows, n_sv, n_par)),
             "el": np.zeros((n_rows, n_sv)), "iono": np.zeros((n_rows, n_sv)),
             "step": np.zeros((n_rows, n_par)), "cov": np.full((n_rows, n_par, n_par), np.nan),
-            "present": np.zeros((n_rows, p.n_systems), bool)}
+            "present": np.zeros((n_rows, p.n_systems), bool),
+            "pv": np.zeros((n_rows, p.n_systems)), "pw": np.zeros((n_rows, p.n_systems)),
+            "pa": np.zeros((n_rows, p.n_systems, n_par))}
     active = np.arange(n_rows)
     atmosphere = _Atmosphere(p, rows)
     for _ in range(_MAX_ITERATIONS):
         v, w, h, el, iono = _linearize(p, rows[active], state[active], exclude[active], atmosphere.view(active))
-        sol = estimator.normal_solve(h, w, v)
+        cons = _constraints(p, w, state[active, 3:])
+        sol = estimator.normal_solve(h, w, v, cons)
         step = np.nan_to_num(sol.delta)
         state[active] += step
         for name, value in (("v", v), ("w", w), ("h", h), ("el", el), ("iono", iono), ("step", step),
                             ("cov", sol.covariance), ("present", sol.present)):
             keep[name][active] = value
+        if cons is not None:
+            keep["pv"][active], keep["pw"][active], keep["pa"][active] = cons.misclosure, cons.weight, cons.design
         solvable = np.isfinite(sol.delta).all(axis=1)
         done = solvable & (np.linalg.norm(step[:, :3], axis=1) < _CONVERGED_M)
         converged[active[done]] = True
@@ -166,5 +182,6 @@ def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
         if active.size == 0:
             break
     residual = np.where(keep["w"] > 0, keep["v"] - np.einsum("tsi,ti->ts", keep["h"], keep["step"]), np.nan)
+    prior_residual = np.where(keep["pw"] > 0, keep["pv"] - np.einsum("tki,ti->tk", keep["pa"], keep["step"]), 0.0)
     return Iterate(state, residual, keep["w"], keep["el"], keep["h"], keep["cov"], keep["present"], converged,
-                   keep["iono"], atmosphere.trop_all)
+                   keep["iono"], atmosphere.trop_all, prior_residual, keep["pw"])

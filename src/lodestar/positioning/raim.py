@@ -99,10 +99,11 @@ def chi2_threshold(dof, pfa: float):
 
 
 def raim_statistic(it: Iterate):
-    """(sum w v^2, degrees of freedom) per epoch."""
+    """(sum w v^2, degrees of freedom) per epoch; clock pseudo-observations count like observations."""
     used = it.weight > 0
     stat = np.where(used, it.weight * np.nan_to_num(it.residual) ** 2, 0.0).sum(axis=1)
-    dof = used.sum(axis=1) - 3 - it.present.sum(axis=1)
+    stat = stat + (it.prior_weight * it.prior_residual**2).sum(axis=1)
+    dof = used.sum(axis=1) + (it.prior_weight > 0).sum(axis=1) - 3 - it.present.sum(axis=1)
     return stat, dof
 
 
@@ -120,7 +121,8 @@ class FdeResult:
 
 
 def _merge(full: Iterate, rows, part: Iterate):
-    for name in ("state", "residual", "weight", "elevation", "h", "covariance", "present", "converged", "iono_m", "trop_m"):
+    for name in ("state", "residual", "weight", "elevation", "h", "covariance", "present", "converged", "iono_m", "trop_m",
+                 "prior_residual", "prior_weight"):
         getattr(full, name)[rows] = getattr(part, name)
 
 

@@ -9,6 +9,7 @@ converge, failed the integrity test after the allowed exclusions, or GDOP above 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import xarray as xr
@@ -16,7 +17,7 @@ import xarray as xr
 from ..constants import C_MPS
 from ..frames import ecef_to_geodetic, enu_matrix
 from ..systems import format_system_set
-from . import estimator
+from . import estimator, integrity
 from .raim import raim_statistic
 
 __all__ = ["build_result", "STATUSES", "MAX_GDOP"]
@@ -34,24 +35,60 @@ def _marker(arp_xyz, antenna_hen_m):
     return arp_xyz - np.einsum("tij,i->tj", rot, offset_enu)
 
 
-def _status(n_used, needed, converged, failed_test, gdop, excluded_any):
+def _status(n_used, needed, converged, failed_test, gdop, excluded_any, protection_m=None, alert_m=np.inf):
+    """(status, reason) per epoch; of several reasons the most basic one is given."""
     status = np.full(n_used.shape, "ok", dtype=object)
     status[excluded_any] = "fde"
-    bad = ~converged | failed_test | ~(gdop <= MAX_GDOP)
-    status[bad] = "failed"
+    protection_m = np.zeros(n_used.shape) if protection_m is None else protection_m
+    checks = (  # later entries win: the most basic cause is the one reported
+        (~(protection_m <= alert_m), "protection level above alert limit"),
+        (~(gdop <= MAX_GDOP), "gdop above limit"),
+        (failed_test, "raim test failed"),
+        (~converged, "not converged"),
+    )
+    reason = np.full(n_used.shape, "", dtype=object)
+    for bad, text in checks:
+        status[bad] = "failed"
+        reason[bad] = text
     status[n_used < needed] = "insufficient"
-    return status
+    reason[n_used < needed] = "too few satellites"
+    return status, reason
+
+
+def _protection_level(sub, problem, it, cons, risk):
+    sisre = np.array([integrity.SISRE_M.get(sv[0], 2.0) for sv in sub.sv])
+    with np.errstate(invalid="ignore"):
+        q = integrity.position_covariance(it.h, it.weight, sisre, it.covariance, cons.design, it.prior_weight)
+    return integrity.protection_level_m(q, risk)
+
+
+def _fault_protection_level(problem, it, pfa):
+    stat, dof = raim_statistic(it)
+    with np.errstate(invalid="ignore"):
+        return integrity.fault_protection_level_m(it.h, it.weight, np.nan_to_num(it.covariance), dof, pfa)
 
 
 def build_result(sub, problem, fde, info) -> xr.Dataset:
     it = fde.iterate
     used = it.weight > 0
     n_used = used.sum(axis=1)
-    needed = 3 + it.present.sum(axis=1)
+    # a system clock tied to another by a session-ISB constraint (isb.py) is no unknown of its own
+    needed = 3 + it.present.sum(axis=1) - (it.prior_weight > 0).sum(axis=1)
     xyz_arp = it.state[:, :3]
     lat_a, lon_a, _ = ecef_to_geodetic(np.nan_to_num(xyz_arp))
-    gdop, pdop, hdop, vdop, tdop = estimator.dops(it.h, used, it.present, lat_a, lon_a)
-    status = _status(n_used, np.maximum(needed, 4), it.converged, fde.failed_test, gdop, fde.excluded.any(axis=1))
+    cons = estimator.ClockConstraints(np.zeros(it.h.shape[:1] + (it.present.shape[1],) + it.h.shape[2:]),
+                                      it.prior_weight, it.prior_residual)
+    if problem.clock_prior is not None:
+        cons = replace(cons, design=estimator.clock_constraints(it.present, it.state[:, 3:], *problem.clock_prior).design)
+    gdop, pdop, hdop, vdop, tdop = estimator.dops(it.h, used, it.present, lat_a, lon_a, cons)
+    protection = _protection_level(sub, problem, it, cons, info.get("integrity_risk", integrity.DEFAULT_RISK))
+    alert = info.get("alert_limit_m", integrity.DEFAULT_ALERT_LIMIT_M)
+    fault_pl = _fault_protection_level(problem, it, info.get("raim_pfa", 1e-3))
+    _, dof = raim_statistic(it)
+    # RAIM tests every epoch with redundancy; one without has only the predicted bound to go by
+    gated = np.where(dof < 1, protection, 0.0) if info.get("gate", "untestable") == "untestable" else protection
+    status, reason = _status(n_used, np.maximum(needed, 4), it.converged, fde.failed_test, gdop,
+                             fde.excluded.any(axis=1), gated, np.inf if alert is None else alert)
     good = np.isin(status, ("ok", "fde"))
     xyz = np.where(good[:, None], _marker(np.nan_to_num(xyz_arp), sub.antenna_hen_m), np.nan)
     lat, lon, height = ecef_to_geodetic(xyz)
@@ -64,7 +101,7 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
         "n_sats": n_used.astype(np.int64), "pdop": pdop, "gdop": gdop, "hdop": hdop, "vdop": vdop, "tdop": tdop,
         "status": status.astype(str), "excluded": excluded.astype(str),
         "residual_rms_m": np.where(good, rms, np.nan), "raim_statistic": np.where(good, stat, np.nan),
-        "raim_dof": dof.astype(np.int64),
+        "raim_dof": dof.astype(np.int64), "protection_level_m": protection, "fault_protection_level_m": fault_pl, "reason": reason.astype(str),
     }
     systems = info["systems"]
     clocks = np.where(it.present & good[:, None], it.state[:, 3:], np.nan) / C_MPS
@@ -81,6 +118,9 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
         "mask_deg": float(info["mask_deg"]), "iono": info["iono"], "orbits": sub.source,
         "iono_models": json.dumps(info["iono_models"]), "code_bias_m": json.dumps(info["code_bias_m"]),
         "noise_factor": json.dumps(info["noise_factor"]),
+        "session_isb_m": json.dumps(info.get("session_isb_m", {})),
+        "alert_limit_m": float("nan") if alert is None else float(alert),
+        "integrity_risk": float(info.get("integrity_risk", integrity.DEFAULT_RISK)),
         "position_of": "marker (ANTENNA: DELTA H/E/N removed)",
         "antenna_delta_hen_m": [float(v) for v in sub.antenna_hen_m],
         "marker_name": str(sub.meta.get("marker_name", "")), "obs_path": sub.meta.get("obs_path", ""),

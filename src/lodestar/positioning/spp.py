@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import LodestarError
 from ..systems import SYSTEM_NAMES, parse_system_set
 from ..time import Time
-from . import biases, models, raim
+from . import biases, integrity, isb, models, raim
 from .ionosphere import BDS_B1I_HZ, GPS_L1_HZ, klobuchar_bds_m, klobuchar_gps_m, scale_to_frequency
 from .iteration import Problem, gauss_newton
 from .prepare import SUPPORTED_SYSTEMS, Prepared, prepare
@@ -149,7 +149,16 @@ def _fallback_state(state):
     return np.broadcast_to(fill, state.shape)
 
 
-def _estimate(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa, max_exclusions):
+def _isb_table(problem: Problem, systems):
+    """``{"C-R": {"isb_m": ..., "sigma_m": ...}}`` for the session ISBs in use (vs the first system)."""
+    if problem.clock_prior is None:
+        return {}
+    value, sigma = problem.clock_prior
+    return {f"{systems[k]}-{systems[0]}": {"isb_m": round(float(value[k]), 3), "sigma_m": round(float(sigma[k]), 3)}
+            for k in range(1, len(systems)) if np.isfinite(value[k])}
+
+
+def _estimate(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa, max_exclusions, session_isb=True):
     """First solution -> RAIM with a-priori weights -> session refinement -> final RAIM."""
     it = _first_solution(problem, prep)
     arcs = biases.arc_lengths_s(it.weight > 0, sub.time)
@@ -159,16 +168,31 @@ def _estimate(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa,
     # faults found with the (conservative) a-priori weights stay out of the session estimates
     first = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
     problem, it, bias_table = _refine(problem, first.iterate, groups, biases_mode, first.excluded)
+    if session_isb:
+        problem = _with_session_isb(problem, it, pfa)
     # the final test starts afresh: a first-pass exclusion may have been a bias now estimated
-    if first.excluded.any():
-        it = gauss_newton(problem, np.arange(problem.pseudorange_m.shape[0]), it.state)
+    if first.excluded.any() or problem.clock_prior is not None:
+        start = np.where(np.isfinite(it.state), it.state, _fallback_state(it.state))
+        it = gauss_newton(problem, np.arange(problem.pseudorange_m.shape[0]), start)
     fde = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
     return problem, fde, bias_table
 
 
+def _with_session_isb(problem: Problem, it, pfa):
+    """Tie the system clocks together with session ISBs estimated from the trusted epochs (isb.py)."""
+    if problem.n_systems < 2:
+        return problem
+    stat, dof = raim.raim_statistic(it)
+    trusted = it.converged & (dof >= 1) & (stat <= raim.chi2_threshold(np.maximum(dof, 1), pfa))
+    prior = isb.session_isb(it.state, it.covariance, it.present, trusted)
+    return problem if prior is None else replace(problem, clock_prior=prior)
+
+
 def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klobuchar", sp3=None, clk=None, *,
           biases_mode: str = "auto", raim_pfa: float = raim.DEFAULT_PFA,
-          max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None):
+          max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None,
+          session_isb: bool = True, alert_limit_m: float | None = integrity.DEFAULT_ALERT_LIMIT_M,
+          integrity_risk: float = integrity.DEFAULT_RISK):
     """Single-point positions of the marker, one row per epoch (``xarray.Dataset``).
 
     ``obs``: observation path, Dataset, or a :class:`Prepared` (from :func:`prepare`, to reuse
@@ -178,6 +202,10 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     ``biases_mode``: session code biases: ``auto`` (default: GLONASS/BeiDou satellites with >= 3 h
     arcs on their own, the rest per GLONASS channel / BDS-2 / BDS-3), ``satellite`` (every
     satellite), ``groups`` (channel and BDS-2/BDS-3 only), ``off``.
+    ``session_isb``: estimate each inter-system bias once over the session and tie the system
+    clocks to it in every epoch (``isb.py``); False keeps a free clock per system and epoch.
+    ``alert_limit_m`` / ``integrity_risk``: an epoch whose protection level (``integrity.py``)
+    exceeds the alert limit is ``failed``; None disables the gate.
     """
     if biases_mode not in BIAS_MODES:
         raise LodestarError(f"biases_mode must be one of {', '.join(BIAS_MODES)}, not {biases_mode!r}")
@@ -199,8 +227,10 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
         raise LodestarError(f"no {'/'.join(SYSTEM_NAMES[s] for s in system_tuple)} satellites in the observations")
     channels = np.array([prep.meta.get("glonass_channels", {}).get(sv, np.nan) for sv in prep.sv], dtype=float)
     sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
-    problem, fde, bias_table = _estimate(problem, prep, sub, sub_channels, biases_mode, raim_pfa, max_exclusions)
-    info = {"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
+    problem, fde, bias_table = _estimate(problem, prep, sub, sub_channels, biases_mode, raim_pfa, max_exclusions,
+                                         session_isb)
+    info = {"alert_limit_m": alert_limit_m, "integrity_risk": integrity_risk,
+            "session_isb_m": _isb_table(problem, present_systems),"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
             "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
             "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP}
     return build_result(sub, problem, fde, info)
