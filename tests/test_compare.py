@@ -65,7 +65,10 @@ def test_higher_mask_never_solves_more(hour):
     rows = hour.rows.set_index(["systems", "mask_deg"])
     for name in ("R", "C", "R+C", "G+R+E+C"):
         assert rows.loc[(name, 35), "epochs_solved"] <= rows.loc[(name, 10), "epochs_solved"]
-        assert rows.loc[(name, 35), "sats_median"] < rows.loc[(name, 10), "sats_median"]
+        if rows.loc[(name, 35), "epochs_solved"]:  # none for R: its 4-satellite epochs exceed the 50 m bound
+            assert rows.loc[(name, 35), "sats_median"] < rows.loc[(name, 10), "sats_median"]
+    # where GLONASS alone positions no epoch of the hour, the pair positions every one
+    assert rows.loc[("R+C", 35), "epochs_solved"] == 120
 
 
 def test_json_document(hour):
@@ -147,27 +150,36 @@ def esbc_day(esbc):
     return compare(esbc / DAY_OBS, esbc / MIXED_NAV, truth="header", sets=("R", "C", "R+C"), masks=(10, 30, 40))
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "solver (H4): R+C solves 2847/2880 at 30° and 1817/2880 at 40°, up to 105 m off; a session-wide "
-    "GLONASS-BeiDou inter-system bias (stable to 0.34 m over the day) gives 2880 and 2423 epochs; "
-    "see docs/complementarity.md"))
-def test_esbc_day_pair_against_rtklib(esbc_day):
-    """Issue #8: at 30° and 40° R+C solves at least as many epochs as RTKLIB (2880, 2339) while no
-    epoch with status ok or fde is more than 50 m from the header position."""
+def test_esbc_day_pair_at_30_degrees_against_rtklib(esbc_day):
+    """Issue #8: at 30° R+C solves at least as many epochs as RTKLIB 2.4.3 (2880 of 2880, with
+    errors up to 943 m reported as valid) while no epoch with status ok or fde is more than 50 m
+    from the header position (session GLONASS-BeiDou ISB, docs/positioning.md)."""
     rows = esbc_day.rows.set_index(["systems", "mask_deg"])
     assert rows.loc[("R+C", 30), "epochs_solved"] >= 2880
-    assert rows.loc[("R+C", 40), "epochs_solved"] >= 2339
     assert rows.loc[("R+C", 30), "max_err_3d_m"] <= 50.0
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "integrity (H10): at 40° R+C solves 2311 epochs (RTKLIB 2339); 19 epochs 10:37-10:52 with 6 "
+    "satellites, 2 redundant, PDOP 10.6 pass RAIM 50-64 m off (R09 3-5 m code error); a protection "
+    "level that refuses them from the error model alone also refuses ~1000 good epochs: "
+    "docs/positioning.md, integrity"))
+def test_esbc_day_pair_at_40_degrees_against_rtklib(esbc_day):
+    """Issue #8: at 40° R+C solves at least as many epochs as RTKLIB (2339, up to 7.8 km off)
+    with no ok/fde epoch more than 50 m from the header position."""
+    rows = esbc_day.rows.set_index(["systems", "mask_deg"])
+    assert rows.loc[("R+C", 40), "epochs_solved"] >= 2339
     assert rows.loc[("R+C", 40), "max_err_3d_m"] <= 50.0
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "solver (H4): GLONASS alone at 30° solves 4-satellite epochs (no redundancy for RAIM) up to 111 m off"))
 def test_esbc_day_no_solved_epoch_beyond_50_m(esbc_day):
+    """Every set at every mask except R+C at 40° (above): epochs without redundancy are refused
+    when their protection level exceeds 50 m (GLONASS alone at 30° had 4-satellite epochs 111 m off)."""
     for (name, mask), row in esbc_day.rows.set_index(["systems", "mask_deg"]).iterrows():
-        assert row["max_err_3d_m"] <= 50.0, (name, mask, row["max_err_3d_m"])
+        if (name, mask) != ("R+C", 40):
+            assert row["max_err_3d_m"] <= 50.0, (name, mask, row["max_err_3d_m"])
 
 
 @pytest.mark.slow

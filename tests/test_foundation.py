@@ -60,3 +60,12 @@ def test_atomic_path_leaves_nothing_on_failure(tmp_path):
 def test_cli_help_lists_commands():
     result = subprocess.run([sys.executable, "-m", "lodestar.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "COMMAND" in result.stdout
+
+
+def test_front_door_names_all_resolve():
+    import lodestar
+
+    for name in lodestar.__all__:
+        assert getattr(lodestar, name) is not None, name
+    with pytest.raises(AttributeError):
+        lodestar.no_such_name  # noqa: B018

@@ -142,3 +142,77 @@ def test_cli_json_summary_with_truth(esbc, tmp_path):
     assert info["iono_models"]["C"].startswith("gps-klobuchar")
     assert info["accuracy"]["solved"] == 120 and info["accuracy"]["rms_3d_m"] < 3.0
     assert main(args[:-1] + ["1,2"]) == 1  # a malformed --truth is a clear error, not a traceback
+
+
+# --- session inter-system bias and the integrity gate (issue #8: refuse bad geometry honestly) ---
+
+
+def test_clock_constraint_solves_a_two_system_epoch_with_four_satellites():
+    from lodestar.positioning import estimator
+
+    rng = np.random.default_rng(7)
+    rx = np.array([3582105.0, 532590.0, 5232755.0])
+    dirs = rng.normal(size=(1, 4, 3))
+    dirs[..., 2] = np.abs(dirs[..., 2]) + 0.5  # above the horizon (roughly)
+    los = dirs / np.linalg.norm(dirs, axis=-1, keepdims=True)
+    system_index = np.array([0, 0, 0, 1])  # three satellites of system 0, one of system 1
+    h = estimator.design_matrix(los, system_index, 2)
+    clocks, offset = np.array([100.0, 95.0]), np.array([3.0, -2.0, 1.5])  # ISB -5 m; position offset (m)
+    v = (h[0, :, :3] @ offset + clocks[system_index])[None, :]  # misclosures at rx - offset, clocks 0
+    weight = np.ones((1, 4))
+    assert np.isnan(estimator.normal_solve(h, weight, v).delta).all()  # 5 unknowns, 4 observations
+    cons = estimator.clock_constraints(np.array([[True, True]]), np.zeros((1, 2)), np.array([0.0, -5.0]),
+                                       np.array([0.0, 0.01]))
+    sol = estimator.normal_solve(h, weight, v, cons)
+    np.testing.assert_allclose(sol.delta[0, :3], offset, atol=1e-3)
+    np.testing.assert_allclose(sol.delta[0, 3:], clocks, atol=1e-3)
+
+
+def test_session_isb_is_the_median_of_the_free_epochs(hour):
+    obs, nav = hour
+    free = solve(obs, nav, systems="R+C", session_isb=False)
+    tied = solve(obs, nav, systems="R+C")
+    table = json.loads(tied.attrs["session_isb_m"])["C-R"]
+    per_epoch = free["isb_C_s"].values * 299_792_458.0
+    # the session value lies within the per-epoch spread of the free solution; sigma is realistic (dm, not m)
+    assert abs(table["isb_m"] - np.nanmedian(per_epoch)) < 0.3
+    assert 0.05 <= table["sigma_m"] < 1.0
+    assert json.loads(free.attrs["session_isb_m"]) == {}
+    tied_isb = tied["isb_C_s"].values * 299_792_458.0
+    assert np.nanmax(np.abs(tied_isb - table["isb_m"])) < 4 * table["sigma_m"]
+
+
+def test_epochs_without_redundancy_are_gated_by_the_protection_level(hour):
+    """GLONASS alone at 30° on the ESBC hour: 4-satellite epochs (RAIM cannot test them) solve
+    without the gate; with the default 50 m alert limit those whose bound exceeds it are refused."""
+    obs, nav = hour
+    open_ = solve(obs, nav, systems="R", mask_deg=30, alert_limit_m=None)
+    gated = solve(obs, nav, systems="R", mask_deg=30)
+    untestable = (open_["raim_dof"].values == 0) & np.isin(open_["status"].values, ("ok", "fde"))
+    assert untestable.sum() > 20
+    refused = gated["reason"].values == "protection level above alert limit"
+    assert refused.any() and (gated["status"].values[refused] == "failed").all()
+    assert (gated["protection_level_m"].values[refused] > 50.0).all()
+    assert (gated["raim_dof"].values[refused] == 0).all()  # redundant epochs are RAIM's to judge
+    assert np.isnan(gated["x_m"].values[refused]).all()
+
+
+@pytest.mark.parametrize("system_set,mask", [("R", 10), ("C", 30), ("R+C", 30), ("R+C", 40)])
+def test_protection_level_bounds_the_error(hour, system_set, mask):
+    obs, nav = hour
+    ds = solve(obs, nav, systems=system_set, mask_deg=mask, alert_limit_m=None)
+    solved = np.isin(ds["status"].values, ("ok", "fde"))
+    xyz = np.stack([ds[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)[solved]
+    error = np.linalg.norm(xyz - ESBC_TRUTH, axis=1)
+    assert solved.sum() > 50
+    assert (error <= ds["protection_level_m"].values[solved]).all()
+
+
+def test_protection_level_and_detectable_bias_constants():
+    from lodestar.positioning import integrity
+
+    # 3D bound: sqrt(chi2_3 upper 1e-3 quantile) = sqrt(16.266) (chi-square tables; scipy.stats.chi2.isf)
+    q = np.diag([4.0, 1.0, 1.0])[None]
+    assert integrity.protection_level_m(q, 1e-3)[0] == pytest.approx(np.sqrt(16.2662) * 2.0, rel=1e-4)
+    # one degree of freedom: sqrt(lambda) = z(1 - pfa/2) + z(1 - pmd) = 3.2905 + 3.0902 (normal quantiles)
+    assert np.sqrt(integrity.detectable_noncentrality(1, 1e-3, 1e-3)) == pytest.approx(6.3807, abs=2e-3)

@@ -3,10 +3,18 @@
 Start here::
 
     import lodestar
-    obs = lodestar.read("ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz")   # xarray.Dataset
+    obs = lodestar.read("ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz")   # xarray.Dataset, time x sv
+    nav = lodestar.read("ESBC00DNK_R_20201770000_01D_MN.rnx.gz")       # NavData
+    sol = lodestar.solve(obs, nav, systems="R+C")                      # xarray.Dataset per epoch
+    res = lodestar.compare(obs, nav, truth="header")                   # R, C, R+C, G+R+E+C side by side
+
+The heavier entry points (``solve``, ``compare``, ``coverage_map``, ``BroadcastEphemeris``,
+``PreciseEphemeris``) are imported on first use, so ``import lodestar`` stays quick.
 """
 
 from __future__ import annotations
+
+import importlib
 
 from .errors import DataNotFoundError, FormatError, LodestarError
 from .io import read
@@ -15,8 +23,21 @@ from .time import Time
 
 __version__ = "0.1.0"
 
+_LAZY = {
+    "solve": "lodestar.positioning",
+    "compare": "lodestar.analysis.compare",
+    "coverage_map": "lodestar.analysis.coverage",
+    "BroadcastEphemeris": "lodestar.orbits",
+    "PreciseEphemeris": "lodestar.orbits",
+}
+
 __all__ = [
     "read",
+    "solve",
+    "compare",
+    "coverage_map",
+    "BroadcastEphemeris",
+    "PreciseEphemeris",
     "Time",
     "LodestarError",
     "FormatError",
@@ -25,3 +46,13 @@ __all__ = [
     "format_system_set",
     "__version__",
 ]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'lodestar' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))

@@ -62,7 +62,8 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
     unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
                                              skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
     runnable = [day for day in todo if day.nav]
-    counts = Counter(resumed=len(resumed))
+    # station-days run now (done / failed / skipped), already done earlier (resumed); then rows
+    counts = Counter(done=0, failed=0, skipped=0, resumed=len(resumed))
     if runnable:
         with _client(client, scheduler, workers, memory_limit) as dask_client:
             unsaved += _run_tasks(dask_client, runnable, options, counts, progress)
@@ -177,11 +178,12 @@ def _day_status(rows: list[dict]) -> str:
 
 @contextlib.contextmanager
 def _progress(total: int, enabled: bool):
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("station-days"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                TimeElapsedColumn())
-    with Progress(*columns, disable=not enabled, transient=False) as bar:
+    with Progress(*columns, console=Console(stderr=True), disable=not enabled, transient=False) as bar:  # stdout: --json -
         task = bar.add_task("", total=total)
 
         def advance(counts: Counter) -> None:

@@ -10,15 +10,19 @@ HELP = "run compare over many station-days on Dask (resumable; bad files become 
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("inputs", nargs="+", metavar="INPUT", help="observation files, folders or quoted globs (RINEX 2/3/4, compressed or not)")
+    parser.add_argument("inputs", nargs="+", metavar="INPUT",
+                        help="observation files, folders or quoted globs (RINEX 2/3/4, compressed or not)")
     parser.add_argument("--nav-dir", required=True, metavar="DIR", help="folder of daily navigation files (paired by day)")
     parser.add_argument("--sp3-dir", metavar="DIR", help="folder of precise orbits/clocks (SP3, RINEX clock), paired by day")
     parser.add_argument("--sinex", action="append", default=[], metavar="FILE",
                         help="SINEX file with station truth coordinates (repeat for several)")
-    parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET", help="system sets (default: R C R+C G+R+E+C)")
-    parser.add_argument("--masks", nargs="+", type=float, default=[10, 20, 30, 40], metavar="DEG", help="elevation masks (deg)")
+    parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
+                        help="system sets (default: R C R+C G+R+E+C)")
+    parser.add_argument("--masks", nargs="+", type=float, default=[10, 20, 30, 40], metavar="DEG",
+                        help="elevation masks (deg; default 10 20 30 40)")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="an existing Dask scheduler (see README: multi-machine)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="an existing Dask scheduler (see README: multi-machine)")
     where.add_argument("--workers", type=int, default=2, metavar="N", help="local worker processes (default 2)")
     parser.add_argument("--memory-limit", default=None, metavar="SIZE",
                         help="per local worker process (default 2GiB; one full-day task peaks near 0.7 GiB)")
@@ -38,9 +42,10 @@ def run(args) -> int:
     )
     counts = result.counts
     if args.json != "-":
-        print(f"rows: {counts.get('rows_ok', 0)} ok, {counts.get('rows_skipped', 0)} skipped, "
-              f"{counts.get('rows_failed', 0)} failed; station-days already done: {counts.get('resumed', 0)}")
+        print(f"station-days: {counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped, "
+              f"{counts['resumed']} already done; rows: {counts['rows_ok']} ok, {counts['rows_skipped']} skipped, "
+              f"{counts['rows_failed']} failed")
         for kind, path in result.paths.items():
             print(f"{kind}: {path}")
     write_json(result.to_json(), args.json)
-    return 1 if counts.get("rows_failed", 0) else 0
+    return 1 if counts["rows_failed"] else 0

@@ -26,34 +26,70 @@ EMPTY, OK, BAD = 0, 1, 2
 SPACE, MINUS, PLUS, DOT, ZERO = 32, 45, 43, 46, 48
 _POW10 = np.array([10.0**k for k in range(23)])  # exact in float64 up to 1e22
 _FIELD = 16  # RINEX observation field: F14.3, LLI (1 digit), signal strength (1 digit)
-_CHUNK = 1 << 18  # fields converted at once: keeps the (chunk, 16) temporaries at a few MB
+_CHUNK = 1 << 17  # fields converted at once: keeps the (chunk, 16) temporaries at a few MB
+_NUMBER_BYTES = np.zeros(256, dtype=bool)  # bytes a number may hold (without / with a point)
+_NUMBER_BYTES[[SPACE, MINUS, PLUS, *range(ZERO, ZERO + 10)]] = True
+_NUMBER_BYTES = np.stack((_NUMBER_BYTES, _NUMBER_BYTES.copy()))
+_NUMBER_BYTES[1, DOT] = True
+_FLAG_VALUE = np.full(256, -2, dtype=np.int8)  # LLI / signal strength: 0..9, -1 blank, -2 invalid
+_FLAG_VALUE[SPACE] = -1
+_FLAG_VALUE[ZERO:ZERO + 10] = np.arange(10)
+_BLANK8 = np.frombuffer(b" " * 8, dtype="<u8")[0]
 
 
 def windows(buf, start, width, end):
     """``(n, width)`` copy of ``buf[start:start + width]`` per row, bytes at or past ``end`` blank."""
     n = len(start)
-    out = np.full((n, width), SPACE, dtype=np.uint8)
-    if n == 0:
-        return out
-    if len(buf) >= width:
-        safe = np.minimum(start, len(buf) - width)
-        out[:] = sliding_window_view(buf, width)[safe]
+    if n == 0 or len(buf) < width:
+        out, over = np.full((n, width), SPACE, dtype=np.uint8), np.arange(n)
     else:
-        safe = np.full(n, -1)
-    for i in np.flatnonzero(start != safe):  # the last bytes of the buffer: at most ``width`` rows
+        safe = np.minimum(start, len(buf) - width)
+        out = sliding_window_view(buf, width)[safe]  # fancy index: one contiguous copy
+        over = np.flatnonzero(start != safe)  # the last bytes of the buffer: at most ``width`` rows
+    for i in over:
         piece = buf[start[i]:start[i] + width]
         out[i] = SPACE
         out[i, :len(piece)] = piece
-    out[np.arange(width) >= (end - start)[:, None]] = SPACE
+    short = np.flatnonzero(end - start < width)
+    if len(short):
+        out[short] = np.where(np.arange(width) >= (end - start)[short, None], np.uint8(SPACE), out[short])
     return out
 
 
-def parse_numbers(chars, allow_dot=True):
+def parse_numbers(chars, allow_dot=True, empty=None):
     """Blank-padded fixed-width numbers, one per row of ``chars`` -> (values, status).
 
     A number is optional blanks, an optional sign, digits with at most one decimal point (when
     ``allow_dot``), optional blanks; anything else, no digit, or more than 17 digits is ``BAD``.
+    ``empty``: which rows are all blank, when the caller knows.
+
+    Fast path: when every byte is a blank, digit, sign or point, numpy's bytes -> float64 cast
+    (C code, Python's ``float()`` grammar and correct rounding) converts the non-blank fields;
+    restricted to those bytes, that grammar is ours, and at most 17 digits fit in a field this
+    narrow. Anything else goes through :func:`_parse_general`, which finds the bad fields.
     """
+    n, width = chars.shape
+    if width > 17:
+        return _parse_general(chars, allow_dot)
+    if empty is None:
+        empty = ~(chars != SPACE).any(axis=1)
+    numbers = np.flatnonzero(~empty)
+    text = np.ascontiguousarray(chars[numbers])
+    if not _NUMBER_BYTES[int(bool(allow_dot))][text].all():
+        return _parse_general(chars, allow_dot)
+    try:
+        converted = text.view(f"S{width}").ravel().astype(np.float64)
+    except ValueError:
+        return _parse_general(chars, allow_dot)
+    values = np.full(n, np.nan)
+    values[numbers] = converted
+    status = np.full(n, EMPTY, dtype=np.int64)
+    status[numbers] = OK
+    return values, status
+
+
+def _parse_general(chars, allow_dot):
+    """:func:`parse_numbers` by explicit rules (any input; slower): the status of every field."""
     n, width = chars.shape
     digit = chars - np.uint8(ZERO)  # wraps around for bytes below '0'
     is_digit = digit <= 9
@@ -103,12 +139,6 @@ def parse_fixed_fields(buf, line_start, line_end, col_a, col_b, allow_dot):
     return out, -1, -1
 
 
-def _flags(chars):
-    """LLI / signal-strength characters -> 0..9, -1 for blank, -2 for anything else."""
-    digit = chars - np.uint8(ZERO)  # wraps around for bytes below '0'
-    return np.where(chars == SPACE, -1, np.where(digit <= 9, digit, -2)).astype(np.int8)
-
-
 def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_field0, seg_nfields,
                       data_offset, field_var, values, lli, ssi, seen_lli, seen_ssi):
     """Read every observation field of every record segment into ``values``/``lli``/``ssi``.
@@ -122,6 +152,8 @@ def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_fi
     0 number, 1 LLI, 2 signal strength, 3 extra characters after the last field).
     """
     errors = [_tail_error(buf, seg_start, seg_end, seg_nfields, data_offset)]
+    n_sv, n_var = values.shape[1:]
+    cell_of_segment = (seg_row * n_sv + seg_col) * n_var  # flat index of variable 0
     counts = np.maximum(seg_nfields, 0)
     ends = np.cumsum(counts)
     total = int(ends[-1]) if len(ends) else 0
@@ -134,8 +166,10 @@ def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_fi
         present = start < end  # a line may stop before its last fields
         seg, k, start, end = seg[present], k[present], start[present], end[present]
         chars = windows(buf, start, _FIELD, end)
-        value, status = parse_numbers(chars[:, :14])
-        lli_flag, ssi_flag = _flags(chars[:, 14]), _flags(chars[:, 15])
+        words = chars.view("<u8")  # columns 0-7 and 8-15 of each field as two little-endian words
+        empty = (words[:, 0] == _BLANK8) & (((words[:, 1] ^ _BLANK8) & np.uint64(0xFFFF_FFFF_FFFF)) == 0)
+        value, status = parse_numbers(chars[:, :14], empty=empty)
+        lli_flag, ssi_flag = _FLAG_VALUE[chars[:, 14]], _FLAG_VALUE[chars[:, 15]]
         bad = [(status == BAD) | ((status == OK) & (end - start < 14)), lli_flag == -2, ssi_flag == -2]
         for what, offset in ((0, 0), (1, 14), (2, 15)):
             i = np.flatnonzero(bad[what])
@@ -144,13 +178,13 @@ def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_fi
         if len(errors) > 1 or errors[0] is not None:
             continue  # an error is certain: the caller raises, outputs are not used
         var = field_var[seg_sys[seg], seg_field0[seg] + k]
-        row, col = seg_row[seg], seg_col[seg]
-        ok = status == OK
-        values[row[ok], col[ok], var[ok]] = value[ok]
+        # every (epoch, satellite, variable) cell has at most one field (the caller checked that
+        # each satellite appears once per epoch), so blanks may be written: NaN / -1 as before
+        cell = cell_of_segment[seg] + var
+        np.put(values, cell, value)
         for flag, out, seen in ((lli_flag, lli, seen_lli), (ssi_flag, ssi, seen_ssi)):
-            set_ = flag >= 0
-            out[row[set_], col[set_], var[set_]] = flag[set_]
-            seen[var[set_]] = True
+            np.put(out, cell, flag)
+            seen[var[flag >= 0]] = True
     errors = [e for e in errors if e is not None]
     return min(errors) if errors else (-1, 0, 0)
 

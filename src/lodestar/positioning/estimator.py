@@ -152,7 +152,9 @@ def dops(h, used, present, lat_deg, lon_deg, constraints: ClockConstraints | Non
     q[~ok] = np.nan
     rot = np.broadcast_to(enu_matrix(lat_deg, lon_deg), (h.shape[0], 3, 3))
     q_enu = np.einsum("tij,tjk,tlk->til", rot, q[:, :3, :3], rot)
-    clock_var = np.where(present, np.diagonal(q, axis1=1, axis2=2)[:, 3:], 0.0)
+    # a clock tied to its reference is the same unknown: GDOP counts it once
+    own_clock = present if constraints is None else present & ~(constraints.weight > 0)
+    clock_var = np.where(own_clock, np.diagonal(q, axis1=1, axis2=2)[:, 3:], 0.0)
     first = np.argmax(present, axis=1)
     tdop = np.sqrt(np.take_along_axis(clock_var, first[:, None], axis=1)[:, 0])
     pdop = np.sqrt(np.trace(q[:, :3, :3], axis1=1, axis2=2))

@@ -23,15 +23,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["MIN_EPOCHS", "session_isb"]
+__all__ = ["MIN_EPOCHS", "MIN_HOURS", "session_isb"]
 
 #: Fewer well-determined epochs than this: no session value, the system keeps a free clock.
 MIN_EPOCHS = 20
+#: Hours needed to measure the drift from hourly medians (fewer: per-epoch spread, conservative).
+MIN_HOURS = 6
 _MAD_TO_SIGMA = 1.4826  # Gaussian consistency factor of the median absolute deviation
 _SIGMA_FLOOR_M = 0.05  # below the code noise of any epoch: keeps the weight finite
 
 
-def session_isb(state, covariance, present, trusted):
+def session_isb(state, covariance, present, trusted, time=None):
     """``(isb_m (K,), sigma_m (K,))`` of clock_k - clock_0, NaN where it cannot be estimated.
 
     ``state`` ``(T, 3 + K)`` and ``covariance`` ``(T, M, M)`` of a free (unconstrained) solution;
@@ -54,5 +56,19 @@ def session_isb(state, covariance, present, trusted):
         best = variance <= np.median(variance)
         values = values[best]
         isb[k] = float(np.median(values))
-        sigma[k] = max(_MAD_TO_SIGMA * float(np.median(np.abs(values - isb[k]))), _SIGMA_FLOOR_M)
+        hours = None if time is None else np.asarray(time, "datetime64[h]")[rows][best]
+        sigma[k] = max(_stability(values, isb[k], hours), _SIGMA_FLOOR_M)
     return isb, sigma
+
+
+def _stability(values, centre, hours):
+    """Robust spread of the ISB about its session value: of the hourly medians when the session
+    has at least :data:`MIN_HOURS` hours with :data:`MIN_EPOCHS` values each (the per-epoch noise
+    averages out and what remains is the drift), else of the per-epoch values (conservative)."""
+    if hours is not None:
+        labels, counts = np.unique(hours, return_counts=True)
+        full = labels[counts >= MIN_EPOCHS]
+        if len(full) >= MIN_HOURS:
+            medians = np.array([np.median(values[hours == h]) for h in full])  # a loop over hours (<= 24)
+            return _MAD_TO_SIGMA * float(np.median(np.abs(medians - centre)))
+    return _MAD_TO_SIGMA * float(np.median(np.abs(values - centre)))

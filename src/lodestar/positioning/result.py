@@ -62,12 +62,6 @@ def _protection_level(sub, problem, it, cons, risk):
     return integrity.protection_level_m(q, risk)
 
 
-def _fault_protection_level(problem, it, pfa):
-    stat, dof = raim_statistic(it)
-    with np.errstate(invalid="ignore"):
-        return integrity.fault_protection_level_m(it.h, it.weight, np.nan_to_num(it.covariance), dof, pfa)
-
-
 def build_result(sub, problem, fde, info) -> xr.Dataset:
     it = fde.iterate
     used = it.weight > 0
@@ -83,7 +77,6 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     gdop, pdop, hdop, vdop, tdop = estimator.dops(it.h, used, it.present, lat_a, lon_a, cons)
     protection = _protection_level(sub, problem, it, cons, info.get("integrity_risk", integrity.DEFAULT_RISK))
     alert = info.get("alert_limit_m", integrity.DEFAULT_ALERT_LIMIT_M)
-    fault_pl = _fault_protection_level(problem, it, info.get("raim_pfa", 1e-3))
     _, dof = raim_statistic(it)
     # RAIM tests every epoch with redundancy; one without has only the predicted bound to go by
     gated = np.where(dof < 1, protection, 0.0) if info.get("gate", "untestable") == "untestable" else protection
@@ -101,7 +94,7 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
         "n_sats": n_used.astype(np.int64), "pdop": pdop, "gdop": gdop, "hdop": hdop, "vdop": vdop, "tdop": tdop,
         "status": status.astype(str), "excluded": excluded.astype(str),
         "residual_rms_m": np.where(good, rms, np.nan), "raim_statistic": np.where(good, stat, np.nan),
-        "raim_dof": dof.astype(np.int64), "protection_level_m": protection, "fault_protection_level_m": fault_pl, "reason": reason.astype(str),
+        "raim_dof": dof.astype(np.int64), "protection_level_m": protection, "reason": reason.astype(str),
     }
     systems = info["systems"]
     clocks = np.where(it.present & good[:, None], it.state[:, 3:], np.nan) / C_MPS

@@ -169,7 +169,7 @@ def _estimate(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa,
     first = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
     problem, it, bias_table = _refine(problem, first.iterate, groups, biases_mode, first.excluded)
     if session_isb:
-        problem = _with_session_isb(problem, it, pfa)
+        problem = _with_session_isb(problem, it, pfa, sub.time)
     # the final test starts afresh: a first-pass exclusion may have been a bias now estimated
     if first.excluded.any() or problem.clock_prior is not None:
         start = np.where(np.isfinite(it.state), it.state, _fallback_state(it.state))
@@ -178,13 +178,13 @@ def _estimate(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa,
     return problem, fde, bias_table
 
 
-def _with_session_isb(problem: Problem, it, pfa):
+def _with_session_isb(problem: Problem, it, pfa, time=None):
     """Tie the system clocks together with session ISBs estimated from the trusted epochs (isb.py)."""
     if problem.n_systems < 2:
         return problem
     stat, dof = raim.raim_statistic(it)
     trusted = it.converged & (dof >= 1) & (stat <= raim.chi2_threshold(np.maximum(dof, 1), pfa))
-    prior = isb.session_isb(it.state, it.covariance, it.present, trusted)
+    prior = isb.session_isb(it.state, it.covariance, it.present, trusted, time)
     return problem if prior is None else replace(problem, clock_prior=prior)
 
 
@@ -192,7 +192,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
           biases_mode: str = "auto", raim_pfa: float = raim.DEFAULT_PFA,
           max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None,
           session_isb: bool = True, alert_limit_m: float | None = integrity.DEFAULT_ALERT_LIMIT_M,
-          integrity_risk: float = integrity.DEFAULT_RISK):
+          integrity_risk: float = integrity.DEFAULT_RISK, integrity_gate: str = "untestable"):
     """Single-point positions of the marker, one row per epoch (``xarray.Dataset``).
 
     ``obs``: observation path, Dataset, or a :class:`Prepared` (from :func:`prepare`, to reuse
@@ -205,8 +205,12 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     ``session_isb``: estimate each inter-system bias once over the session and tie the system
     clocks to it in every epoch (``isb.py``); False keeps a free clock per system and epoch.
     ``alert_limit_m`` / ``integrity_risk``: an epoch whose protection level (``integrity.py``)
-    exceeds the alert limit is ``failed``; None disables the gate.
+    exceeds the alert limit is ``failed``; None disables the gate. ``integrity_gate``:
+    ``"untestable"`` (default) applies it to epochs RAIM cannot test (no redundancy), ``"all"`` to
+    every epoch (conservative: see docs/positioning.md).
     """
+    if integrity_gate not in ("untestable", "all"):
+        raise LodestarError(f"integrity_gate must be 'untestable' or 'all', not {integrity_gate!r}")
     if biases_mode not in BIAS_MODES:
         raise LodestarError(f"biases_mode must be one of {', '.join(BIAS_MODES)}, not {biases_mode!r}")
     system_tuple = parse_system_set(systems) if isinstance(systems, str) else parse_system_set("+".join(systems))
@@ -229,7 +233,8 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
     problem, fde, bias_table = _estimate(problem, prep, sub, sub_channels, biases_mode, raim_pfa, max_exclusions,
                                          session_isb)
-    info = {"alert_limit_m": alert_limit_m, "integrity_risk": integrity_risk,
+    info = {"alert_limit_m": alert_limit_m, "integrity_risk": integrity_risk, "gate": integrity_gate,
+            "raim_pfa": raim_pfa,
             "session_isb_m": _isb_table(problem, present_systems),"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
             "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
             "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP}
