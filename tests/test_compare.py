@@ -161,8 +161,8 @@ def test_esbc_day_pair_at_30_degrees_against_rtklib(esbc_day):
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
-    "integrity (H10): at 40° R+C solves 2311 epochs (RTKLIB 2339); 19 epochs 10:37-10:52 with 6 "
-    "satellites, 2 redundant, PDOP 10.6 pass RAIM 50-64 m off (R09 3-5 m code error); a protection "
+    "integrity (H10): at 40° R+C solves 2311 epochs (RTKLIB 2339); 19 epochs 10:41-10:55 with 6 "
+    "satellites, 2 redundant, PDOP 9-11 pass RAIM 50-64 m off (R09 3-5 m code error); a protection "
     "level that refuses them from the error model alone also refuses ~1000 good epochs: "
     "docs/positioning.md, integrity"))
 def test_esbc_day_pair_at_40_degrees_against_rtklib(esbc_day):

@@ -51,7 +51,17 @@ class DataNotFoundError(LodestarError):
 
 
 class NoEphemerisError(LodestarError):
-    """A request needs navigation data that the given files do not contain."""
+    """A request needs navigation data that the given files do not contain.
+
+    ``system`` is the system letter concerned, when one is (callers may then go on without it).
+    """
+
+    def __init__(self, message: str, system: str | None = None):
+        self.system = system
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (type(self), (str(self), self.system))
 
 
 def describe_path(path) -> str:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..errors import LodestarError
+from ..errors import LodestarError, NoEphemerisError
 from ..frames import azimuth_elevation, ecef_to_enu, ecef_to_geodetic
 from ..systems import DEFAULT_SETS, SYSTEM_NAMES, format_system_set, parse_system_set
 
@@ -251,10 +251,8 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         reference, source = resolve_truth(truth, obs, station)
         rows, solutions, epochs = [], {}, int(obs.sizes["time"])
         why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
-        letters = "".join(sorted({s for name in sets if not why_not[name] for s in parse_system_set(name)}))
         advance(1, steps, f"{station}: orbits and corrections")
-        # orbits, clocks and code selection once for every set; each solve is then the estimator only
-        prepared = prepare(obs, nav, systems=letters, sp3=sp3, clk=clk) if letters else None
+        prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk)
         for done, (name, mask) in enumerate(runs, 2):
             advance(done, steps, f"{station}: {name} at {mask:g}°")
             why = why_not[name]
@@ -273,6 +271,26 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         truth=None if reference is None else [float(v) for v in reference],
         rows=pd.DataFrame(rows, columns=list(ROW_COLUMNS)), solutions=solutions, truth_source=source,
         sky=sky, masks=masks)
+
+
+def _prepare_usable(prepare, obs, nav, sets, why_not, **products):
+    """Orbits, clocks and code selection once for every set (each solve is then the estimator only).
+
+    A system with no usable orbit at all (e.g. a precise product without it) turns the sets that
+    need it into ``skipped`` rows, with the reason, instead of failing the whole station-day.
+    """
+    while True:
+        letters = "".join(sorted({s for name in sets if not why_not[name] for s in parse_system_set(name)}))
+        if not letters:
+            return None
+        try:
+            return prepare(obs, nav, systems=letters, **products)
+        except NoEphemerisError as exc:
+            if exc.system is None or exc.system not in letters:
+                raise
+            for name in sets:
+                if not why_not[name] and exc.system in parse_system_set(name):
+                    why_not[name] = str(exc)
 
 
 def _sky(obs, nav, reference, solutions, step_s: float = 120.0) -> xr.Dataset | None:

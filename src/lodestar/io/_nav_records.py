@@ -183,7 +183,9 @@ def _refine_galileo(rows: SystemRows, values: np.ndarray) -> None:
     if not any(rows.refine):
         return
     sources = values[:, rows.layout.names.index("data_sources")]
-    fnav = np.isfinite(sources) & ((np.nan_to_num(sources).astype(np.int64) & 2) != 0)
+    usable = np.isfinite(sources) & (np.abs(sources) < 2**31)  # a garbled field must not overflow the cast
+    bits = np.where(usable, sources, 0.0).astype(np.int64)
+    fnav = usable & ((bits & 2) != 0)
     for row in np.flatnonzero(rows.refine):
         rows.message[row] = "FNAV" if fnav[row] else "INAV"
 

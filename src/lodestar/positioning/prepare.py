@@ -242,11 +242,12 @@ def _check_navigation(systems, svs, st, observed, usable, orbit_source, obs):
         if np.asarray(st.valid)[:, cols].any():  # orbits exist: the signal frequency is what is missing
             raise NoEphemerisError(
                 f"{name} is observed in {where} but no satellite's FDMA frequency channel is known: give "
-                "navigation data with GLONASS records (or a header with GLONASS SLOT / FRQ #)")
+                "navigation data with GLONASS records (or a header with GLONASS SLOT / FRQ #)", system=system)
         reasons = sorted(set(np.asarray(st.reason)[:, cols].ravel()) - {""})
         raise NoEphemerisError(
             f"no usable {name} orbit for any epoch of {where} from {_describe(orbit_source)}: "
-            f"{'; '.join(reasons[:3]) or 'unknown'} (orbit data for another day, or without this system?)"
+            f"{'; '.join(reasons[:3]) or 'unknown'} (orbit data for another day, or without this system?)",
+            system=system,
         )
 
 

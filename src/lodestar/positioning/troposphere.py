@@ -14,11 +14,14 @@ import numpy as np
 __all__ = ["standard_atmosphere", "saastamoinen_zenith_m", "black_eisner_mapping", "troposphere_delay_m"]
 
 _RELATIVE_HUMIDITY = 0.7
+# The standard atmosphere and Saastamoinen's model hold from the ground to ~10 km; a receiver
+# (or an early, unconverged iterate) outside -100 m..10 km gets no tropospheric delay, as in RTKLIB.
+_MIN_HEIGHT_M, _MAX_HEIGHT_M = -100.0, 10_000.0
 
 
 def standard_atmosphere(height_m):
-    """(pressure hPa, temperature K, water-vapour pressure hPa) at ``height_m`` (clamped to >= 0)."""
-    h = np.maximum(np.asarray(height_m, float), 0.0)
+    """(pressure hPa, temperature K, water-vapour pressure hPa) at ``height_m`` (clamped to 0–10 km)."""
+    h = np.clip(np.asarray(height_m, float), 0.0, _MAX_HEIGHT_M)
     pressure = 1013.25 * (1.0 - 2.2557e-5 * h) ** 5.2568
     temperature = 15.0 - 6.5e-3 * h + 273.16
     vapour = 6.108 * _RELATIVE_HUMIDITY * np.exp((17.15 * temperature - 4684.0) / (temperature - 38.45))
@@ -28,7 +31,7 @@ def standard_atmosphere(height_m):
 def saastamoinen_zenith_m(lat_rad, height_m):
     """(hydrostatic, wet) zenith delays in metres."""
     pressure, temperature, vapour = standard_atmosphere(height_m)
-    h_km = np.maximum(np.asarray(height_m, float), 0.0) / 1e3
+    h_km = np.clip(np.asarray(height_m, float), 0.0, _MAX_HEIGHT_M) / 1e3
     hydro = 0.0022768 * pressure / (1.0 - 0.00266 * np.cos(2.0 * np.asarray(lat_rad)) - 0.00028 * h_km)
     wet = 0.002277 * (1255.0 / temperature + 0.05) * vapour
     return hydro, wet
@@ -42,4 +45,6 @@ def black_eisner_mapping(elevation_rad):
 def troposphere_delay_m(lat_rad, height_m, elevation_rad):
     """Slant tropospheric delay (m); arguments broadcast against each other."""
     hydro, wet = saastamoinen_zenith_m(lat_rad, height_m)
-    return (hydro + wet) * black_eisner_mapping(elevation_rad)
+    height_m = np.asarray(height_m, float)
+    inside = (height_m >= _MIN_HEIGHT_M) & (height_m <= _MAX_HEIGHT_M)
+    return np.where(inside, (hydro + wet) * black_eisner_mapping(elevation_rad), 0.0)
