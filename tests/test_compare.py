@@ -163,7 +163,7 @@ def test_esbc_day_pair_at_30_degrees_against_rtklib(esbc_day):
 @pytest.mark.xfail(strict=True, reason=(
     "integrity (H10): at 40° R+C solves 2311 epochs (RTKLIB 2339); 19 epochs 10:41-10:55 with 6 "
     "satellites, 2 redundant, PDOP 9-11 pass RAIM 50-64 m off (R09 3-5 m code error); a protection "
-    "level that refuses them from the error model alone also refuses ~1000 good epochs: "
+    "level that refuses them from the error model alone keeps only 1103 epochs: "
     "docs/positioning.md, integrity"))
 def test_esbc_day_pair_at_40_degrees_against_rtklib(esbc_day):
     """Issue #8: at 40° R+C solves at least as many epochs as RTKLIB (2339, up to 7.8 km off)

@@ -346,6 +346,13 @@ def print_table(result: CompareResult, file=None) -> None:
     if result.truth is None:
         print("no truth position given: error columns are empty (use --truth X,Y,Z, --truth header or --sinex)",
               file=file)
+    gains = improvement_table(result.rows)
+    if len(gains):
+        print("\nR+C against each system alone (negative PDOP / 3D RMS change = better):", file=file)
+        for _, g in gains.iterrows():
+            print(f"  mask {g['mask_deg']:>4g}  over {g['over']}: {int(g['extra_epochs_solved']):+6d} epochs solved, "
+                  f"PDOP median {_f(g['pdop_median_change_pct'], 1)} %, 3D RMS {_f(g['rms3d_change_pct'], 1)} %",
+                  file=file)
 
 
 def _f(value, digits: int = 2) -> str:

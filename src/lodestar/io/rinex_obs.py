@@ -25,6 +25,7 @@ from ..time import Time
 from . import _obs_scan
 from ._obs_body import line_bounds, trim_trailer, walk_v3
 from ._obs_body2 import walk_v2
+from ._obs_dataset import indexed_coords, variable
 from ._obs_header import UNITS, parse_header
 from .compression import read_bytes
 
@@ -218,16 +219,6 @@ def _epoch_times(header, body, data_epochs, path) -> np.ndarray:
     return Time.from_scale(local, _TIME_SCALES[system]).gpst
 
 
-def _variable(dims, array: np.ndarray, attrs=None) -> xr.Variable:
-    """A Variable around a numpy array that already has its final dtype (float64, int8, <U,
-    datetime64[ns]), built with ``fastpath=True`` (a keyword of ``xarray.Variable``): the array is
-    taken as is. Why: xarray's usual conversion asks, for every array, whether it is a dask array,
-    and that question imports ``dask.array`` (+ scipy.sparse, scipy.fft) when dask is installed:
-    ~0.3-0.5 s, more than this whole read, paid by every one-file process (``lodestar solve``).
-    """
-    return xr.Variable(dims, array, attrs, fastpath=True)
-
-
 def _assemble(header, body, path, var_codes, values, lli_seen, ssi_seen, times, sv_names, flag, data_epochs, present):
     """``lli_seen``/``ssi_seen``: (indicator array, which variables carry any indicator)."""
     data_vars = {}
@@ -237,18 +228,18 @@ def _assemble(header, body, path, var_codes, values, lli_seen, ssi_seen, times, 
         attrs = {"units": _units(header, code)}
         if header.rinex2_names:
             attrs["rinex2_code"] = ",".join(sorted(header.rinex2_names[code]))
-        data_vars[code] = _variable(dims, values[:, :, v], attrs)
+        data_vars[code] = variable(dims, values[:, :, v], attrs)
         if has_lli[v]:
-            data_vars[f"{code}_lli"] = _variable(dims, lli[:, :, v], {"description": "loss of lock indicator, -1 = blank"})
+            data_vars[f"{code}_lli"] = variable(dims, lli[:, :, v], {"description": "loss of lock indicator, -1 = blank"})
         if has_ssi[v]:
-            data_vars[f"{code}_ssi"] = _variable(dims, ssi[:, :, v], {"description": "signal strength indicator 1-9, -1 = blank"})
-    data_vars["epoch_flag"] = _variable("time", flag[data_epochs].astype(np.int8),
+            data_vars[f"{code}_ssi"] = variable(dims, ssi[:, :, v], {"description": "signal strength indicator 1-9, -1 = blank"})
+    data_vars["epoch_flag"] = variable("time", flag[data_epochs].astype(np.int8),
                                         {"description": "RINEX epoch flag (0 OK, 1 power failure)"})
     clock = body.fields[data_epochs, 8]
     if np.isfinite(clock).any():
-        data_vars["rx_clock_offset_s"] = _variable("time", clock, {"units": "s"})
-    coords = {"time": _variable("time", np.asarray(times, dtype="datetime64[ns]")),
-              "sv": _variable("sv", sv_names.astype(str))}
+        data_vars["rx_clock_offset_s"] = variable("time", clock, {"units": "s"})
+    coords = indexed_coords(time=np.asarray(times, dtype="datetime64[ns]"), sv=sv_names.astype(str))
+    # built from finished numpy arrays without xarray's dask probe (see ._obs_dataset: ~0.3-0.5 s)
     return xr.Dataset(data_vars, coords=coords, attrs=_dataset_attrs(header, path, present, body))
 
 

@@ -121,8 +121,8 @@ class FdeResult:
 
 
 def _merge(full: Iterate, rows, part: Iterate):
-    for name in ("state", "residual", "weight", "elevation", "h", "covariance", "present", "converged", "iono_m", "trop_m",
-                 "prior_residual", "prior_weight"):
+    for name in ("state", "residual", "weight", "elevation", "h", "covariance", "present", "converged", "iono_m",
+                 "trop_m", "prior_residual", "prior_weight"):
         getattr(full, name)[rows] = getattr(part, name)
 
 

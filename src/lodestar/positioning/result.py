@@ -1,9 +1,11 @@
 """The per-epoch solution table: statuses, DOPs, marker position, clocks, as an ``xarray.Dataset``.
 
 Status per epoch (every epoch keeps its row; coordinates are NaN unless ``ok``/``fde``):
-``ok`` solved and passed the RAIM test (or had no redundancy to test), ``fde`` solved after
-excluding satellites, ``insufficient`` fewer satellites than unknowns, ``failed`` did not
-converge, failed the integrity test after the allowed exclusions, or GDOP above the limit.
+``ok`` solved and passed the RAIM test (or had no redundancy to test and a protection level
+within the alert limit, ``integrity.py``), ``fde`` solved after excluding satellites,
+``insufficient`` fewer satellites than unknowns, ``failed`` did not converge, failed the
+integrity test after the allowed exclusions, GDOP above the limit, or (no redundancy) protection
+level above the alert limit. The ``reason`` column names the cause.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def _status(n_used, needed, converged, failed_test, gdop, excluded_any, protecti
     return status, reason
 
 
-def _protection_level(sub, problem, it, cons, risk):
+def _protection_level(sub, it, cons, risk):
     sisre = np.array([integrity.SISRE_M.get(sv[0], 2.0) for sv in sub.sv])
     with np.errstate(invalid="ignore"):
         q = integrity.position_covariance(it.h, it.weight, sisre, it.covariance, cons.design, it.prior_weight)
@@ -73,9 +75,10 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     cons = estimator.ClockConstraints(np.zeros(it.h.shape[:1] + (it.present.shape[1],) + it.h.shape[2:]),
                                       it.prior_weight, it.prior_residual)
     if problem.clock_prior is not None:
-        cons = replace(cons, design=estimator.clock_constraints(it.present, it.state[:, 3:], *problem.clock_prior).design)
+        tied = estimator.clock_constraints(it.present, it.state[:, 3:], *problem.clock_prior)
+        cons = replace(cons, design=tied.design)
     gdop, pdop, hdop, vdop, tdop = estimator.dops(it.h, used, it.present, lat_a, lon_a, cons)
-    protection = _protection_level(sub, problem, it, cons, info.get("integrity_risk", integrity.DEFAULT_RISK))
+    protection = _protection_level(sub, it, cons, info.get("integrity_risk", integrity.DEFAULT_RISK))
     alert = info.get("alert_limit_m", integrity.DEFAULT_ALERT_LIMIT_M)
     _, dof = raim_statistic(it)
     # RAIM tests every epoch with redundancy; one without has only the predicted bound to go by

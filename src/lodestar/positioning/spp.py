@@ -233,9 +233,9 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
     problem, fde, bias_table = _estimate(problem, prep, sub, sub_channels, biases_mode, raim_pfa, max_exclusions,
                                          session_isb)
-    info = {"alert_limit_m": alert_limit_m, "integrity_risk": integrity_risk, "gate": integrity_gate,
-            "raim_pfa": raim_pfa,
-            "session_isb_m": _isb_table(problem, present_systems),"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
+    info = {"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
+            "alert_limit_m": alert_limit_m, "integrity_risk": integrity_risk, "gate": integrity_gate,
+            "raim_pfa": raim_pfa, "session_isb_m": _isb_table(problem, present_systems),
             "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
             "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP}
     return build_result(sub, problem, fde, info)
