@@ -20,6 +20,10 @@ def add_arguments(parser) -> None:
                              "else per GLONASS channel / BDS-2 / BDS-3), per satellite, groups only, none")
     parser.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
                         help="Hatch carrier-smoothing window (default: raw code)")
+    parser.add_argument("--alert-limit", type=float, default=50.0, metavar="M",
+                        help="integrity: epochs whose protection level exceeds this are 'failed' (default 50 m; 0 = off)")
+    parser.add_argument("--integrity-gate", choices=("untestable", "all"), default="untestable",
+                        help="apply the protection-level gate to epochs RAIM cannot test (default) or to all")
     parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default="csv", help="output format")
     parser.add_argument("--out", required=True, metavar="FILE", help="output file (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
@@ -32,7 +36,8 @@ def run(args) -> int:
     from ..positioning.output import summary, write_solution
 
     ds = solve(args.obs, args.nav, systems=args.systems, mask_deg=args.mask, iono=args.iono, sp3=args.sp3,
-               clk=args.clk, biases_mode=args.biases, smoothing_s=args.smooth)
+               clk=args.clk, biases_mode=args.biases, smoothing_s=args.smooth,
+               alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate)
     write_solution(ds, args.out, args.format)
     info = summary(ds, _truth(args.truth))
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
