@@ -48,6 +48,8 @@ class CompareResult:
     truth_source: str = ""
     sky: xr.Dataset | None = None  # azimuth_deg / elevation_deg (time, sv) of tracked satellites
     masks: tuple = DEFAULT_MASKS
+    # set -> positioning.Calibration estimated at the lowest mask and applied at the others
+    calibrations: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         rows = [{key: _plain(row[key], key in _INTEGER_COLUMNS) for key in _JSON_COLUMNS}
@@ -229,12 +231,14 @@ def progress_bar(description: str, enabled: bool = True):
 
 
 def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3=None, clk=None,
-            progress=False) -> CompareResult:
+            progress=False, calibrate: bool = True) -> CompareResult:
     """Solve every system set at every mask on the same epochs and tabulate the results.
 
     ``obs``: path or Dataset; ``nav``: path, list of paths or NavData; ``truth``: None, (3,)
     ECEF metres, ``"header"`` or ``("sinex", [paths])``. A set whose systems have no navigation
-    data (or no observations) gives ``skipped`` rows with the reason.
+    data (or no observations) gives ``skipped`` rows with the reason. ``calibrate``: estimate
+    each set's code biases and inter-system bias once, at the lowest mask, and apply them as
+    known at the higher masks (default); False lets every mask estimate its own.
     """
     from ..positioning import prepare, solve
 
@@ -253,13 +257,14 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
         advance(1, steps, f"{station}: orbits and corrections")
         prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk)
+        calibrations = {}
         for done, (name, mask) in enumerate(runs, 2):
             advance(done, steps, f"{station}: {name} at {mask:g}°")
             why = why_not[name]
             if why:
                 rows.append(_skipped_row(name, mask, epochs, why))
                 continue
-            solution = solve(prepared, systems=name, mask_deg=mask)
+            solution = _solve_calibrated(solve, prepared, name, mask, min(masks), calibrations, calibrate)
             rows.append(_row(name, mask, solution, reference))
             if mask == masks[0]:
                 solutions[name] = solution
@@ -270,7 +275,29 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         station=station, marker=marker, date=str(obs["time"].values[0].astype("datetime64[D]")),
         truth=None if reference is None else [float(v) for v in reference],
         rows=pd.DataFrame(rows, columns=list(ROW_COLUMNS)), solutions=solutions, truth_source=source,
-        sky=sky, masks=masks)
+        sky=sky, masks=masks, calibrations={name: cal for name, (cal, _) in calibrations.items()})
+
+
+def _solve_calibrated(solve, prepared, name, mask, lowest, calibrations, calibrate):
+    """The solution of ``name`` at ``mask``, with the receiver calibration of the lowest mask.
+
+    Code biases and the inter-system bias belong to the receiver and the day, not to the mask:
+    the higher masks stand in for obstructions on the same receiver and day. So they are
+    estimated once per set from all its data (the lowest mask) and applied as known at every
+    other mask (``positioning.Calibration``; docs/complementarity.md). ``calibrations`` caches
+    ``set -> (Calibration, solution at the lowest mask)``.
+    """
+    from ..positioning import Calibration
+
+    if not calibrate:
+        return solve(prepared, systems=name, mask_deg=mask)
+    if name not in calibrations:
+        base = solve(prepared, systems=name, mask_deg=lowest)
+        calibrations[name] = (Calibration.from_solution(base), base)
+    calibration, base = calibrations[name]
+    if mask == lowest:
+        return base
+    return solve(prepared, systems=name, mask_deg=mask, calibration=calibration)
 
 
 def _prepare_usable(prepare, obs, nav, sets, why_not, **products):

@@ -66,21 +66,30 @@ _V2_START = re.compile(r"[ \d]\d ")  # RINEX 2: I2 PRN, 1X
 _V3_START = re.compile(r"[A-Z][ \d]\d ")  # RINEX 3: A1 system, I2.2 PRN, 1X
 
 
-def read_body(path, lines: list[str], start: int, version: float, file_system: str) -> Body:
+def read_body(path, lines: list[str], start: int, version: float, file_system: str, keep=None) -> Body:
+    """``keep``: system letters whose ephemeris records are read (None: all); the records of
+    other systems are skipped unread (RINEX 4 ION/STO/EOP records are always read)."""
     body = Body()
     if version >= 4:
-        _read_v4(path, lines, start, body)
+        _read_v4(path, lines, start, body, keep)
+    elif version < 3 and keep is not None and file_system not in keep:
+        pass  # a RINEX 2 file holds one system
     else:
         geometry = _V2 if version < 3 else _V3
-        for record in _split_v23(path, lines, start, version):
+        for record in _split_v23(path, lines, start, version, keep if version >= 3 else None):
             _add_ephemeris(path, record, geometry, file_system if version < 3 else None, None, body)
     return body
 
 
 # --- RINEX 2 / 3 ---------------------------------------------------------------------------
-def _split_v23(path, lines: list[str], start: int, version: float):
-    """Yield each record's lines; a record starts at a non-indented line."""
+def _split_v23(path, lines: list[str], start: int, version: float, keep=None):
+    """Yield each record's lines; a record starts at a non-indented line.
+
+    ``keep`` (RINEX 3): system letters of the records to yield; the lines of other records are
+    passed over without being read.
+    """
     record: list[Line] = []
+    skipping = False
     for index in range(start, len(lines)):
         text = lines[index]
         if not text.strip():
@@ -92,7 +101,10 @@ def _split_v23(path, lines: list[str], start: int, version: float):
                                   text.rstrip())
             if record:
                 yield record
-            record = [Line(index + 1, text)]
+            skipping = keep is not None and text[0] not in keep
+            record = [] if skipping else [Line(index + 1, text)]
+        elif skipping:
+            continue
         elif not record:
             raise FormatError(path, index + 1, "a record starting with a satellite and its epoch", text.rstrip())
         else:
@@ -191,14 +203,14 @@ def _refine_galileo(rows: SystemRows, values: np.ndarray) -> None:
 
 
 # --- RINEX 4 -----------------------------------------------------------------------------
-def _read_v4(path, lines: list[str], start: int, body: Body) -> None:
+def _read_v4(path, lines: list[str], start: int, body: Body, keep=None) -> None:
     head: Line | None = None
     record: list[Line] = []
     for index in range(start, len(lines)):
         text = lines[index]
         if text.startswith(">"):
             if head is not None:
-                _add_v4_record(path, head, record, body)
+                _add_v4_record(path, head, record, body, keep)
             head, record = Line(index + 1, text), []
         elif not text.strip():
             continue
@@ -207,10 +219,10 @@ def _read_v4(path, lines: list[str], start: int, body: Body) -> None:
         else:
             record.append(Line(index + 1, text))
     if head is not None:
-        _add_v4_record(path, head, record, body)
+        _add_v4_record(path, head, record, body, keep)
 
 
-def _add_v4_record(path, head: Line, record: list[Line], body: Body) -> None:
+def _add_v4_record(path, head: Line, record: list[Line], body: Body, keep=None) -> None:
     kind = head.text[2:5]
     sv = head.text[6:9].strip()
     message = head.text[10:].strip()
@@ -220,6 +232,8 @@ def _add_v4_record(path, head: Line, record: list[Line], body: Body) -> None:
     if not record:
         raise FormatError(path, head.number + 1, f"the lines of the {kind} record", "nothing")
     if kind == "EPH":
+        if keep is not None and system not in keep:
+            return
         if record[0].text[0:1] != system:
             raise FormatError(path, record[0].number, f"the satellite line of {sv}", record[0].text.rstrip())
         _add_ephemeris(path, record, _V3, None, message, body)

@@ -27,10 +27,6 @@ SPACE, MINUS, PLUS, DOT, ZERO = 32, 45, 43, 46, 48
 _POW10 = np.array([10.0**k for k in range(23)])  # exact in float64 up to 1e22
 _FIELD = 16  # RINEX observation field: F14.3, LLI (1 digit), signal strength (1 digit)
 _CHUNK = 1 << 17  # fields converted at once: keeps the (chunk, 16) temporaries at a few MB
-_NUMBER_BYTES = np.zeros(256, dtype=bool)  # bytes a number may hold (without / with a point)
-_NUMBER_BYTES[[SPACE, MINUS, PLUS, *range(ZERO, ZERO + 10)]] = True
-_NUMBER_BYTES = np.stack((_NUMBER_BYTES, _NUMBER_BYTES.copy()))
-_NUMBER_BYTES[1, DOT] = True
 _FLAG_VALUE = np.full(256, -2, dtype=np.int8)  # LLI / signal strength: 0..9, -1 blank, -2 invalid
 _FLAG_VALUE[SPACE] = -1
 _FLAG_VALUE[ZERO:ZERO + 10] = np.arange(10)
@@ -63,10 +59,10 @@ def parse_numbers(chars, allow_dot=True, empty=None):
     ``allow_dot``), optional blanks; anything else, no digit, or more than 17 digits is ``BAD``.
     ``empty``: which rows are all blank, when the caller knows.
 
-    Fast path: when every byte is a blank, digit, sign or point, numpy's bytes -> float64 cast
-    (C code, Python's ``float()`` grammar and correct rounding) converts the non-blank fields;
-    restricted to those bytes, that grammar is ours, and at most 17 digits fit in a field this
-    narrow. Anything else goes through :func:`_parse_general`, which finds the bad fields.
+    Fast path: when every byte is between ' ' and '9', numpy's bytes -> float64 cast (C code,
+    Python's ``float()`` grammar and correct rounding) converts the non-blank fields; restricted
+    to those bytes, that grammar is ours, and at most 17 digits fit in a field this narrow. When
+    it refuses a field, or a byte is outside that range, :func:`_parse_general` finds the bad ones.
     """
     n, width = chars.shape
     if width > 17:
@@ -75,7 +71,9 @@ def parse_numbers(chars, allow_dot=True, empty=None):
         empty = ~(chars != SPACE).any(axis=1)
     numbers = np.flatnonzero(~empty)
     text = np.ascontiguousarray(chars[numbers])
-    if not _NUMBER_BYTES[int(bool(allow_dot))][text].all():
+    # bytes outside ' '..'9' include everything float() takes beyond our grammar (exponents,
+    # inf/nan, '_', tabs); the others in that range (!"#$%&'()*,/) it refuses itself
+    if text.size and (text.min() < SPACE or text.max() > ZERO + 9 or (not allow_dot and (text == DOT).any())):
         return _parse_general(chars, allow_dot)
     try:
         converted = text.view(f"S{width}").ravel().astype(np.float64)
@@ -155,16 +153,14 @@ def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_fi
     n_sv, n_var = values.shape[1:]
     cell_of_segment = (seg_row * n_sv + seg_col) * n_var  # flat index of variable 0
     counts = np.maximum(seg_nfields, 0)
-    ends = np.cumsum(counts)
-    total = int(ends[-1]) if len(ends) else 0
-    for lo in range(0, total, _CHUNK):
-        flat = np.arange(lo, min(lo + _CHUNK, total))
-        seg = np.searchsorted(ends, flat, side="right")
-        k = flat - (ends - counts)[seg]
-        start = seg_start[seg] + data_offset + _FIELD * k
+    field_seg = np.repeat(np.arange(len(counts)), counts)  # every field slot: its segment ...
+    field_k = np.arange(len(field_seg)) - np.repeat(np.cumsum(counts) - counts, counts)  # ... and index
+    field_start = seg_start[field_seg] + data_offset + _FIELD * field_k
+    present = field_start < seg_end[field_seg]  # a line may stop before its last fields
+    field_seg, field_k, field_start = field_seg[present], field_k[present], field_start[present]
+    for lo in range(0, len(field_seg), _CHUNK):
+        seg, k, start = (a[lo:lo + _CHUNK] for a in (field_seg, field_k, field_start))
         end = seg_end[seg]
-        present = start < end  # a line may stop before its last fields
-        seg, k, start, end = seg[present], k[present], start[present], end[present]
         chars = windows(buf, start, _FIELD, end)
         words = chars.view("<u8")  # columns 0-7 and 8-15 of each field as two little-endian words
         empty = (words[:, 0] == _BLANK8) & (((words[:, 1] ^ _BLANK8) & np.uint64(0xFFFF_FFFF_FFFF)) == 0)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FormatError, LodestarError
-from ..systems import SYSTEM_ORDER
+from ..systems import SYSTEM_ORDER, parse_system_set
 from ..time import Time
 from ._nav_fields import UNKNOWN_MARK, datetimes
 from ._nav_header import read_header
@@ -61,15 +61,23 @@ class NavData:
                 f"iono={sorted(self.iono)}, skipped={self.skipped})")
 
 
-def read_nav(path, *, content: bytes | None = None) -> NavData:
-    """Read a RINEX 2, 3 or 4 navigation file (any compression ``read_bytes`` opens)."""
+def read_nav(path, *, content: bytes | None = None, systems=None) -> NavData:
+    """Read a RINEX 2, 3 or 4 navigation file (any compression ``read_bytes`` opens).
+
+    ``systems``: keep only these systems' ephemeris records (``"R+C"`` or ``("R", "C")``); the
+    others are skipped unread (faster: a multi-GNSS day is ~5000 records). The header (ionosphere,
+    time corrections, leap seconds) and RINEX 4 ION/STO/EOP records are always read.
+    """
+    keep = None
+    if systems is not None:
+        keep = set(parse_system_set(systems if isinstance(systems, str) else "+".join(systems)))
     if content is None:
         content = read_bytes(path)
     if not content.strip():
         raise FormatError(path, None, "a RINEX navigation file", "an empty file")
     lines = [line.rstrip("\r") for line in content.decode("latin-1").split("\n")]
     header = read_header(path, lines)
-    body = read_body(path, lines, header.body_start, header.version, header.system)
+    body = read_body(path, lines, header.body_start, header.version, header.system, keep)
     iono = _merge_v4_iono(header.iono, body.ion, body.skipped)
     records = _system_tables(path, body)
     return NavData(

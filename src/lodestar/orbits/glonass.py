@@ -37,17 +37,24 @@ DEFAULT_STEP_S = 60.0
 
 def glonass_derivative(pos, vel, acc_ls, constants=GLONASS):
     """Time derivative (velocity, acceleration) of ``(N, 3)`` states in the rotating PZ-90.11 frame."""
+    vel_t, acc_t = _derivative_by_axis(np.asarray(pos).T, np.asarray(vel).T, np.asarray(acc_ls).T, constants)
+    return vel, acc_t.T
+
+
+def _derivative_by_axis(pos, vel, acc_ls, constants):
+    """:func:`glonass_derivative` on ``(3, N)`` arrays: each axis is one contiguous row, which
+    makes the integration ~1.5x faster than on ``(N, 3)`` columns (same operations, same bits)."""
     mu, omega, ae, j2 = constants.gm_m3ps2, constants.omega_e_radps, constants.a_m, constants.j2
-    x, y, z = pos[:, 0], pos[:, 1], pos[:, 2]
+    x, y, z = pos[0], pos[1], pos[2]
     r2 = x * x + y * y + z * z
     r = np.sqrt(r2)
     mu_r3 = mu / (r2 * r)
     j2_term = 1.5 * j2 * mu * ae * ae / (r2 * r2 * r)
     z2_r2 = 5.0 * z * z / r2
     acc = np.empty_like(pos)
-    acc[:, 0] = -mu_r3 * x - j2_term * x * (1.0 - z2_r2) + omega * omega * x + 2.0 * omega * vel[:, 1]
-    acc[:, 1] = -mu_r3 * y - j2_term * y * (1.0 - z2_r2) + omega * omega * y - 2.0 * omega * vel[:, 0]
-    acc[:, 2] = -mu_r3 * z - j2_term * z * (3.0 - z2_r2)
+    acc[0] = -mu_r3 * x - j2_term * x * (1.0 - z2_r2) + omega * omega * x + 2.0 * omega * vel[1]
+    acc[1] = -mu_r3 * y - j2_term * y * (1.0 - z2_r2) + omega * omega * y - 2.0 * omega * vel[0]
+    acc[2] = -mu_r3 * z - j2_term * z * (3.0 - z2_r2)
     return vel, acc + acc_ls
 
 
@@ -56,22 +63,23 @@ def integrate_glonass(pos0, vel0, acc_ls, dt_s, max_step_s: float = DEFAULT_STEP
 
     Pairs with ``dt_s == 0`` come back unchanged (the state at its own reference time is the record's).
     """
-    pos = np.array(pos0, dtype=float, copy=True)
-    vel = np.array(vel0, dtype=float, copy=True)
+    pos = np.array(pos0, dtype=float).T.copy()  # (3, N): see _derivative_by_axis
+    vel = np.array(vel0, dtype=float).T.copy()
+    acc_ls = np.array(acc_ls, dtype=float).T.copy()
     dt_s = np.asarray(dt_s, dtype=float)
-    if pos.shape[0] == 0:
-        return pos, vel
+    if pos.shape[1] == 0:
+        return pos.T, vel.T
     longest = float(np.nanmax(np.abs(dt_s))) if np.isfinite(dt_s).any() else 0.0
     n_steps = max(1, math.ceil(longest / max_step_s - 1e-9))
-    h = (dt_s / n_steps)[:, None]
+    h = dt_s / n_steps
     for _ in range(n_steps):
-        k1v, k1a = glonass_derivative(pos, vel, acc_ls, constants)
-        k2v, k2a = glonass_derivative(pos + 0.5 * h * k1v, vel + 0.5 * h * k1a, acc_ls, constants)
-        k3v, k3a = glonass_derivative(pos + 0.5 * h * k2v, vel + 0.5 * h * k2a, acc_ls, constants)
-        k4v, k4a = glonass_derivative(pos + h * k3v, vel + h * k3a, acc_ls, constants)
+        k1v, k1a = _derivative_by_axis(pos, vel, acc_ls, constants)
+        k2v, k2a = _derivative_by_axis(pos + 0.5 * h * k1v, vel + 0.5 * h * k1a, acc_ls, constants)
+        k3v, k3a = _derivative_by_axis(pos + 0.5 * h * k2v, vel + 0.5 * h * k2a, acc_ls, constants)
+        k4v, k4a = _derivative_by_axis(pos + h * k3v, vel + h * k3a, acc_ls, constants)
         pos = pos + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
         vel = vel + h / 6.0 * (k1a + 2.0 * k2a + 2.0 * k3a + k4a)
-    return pos, vel
+    return np.ascontiguousarray(pos.T), np.ascontiguousarray(vel.T)
 
 
 def glonass_clock_s(tau_n_s, gamma_n, dt_s):

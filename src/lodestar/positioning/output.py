@@ -7,6 +7,7 @@ solved epochs (``ok``/``fde``) only, as RTKLIB's own files do, so RTKPLOT reads 
 from __future__ import annotations
 
 import json
+import math
 
 import numpy as np
 import pandas as pd
@@ -29,14 +30,23 @@ def to_dataframe(ds) -> pd.DataFrame:
     return frame[CSV_FIRST + rest]
 
 
+_CSV_FORMATS = {"x_m": "%.4f", "y_m": "%.4f", "z_m": "%.4f", "height_m": "%.4f", "lat_deg": "%.9f", "lon_deg": "%.9f"}
+
+
 def _write_csv(ds, path):
+    """Coordinates as fixed decimals (empty when not finite), other floats ``%.6g`` (empty when NaN).
+
+    Every float column is formatted here, in one list comprehension each, and written as text:
+    pandas' own per-value float formatting took ~4x longer for the same characters.
+    """
     frame = to_dataframe(ds)
-    floats = {c: "%.4f" for c in ("x_m", "y_m", "z_m", "height_m")}
-    for column, fmt in floats.items():
-        frame[column] = frame[column].map(lambda v, f=fmt: "" if not np.isfinite(v) else f % v)
-    for column in ("lat_deg", "lon_deg"):
-        frame[column] = frame[column].map(lambda v: "" if not np.isfinite(v) else f"{v:.9f}")
-    frame.to_csv(path, index=False, float_format="%.6g", na_rep="")
+    for column in frame.columns:
+        if column in _CSV_FORMATS:
+            fmt = _CSV_FORMATS[column]
+            frame[column] = ["" if not math.isfinite(v) else fmt % v for v in frame[column].to_numpy().tolist()]
+        elif frame[column].dtype.kind == "f":  # what to_csv(float_format="%.6g", na_rep="") writes
+            frame[column] = ["" if v != v else "%.6g" % v for v in frame[column].to_numpy().tolist()]
+    frame.to_csv(path, index=False, na_rep="")
 
 
 def _write_rtklib(ds, path):

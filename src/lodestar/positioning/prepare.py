@@ -73,8 +73,8 @@ def _read_inputs(obs, nav, sp3, clk, systems):
             clk_list = [clk] if isinstance(clk, (str, Path)) else list(clk)
             clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in clk_list]
             clk_data = clk_data[0] if len(clk_data) == 1 else _concat_clk(clk_data)
-        return obs, _read_nav(nav), PreciseEphemeris(sp3_data, clk_data), "precise"
-    nav = _read_nav(nav)
+        return obs, _read_nav(nav, systems), PreciseEphemeris(sp3_data, clk_data), "precise"
+    nav = _read_nav(nav, systems)
     if nav is None:
         raise NoEphemerisError("single-point positioning needs navigation data: give --nav FILE (or sp3=)")
     return obs, nav, BroadcastEphemeris(nav), "broadcast"
@@ -86,13 +86,14 @@ def _concat_clk(datasets):
     return xr.concat(datasets, dim="time").sortby("time")
 
 
-def _read_nav(nav):
+def _read_nav(nav, systems):
     if nav is None:
         return None
     from ..io.rinex_nav import merge_nav, read_nav
 
     items = [nav] if isinstance(nav, (str, Path)) or not isinstance(nav, (list, tuple)) else list(nav)
-    items = [read_nav(p) if isinstance(p, (str, Path)) else p for p in items]
+    # only the systems asked for: the records of the others are skipped unread (faster)
+    items = [read_nav(p, systems=tuple(systems)) if isinstance(p, (str, Path)) else p for p in items]
     return items[0] if len(items) == 1 else merge_nav(items)
 
 

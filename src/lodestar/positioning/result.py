@@ -115,6 +115,7 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
         "iono_models": json.dumps(info["iono_models"]), "code_bias_m": json.dumps(info["code_bias_m"]),
         "noise_factor": json.dumps(info["noise_factor"]),
         "session_isb_m": json.dumps(info.get("session_isb_m", {})),
+        "calibration": info.get("calibration", ""), "calibrated": info.get("calibrated", "estimated"),
         "alert_limit_m": float("nan") if alert is None else float(alert),
         "integrity_risk": float(info.get("integrity_risk", integrity.DEFAULT_RISK)),
         "position_of": "marker (ANTENNA: DELTA H/E/N removed)",

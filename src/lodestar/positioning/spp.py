@@ -13,16 +13,17 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import LodestarError
-from ..systems import SYSTEM_NAMES, parse_system_set
+from ..systems import SYSTEM_NAMES, format_system_set, parse_system_set
 from ..time import Time
 from . import biases, integrity, isb, models, raim
+from .calibration import Calibration
 from .ionosphere import BDS_B1I_HZ, GPS_L1_HZ, klobuchar_bds_m, klobuchar_gps_m, scale_to_frequency
 from .iteration import Problem, gauss_newton
 from .prepare import SUPPORTED_SYSTEMS, Prepared, prepare
 from .estimator import redundancy
 from .result import MAX_GDOP, build_result
 
-__all__ = ["solve", "solve_many", "prepare", "Prepared"]
+__all__ = ["solve", "solve_many", "prepare", "Prepared", "Calibration"]
 
 _VCE_ROUNDS = 2
 BIAS_MODES = ("auto", "satellite", "groups", "off")
@@ -154,7 +155,10 @@ def _isb_table(problem: Problem, systems):
     if problem.clock_prior is None:
         return {}
     value, sigma = problem.clock_prior
-    return {f"{systems[k]}-{systems[0]}": {"isb_m": round(float(value[k]), 3), "sigma_m": round(float(sigma[k]), 3)}
+    if not np.isfinite(value[0]):  # a calibration without the first system: nothing to refer to
+        return {}
+    return {f"{systems[k]}-{systems[0]}": {"isb_m": round(float(value[k] - value[0]), 3),
+                                           "sigma_m": round(float(np.hypot(sigma[k], sigma[0])), 3)}
             for k in range(1, len(systems)) if np.isfinite(value[k])}
 
 
@@ -188,11 +192,19 @@ def _with_session_isb(problem: Problem, it, pfa, time=None):
     return problem if prior is None else replace(problem, clock_prior=prior)
 
 
+def _estimated_calibration(sub, problem: Problem, systems, mask_deg) -> Calibration:
+    """The biases and ISBs this run estimated, for ``solve(..., calibration=...)`` elsewhere."""
+    source = (f"{format_system_set(systems)} at {mask_deg:g}° mask, "
+              f"{sub.meta.get('marker_name', '')} {str(np.asarray(sub.time)[0])[:10]}")
+    return Calibration.from_estimate(sub.sv, problem.bias_m, systems, problem.clock_prior, source)
+
+
 def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klobuchar", sp3=None, clk=None, *,
           biases_mode: str = "auto", raim_pfa: float = raim.DEFAULT_PFA,
           max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None,
           session_isb: bool = True, alert_limit_m: float | None = integrity.DEFAULT_ALERT_LIMIT_M,
-          integrity_risk: float = integrity.DEFAULT_RISK, integrity_gate: str = "untestable"):
+          integrity_risk: float = integrity.DEFAULT_RISK, integrity_gate: str = "untestable",
+          calibration: Calibration | None = None):
     """Single-point positions of the marker, one row per epoch (``xarray.Dataset``).
 
     ``obs``: observation path, Dataset, or a :class:`Prepared` (from :func:`prepare`, to reuse
@@ -208,6 +220,11 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     exceeds the alert limit is ``failed``; None disables the gate. ``integrity_gate``:
     ``"untestable"`` (default) applies it to epochs RAIM cannot test (no redundancy), ``"all"`` to
     every epoch (conservative: see docs/positioning.md).
+    ``calibration``: a :class:`Calibration` (code biases per satellite, session ISBs) of the same
+    receiver and day, e.g. ``Calibration.from_solution(solve(prep, mask_deg=10))``: applied as
+    known, instead of estimating biases and ISBs from this run's data (``biases_mode`` and
+    ``session_isb`` are then not used). Every result carries the calibration it estimated or
+    used in ``attrs["calibration"]`` (JSON).
     """
     if integrity_gate not in ("untestable", "all"):
         raise LodestarError(f"integrity_gate must be 'untestable' or 'all', not {integrity_gate!r}")
@@ -231,13 +248,22 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
         raise LodestarError(f"no {'/'.join(SYSTEM_NAMES[s] for s in system_tuple)} satellites in the observations")
     channels = np.array([prep.meta.get("glonass_channels", {}).get(sv, np.nan) for sv in prep.sv], dtype=float)
     sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
+    if calibration is not None:  # known biases: only the noise factors are estimated from this run
+        problem = replace(problem, bias_m=calibration.satellite_biases(sub.sv),
+                          clock_prior=calibration.clock_prior(present_systems))
+        biases_mode, session_isb = "off", False
     problem, fde, bias_table = _estimate(problem, prep, sub, sub_channels, biases_mode, raim_pfa, max_exclusions,
                                          session_isb)
+    used_calibration = calibration or _estimated_calibration(sub, problem, present_systems, mask_deg)
+    if calibration is not None:
+        bias_table = {sv: round(float(b), 3) for sv, b in zip(sub.sv, problem.bias_m) if b != 0.0}
     info = {"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
             "alert_limit_m": alert_limit_m, "integrity_risk": integrity_risk, "gate": integrity_gate,
             "raim_pfa": raim_pfa, "session_isb_m": _isb_table(problem, present_systems),
             "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
-            "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP}
+            "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP,
+            "calibration": used_calibration.to_json(),
+            "calibrated": "estimated" if calibration is None else f"given ({calibration.source or 'no source'})"}
     return build_result(sub, problem, fde, info)
 
 
