@@ -24,6 +24,10 @@ def add_arguments(parser) -> None:
                         help="integrity: epochs whose protection level exceeds this are 'failed' (default 50 m; 0 = off)")
     parser.add_argument("--integrity-gate", choices=("untestable", "all"), default="untestable",
                         help="apply the protection-level gate to epochs RAIM cannot test (default) or to all")
+    parser.add_argument("--calibration", metavar="FILE",
+                        help="apply receiver code biases and the inter-system bias from a JSON file "
+                             "(written by --calibration-out on an open-sky run of the same receiver and day)")
+    parser.add_argument("--calibration-out", metavar="FILE", help="write the biases this run estimated, as JSON")
     parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default="csv", help="output format")
     parser.add_argument("--out", required=True, metavar="FILE", help="output file (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
@@ -37,7 +41,13 @@ def run(args) -> int:
 
     ds = solve(args.obs, args.nav, systems=args.systems, mask_deg=args.mask, iono=args.iono, sp3=args.sp3,
                clk=args.clk, biases_mode=args.biases, smoothing_s=args.smooth,
-               alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate)
+               alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
+               calibration=_calibration(args.calibration))
+    if args.calibration_out:
+        from ..output import atomic_write_bytes
+        from ..positioning import Calibration
+
+        atomic_write_bytes(args.calibration_out, Calibration.from_solution(ds).to_json().encode())
     write_solution(ds, args.out, args.format)
     info = summary(ds, _truth(args.truth))
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
@@ -59,3 +69,19 @@ def _truth(text):
     if len(values) != 3:
         raise LodestarError(f"--truth expects X,Y,Z in metres (ECEF), got {text!r}")
     return values
+
+
+def _calibration(path):
+    if not path:
+        return None
+    import json
+
+    from ..errors import LodestarError
+    from ..positioning import Calibration
+
+    try:
+        return Calibration.from_dict(json.loads(open(path, encoding="utf-8").read()))
+    except FileNotFoundError:
+        raise LodestarError(f"--calibration file {path} not found") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise LodestarError(f"{path}: not a Lodestar calibration JSON ({exc})") from None
