@@ -3,7 +3,10 @@
     python tools/orbits_table.py [--data DIR] [--step 300]
 
 Products: GRG final SP3 + 30 s CLK (G R E), IAC ``Sta21114.sp3.gz`` with its SP3 clocks (R, C incl.
-the GEO C05), CODE MGEX 5-min SP3 with clocks (BeiDou C06–C16). Prints markdown.
+the GEO C05), CODE MGEX 5-min SP3 with clocks (BeiDou C06–C16). Prints markdown: each row with
+the precise centre of mass as is ("CoM") and moved to the antenna phase centre ("APC") with the
+nominal block offsets of lodestar.orbits.antenna; ``sats`` counts the satellites compared and, in
+brackets, those with an offset applied. ``SISRE CoM`` is the SISRE from the raw CoM radial error.
 """
 
 from __future__ import annotations
@@ -13,13 +16,14 @@ import argparse
 from lodestar.data import data_dir
 from lodestar.orbits.sisre import sisre_from_files
 
-COLUMNS = ("sats", "orbit_3d_rms_m", "radial_rms_m", "along_rms_m", "cross_rms_m", "radial_mean_m", "clock_rms_m", "sisre_m")
+COLUMNS = ("orbit_3d_rms_m", "radial_rms_m", "along_rms_m", "cross_rms_m", "radial_mean_m", "clock_rms_m", "sisre_m")
 
 
-def _rows(label, groups):
+def _rows(label, result, by_class):
+    groups = result["classes"] if by_class else result["systems"]
     for name, entry in groups.items():
-        yield f"| {label} | {name} | " + " | ".join(
-            str(entry[c]) if c == "sats" else f"{entry[c]:.2f}" for c in COLUMNS) + " |"
+        yield f"| {label} | {name} | {entry['sats']} ({entry['pco_sats']}) | " + \
+            " | ".join(f"{entry[c]:.2f}" for c in COLUMNS) + f" | {entry['sisre_com_m']:.2f} |"
 
 
 def main() -> None:
@@ -35,13 +39,15 @@ def main() -> None:
         ("IAC SP3", [esbc / "Sta21114.sp3.gz"], [], "R+C"),
         ("CODE SP3", [esbc / "COD0MGXFIN_20201770000_01D_05M_ORB.SP3"], [], "C"),
     ]
-    print("| product | system / class | sats | 3D RMS | radial | along | cross | radial mean | clock | SISRE |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| product | system / class | sats (PCO) | offset | 3D RMS | radial | along | cross | radial mean | clock | SISRE | SISRE CoM |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for label, sp3, clk, systems in runs:
-        result = sisre_from_files(nav, sp3, clk, systems=systems, step_s=args.step)
-        groups = result["classes"] if "C" in systems else result["systems"]
-        for line in _rows(label, groups):
-            print(line)
+        for antenna in (False, True):
+            result = sisre_from_files(nav, sp3, clk, systems=systems, step_s=args.step, antenna=antenna)
+            tag = "APC" if antenna else "CoM"
+            for line in _rows(label, result, "C" in systems):
+                head, rest = line.split(") | ", 1)
+                print(f"{head}) | {tag} | {rest}")
 
 
 if __name__ == "__main__":

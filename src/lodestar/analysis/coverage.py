@@ -23,9 +23,9 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import LodestarError, NoEphemerisError
-from ..frames import enu_matrix, geodetic_to_ecef
+from ..frames import ecef_to_geodetic, enu_matrix, geodetic_to_ecef
 from ..output import atomic_path
-from ..systems import format_system_set, parse_system_set
+from ..systems import SYSTEM_ORDER, format_system_set, parse_system_set
 from ..time import Time
 from . import _coverage_kernel as kernel
 
@@ -67,9 +67,14 @@ def grid_at(lat_deg, lon_deg) -> Grid:
     """A grid through the given latitudes and longitudes (degrees)."""
     lat, lon = np.asarray(lat_deg, dtype=float), np.asarray(lon_deg, dtype=float)
     lat2, lon2 = (a.ravel() for a in np.meshgrid(lat, lon, indexing="ij"))
-    points = geodetic_to_ecef(lat2, lon2, 0.0)
-    ups = np.ascontiguousarray(enu_matrix(lat2, lon2)[:, 2, :])
-    return Grid(lat, lon, np.ascontiguousarray(points), ups)
+    return Grid(lat, lon, *_surface_points(lat2, lon2))
+
+
+def _surface_points(lat_deg, lon_deg) -> tuple[np.ndarray, np.ndarray]:
+    """ECEF points (N, 3) on the ellipsoid (height 0) and their ellipsoidal up vectors (N, 3), contiguous."""
+    points = geodetic_to_ecef(lat_deg, lon_deg, 0.0)
+    ups = enu_matrix(lat_deg, lon_deg)[:, 2, :]
+    return np.ascontiguousarray(points), np.ascontiguousarray(ups)
 
 
 def day_times(date: str, step_s: float = 300.0) -> Time:
@@ -99,7 +104,7 @@ def satellite_positions(nav, times: Time, systems=("R", "C"), ephemeris=None):
 
     svs = sorted(
         {str(sv) for letter in systems for sv in nav.records.get(letter, pd.DataFrame({"sv": []}))["sv"]},
-        key=lambda sv: ("GRECJIS".index(sv[0]), sv),
+        key=lambda sv: (SYSTEM_ORDER.index(sv[0]), sv),
     )
     if not svs:
         raise NoEphemerisError(f"{nav.path}: no navigation records for {format_system_set(systems)}")
@@ -184,7 +189,7 @@ def coverage_map(nav, *, date: str | None = None, mask_deg: float = 10.0, grid_d
     if not 0 <= mask_deg < 90:
         raise LodestarError(f"elevation mask {mask_deg}° must lie in 0..90°")
     sets = tuple(format_system_set(s) for s in sets)
-    letters = tuple(sorted({m for s in sets for m in parse_system_set(s)}, key="GRECJIS".index))
+    letters = parse_system_set("+".join(sets))  # every system of the sets, in canonical order
     date = date or nav_date(nav)
     times, cells = day_times(date, step_s), grid(grid_deg)
     set_bits, masks = _set_codes(sets, letters), _sin_masks([mask_deg, MONITOR_MASK_DEG])
@@ -255,12 +260,11 @@ def point_series(nav, lat_deg, lon_deg, times: Time, *, mask_deg: float = 10.0, 
     Returns ``n_sats`` and ``pdop`` with dims (time, point, systems).
     """
     sets = tuple(format_system_set(s) for s in sets)
-    letters = tuple(sorted({m for s in sets for m in parse_system_set(s)}, key="GRECJIS".index))
+    letters = parse_system_set("+".join(sets))  # every system of the sets, in canonical order
     lat, lon = np.atleast_1d(lat_deg).astype(float), np.atleast_1d(lon_deg).astype(float)
-    points = geodetic_to_ecef(lat, lon, 0.0)
-    ups = np.ascontiguousarray(enu_matrix(lat, lon)[:, 2, :])
+    points, ups = _surface_points(lat, lon)
     position, valid, svs = satellite_positions(nav, times, letters, ephemeris)
-    counts, pdops = kernel.epoch_series(np.ascontiguousarray(points), ups, position, valid,
+    counts, pdops = kernel.epoch_series(points, ups, position, valid,
                                         _system_index(svs, letters), len(letters),
                                         _sin_masks([mask_deg]), _set_codes(sets, letters))
     dims = ("time", "point", "systems")
@@ -275,7 +279,8 @@ def pdop_numpy(points, sat, valid, system_of, n_systems, mask_deg, set_bits):
     The straightforward formulation (about 20x slower than the kernel); an independent check.
     """
     points = np.asarray(points, dtype=float)
-    lat_up = enu_matrix(*_lat_lon(points))[:, 2, :]
+    lat, lon, _ = ecef_to_geodetic(points)
+    lat_up = enu_matrix(lat, lon)[:, 2, :]
     n_epochs, n_points, n_sets = sat.shape[0], points.shape[0], len(set_bits)
     pdop = np.full((n_epochs, n_points, n_sets), np.nan)
     counts = np.zeros((n_epochs, n_points, n_sets), dtype=int)
@@ -309,10 +314,3 @@ def _pdop_from_design(unit, use, system_of, members):
         cov = np.linalg.inv(normal[ok])
         result[ok] = np.sqrt(np.trace(cov[:, :3, :3], axis1=1, axis2=2))
     return result
-
-
-def _lat_lon(points):
-    from ..frames import ecef_to_geodetic
-
-    lat, lon, _ = ecef_to_geodetic(points)
-    return lat, lon

@@ -79,6 +79,8 @@ def _gain_map(gains: pd.DataFrame):
         ax.set_aspect(1.0 / _lon_scale(extent))  # km-true at mid-latitude
         ax.grid(True, linewidth=0.4)
         fig.colorbar(points, ax=ax, label="gain of R+C (%)")
+    first, last = gains["date"].min(), gains["date"].max()
+    fig.suptitle(f"Gain of R+C at the lowest elevation mask, {first}" + (f" to {last}" if last != first else ""))
     return fig
 
 

@@ -12,6 +12,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--clk", nargs="+", default=[], metavar="CLK", help="RINEX clock file(s) (else SP3 clocks)")
     parser.add_argument("--systems", default="G+R+E+C", help="system set (default G+R+E+C)")
     parser.add_argument("--step", type=float, default=300.0, metavar="SECONDS", help="comparison step (default 300)")
+    parser.add_argument("--no-pco", action="store_true",
+                        help="compare the precise centre of mass as is (default: moved to the antenna phase centre where the block offset is known)")
     parser.add_argument("--json", metavar="FILE", help="results as JSON (- = stdout)")
 
 
@@ -19,8 +21,14 @@ def run(args) -> int:
     from ..orbits.sisre import sisre_from_files
     from ..output import write_json
 
-    result = sisre_from_files(args.nav, args.sp3, args.clk, systems=args.systems, step_s=args.step)
+    result = sisre_from_files(args.nav, args.sp3, args.clk, systems=args.systems, step_s=args.step,
+                              antenna=not args.no_pco)
     print(format_table(result))
+    if result["pco"]["not_applied"] and result["pco"]["enabled"]:
+        print("no antenna offset known (raw centre-of-mass comparison): " + " ".join(result["pco"]["not_applied"]))
+    if result["pco"]["sisre_com_systems"]:
+        print("SISRE from the centre of mass (offsets known for only part of the system): "
+              + "+".join(result["pco"]["sisre_com_systems"]))
     write_json(result, args.json)
     return 0
 

@@ -1,18 +1,21 @@
 """Byte-level kernels of the RINEX observation reader (vectorized numpy, no compiled code).
 
 Why vectorized: a full day of 30 s multi-GNSS data is ~130 000 satellite lines and ~2.5 million
-F14.3 fields. Converting them with ``float()`` per field takes seconds. Here every field is cut
-out of the byte buffer as one row of a small ``(fields, 16)`` byte matrix (a fancy index of a
-sliding-window view: one copy, no per-field Python work) and all fields are converted at once,
-column by column, in chunks that keep the temporaries to a few MB.
+F14.3 fields. Converting them with ``float()`` in a Python loop takes seconds. Here the fields of
+8192 lines at a time are cut out of the byte buffer as the rows of a ``(fields, 16)`` byte matrix
+(one fancy index of a sliding-window view), blank fields are found by comparing 8-byte words, and
+the others are converted by numpy's bytes -> float64 cast (C code, ``float()``'s grammar and
+correct rounding) once a range check has ruled out what that grammar accepts beyond RINEX's.
 
-Why not numba (it was used first): the kernels ran in ~0.15 s, but a fresh process paid ~0.35 s
-to import numba and load its cache before the first field was read — more than the numpy
-version's whole conversion. ``lodestar solve`` and ``lodestar info`` read one file per process.
+Why not numba (used first): its kernels read the ESBC day in ~0.15 s against ~0.35 s here, but a
+fresh process paid ~0.35-0.5 s to import numba and load its cache before the first field was read.
+``lodestar solve`` / ``lodestar info`` read one file per process: the first read went from ~0.9 s
+to ~0.35 s (benchmarks/bench_read.py, bench_spp.py).
 
-Numbers are read exactly as Python's ``float()`` would: the digits form an integer mantissa
-(< 2**53 for any 14-character field) divided once by an exact power of ten, which IEEE 754
-rounds correctly.
+Values are bit-identical to the numba kernels' (all files of the sample data, and 700 corrupted
+variants with the same FormatError messages). :func:`_parse_general` states the grammar
+explicitly: the digits form an integer mantissa (< 2**53 for any 14-character field) divided
+once by an exact power of ten, which IEEE 754 rounds correctly, as ``float()`` does.
 
 Status codes returned by :func:`parse_numbers`: ``EMPTY`` (all blanks), ``OK``, ``BAD``.
 """
@@ -26,7 +29,7 @@ EMPTY, OK, BAD = 0, 1, 2
 SPACE, MINUS, PLUS, DOT, ZERO = 32, 45, 43, 46, 48
 _POW10 = np.array([10.0**k for k in range(23)])  # exact in float64 up to 1e22
 _FIELD = 16  # RINEX observation field: F14.3, LLI (1 digit), signal strength (1 digit)
-_CHUNK = 1 << 17  # fields converted at once: keeps the (chunk, 16) temporaries at a few MB
+_CHUNK_SEGMENTS = 8192  # lines read at once (~150 000 fields): keeps the temporaries at a few MB
 _FLAG_VALUE = np.full(256, -2, dtype=np.int8)  # LLI / signal strength: 0..9, -1 blank, -2 invalid
 _FLAG_VALUE[SPACE] = -1
 _FLAG_VALUE[ZERO:ZERO + 10] = np.arange(10)
@@ -153,14 +156,14 @@ def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_fi
     n_sv, n_var = values.shape[1:]
     cell_of_segment = (seg_row * n_sv + seg_col) * n_var  # flat index of variable 0
     counts = np.maximum(seg_nfields, 0)
-    field_seg = np.repeat(np.arange(len(counts)), counts)  # every field slot: its segment ...
-    field_k = np.arange(len(field_seg)) - np.repeat(np.cumsum(counts) - counts, counts)  # ... and index
-    field_start = seg_start[field_seg] + data_offset + _FIELD * field_k
-    present = field_start < seg_end[field_seg]  # a line may stop before its last fields
-    field_seg, field_k, field_start = field_seg[present], field_k[present], field_start[present]
-    for lo in range(0, len(field_seg), _CHUNK):
-        seg, k, start = (a[lo:lo + _CHUNK] for a in (field_seg, field_k, field_start))
+    for first in range(0, len(counts), _CHUNK_SEGMENTS):
+        chunk = counts[first:first + _CHUNK_SEGMENTS]
+        seg = np.repeat(np.arange(first, first + len(chunk)), chunk)  # every field slot: its segment ...
+        k = np.arange(len(seg)) - np.repeat(np.cumsum(chunk) - chunk, chunk)  # ... and its index there
+        start = seg_start[seg] + data_offset + _FIELD * k
         end = seg_end[seg]
+        present = start < end  # a line may stop before its last fields
+        seg, k, start, end = seg[present], k[present], start[present], end[present]
         chars = windows(buf, start, _FIELD, end)
         words = chars.view("<u8")  # columns 0-7 and 8-15 of each field as two little-endian words
         empty = (words[:, 0] == _BLANK8) & (((words[:, 1] ^ _BLANK8) & np.uint64(0xFFFF_FFFF_FFFF)) == 0)

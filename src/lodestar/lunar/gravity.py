@@ -206,7 +206,13 @@ def read_gfc(path) -> GravityField:
             raise FormatError(path, None, f"header keyword {key!r}")
     if header.get("norm", "fully_normalized") != "fully_normalized":
         raise FormatError(path, None, "fully normalized coefficients (norm fully_normalized)", header["norm"])
-    degree = int(header["max_degree"])
+    try:
+        degree = int(header["max_degree"])
+        gm = float(header["gravity_constant"].replace("D", "E"))
+        radius = float(header["radius"].replace("D", "E"))
+    except ValueError:
+        raise FormatError(path, None, "numbers after max_degree, gravity_constant and radius",
+                          f"{header['max_degree']}, {header['gravity_constant']}, {header['radius']}") from None
     c, s = _empty(degree)
     for offset, line in enumerate(lines[body_start:]):
         parts = line.split()
@@ -222,8 +228,6 @@ def read_gfc(path) -> GravityField:
         if not 0 <= m <= n <= degree:
             raise FormatError(path, line_no, f"0 <= order <= degree <= {degree}", line)
         c[n, m], s[n, m] = _numbers(" ".join(parts[3:5]), path, line_no, 2, "C and S coefficients")
-    gm = float(header["gravity_constant"].replace("D", "E"))
-    radius = float(header["radius"].replace("D", "E"))
     name = header.get("modelname", Path(str(path)).stem)
     return GravityField(name, gm, radius, c, s, degree, degree, str(path), header.get("tide_system", ""))
 

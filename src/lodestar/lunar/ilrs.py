@@ -32,7 +32,7 @@ from .sites import Site
 
 __all__ = [
     "HorizonMask", "flat_horizon", "horizon_from_profile", "read_horizon_csv", "time_grid",
-    "check_ephemeris_span", "site_enu_basis", "az_el_from_site",
+    "check_ephemeris_span", "site_enu_basis", "az_el_from_site", "az_el_of_direction",
     "longest_run_s", "passes", "relay_positions_me", "IlrsResult", "analyse_site",
 ]
 
@@ -115,7 +115,12 @@ def site_enu_basis(site_me: np.ndarray) -> np.ndarray:
 
 def az_el_from_site(site_me: np.ndarray, target_me: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Azimuth (deg from north, clockwise) and elevation (deg) of ME targets ``(..., 3)`` from a site."""
-    enu = (np.asarray(target_me, dtype=float) - site_me) @ site_enu_basis(site_me).T
+    return az_el_of_direction(site_me, np.asarray(target_me, dtype=float) - site_me)
+
+
+def az_el_of_direction(site_me: np.ndarray, direction_me: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Azimuth (deg from north, clockwise) and elevation (deg) of ME direction vectors ``(..., 3)`` at a site."""
+    enu = direction_me @ site_enu_basis(site_me).T
     azimuth = np.degrees(np.arctan2(enu[..., 0], enu[..., 1])) % 360.0
     elevation = np.degrees(np.arctan2(enu[..., 2], np.hypot(enu[..., 0], enu[..., 1])))
     return azimuth, elevation

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import LodestarError
+
 __all__ = ["elements_to_state", "osculating_apsides", "osculating_elements", "true_anomaly_at_radius"]
 
 
@@ -61,6 +63,7 @@ def true_anomaly_at_radius(a_m, e, radius_m, rising: bool = True) -> float:
     """True anomaly (deg) where the orbit crosses ``radius_m``; ``rising``: on the way up (0–180°)."""
     cos_nu = (a_m * (1.0 - e * e) / radius_m - 1.0) / e
     if abs(cos_nu) > 1.0:
-        raise ValueError(f"radius {radius_m} m is outside the orbit's {a_m*(1-e):.0f}..{a_m*(1+e):.0f} m")
+        raise LodestarError(f"radius {radius_m:.0f} m is never reached: the orbit spans "
+                            f"{a_m * (1 - e):.0f}..{a_m * (1 + e):.0f} m; choose a radius between its apsides")
     nu = np.degrees(np.arccos(cos_nu))
     return float(nu if rising else 360.0 - nu)

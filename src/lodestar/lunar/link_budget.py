@@ -54,14 +54,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import C_MPS
+from ..constants import C_MPS, WGS84_A_M
 
 __all__ = [
     "EARTH_RADIUS_M", "GEO_RADIUS_M", "BOLTZMANN_DBW", "TransmitPattern", "PATTERNS", "pattern_for",
     "free_space_loss_db", "LinkParameters", "cn0_dbhz", "lobe_of",
 ]
 
-EARTH_RADIUS_M = 6_378_137.0  # WGS-84 equatorial radius (NIMA TR8350.2)
+EARTH_RADIUS_M = WGS84_A_M  # WGS-84 equatorial radius, m (NIMA TR8350.2)
 GEO_RADIUS_M = 42_164_000.0  # geostationary orbit radius (GM/ω² ^ 1/3)
 BOLTZMANN_DBW = -228.6  # 10 log10(1.380649e-23 J/K)
 ATMOSPHERE_LOSS_DB = 0.5  # assumption: the atmospheric loss in the ICD power budgets (recalled, not re-read)
@@ -181,10 +181,9 @@ PATTERNS = {
     # ICD: -163 dBW at 5°. SSV (assumed): MEO B1I 25°, -184.2 dBW; IGSO/GEO 19°, -185.9 dBW.
     "C-MEO": TransmitPattern("C-MEO", "B1I", 1561.098e6, 27_906e3, -163.0, 5.0, 25.0, -184.2,
                              source=f"{_ICD['C']}; {_SSV}"),
-    "C-IGSO": TransmitPattern("C-IGSO", "B1I", 1561.098e6, 42_164e3, -163.0, 5.0, 19.0, -185.9,
-                              source=f"{_ICD['C']}; {_SSV}"),
-    "C-GEO": TransmitPattern("C-GEO", "B1I", 1561.098e6, 42_164e3, -163.0, 5.0, 19.0, -185.9,
-                             source=f"{_ICD['C']}; {_SSV}"),
+    # IGSO and GEO share orbit radius, ICD power and SSV figures: one pattern under two keys.
+    **{key: TransmitPattern(key, "B1I", 1561.098e6, 42_164e3, -163.0, 5.0, 19.0, -185.9,
+                            source=f"{_ICD['C']}; {_SSV}") for key in ("C-IGSO", "C-GEO")},
 }
 
 

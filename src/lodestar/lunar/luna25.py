@@ -39,6 +39,7 @@ from ..constants import MOON_RADIUS_M
 from ..errors import LodestarError
 from ..time import Time
 from . import ephemeris as eph
+from .ilrs import az_el_from_site
 from .kepler import elements_to_state, osculating_apsides, osculating_elements, true_anomaly_at_radius
 from .propagator import EphemerisTable, FiniteBurn, ForceModel, propagate
 
@@ -339,13 +340,7 @@ def earth_elevation_at_crater(when_utc: str | None = None) -> dict:
     when = Time.from_iso(when_utc or FACTS["impact_utc"][0], "utc")
     site = eph.latlon_to_me(*FACTS["crater_lat_lon_deg"][0])
     earth = eph.icrf_to_me(when) @ eph.earth_position_m(when)
-    los = (earth - site) / np.linalg.norm(earth - site)
-    up = site / np.linalg.norm(site)
-    east = np.cross([0.0, 0.0, 1.0], up)
-    east /= np.linalg.norm(east)
-    north = np.cross(up, east)
-    elevation = np.degrees(np.arcsin(np.dot(los, up)))
-    azimuth = np.degrees(np.arctan2(np.dot(los, east), np.dot(los, north))) % 360
+    azimuth, elevation = az_el_from_site(site, earth)
     return {"elevation_deg": float(elevation), "azimuth_deg": float(azimuth), "utc": when_utc or FACTS["impact_utc"][0]}
 
 

@@ -25,14 +25,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..constants import C_MPS, MOON_RADIUS_M
+from ..constants import C_MPS, MOON_RADIUS_M, frequency_hz
 from ..errors import LodestarError, NoEphemerisError
 from ..systems import format_system_set, parse_system_set
 from ..time import Time
 from . import ephemeris
 from .earth_orientation import ecef_to_icrf
-from .ilrs import HorizonMask, check_ephemeris_span, flat_horizon, site_enu_basis, time_grid
-from .link_budget import BACK, EARTH_RADIUS_M, MAIN, LinkParameters, PATTERNS, cn0_dbhz, free_space_loss_db
+from .ilrs import HorizonMask, az_el_of_direction, check_ephemeris_span, flat_horizon, time_grid
+from .link_budget import BACK, EARTH_RADIUS_M, MAIN, SIDE, LinkParameters, PATTERNS, cn0_dbhz, free_space_loss_db
 from .relay import KeplerElements, kepler_positions
 from .sites import Site
 
@@ -117,9 +117,6 @@ class MoonGnssResult:
     def summary(self) -> dict:
         sets = list(self.counts)
         main_only = usable_counts(self.usable & (self.lobe == MAIN), self.system, sets)
-        with np.errstate(all="ignore"):
-            gdop_median = {s: float(np.nanmedian(self.gdop[s])) if np.isfinite(self.gdop[s]).any() else None
-                           for s in sets}
         per_system = {}
         for letter in ANALYSED_SYSTEMS:
             cols = self.system == letter
@@ -128,7 +125,7 @@ class MoonGnssResult:
                 "satellites": int(cols.sum()),
                 "with_ephemeris_fraction": float(self.valid[:, cols].mean()) if cols.any() else 0.0,
                 "usable_main_lobe": int((usable & (self.lobe[:, cols] == MAIN)).sum()),
-                "usable_side_lobe": int((usable & (self.lobe[:, cols] == "side")).sum()),
+                "usable_side_lobe": int((usable & (self.lobe[:, cols] == SIDE)).sum()),
             }
         return {
             "receiver": self.receiver,
@@ -141,7 +138,7 @@ class MoonGnssResult:
             "median_usable": {s: float(np.median(self.counts[s])) for s in sets},
             "max_usable": {s: int(self.counts[s].max()) for s in sets},
             "fraction_ge4_main_lobe_only": {s: float((main_only[s] >= 4).mean()) for s in sets},
-            "gdop_median": gdop_median,
+            "gdop_median": {s: _nanmedian_or_none(self.gdop[s]) for s in sets},
             "pdop_median": {s: _nanmedian_or_none(self.pdop[s]) for s in sets},
             "pdop_reduction_rc_vs_c_max": _best_reduction(self.pdop.get("C"), self.pdop.get("R+C")),
             "cn0_max_dbhz": float(np.nanmax(self.cn0_dbhz)) if np.isfinite(self.cn0_dbhz).any() else None,
@@ -186,9 +183,7 @@ def _moon_occulted(receiver, rx_icrf, sat_icrf, time, horizon: HorizonMask | Non
         to_me = ephemeris.icrf_to_me(time)
         site_me = ephemeris.latlon_to_me(receiver.lat_deg, receiver.lon_deg, receiver.height_m)
         los_me = np.einsum("tij,tsj->tsi", to_me, sat_icrf - rx_icrf[:, None, :])
-        enu = los_me @ site_enu_basis(site_me).T
-        az = np.degrees(np.arctan2(enu[..., 0], enu[..., 1])) % 360.0
-        el = np.degrees(np.arctan2(enu[..., 2], np.hypot(enu[..., 0], enu[..., 1])))
+        az, el = az_el_of_direction(site_me, los_me)
         return el <= (horizon or flat_horizon)(az)
     closest = segment_min_distance(np.broadcast_to(rx_icrf[:, None, :], sat_icrf.shape), sat_icrf, np.zeros(3))
     return closest < MOON_RADIUS_M
@@ -288,7 +283,7 @@ def analyse(eph, receiver, start: Time, end: Time, step_s: float = 300.0, *,
     geo = link_geometry(sat_icrf, earth_tx, rx_icrf)
     moon_occ = _moon_occulted(receiver, rx_icrf, sat_icrf, time, horizon)
     channels = getattr(eph, "glonass_channels", {}) or {}
-    glonass_freq = {i: 1602.0e6 + 0.5625e6 * channels[s] for i, s in enumerate(svs) if s in channels}
+    glonass_freq = {i: frequency_hz("R", "1", channels[s]) for i, s in enumerate(svs) if s in channels}
     cn0, lobe, fsl = _link_cn0(system, bds_class, geo["off_boresight_deg"], geo["distance_m"], link, glonass_freq)
     cn0 = np.where(valid, cn0, np.nan)
     usable = valid & ~geo["earth_occulted"] & ~moon_occ & (lobe != BACK) & (np.nan_to_num(cn0, nan=-np.inf) >= cn0_min_dbhz)
@@ -345,9 +340,6 @@ def flight_comparison(summary: dict) -> list[str]:
 
 def analyse_nav_files(nav_paths, receiver, start: Time, end: Time, step_s: float = 300.0, **options) -> MoonGnssResult:
     """:func:`analyse` with broadcast ephemerides read from RINEX navigation files (merged)."""
-    from ..io.rinex_nav import merge_nav, read_nav
-    from ..orbits import BroadcastEphemeris
+    from ..orbits import load_broadcast
 
-    navs = [read_nav(path) for path in nav_paths]
-    nav = navs[0] if len(navs) == 1 else merge_nav(navs)
-    return analyse(BroadcastEphemeris(nav), receiver, start, end, step_s, **options)
+    return analyse(load_broadcast(nav_paths), receiver, start, end, step_s, **options)

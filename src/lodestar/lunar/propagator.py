@@ -168,8 +168,15 @@ class EphemerisTable:
     def sample(self, t_s) -> np.ndarray:
         """Interpolated ``(..., 9)``: Earth xyz, Sun xyz (m, ICRF from the Moon), PA Euler angles."""
         t_s = np.asarray(t_s, dtype=float)
-        flat = np.array([_hermite(float(t), self.t0_s, self.step_s, self.values, self.rates)
-                         for t in t_s.reshape(-1)])
+        x = (t_s.reshape(-1) - self.t0_s) / self.step_s
+        k = np.clip(np.floor(x).astype(np.int64), 0, self.values.shape[0] - 2)  # as _hermite, vectorized
+        tau = (x - k)[:, None]
+        h00 = (1 + 2 * tau) * (1 - tau) ** 2
+        h10 = tau * (1 - tau) ** 2
+        h01 = tau * tau * (3 - 2 * tau)
+        h11 = tau * tau * (tau - 1)
+        flat = (h00 * self.values[k] + h10 * self.step_s * self.rates[k] + h01 * self.values[k + 1]
+                + h11 * self.step_s * self.rates[k + 1])
         return flat.reshape(t_s.shape + (9,))
 
     def icrf_to_pa(self, t_s) -> np.ndarray:

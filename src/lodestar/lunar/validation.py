@@ -22,12 +22,13 @@ import numpy as np
 from ..data import data_path
 from ..errors import FormatError
 from ..time import Time
+from .ephemeris import J2000_TDB
 from .propagator import ForceModel, propagate
 
 __all__ = ["read_horizons_csv", "lro_validation", "LRO_FILE"]
 
 LRO_FILE = "lunar/LRO_2022001_Moon_ICRF_4h.csv"
-_JD_J2000 = 2451545.0
+_JD_J2000 = 2451545.0  # Julian date of J2000_TDB (2000-01-01T12:00 TDB)
 
 
 def read_horizons_csv(path):
@@ -48,8 +49,7 @@ def read_horizons_csv(path):
         raise FormatError(path, None, "at least one state row")
     table = np.array(rows)
     seconds = (table[:, 0] - _JD_J2000) * 86400.0
-    epoch = Time.from_scale(np.datetime64("2000-01-01T12:00:00", "ns")
-                            + np.timedelta64(int(round(seconds[0] * 1e6)), "us"), "tdb")
+    epoch = Time.from_scale(J2000_TDB + np.timedelta64(int(round(seconds[0] * 1e6)), "us"), "tdb")
     t_s = np.round(seconds - seconds[0], 3)  # the file's 1-minute grid, to the millisecond
     return epoch, t_s, table[:, 1:4] * 1e3, table[:, 4:7] * 1e3
 

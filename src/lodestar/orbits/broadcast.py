@@ -160,11 +160,18 @@ class BroadcastEphemeris:
                 channels[str(sv)] = int(k)
         return dict(sorted(channels.items()))
 
-    def states(self, time, svs=None) -> SatStates:
-        """States of ``svs`` (default: all) at GPST ``time`` of shape (T,) or (T, S)."""
+    def states(self, time, svs=None, cells=None) -> SatStates:
+        """States of ``svs`` (default: all) at GPST ``time`` of shape (T,) or (T, S).
+
+        ``cells``: optional ``(T, S)`` bool, the cells to compute (e.g. the observed ones: about
+        40 % of a day's grid, which saves most of the GLONASS integration). The others come back
+        invalid (NaN), with the reason the record selection gave ("" where a record was available).
+        """
         svs = self.svs if svs is None else np.asarray(svs).astype(str).reshape(-1)
         grid = as_time_grid(time, len(svs))
         shape = grid.shape
+        if cells is not None:
+            cells = np.broadcast_to(np.asarray(cells, dtype=bool), shape)
         out = _empty(shape)
         for letter in sorted(set(s[:1] for s in svs)):
             columns = np.flatnonzero(np.char.startswith(svs, letter))
@@ -172,14 +179,15 @@ class BroadcastEphemeris:
             if records is None:
                 out["reason"][:, columns] = f"no {letter} navigation records" if letter in DEFAULT_MESSAGES else f"system {letter} not supported"
                 continue
-            self._fill_system(records, grid.gpst[:, columns], svs[columns], columns, out)
+            self._fill_system(records, grid.gpst[:, columns], svs[columns], columns, out,
+                              None if cells is None else cells[:, columns])
         out["reason"] = out["reason"].astype(str)
         return SatStates(sv=svs, time=grid, source=self.source, **out)
 
-    def _fill_system(self, records, query, svs, columns, out):
+    def _fill_system(self, records, query, svs, columns, out, wanted=None):
         index, reason = select_records(records.ref, records.sv, records.ok, records.reason,
                                        records.window_s, query, svs)
-        rows, cols = np.nonzero(index >= 0)
+        rows, cols = np.nonzero((index >= 0) if wanted is None else (index >= 0) & wanted)
         rec = index[rows, cols]
         target = (rows, columns[cols])
         out["reason"][:, columns] = reason

@@ -18,11 +18,13 @@ Res. 61:3020–3038):
   receiver clock absorbs: time scale, and the system-wide share of the antenna offset), with the
   global-average weights of Montenbruck et al. 2018 table 3: GPS 0.98 / 1/49, GLONASS 0.98 / 1/45,
   Galileo 0.98 / 1/61, BeiDou MEO 0.98 / 1/54, BeiDou IGSO/GEO 0.99 / 1/126.
-- Antenna offsets: GPS, Galileo and BeiDou broadcast orbits refer to the antenna phase centre,
-  GLONASS broadcast and every IGS SP3 to the centre of mass. Without an antenna table the offset
-  (mostly radial, 0–3 m by block) stays in the radial error; its size is reported per satellite as
-  ``radial_mean_m``. ``pco_m`` (dict sv -> body-frame z offset, m, toward the Earth) moves the
-  precise orbit to the phase centre along −r̂ when given.
+- Antenna offsets: broadcast orbits refer to an antenna phase centre (all four systems on the
+  ESBC data, docs/orbits.md), IGS SP3 to the centre of mass. With ``antenna=True`` (default) the
+  precise CoM is moved to the phase centre with the nominal block offsets and yaw-steering
+  attitude of :mod:`lodestar.orbits.antenna`; satellites without a known offset keep the raw
+  comparison and are listed under ``result["pco"]["not_applied"]`` (``pco_applied`` false per
+  satellite). ``pco_m`` (dict sv -> body-frame z offset, m, toward the Earth) overrides the table
+  with a purely radial offset for the satellites it names.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import numpy as np
 
 from ..constants import C_MPS, SYSTEM_CONSTANTS
 from ..time import Time
+from .antenna import pco_ecef_m
 from .broadcast import is_beidou_geo
 
 __all__ = ["SISRE_WEIGHTS", "compare_broadcast_precise", "rac_frame", "broadcast_clock_on_precise_reference"]
@@ -105,10 +108,12 @@ def _rms(values, axis=0):
         return np.where(count > 0, np.sqrt(np.nansum(values**2, axis=axis) / np.maximum(count, 1)), np.nan)
 
 
-def compare_broadcast_precise(broadcast, precise, times, svs=None, *, pco_m: dict | None = None) -> dict:
+def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: bool = True,
+                              pco_m: dict | None = None) -> dict:
     """Per-system and per-satellite statistics (JSON-ready dict) of broadcast − precise.
 
-    ``times`` GPST ``Time`` (T,); ``svs`` default: satellites present in both sources.
+    ``times`` GPST ``Time`` (T,); ``svs`` default: satellites present in both sources;
+    ``antenna``: move the precise CoM to the antenna phase centre where the offset is known.
     """
     if svs is None:
         svs = [sv for sv in precise.svs if sv in set(broadcast.svs)]
@@ -117,11 +122,9 @@ def compare_broadcast_precise(broadcast, precise, times, svs=None, *, pco_m: dic
     b = broadcast.states(times, svs)
     p = precise.states(times, svs)
     ok = b.valid & p.valid
-    prec_pos = p.position_m.copy()
     radial, along, cross = rac_frame(p.position_m, p.velocity_mps)
-    if pco_m:
-        z = np.array([pco_m.get(sv, 0.0) for sv in svs])
-        prec_pos -= radial * z[None, :, None]
+    prec_pos, applied = _phase_centre(p.position_m, radial, svs, times, antenna, pco_m or {})
+    radial_shift = np.einsum("tsi,tsi->ts", np.nan_to_num(prec_pos - p.position_m), radial)
     diff = b.position_m - prec_pos
     r = np.where(ok, np.einsum("tsi,tsi->ts", diff, radial), np.nan)
     a = np.where(ok, np.einsum("tsi,tsi->ts", diff, along), np.nan)
@@ -131,11 +134,50 @@ def compare_broadcast_precise(broadcast, precise, times, svs=None, *, pco_m: dic
     dclk_raw = np.where(ok, (brd_clock - p.clock_s) * C_MPS, np.nan)
     dclk = _remove_epoch_mean(dclk_raw, svs)
     w_r, w_ac2 = _weights(svs, p.position_m)
-    range_error = _remove_epoch_mean(w_r * r - dclk_raw, svs)
+    # one receiver clock absorbs one common offset per system, so the system's satellites must share
+    # one reference point: where some lack an antenna offset, SISRE uses the CoM for the whole system
+    mixed = _systems_with_partial_pco(svs, applied, ok)
+    r_sisre = np.where(np.isin([sv[0] for sv in svs], mixed)[None, :], r + radial_shift, r)
+    range_error = _remove_epoch_mean(w_r * r_sisre - dclk_raw, svs)
     sisre = np.sqrt(range_error**2 + w_ac2 * (a**2 + c**2))
-    result = _summarise(svs, r, a, c, dclk, sisre, ok)
-    result["classes"] = _class_summary(svs, r, a, c, dclk, sisre, ok, p.position_m)
+    # the same with the radial error of the raw centre of mass (no antenna offset): SISRE is free of
+    # the offset only when it is the one the precise clocks were estimated with (see docs/orbits.md)
+    range_error_com = _remove_epoch_mean(w_r * (r + radial_shift) - dclk_raw, svs)
+    sisre_com = np.sqrt(range_error_com**2 + w_ac2 * (a**2 + c**2))
+    result = _summarise(svs, r, a, c, dclk, sisre, ok, sisre_com, applied)
+    result["classes"] = _class_summary(svs, r, a, c, dclk, sisre, ok, p.position_m, sisre_com, applied)
+    for k, sv in enumerate(svs):
+        if str(sv) in result["satellites"]:
+            result["satellites"][str(sv)]["pco_applied"] = bool(applied[k])
+    compared = [str(sv) for sv in svs if str(sv) in result["satellites"]]
+    result["pco"] = {"enabled": bool(antenna or pco_m),
+                     "applied": [sv for sv, on in zip(svs, applied) if on and sv in compared],
+                     "not_applied": [sv for sv, on in zip(svs, applied) if not on and sv in compared],
+                     "source": "nominal block offsets, lodestar.orbits.antenna (NRCan GPSPACE), yaw steering",
+                     "sisre_com_systems": mixed}
     return result
+
+
+def _systems_with_partial_pco(svs, applied, ok) -> list[str]:
+    """System letters in which some but not all compared satellites have an antenna offset."""
+    compared = ok.any(axis=0)
+    out = []
+    for letter in sorted(set(sv[0] for sv in svs)):
+        cols = np.char.startswith(svs, letter) & compared
+        if applied[cols].any() and not applied[cols].all():
+            out.append(letter)
+    return out
+
+
+def _phase_centre(com_m, radial, svs, times, antenna, pco_m):
+    """Precise positions moved CoM → phase centre, and a per-satellite flag of where that was done."""
+    offset = pco_ecef_m(svs, times, com_m) if antenna else np.full_like(com_m, np.nan)
+    for k, sv in enumerate(svs):
+        if sv in pco_m:  # explicit radial override
+            offset[:, k] = -radial[:, k] * pco_m[sv]
+    # NaN offsets: satellite without a PCO (or CoM itself NaN); those keep the raw comparison
+    known = np.isfinite(offset).all(axis=2).any(axis=0)
+    return com_m + np.where(np.isfinite(offset), offset, 0.0), known
 
 
 def _glonass_relativity(b):
@@ -155,9 +197,10 @@ def _remove_epoch_mean(values, svs):
     return out
 
 
-def _stats(r, a, c, dclk, sisre, n_epochs) -> dict:
+def _stats(r, a, c, dclk, sisre, n_epochs, sisre_com=None) -> dict:
     orbit = np.sqrt(r**2 + a**2 + c**2)
-    return {
+    extra = {} if sisre_com is None else {"sisre_com_m": float(_rms(sisre_com.ravel()))}
+    return {**extra, 
         "epochs": int(n_epochs), "orbit_3d_rms_m": float(_rms(orbit.ravel())),
         "radial_rms_m": float(_rms(r.ravel())), "along_rms_m": float(_rms(a.ravel())),
         "cross_rms_m": float(_rms(c.ravel())), "radial_mean_m": float(np.nanmean(r)) if np.isfinite(r).any() else np.nan,
@@ -165,37 +208,41 @@ def _stats(r, a, c, dclk, sisre, n_epochs) -> dict:
     }
 
 
-def _class_summary(svs, r, a, c, dclk, sisre, ok, positions) -> dict:
+def _class_summary(svs, r, a, c, dclk, sisre, ok, positions, sisre_com, applied) -> dict:
     radius = np.nanmedian(np.linalg.norm(positions, axis=-1), axis=0)
     classes = np.array([orbit_class(sv, rad) for sv, rad in zip(svs, radius)])
     out = {}
     for name in sorted(set(classes[ok.any(axis=0)])):
         cols = (classes == name) & ok.any(axis=0)
-        entry = _stats(r[:, cols], a[:, cols], c[:, cols], dclk[:, cols], sisre[:, cols], 0)
+        entry = _stats(r[:, cols], a[:, cols], c[:, cols], dclk[:, cols], sisre[:, cols], 0, sisre_com[:, cols])
         entry.pop("epochs")
-        out[str(name)] = {"sats": int(cols.sum()), **entry}
+        out[str(name)] = {"sats": int(cols.sum()), "pco_sats": int((cols & applied).sum()), **entry}
     return out
 
 
-def _summarise(svs, r, a, c, dclk, sisre, ok) -> dict:
+def _summarise(svs, r, a, c, dclk, sisre, ok, sisre_com, applied) -> dict:
     satellites = {}
     for k, sv in enumerate(svs):
         if ok[:, k].any():
-            satellites[str(sv)] = _stats(r[:, k], a[:, k], c[:, k], dclk[:, k], sisre[:, k], ok[:, k].sum())
+            satellites[str(sv)] = _stats(r[:, k], a[:, k], c[:, k], dclk[:, k], sisre[:, k], ok[:, k].sum(),
+                                         sisre_com[:, k])
     systems = {}
     for letter in sorted(set(sv[0] for sv in svs), key="GRECJIS".index):
         cols = np.char.startswith(svs, letter) & ok.any(axis=0)
         if not cols.any():
             continue
-        entry = _stats(r[:, cols], a[:, cols], c[:, cols], dclk[:, cols], sisre[:, cols], ok[:, cols].sum())
+        entry = _stats(r[:, cols], a[:, cols], c[:, cols], dclk[:, cols], sisre[:, cols], ok[:, cols].sum(),
+                       sisre_com[:, cols])
         entry["sats"] = int(cols.sum())
+        entry["pco_sats"] = int((cols & applied).sum())
         entry.pop("epochs")
         entry["samples"] = int(ok[:, cols].sum())
         systems[letter] = entry
     return {"systems": systems, "satellites": satellites}
 
 
-def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", step_s: float = 300.0) -> dict:
+def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", step_s: float = 300.0,
+                     antenna: bool = True) -> dict:
     """:func:`compare_broadcast_precise` over the whole span of the SP3 files, every ``step_s``."""
     from ..systems import parse_system_set
     from .table import load_broadcast, load_precise
@@ -208,7 +255,7 @@ def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", s
     times = Time(np.arange(first, last + step // 2, step))
     common = set(broadcast.svs)
     svs = [sv for sv in precise.svs if sv in common and sv[0] in letters]
-    result = compare_broadcast_precise(broadcast, precise, times, svs)
+    result = compare_broadcast_precise(broadcast, precise, times, svs, antenna=antenna)
     result["span"] = {"from": str(np.datetime_as_string(first, "s")), "to": str(np.datetime_as_string(last, "s")),
                       "step_s": step_s}
     return result

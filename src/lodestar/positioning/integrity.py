@@ -26,12 +26,15 @@ This is a fault-free bound: a fault on an epoch without redundancy cannot be det
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from .raim import chi2_threshold
 
 __all__ = ["SISRE_M", "DEFAULT_ALERT_LIMIT_M", "DEFAULT_RISK", "protection_level_m", "position_covariance"]
 
+#: Broadcast signal-in-space range error per system, m (Montenbruck et al. 2015 table 3; I, S assumed).
 SISRE_M = {"G": 0.7, "R": 1.9, "E": 1.6, "C": 1.5, "J": 0.6, "I": 2.0, "S": 2.0}
 DEFAULT_ALERT_LIMIT_M = 50.0
 DEFAULT_RISK = 1e-3
@@ -66,21 +69,22 @@ def protection_level_m(q_xyz, risk: float = DEFAULT_RISK):
 
 
 DEFAULT_PMD = 1e-3
-_NONCENTRALITY_CACHE: dict = {}
 
 
 def detectable_noncentrality(dof: int, pfa: float, pmd: float) -> float:
     """Non-centrality lambda of the chi-square test that a single fault must reach to be detected
     with missed-detection probability ``pmd`` at false-alarm probability ``pfa`` (Brown & Chin 1997,
     "GPS RAIM: calculation of thresholds and protection radius using chi-square methods")."""
-    key = (int(dof), float(pfa), float(pmd))
-    if key not in _NONCENTRALITY_CACHE:
-        from scipy.optimize import brentq  # lazy: scipy costs start-up time (see raim.py)
-        from scipy.stats import ncx2
+    return _noncentrality(int(dof), float(pfa), float(pmd))
 
-        threshold = float(chi2_threshold(np.array([dof]), pfa)[0])
-        _NONCENTRALITY_CACHE[key] = brentq(lambda lam: ncx2.cdf(threshold, dof, lam) - pmd, 1e-6, 1e4)
-    return _NONCENTRALITY_CACHE[key]
+
+@lru_cache(maxsize=256)  # a handful of (dof, pfa, pmd) per run, each a root search
+def _noncentrality(dof: int, pfa: float, pmd: float) -> float:
+    from scipy.optimize import brentq  # lazy: scipy costs start-up time (see raim.py)
+    from scipy.stats import ncx2
+
+    threshold = float(chi2_threshold(np.array([dof]), pfa)[0])
+    return brentq(lambda lam: ncx2.cdf(threshold, dof, lam) - pmd, 1e-6, 1e4)
 
 
 def fault_protection_level_m(h, weight, covariance, dof, pfa: float, pmd: float = DEFAULT_PMD):

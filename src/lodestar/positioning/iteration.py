@@ -18,9 +18,9 @@ from .troposphere import troposphere_delay_m
 
 __all__ = ["Problem", "Iterate", "gauss_newton"]
 
-_EARTH_RADIUS_M = 6_371_000.0
-_MAX_ITERATIONS = 10
-_CONVERGED_M = 1e-3
+_EARTH_RADIUS_M = 6_371_000.0  # mean Earth radius (IUGG), m: only to test "near the surface" within 200 km
+_MAX_ITERATIONS = 10  # Gauss-Newton from the Earth's centre converges in 4-6 (RTKLIB MAXITR is 10)
+_CONVERGED_M = 1e-3  # position step below 1 mm: converged
 
 
 @dataclass(frozen=True)

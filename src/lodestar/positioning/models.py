@@ -28,10 +28,11 @@ __all__ = [
 
 #: Earth rotation rate used for the Sagnac correction (WGS-84; the systems differ by < 1e-14 rad/s).
 SAGNAC_OMEGA_RADPS = GPS.omega_e_radps
+#: A-priori variance factor per system (module docstring: RTKLIB EFACT_GPS/GLO/GAL/CMP/QZS/IRN/SBS).
 APRIORI_FACTOR = {"G": 1.0, "R": 1.5, "E": 1.0, "C": 1.0, "J": 1.0, "I": 1.5, "S": 3.0}
-_CODE_A_M = 0.3
-_CODE_B_M = 0.3
-_IONO_FRACTION = 0.5
+_CODE_A_M = 0.3  # m, constant term of the code error (RTKLIB err 0.003 x eratio 100)
+_CODE_B_M = 0.3  # m, elevation term, divided by sin E (same source)
+_IONO_FRACTION = 0.5  # residual fraction of the broadcast Klobuchar delay (Klobuchar 1987; RTKLIB ERR_BRDCI)
 
 
 def rotate_for_earth_rotation(sat_xyz, travel_s):

@@ -149,7 +149,9 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     t_rx = np.asarray(obs["time"].values, dtype="datetime64[ns]")
     travel = np.where(np.isfinite(pseudorange), pseudorange / C_MPS, _NOMINAL_TRAVEL_S)
     t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
-    st = eph.states(Time(t_tx), list(svs))
+    # broadcast orbits: only the observed cells are computed (the others are never used)
+    cells = {"cells": np.isfinite(pseudorange)} if source == "broadcast" else {}
+    st = eph.states(Time(t_tx), list(svs), **cells)
     clock_total = st.clock_s + np.nan_to_num(st.relativity_s)
     group_delay = st.group_delay_s
     if source == "precise":

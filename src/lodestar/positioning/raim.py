@@ -12,10 +12,11 @@ its solution is rejected.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
-import math
 
 from . import estimator
 from .iteration import Iterate, Problem, gauss_newton
@@ -58,6 +59,7 @@ def _upper_gamma_regularized(a: float, x: float) -> float:
     return math.exp(log_front) * h
 
 
+@lru_cache(maxsize=256)  # a run asks for the same few (dof, pfa) pairs at every epoch batch
 def _chi2_upper_quantile(dof: int, p: float) -> float:
     """x with P(chi2_dof > x) = p: Wilson-Hilferty start (1931), then Newton on the exact tail."""
     z = math.sqrt(2.0) * _erfc_inverse(2.0 * p)
@@ -82,20 +84,12 @@ def _erfc_inverse(y: float) -> float:
     return 0.5 * (lo + hi)
 
 
-_THRESHOLD_CACHE: dict = {}
-
-
 def chi2_threshold(dof, pfa: float):
-    """Chi-square upper quantile for each degree of freedom in ``dof`` (cached per (dof, pfa))."""
+    """Chi-square upper quantile for each degree of freedom in ``dof`` (one solve per distinct value)."""
     dof = np.asarray(dof, dtype=np.int64)
-    values = {}
-    for k in np.unique(dof):
-        key = (int(k), float(pfa))
-        if key not in _THRESHOLD_CACHE:
-            _THRESHOLD_CACHE[key] = _chi2_upper_quantile(int(k), float(pfa))
-        values[int(k)] = _THRESHOLD_CACHE[key]
-    lookup = np.array([values[int(k)] for k in np.unique(dof)])
-    return lookup[np.searchsorted(np.unique(dof), dof)]
+    distinct = np.unique(dof)
+    lookup = np.array([_chi2_upper_quantile(int(k), float(pfa)) for k in distinct])
+    return lookup[np.searchsorted(distinct, dof)]
 
 
 def raim_statistic(it: Iterate):

@@ -199,6 +199,20 @@ def _estimated_calibration(sub, problem: Problem, systems, mask_deg) -> Calibrat
     return Calibration.from_estimate(sub.sv, problem.bias_m, systems, problem.clock_prior, source)
 
 
+def _checked_options(systems, integrity_gate: str, biases_mode: str) -> tuple[str, ...]:
+    """The requested systems in canonical order, once every option is known to be valid."""
+    if integrity_gate not in ("untestable", "all"):
+        raise LodestarError(f"integrity_gate must be 'untestable' or 'all', not {integrity_gate!r}")
+    if biases_mode not in BIAS_MODES:
+        raise LodestarError(f"biases_mode must be one of {', '.join(BIAS_MODES)}, not {biases_mode!r}")
+    system_tuple = parse_system_set(systems) if isinstance(systems, str) else parse_system_set("+".join(systems))
+    unsupported = [s for s in system_tuple if s not in SUPPORTED_SYSTEMS]
+    if unsupported:
+        raise LodestarError(f"positioning supports {', '.join(SYSTEM_NAMES[s] for s in SUPPORTED_SYSTEMS)}; "
+                            f"not {', '.join(unsupported)}")
+    return system_tuple
+
+
 def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klobuchar", sp3=None, clk=None, *,
           biases_mode: str = "auto", raim_pfa: float = raim.DEFAULT_PFA,
           max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None,
@@ -226,15 +240,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     ``session_isb`` are then not used). Every result carries the calibration it estimated or
     used in ``attrs["calibration"]`` (JSON).
     """
-    if integrity_gate not in ("untestable", "all"):
-        raise LodestarError(f"integrity_gate must be 'untestable' or 'all', not {integrity_gate!r}")
-    if biases_mode not in BIAS_MODES:
-        raise LodestarError(f"biases_mode must be one of {', '.join(BIAS_MODES)}, not {biases_mode!r}")
-    system_tuple = parse_system_set(systems) if isinstance(systems, str) else parse_system_set("+".join(systems))
-    unsupported = [s for s in system_tuple if s not in SUPPORTED_SYSTEMS]
-    if unsupported:
-        raise LodestarError(f"positioning supports {', '.join(SYSTEM_NAMES[s] for s in SUPPORTED_SYSTEMS)}; "
-                            f"not {', '.join(unsupported)}")
+    system_tuple = _checked_options(systems, integrity_gate, biases_mode)
     prep = obs if isinstance(obs, Prepared) else prepare(
         obs, nav, systems="".join(system_tuple), iono=iono, sp3=sp3, clk=clk, priority=priority,
         smoothing_s=smoothing_s)

@@ -5,15 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..systems import SYSTEM_NAMES
 from .html import HtmlReport
 from .plots import availability_vs_mask, error_series, horizontal_scatter, sats_and_pdop, skyplot
 
 __all__ = ["compare_report", "write_compare_report"]
-
-
-def _set_label(name: str) -> str:
-    return " + ".join(SYSTEM_NAMES[s] for s in name.split("+"))
 
 
 def _display_table(rows: pd.DataFrame) -> pd.DataFrame:

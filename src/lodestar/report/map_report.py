@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.colors import TwoSlopeNorm
@@ -13,7 +12,7 @@ from matplotlib.colors import TwoSlopeNorm
 from ..errors import LodestarError
 from ..output import atomic_path
 from ..systems import SYSTEM_NAMES
-from .html import HtmlReport
+from .html import HtmlReport, plt  # html selects the Agg backend before pyplot loads
 from .plots import set_colour, world_map
 
 __all__ = ["write_map_output", "map_report", "map_panel"]

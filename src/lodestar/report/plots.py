@@ -80,13 +80,7 @@ def sats_and_pdop(times, series: dict, title: str):
     bottom.set_yscale("log")
     bottom.yaxis.set_major_formatter(ScalarFormatter())
     bottom.yaxis.set_minor_formatter(ScalarFormatter())
-    bottom.set_xlabel("hour of day (GPS time)")
-    bottom.set_xlim(0, 24)
-    for ax in (top, bottom):
-        ax.grid(alpha=0.3)
-        ax.legend(ncol=4, fontsize=8)
-    top.set_title(title)
-    return fig
+    return _finish_day_panels(fig, top, bottom, title)
 
 
 def error_series(times, errors: dict, title: str):
@@ -98,6 +92,11 @@ def error_series(times, errors: dict, title: str):
         bottom.plot(hours, up, lw=0.7, color=set_colour(name), label=name)
     top.set_ylabel("horizontal error (m)")
     bottom.set_ylabel("vertical error, up (m)")
+    return _finish_day_panels(fig, top, bottom, title)
+
+
+def _finish_day_panels(fig, top, bottom, title: str):
+    """The shared time axis (hours of the GPS day), grids, legends and title of a two-panel day plot."""
     bottom.set_xlabel("hour of day (GPS time)")
     bottom.set_xlim(0, 24)
     for ax in (top, bottom):
