@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 NAME = "orbits"
 HELP = "satellite positions and clocks (broadcast, or precise SP3/CLK) every STEP seconds, as CSV"
 
@@ -25,10 +27,11 @@ def run(args) -> int:
     table, summary = orbit_table(args.nav, args.start, args.stop, args.step, sp3_paths=args.sp3,
                                  clk_paths=args.clk, systems=args.systems)
     write_orbit_csv(table, args.out)
+    text = sys.stderr if args.json == "-" else sys.stdout  # stdout is then JSON only, for scripts
     print(f"{summary['rows']} rows ({summary['precise_rows']} precise, {summary['broadcast_rows']} broadcast) "
-          f"for {summary['satellites']} satellites x {summary['epochs']} epochs -> {args.out}")
-    print(f"left out (no valid ephemeris): {summary['left_out']}")
+          f"for {summary['satellites']} satellites x {summary['epochs']} epochs -> {args.out}", file=text)
+    print(f"left out (no valid ephemeris): {summary['left_out']}", file=text)
     for reason, count in summary["left_out_by_reason"].items():
-        print(f"  {count:8d}  {reason}")
+        print(f"  {count:8d}  {reason}", file=text)
     write_json(summary, args.json)
     return 0

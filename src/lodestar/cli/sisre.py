@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 NAME = "sisre"
 HELP = "compare broadcast with precise orbits/clocks: radial/along/cross, clock and SISRE RMS"
 
@@ -23,12 +25,14 @@ def run(args) -> int:
 
     result = sisre_from_files(args.nav, args.sp3, args.clk, systems=args.systems, step_s=args.step,
                               antenna=not args.no_pco)
-    print(format_table(result))
+    text = sys.stderr if args.json == "-" else sys.stdout  # stdout is then JSON only, for scripts
+    print(format_table(result), file=text)
     if result["pco"]["not_applied"] and result["pco"]["enabled"]:
-        print("no antenna offset known (raw centre-of-mass comparison): " + " ".join(result["pco"]["not_applied"]))
+        print("no antenna offset known (raw centre-of-mass comparison): " + " ".join(result["pco"]["not_applied"]),
+              file=text)
     if result["pco"]["sisre_com_systems"]:
         print("SISRE from the centre of mass (offsets known for only part of the system): "
-              + "+".join(result["pco"]["sisre_com_systems"]))
+              + "+".join(result["pco"]["sisre_com_systems"]), file=text)
     write_json(result, args.json)
     return 0
 

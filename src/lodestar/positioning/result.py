@@ -80,7 +80,7 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     gdop, pdop, hdop, vdop, tdop = estimator.dops(it.h, used, it.present, lat_a, lon_a, cons)
     protection = _protection_level(sub, it, cons, info.get("integrity_risk", integrity.DEFAULT_RISK))
     alert = info.get("alert_limit_m", integrity.DEFAULT_ALERT_LIMIT_M)
-    _, dof = raim_statistic(it)
+    stat, dof = raim_statistic(it)
     # RAIM tests every epoch with redundancy; one without has only the predicted bound to go by
     gated = np.where(dof < 1, protection, 0.0) if info.get("gate", "untestable") == "untestable" else protection
     status, reason = _status(n_used, np.maximum(needed, 4), it.converged, fde.failed_test, gdop,
@@ -89,7 +89,6 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     xyz = np.where(good[:, None], _marker(np.nan_to_num(xyz_arp), sub.antenna_hen_m), np.nan)
     lat, lon, height = ecef_to_geodetic(xyz)
     excluded = np.array([",".join(sub.sv[row]) for row in fde.excluded], dtype=object)
-    stat, dof = raim_statistic(it)
     rms = np.sqrt(np.where(used, np.nan_to_num(it.residual) ** 2, 0.0).sum(axis=1) / np.maximum(n_used, 1))
     data = {
         "x_m": xyz[:, 0], "y_m": xyz[:, 1], "z_m": xyz[:, 2],
@@ -109,7 +108,14 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     ds = xr.Dataset({name: ("time", np.asarray(value)) for name, value in data.items()},
                     coords={"time": sub.time})
     ds["clock_s"].attrs["description"] = f"receiver clock of {systems[0]} (s)"
-    ds.attrs.update({
+    ds.attrs.update(_attributes(sub, info, alert))
+    return ds
+
+
+def _attributes(sub, info, alert) -> dict:
+    """What the solution was computed from and with: the Dataset's attributes."""
+    systems = info["systems"]
+    return {
         "systems": format_system_set(systems), "requested_systems": format_system_set(info["requested"]),
         "mask_deg": float(info["mask_deg"]), "iono": info["iono"], "orbits": sub.source,
         "iono_models": json.dumps(info["iono_models"]), "code_bias_m": json.dumps(info["code_bias_m"]),
@@ -122,5 +128,4 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
         "antenna_delta_hen_m": [float(v) for v in sub.antenna_hen_m],
         "marker_name": str(sub.meta.get("marker_name", "")), "obs_path": sub.meta.get("obs_path", ""),
         "nav_path": sub.meta.get("nav_path", ""),
-    })
-    return ds
+    }
