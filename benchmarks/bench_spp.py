@@ -20,7 +20,7 @@ What profiling the speed run taught (pyinstrument on ``lodestar solve``, one fre
 takes ~1.25 s here): of the first 2.0 s, more than half was start-up cost, not computing.
 - xarray asks of every array given to ``Dataset``/``Variable`` whether it is a dask array; with dask
   installed (``lodestar batch``) the first question imports dask + dask.array + scipy.sparse/fft:
-  ~0.3-0.5 s, once per process, wherever the first Dataset is built. ``io/_obs_dataset.py`` builds
+  ~0.3-0.5 s, once per process, wherever the first Dataset is built. ``lodestar/xarray_build.py`` builds
   Variables and indexed coordinates through public xarray API that skips the question (identical
   Datasets); every Dataset on the path must do so, or the cost just moves to the next one.
 - numba: importing it (+ scipy.linalg) and loading the cached kernels cost ~0.35-0.5 s before the

@@ -25,7 +25,7 @@ from ..time import Time
 from . import _obs_scan
 from ._obs_body import line_bounds, trim_trailer, walk_v3
 from ._obs_body2 import walk_v2
-from ._obs_dataset import indexed_coords, variable
+from ..xarray_build import indexed_coords, variable
 from ._obs_header import UNITS, parse_header
 from .compression import read_bytes
 
@@ -239,7 +239,7 @@ def _assemble(header, body, path, var_codes, values, lli_seen, ssi_seen, times, 
     if np.isfinite(clock).any():
         data_vars["rx_clock_offset_s"] = variable("time", clock, {"units": "s"})
     coords = indexed_coords(time=np.asarray(times, dtype="datetime64[ns]"), sv=sv_names.astype(str))
-    # built from finished numpy arrays without xarray's dask probe (see ._obs_dataset: ~0.3-0.5 s)
+    # built from finished numpy arrays without xarray's dask probe (see lodestar.xarray_build: ~0.3-0.5 s)
     return xr.Dataset(data_vars, coords=coords, attrs=_dataset_attrs(header, path, present, body))
 
 
