@@ -16,15 +16,17 @@ What profiling taught (cProfile on the ESBC day; the structure decided everythin
 - Only epoch lines ("> ..." in RINEX 3) need finding: ``np.flatnonzero(buf == 10)`` gives every
   line, the first byte of each tells epochs apart, and "announced satellite count == lines until
   the next epoch" checks the whole file's structure in one vectorized comparison.
-- The fields are then read by one numba kernel (``cache=True``) walking the bytes once and
-  writing straight into the output array; numbers are built as integer mantissa / 10**decimals
-  (correctly rounded, identical to ``float()``). It takes ~0.15 s for 33 MB.
+- The fields are then cut out of the byte buffer by vectorized numpy (``io/_obs_scan.py``) and
+  written straight into the output array; numbers are built as integer mantissa / 10**decimals
+  (correctly rounded, identical to ``float()``): ~0.35 s for 33 MB. A numba kernel did it in
+  ~0.15 s, but a fresh process paid ~0.35-0.5 s to import numba and load its cache first, so
+  one-file runs (``lodestar solve``) are faster with numpy.
 - The output array, not parsing, then dominates: one float64 (time, sv) array per code is
   ~60 codes x 2880 x 113 x 8 B = 156 MB to allocate (np.full ~0.06 s). Writing it variable-major
   (var, time, sv) cost ~0.1 s more in page/TLB misses than (time, sv, var), where the fields of
   one line land side by side; each variable is then a strided view (no copy).
 - Hatanaka decompression (C code in the ``hatanaka`` package) is ~0.4-0.7 s of the .crx.gz time.
-- The first read in a process loads the cached numba kernels (~0.5-1 s, printed separately).
+- The first read in a process pays the imports (numpy, pandas, xarray: printed separately).
 """
 
 from __future__ import annotations
@@ -94,7 +96,7 @@ def main(argv=None) -> int:
 
     data = data_dir(args.data)
     read_obs(data / "rinex2/demo.10o")
-    print(f"python {sys.version.split()[0]}; first read in this process (imports + numba cache load): "
+    print(f"python {sys.version.split()[0]}; first read in this process (imports): "
           f"{time.perf_counter() - start:.2f} s\n")
 
     print("== lodestar read_obs: wall time (best of %d), peak memory (tracemalloc)" % args.repeat)
