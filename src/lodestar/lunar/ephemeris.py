@@ -40,7 +40,7 @@ from ..time import Time
 __all__ = [
     "LunarKernels", "kernels", "earth_position_m", "earth_state", "sun_position_m",
     "icrf_to_pa", "icrf_to_pa_with_rate", "icrf_to_me", "PA_TO_ME", "PA_TO_ME_ANGLES_ARCSEC",
-    "me_to_latlon", "latlon_to_me", "tdb_seconds", "GM_EARTH_M3PS2", "GM_SUN_M3PS2",
+    "me_to_latlon", "latlon_to_me", "tdb_seconds", "check_span", "GM_EARTH_M3PS2", "GM_SUN_M3PS2",
 ]
 
 #: DE421 GM of the Earth and of the Sun, m^3/s^2 (Folkner et al. 2008, JPL IOM 343R-08-003,
@@ -154,22 +154,33 @@ def tdb_seconds(t) -> np.ndarray:
 
 def _flat(t):
     tdb = tdb_seconds(t)
-    _check_span(tdb)
+    check_span(tdb)
     return tdb.reshape(-1), tdb.shape
 
 
-def _check_span(tdb: np.ndarray) -> None:
-    """Refuse instants outside the lunar orientation kernel (1900–2050) instead of jplephem's bare ValueError."""
+def check_span(t) -> None:
+    """Refuse instants outside the lunar kernels' coverage instead of jplephem's bare ValueError.
+
+    The lunar orientation kernel (1900-01-01 to 2051-01-01 TDB) is the binding one: DE421's SPK
+    spans 1899-07-29 to 2053-10-09. ``t``: a :class:`Time` or TDB seconds since J2000.
+    """
+    tdb = tdb_seconds(t)
     if tdb.size == 0:
         return
     segment = kernels().pa_segment
     low, high = segment.initial_second, segment.final_second
     if np.nanmin(tdb) < low or np.nanmax(tdb) > high:
-        first = Time.from_scale(J2000_TDB + np.timedelta64(int(low), "s"), "tdb").iso("utc")
-        last = Time.from_scale(J2000_TDB + np.timedelta64(int(high), "s"), "tdb").iso("utc")
+        def utc(seconds):
+            return Time.from_scale(J2000_TDB + np.timedelta64(int(seconds), "s"), "tdb").iso("utc")
+
+        if isinstance(t, Time):
+            iso = [str(v) for v in np.ravel(t.iso("utc"))]
+            span = f"{min(iso)} – {max(iso)} UTC"
+        else:  # raw seconds may lie beyond what datetime64[ns] can show
+            span = f"{np.nanmin(tdb):.0f} – {np.nanmax(tdb):.0f} s TDB after J2000"
         raise LodestarError(
-            f"time outside the lunar kernels' span ({first} to {last} UTC); "
-            f"{kernels().pck_path.name} covers no other dates"
+            f"the span {span} leaves the lunar kernels' coverage "
+            f"({utc(low)} to {utc(high)} UTC); {kernels().pck_path.name} covers no other dates"
         )
 
 

@@ -90,16 +90,8 @@ def time_grid(start: Time, end: Time, step_s: float) -> Time:
 
 
 def check_ephemeris_span(time: Time) -> None:
-    """Refuse epochs outside the DE421 SPK and lunar PCK coverage (1900-01-01 … 2051-01-01 TDB)."""
-    k = ephemeris.kernels()
-    first = max(k.pa_segment.initial_jd, max(s.start_jd for s in k.spk.segments))
-    last = min(k.pa_segment.final_jd, min(s.end_jd for s in k.spk.segments))
-    whole, fraction = time.jd("tdb")
-    jd = np.asarray(whole) + np.asarray(fraction)
-    if jd.min() < first or jd.max() > last:
-        raise LodestarError(
-            f"the span {time.iso()[0]} – {time.iso()[-1]} leaves the lunar ephemerides' coverage "
-            f"(JD {first:.1f} – {last:.1f} TDB, i.e. 1900-01-01 to 2051-01-01: DE421 + moon_pa_de421_1900-2050.bpc)")
+    """Refuse epochs outside the DE421 SPK and lunar PCK coverage (1900-01-01 … 2051-01-01 TDB), before any work."""
+    ephemeris.check_span(time)
 
 
 def site_enu_basis(site_me: np.ndarray) -> np.ndarray:

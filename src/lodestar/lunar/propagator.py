@@ -304,6 +304,23 @@ def _segments(duration_s: float, burns: Sequence) -> list[tuple[float, float, ob
     return pieces
 
 
+def _burn_parameters(burn: FiniteBurn | None, y: np.ndarray) -> tuple[float, float, np.ndarray, bool]:
+    """Thrust (N), mass flow (kg/s), unit direction and ``inertial`` flag of the burn of one piece.
+
+    An inertial burn keeps the VNC direction of ignition (state ``y``), expressed in ICRF.
+    """
+    if burn is None:
+        return 0.0, 0.0, np.zeros(3), False
+    if burn.attitude not in ("vnc", "inertial"):
+        raise LodestarError(f"burn attitude must be 'vnc' or 'inertial', not {burn.attitude!r}")
+    direction = np.asarray(burn.direction_vnc, float)
+    direction = direction / np.linalg.norm(direction)
+    inertial = burn.attitude == "inertial"
+    if inertial:
+        direction = vnc_to_icrf(y[:3], y[3:6], direction)
+    return burn.thrust_n, burn.mass_flow_kgps, direction, inertial
+
+
 def propagate(epoch: Time, position_m, velocity_mps, duration_s: float, force: ForceModel,
               burns: Sequence = (), mass_kg: float = 1000.0, t_eval=None, stop_at_impact: bool = True,
               surface_radius_m: float | Callable = MOON_RADIUS_M, rtol: float = 1e-12,
@@ -331,14 +348,7 @@ def propagate(epoch: Time, position_m, velocity_mps, duration_s: float, force: F
             if abs(impulse.time_s - start) < 1e-9:
                 y = y.copy()
                 y[3:6] += vnc_to_icrf(y[:3], y[3:6], impulse.delta_v_vnc)
-        thrust, mdot, direction = ((burn.thrust_n, burn.mass_flow_kgps, np.asarray(burn.direction_vnc, float))
-                                   if burn else (0.0, 0.0, np.zeros(3)))
-        direction = direction / np.linalg.norm(direction) if burn else direction
-        inertial = bool(burn and burn.attitude == "inertial")
-        if inertial:
-            direction = vnc_to_icrf(y[:3], y[3:6], direction)
-        elif burn and burn.attitude != "vnc":
-            raise LodestarError(f"burn attitude must be 'vnc' or 'inertial', not {burn.attitude!r}")
+        thrust, mdot, direction, inertial = _burn_parameters(burn, y)
 
         def rhs(t, state, thrust=thrust, mdot=mdot, direction=direction, inertial=inertial):
             return _derivative(t, state, *static, thrust, mdot, direction, inertial)

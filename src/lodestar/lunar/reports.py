@@ -113,15 +113,21 @@ def _usable_figure(result: MoonGnssResult):
 def _pdop_figure(result: MoonGnssResult):
     fig, ax = plt.subplots(figsize=(10, 3.2))
     hours = _hours(result.time)
+    plotted = False
     for name, colour in (("R", "#c0392b"), ("C", "#d4a72c"), ("R+C", "#2b5797")):
         values = result.pdop.get(name)
         if values is not None and np.isfinite(values).any():
             ax.plot(hours, values, ".", ms=3, color=colour, label=name)
+            plotted = True
     ax.set_yscale("log")
     ax.set_ylabel("PDOP (log)")
     ax.set_xlabel(f"hours since {result.time.iso()[0]} GPST")
     ax.set_title("PDOP at epochs with enough usable satellites (one receiver clock per system)")
-    ax.legend(fontsize=8)
+    if plotted:
+        ax.legend(fontsize=8)
+    else:  # say so, rather than an empty frame
+        ax.text(0.5, 0.5, "no epoch with enough usable R, C or R+C satellites for a PDOP", ha="center",
+                va="center", transform=ax.transAxes)
     ax.grid(alpha=0.3, which="both")
     return fig
 

@@ -69,7 +69,12 @@ class Calibration:
         text = solution.attrs.get("calibration")
         if not text:
             raise LodestarError("this solution carries no 'calibration' attribute (made by an older solve?)")
-        return cls.from_dict(json.loads(text))
+        try:
+            doc = json.loads(text)
+        except ValueError as exc:
+            raise LodestarError(f"the solution's 'calibration' attribute is not JSON ({exc}); "
+                                "re-run solve to get one") from None
+        return cls.from_dict(doc)
 
     @classmethod
     def from_estimate(cls, svs, bias_m, systems, clock_prior, source: str = "") -> "Calibration":

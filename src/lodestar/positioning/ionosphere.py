@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import C_MPS
+from ..constants import C_MPS, frequency_hz
 
 __all__ = [
     "GPS_L1_HZ", "BDS_B1I_HZ", "klobuchar_gps_m", "klobuchar_bds_m", "scale_to_frequency",
 ]
 
-GPS_L1_HZ = 1575.42e6  # IS-GPS-200N 3.3.1.1
-BDS_B1I_HZ = 1561.098e6  # BDS-SIS-ICD-B1I 3.0 §4.2
+GPS_L1_HZ = frequency_hz("G", "1")  # 1575.42 MHz, IS-GPS-200N 3.3.1.1
+BDS_B1I_HZ = frequency_hz("C", "2")  # 1561.098 MHz, BDS-SIS-ICD-B1I 3.0 §4.2 (RINEX band 2)
 
 # BDS-SIS-ICD-B1I 3.0 §5.2.4.7: the ionospheric shell and Earth radius of the BeiDou model.
 _BDS_EARTH_RADIUS_M = 6378.0e3
