@@ -27,7 +27,7 @@ def parse_system_set(text: str) -> tuple[str, ...]:
     if unknown:
         raise LodestarError(
             f"unknown system letter(s) {', '.join(unknown)} in {text!r}; "
-            f"use {', '.join(f'{k} {v}' for k, v in SYSTEM_NAMES.items())}"
+            f"use {', '.join(f'{k} {v}' for k, v in SYSTEM_NAMES.items())}, joined by + (e.g. R+C)"
         )
     return tuple(sorted(set(letters), key=SYSTEM_ORDER.index))
 

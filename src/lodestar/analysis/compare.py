@@ -190,8 +190,10 @@ def improvement_table(rows: pd.DataFrame, pair: str = "R+C") -> pd.DataFrame:
         if (pair, mask) not in table.index:
             continue
         both = table.loc[(pair, mask)]
+        if both["status"] != "ok":  # a skipped pair has nothing to compare
+            continue
         for alone in parse_system_set(pair):
-            if (alone, mask) not in table.index:
+            if (alone, mask) not in table.index or table.loc[(alone, mask)]["status"] != "ok":
                 continue
             single = table.loc[(alone, mask)]
             with np.errstate(invalid="ignore", divide="ignore"):

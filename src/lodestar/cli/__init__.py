@@ -26,8 +26,15 @@ def _command_modules():
             yield module
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        if "required: OBS" in message:  # the observation file was swallowed by a list option before it
+            message += f" (give it first: '{self.prog} OBS --nav NAV...'; files after --nav are all navigation)"
+        super().error(message)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="lodestar",
         description="Complementary GLONASS + BeiDou navigation, and a lunar module.",
     )
@@ -50,6 +57,10 @@ def main(argv=None) -> int:
         return int(args._run(args) or 0)
     except LodestarError as exc:
         print(f"lodestar {args.command}: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # a file the system refused (permissions, full disk): say which, no traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"lodestar {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

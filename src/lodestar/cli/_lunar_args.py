@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import LodestarError
+from ._checks import check_time_order, iso_time, positive_float
 
 
 def add_site_arguments(parser, orbit: bool = False) -> None:
@@ -19,10 +20,11 @@ def add_site_arguments(parser, orbit: bool = False) -> None:
 
 
 def add_time_arguments(parser, default_step: float, step_unit: str) -> None:
-    parser.add_argument("--from", dest="start", required=True, metavar="DATE",
+    parser.add_argument("--from", dest="start", required=True, type=iso_time, metavar="DATE",
                         help="start, ISO 8601 without zone (e.g. 2025-01-01 or 2024-01-01T00:00:00)")
-    parser.add_argument("--to", dest="end", required=True, metavar="DATE", help="end, ISO 8601 without zone")
-    parser.add_argument("--step", type=float, default=default_step, metavar=step_unit.upper(),
+    parser.add_argument("--to", dest="end", required=True, type=iso_time, metavar="DATE",
+                        help="end, ISO 8601 without zone")
+    parser.add_argument("--step", type=positive_float, default=default_step, metavar=step_unit.upper(),
                         help=f"time step in {step_unit} (default {default_step:g})")
     parser.add_argument("--time-scale", default="utc", choices=("utc", "gpst", "tt", "tdb"),
                         help="time scale of --from/--to (default utc)")
@@ -53,4 +55,5 @@ def orbit_from_args(text: str, epoch):
 def times_from_args(args):
     from ..time import Time
 
+    check_time_order(args.start, args.end)
     return Time.from_iso(args.start, scale=args.time_scale), Time.from_iso(args.end, scale=args.time_scale)

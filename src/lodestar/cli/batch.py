@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..output import write_json
 from ..systems import DEFAULT_SETS
+from ._checks import check_output_files, check_output_folder, elevation_deg
 
 NAME = "batch"
 HELP = "run compare over many station-days on Dask (resumable; bad files become failed rows)"
@@ -18,7 +19,7 @@ def add_arguments(parser) -> None:
                         help="SINEX file with station truth coordinates (repeat for several)")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
-    parser.add_argument("--masks", nargs="+", type=float, default=[10, 20, 30, 40], metavar="DEG",
+    parser.add_argument("--masks", nargs="+", type=elevation_deg, default=[10, 20, 30, 40], metavar="DEG",
                         help="elevation masks (deg; default 10 20 30 40)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
@@ -35,6 +36,8 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ..batch.run import DEFAULT_MEMORY_LIMIT, run_batch
 
+    check_output_folder("out", args.out)
+    check_output_files(json=args.json)
     result = run_batch(
         args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
         masks=args.masks, workers=args.workers, scheduler=args.scheduler, force=args.force,

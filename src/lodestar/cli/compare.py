@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 import time
 
+from ._checks import check_output_files, elevation_deg
+
 NAME = "compare"
 HELP = "compare R, C, R+C and G+R+E+C positioning at a station under several elevation masks"
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("obs", metavar="OBS", help="RINEX observation file")
+    parser.add_argument("obs", metavar="OBS", help="RINEX observation file (any compression)")
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="navigation file(s)")
     truth = parser.add_mutually_exclusive_group()
     truth.add_argument("--truth", metavar="X,Y,Z|header",
@@ -18,7 +20,7 @@ def add_arguments(parser) -> None:
     truth.add_argument("--sinex", nargs="+", metavar="FILE", help="take the reference position from SINEX file(s)")
     parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
-    parser.add_argument("--masks", nargs="+", type=float, default=None, metavar="DEG",
+    parser.add_argument("--masks", nargs="+", type=elevation_deg, default=None, metavar="DEG",
                         help="elevation masks in degrees (default: 10 20 30 40)")
     parser.add_argument("--sp3", nargs="+", metavar="FILE", help="precise orbits instead of broadcast")
     parser.add_argument("--clk", nargs="+", metavar="FILE", help="precise clocks")
@@ -50,6 +52,11 @@ def run(args) -> int:
     from ..report.compare_report import write_compare_report
     from ..systems import DEFAULT_SETS
 
+    from ..errors import LodestarError
+
+    check_output_files(out=args.out, json=args.json)
+    if args.clk and not args.sp3:
+        raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     start = time.perf_counter()
     result = compare(args.obs, args.nav, truth=_truth(args), sets=tuple(args.sets or DEFAULT_SETS),
                      masks=tuple(args.masks or DEFAULT_MASKS), sp3=args.sp3, clk=args.clk,
@@ -57,6 +64,10 @@ def run(args) -> int:
     if args.json != "-":
         print_table(result)
         sys.stdout.flush()
+    if (result.rows["status"] == "skipped").all():  # nothing could even be tried: a failure, and no report
+        reasons = "; ".join(list(dict.fromkeys(str(r) for r in result.rows["reason"] if r))[:2])
+        raise LodestarError(f"every system set was skipped for {args.obs}: {reasons} ... "
+                            "(are the --nav files of the observation day?)")
     write_json(result.to_json(), args.json)
     if args.out:
         write_compare_report(result, args.out)

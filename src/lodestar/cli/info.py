@@ -6,6 +6,7 @@ import sys
 
 from ..output import write_json
 from ..systems import SYSTEM_NAMES
+from ._checks import check_output_files
 
 NAME = "info"
 HELP = "summarise observation, navigation, SP3, clock and SINEX files (format, span, satellites, codes)"
@@ -19,9 +20,14 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ..io.info import files_info  # heavy (xarray, numba): only when run
 
+    check_output_files(json=args.json)
     summary = files_info(args.files)
     if args.json != "-":
         _print(summary["files"])
+    else:  # stdout is JSON only; a bad file is still named on stderr
+        for entry in summary["files"]:
+            if entry["error"]:
+                print(f"lodestar info: error: {entry['error']}", file=sys.stderr)
     write_json(summary, args.json)
     return 1 if any(entry["error"] for entry in summary["files"]) else 0
 
@@ -37,7 +43,7 @@ def _print(entries) -> None:
     err = Console(stderr=True, highlight=False, soft_wrap=True)
     for entry in entries:
         if entry["error"]:
-            err.print(f"[bold red]error[/]: {escape(entry['error'])}")
+            err.print(f"lodestar info: [bold red]error[/]: {escape(entry['error'])}")
             continue
         out.print(f"[bold]{escape(entry['path'])}[/]  {entry['format']} {entry['version'] or ''}".rstrip())
         for label, text in _lines(entry):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..output import write_json
+from ._checks import check_output_files
 
 NAME = "luna25"
 HELP = "reconstruct Luna-25's failed pre-landing burn of 19 Aug 2023 (forward, fit, counterfactual)"
@@ -11,9 +12,12 @@ HELP = "reconstruct Luna-25's failed pre-landing burn of 19 Aug 2023 (forward, f
 def add_arguments(parser) -> None:
     parser.add_argument("--out", metavar="HTML", help="write the HTML report here (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="write the results as JSON (- = stdout)")
-    parser.add_argument("--degree", type=int, default=150, help="gravity degree/order of the full model (150)")
-    parser.add_argument("--fit-degree", type=int, default=40, help="degree of the first, fast fit (40)")
-    parser.add_argument("--field", default="GRGM660PRIM", choices=("GRGM660PRIM", "LP165P"), help="lunar field")
+    parser.add_argument("--degree", type=int, default=150, metavar="N",
+                        help="gravity degree/order of the full model (default 150)")
+    parser.add_argument("--fit-degree", type=int, default=40, metavar="N",
+                        help="degree/order of the first, fast fit (default 40)")
+    parser.add_argument("--field", default="GRGM660PRIM", choices=("GRGM660PRIM", "LP165P"),
+                        help="lunar gravity field (default GRGM660PRIM)")
     parser.add_argument("--no-sensitivity", action="store_true", help="skip the assumption-sensitivity table")
 
 
@@ -21,6 +25,7 @@ def run(args) -> int:
     from ..lunar.luna25 import reconstruct
     from ..lunar.luna25_report import json_view, summary, write_report
 
+    check_output_files(out=args.out, json=args.json)
     result = reconstruct(args.data, degree=args.degree, fit_degree=args.fit_degree,
                          sensitivity_degree=min(args.fit_degree, args.degree),
                          with_sensitivity=not args.no_sensitivity, field=args.field)

@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+from ._checks import check_output_files, elevation_deg, iso_date, positive_float
+
 NAME = "map"
 HELP = "global maps of satellites in view, availability and PDOP for R, C and R+C over one day"
 
@@ -13,13 +15,18 @@ HELP = "global maps of satellites in view, availability and PDOP for R, C and R+
 def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV",
                         help="navigation file(s); a merged multi-station file (e.g. IGS BRDC) covers the globe")
-    parser.add_argument("--date", help="day to map, YYYY-MM-DD in GPS time (default: the day of most records)")
-    parser.add_argument("--mask", type=float, default=10.0, help="elevation mask in degrees (default 10)")
-    parser.add_argument("--grid", type=float, default=1.0, help="grid step in degrees (default 1)")
-    parser.add_argument("--step", type=float, default=300.0, help="time step in seconds (default 300)")
+    parser.add_argument("--date", type=iso_date, metavar="YYYY-MM-DD",
+                        help="day to map, in GPS time (default: the day of most records)")
+    parser.add_argument("--mask", type=elevation_deg, default=10.0, metavar="DEG",
+                        help="elevation mask in degrees (default 10)")
+    parser.add_argument("--grid", type=positive_float, default=1.0, metavar="DEG",
+                        help="grid step in degrees, dividing 180 (default 1)")
+    parser.add_argument("--step", type=positive_float, default=300.0, metavar="SECONDS",
+                        help="time step in seconds (default 300)")
     parser.add_argument("--out", required=True, metavar="FILE", help="map.png (main maps) or map.html (full report)")
     parser.add_argument("--json", metavar="FILE", help="global area-weighted figures as JSON ('-' = stdout)")
-    parser.add_argument("--netcdf", metavar="FILE", help="maps as NetCDF: mean_sats, mean_pdop, availability")
+    parser.add_argument("--netcdf", metavar="FILE",
+                        help="maps as NetCDF: mean_sats, mean_pdop, median_pdop, availability, pdop6_availability")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
@@ -32,11 +39,13 @@ def run(args) -> int:
 
     if Path(args.out).suffix.lower() not in (".png", ".html"):
         raise LodestarError(f"--out {args.out}: write .html (report) or .png (maps)")
+    check_output_files(out=args.out, json=args.json, netcdf=args.netcdf)
     start = time.perf_counter()
     nav = load_nav(args.nav)
     with progress_bar("mapping coverage", enabled=not args.no_progress) as advance:
         coverage = coverage_map(nav, date=args.date, mask_deg=args.mask, grid_deg=args.grid,
                                 step_s=args.step, progress=advance)
+    _check_not_empty(coverage, args.date)
     write_map_output(coverage, args.out, [Path(p).name for p in args.nav])
     if args.netcdf:
         coverage.to_netcdf(args.netcdf)
@@ -44,6 +53,19 @@ def run(args) -> int:
     if args.json != "-":
         _print_summary(coverage, args.out, time.perf_counter() - start)
     return 0
+
+
+def _check_not_empty(coverage, date) -> None:
+    """No ephemeris valid on the day (``--date`` outside the files): an error, not an empty map."""
+    import json
+
+    from ..errors import LodestarError
+
+    satellites = json.loads(coverage.dataset.attrs["satellites"])
+    if not any(info["valid_fraction"] > 0 for info in satellites.values()):
+        raise LodestarError(f"no navigation record is valid on {coverage.dataset.attrs['date']} GPST "
+                            f"({'--date ' + date if date else 'the day of most records'}): "
+                            "give --date a day the --nav files cover, or navigation files of that day")
 
 
 def _print_summary(coverage, out, seconds) -> None:

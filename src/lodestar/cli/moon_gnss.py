@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from ._checks import check_output_files
 from ._lunar_args import add_site_arguments, add_time_arguments, orbit_from_args, site_from_args, times_from_args
 
 NAME = "moon-gnss"
@@ -14,8 +15,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     add_site_arguments(parser, orbit=True)
     add_time_arguments(parser, default_step=300.0, step_unit="s")
-    parser.add_argument("--rx-gain-dbi", type=float, default=15.0, help="receiver antenna gain, dBi (default 15)")
-    parser.add_argument("--cn0-min", type=float, default=20.0, help="usable C/N0 threshold, dB-Hz (default 20)")
+    parser.add_argument("--rx-gain-dbi", type=float, default=15.0, metavar="DBI",
+                        help="receiver antenna gain, dBi (default 15)")
+    parser.add_argument("--cn0-min", type=float, default=20.0, metavar="DBHZ",
+                        help="usable C/N0 threshold, dB-Hz (default 20)")
     parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="figures as JSON ('-' = stdout)")
 
@@ -25,6 +28,7 @@ def run(args) -> int:
     from ..lunar.moon_gnss import analyse_nav_files, flight_comparison
     from ..output import write_json
 
+    check_output_files(out=args.out, json=args.json)
     start, end = times_from_args(args)
     receiver = orbit_from_args(args.orbit, start) if getattr(args, "orbit", None) else site_from_args(args)
     result = analyse_nav_files(args.nav, receiver, start, end, step_s=args.step,

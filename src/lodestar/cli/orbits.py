@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from ._checks import check_output_files, iso_time, positive_float
+
 NAME = "orbits"
 HELP = "satellite positions and clocks (broadcast, or precise SP3/CLK) every STEP seconds, as CSV"
 
@@ -12,20 +14,30 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     parser.add_argument("--sp3", nargs="+", default=[], metavar="SP3", help="precise orbit file(s), consecutive days joined")
     parser.add_argument("--clk", nargs="+", default=[], metavar="CLK", help="RINEX clock file(s) for the precise clocks")
-    parser.add_argument("--from", dest="start", required=True, metavar="ISO", help="first epoch, GPS time (2020-06-25T00:00:00)")
-    parser.add_argument("--to", dest="stop", required=True, metavar="ISO", help="last epoch (inclusive), GPS time")
-    parser.add_argument("--step", type=float, default=30.0, metavar="SECONDS", help="grid step (default 30)")
-    parser.add_argument("--systems", default="G+R+E+C", help="system set, e.g. R+C (default G+R+E+C)")
+    parser.add_argument("--from", dest="start", required=True, type=iso_time, metavar="ISO",
+                        help="first epoch, GPS time, ISO 8601 without zone (e.g. 2020-06-25T00:00:00)")
+    parser.add_argument("--to", dest="stop", required=True, type=iso_time, metavar="ISO",
+                        help="last epoch (inclusive), GPS time")
+    parser.add_argument("--step", type=positive_float, default=30.0, metavar="SECONDS",
+                        help="grid step in seconds (default 30)")
+    parser.add_argument("--systems", default="G+R+E+C", metavar="SET",
+                        help="system set, letters joined by +: R, C, R+C ... (default G+R+E+C)")
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="output CSV (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="summary as JSON (- = stdout)")
 
 
 def run(args) -> int:
     from ..orbits.table import orbit_table, write_orbit_csv  # heavy (pandas, xarray): only when run
+    from ..errors import LodestarError
     from ..output import write_json
 
+    check_output_files(out=args.out, json=args.json)
     table, summary = orbit_table(args.nav, args.start, args.stop, args.step, sp3_paths=args.sp3,
                                  clk_paths=args.clk, systems=args.systems)
+    if not summary["rows"]:  # e.g. a navigation file of another day: say so rather than write an empty CSV
+        reasons = "; ".join(f"{n} x {r}" for r, n in list(summary["left_out_by_reason"].items())[:3])
+        raise LodestarError(f"no satellite of {args.systems} has a valid orbit between --from {args.start} and "
+                            f"--to {args.stop} (are the --nav/--sp3 files of that day?): {reasons or 'no satellites'}")
     write_orbit_csv(table, args.out)
     text = sys.stderr if args.json == "-" else sys.stdout  # stdout is then JSON only, for scripts
     print(f"{summary['rows']} rows ({summary['precise_rows']} precise, {summary['broadcast_rows']} broadcast) "

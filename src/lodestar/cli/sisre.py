@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from ._checks import check_output_files, positive_float
+
 NAME = "sisre"
 HELP = "compare broadcast with precise orbits/clocks: radial/along/cross, clock and SISRE RMS"
 
@@ -12,19 +14,28 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     parser.add_argument("--sp3", nargs="+", required=True, metavar="SP3", help="precise orbit file(s)")
     parser.add_argument("--clk", nargs="+", default=[], metavar="CLK", help="RINEX clock file(s) (else SP3 clocks)")
-    parser.add_argument("--systems", default="G+R+E+C", help="system set (default G+R+E+C)")
-    parser.add_argument("--step", type=float, default=300.0, metavar="SECONDS", help="comparison step (default 300)")
+    parser.add_argument("--systems", default="G+R+E+C", metavar="SET",
+                        help="system set, letters joined by +: R, C, R+C ... (default G+R+E+C)")
+    parser.add_argument("--step", type=positive_float, default=300.0, metavar="SECONDS",
+                        help="comparison step in seconds (default 300)")
     parser.add_argument("--no-pco", action="store_true",
                         help="compare the precise centre of mass as is (default: moved to the antenna phase centre where the block offset is known)")
     parser.add_argument("--json", metavar="FILE", help="results as JSON (- = stdout)")
 
 
 def run(args) -> int:
+    from ..errors import LodestarError
     from ..orbits.sisre import sisre_from_files
     from ..output import write_json
 
+    check_output_files(json=args.json)
     result = sisre_from_files(args.nav, args.sp3, args.clk, systems=args.systems, step_s=args.step,
                               antenna=not args.no_pco)
+    if not result["systems"]:  # an empty table with exit 0 would pass for success in a script
+        span = result.get("span", {})
+        raise LodestarError(f"nothing to compare: no satellite of {args.systems} has both a broadcast and a precise "
+                            f"state in the SP3 span {span.get('from')} .. {span.get('to')} (navigation file of "
+                            "another day, or a system the SP3 files do not carry?)")
     text = sys.stderr if args.json == "-" else sys.stdout  # stdout is then JSON only, for scripts
     print(format_table(result), file=text)
     if result["pco"]["not_applied"] and result["pco"]["enabled"]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ._checks import check_output_files, elevation_deg, positive_float
+
 NAME = "solve"
 HELP = "single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), written as CSV/.pos/Parquet"
 
@@ -11,14 +13,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     parser.add_argument("--sp3", nargs="+", default=None, metavar="SP3", help="precise orbits (replace broadcast)")
     parser.add_argument("--clk", nargs="+", default=None, metavar="CLK", help="precise clocks, with --sp3")
-    parser.add_argument("--systems", default="R+C", help="system set: R, C, R+C, G+R+E+C ... (default R+C)")
-    parser.add_argument("--mask", type=float, default=10.0, metavar="DEG", help="elevation mask, degrees (default 10)")
+    parser.add_argument("--systems", default="R+C", metavar="SET",
+                        help="system set, letters joined by +: R, C, R+C, G+R+E+C ... (default R+C)")
+    parser.add_argument("--mask", type=elevation_deg, default=10.0, metavar="DEG", help="elevation mask, degrees (default 10)")
     parser.add_argument("--iono", choices=("klobuchar", "iflc", "off"), default="klobuchar",
                         help="broadcast Klobuchar (default), dual-frequency iono-free, or none")
     parser.add_argument("--biases", choices=("auto", "satellite", "groups", "off"), default="auto",
                         help="session code biases: auto (default: per GLONASS/BeiDou satellite with a >= 3 h arc, "
                              "else per GLONASS channel / BDS-2 / BDS-3), per satellite, groups only, none")
-    parser.add_argument("--smooth", type=float, default=None, metavar="SECONDS",
+    parser.add_argument("--smooth", type=positive_float, default=None, metavar="SECONDS",
                         help="Hatch carrier-smoothing window (default: raw code)")
     parser.add_argument("--alert-limit", type=float, default=50.0, metavar="M",
                         help="integrity: epochs whose protection level exceeds this are 'failed' (default 50 m; 0 = off)")
@@ -28,7 +31,9 @@ def add_arguments(parser) -> None:
                         help="apply receiver code biases and the inter-system bias from a JSON file "
                              "(written by --calibration-out on an open-sky run of the same receiver and day)")
     parser.add_argument("--calibration-out", metavar="FILE", help="write the biases this run estimated, as JSON")
-    parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default="csv", help="output format")
+    parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default=None,
+                        help="output format: csv, rtklib (.pos, x/y/z-ecef) or parquet (default: from the --out "
+                             "suffix: .pos rtklib, .parquet parquet, else csv)")
     parser.add_argument("--out", required=True, metavar="FILE", help="output file (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
     parser.add_argument("--truth", metavar="X,Y,Z", help="reference marker position (ECEF m): adds H/V/3D RMS and 95 %% to the summary")
@@ -39,22 +44,37 @@ def run(args) -> int:
     from ..positioning import solve
     from ..positioning.output import summary, write_solution
 
+    from ..errors import LodestarError
+
+    # every option is checked before the solve, so a typo never leaves an output behind
+    check_output_files(out=args.out, json=args.json, calibration_out=args.calibration_out)
+    if args.clk and not args.sp3:
+        raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
+    truth = _truth(args.truth)
+    calibration = _calibration(args.calibration)
     ds = solve(args.obs, args.nav, systems=args.systems, mask_deg=args.mask, iono=args.iono, sp3=args.sp3,
                clk=args.clk, biases_mode=args.biases, smoothing_s=args.smooth,
                alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
-               calibration=_calibration(args.calibration))
+               calibration=calibration)
     if args.calibration_out:
         from ..output import atomic_write_bytes
         from ..positioning import Calibration
 
         atomic_write_bytes(args.calibration_out, Calibration.from_solution(ds).to_json().encode())
-    write_solution(ds, args.out, args.format)
-    info = summary(ds, _truth(args.truth))
+    write_solution(ds, args.out, args.format or _format_from_suffix(args.out))
+    info = summary(ds, truth)
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
     if args.json != "-":
         print(f"{ds.attrs['systems']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}")
     write_json(info, args.json)
     return 0
+
+
+def _format_from_suffix(path) -> str:
+    """``--out x.pos`` means RTKLIB and ``x.parquet`` Parquet: a CSV under those names would mislead."""
+    from pathlib import Path
+
+    return {".pos": "rtklib", ".parquet": "parquet", ".pq": "parquet"}.get(Path(path).suffix.lower(), "csv")
 
 
 def _truth(text):
@@ -83,5 +103,9 @@ def _calibration(path):
         return Calibration.from_dict(json.loads(open(path, encoding="utf-8").read()))
     except FileNotFoundError:
         raise LodestarError(f"--calibration file {path} not found") from None
+    except IsADirectoryError:
+        raise LodestarError(f"--calibration {path}: is a folder; give the JSON file") from None
+    except UnicodeDecodeError:
+        raise LodestarError(f"{path}: not a Lodestar calibration JSON (not text)") from None
     except (ValueError, KeyError, TypeError) as exc:
         raise LodestarError(f"{path}: not a Lodestar calibration JSON ({exc})") from None

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import C_MPS, SYSTEM_CONSTANTS
+from ..errors import LodestarError
 from ..time import Time
 from .antenna import pco_ecef_m
 from .broadcast import is_beidou_geo
@@ -248,6 +249,8 @@ def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", s
     from .table import load_broadcast, load_precise
 
     letters = parse_system_set(systems)
+    if not step_s or step_s <= 0:
+        raise LodestarError(f"the comparison step must be a positive number of seconds, got {step_s}")
     broadcast = load_broadcast(nav_paths)
     precise = load_precise(sp3_paths, clk_paths)
     first, last = precise.times[0], precise.times[-1]

@@ -1,0 +1,99 @@
+"""Checks of command-line values made before any work starts, so a typo costs no run time.
+
+The ``argparse`` types here turn a bad value into argparse's own one-line
+``lodestar CMD: error: argument --x: ...`` message (exit status 2); the ``check_*`` functions
+raise :class:`~lodestar.errors.LodestarError`, reported by :func:`lodestar.cli.main`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import LodestarError
+
+# datetime64[ns] (Lodestar's time base) spans 1677-09-21 .. 2262-04-11: keep well inside it,
+# since a later year wraps around silently instead of failing.
+_FIRST_YEAR, _LAST_YEAR = 1900, 2200
+
+
+def iso_time(text: str) -> str:
+    """An ISO 8601 date or date-time without zone (checked here; returned as typed)."""
+    clock = text.strip()[10:]
+    if clock.endswith("Z") or "+" in clock or "-" in clock:
+        raise argparse.ArgumentTypeError(f"{text!r} carries a time zone; give the time without one "
+                                         "(the time scale is stated in the help)")
+    if text.strip().lower() in ("now", "today"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a date, e.g. 2020-06-25T00:00:00")
+    try:
+        value = np.datetime64(text.strip(), "s")
+    except ValueError as exc:
+        reason = str(exc).split(" in datetime string")[0]
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time such as 2020-06-25 or 2020-06-25T00:00:00 ({reason})") from None
+    if np.isnat(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 8601 time such as 2020-06-25T00:00:00")
+    year = value.astype("datetime64[Y]").astype(int) + 1970
+    if not _FIRST_YEAR <= year <= _LAST_YEAR:
+        raise argparse.ArgumentTypeError(f"{text!r}: year {year} is outside {_FIRST_YEAR}..{_LAST_YEAR}")
+    return text.strip()
+
+
+def iso_date(text: str) -> str:
+    """A day, YYYY-MM-DD."""
+    checked = iso_time(text)
+    if len(checked) != 10:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a day YYYY-MM-DD (e.g. 2020-06-25)")
+    return checked
+
+
+def positive_float(text: str) -> float:
+    value = _number(text)
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def elevation_deg(text: str) -> float:
+    """An elevation mask: 0 <= value < 90 degrees."""
+    value = _number(text)
+    if not 0.0 <= value < 90.0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an elevation mask in degrees (0 to below 90)")
+    return value
+
+
+def _number(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not np.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a finite number")
+    return value
+
+
+def check_time_order(start: str, end: str) -> None:
+    if np.datetime64(end, "ns") <= np.datetime64(start, "ns"):
+        raise LodestarError(f"--to {end} must be after --from {start}")
+
+
+def check_output_files(**options) -> None:
+    """Output files named on the command line must not be folders (checked before any work).
+
+    Keyword names are option names with ``_`` for ``-`` (``calibration_out=...``); ``None`` (not
+    asked for) passes, and ``-`` (stdout) for ``json`` only: elsewhere it would make a file named ``-``.
+    """
+    for name, path in options.items():
+        if path is None or (path == "-" and name == "json"):
+            continue
+        if path == "-":
+            raise LodestarError(f"--{name.replace('_', '-')} -: give a file name (only --json - writes to stdout)")
+        if Path(path).is_dir():
+            raise LodestarError(f"--{name.replace('_', '-')} {path}: is a folder; give a file name inside it")
+
+
+def check_output_folder(option: str, path) -> None:
+    if Path(path).exists() and not Path(path).is_dir():
+        raise LodestarError(f"--{option} {path}: is a file; give a folder (created if missing)")
