@@ -18,7 +18,7 @@ import numpy as np
 from ..frames import enu_matrix
 
 __all__ = ["design_matrix", "normal_solve", "NormalSolution", "redundancy", "dops", "clock_constraints",
-           "ClockConstraints"]
+           "ClockConstraints", "position_sigmas", "signed_sqrt", "SIGMA_COLUMNS"]
 
 
 def design_matrix(unit_los, system_index, n_systems: int):
@@ -162,3 +162,31 @@ def dops(h, used, present, lat_deg, lon_deg, constraints: ClockConstraints | Non
     hdop = np.sqrt(q_enu[:, 0, 0] + q_enu[:, 1, 1])
     vdop = np.sqrt(q_enu[:, 2, 2])
     return gdop, pdop, hdop, vdop, tdop
+
+
+#: Position standard deviations of the solution table, m: RTKLIB's .pos ``sdx..sdzx`` and local e/n/u.
+SIGMA_COLUMNS = ("sdx_m", "sdy_m", "sdz_m", "sdxy_m", "sdyz_m", "sdzx_m", "sde_m", "sdn_m", "sdu_m")
+
+
+def signed_sqrt(value):
+    """RTKLIB's ``sqvar``: ``sign(q) sqrt(|q|)``, a covariance written in metres (solution.c)."""
+    return np.sign(value) * np.sqrt(np.abs(value))
+
+
+def position_sigmas(covariance, lat_deg, lon_deg) -> dict:
+    """Standard deviations (m) of the position from the ``(T, M, M)`` inverse normal matrix.
+
+    The (X, Y, Z) block of ``(H^T W H)^-1`` with the estimator's own weights (its a-priori
+    variances, ``models.code_variance_m2`` with the per-system factors, and the session-ISB
+    pseudo-observations): the same error model the solution was weighted with. Off-diagonal
+    terms follow RTKLIB's ``outecef``: ``sdxy = sign(Qxy) sqrt(|Qxy|)``. ``sde/sdn/sdu`` are the
+    square roots of the diagonal of ``R Q R^T`` with ``R`` the local east/north/up rotation.
+    """
+    q = np.asarray(covariance)[:, :3, :3]
+    rot = np.broadcast_to(enu_matrix(lat_deg, lon_deg), q.shape)
+    q_enu = np.einsum("tij,tjk,tlk->til", rot, q, rot)
+    with np.errstate(invalid="ignore"):  # unsolved epochs: NaN covariance, NaN sigmas
+        diag = np.sqrt(np.diagonal(q, axis1=1, axis2=2))
+        diag_enu = np.sqrt(np.diagonal(q_enu, axis1=1, axis2=2))
+    off = signed_sqrt(np.stack([q[:, 0, 1], q[:, 1, 2], q[:, 2, 0]], axis=1))
+    return dict(zip(SIGMA_COLUMNS, (*diag.T, *off.T, *diag_enu.T)))

@@ -30,7 +30,9 @@ def to_dataframe(ds) -> pd.DataFrame:
     return frame[CSV_FIRST + rest]
 
 
-_CSV_FORMATS = {"x_m": "%.4f", "y_m": "%.4f", "z_m": "%.4f", "height_m": "%.4f", "lat_deg": "%.9f", "lon_deg": "%.9f"}
+_CSV_FORMATS = {"x_m": "%.4f", "y_m": "%.4f", "z_m": "%.4f", "height_m": "%.4f", "lat_deg": "%.9f", "lon_deg": "%.9f",
+                **dict.fromkeys(("sdx_m", "sdy_m", "sdz_m", "sdxy_m", "sdyz_m", "sdzx_m", "sde_m", "sdn_m", "sdu_m"),
+                                "%.4f")}
 
 
 def _write_csv(ds, path):
@@ -69,11 +71,22 @@ def _write_rtklib(ds, path):
         "  sdxy(m)  sdyz(m)  sdzx(m) age(s)  ratio",
     ]
     x, y, z, n = (ds[k].values for k in ("x_m", "y_m", "z_m", "n_sats"))
+    sigmas = _pos_sigmas(ds)
     for i in np.flatnonzero(solved):
         when = stamp[i].replace("-", "/").replace("T", " ")
-        lines.append(f"{when} {x[i]:14.4f} {y[i]:14.4f} {z[i]:14.4f}   5 {n[i]:3d}"
-                     "   0.0000   0.0000   0.0000   0.0000   0.0000   0.0000   0.00    0.0")
+        sd = " ".join(f"{v:8.4f}" for v in sigmas[i])
+        lines.append(f"{when} {x[i]:14.4f} {y[i]:14.4f} {z[i]:14.4f}   5 {n[i]:3d} {sd}   0.00    0.0")
     path.write_text("\n".join(lines) + "\n")
+
+
+_POS_SIGMAS = ("sdx_m", "sdy_m", "sdz_m", "sdxy_m", "sdyz_m", "sdzx_m")
+
+
+def _pos_sigmas(ds):
+    """``(T, 6)`` sdx..sdzx in RTKLIB's sign-sqrt convention (already so in the Dataset; 0 if absent)."""
+    if not all(k in ds for k in _POS_SIGMAS):  # a Dataset from before the covariance columns
+        return np.zeros((ds.sizes["time"], 6))
+    return np.nan_to_num(np.stack([ds[k].values for k in _POS_SIGMAS], axis=1))
 
 
 def write_solution(ds, target, fmt: str = "csv") -> None:

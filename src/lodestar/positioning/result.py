@@ -99,6 +99,8 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
         "residual_rms_m": np.where(good, rms, np.nan), "raim_statistic": np.where(good, stat, np.nan),
         "raim_dof": dof.astype(np.int64), "protection_level_m": protection, "reason": reason.astype(str),
     }
+    # position covariance from the solver's own weights (estimator.position_sigmas); NaN unless solved
+    data.update(estimator.position_sigmas(np.where(good[:, None, None], it.covariance, np.nan), lat, lon))
     systems = info["systems"]
     clocks = np.where(it.present & good[:, None], it.state[:, 3:], np.nan) / C_MPS
     data["clock_s"] = clocks[:, 0]
