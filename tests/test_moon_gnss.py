@@ -196,3 +196,76 @@ def test_cli_json_has_the_issue_keys(data, tmp_path):
     for key in ("fraction_ge4", "median_usable"):
         assert set(summary[key]) >= {"R", "C", "R+C"}
     assert "LuGRE" in out_html.read_text()
+
+
+# --- GPS versus Galileo at the Moon (review of issue #6: "GPS 0 usable, Galileo 11") -------------
+# By hand, the limb EIRP the link budget derives from each ICD's guaranteed minimum power at 5°
+# elevation (ranges by the law of cosines from the nominal orbit radii, WGS-84 a = 6378.137 km):
+#   GPS     26,560 km -> 25,232.9 km, L_fs(L1) 184.435 dB; -158.5 + 184.435 + 0.5 = 26.435 dBW
+#   Galileo 29,600 km -> 28,354.1 km, L_fs(E1) 185.448 dB; -157.25 + 185.448 + 0.5 = 28.698 dBW
+# Side lobes are one level 15 dB under the limb for both, so Galileo's side lobes are 2.263 dB
+# stronger than GPS's at any off-boresight angle (same carrier frequency, 1575.42 MHz).
+GALILEO_MINUS_GPS_SIDE_LOBE_DB = 28.698 - 26.435
+N0_DBW_HZ = -228.6 + 10 * np.log10(290.0)  # the budget's noise density (link_budget docstring)
+
+
+def _eirp_from_cn0(result, link=LinkParameters()):
+    """EIRP (dBW) each received signal must have had, from its C/N0 and an independent path loss."""
+    fsl = 20 * np.log10(4 * np.pi * result.distance_m * 1575.42e6 / 299_792_458.0)
+    return result.cn0_dbhz - link.rx_gain_dbi + fsl + link.implementation_loss_db + N0_DBW_HZ
+
+
+def test_off_boresight_is_measured_from_the_earth_centre_for_every_system(eph, surface):
+    sat_geo, earth, rx = _independent_geometry(eph, surface)
+    to_rx = rx[:, None, :] - (earth[:, None, :] + sat_geo)
+    cos_t = np.einsum("tsi,tsi->ts", -sat_geo, to_rx) / (
+        np.linalg.norm(sat_geo, axis=-1) * np.linalg.norm(to_rx, axis=-1))
+    theta = np.degrees(np.arccos(np.clip(cos_t, -1, 1)))
+    # Earth-blocked exactly when the line of sight leaves within the Earth's (+100 km) angular radius
+    earth_radius_deg = np.degrees(np.arcsin((6_378_137.0 + 100e3) / np.linalg.norm(sat_geo, axis=-1)))
+    for letter in "GREC":
+        cells = surface.valid & (surface.system == letter)[None, :]
+        assert np.abs(surface.off_boresight_deg[cells] - theta[cells]).max() < 1e-6, letter
+        blocked = theta < earth_radius_deg
+        near_edge = np.abs(theta - earth_radius_deg) < 1e-3  # rays at the receiver's offset from the Moon's centre
+        assert np.array_equal(surface.earth_occulted[cells & ~near_edge], blocked[cells & ~near_edge]), letter
+
+
+def test_gps_and_galileo_side_lobes_differ_only_by_their_documented_eirp(surface):
+    """At each epoch, a GPS and a Galileo satellite in their side lobes (any off-boresight angle
+    between the main-lobe edge and 90°) reach the Moon with C/N0 differing only by the 2.263 dB
+    EIRP difference above, once the path loss of each is removed: no geometry enters."""
+    eirp = _eirp_from_cn0(surface)
+    heard = surface.valid & ~surface.earth_occulted & (surface.lobe == "side")
+    gps, gal = heard & (surface.system == "G")[None, :], heard & (surface.system == "E")[None, :]
+    both = gps.any(axis=1) & gal.any(axis=1)
+    assert both.sum() > 100  # almost every epoch has side-lobe signals of both systems
+    gps_eirp = np.where(gps, eirp, np.nan)[both]
+    gal_eirp = np.where(gal, eirp, np.nan)[both]
+    assert np.nanmax(gps_eirp) - np.nanmin(gps_eirp) < 1e-6  # one flat side-lobe level
+    difference = np.nanmean(gal_eirp, axis=1) - np.nanmean(gps_eirp, axis=1)
+    assert np.allclose(difference, GALILEO_MINUS_GPS_SIDE_LOBE_DB, atol=0.01)
+    # The off-boresight angles of the two sets of side-lobe signals cover the same range
+    for letter, cells in (("G", gps), ("E", gal)):
+        angles = surface.off_boresight_deg[cells]
+        assert angles.min() < 30.0 and angles.max() > 85.0, letter
+
+
+def test_gps_side_lobes_cross_the_threshold_with_the_earth_moon_distance(data, esbc, surface):
+    """2024-01-01 (Moon at apogee, 404,800 km) versus 2020-06-25 (374,600 km): the GPS side-lobe
+    signals differ only by 20 log10 of their path lengths. 20 log10(404.8 / 374.6) = 0.67 dB is
+    what moves them across the 20 dB-Hz default threshold (docs/lunar-ilrs.md)."""
+    nav_2020 = BroadcastEphemeris(read_nav(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"))
+    day_2020 = analyse(nav_2020, site_by_name("shackleton-rim"), Time.from_iso("2020-06-25T02:00:00", scale="gpst"),
+                       Time.from_iso("2020-06-25T14:00:00", scale="gpst"), step_s=300.0)
+    d_2024 = np.linalg.norm(ephemeris.earth_position_m(surface.time), axis=-1).mean()
+    d_2020 = np.linalg.norm(ephemeris.earth_position_m(day_2020.time), axis=-1).mean()
+    assert d_2024 == pytest.approx(404_800e3, abs=1_000e3)  # DE421; lunar apogee of 1 Jan 2024
+    assert d_2020 == pytest.approx(374_600e3, abs=2_000e3)
+    levels = []
+    for result in (surface, day_2020):
+        side = result.valid & ~result.earth_occulted & (result.lobe == "side") & (result.system == "G")[None, :]
+        # C/N0 + 20 log10(d): the same constant on both days, whatever the geometry
+        levels.append(result.cn0_dbhz[side] + 20 * np.log10(result.distance_m[side]))
+    assert abs(np.median(levels[0]) - np.median(levels[1])) < 1e-6
+    assert np.ptp(np.concatenate(levels)) < 1e-6
