@@ -208,6 +208,26 @@ def _link_cn0(system, bds_class, theta, distance, link, glonass_freq):
     return cn0, lobe.astype(str), free_space_loss_db(distance, freq)
 
 
+#: Side-lobe C/N0 this close to the threshold (dB) makes a system's usable count hinge on the
+#: assumed side-lobe level: the one-level pattern puts a whole constellation on one side or the other.
+SIDE_LOBE_EDGE_DB = 1.0
+
+
+def _threshold_edge_notes(system, lobe, cn0, heard, cn0_min_dbhz) -> list[str]:
+    """Warnings for systems whose side-lobe C/N0 (median, unblocked cells) is near the threshold."""
+    notes = []
+    for letter in ANALYSED_SYSTEMS:
+        cells = heard & (lobe == SIDE) & (system == letter)[None, :]
+        if not cells.any():
+            continue
+        median = float(np.median(cn0[cells]))
+        if abs(median - cn0_min_dbhz) < SIDE_LOBE_EDGE_DB:
+            notes.append(f"{letter} side lobes arrive at {median:.1f} dB-Hz (median), within {SIDE_LOBE_EDGE_DB:g} dB "
+                         f"of the {cn0_min_dbhz:g} dB-Hz threshold: usable {letter} counts hinge on the assumed "
+                         "side-lobe level (limb EIRP - 15 dB) and on the Earth-Moon distance")
+    return notes
+
+
 def usable_counts(usable: np.ndarray, system: np.ndarray, sets=REPORT_SETS) -> dict:
     """Usable satellites per epoch for each system set (a set counts the union of its systems)."""
     return {format_system_set(s): usable[:, np.isin(system, parse_system_set(s))].sum(axis=1) for s in sets}
@@ -291,7 +311,8 @@ def analyse(eph, receiver, start: Time, end: Time, step_s: float = 300.0, *,
     counts = usable_counts(usable, system, sets)
     dop_pairs = {s: dops(los, usable, system, parse_system_set(s)) for s in counts}
     name = receiver.name if isinstance(receiver, Site) else receiver.describe()
-    notes = [
+    heard = valid & ~geo["earth_occulted"] & ~moon_occ
+    notes = [*_threshold_edge_notes(system, lobe, cn0, heard, cn0_min_dbhz),
         "transmit patterns and receiver figures: see lodestar.lunar.link_budget (ICD minimum powers, "
         "ICG SSV main-lobe edges, side lobes 15 dB below the limb EIRP: conservative by 1-4 dB)",
         f"rays grazing the Earth below {GRAZING_ALTITUDE_M / 1e3:.0f} km are blocked",
