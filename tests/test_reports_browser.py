@@ -86,3 +86,33 @@ def test_map_report_renders_offline(browser_page, data, tmp_path):
     seen = open_report(browser_page, path)
     # satellites, profiles, availability, monitoring convention, PDOP, gain
     assert_renders_offline(seen, min_images=6)
+
+
+def _lodestar(*argv) -> None:
+    from lodestar.cli import main
+
+    assert main(list(argv)) == 0
+
+
+def test_ilrs_report_renders_offline(browser_page, tmp_path):
+    path = tmp_path / "ilrs.html"
+    _lodestar("ilrs", "--site", "shackleton-rim", "--from", "2025-01-01", "--to", "2025-02-01", "--out", str(path))
+    # Earth and Sun elevation over the span, relay passes
+    assert_renders_offline(open_report(browser_page, path), min_images=2)
+
+
+def test_moon_gnss_report_renders_offline(browser_page, data, tmp_path):
+    path = tmp_path / "moon_gnss.html"
+    _lodestar("moon-gnss", "--nav", str(data / "tlse-2024-001/BRDC00IGS_R_20240010000_01D_MN.rnx.gz"),
+              "--site", "shackleton-rim", "--from", "2024-01-01T00:00:00", "--to", "2024-01-01T06:00:00",
+              "--step", "600", "--out", str(path))
+    # usable satellites over time per set, PDOP, C/N0 histogram
+    assert_renders_offline(open_report(browser_page, path), min_images=2)
+
+
+def test_luna25_report_renders_offline(browser_page, tmp_path):
+    path = tmp_path / "luna25.html"
+    # low degrees keep the run short; the plots are the same kind as at degree 150
+    _lodestar("luna25", "--degree", "20", "--fit-degree", "10", "--no-sensitivity", "--out", str(path))
+    # ground track, altitude planned vs actual, periselene vs burn duration
+    assert_renders_offline(open_report(browser_page, path), min_images=3)
