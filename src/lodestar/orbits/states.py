@@ -28,7 +28,7 @@ class SatStates:
       (0 for GLONASS broadcast clocks, which already contain it; see ``docs/orbits.md``).
     - ``group_delay_s``: dict of ``(T, S)`` arrays by nav field name (``tgd_s``, ``tgd1_s``,
       ``tgd2_s``, ``bgd_e5a_e1_s``, ``bgd_e5b_e1_s``, ``delay_l1l2_s``); NaN where not applicable.
-    - ``valid`` ``(T, S)`` bool, ``reason`` ``(T, S)`` str (``""`` when valid).
+    - ``valid`` ``(T, S)`` bool, ``reason`` ``(T, S)`` str (an object array for the broadcast source; ``""`` when valid).
     - ``record_line`` ``(T, S)`` int: 1-based line of the navigation record used (-1 for none / precise).
     """
 

@@ -71,7 +71,7 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
         use_precise = prc.valid
         position[use_precise] = prc.position_m[use_precise]
         clock[use_precise] = prc.clock_s[use_precise]
-        reason = np.where(brd.valid, "", np.char.add(np.char.add(prc.reason, "; broadcast: "), brd.reason))
+        reason = np.where(brd.valid, "", np.char.add(np.char.add(prc.reason.astype(str), "; broadcast: "), brd.reason.astype(str)))
     valid = brd.valid | use_precise
     rows, cols = np.nonzero(valid)
     table = pd.DataFrame({
