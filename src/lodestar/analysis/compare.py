@@ -79,15 +79,9 @@ def load_obs(obs) -> xr.Dataset:
 
 def load_nav(nav):
     """A ``NavData`` from a path, a list of paths (merged) or a ``NavData``."""
-    if hasattr(nav, "records"):
-        return nav
-    from ..io.rinex_nav import merge_nav, read_nav
+    from ..io.rinex_nav import load_nav as _load
 
-    paths = [nav] if isinstance(nav, (str, Path)) else list(nav)
-    if not paths:
-        raise LodestarError("no navigation file given; pass --nav FILE")
-    navs = [read_nav(p) for p in paths]
-    return navs[0] if len(navs) == 1 else merge_nav(navs)
+    return _load(nav)
 
 
 def station_names(obs: xr.Dataset) -> tuple[str, str]:

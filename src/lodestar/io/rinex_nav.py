@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -28,7 +29,7 @@ from ._nav_layouts import KM_FIELDS, REQUIRED_FIELDS
 from ._nav_records import Body, SystemRows, read_body, record_values
 from .compression import read_bytes
 
-__all__ = ["NavData", "read_nav", "merge_nav"]
+__all__ = ["NavData", "read_nav", "merge_nav", "load_nav"]
 
 #: Time scale of each system's record epochs (RINEX 3.05 section 6.1; GLONASS in UTC).
 TIME_SCALE = {"G": "gpst", "J": "gpst", "I": "gpst", "S": "gpst", "E": "gst", "C": "bdt", "R": "utc"}
@@ -219,6 +220,21 @@ def _eop_table(body: Body) -> pd.DataFrame:
 
 
 # --- merging -------------------------------------------------------------------------------
+def load_nav(nav, systems=None) -> NavData:
+    """One ``NavData`` from a ``NavData``, a path, or a list of either (merged).
+
+    ``systems``: read only these systems' records from files (the others are skipped unread).
+    """
+    if isinstance(nav, NavData):
+        return nav
+    items = [nav] if isinstance(nav, (str, Path)) else list(nav)
+    if not items:
+        raise LodestarError("no navigation file given; pass --nav FILE")
+    options = {} if systems is None else {"systems": tuple(systems)}
+    navs = [item if isinstance(item, NavData) else read_nav(item, **options) for item in items]
+    return navs[0] if len(navs) == 1 else merge_nav(navs)
+
+
 def merge_nav(navs) -> NavData:
     """Join several navigation files (``NavData`` or paths), dropping records present twice.
 

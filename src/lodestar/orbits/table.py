@@ -35,10 +35,9 @@ def time_grid(start: str, stop: str, step_s: float) -> Time:
 
 
 def load_broadcast(nav_paths, **options) -> BroadcastEphemeris:
-    from ..io.rinex_nav import merge_nav, read_nav
+    from ..io.rinex_nav import load_nav
 
-    navs = [read_nav(p) for p in nav_paths]
-    return BroadcastEphemeris(navs[0] if len(navs) == 1 else merge_nav(navs), **options)
+    return BroadcastEphemeris(load_nav(nav_paths), **options)
 
 
 def load_precise(sp3_paths, clk_paths=()) -> PreciseEphemeris:

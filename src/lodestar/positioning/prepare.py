@@ -89,12 +89,10 @@ def _concat_clk(datasets):
 def _read_nav(nav, systems):
     if nav is None:
         return None
-    from ..io.rinex_nav import merge_nav, read_nav
+    from ..io.rinex_nav import load_nav
 
-    items = [nav] if isinstance(nav, (str, Path)) or not isinstance(nav, (list, tuple)) else list(nav)
     # only the systems asked for: the records of the others are skipped unread (faster)
-    items = [read_nav(p, systems=tuple(systems)) if isinstance(p, (str, Path)) else p for p in items]
-    return items[0] if len(items) == 1 else merge_nav(items)
+    return load_nav(nav, systems=systems)
 
 
 def _header_vector(obs, name):
