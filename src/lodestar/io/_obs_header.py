@@ -197,17 +197,9 @@ def _obs_types_v3(header, line, n, pending):
         pending = ("SYS / # / OBS TYPES", system, count, [], n)
     elif pending is None:
         _fail(header.path, n, "a system letter starting the SYS / # / OBS TYPES record", line)
-    codes = pending[3]
-    for k in range(13):  # 13(1X,A3) from column 8
-        code = line[7 + 4 * k:10 + 4 * k].strip()
-        if code:
-            if not _RINEX3_CODE.match(code):
-                _fail(header.path, n, "observation codes like C1C, L2P, D5Q, S7I", code)
-            codes.append(code)
-    if len(codes) >= pending[2]:
-        _check_pending(header, pending, n)
-        return None
-    return pending
+    # 13(1X,A3) from column 8
+    fields = (line[7 + 4 * k:10 + 4 * k] for k in range(13))
+    return _collect_codes(header, n, pending, fields, _RINEX3_CODE, "observation codes like C1C, L2P, D5Q, S7I")
 
 
 def _obs_types_v2(header, line, n, pending):
@@ -216,12 +208,18 @@ def _obs_types_v2(header, line, n, pending):
         if count is None or count < 0:
             _fail(header.path, n, "the number of observation types in columns 1-6", line)
         pending = ("# / TYPES OF OBSERV", "", count, [], n)
+    # 9(4X,A2) from column 7
+    fields = (line[10 + 6 * k:12 + 6 * k] for k in range(9))
+    return _collect_codes(header, n, pending, fields, _RINEX2_CODE, "RINEX 2 observation types like L1, C1, P2, D1, S2")
+
+
+def _collect_codes(header, n, pending, fields, pattern, expected):
+    """Add one line's observation codes to the pending record; None once it holds its announced count."""
     codes = pending[3]
-    for k in range(9):  # 9(4X,A2) from column 7
-        code = line[10 + 6 * k:12 + 6 * k].strip()
+    for code in (field.strip() for field in fields):
         if code:
-            if not _RINEX2_CODE.match(code):
-                _fail(header.path, n, "RINEX 2 observation types like L1, C1, P2, D1, S2", code)
+            if not pattern.match(code):
+                _fail(header.path, n, expected, code)
             codes.append(code)
     if len(codes) >= pending[2]:
         _check_pending(header, pending, n)
