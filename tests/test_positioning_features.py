@@ -13,7 +13,7 @@ from lodestar.io.rinex_nav import read_nav
 from lodestar.io.rinex_obs import read_obs
 from lodestar.positioning import prepare, solve, solve_many
 from lodestar.positioning.smoothing import hatch_filter
-from lodestar.positioning.spp import _bds_coefficient_table
+from lodestar.models.ionosphere import _bds_coefficient_table
 
 HOUR_FILE = "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
 NAV_FILE = "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"

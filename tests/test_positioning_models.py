@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from lodestar.constants import C_MPS
-from lodestar.positioning import estimator, ionosphere, models, troposphere
+from lodestar.models import geometry, ionosphere, troposphere
+from lodestar.positioning import estimator
 
 # ESBC navigation header (ESBC00DNK_R_20201770000_01D_MN.rnx, GPSA/GPSB lines).
 ESBC_ALPHA = [4.6566e-09, 1.4901e-08, -5.9605e-08, -1.1921e-07]
@@ -85,9 +86,9 @@ def test_sagnac_rotation_magnitude():
     # A GPS satellite overhead of a mid-latitude receiver: Sagnac term omega/c (x_s y_r - y_s x_r) ~ up to 30 m.
     sat = np.array([[[15e6, 20e6, 10e6]]])
     rx = np.array([[4e6, 1e6, 4.8e6]])
-    rng, _ = models.line_of_sight(rx, sat)
+    rng, _ = geometry.line_of_sight(rx, sat)
     plain = np.linalg.norm(sat[0, 0] - rx[0])
-    sagnac = models.SAGNAC_OMEGA_RADPS / C_MPS * (sat[0, 0, 0] * rx[0, 1] - sat[0, 0, 1] * rx[0, 0])
+    sagnac = geometry.SAGNAC_OMEGA_RADPS / C_MPS * (sat[0, 0, 0] * rx[0, 1] - sat[0, 0, 1] * rx[0, 0])
     assert rng[0, 0] - plain == pytest.approx(sagnac, abs=1e-3)
 
 

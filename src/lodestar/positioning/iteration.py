@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..frames import ecef_to_geodetic, enu_matrix
-from . import estimator, models
-from .troposphere import troposphere_delay_m
+from ..models import geometry
+from . import estimator, weights
+from ..models.troposphere import troposphere_delay_m
 
 __all__ = ["Problem", "Iterate", "gauss_newton"]
 
@@ -121,7 +122,7 @@ class _AtmosphereView:
 
 def _linearize(p: Problem, rows, state, exclude, atmosphere: _AtmosphereView):
     xyz = state[:, :3]
-    rng, los = models.line_of_sight(xyz, p.sat_xyz[rows])
+    rng, los = geometry.line_of_sight(xyz, p.sat_xyz[rows])
     lat, lon, height, az, el = _az_el(xyz, los)
     ready = _plausible(xyz)[:, None]
     trop, iono = atmosphere.delays(xyz, lat, lon, height, az, el)
@@ -129,7 +130,7 @@ def _linearize(p: Problem, rows, state, exclude, atmosphere: _AtmosphereView):
     sys_idx = p.system_index
     misclosure = p.pseudorange_m[rows] - bias - rng - state[:, 3:][:, sys_idx] - trop - iono
     use = p.candidate[rows] & ~exclude & (~ready | (el >= p.mask_rad)) & np.isfinite(misclosure)
-    variance = models.code_variance_m2(np.where(ready, el, np.pi / 2), p.factor[sys_idx], iono)
+    variance = weights.code_variance_m2(np.where(ready, el, np.pi / 2), p.factor[sys_idx], iono)
     weight = np.where(use, 1.0 / variance, 0.0)
     h = estimator.design_matrix(los, sys_idx, p.n_systems)
     return np.where(use, misclosure, 0.0), weight, h, el, iono

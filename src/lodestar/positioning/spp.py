@@ -14,10 +14,9 @@ import numpy as np
 
 from ..errors import LodestarError
 from ..systems import SYSTEM_NAMES, format_system_set, parse_system_set
-from ..time import Time
-from . import biases, integrity, isb, models, raim
+from ..models.ionosphere import BroadcastIonosphere
+from . import biases, integrity, isb, raim, weights
 from .calibration import Calibration
-from .ionosphere import BDS_B1I_HZ, GPS_L1_HZ, klobuchar_bds_m, klobuchar_gps_m, scale_to_frequency
 from .iteration import Problem, gauss_newton
 from .prepare import SUPPORTED_SYSTEMS, Prepared, prepare
 from .estimator import redundancy
@@ -27,66 +26,6 @@ __all__ = ["solve", "solve_many", "prepare", "Prepared", "Calibration"]
 
 _VCE_ROUNDS = 2
 BIAS_MODES = ("auto", "satellite", "groups", "off")
-
-
-def _gps_coefficients(iono: dict):
-    alpha, beta = iono.get("GPSA"), iono.get("GPSB")
-    if alpha is None or beta is None:
-        return None
-    return np.asarray(alpha, float)[:4], np.asarray(beta, float)[:4]
-
-
-def _bds_coefficient_table(iono: dict, time):
-    """(alpha (4, T, 1), beta (4, T, 1)) per epoch from the BDS sets by time mark, or None."""
-    sets = [s for s in (iono.get("BDS") or []) if s.get("alpha") is not None and s.get("beta") is not None]
-    if not sets:
-        return None
-    # RINEX 3.04+ time mark: A = 00-01 h ... X = 23-24 h (BDT), the hour the set was broadcast
-    hours = np.array([ord(str(s.get("time_mark") or "A")[0].upper()) - ord("A") for s in sets])
-    order = np.argsort(hours, kind="stable")
-    hours = hours[order]
-    alpha = np.array([np.asarray(sets[i]["alpha"], float)[:4] for i in order])
-    beta = np.array([np.asarray(sets[i]["beta"], float)[:4] for i in order])
-    epoch_hour = (Time(time).to("bdt").astype("datetime64[h]").astype(np.int64)) % 24
-    pick = np.clip(np.searchsorted(hours, epoch_hour, side="right") - 1, 0, len(hours) - 1)
-    return alpha[pick].T[:, :, None], beta[pick].T[:, :, None]
-
-
-class _Klobuchar:
-    """Broadcast ionosphere per satellite column: GPS model, or BeiDou's own for BeiDou."""
-
-    def __init__(self, prep: Prepared, letters):
-        self.freq = prep.frequency_hz
-        self.letters = np.asarray(letters)
-        _, gps_sow = Time(prep.time).week_sow("gpst")
-        self.gps_sow = gps_sow[:, None]
-        self.bdt_sow = gps_sow[:, None] - 14.0  # BDT = GPST - 14 s (BDS-SIS-ICD-B1I 3.0 §4.2)
-        self.gps = _gps_coefficients(prep.iono)
-        self.bds = _bds_coefficient_table(prep.iono, prep.time) if "C" in self.letters else None
-        self.note = {}
-        if "C" in self.letters:
-            self.note["C"] = ("beidou-klobuchar" if self.bds is not None else
-                              "gps-klobuchar (no BeiDou coefficients in the navigation header)"
-                              if self.gps is not None else "none (no coefficients)")
-        for letter in set(self.letters) - {"C"}:
-            self.note[letter] = "gps-klobuchar" if self.gps is not None else "none (no GPS coefficients)"
-
-    def __call__(self, rows, lat, lon, az, el):
-        out = np.zeros(el.shape)
-        lat, lon = lat[:, None], lon[:, None]
-        freq = self.freq[rows]
-        is_c = self.letters == "C"
-        if self.gps is not None:
-            cols = ~is_c if self.bds is not None else np.ones(len(self.letters), bool)
-            if cols.any():
-                d = klobuchar_gps_m(lat, lon, az[:, cols], el[:, cols], self.gps_sow[rows], *self.gps)
-                out[:, cols] = scale_to_frequency(d, GPS_L1_HZ, freq[:, cols])
-        if self.bds is not None and is_c.any():
-            alpha = self.bds[0][:, rows]
-            beta = self.bds[1][:, rows]
-            d = klobuchar_bds_m(lat, lon, az[:, is_c], el[:, is_c], self.bdt_sow[rows], alpha, beta)
-            out[:, is_c] = scale_to_frequency(d, BDS_B1I_HZ, freq[:, is_c])
-        return np.nan_to_num(out)
 
 
 def _initial_state(prep: Prepared, n_epochs: int, n_systems: int):
@@ -102,8 +41,8 @@ def _problem_for(prep: Prepared, systems, mask_deg, iono_mode, channels):
     sub = prep.subset(cols)
     sys_letters = letters[cols]
     system_index = np.array([systems.index(s) for s in sys_letters], dtype=int)
-    factor = np.array([models.APRIORI_FACTOR.get(s, 1.0) for s in systems])
-    klobuchar = _Klobuchar(sub, sys_letters) if iono_mode == "klobuchar" else None
+    factor = np.array([weights.APRIORI_FACTOR.get(s, 1.0) for s in systems])
+    klobuchar = BroadcastIonosphere(sub.time, sub.frequency_hz, sub.iono, sys_letters) if iono_mode == "klobuchar" else None
     problem = Problem(sub.pseudorange_m, sub.sat_xyz, sub.usable, system_index, len(systems),
                       np.radians(mask_deg), factor, np.zeros(len(cols)), klobuchar)
     return sub, problem, klobuchar, channels[cols]
@@ -127,7 +66,7 @@ def _refine(problem: Problem, it, groups, bias_mode, excluded):
     for _ in range(_VCE_ROUNDS):
         r = redundancy(it.h, it.weight, np.nan_to_num(it.covariance))
         good = np.abs(np.nan_to_num(it.residual)) * np.sqrt(it.weight) < 4.0  # outliers kept out
-        sigma2 = models.variance_factors(it.residual, it.weight * good, r, problem.system_index, problem.n_systems)
+        sigma2 = weights.variance_factors(it.residual, it.weight * good, r, problem.system_index, problem.n_systems)
         factor = problem.factor * np.sqrt(np.where(np.isfinite(sigma2), sigma2, 1.0))
         bias = problem.bias_m
         if bias_mode != "off":

@@ -11,9 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import C_MPS, frequency_hz
+from ..time import Time
 
 __all__ = [
     "GPS_L1_HZ", "BDS_B1I_HZ", "klobuchar_gps_m", "klobuchar_bds_m", "scale_to_frequency",
+    "BroadcastIonosphere",
 ]
 
 GPS_L1_HZ = frequency_hz("G", "1")  # 1575.42 MHz, IS-GPS-200N 3.3.1.1
@@ -80,3 +82,66 @@ def scale_to_frequency(delay_m, reference_hz, frequency_hz):
 def _poly(coefficients, x):
     """sum_n c_n x^n for the four broadcast coefficients."""
     return sum(c * x**n for n, c in enumerate(coefficients))
+
+
+def _gps_coefficients(iono: dict):
+    alpha, beta = iono.get("GPSA"), iono.get("GPSB")
+    if alpha is None or beta is None:
+        return None
+    return np.asarray(alpha, float)[:4], np.asarray(beta, float)[:4]
+
+
+def _bds_coefficient_table(iono: dict, time):
+    """(alpha (4, T, 1), beta (4, T, 1)) per epoch from the BDS sets by time mark, or None."""
+    sets = [s for s in (iono.get("BDS") or []) if s.get("alpha") is not None and s.get("beta") is not None]
+    if not sets:
+        return None
+    # RINEX 3.04+ time mark: A = 00-01 h ... X = 23-24 h (BDT), the hour the set was broadcast
+    hours = np.array([ord(str(s.get("time_mark") or "A")[0].upper()) - ord("A") for s in sets])
+    order = np.argsort(hours, kind="stable")
+    hours = hours[order]
+    alpha = np.array([np.asarray(sets[i]["alpha"], float)[:4] for i in order])
+    beta = np.array([np.asarray(sets[i]["beta"], float)[:4] for i in order])
+    epoch_hour = (Time(time).to("bdt").astype("datetime64[h]").astype(np.int64)) % 24
+    pick = np.clip(np.searchsorted(hours, epoch_hour, side="right") - 1, 0, len(hours) - 1)
+    return alpha[pick].T[:, :, None], beta[pick].T[:, :, None]
+
+
+class BroadcastIonosphere:
+    """Broadcast ionosphere per satellite column: GPS model, or BeiDou's own for BeiDou."""
+
+    def __init__(self, time, frequency_hz, iono: dict, letters):
+        """``time`` (T,) GPST epochs, ``frequency_hz`` (T, S) of each cell's signal, ``iono`` the
+        navigation header coefficients (``NavData.iono``), ``letters`` (S,) system per column."""
+        self.freq = frequency_hz
+        self.letters = np.asarray(letters)
+        _, gps_sow = Time(time).week_sow("gpst")
+        self.gps_sow = gps_sow[:, None]
+        self.bdt_sow = gps_sow[:, None] - 14.0  # BDT = GPST - 14 s (BDS-SIS-ICD-B1I 3.0 §4.2)
+        self.gps = _gps_coefficients(iono)
+        self.bds = _bds_coefficient_table(iono, time) if "C" in self.letters else None
+        self.note = {}
+        if "C" in self.letters:
+            self.note["C"] = ("beidou-klobuchar" if self.bds is not None else
+                              "gps-klobuchar (no BeiDou coefficients in the navigation header)"
+                              if self.gps is not None else "none (no coefficients)")
+        for letter in set(self.letters) - {"C"}:
+            self.note[letter] = "gps-klobuchar" if self.gps is not None else "none (no GPS coefficients)"
+
+    def __call__(self, rows, lat, lon, az, el):
+        """Delay (m) on each cell's frequency for epochs ``rows``; receiver lat/lon (rad) per row."""
+        out = np.zeros(el.shape)
+        lat, lon = lat[:, None], lon[:, None]
+        freq = self.freq[rows]
+        is_c = self.letters == "C"
+        if self.gps is not None:
+            cols = ~is_c if self.bds is not None else np.ones(len(self.letters), bool)
+            if cols.any():
+                d = klobuchar_gps_m(lat, lon, az[:, cols], el[:, cols], self.gps_sow[rows], *self.gps)
+                out[:, cols] = scale_to_frequency(d, GPS_L1_HZ, freq[:, cols])
+        if self.bds is not None and is_c.any():
+            alpha = self.bds[0][:, rows]
+            beta = self.bds[1][:, rows]
+            d = klobuchar_bds_m(lat, lon, az[:, is_c], el[:, is_c], self.bdt_sow[rows], alpha, beta)
+            out[:, is_c] = scale_to_frequency(d, BDS_B1I_HZ, freq[:, is_c])
+        return np.nan_to_num(out)

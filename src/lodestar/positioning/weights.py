@@ -1,4 +1,4 @@
-"""Geometry and error models of the pseudorange: Earth rotation, elevation weights, noise per system.
+"""Weights of the pseudorange: elevation-dependent noise per system, and its re-estimation on the data.
 
 Error model (variance of one undifferenced code observation, m^2):
 
@@ -19,44 +19,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..constants import C_MPS, GPS
 
-__all__ = [
-    "SAGNAC_OMEGA_RADPS", "rotate_for_earth_rotation", "line_of_sight", "code_variance_m2",
-    "APRIORI_FACTOR", "variance_factors",
-]
+__all__ = ["code_variance_m2", "APRIORI_FACTOR", "variance_factors"]
 
-#: Earth rotation rate used for the Sagnac correction (WGS-84; the systems differ by < 1e-14 rad/s).
-SAGNAC_OMEGA_RADPS = GPS.omega_e_radps
 #: A-priori variance factor per system (module docstring: RTKLIB EFACT_GPS/GLO/GAL/CMP/QZS/IRN/SBS).
 APRIORI_FACTOR = {"G": 1.0, "R": 1.5, "E": 1.0, "C": 1.0, "J": 1.0, "I": 1.5, "S": 3.0}
 _CODE_A_M = 0.3  # m, constant term of the code error (RTKLIB err 0.003 x eratio 100)
 _CODE_B_M = 0.3  # m, elevation term, divided by sin E (same source)
 _IONO_FRACTION = 0.5  # residual fraction of the broadcast Klobuchar delay (Klobuchar 1987; RTKLIB ERR_BRDCI)
-
-
-def rotate_for_earth_rotation(sat_xyz, travel_s):
-    """Rotate ECEF positions at transmit time into the ECEF frame of the reception time.
-
-    The frame turns by omega * tau while the signal travels (the Sagnac effect; IS-GPS-200N
-    20.3.3.4.3.4). ``sat_xyz`` ``(..., 3)``, ``travel_s`` broadcastable to ``(...)``.
-    """
-    angle = SAGNAC_OMEGA_RADPS * np.asarray(travel_s)
-    cos_a, sin_a = np.cos(angle), np.sin(angle)
-    x, y, z = sat_xyz[..., 0], sat_xyz[..., 1], sat_xyz[..., 2]
-    return np.stack([cos_a * x + sin_a * y, -sin_a * x + cos_a * y, z], axis=-1)
-
-
-def line_of_sight(receiver_xyz, sat_xyz_transmit):
-    """Geometric range (m) and unit vector receiver->satellite, Earth rotation included.
-
-    The rotation angle uses the unrotated range: the neglected change of travel time (~1e-7 s)
-    moves the satellite by < 1 mm.
-    """
-    rng = np.linalg.norm(sat_xyz_transmit - receiver_xyz[:, None, :], axis=-1)
-    diff = rotate_for_earth_rotation(sat_xyz_transmit, rng / C_MPS) - receiver_xyz[:, None, :]
-    rng = np.sqrt(np.einsum("tsi,tsi->ts", diff, diff))
-    return rng, diff / rng[..., None]
 
 
 def code_variance_m2(elevation_rad, factor, iono_m=0.0, ura_m=0.0):
