@@ -22,7 +22,7 @@ import xarray as xr
 from ..errors import FormatError
 from ..systems import SYSTEM_ORDER
 from ..time import Time
-from ._nav_fields import Line, block_floats, datetimes, epoch_fields, number, text_block
+from ._columns import Line, block_floats, datetimes, epoch_fields, number, text_block
 from .compression import read_bytes
 from .sp3 import TIME_SYSTEM_SCALES
 

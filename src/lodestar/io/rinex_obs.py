@@ -23,8 +23,8 @@ from ..errors import FormatError
 from ..systems import SYSTEM_ORDER, parse_system_set
 from ..time import Time
 from . import _obs_scan
-from ._obs_body import line_bounds, trim_trailer, walk_v3
-from ._obs_body2 import walk_v2
+from ._obs_body_rinex3 import line_bounds, trim_trailer, walk_v3
+from ._obs_body_rinex2 import walk_v2
 from ..xarray_build import indexed_coords, variable
 from ._obs_header import UNITS, parse_header
 from .compression import read_bytes

@@ -1,4 +1,4 @@
-"""The data section of a RINEX observation file: epochs, event records and satellite lines.
+"""The data section of a RINEX 3 observation file (and the pieces the RINEX 2 walker shares): epochs, event records and satellite lines.
 
 The walk produces flat arrays (no per-observation Python work): one row per epoch record and
 one "segment" per line of satellite data, which :func:`._obs_scan.fill_observations` then reads.

@@ -1,4 +1,4 @@
-"""Fixed-column numbers of RINEX / SP3 text (Fortran ``D`` exponents, blanks = NaN).
+"""Fixed-column numbers of RINEX, SP3, clock and SINEX text (Fortran ``D`` exponents, blanks = NaN).
 
 :func:`number` reads one field; :func:`text_block` and :func:`block_floats` read a whole
 column of many lines at once with numpy (SP3 and clock files have up to ~10^5 lines).

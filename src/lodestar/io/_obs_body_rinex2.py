@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import FormatError
-from ._obs_body import Body, _all_spaces, _check_event_lines, _parse_epoch_fields, _skipped_counts, _sv_codes, _text, _empty_body
+from ._obs_body_rinex3 import Body, _all_spaces, _check_event_lines, _parse_epoch_fields, _skipped_counts, _sv_codes, _text, _empty_body
 
 _V2_COLS = ((0, 3, 0), (3, 6, 0), (6, 9, 0), (9, 12, 0), (12, 15, 0), (15, 26, 1), (26, 29, 0), (29, 32, 0), (68, 80, 1))
 _V2_NAMES = ("year", "month", "day", "hour", "minute", "second", "flag", "count", "clock offset")
