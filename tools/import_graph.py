@@ -4,8 +4,8 @@ Usage: python tools/import_graph.py [--src src/lodestar] [--modules]
 
 Layers (lowest first; a module may import only its own layer or below):
 shared (time, frames, constants, errors, ...) < io < orbits < models < positioning
-< lunar, analysis < batch < report < api < cli.
-``lunar`` sits beside ``positioning``/``analysis`` and below ``report``.
+< analysis, lunar < report < batch (the network driver: runs compare, writes the overview) < cli.
+``lunar`` sits beside ``analysis`` (above ``positioning``) and below ``report``.
 Every import counts, at the top of a module or inside a function.
 """
 
@@ -27,8 +27,8 @@ LAYERS = {
     "positioning": 4,
     "analysis": 5,
     "lunar": 5,
-    "batch": 6,
-    "report": 7,
+    "report": 6,
+    "batch": 7,
     "api": 8,
     "cli": 9,
     "__main__": 9,

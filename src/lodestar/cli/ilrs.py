@@ -36,7 +36,7 @@ def run(args) -> int:
             print(f"{key:28s} {summary[key]:10.3f}")
         print(f"horizon: {summary['horizon']}")
     if args.out:
-        from ..lunar.reports import ilrs_report
+        from ..report.lunar import ilrs_report
 
         ilrs_report(result, args.out)
         print(f"wrote {args.out}", file=sys.stderr)

@@ -23,7 +23,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..lunar.luna25 import reconstruct
-    from ..lunar.luna25_report import json_view, summary, write_report
+    from ..report.luna25 import json_view, summary, write_report
 
     check_output_files(out=args.out, json=args.json)
     result = reconstruct(args.data, degree=args.degree, fit_degree=args.fit_degree,

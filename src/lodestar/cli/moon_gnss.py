@@ -43,7 +43,7 @@ def run(args) -> int:
             print(f"{name:8s} {summary['fraction_ge4'][name]:10.3f} {summary['median_usable'][name]:7g} "
                   f"{'—' if gdop is None else f'{gdop:.0f}':>12s}")
     if args.out:
-        from ..lunar.reports import moon_gnss_report
+        from ..report.lunar import moon_gnss_report
 
         moon_gnss_report(result, args.out, comparison)
         print(f"wrote {args.out}", file=sys.stderr)

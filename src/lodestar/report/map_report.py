@@ -12,7 +12,8 @@ from matplotlib.colors import TwoSlopeNorm
 from ..errors import LodestarError
 from ..output import atomic_path
 from ..systems import SYSTEM_NAMES
-from .html import HtmlReport, plt  # html selects the Agg backend before pyplot loads
+from .figures import subplots
+from .html import HtmlReport
 from .plots import set_colour, world_map
 
 __all__ = ["write_map_output", "map_report", "map_panel"]
@@ -24,7 +25,7 @@ def _set_label(name: str) -> str:
 
 def _row_of_maps(ds, variable: str, label: str, title: str, **style):
     sets = [str(s) for s in ds["systems"].values]
-    fig, axes = plt.subplots(len(sets), 1, figsize=(9.5, 4.6 * len(sets)))
+    fig, axes = subplots(len(sets), 1, figsize=(9.5, 4.6 * len(sets)))
     for ax, name in zip(np.atleast_1d(axes), sets):
         world_map(ds["lat"], ds["lon"], ds[variable].sel(systems=name), f"{title}: {_set_label(name)}",
                   label, ax=ax, **style)
@@ -39,7 +40,7 @@ def _subtitle(ds) -> str:
 
 def _gain_maps(ds):
     """How much the pair adds: PDOP of R+C relative to each system alone (%), and added availability."""
-    fig, axes = plt.subplots(2, 1, figsize=(9.5, 9.2))
+    fig, axes = subplots(2, 1, figsize=(9.5, 9.2))
     pair = ds["median_pdop"].sel(systems="R+C")
     for ax, alone in zip(axes, ("R", "C")):
         change = 100.0 * (ds["median_pdop"].sel(systems=alone) - pair) / ds["median_pdop"].sel(systems=alone)
@@ -52,7 +53,7 @@ def _gain_maps(ds):
 
 def _profiles(ds):
     """Mean satellites against latitude (zonal mean) and longitude (meridional mean, |lat| <= 60°)."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    fig, (left, right) = subplots(1, 2, figsize=(11, 4.2))
     weight = np.cos(np.radians(ds["lat"]))
     band = ds.sel(lat=slice(-60, 60))
     for name in [str(s) for s in ds["systems"].values]:
@@ -139,7 +140,7 @@ def map_panel(coverage):
     """One figure of the main maps: mean satellites, availability and mean PDOP (rows) per set (columns)."""
     ds = coverage.dataset
     sets = [str(s) for s in ds["systems"].values]
-    fig, axes = plt.subplots(3, len(sets), figsize=(6.2 * len(sets), 10.5), squeeze=False)
+    fig, axes = subplots(3, len(sets), figsize=(6.2 * len(sets), 10.5), squeeze=False)
     rows = (("mean_sats", "satellites", "Mean satellites", dict(cmap="viridis", vmin=0,
                                                                  vmax=float(ds["mean_sats"].max()))),
             ("availability", "fraction", "Availability", dict(cmap="RdYlGn", vmin=0, vmax=1)),
@@ -162,6 +163,5 @@ def write_map_output(coverage, path, nav_names=()) -> None:
         fig = map_panel(coverage)
         with atomic_path(path) as tmp:
             fig.savefig(tmp, format="png", dpi=90)
-        plt.close(fig)
     else:
         raise LodestarError(f"--out {path}: write .html (report) or .png (maps)")

