@@ -10,7 +10,7 @@ import pytest
 
 from lodestar.cli import main
 from lodestar.lunar import luna25 as l25
-from lodestar.lunar.propagator import EphemerisTable, ForceModel
+from lodestar.lunar.core.propagator import EphemerisTable, ForceModel
 
 DEGREE = 20  # fast in the default run; the CLI and benchmark use 150
 

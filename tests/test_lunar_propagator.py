@@ -7,11 +7,11 @@ import pytest
 
 from lodestar.constants import MOON_RADIUS_M
 from lodestar.errors import LodestarError
-from lodestar.lunar import ephemeris as eph
-from lodestar.lunar.gravity import lunar_field
-from lodestar.lunar.kepler import elements_to_state, osculating_apsides
-from lodestar.lunar.propagator import EphemerisTable, FiniteBurn, ForceModel, ImpulsiveBurn, propagate
-from lodestar.lunar.validation import lro_validation
+from lodestar.lunar.core import ephemeris as eph
+from lodestar.lunar.core.gravity import lunar_field
+from lodestar.lunar.core.twobody import elements_to_state, osculating_apsides
+from lodestar.lunar.core.propagator import EphemerisTable, FiniteBurn, ForceModel, ImpulsiveBurn, propagate
+from lodestar.lunar.core.validation import lro_validation
 from lodestar.time import Time
 
 
@@ -43,7 +43,7 @@ def test_lro_low_degree_is_worse(lro):
 
 def test_lro_after_the_horizons_step_agrees_to_a_metre(data):
     """From minute 85 (after the 36 m step in the Horizons states at 77-78 min, see
-    lodestar.lunar.validation) to the end, 2.6 h: sub-metre at degree 150, and the truncation of the
+    lodestar.lunar.core.validation) to the end, 2.6 h: sub-metre at degree 150, and the truncation of the
     field shows clearly (degree 50 is tens of metres off)."""
     rows = {row["degree"]: row for row in lro_validation(data, degrees=(50, 100, 150), start_min=85)}
     assert rows[150]["rms_m"] < 1.0 and rows[150]["max_m"] < 1.5

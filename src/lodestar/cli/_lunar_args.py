@@ -31,7 +31,7 @@ def add_time_arguments(parser, default_step: float, step_unit: str) -> None:
 
 
 def site_from_args(args):
-    from ..lunar.sites import Site, site_by_name
+    from ..lunar.analysis.sites import Site, site_by_name
 
     if args.site:
         return site_by_name(args.site)
@@ -41,7 +41,7 @@ def site_from_args(args):
 
 
 def orbit_from_args(text: str, epoch):
-    from ..lunar.relay import circular_orbit
+    from ..lunar.analysis.relay import circular_orbit
 
     try:
         values = [float(v) for v in text.split(",")]

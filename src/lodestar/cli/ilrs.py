@@ -21,7 +21,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..lunar.ilrs import analyse_site, read_horizon_csv
+    from ..lunar.analysis.ilrs import analyse_site, read_horizon_csv
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)

@@ -24,8 +24,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..lunar.link_budget import LinkParameters
-    from ..lunar.moon_gnss import analyse_nav_files, flight_comparison
+    from ..lunar.analysis.link_budget import LinkParameters
+    from ..lunar.analysis.moon_gnss import analyse_nav_files, flight_comparison
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)

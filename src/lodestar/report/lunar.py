@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..lunar.ilrs import IlrsResult, passes
-from ..lunar.link_budget import PATTERNS
-from ..lunar.moon_gnss import MoonGnssResult
+from ..lunar.analysis.ilrs import IlrsResult, passes
+from ..lunar.analysis.link_budget import PATTERNS
+from ..lunar.analysis.moon_gnss import MoonGnssResult
 from ..systems import SYSTEM_NAMES
 from .figures import subplots
 from .html import HtmlReport

@@ -1,7 +1,7 @@
 """ILRS site analysis: when a lunar site sees the Earth, the Sun and the Queqiao-2 relay.
 
 Geometry: DE421 Earth and Sun relative to the Moon (ICRF), rotated into the Moon's ME frame
-(DE421 PA + the fixed PA→ME rotation, :mod:`lodestar.lunar.ephemeris`); the site is a point on
+(DE421 PA + the fixed PA→ME rotation, :mod:`lodestar.lunar.core.ephemeris`); the site is a point on
 the 1737.4 km sphere (plus its height) and its horizon is the plane normal to its radius.
 
 **Horizon**: flat (a smooth sphere) unless a mask is given. Real south-polar horizons are raised
@@ -24,9 +24,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import LodestarError
-from ..time import Time
-from . import ephemeris
+from ...errors import LodestarError
+from ...time import Time
+from ..core import ephemeris
 from .relay import QUEQIAO2, KeplerElements, kepler_positions
 from .sites import Site
 
@@ -57,8 +57,8 @@ def horizon_from_profile(azimuth_deg, elevation_deg) -> HorizonMask:
 
 def read_horizon_csv(path) -> HorizonMask:
     """A horizon mask from a text file of ``azimuth_deg, elevation_deg`` lines (``#`` comments)."""
-    from ..errors import FormatError
-    from ..io.compression import read_bytes
+    from ...errors import FormatError
+    from ...io.compression import read_bytes
 
     pairs = []
     for number, line in enumerate(read_bytes(path).decode("utf-8", "replace").splitlines(), start=1):

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..constants import C_MPS, WGS84_A_M
+from ...constants import C_MPS, WGS84_A_M
 
 __all__ = [
     "EARTH_RADIUS_M", "GEO_RADIUS_M", "BOLTZMANN_DBW", "TransmitPattern", "PATTERNS", "pattern_for",

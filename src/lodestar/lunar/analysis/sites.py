@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import LodestarError
+from ...errors import LodestarError
 
 __all__ = ["Site", "SITES", "site_by_name"]
 

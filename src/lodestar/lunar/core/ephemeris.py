@@ -33,14 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..constants import MOON_RADIUS_M
-from ..errors import DataNotFoundError, LodestarError
-from ..time import Time
+from ...constants import MOON_RADIUS_M
+from ...errors import DataNotFoundError, LodestarError
+from ...time import Time
 
 __all__ = [
     "LunarKernels", "kernels", "earth_position_m", "earth_state", "sun_position_m",
     "icrf_to_pa", "icrf_to_pa_with_rate", "icrf_to_me", "PA_TO_ME", "PA_TO_ME_ANGLES_ARCSEC",
-    "me_to_latlon", "latlon_to_me", "tdb_seconds", "check_span", "GM_EARTH_M3PS2", "GM_SUN_M3PS2",
+    "me_to_latlon", "latlon_to_me", "great_circle_km", "tdb_seconds", "check_span", "GM_EARTH_M3PS2", "GM_SUN_M3PS2",
 ]
 
 #: DE421 GM of the Earth and of the Sun, m^3/s^2 (Folkner et al. 2008, JPL IOM 343R-08-003,
@@ -261,3 +261,9 @@ def latlon_to_me(lat_deg, lon_deg, height_m=0.0, radius_m: float = MOON_RADIUS_M
     r = radius_m + np.asarray(height_m, dtype=float)
     xyz = (r * np.cos(lat) * np.cos(lon), r * np.cos(lat) * np.sin(lon), r * np.sin(lat))
     return np.stack(np.broadcast_arrays(*xyz), axis=-1)
+
+
+def great_circle_km(a_lat_lon_deg, b_lat_lon_deg) -> float:
+    """Distance (km) between two (latitude, east longitude) points on the 1737.4 km lunar sphere."""
+    a, b = latlon_to_me(*a_lat_lon_deg), latlon_to_me(*b_lat_lon_deg)
+    return float(MOON_RADIUS_M / 1e3 * np.arctan2(np.linalg.norm(np.cross(a, b)), np.dot(a, b)))

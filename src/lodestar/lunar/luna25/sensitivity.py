@@ -11,8 +11,10 @@ from dataclasses import replace
 
 import numpy as np
 
-from .luna25 import (FACTS, Assumptions, Geometry, _great_circle_km, fit, fit_start, forward, run_burn)
-from .propagator import ForceModel
+from ..core.ephemeris import great_circle_km
+from ..core.propagator import ForceModel
+from .facts import FACTS, Assumptions
+from .model import Geometry, fit, fit_start, forward, run_burn
 
 __all__ = ["SENSITIVITY_CASES", "FIT_SYSTEMATICS", "sensitivity", "fit_systematics", "tracks"]
 
@@ -70,7 +72,7 @@ def fit_systematics(base: Assumptions, force: ForceModel, table=None) -> list[di
 
 
 def _distance_km(a: dict, b: dict) -> float:
-    return _great_circle_km((a["impact_lat_deg"], a["impact_lon_deg"]), (b["impact_lat_deg"], b["impact_lon_deg"]))
+    return great_circle_km((a["impact_lat_deg"], a["impact_lon_deg"]), (b["impact_lat_deg"], b["impact_lon_deg"]))
 
 
 def tracks(assume, force, geom, thrust, fit_geom, fit_thrust, table) -> dict:

@@ -1,14 +1,14 @@
 """Two-body (Keplerian) helpers for designing lunar orbits: elements <-> state, apsides.
 
 Angles in degrees, distances in metres. Used to *place* orbits and to describe osculating
-orbits; every trajectory itself comes from :mod:`lodestar.lunar.propagator`.
+orbits; every trajectory itself comes from :mod:`lodestar.lunar.core.propagator`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..errors import LodestarError
+from ...errors import LodestarError
 
 __all__ = ["elements_to_state", "osculating_apsides", "osculating_elements", "true_anomaly_at_radius"]
 

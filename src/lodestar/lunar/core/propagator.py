@@ -36,9 +36,9 @@ import numba
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ..constants import MOON_RADIUS_M
-from ..errors import LodestarError
-from ..time import Time
+from ...constants import MOON_RADIUS_M
+from ...errors import LodestarError
+from ...time import Time
 from . import ephemeris as eph
 from .gravity import GravityField, _pines, lunar_field
 

@@ -19,9 +19,9 @@ import time as _time
 
 import numpy as np
 
-from ..data import data_path
-from ..errors import FormatError
-from ..time import Time
+from ...data import data_path
+from ...errors import FormatError
+from ...time import Time
 from .ephemeris import J2000_TDB
 from .propagator import ForceModel, propagate
 

@@ -1,31 +1,6 @@
-"""Luna-25's failed pre-landing burn (19 August 2023), reconstructed from published facts.
-
-API: ``reconstruct(data=None, degree=150, fit_degree=40, sensitivity=True) -> dict`` runs the
-three parts and returns plain data (the ``lodestar luna25 --json`` content plus the series the
-report plots); ``forward(assumptions, force)``, ``fit(...)``, ``counterfactual(...)`` are the parts.
-
-Published facts (each used below; nothing else is taken from the event):
-
-- Launch 2023-08-10 23:10:57 UTC (Roscosmos); lunar orbit ~100 km, near-polar, from 16 August.
-- Before the burn about 90 × 113 km (NASASpaceflight, 20 Aug 2023); one source gives
-  91.4 × 112.6 km and i ≈ 82°.
-- The burn into the 18 × 100 km pre-landing orbit was commanded at 11:10 UTC on 19 August; it should
-  have lasted 84 s and lasted 127 s, because the BIUS-L accelerometer unit was never switched on and
-  the engine was cut by time-out (Roscosmos commission, 3 October 2023).
-- Contact lost ~11:57 UTC; impact 11:58 UTC (Keldysh Institute, NASA).
-- LRO found the crater at 57.865° S, 61.360° E (ME frame; NASA/LROC, 31 Aug 2023), about 400 km
-  short of the target site at 69.545° S, 43.544° E (NASA). Landing was planned for 21 August.
-- Mass and thrust were not published.
-
-Assumptions (class :class:`Assumptions`; the sensitivity table reruns the forward case with each
-one changed): the pre-burn apsides are osculating two-body altitudes above the 1737.4 km sphere at
-ignition; i = 82° to the lunar (ME) equator; the burn is retrograde, constant thrust, attitude held
-in the velocity frame, starting at 11:10:00 UTC where the pre-burn orbit climbs through the planned
-100 km aposelene; its thrust is whatever delivers the 18 km periselene in 84 s (full model); the
-planned periselene lies on the southbound pass at the target's latitude, on an orbit plane that
-carries the target under the track at 21 Aug 12:00 UTC (the Moon turns ~13°/day under the plane);
-mass 1300 kg (1750 kg launch mass less ~850 m/s of corrections and capture at Isp 300 s),
-Isp 300 s.
+"""Luna-25's burn, modelled: orbit geometry, the burn run in the full force model, forward case,
+fit and counterfactual. The published facts and the assumptions are in :mod:`.facts`;
+:func:`lodestar.lunar.luna25.reconstruct` runs everything.
 """
 
 from __future__ import annotations
@@ -35,64 +10,20 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.optimize import brentq, least_squares
 
-from ..constants import MOON_RADIUS_M
-from ..errors import LodestarError
-from ..time import Time
-from . import ephemeris as eph
-from .ilrs import az_el_from_site
-from .kepler import elements_to_state, osculating_apsides, osculating_elements, true_anomaly_at_radius
-from .propagator import EphemerisTable, FiniteBurn, ForceModel, propagate
+from ...constants import MOON_RADIUS_M
+from ...errors import LodestarError
+from ...time import Time
+from ..analysis.ilrs import az_el_from_site
+from ..core import ephemeris as eph
+from ..core.propagator import FiniteBurn, ForceModel, propagate
+from ..core.twobody import elements_to_state, osculating_apsides, osculating_elements, true_anomaly_at_radius
+from .facts import CRATER_SIGMA_KM, FACTS, IMPACT_SIGMA_S, Assumptions
 
-__all__ = ["Assumptions", "Geometry", "FACTS", "forward", "fit", "counterfactual", "reconstruct",
-           "design_geometry", "design_thrust", "run_burn", "fit_start", "min_altitude_km", "ignition",
+__all__ = ["Geometry", "forward", "fit", "counterfactual", "design_geometry", "design_thrust", "run_burn",
+           "fit_start", "min_altitude_km", "ignition",
            "earth_elevation_at_crater", "delta_v_mps"]
 
-G0_MPS2 = 9.80665  # standard gravity (CGPM 1901), for Isp
 R_KM = MOON_RADIUS_M / 1e3
-
-#: Published facts with their sources (see the module docstring).
-FACTS = {
-    "launch_utc": ("2023-08-10T23:10:57", "Roscosmos"),
-    "burn_start_utc": ("2023-08-19T11:10:00", "Roscosmos; NASASpaceflight 2023-08-20"),
-    "planned_burn_s": (84.0, "Roscosmos commission, 2023-10-03"),
-    "actual_burn_s": (127.0, "Roscosmos commission, 2023-10-03"),
-    "contact_lost_utc": ("2023-08-19T11:57:00", "Roscosmos"),
-    "impact_utc": ("2023-08-19T11:58:00", "Keldysh Institute of Applied Mathematics; NASA"),
-    "crater_lat_lon_deg": ((-57.865, 61.360), "NASA LRO/LROC, 2023-08-31 (ME frame)"),
-    "target_lat_lon_deg": ((-69.545, 43.544), "NASA (planned landing site near Boguslawsky)"),
-    "pre_burn_orbit_km": ((91.4, 112.6), "published pre-burn orbit (one source; others: ~90 x 113)"),
-    "inclination_deg": (82.0, "same source"),
-    "planned_orbit_km": ((18.0, 100.0), "Roscosmos"),
-}
-_IMPACT_SIGMA_S = 30.0  # impact time published to the minute
-_CRATER_SIGMA_KM = 1.0  # crater centre vs first contact; LROC crater ~10 m across, rim of ejecta
-
-
-@dataclass(frozen=True)
-class Assumptions:
-    """Everything the published facts leave open (see the module docstring)."""
-
-    inclination_deg: float = 82.0
-    pre_peri_km: float = 91.4
-    pre_apo_km: float = 112.6
-    planned_peri_km: float = 18.0
-    planned_apo_km: float = 100.0
-    rising_branch: bool = True
-    southbound_periselene: bool = True
-    landing_utc: str = "2023-08-21T12:00:00"
-    mass_kg: float = 1300.0
-    isp_s: float = 300.0
-    attitude: str = "vnc"
-    ignition_delay_s: float = 0.0  # engine start after 11:10:00 UTC (the coast is propagated)
-
-    def burn_end_s(self, duration_s: float) -> float:
-        """End of a burn of ``duration_s``, in seconds after 11:10:00 UTC."""
-        return self.ignition_delay_s + duration_s
-
-    @property
-    def mass_flow_per_newton(self) -> float:
-        return 0.0 if not np.isfinite(self.isp_s) else 1.0 / (self.isp_s * G0_MPS2)
-
 
 @dataclass(frozen=True)
 class Geometry:
@@ -214,13 +145,8 @@ def delta_v_mps(assume: Assumptions, thrust_n: float, duration_s: float) -> floa
 
 
 # --- the three parts ----------------------------------------------------------------------------
-def _great_circle_km(a_latlon, b_latlon) -> float:
-    a, b = eph.latlon_to_me(*a_latlon), eph.latlon_to_me(*b_latlon)
-    return float(R_KM * np.arctan2(np.linalg.norm(np.cross(a, b)), np.dot(a, b)))
-
-
 def _crater_miss_km(lat, lon) -> float:
-    return _great_circle_km(FACTS["crater_lat_lon_deg"][0], (lat, lon))
+    return eph.great_circle_km(FACTS["crater_lat_lon_deg"][0], (lat, lon))
 
 
 def _impact_summary(traj) -> dict:
@@ -282,8 +208,8 @@ def fit(assume: Assumptions, force: ForceModel, start: Geometry, thrust_n: float
         imp = traj.impact
         north = np.radians(imp.lat_deg - crater_lat) * R_KM
         east = np.radians((imp.lon_deg - crater_lon + 180) % 360 - 180) * R_KM * np.cos(np.radians(crater_lat))
-        return np.array([imp.time.seconds_since(observed) / _IMPACT_SIGMA_S, north / _CRATER_SIGMA_KM,
-                         east / _CRATER_SIGMA_KM])
+        return np.array([imp.time.seconds_since(observed) / IMPACT_SIGMA_S, north / CRATER_SIGMA_KM,
+                         east / CRATER_SIGMA_KM])
 
     x0 = np.array([start.node_deg, start.burn_arg_lat_deg, thrust_n])
     sol = least_squares(residuals, x0, x_scale=np.array([0.5, 0.5, 5.0]), diff_step=1e-6, max_nfev=max_nfev)
@@ -314,7 +240,7 @@ def _implied_plan(assume, geom, force, thrust_n, table) -> dict:
     target = FACTS["target_lat_lon_deg"][0]
     return {"periselene_km": peri.height_m / 1e3, "periselene_lat_deg": peri.lat_deg,
             "periselene_lon_deg": peri.lon_deg, "periselene_utc": str(peri.time.iso("utc")),
-            "periselene_from_target_km": _great_circle_km((peri.lat_deg, peri.lon_deg), target)}
+            "periselene_from_target_km": eph.great_circle_km((peri.lat_deg, peri.lon_deg), target)}
 
 
 def counterfactual(assume, force, geom, thrust_n, durations_s=None, table=None) -> dict:
@@ -349,41 +275,3 @@ def fit_start(assume: Assumptions, forward_geom: Geometry) -> Geometry:
     lat_f, lon_f = _site_in_f(*FACTS["crater_lat_lon_deg"][0], Time.from_iso(FACTS["impact_utc"][0], "utc"))
     node, _ = _node_through(lat_f, lon_f, assume)
     return Geometry(node, forward_geom.burn_arg_lat_deg)
-
-
-def reconstruct(data=None, degree: int = 150, fit_degree: int = 40, sensitivity_degree: int = 40,
-                with_sensitivity: bool = True, field: str = "GRGM660PRIM") -> dict:
-    """The whole reconstruction as plain data (JSON keys of issue 5 plus the series for plots)."""
-    from .luna25_sensitivity import fit_systematics, sensitivity, tracks  # they build on this module
-
-    assume = Assumptions()
-    table = EphemerisTable(ignition(), 0.0, 4 * 3600.0)
-    force = ForceModel.lunar(degree, field, data)
-    simple = ForceModel.lunar(0, field, data, earth=False, sun=False, tide_k2=0.0)
-    fwd = forward(assume, force, simple, table)
-    geom = Geometry(**fwd["geometry"])
-    start = fit_start(assume, geom)
-    low = fit(assume, ForceModel.lunar(fit_degree, field, data), start, fwd["thrust_n"], table)
-    full = fit(assume, force, Geometry(**low["geometry"]), low["thrust_n"], table, max_nfev=8)
-    cf = counterfactual(assume, force, geom, fwd["thrust_n"], table=table)
-    result = {
-        "assumptions": asdict(assume), "facts": {k: v[0] for k, v in FACTS.items()},
-        "sources": {k: v[1] for k, v in FACTS.items()}, "force_model": force.describe(),
-        "planned": fwd["planned"], "forward": fwd["forward"], "fit": full, "fit_low_degree": low,
-        "max_safe_burn_s": cf["max_safe_burn_s"], "counterfactual": cf, "simple_plan": fwd["simple_plan"],
-        "thrust_n": fwd["thrust_n"], "delta_v_plan_mps": fwd["delta_v_plan_mps"],
-        "delta_v_actual_mps": fwd["delta_v_actual_mps"], "burn_lat_deg": fwd["burn_lat_deg"],
-        "forward_geometry": fwd["geometry"],
-        "overburn_factor": full["delta_v_mps"] / fwd["delta_v_plan_mps"],
-        "overburn_factor_sigma": full["delta_v_sigma_mps"] / fwd["delta_v_plan_mps"],
-        "published_overburn_factor": FACTS["actual_burn_s"][0] / FACTS["planned_burn_s"][0],
-    }
-    if with_sensitivity:
-        sens_force = force if sensitivity_degree == degree else ForceModel.lunar(sensitivity_degree, field, data)
-        sens_base = fwd if sensitivity_degree == degree else forward(assume, sens_force, table=table)
-        result["sensitivity"] = sensitivity(assume, sens_force, sens_base, table)
-        result["sensitivity_degree"] = sensitivity_degree
-        result["fit_systematics"] = fit_systematics(assume, sens_force, table)
-    result["tracks"] = tracks(assume, force, geom, fwd["thrust_n"], Geometry(**full["geometry"]), full["thrust_n"],
-                               table)
-    return result

@@ -1,18 +1,18 @@
 """GNSS reception at lunar distance: which GLONASS, BeiDou, GPS and Galileo signals reach the Moon.
 
 Per epoch and satellite: Earth occultation, Moon occultation (the receiver's own horizon), the
-transmit off-boresight angle and lobe, free-space loss, C/N0 (:mod:`lodestar.lunar.link_budget`);
+transmit off-boresight angle and lobe, free-space loss, C/N0 (:mod:`lodestar.lunar.analysis.link_budget`);
 a satellite is **usable** when it has a valid broadcast ephemeris, is not occulted, is not in the
 back hemisphere of its antenna and its C/N0 reaches the threshold. Then, per system set, the count
 of usable satellites and the GDOP (one receiver clock per system).
 
 Frames and times: broadcast positions (Earth-fixed) are evaluated at the transmit time
 ``t − |Earth–Moon|/c`` (1.2–1.4 s earlier), rotated into ICRF axes with the Earth orientation of
-that instant (:mod:`lodestar.lunar.earth_orientation`) and placed around the Moon with DE421's
+that instant (:mod:`lodestar.lunar.core.earth_orientation`) and placed around the Moon with DE421's
 Earth–Moon vector of that instant; the receiver is taken at the reception time.
 
 Receivers: a site on the surface (ME coordinates, flat horizon or a mask) or a circular lunar
-orbit (:func:`lodestar.lunar.relay.circular_orbit`, plane fixed in the ME frame of the start time).
+orbit (:func:`lodestar.lunar.analysis.relay.circular_orbit`, plane fixed in the ME frame of the start time).
 
 Span: broadcast records are used only inside their validity windows (GPS/Galileo ±2 h around toe,
 BeiDou ±1 h, GLONASS ±15 min, :mod:`lodestar.orbits.selection`), so a one-day navigation file
@@ -25,12 +25,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..constants import C_MPS, MOON_RADIUS_M, frequency_hz
-from ..errors import LodestarError, NoEphemerisError
-from ..systems import format_system_set, parse_system_set
-from ..time import Time
-from . import ephemeris
-from .earth_orientation import ecef_to_icrf
+from ...constants import C_MPS, MOON_RADIUS_M, frequency_hz
+from ...errors import LodestarError, NoEphemerisError
+from ...systems import format_system_set, parse_system_set
+from ...time import Time
+from ..core import ephemeris
+from ..core.earth_orientation import ecef_to_icrf
 from .ilrs import HorizonMask, az_el_of_direction, check_ephemeris_span, flat_horizon, time_grid
 from .link_budget import BACK, EARTH_RADIUS_M, MAIN, SIDE, LinkParameters, PATTERNS, cn0_dbhz, free_space_loss_db
 from .relay import KeplerElements, kepler_positions
@@ -58,7 +58,7 @@ def beidou_classes(svs: np.ndarray, radius_m: np.ndarray) -> np.ndarray:
     GEO by PRN (C01–C05, C59–C63, BDS-SIS-ICD-B1I 3.0); IGSO: any other at geosynchronous radius
     (median |r| > 35,000 km); MEO otherwise.
     """
-    from ..orbits.broadcast import is_beidou_geo
+    from ...orbits.broadcast import is_beidou_geo
 
     svs = np.asarray(svs).astype(str)
     finite = np.where(np.isfinite(radius_m), radius_m, 0.0)
@@ -313,7 +313,7 @@ def analyse(eph, receiver, start: Time, end: Time, step_s: float = 300.0, *,
     name = receiver.name if isinstance(receiver, Site) else receiver.describe()
     heard = valid & ~geo["earth_occulted"] & ~moon_occ
     notes = [*_threshold_edge_notes(system, lobe, cn0, heard, cn0_min_dbhz),
-        "transmit patterns and receiver figures: see lodestar.lunar.link_budget (ICD minimum powers, "
+        "transmit patterns and receiver figures: see lodestar.lunar.analysis.link_budget (ICD minimum powers, "
         "ICG SSV main-lobe edges, side lobes 15 dB below the limb EIRP: conservative by 1-4 dB)",
         f"rays grazing the Earth below {GRAZING_ALTITUDE_M / 1e3:.0f} km are blocked",
         "flat lunar horizon" if isinstance(receiver, Site) and horizon is None else "",
@@ -361,6 +361,6 @@ def flight_comparison(summary: dict) -> list[str]:
 
 def analyse_nav_files(nav_paths, receiver, start: Time, end: Time, step_s: float = 300.0, **options) -> MoonGnssResult:
     """:func:`analyse` with broadcast ephemerides read from RINEX navigation files (merged)."""
-    from ..orbits import load_broadcast
+    from ...orbits import load_broadcast
 
     return analyse(load_broadcast(nav_paths), receiver, start, end, step_s, **options)

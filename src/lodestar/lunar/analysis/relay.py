@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..constants import MOON_GM_M3PS2, MOON_RADIUS_M
-from ..time import Time
+from ...constants import MOON_GM_M3PS2, MOON_RADIUS_M
+from ...orbits.kepler import eccentric_anomaly
+from ...time import Time
 
-__all__ = ["KeplerElements", "QUEQIAO2", "kepler_positions", "eccentric_anomaly", "circular_orbit"]
+__all__ = ["KeplerElements", "QUEQIAO2", "kepler_positions", "circular_orbit"]
 
 #: Lunar J2 = −√5 · C̄20 with C̄20 = −9.0880e-5 (GRGM660PRIM, Lemoine et al. 2013, normalized).
 MOON_J2 = 2.03213e-4
@@ -80,18 +81,6 @@ QUEQIAO2 = KeplerElements(
         "RAAN = 0° and perilune passage at 2024-04-02T00:00 UTC (not published)",
     ),
 )
-
-
-def eccentric_anomaly(mean_anomaly_rad: np.ndarray, e: float) -> np.ndarray:
-    """Kepler's equation M = E − e sin E by Newton from E = π (converges for every M and e < 1)."""
-    m = np.mod(mean_anomaly_rad, 2 * np.pi)
-    ecc = np.full_like(m, np.pi)
-    for _ in range(30):
-        step = (ecc - e * np.sin(ecc) - m) / (1 - e * np.cos(ecc))
-        ecc = ecc - step
-        if np.all(np.abs(step) < 1e-13):
-            break
-    return ecc
 
 
 def _secular_rates(el: KeplerElements, j2: bool) -> tuple[float, float, float]:

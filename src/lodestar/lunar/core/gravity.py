@@ -27,9 +27,9 @@ from pathlib import Path
 import numba
 import numpy as np
 
-from ..data import data_path
-from ..errors import FormatError, LodestarError
-from ..io.compression import read_bytes
+from ...data import data_path
+from ...errors import FormatError, LodestarError
+from ...io.compression import read_bytes
 
 __all__ = ["GravityField", "read_gfc", "read_cof", "read_field", "lunar_field", "LUNAR_FIELDS"]
 

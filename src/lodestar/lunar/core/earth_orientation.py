@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..time import Time
+from ...time import Time
 
 __all__ = ["itrs_to_icrf_matrix", "ecef_to_icrf"]
 
