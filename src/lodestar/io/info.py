@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import FormatError, LodestarError
+from ..errors import LodestarError
 from ..time import Time
-from . import sniff_format
 from .compression import read_bytes
+from .headers import reader_for, sniff_content
 
 __all__ = ["file_info", "files_info", "DISPLAY_ORDER"]
 
@@ -24,8 +24,6 @@ __all__ = ["file_info", "files_info", "DISPLAY_ORDER"]
 DISPLAY_ORDER = "RCGEJIS"
 _KEYS = ("path", "format", "version", "station", "receiver", "antenna", "first_epoch", "last_epoch",
          "interval_s", "epochs", "gaps", "satellites", "obs_codes", "nav_records", "stations", "skipped", "error")
-_READERS = {"nav": ("rinex_nav", "read_nav"), "sp3": ("sp3", "read_sp3"), "clk": ("clk", "read_clk"),
-            "sinex": ("sinex", "read_sinex")}
 
 
 def files_info(paths) -> dict:
@@ -39,7 +37,7 @@ def file_info(path) -> dict:
     entry.update(path=str(path), satellites={}, obs_codes={}, nav_records={}, skipped={})
     try:
         content = read_bytes(path)
-        kind = _kind(content, path)
+        kind = sniff_content(content, path)
         entry.update(_summarise(kind, path, content))
     except LodestarError as error:
         entry["error"] = str(error)
@@ -48,36 +46,10 @@ def file_info(path) -> dict:
     return entry
 
 
-def _kind(content: bytes, path) -> str:
-    if not content or content.isspace():
-        raise FormatError(path, None, "a non-empty file", "no data")
-    head = content[:400].lstrip(b"\r\n")
-    try:
-        return sniff_format(head)
-    except FormatError as error:
-        raise FormatError(path, error.line, error.expected, error.found) from None
-
-
 def _summarise(kind: str, path, content: bytes) -> dict:
-    if kind == "obs":
-        from .rinex_obs import read_obs
-
-        return obs_summary(read_obs(path, content=content))
-    if kind not in _READERS:
-        raise FormatError(path, 1, "an observation, navigation, SP3, clock or SINEX file", f"a {kind} file")
-    reader = _reader(kind, path)
-    product = reader(path, content=content)
-    return {"nav": nav_summary, "sp3": orbit_summary, "clk": orbit_summary, "sinex": sinex_summary}[kind](product)
-
-
-def _reader(kind, path):
-    module_name, function = _READERS[kind]
-    try:
-        module = __import__(f"lodestar.io.{module_name}", fromlist=[function])
-        return getattr(module, function)
-    except (ImportError, AttributeError):
-        raise LodestarError(f"{path}: a {kind} file, but lodestar.io.{module_name}.{function} "
-                            "is not available in this installation") from None
+    product = reader_for(kind, path)(path, content=content)
+    return {"obs": obs_summary, "nav": nav_summary, "sp3": orbit_summary, "clk": orbit_summary,
+            "sinex": sinex_summary}[kind](product)
 
 
 def _ordered(counts: dict) -> dict:
