@@ -24,6 +24,7 @@ import xarray as xr
 
 from ..errors import LodestarError, NoEphemerisError
 from ..frames import ecef_to_geodetic, enu_matrix, geodetic_to_ecef
+from ..orbits import BroadcastEphemeris
 from ..output import atomic_path
 from ..systems import SYSTEM_ORDER, format_system_set, parse_system_set
 from ..time import Time
@@ -100,7 +101,6 @@ def nav_date(nav) -> str:
 
 def satellite_positions(nav, times: Time, systems=("R", "C"), ephemeris=None):
     """ECEF positions (T, S, 3), valid (T, S) and sv names (S,) of every satellite of ``systems``."""
-    from ..orbits import BroadcastEphemeris  # the orbit layer, imported when first needed
 
     svs = sorted(
         {str(sv) for letter in systems for sv in nav.records.get(letter, pd.DataFrame({"sv": []}))["sv"]},

@@ -18,8 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import LodestarError
+from ..io.sinex import read_sinex
 from ..systems import DEFAULT_SETS, format_system_set
 from .discover import Discovery, StationDay, discover
 from .summary import day_rows_path, network_summary, read_day_rows, write_network_summary
@@ -76,7 +79,6 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
 
 def _read_sinex(paths) -> tuple:
     """Every SINEX file read once, here: a bad one stops the batch before any work, with its error."""
-    from ..io.sinex import read_sinex
 
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths or ())
     return tuple(read_sinex(path) for path in paths)
@@ -178,8 +180,6 @@ def _day_status(rows: list[dict]) -> str:
 
 @contextlib.contextmanager
 def _progress(total: int, enabled: bool):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("station-days"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                TimeElapsedColumn())

@@ -20,7 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..analysis.compare import compare
 from ..errors import DataNotFoundError, LodestarError
+from ..frames import ecef_to_geodetic
+from ..io.rinex_obs import read_obs
+from ..io.sinex import station_position
 from ..systems import format_system_set
 from .discover import StationDay
 from .summary import ROW_COLUMNS, write_day_results
@@ -84,7 +88,6 @@ def _truth(obs, station: str, sinex: tuple):
     """The station's SINEX position at the middle of the data, or None (error columns stay empty)."""
     if not sinex:
         return None, "none"
-    from ..io.sinex import station_position
 
     middle = obs["time"].values[obs.sizes["time"] // 2]
     try:
@@ -94,8 +97,6 @@ def _truth(obs, station: str, sinex: tuple):
 
 
 def _compare_day(day: StationDay, options: TaskOptions):
-    from ..analysis.compare import compare
-    from ..io.rinex_obs import read_obs
 
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
@@ -107,7 +108,6 @@ def _compare_day(day: StationDay, options: TaskOptions):
 
 def _station_lat_lon(obs, truth):
     """Where to draw the station on the overview map: truth, else the header's approximate position."""
-    from ..frames import ecef_to_geodetic
 
     xyz = truth if truth is not None else obs.attrs.get("approx_position_m")
     if xyz is None or not np.all(np.isfinite(xyz)) or np.linalg.norm(xyz) < 1e6:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..analysis.compare import error_enu, improvement_table, solved_mask
 from .html import HtmlReport
 from .plots import availability_vs_mask, error_series, horizontal_scatter, sats_and_pdop, skyplot
 
@@ -27,7 +28,6 @@ def _display_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _improvement(result) -> pd.DataFrame | None:
-    from ..analysis.compare import improvement_table
 
     table = improvement_table(result.rows)
     if table.empty:
@@ -42,7 +42,6 @@ def _improvement(result) -> pd.DataFrame | None:
 
 
 def _solved(solution) -> np.ndarray:
-    from ..analysis.compare import solved_mask
 
     return solved_mask(solution)
 
@@ -57,7 +56,6 @@ def _series(result):
 
 
 def _errors(result):
-    from ..analysis.compare import error_enu
 
     truth = np.asarray(result.truth)
     errors = {}

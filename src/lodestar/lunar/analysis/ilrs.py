@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...errors import LodestarError
+from ...errors import FormatError, LodestarError
+from ...io.compression import read_bytes
 from ...time import Time
 from ..core import ephemeris
 from .relay import QUEQIAO2, KeplerElements, kepler_positions
@@ -57,8 +58,6 @@ def horizon_from_profile(azimuth_deg, elevation_deg) -> HorizonMask:
 
 def read_horizon_csv(path) -> HorizonMask:
     """A horizon mask from a text file of ``azimuth_deg, elevation_deg`` lines (``#`` comments)."""
-    from ...errors import FormatError
-    from ...io.compression import read_bytes
 
     pairs = []
     for number, line in enumerate(read_bytes(path).decode("utf-8", "replace").splitlines(), start=1):

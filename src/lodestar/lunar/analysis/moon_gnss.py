@@ -27,6 +27,8 @@ import numpy as np
 
 from ...constants import C_MPS, MOON_RADIUS_M, frequency_hz
 from ...errors import LodestarError, NoEphemerisError
+from ...orbits import load_broadcast
+from ...orbits.broadcast import is_beidou_geo
 from ...systems import format_system_set, parse_system_set
 from ...time import Time
 from ..core import ephemeris
@@ -58,7 +60,6 @@ def beidou_classes(svs: np.ndarray, radius_m: np.ndarray) -> np.ndarray:
     GEO by PRN (C01–C05, C59–C63, BDS-SIS-ICD-B1I 3.0); IGSO: any other at geosynchronous radius
     (median |r| > 35,000 km); MEO otherwise.
     """
-    from ...orbits.broadcast import is_beidou_geo
 
     svs = np.asarray(svs).astype(str)
     finite = np.where(np.isfinite(radius_m), radius_m, 0.0)
@@ -361,6 +362,5 @@ def flight_comparison(summary: dict) -> list[str]:
 
 def analyse_nav_files(nav_paths, receiver, start: Time, end: Time, step_s: float = 300.0, **options) -> MoonGnssResult:
     """:func:`analyse` with broadcast ephemerides read from RINEX navigation files (merged)."""
-    from ...orbits import load_broadcast
 
     return analyse(load_broadcast(nav_paths), receiver, start, end, step_s, **options)

@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from jplephem.pck import PCK
+from jplephem.spk import SPK
 
 from ...constants import MOON_RADIUS_M
 from ...errors import DataNotFoundError, LodestarError
@@ -115,9 +117,6 @@ class LunarKernels:
 
     @classmethod
     def open(cls, spk_path=None, pck_path=None) -> "LunarKernels":
-        from jplephem.pck import PCK
-        from jplephem.spk import SPK
-
         spk_path = Path(spk_path) if spk_path else _package_file(_SPK_PACKAGE, _SPK_FILE)
         pck_path = Path(pck_path) if pck_path else _package_file(_PCK_PACKAGE, _PCK_FILE)
         for path in (spk_path, pck_path):
