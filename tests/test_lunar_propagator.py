@@ -13,6 +13,7 @@ from lodestar.lunar.core.twobody import elements_to_state, osculating_apsides
 from lodestar.lunar.core.propagator import EphemerisTable, FiniteBurn, ForceModel, ImpulsiveBurn, propagate
 from lodestar.lunar.core.validation import lro_validation
 from lodestar.time import Time
+from sample_data import requires_data
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,7 @@ def test_each_force_term_is_needed(data):
     assert rms(sun=False) > 0.8
 
 
+@requires_data  # the lunar gravity field file
 def test_two_body_matches_kepler():
     """Point mass, no third bodies: the numerical orbit equals the analytic Kepler orbit (< 1 mm)."""
     gm = lunar_field().gm_m3ps2
@@ -90,6 +92,7 @@ def test_ephemeris_table_interpolation():
     assert np.abs(table.icrf_to_pa(t) - eph.icrf_to_pa(tdb)).max() < 1e-11
 
 
+@requires_data  # the lunar gravity field file
 def test_short_finite_burn_equals_impulse_and_mass_flows():
     gm = lunar_field().gm_m3ps2
     force = ForceModel(lunar_field(degree=0), earth=False, sun=False, tide_k2=0.0)
@@ -109,6 +112,7 @@ def test_short_finite_burn_equals_impulse_and_mass_flows():
     assert flowing.mass_kg[-1] == pytest.approx(1300.0 - 5.0, abs=1e-6)
 
 
+@requires_data  # the lunar gravity field file
 def test_impact_and_apsis_events():
     gm = lunar_field().gm_m3ps2
     force = ForceModel(lunar_field(degree=0), earth=False, sun=False, tide_k2=0.0)
@@ -128,6 +132,7 @@ def test_impact_and_apsis_events():
     assert local.impact.t_s < hit.impact.t_s
 
 
+@requires_data  # the lunar gravity field file
 def test_bad_requests():
     force = ForceModel.lunar(2)
     epoch = Time.from_iso("2023-08-19T11:10:00", "utc")
