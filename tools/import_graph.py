@@ -17,7 +17,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-__all__ = ["LAYERS", "module_imports", "package_graph", "cycles", "layer_violations", "main"]
+__all__ = ["LAYERS", "SHARED", "module_imports", "package_graph", "cycles", "layer_violations", "main"]
 
 # Rank of each sub-package; top-level modules not listed are shared (rank 0).
 LAYERS = {
@@ -71,9 +71,15 @@ def module_imports(src: Path) -> dict[str, set[str]]:
     return graph
 
 
+#: Top-level modules every layer may use (shown as one node, "shared").
+SHARED = {"time", "frames", "constants", "systems", "errors", "output", "data", "xarray_build"}
+
+
 def _package(module: str) -> str:
     parts = module.split(".")
-    return parts[1] if len(parts) > 1 else "lodestar"
+    if len(parts) == 1:
+        return "lodestar"
+    return "shared" if parts[1] in SHARED else parts[1]
 
 
 def package_graph(graph: dict[str, set[str]]) -> dict[str, set[str]]:
