@@ -169,7 +169,7 @@ def test_bad_inputs_raise_lodestar_errors():
 def test_cli_json_has_the_issue_keys(tmp_path):
     out_json, out_html = tmp_path / "ilrs.json", tmp_path / "ilrs.html"
     code = main(["ilrs", "--site", "shackleton-rim", "--from", "2025-01-01", "--to", "2025-01-10",
-                 "--step", "60", "--json", str(out_json), "--out", str(out_html)])
+                 "--step", "60min", "--json", str(out_json), "--out", str(out_html)])
     assert code == 0
     data = json.loads(out_json.read_text())
     for key in ("earth_visible_fraction", "earth_longest_outage_h", "sun_lit_fraction",
@@ -179,3 +179,16 @@ def test_cli_json_has_the_issue_keys(tmp_path):
     code = main(["ilrs", "--lat", "-89.0", "--lon", "0", "--from", "2025-01-01", "--to", "2025-01-02",
                  "--json", str(out_json)])
     assert code == 0 and json.loads(out_json.read_text())["site"]["lat_deg"] == -89.0
+
+
+def test_step_is_seconds_everywhere_and_a_plain_number_to_ilrs_is_noted(tmp_path, capsys):
+    """Issue 15: --step is seconds (or 30s, 5min, 1h) in every command; ilrs used to read minutes."""
+    out = tmp_path / "ilrs.json"
+    assert main(["ilrs", "--site", "shackleton-rim", "--from", "2025-01-01", "--to", "2025-01-01T02:00:00",
+                 "--step", "600", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["epochs"] == 13  # 2 h every 600 s, both ends
+    assert "--step 600 means 600 s" in capsys.readouterr().err
+    assert main(["ilrs", "--site", "shackleton-rim", "--from", "2025-01-01", "--to", "2025-01-01T02:00:00",
+                 "--step", "10min", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["epochs"] == 13
+    assert "note" not in capsys.readouterr().err

@@ -14,7 +14,7 @@ HELP = "GNSS reception at lunar distance: usable GLONASS/BeiDou/GPS/Galileo sate
 def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     add_site_arguments(parser, orbit=True)
-    add_time_arguments(parser, default_step=300.0, step_unit="s")
+    add_time_arguments(parser, default_step="300s")
     parser.add_argument("--rx-gain-dbi", type=float, default=15.0, metavar="DBI",
                         help="receiver antenna gain, dBi (default 15)")
     parser.add_argument("--cn0-min", type=float, default=20.0, metavar="DBHZ",
@@ -31,7 +31,7 @@ def run(args) -> int:
     check_output_files(out=args.out, json=args.json)
     start, end = times_from_args(args)
     receiver = orbit_from_args(args.orbit, start) if getattr(args, "orbit", None) else site_from_args(args)
-    result = analyse_nav_files(args.nav, receiver, start, end, step_s=args.step,
+    result = analyse_nav_files(args.nav, receiver, start, end, step_s=float(args.step),
                                link=LinkParameters(rx_gain_dbi=args.rx_gain_dbi), cn0_min_dbhz=args.cn0_min)
     summary = result.summary()
     comparison = flight_comparison(summary)

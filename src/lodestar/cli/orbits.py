@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_output_files, iso_time, positive_float
+from ._checks import check_output_files, iso_time
+from ._duration import STEP_HELP, duration_s
 
 NAME = "orbits"
 HELP = "satellite positions and clocks (broadcast, or precise SP3/CLK) every STEP seconds, as CSV"
@@ -18,8 +19,8 @@ def add_arguments(parser) -> None:
                         help="first epoch, GPS time, ISO 8601 without zone (e.g. 2020-06-25T00:00:00)")
     parser.add_argument("--to", dest="stop", required=True, type=iso_time, metavar="ISO",
                         help="last epoch (inclusive), GPS time")
-    parser.add_argument("--step", type=positive_float, default=30.0, metavar="SECONDS",
-                        help="grid step in seconds (default 30)")
+    parser.add_argument("--step", type=duration_s, default="30s", metavar="STEP",
+                        help=f"grid step: {STEP_HELP} (default 30s)")
     parser.add_argument("--systems", default="G+R+E+C", metavar="SET",
                         help="system set, letters joined by +: R, C, R+C ... (default G+R+E+C)")
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="output CSV (overwritten)")
@@ -32,7 +33,7 @@ def run(args) -> int:
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)
-    table, summary = orbit_table(args.nav, args.start, args.stop, args.step, sp3_paths=args.sp3,
+    table, summary = orbit_table(args.nav, args.start, args.stop, float(args.step), sp3_paths=args.sp3,
                                  clk_paths=args.clk, systems=args.systems)
     if not summary["rows"]:  # e.g. a navigation file of another day: say so rather than write an empty CSV
         reasons = "; ".join(f"{n} x {r}" for r, n in list(summary["left_out_by_reason"].items())[:3])

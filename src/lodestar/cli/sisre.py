@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_output_files, positive_float
+from ._checks import check_output_files
+from ._duration import STEP_HELP, duration_s
 
 NAME = "sisre"
 HELP = "compare broadcast with precise orbits/clocks: radial/along/cross, clock and SISRE RMS"
@@ -16,8 +17,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--clk", nargs="+", default=[], metavar="CLK", help="RINEX clock file(s) (else SP3 clocks)")
     parser.add_argument("--systems", default="G+R+E+C", metavar="SET",
                         help="system set, letters joined by +: R, C, R+C ... (default G+R+E+C)")
-    parser.add_argument("--step", type=positive_float, default=300.0, metavar="SECONDS",
-                        help="comparison step in seconds (default 300)")
+    parser.add_argument("--step", type=duration_s, default="300s", metavar="STEP",
+                        help=f"comparison step: {STEP_HELP} (default 300s)")
     parser.add_argument("--no-pco", action="store_true",
                         help="compare the precise centre of mass as is (default: moved to the antenna phase centre where the block offset is known)")
     parser.add_argument("--json", metavar="FILE", help="results as JSON (- = stdout)")
@@ -29,7 +30,7 @@ def run(args) -> int:
     from ..output import write_json
 
     check_output_files(json=args.json)
-    result = sisre_from_files(args.nav, args.sp3, args.clk, systems=args.systems, step_s=args.step,
+    result = sisre_from_files(args.nav, args.sp3, args.clk, systems=args.systems, step_s=float(args.step),
                               antenna=not args.no_pco)
     if not result["systems"]:  # an empty table with exit 0 would pass for success in a script
         span = result.get("span", {})
