@@ -50,6 +50,8 @@ class CompareResult:
     masks: tuple = DEFAULT_MASKS
     # set -> positioning.Calibration estimated at the lowest mask and applied at the others
     calibrations: dict = field(default_factory=dict)
+    # (set, mask) -> solution Dataset at every mask (the report's time series)
+    solutions_by_mask: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         rows = [{key: _plain(row[key], key in _INTEGER_COLUMNS) for key in _JSON_COLUMNS}
@@ -249,7 +251,7 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         obs, nav = load_obs(obs), load_nav(nav)
         station, marker = station_names(obs)
         reference, source = resolve_truth(truth, obs, station)
-        rows, solutions, epochs = [], {}, int(obs.sizes["time"])
+        rows, solutions, by_mask, epochs = [], {}, {}, int(obs.sizes["time"])
         why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
         advance(1, steps, f"{station}: orbits and corrections")
         prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk)
@@ -262,6 +264,7 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
                 continue
             solution = _solve_calibrated(solve, prepared, name, mask, min(masks), calibrations, calibrate)
             rows.append(_row(name, mask, solution, reference))
+            by_mask[(name, mask)] = solution
             if mask == masks[0]:
                 solutions[name] = solution
         advance(steps - 1, steps, f"{station}: skyplot")
@@ -271,7 +274,8 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         station=station, marker=marker, date=str(obs["time"].values[0].astype("datetime64[D]")),
         truth=None if reference is None else [float(v) for v in reference],
         rows=pd.DataFrame(rows, columns=list(ROW_COLUMNS)), solutions=solutions, truth_source=source,
-        sky=sky, masks=masks, calibrations={name: cal for name, (cal, _) in calibrations.items()})
+        sky=sky, masks=masks, calibrations={name: cal for name, (cal, _) in calibrations.items()},
+        solutions_by_mask=by_mask)
 
 
 def _solve_calibrated(solve, prepared, name, mask, lowest, calibrations, calibrate):

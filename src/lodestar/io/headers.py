@@ -28,7 +28,7 @@ from ..errors import FormatError
 from .compression import decompress_bytes, read_bytes
 
 __all__ = ["Format", "FORMATS", "RINEX2_NAV_SYSTEMS", "sniff_format", "sniff_content", "format_of", "reader_for",
-           "read_head", "obs_header_identity", "nav_header_systems", "nav_content_date", "nav_content_systems",
+           "read_head", "obs_header_identity", "obs_antenna_delta_hen_m", "nav_header_systems", "nav_content_date", "nav_content_systems",
            "sp3_start_date"]
 
 #: RINEX 2 navigation file type (column 21 of the first line) -> the one system such a file holds
@@ -86,6 +86,8 @@ FORMATS: tuple[Format, ...] = (
     Format("clk", "RINEX CLK", _is_clock, "clk:read_clk"),
     Format("obs", "RINEX OBS", _is_obs, "rinex_obs:read_obs"),
     Format("nav", "RINEX NAV", _is_nav, "rinex_nav:read_nav"),
+    Format("rtklib-pos", "RTKLIB POS", lambda first: first.startswith(b"% program   : RTKLIB")
+           or first.startswith(b"%  GPST") or first.startswith(b"%  UTC"), "rtklib_pos:read_rtklib_pos"),
 )
 
 
@@ -179,6 +181,19 @@ def obs_header_identity(path) -> tuple[str, dt.date]:
     if first is None:
         raise FormatError(path, None, "a TIME OF FIRST OBS header line (needed to date the file)", "none")
     return marker, first
+
+
+def obs_antenna_delta_hen_m(path) -> tuple[float, float, float]:
+    """``ANTENNA: DELTA H/E/N`` of an observation file's header (metres; zeros when absent)."""
+    for value, label in _header_lines(read_head(path)):
+        if label == "ANTENNA: DELTA H/E/N":
+            try:
+                height, east, north = (float(v) for v in value.split()[:3])
+            except ValueError:
+                raise FormatError(path, None, "ANTENNA: DELTA H/E/N as three numbers",
+                                  value.decode("latin-1").strip()) from None
+            return height, east, north
+    return 0.0, 0.0, 0.0
 
 
 def _first_obs_day(path, value: bytes) -> dt.date:

@@ -49,7 +49,7 @@ def file_info(path) -> dict:
 def _summarise(kind: str, path, content: bytes) -> dict:
     product = reader_for(kind, path)(path, content=content)
     return {"obs": obs_summary, "nav": nav_summary, "sp3": orbit_summary, "clk": orbit_summary,
-            "sinex": sinex_summary}[kind](product)
+            "sinex": sinex_summary, "rtklib-pos": solution_summary}[kind](product)
 
 
 def _ordered(counts: dict) -> dict:
@@ -134,3 +134,10 @@ def orbit_summary(ds) -> dict:
 def sinex_summary(table) -> dict:
     """Summary of a SINEX station table: the number of stations."""
     return {"format": "SINEX", "version": None, "stations": int(table["station"].nunique())}
+
+
+def solution_summary(ds) -> dict:
+    """Summary of an RTKLIB ``.pos`` solution: its span and epochs (satellites are not named there)."""
+    summary = {"format": "RTKLIB POS", "version": None}
+    summary.update(_span(ds["time"].values, None))
+    return summary

@@ -11,16 +11,17 @@ from functools import lru_cache
 
 from importlib.resources import files
 
+import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.ticker import ScalarFormatter
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
 from ..systems import SYSTEM_NAMES
 from .figures import new_figure, subplots
 
 __all__ = [
-    "SYSTEM_COLOURS", "set_colour", "skyplot", "sats_and_pdop", "error_series", "horizontal_scatter",
-    "availability_vs_mask", "world_map", "coastlines",
+    "SYSTEM_COLOURS", "set_colour", "set_label", "time_axis", "pdop_axis", "skyplot", "day_panels", "beside_rtklib",
+    "horizontal_scatter", "availability_vs_mask", "world_map", "coastlines",
 ]
 
 SYSTEM_COLOURS = {"G": "#1f77b4", "R": "#d62728", "E": "#2ca02c", "C": "#ff7f0e", "J": "#9467bd",
@@ -32,10 +33,45 @@ def set_colour(name: str) -> str:
     return _SET_COLOURS.get(name) or SYSTEM_COLOURS.get(name[:1], "#17becf")
 
 
-def _hours(times) -> np.ndarray:
+def set_label(name: str) -> str:
+    """A system set with its systems' names: ``"R+C (GLONASS + BeiDou)"``."""
+    letters = name.split("+")
+    if not all(letter in SYSTEM_NAMES for letter in letters):
+        return name
+    return f"{name} ({' + '.join(SYSTEM_NAMES[letter] for letter in letters)})"
+
+
+def time_axis(ax, times, label: str = "GPS time") -> None:
+    """Dates on the x axis, fitted to the data's span (a 15-minute file fills the panel)."""
     times = np.asarray(times, dtype="datetime64[ns]")
-    day = times[0].astype("datetime64[D]")
-    return (times - day) / np.timedelta64(1, "h")
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    if times.size:
+        first, last = times.min(), times.max()
+        pad = max((last - first) * 0.01, np.timedelta64(1, "s"))
+        ax.set_xlim(first - pad, last + pad)
+    ax.set_xlabel(label)
+
+
+#: PDOP tick values: readable on a log axis from 1 to the hundreds.
+_PDOP_TICKS = (1, 1.5, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 100, 200, 500, 1000)
+
+
+def pdop_axis(ax, values) -> None:
+    """A log PDOP axis labelled at plain values (1, 1.5, 2, 3, 5, 10 ...), no crowded minor labels."""
+    values = np.asarray(values, float)
+    finite = values[np.isfinite(values) & (values > 0)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 10.0)
+    low, high = min(low, 1.0), max(high, 2.0)
+    ax.set_yscale("log")
+    ax.set_ylim(low * 0.95, high * 1.1)
+    ticks = [t for t in _PDOP_TICKS if low * 0.95 <= t <= high * 1.1]
+    step = max(1, len(ticks) // 7)
+    ax.yaxis.set_major_locator(FixedLocator(ticks[::step]))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    ax.set_ylabel("PDOP")
 
 
 def skyplot(azimuth_deg, elevation_deg, svs, title: str, mask_deg: float | None = None):
@@ -64,44 +100,59 @@ def skyplot(azimuth_deg, elevation_deg, svs, title: str, mask_deg: float | None 
     return fig
 
 
-def sats_and_pdop(times, series: dict, title: str):
-    """Satellites used and PDOP over the day, one line per system set.
+def day_panels(times, series: dict, errors: dict | None, title: str):
+    """Satellites used, PDOP and (with a truth) horizontal and vertical error over the data's span.
 
-    ``series``: set name -> (n_sats (T,), pdop (T,)).
+    ``series``: set -> (n_sats (T,), pdop (T,)); ``errors``: set -> (east, north, up) m, or None.
+    One legend for the figure, above the panels.
     """
-    fig, (top, bottom) = subplots(2, 1, figsize=(10, 6.5), sharex=True)
-    hours = _hours(times)
+    rows = 4 if errors else 2
+    fig, axes = subplots(rows, 1, figsize=(10, 2.5 * rows + 1.0), sharex=True)
     for name, (n_sats, pdop) in series.items():
-        top.step(hours, n_sats, where="mid", lw=1, color=set_colour(name), label=name)
-        bottom.plot(hours, pdop, lw=0.9, color=set_colour(name), label=name)
-    top.set_ylabel("satellites used")
-    bottom.set_ylabel("PDOP")
-    bottom.set_yscale("log")
-    bottom.yaxis.set_major_formatter(ScalarFormatter())
-    bottom.yaxis.set_minor_formatter(ScalarFormatter())
-    return _finish_day_panels(fig, top, bottom, title)
-
-
-def error_series(times, errors: dict, title: str):
-    """Horizontal and vertical error over the day per set; ``errors``: name -> (east, north, up) m."""
-    fig, (top, bottom) = subplots(2, 1, figsize=(10, 6.5), sharex=True)
-    hours = _hours(times)
-    for name, (east, north, up) in errors.items():
-        top.plot(hours, np.hypot(east, north), lw=0.7, color=set_colour(name), label=name)
-        bottom.plot(hours, up, lw=0.7, color=set_colour(name), label=name)
-    top.set_ylabel("horizontal error (m)")
-    bottom.set_ylabel("vertical error, up (m)")
-    return _finish_day_panels(fig, top, bottom, title)
-
-
-def _finish_day_panels(fig, top, bottom, title: str):
-    """The shared time axis (hours of the GPS day), grids, legends and title of a two-panel day plot."""
-    bottom.set_xlabel("hour of day (GPS time)")
-    bottom.set_xlim(0, 24)
-    for ax in (top, bottom):
+        axes[0].step(times, n_sats, where="mid", lw=1, color=set_colour(name), label=set_label(name))
+        axes[1].plot(times, pdop, lw=0.9, color=set_colour(name))
+    axes[0].set_ylabel("satellites used")
+    axes[0].yaxis.set_major_locator(MaxNLocator(integer=True))
+    pdop_axis(axes[1], np.concatenate([p for _, p in series.values()]) if series else [])
+    if errors:
+        for name, (east, north, up) in errors.items():
+            axes[2].plot(times, np.hypot(east, north), lw=0.7, color=set_colour(name))
+            axes[3].plot(times, up, lw=0.7, color=set_colour(name))
+        axes[2].set_ylabel("horizontal error (m)")
+        axes[3].set_ylabel("vertical error, up (m)")
+        axes[3].axhline(0.0, color="0.5", lw=0.5)
+    time_axis(axes[-1], times)
+    for ax in axes:
         ax.grid(alpha=0.3)
-        ax.legend(ncol=4, fontsize=8)
-    top.set_title(title)
+    fig.suptitle(title)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=min(len(series), 4), fontsize=8,
+               bbox_to_anchor=(0.5, 0.965), frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.94))
+    return fig
+
+
+def beside_rtklib(ours: dict, theirs: dict, title: str):
+    """Per set (rows), horizontal and vertical error: Lodestar solid, RTKLIB dashed, same truth.
+
+    ``ours``/``theirs``: set -> (times, east, north, up) in metres.
+    """
+    names = [name for name in ours if name in theirs]
+    fig, axes = subplots(len(names), 2, figsize=(11, 2.3 * len(names) + 0.8), sharex=True, squeeze=False)
+    for row, name in zip(axes, names):
+        for (times, east, north, up), who, style in ((ours[name], "Lodestar", "-"), (theirs[name], "RTKLIB", "--")):
+            colour = set_colour(name) if who == "Lodestar" else "0.25"
+            row[0].plot(times, np.hypot(east, north), ls=style, lw=0.7, color=colour, label=who)
+            row[1].plot(times, up, ls=style, lw=0.7, color=colour, label=who)
+        row[0].set_ylabel(f"{name}\nhorizontal (m)")
+        row[1].set_ylabel("vertical, up (m)")
+        row[0].set_title(set_label(name), fontsize=9, loc="left")
+        for ax in row:
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7, loc="upper right", ncol=2)
+    for ax in axes[-1]:
+        time_axis(ax, ours[names[-1]][0])
+    fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 
@@ -124,7 +175,7 @@ def horizontal_scatter(errors: dict, title: str):
         ax.set_aspect("equal")
         ax.axhline(0, color="0.6", lw=0.5)
         ax.axvline(0, color="0.6", lw=0.5)
-        ax.set_title(name)
+        ax.set_title(set_label(name), fontsize=9)
         ax.set_xlabel("east (m)")
     axes[0][0].set_ylabel("north (m)")
     fig.suptitle(title)
@@ -137,7 +188,7 @@ def availability_vs_mask(rows, title: str):
     for name, group in rows.groupby("systems", sort=False):
         group = group.sort_values("mask_deg")
         percent = 100.0 * group["epochs_solved"] / group["epochs"].where(group["epochs"] > 0)
-        ax.plot(group["mask_deg"], percent, "o-", color=set_colour(name), label=name)
+        ax.plot(group["mask_deg"], percent, "o-", color=set_colour(name), label=set_label(name))
     ax.set_xlabel("elevation mask (°)")
     ax.set_ylabel("epochs solved (%)")
     ax.set_ylim(-2, 102)
