@@ -126,8 +126,8 @@ def day_panels(times, series: dict, errors: dict | None, title: str):
         ax.grid(alpha=0.3)
     fig.suptitle(title)
     fig.legend(*axes[0].get_legend_handles_labels(), loc="upper center", ncol=min(len(series), 4), fontsize=8,
-               bbox_to_anchor=(0.5, 0.965), frameon=False)
-    fig.tight_layout(rect=(0, 0, 1, 0.94))
+               bbox_to_anchor=(0.5, 0.962), frameon=False)
+    fig.tight_layout(rect=(0, 0, 1, 0.95))
     return fig
 
 
