@@ -34,10 +34,10 @@ def parse_satellites(items) -> tuple[str, ...]:
         items = [items]
     out = []
     for item in items:
-        for token in str(item).replace(",", " ").split():
-            token = token.strip().upper()
+        for typed in str(item).replace(",", " ").split():
+            token = typed.upper()
             if len(token) < 2 or token[0] not in "GRECJIS" or not token[1:].isdigit() or int(token[1:]) == 0:
-                raise LodestarError(f"satellite {token!r}: write a system letter and a number, e.g. R05 or C01")
+                raise LodestarError(f"satellite {typed!r}: write a system letter and a number, e.g. R05 or C01")
             out.append(f"{token[0]}{int(token[1:]):02d}")
     return tuple(dict.fromkeys(out))
 
