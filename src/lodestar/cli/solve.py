@@ -189,10 +189,10 @@ def _apply_rtklib_conf(args):
                 args.exclude = list(args.exclude or []) + list(value)  # both lists apply
             elif getattr(args, option, None) is None:
                 setattr(args, option, value)
-        used = "; ".join(f"{key} = {value} -> {note}" for key, value, note in conf.used) or "none"
-        ignored = "; ".join(f"{key} = {value} ({note})" for key, value, note in conf.ignored) or "none"
-        print(f"--rtklib-conf {args.rtklib_conf}: used {used}", file=sys.stderr)
-        print(f"--rtklib-conf {args.rtklib_conf}: ignored {ignored}", file=sys.stderr)
+        lines = [f"--rtklib-conf {args.rtklib_conf}: used {len(conf.used)} keys, ignored {len(conf.ignored)}"]
+        lines += [f"  used    {key} = {value} -> {note}" for key, value, note in conf.used]
+        lines += [f"  ignored {key} = {value}: {note}" for key, value, note in conf.ignored]
+        print("\n".join(lines), file=sys.stderr)
     for option, value in _DEFAULTS.items():
         if getattr(args, option) is None:
             setattr(args, option, value)

@@ -100,7 +100,7 @@ def _map_one(key, value, conf):
             else (None, None, "empty")
     if key == "pos1-snrmask_r":
         if value != "on":
-            return None, None, "off"
+            return None, None, "no SNR mask (the default here too)"
         mask, why = _snr_mask(conf)
         return ("snr_mask", mask, f"--snr-mask {mask:g}") if why is None else (None, None, why)
     if key == "out-solformat":
