@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from reference import ESBC_HEADER_XYZ, ESBC_ITRF2014_TRUTH
 
 from lodestar.cli import ExtendAction, build_parser, main
 from lodestar.errors import LodestarError
@@ -19,7 +20,6 @@ from lodestar.io.rinex_obs import read_obs
 from lodestar.positioning import prepare, solve
 from lodestar.positioning.selection import ObservationSelection, parse_satellites
 from lodestar.systems import parse_system_set
-from reference import ESBC_HEADER_XYZ, ESBC_ITRF2014_TRUTH
 
 OBS = "esbc-2020-177/ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
 NAV = "esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz"

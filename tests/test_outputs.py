@@ -16,6 +16,7 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
+from reference import ESBC_ITRF2014_XYZ
 
 from lodestar.errors import LodestarError
 from lodestar.formats import SUFFIX_FORMATS, format_for_path
@@ -24,7 +25,6 @@ from lodestar.formats.rtklib_pos import pos_text
 from lodestar.frames import ecef_to_enu, ecef_to_geodetic
 from lodestar.positioning import solve
 from lodestar.positioning.output import write_solution
-from reference import ESBC_ITRF2014_XYZ
 
 SOLVED = ("ok", "fde")
 
@@ -154,6 +154,7 @@ def test_enu_origin_defaults_to_first_solution_and_is_announced(solution):
     lat, lon, h = (float(v) for v in ref.split(":")[1].split())
     assert lat == pytest.approx(solution["lat_deg"].values[i], abs=1e-9)
     assert lon == pytest.approx(solution["lon_deg"].values[i], abs=1e-9)
+    assert h == pytest.approx(solution["height_m"].values[i], abs=1e-4)
 
 
 # --- KML, GeoJSON ------------------------------------------------------------------------------
@@ -190,7 +191,7 @@ def test_geojson_is_rfc7946(solution, tmp_path):
     solved = _solved(solution)
     points = doc["features"][1:]
     assert len(points) == solved.sum()
-    lon, lat, h = np.array([f["geometry"]["coordinates"] for f in points]).T
+    lon, lat, _ = np.array([f["geometry"]["coordinates"] for f in points]).T
     assert np.allclose(lon, solution["lon_deg"].values[solved], atol=1e-8)
     assert np.allclose(lat, solution["lat_deg"].values[solved], atol=1e-8)
     assert doc["features"][0]["geometry"]["coordinates"] == [f["geometry"]["coordinates"] for f in points]

@@ -17,7 +17,7 @@ import numpy as np
 from ..time import Time
 from . import solved
 
-__all__ = ["KML_NAMESPACE", "STATUS_COLOURS", "kml_text", "geojson_dict"]
+__all__ = ["KML_NAMESPACE", "STATUS_COLOURS", "kml_text", "geojson_dict", "geojson_text"]
 
 KML_NAMESPACE = "http://www.opengis.net/kml/2.2"
 #: status -> (KML aabbggrr, CSS #rrggbb): green for a clean solution, orange after exclusions
