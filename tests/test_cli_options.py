@@ -404,3 +404,24 @@ def test_one_lzw_dependency():
     deps = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]["dependencies"]
     names = [d.split(">")[0].split("=")[0].split("<")[0].strip() for d in deps]
     assert "unlzw3" not in names and "ncompress" in names and "hatanaka" in names
+
+
+# --- every command with a fixed output type refuses another suffix (before any work) ----------------
+
+_FIXED_OUTPUTS = [
+    ("compare", [OBS, "--nav", NAV], ".html"),
+    ("orbits", ["--nav", NAV, "--from", "2020-06-25T00:00:00", "--to", "2020-06-25T01:00:00"], ".csv"),
+    ("ilrs", ["--site", "shackleton-rim", "--from", "2025-01-01", "--to", "2025-01-02"], ".html"),
+    ("moon-gnss", ["--nav", NAV, "--site", "shackleton-rim", "--from", "2020-06-25", "--to", "2020-06-26"], ".html"),
+    ("luna25", [], ".html"),
+]
+
+
+@pytest.mark.parametrize("command, argv, accepted", _FIXED_OUTPUTS, ids=[c for c, *_ in _FIXED_OUTPUTS])
+def test_fixed_output_commands_refuse_other_suffixes(data, tmp_path, capsys, command, argv, accepted):
+    out = tmp_path / "x.kml"
+    argv = [str(data / a) if a in (OBS, NAV) else a for a in argv]
+    assert main([command, *argv, "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert f"lodestar {command}: error: --out {out}: unknown output suffix '.kml'" in err and accepted in err
+    assert not out.exists()

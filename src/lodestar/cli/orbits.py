@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_output_files, iso_time, positive_float
+from ._checks import check_output_files, check_suffix, iso_time, positive_float
 
 NAME = "orbits"
 HELP = "satellite positions and clocks (broadcast, or precise SP3/CLK) every STEP seconds, as CSV"
@@ -32,6 +32,7 @@ def run(args) -> int:
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".csv",))
     table, summary = orbit_table(args.nav, args.start, args.stop, args.step, sp3_paths=args.sp3,
                                  clk_paths=args.clk, systems=args.systems)
     if not summary["rows"]:  # e.g. a navigation file of another day: say so rather than write an empty CSV
