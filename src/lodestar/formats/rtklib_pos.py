@@ -136,7 +136,9 @@ def pos_text(ds, pos_format: str = "xyz", origin_xyz=None, inputs=()) -> str:
     from .. import __version__
 
     head = [f"% program   : Lodestar ver.{__version__} (lodestar solve)"]
-    head += [f"% inp file  : {name}" for name in inputs or (ds.attrs.get("obs_path", ""), ds.attrs.get("nav_path", ""))]
+    if not inputs:  # one line per input file, as RTKLIB writes them (merged navigation files are joined by " + ")
+        inputs = [ds.attrs.get("obs_path", ""), *str(ds.attrs.get("nav_path", "")).split(" + ")]
+    head += [f"% inp file  : {name}" for name in inputs if name]
     head += [f"% obs start : {first} GPST (week{week[0]:04d} {sow[0]:8.1f}s)",
              f"% obs end   : {last} GPST (week{week[-1]:04d} {sow[-1]:8.1f}s)"]
     if pos_format == "enu":  # RTKLIB writes the base position here (outrpos)
