@@ -425,3 +425,11 @@ def test_fixed_output_commands_refuse_other_suffixes(data, tmp_path, capsys, com
     err = capsys.readouterr().err
     assert f"lodestar {command}: error: --out {out}: unknown output suffix '.kml'" in err and accepted in err
     assert not out.exists()
+
+
+def test_conf_exclsats_plus_entries_are_not_exclusions(tmp_path):
+    from lodestar.io.rtklib_conf import read_rtklib_conf, solve_options
+
+    conf = tmp_path / "c.conf"
+    conf.write_text("pos1-exclsats =R05 +G10 C01   # RTKLIB: '+' forces a satellite in\n")
+    assert solve_options(read_rtklib_conf(conf)).options == {"exclude": ["R05", "C01"]}

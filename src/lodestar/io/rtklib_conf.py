@@ -95,9 +95,10 @@ def _map_one(key, value, conf):
         if value == "saas":
             return "troposphere", "saastamoinen", "Saastamoinen: Lodestar's model (always on)"
         return None, None, f"{value}: Lodestar always applies Saastamoinen"
-    if key == "pos1-exclsats":
-        return ("exclude", value.split(), f"--exclude {','.join(value.split())}") if value.split() \
-            else (None, None, "empty")
+    if key == "pos1-exclsats":  # RTKLIB: "G01 R05"; a "+" prefix includes an unhealthy satellite instead
+        excluded = [sv for sv in value.split() if not sv.startswith("+")]
+        return ("exclude", excluded, f"--exclude {','.join(excluded)}") if excluded \
+            else (None, None, "no satellite excluded ('+' entries force inclusion: no equivalent)")
     if key == "pos1-snrmask_r":
         if value != "on":
             return None, None, "no SNR mask (the default here too)"
