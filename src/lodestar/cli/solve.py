@@ -25,7 +25,7 @@ _FORMATS = ("csv", "rtklib", "parquet", "kml", "geojson", "nmea")
 
 def add_arguments(parser) -> None:
     parser.add_argument("obs", metavar="OBS", help="RINEX observation file (any compression)")
-    parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
+    parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s): --nav A B or --nav A --nav B")
     parser.add_argument("--sp3", nargs="+", default=None, metavar="SP3", help="precise orbits (replace broadcast)")
     parser.add_argument("--clk", nargs="+", default=None, metavar="CLK", help="precise clocks, with --sp3")
     parser.add_argument("--systems", default=None, metavar="SET",
@@ -66,7 +66,7 @@ def _add_selection_arguments(parser) -> None:
 
 
 def _add_truth_arguments(parser) -> None:
-    group = parser.add_argument_group("reference position (adds H/V/3D RMS and 95 %% to the terminal and --json)")
+    group = parser.add_argument_group("reference position (adds H/V/3D RMS and 95 % to the terminal and --json)")
     truth = group.add_mutually_exclusive_group()
     truth.add_argument("--truth", metavar="X,Y,Z|header",
                        help="marker position, ECEF X,Y,Z in metres (negative values fine: --truth -1882182.84,...), "
