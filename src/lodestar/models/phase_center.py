@@ -19,7 +19,7 @@ SVN serve that SVN at any time; rows keyed by PRN (JAXA MGEX files) serve only t
 
 Receivers: exact type + radome -> same type with radome NONE -> the only radome calibrated for the
 type, first in the ANTEX files, then in the SINEX files; always stated in ``note``. Frequencies a
-calibration lacks take the GPS values (``G01`` for the L1-like bands 1 and 4, ``G02`` for the others),
+calibration lacks take the GPS values (``G01`` for the upper L-band: L1/E1/B1I/B1C/G1, ``G02`` for the rest),
 the convention of IGS processing when no system-specific calibration exists; ``note`` lists the
 calibrated codes. An antenna found nowhere: ``source == "none"``, zero offsets and a note saying so.
 """
@@ -156,7 +156,7 @@ class ReceiverAntenna:
         """(system, band) whose calibration serves ``system``/``band``: itself, else the GPS fallback."""
         if (system, str(band)) in self.offsets:
             return system, str(band)
-        fallback = ("G", "1") if str(band) in ("1", "4") else ("G", "2")
+        fallback = ("G", "1") if _upper_l_band(system, str(band)) else ("G", "2")
         return fallback if fallback in self.offsets else (system, str(band))
 
     def pco_neu_m(self, system: str, band: str) -> np.ndarray:
@@ -309,6 +309,15 @@ class PhaseCentres:
                                "zero offset and no PCV used", {})
 
 
+def _upper_l_band(system: str, band: str) -> bool:
+    """True for the 1559-1610 MHz bands (L1, E1, B1I, B1C, G1, G1a), served by GPS L1 when uncalibrated."""
+    try:
+        f = GLONASS_FDMA[band][0] if system == "R" and band in GLONASS_FDMA else frequency_hz(system, band)
+    except KeyError:
+        return band == "1"
+    return f > 1.5e9
+
+
 def _one_time(time) -> np.datetime64:
     values = np.atleast_1d(np.asarray(getattr(time, "gpst", time))).astype("datetime64[ns]")
     return values.ravel()[0]
@@ -360,4 +369,4 @@ def _match_radome(antenna_type, radome, calibrated) -> tuple[str, str] | None:
 
 def _receiver_note(how: str, where: str, offsets: dict) -> str:
     codes = " ".join(sorted(frequency_code(s, b) for s, b in offsets))
-    return (f"{how}; {where}; calibrated {codes}; other frequencies take GPS G01 (bands 1, 4) or G02 (others)")
+    return f"{how}; {where}; calibrated {codes}; other frequencies take GPS G01 (upper L band) or G02 (lower)"
