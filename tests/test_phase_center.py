@@ -45,7 +45,7 @@ def test_ionosphere_free_offset(data):
 
 
 def test_esbc_day_offline_sources(offline):
-    svs = ["G08", "G11", "R09", "R06", "E11", "E14", "C19", "C01"]
+    svs = ["G08", "G11", "R09", "R06", "E11", "E14", "C19", "C31"]
     sat = offline.satellites(svs, ESBC_DAY)
     source = dict(zip(svs, sat.source))
     # per-SVN ESA offsets through the published COSPAR table; JAXA PRN rows when the spacecraft is the same
@@ -54,7 +54,7 @@ def test_esbc_day_offline_sources(offline):
     assert source["R09"] == "sinex" and sat.svn[2] == "R802"  # GLONASS-K1, 2014-075A
     assert source["E11"] == "sinex" and sat.svn[4] == "E101"
     assert source["E14"] == "published" and source["C19"] == "published"
-    assert source["C01"] == "none" and np.isnan(sat.pco_body_m("2")[7]).all()
+    assert source["C31"] == "none" and np.isnan(sat.pco_body_m("2")[7]).all()  # BDS-3S IGSO: no value
     # published values are IF values of the clock pair: both bands carry them (BeiDou B1I/B3I = "2"/"6")
     np.testing.assert_allclose(sat.pco_if_body_m("2", "6")[6], [-0.200, 0.0, 2.004])
     assert sat.pcv_m("1", np.zeros((2, len(svs)))).shape == (2, len(svs))

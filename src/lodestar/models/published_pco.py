@@ -17,8 +17,11 @@ Sources:
   columns, the NGA/USCG GPS status of 2020, mgex.igs.org BDS/GAL status pages (IOV: E11 E12 E19 E20;
   BDS-3 MEO C19-C30, C32-C37, IGSO C38-C40).
 What is not here: CSNO's per-type BDS-3 values (beidou.gov.cn satellite information release,
-2019-12) were not available to this project as text: BDS-3 MEO uses GPSPACE's single BE3 MEO row;
-BDS-3 IGSO and GEO and BDS-2 stay unknown (``None``) rather than be guessed.
+2019-12, cited by igs20.atx) and the IGS MGEX conventional BDS-2 values were not found as text by
+this project: BeiDou uses GPSPACE's nominal rows instead (BE3 65 MEO for CAST and SECM alike, BE3 66
+IGSO, BE3 67 GEO, BE2 61/62/63). On the ESBC day the data question the BDS-2 rows: broadcast minus
+IAC's centre of mass is -1.2..+1.0 m radially for BDS-2 (docs/antenna.md), far from the 2.5-4.9 m
+z offsets of GPSPACE, so BDS-2 offsets here are a labelled last resort, not a reference.
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ PUBLISHED_BLOCK_OFFSETS_M: dict[str, tuple[tuple[float, float, float], tuple[str
     "GALILEO-IOV": ((-0.200, 0.0, 0.600), ("1", "5"), "GPSPACE gpsppp.svb_gal_yrly BLK GA1"),
     "GALILEO-FOC": ((0.150, 0.0, 1.000), ("1", "5"), "GPSPACE gpsppp.svb_gal_yrly BLK GA2"),
     "BEIDOU-3M": ((-0.200, 0.0, 2.004), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 65 MEO CAST (used for all BDS-3 MEO)"),
+    "BEIDOU-3I": ((-0.200, 0.0, 2.004), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 66 IGSO CAST"),
+    "BEIDOU-3G": ((0.600, 0.0, 1.1), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 67 GEO CAST"),
+    "BEIDOU-2M": ((0.560, 0.0, 2.470), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE2 61 MEO"),
+    "BEIDOU-2I": ((0.560, -0.019, 4.919), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE2 62 IGSO"),
+    "BEIDOU-2G": ((0.560, -0.019, 4.919), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE2 63 GEO"),
 }
 
 #: Period (GPST) for which BLOCKS_JUNE_2020 is stated.
@@ -62,6 +70,13 @@ _BLOCK_MEMBERS = {
     "GALILEO-IOV": "E11 E12 E19 E20",
     "GALILEO-FOC": "E01 E02 E03 E04 E05 E07 E08 E09 E13 E14 E15 E18 E21 E24 E25 E26 E27 E30 E31 E33 E36",
     "BEIDOU-3M": " ".join(f"C{n:02d}" for n in [*range(19, 31), *range(32, 38)]),
+    # BeiDou types from GPSPACE gpsppp.svb_bei_yrly rows valid on 2020-06-25 (column BL: 61 BDS-2 MEO,
+    # 62 BDS-2 IGSO, 63 BDS-2 GEO, 65 BDS-3 MEO, 66 BDS-3 IGSO, 67 BDS-3 GEO)
+    "BEIDOU-3I": "C38 C39 C40",
+    "BEIDOU-3G": "C59 C60",
+    "BEIDOU-2M": "C11 C12 C14",
+    "BEIDOU-2I": "C06 C07 C08 C09 C10 C13 C16",
+    "BEIDOU-2G": "C01 C02 C03 C04 C05",
 }
 #: Satellite -> block in June 2020.
 BLOCKS_JUNE_2020: dict[str, str] = {sv: block for block, svs in _BLOCK_MEMBERS.items() for sv in svs.split()}
