@@ -46,7 +46,7 @@ def test_sun_against_jpl_kernels_within_attitude_needs():
 
 def test_offset_vector_length_and_direction():
     times = Time.from_iso(["2020-06-25T00:00:00", "2020-06-25T06:00:00", "2020-06-25T12:00:00"], "gpst")
-    svs = ["R01", "G01", "E11", "C20", "C06"]
+    svs = ["R01", "G01", "E11", "C20", "C31"]
     # GLONASS-like and GPS-like orbits, arbitrary geometry
     rng = np.random.default_rng(1)
     pos = _unit(rng.normal(size=(3, len(svs), 3))) * 25.5e6
@@ -61,7 +61,7 @@ def test_offset_vector_length_and_direction():
     sun = sun_position_ecef_m(times)
     to_sun = _unit(sun - pos[:, 0])
     assert np.all(np.sum((off[:, 0] - body[0, 2] * _unit(-pos[:, 0])) * to_sun, axis=-1) < 0)
-    assert np.isnan(off[:, 4]).all()  # C06 (BDS-2 IGSO): no offset known
+    assert np.isnan(off[:, 4]).all()  # C31 (BDS-3S experimental IGSO): no offset known
     assert block_of("R01", np.datetime64("2023-01-01")) is None  # outside the table's period
 
 
@@ -94,11 +94,25 @@ def test_every_grg_satellite_has_an_offset_and_is_flagged(grg_pair):
     assert apc["systems"]["E"]["radial_rms_m"] < 0.4  # 0.83 m before: Galileo's offset is ~0.8–1 m
 
 
-def test_beidou2_without_offset_is_flagged(esbc):
+def test_beidou_offsets_are_labelled_published(esbc):
     result = sisre_from_files([esbc / NAV], [esbc / "Sta21114.sp3.gz"], systems="C", step_s=1800)
-    assert {"C06", "C11"} <= set(result["pco"]["not_applied"])
-    assert result["satellites"]["C06"]["pco_applied"] is False
-    assert result["satellites"]["C20"]["pco_applied"] is True
-    # BDS-2 without and BDS-3 with an offset cannot share one epoch mean: SISRE stays on the CoM
-    assert result["pco"]["sisre_com_systems"] == ["C"]
-    assert result["systems"]["C"]["sisre_m"] == result["systems"]["C"]["sisre_com_m"]
+    # no ANTEX/SINEX given: every BeiDou offset is GPSPACE's nominal row, and the output says so
+    assert result["pco"]["not_applied"] == [] and result["pco"]["sisre_com_systems"] == []
+    c06 = result["pco"]["satellites"]["C06"]
+    assert c06["source"] == "published" and "BE2 62 IGSO" in c06["note"]
+    assert result["satellites"]["C20"]["pco_source"] == "published"
+
+
+def test_partial_offsets_keep_sisre_on_the_centre_of_mass(esbc):
+    # an override for one BeiDou satellite only: the system's satellites no longer share one point
+    result = sisre_from_files([esbc / NAV], [esbc / "Sta21114.sp3.gz"], systems="C", step_s=1800, antenna=False)
+    assert result["pco"]["sisre_com_systems"] == []
+    from lodestar.orbits.sisre import compare_broadcast_precise
+    from lodestar.orbits.table import load_broadcast, load_precise
+    from lodestar.time import Time
+    times = Time(np.arange(np.datetime64("2020-06-25T00:00"), np.datetime64("2020-06-25T06:00"),
+                           np.timedelta64(1800, "s")).astype("datetime64[ns]"))
+    partial = compare_broadcast_precise(load_broadcast([esbc / NAV]), load_precise([esbc / "Sta21114.sp3.gz"]),
+                                        times, ["C19", "C20", "C21"], antenna=False, pco_m={"C19": 1.2})
+    assert partial["pco"]["sisre_com_systems"] == ["C"] and partial["pco"]["not_applied"] == ["C20", "C21"]
+    assert partial["systems"]["C"]["sisre_m"] == partial["systems"]["C"]["sisre_com_m"]
