@@ -46,7 +46,7 @@ def test_sun_against_jpl_kernels_within_attitude_needs():
 
 def test_offset_vector_length_and_direction():
     times = Time.from_iso(["2020-06-25T00:00:00", "2020-06-25T06:00:00", "2020-06-25T12:00:00"], "gpst")
-    svs = ["R01", "G01", "E11", "C20", "C31"]
+    svs = ["R01", "G01", "E11", "C20", "C06"]
     # GLONASS-like and GPS-like orbits, arbitrary geometry
     rng = np.random.default_rng(1)
     pos = _unit(rng.normal(size=(3, len(svs), 3))) * 25.5e6
@@ -61,7 +61,7 @@ def test_offset_vector_length_and_direction():
     sun = sun_position_ecef_m(times)
     to_sun = _unit(sun - pos[:, 0])
     assert np.all(np.sum((off[:, 0] - body[0, 2] * _unit(-pos[:, 0])) * to_sun, axis=-1) < 0)
-    assert np.isnan(off[:, 4]).all()  # C31 (BDS-3S experimental IGSO): no offset known
+    assert np.isnan(off[:, 4]).all()  # C06 (BDS-2 IGSO): no offset known
     assert block_of("R01", np.datetime64("2023-01-01")) is None  # outside the table's period
 
 
@@ -94,13 +94,16 @@ def test_every_grg_satellite_has_an_offset_and_is_flagged(grg_pair):
     assert apc["systems"]["E"]["radial_rms_m"] < 0.4  # 0.83 m before: Galileo's offset is ~0.8–1 m
 
 
-def test_beidou_offsets_are_labelled_published(esbc):
+def test_beidou2_without_offset_is_flagged(esbc):
     result = sisre_from_files([esbc / NAV], [esbc / "Sta21114.sp3.gz"], systems="C", step_s=1800)
-    # no ANTEX/SINEX given: every BeiDou offset is GPSPACE's nominal row, and the output says so
-    assert result["pco"]["not_applied"] == [] and result["pco"]["sisre_com_systems"] == []
-    c06 = result["pco"]["satellites"]["C06"]
-    assert c06["source"] == "published" and "BE2 62 IGSO" in c06["note"]
-    assert result["satellites"]["C20"]["pco_source"] == "published"
+    assert {"C06", "C11"} <= set(result["pco"]["not_applied"])
+    assert result["satellites"]["C06"]["pco_applied"] is False and result["satellites"]["C06"]["pco_source"] == "none"
+    assert result["satellites"]["C20"]["pco_applied"] is True
+    c20 = result["pco"]["satellites"]["C20"]  # no ANTEX/SINEX given: GPSPACE's nominal BDS-3 row, said so
+    assert c20["source"] == "published" and "BE3 65" in c20["note"]
+    # BDS-2 without and BDS-3 with an offset cannot share one epoch mean: SISRE stays on the CoM
+    assert result["pco"]["sisre_com_systems"] == ["C"]
+    assert result["systems"]["C"]["sisre_m"] == result["systems"]["C"]["sisre_com_m"]
 
 
 def test_partial_offsets_keep_sisre_on_the_centre_of_mass(esbc):

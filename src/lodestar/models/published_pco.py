@@ -18,10 +18,8 @@ Sources:
   BDS-3 MEO C19-C30, C32-C37, IGSO C38-C40).
 What is not here: CSNO's per-type BDS-3 values (beidou.gov.cn satellite information release,
 2019-12, cited by igs20.atx) and the IGS MGEX conventional BDS-2 values were not found as text by
-this project: BeiDou uses GPSPACE's nominal rows instead (BE3 65 MEO for CAST and SECM alike, BE3 66
-IGSO, BE3 67 GEO, BE2 61/62/63). On the ESBC day the data question the BDS-2 rows: broadcast minus
-IAC's centre of mass is -1.2..+1.0 m radially for BDS-2 (docs/antenna.md), far from the 2.5-4.9 m
-z offsets of GPSPACE, so BDS-2 offsets here are a labelled last resort, not a reference.
+this project: BDS-3 uses GPSPACE's nominal rows instead (BE3 65 MEO for CAST and SECM alike, BE3 66
+IGSO, BE3 67 GEO); BDS-2 has no value (``None``): GPSPACE's BE2 rows disagree with the data (below).
 """
 
 from __future__ import annotations
@@ -47,10 +45,11 @@ PUBLISHED_BLOCK_OFFSETS_M: dict[str, tuple[tuple[float, float, float], tuple[str
     "BEIDOU-3M": ((-0.200, 0.0, 2.004), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 65 MEO CAST (used for all BDS-3 MEO)"),
     "BEIDOU-3I": ((-0.200, 0.0, 2.004), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 66 IGSO CAST"),
     "BEIDOU-3G": ((0.600, 0.0, 1.1), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 67 GEO CAST"),
-    "BEIDOU-2M": ((0.560, 0.0, 2.470), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE2 61 MEO"),
-    "BEIDOU-2I": ((0.560, -0.019, 4.919), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE2 62 IGSO"),
-    "BEIDOU-2G": ((0.560, -0.019, 4.919), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE2 63 GEO"),
 }
+# Not used: GPSPACE BE2 61 MEO (0.560, 0.0, 2.470), 62 IGSO and 63 GEO (0.560, -0.019, 4.919). On the
+# ESBC day broadcast minus IAC's centre of mass is -1.2..+1.0 m radially for every BDS-2 satellite
+# (C05 GEO -0.91 m): with these rows C05's radial RMS went from 1.0 to 4.0 m and the BDS-2 IGSO/MEO
+# SISRE grew (docs/antenna.md). BDS-2 therefore stays "none" until a source that fits is given.
 
 #: Period (GPST) for which BLOCKS_JUNE_2020 is stated.
 BLOCKS_JUNE_2020_VALID = (np.datetime64("2020-06-01T00:00:00", "ns"), np.datetime64("2020-07-01T00:00:00", "ns"))
@@ -70,13 +69,10 @@ _BLOCK_MEMBERS = {
     "GALILEO-IOV": "E11 E12 E19 E20",
     "GALILEO-FOC": "E01 E02 E03 E04 E05 E07 E08 E09 E13 E14 E15 E18 E21 E24 E25 E26 E27 E30 E31 E33 E36",
     "BEIDOU-3M": " ".join(f"C{n:02d}" for n in [*range(19, 31), *range(32, 38)]),
-    # BeiDou types from GPSPACE gpsppp.svb_bei_yrly rows valid on 2020-06-25 (column BL: 61 BDS-2 MEO,
-    # 62 BDS-2 IGSO, 63 BDS-2 GEO, 65 BDS-3 MEO, 66 BDS-3 IGSO, 67 BDS-3 GEO)
+    # BeiDou-3 types from GPSPACE gpsppp.svb_bei_yrly rows valid on 2020-06-25 (column BL: 65 BDS-3 MEO,
+    # 66 BDS-3 IGSO, 67 BDS-3 GEO)
     "BEIDOU-3I": "C38 C39 C40",
     "BEIDOU-3G": "C59 C60",
-    "BEIDOU-2M": "C11 C12 C14",
-    "BEIDOU-2I": "C06 C07 C08 C09 C10 C13 C16",
-    "BEIDOU-2G": "C01 C02 C03 C04 C05",
 }
 #: Satellite -> block in June 2020.
 BLOCKS_JUNE_2020: dict[str, str] = {sv: block for block, svs in _BLOCK_MEMBERS.items() for sv in svs.split()}
