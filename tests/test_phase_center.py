@@ -115,3 +115,26 @@ def test_receiver_pcv_grid(data):
     rcv = PhaseCentres(antex=[data / WETTZELL]).receiver("LEIAR25.R3", "LEIT")
     out = rcv.pcv_m("G", "1", np.radians([[5.0, 7.5]]), np.radians([[0.0, 2.5]]))
     np.testing.assert_allclose(out, [[0.25e-3, 0.615e-3]], atol=1e-9)  # rows 0/5 deg of lines 731-732
+
+
+def test_sisre_and_orbits_commands_name_their_sources(data, tmp_path, capsys):
+    import json
+
+    from lodestar.cli import main
+
+    esbc = data / "esbc-2020-177"
+    nav, sp3 = esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz", esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"
+    out = tmp_path / "sisre.json"
+    assert main(["sisre", "--nav", str(nav), "--sp3", str(sp3), "--systems", "R", "--step", "3600",
+                 "--sinex", str(data / ESA), "--sinex", str(data / JAXA), "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["satellites"]["R09"]["pco_source"] == "sinex"
+    assert result["pco"]["satellites"]["R09"]["svn"] == "R802"
+    assert "R: sinex" in capsys.readouterr().out
+    csv = tmp_path / "orbits.csv"
+    assert main(["orbits", "--nav", str(nav), "--sp3", str(sp3), "--from", "2020-06-25T12:00:00",
+                 "--to", "2020-06-25T12:00:00", "--systems", "R", "--sinex", str(data / ESA), "--out", str(csv)]) == 0
+    header, *rows = csv.read_text().splitlines()
+    assert header.endswith(",source,pco_source")
+    assert {row.split(",")[-1] for row in rows} <= {"sinex", "published", "broadcast"}
+    assert "antenna phase centre" in capsys.readouterr().out
