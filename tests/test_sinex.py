@@ -8,7 +8,14 @@ import pytest
 from lodestar.errors import DataNotFoundError, FormatError
 from lodestar.io import read
 from lodestar.io.compression import read_bytes
-from lodestar.io.sinex import read_sinex, station_position
+from lodestar.io.sinex import (
+    read_receiver_phase_centers,
+    read_satellite_ids,
+    read_satellite_phase_centers,
+    read_sinex,
+    sinex_span,
+    station_position,
+)
 
 IGS_2020 = "sinex/igs20P2131_wocov.snx"  # IGS weekly, reference epoch 2020-11-11 12:00
 IGS_2010 = "sinex/igs10P1565_wocov.snx"
@@ -104,8 +111,6 @@ def test_unknown_station_and_bad_files(data):
 
 
 # --- phase-centre blocks (values quoted from the files, line numbers given) ------------------------
-from lodestar.io.sinex import (read_receiver_phase_centers, read_satellite_ids,  # noqa: E402
-                               read_satellite_phase_centers, sinex_span)
 
 JAXA_2020 = "sinex/JAX0MGXFIN_20202440000_01D_000_SOL.SNX"
 
