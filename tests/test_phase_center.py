@@ -78,6 +78,7 @@ def test_satellite_pcv_from_antex(data):
     # G08 NOAZI (line 576): 6.10 at 0 deg, 4.40 at 1 deg, 23.50 at 17 deg (mm)
     np.testing.assert_allclose(pcv[:, 0], [6.10e-3, 5.25e-3, 23.50e-3], atol=1e-9)
     assert list(pcv[:, 1]) == [0.0, 0.0, 0.0] and sat.source[1] == "none"
+    np.testing.assert_allclose(sat.pcv_m("1", nadir[2]), pcv[2])  # one epoch: (S,)
 
 
 def test_cut_antex_block_is_skipped_with_a_note(data):

@@ -110,7 +110,7 @@ class SatelliteAntennas:
         return out
 
     def pcv_m(self, band: str, nadir_rad) -> np.ndarray:
-        """(T, S) nadir-dependent variation (m) for ``nadir_rad`` (T, S); 0 where the source has none.
+        """(T, S) nadir-dependent variation (m) for ``nadir_rad`` (T, S) (or (S,)); 0 where the source has none.
 
         Only ANTEX gives satellite PCV; SINEX and published offsets have none (0, noted in ``note``).
         """
@@ -119,7 +119,7 @@ class SatelliteAntennas:
         u = np.clip(nadir_deg / 0.1, 0, _NADIR_GRID_DEG.size - 1)
         low = np.minimum(np.floor(u).astype(int), _NADIR_GRID_DEG.size - 2)
         frac = u - low
-        cols = np.arange(len(self.sv))[None, :]
+        cols = np.broadcast_to(np.arange(len(self.sv)), nadir_deg.shape)  # (S,) or (T, S)
         return (1 - frac) * table[cols, low] + frac * table[cols, low + 1]
 
     def _pcv_table(self, band: str) -> np.ndarray:
