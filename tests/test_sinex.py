@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from lodestar.errors import DataNotFoundError, FormatError
@@ -169,3 +170,24 @@ def test_phase_center_bad_number(tmp_path, data):
     bad.write_text("".join(lines))
     with pytest.raises(FormatError, match="line 1339"):
         read_satellite_phase_centers(bad)
+
+
+def test_igs_metadata_blocks(tmp_path):
+    # the layout of igs_satellite_metadata.snx (IGS): its first GPS rows (NAVSTAR 1, launched 1978-02-22)
+    text = ("%=SNX 2.02 IGS 21:001:00000 IGS 78:001:00000 21:001:00000 P 00000 0\n"
+            "+SATELLITE/IDENTIFIER\n"
+            "*SVN_ COSPAR ID SatCat Block__________ Comment__________________________________\n"
+            " G001 1978-020A  10684 GPS-I           Launched 1978-02-22; NAVSTAR 1\n"
+            "-SATELLITE/IDENTIFIER\n"
+            "+SATELLITE/PRN\n"
+            "*SVN_ Valid_From____ Valid_To______ PRN Comment_________________________________\n"
+            " G001 1978:053:00000 1985:199:00000 G04\n"
+            " G074 2018:357:00000 0000:000:00000 G04\n"
+            "-SATELLITE/PRN\n%ENDSNX\n")
+    path = tmp_path / "meta.snx"
+    path.write_text(text)
+    ids = read_satellite_ids(path).set_index("svn")
+    assert ids.loc["G001", "prn"] == "G04" and ids.loc["G001", "cospar"] == "1978-020A"
+    assert ids.loc["G001", "block"] == "GPS-I"
+    assert ids.loc["G001", "valid_until"] == np.datetime64("1985-07-18")  # day 199 of 1985
+    assert pd.isna(ids.loc["G074", "valid_until"])  # still flying
