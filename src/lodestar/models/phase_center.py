@@ -312,9 +312,9 @@ class PhaseCentres:
         value = published_offsets(sv, when)
         if value is None:
             return None
-        offsets = {band: value.offset_m for band in value.bands}
+        kind = "per frequency" if len(value.offsets) > 2 else f"IF value for bands {'/'.join(value.bands)}"
         return _SatelliteEntry(svn[0] if svn else "", value.block, "published",
-                               f"{value.source}; IF value for bands {'/'.join(value.bands)}; no PCV", offsets)
+                               f"{value.source}; {kind}; no PCV", dict(value.offsets))
 
     # -- receivers
     def receiver(self, antenna_type: str, radome: str | None = None) -> ReceiverAntenna:
