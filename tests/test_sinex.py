@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lodestar.errors import DataNotFoundError, FormatError
 from lodestar.io import read
@@ -191,3 +193,25 @@ def test_igs_metadata_blocks(tmp_path):
     assert ids.loc["G001", "block"] == "GPS-I"
     assert ids.loc["G001", "valid_until"] == np.datetime64("1985-07-18")  # day 199 of 1985
     assert pd.isna(ids.loc["G074", "valid_until"])  # still flying
+
+_OFFSET = st.floats(-0.9999, 9.9999).map(lambda v: round(v, 4))  # F6.4 holds -.9999 .. 9.9999
+
+
+def _f64(value: float) -> str:
+    """F6.4 as the files write it (leading zero dropped when needed: '-.5450')."""
+    text = f"{value:6.4f}"
+    return text if len(text) == 6 else text.replace("0.", ".", 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_OFFSET, min_size=6, max_size=6), st.sampled_from(["2", "5", "7"]))
+def test_round_trip_satellite_phase_center_line(tmp_path_factory, values, band2):
+    z1, x1, y1, z2, x2, y2 = values
+    line = (f" E213 1 {_f64(z1)} {_f64(x1)} {_f64(y1)} {band2} {_f64(z2)} {_f64(x2)} {_f64(y2)} "
+            f" TGVF_2187 A F")
+    path = tmp_path_factory.mktemp("snx") / "pc.snx"
+    path.write_text("%=SNX 2.02 TST 24:001:00000 TST 24:001:00000 24:001:86370 P 00000 0\n"
+                    "+SATELLITE/PHASE_CENTER\n" + line + "\n-SATELLITE/PHASE_CENTER\n%ENDSNX\n")
+    rows = read_satellite_phase_centers(path).set_index("band")
+    assert tuple(rows.loc["1", ["z_m", "x_m", "y_m"]]) == (z1, x1, y1)
+    assert tuple(rows.loc[band2, ["z_m", "x_m", "y_m"]]) == (z2, x2, y2)
