@@ -63,6 +63,7 @@ class _Parser(argparse.ArgumentParser):
         # registries are shared with argument groups, so options added to a group behave the same
         self.register("action", None, _store_or_extend)
         self.register("action", "store", _store_or_extend)
+        self.register("action", "extend", ExtendAction)  # an explicit action="extend" behaves the same
         self._negative_number_matcher = _NEGATIVE_NUMBERS
 
     def error(self, message):
