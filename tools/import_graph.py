@@ -3,8 +3,10 @@
 Usage: python tools/import_graph.py [--src src/lodestar] [--modules]
 
 Layers (lowest first; a module may import only its own layer or below):
-shared (time, frames, constants, errors, ...) < io < orbits < models < positioning
-< analysis, lunar < report < batch (the network driver: runs compare, writes the overview) < cli.
+shared (time, frames, constants, errors, ...) < io, formats (readers, writers) < models (measurement
+and antenna models: phase centres, troposphere, ionosphere ...) < orbits (which apply the satellite
+antenna models) < positioning < analysis, lunar < report < batch (the network driver: runs
+compare, writes the overview) < cli.
 ``lunar`` sits beside ``analysis`` (above ``positioning``) and below ``report``.
 Every import counts, at the top of a module or inside a function.
 """
@@ -22,8 +24,9 @@ __all__ = ["LAYERS", "SHARED", "module_imports", "package_graph", "cycles", "lay
 # Rank of each sub-package; top-level modules not listed are shared (rank 0).
 LAYERS = {
     "io": 1,
-    "orbits": 2,
-    "models": 3,
+    "formats": 1,
+    "models": 2,
+    "orbits": 3,
     "positioning": 4,
     "analysis": 5,
     "lunar": 5,

@@ -6,7 +6,7 @@ import sys
 import time
 
 from ..output import write_json
-from ._checks import check_output_files
+from ._checks import check_output_files, check_suffix
 
 NAME = "luna25"
 HELP = "reconstruct Luna-25's failed pre-landing burn of 19 Aug 2023 (forward, fit, counterfactual)"
@@ -29,6 +29,7 @@ def run(args) -> int:
     from ..report.luna25 import json_view, summary, write_report
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".html", ".htm"))
     started = time.perf_counter()
 
     def progress(stage: str) -> None:  # stderr: stdout may be the JSON

@@ -28,6 +28,7 @@ from ..errors import FormatError
 from .compression import decompress_bytes, read_bytes
 
 __all__ = ["Format", "FORMATS", "RINEX2_NAV_SYSTEMS", "sniff_format", "sniff_content", "format_of", "reader_for",
+           "read_content",
            "read_head", "obs_header_identity", "obs_antenna_delta_hen_m", "nav_header_systems", "nav_content_date", "nav_content_systems",
            "sp3_start_date"]
 
@@ -75,14 +76,17 @@ class Format:
     label: str
     sniff: Callable[[bytes], bool]
     reader: str = ""  # "module:function" inside lodestar.io; "" = recognised but not read yet
+    takes_content: bool = True  # the reader accepts the file's plain bytes (``content=``)
 
 
 #: Every recognised format, tried in this order (clock before navigation: both may have C in column 21).
 #: To add a format, add one line here (and its reader module).
 FORMATS: tuple[Format, ...] = (
+    Format("antex", "ANTEX", lambda first: b"ANTEX VERSION / SYST" in first[60:], "antex:read_antex",
+           takes_content=False),
     Format("sp3", "SP3", _is_sp3, "sp3:read_sp3"),
     Format("sinex", "SINEX", lambda first: first.startswith(b"%=SNX"), "sinex:read_sinex"),
-    Format("bias-sinex", "Bias-SINEX", lambda first: first.startswith(b"%=BIA")),
+    Format("bias-sinex", "Bias-SINEX", lambda first: first.startswith(b"%=BIA"), "bias:read_bias"),
     Format("clk", "RINEX CLK", _is_clock, "clk:read_clk"),
     Format("obs", "RINEX OBS", _is_obs, "rinex_obs:read_obs"),
     Format("nav", "RINEX NAV", _is_nav, "rinex_nav:read_nav"),
@@ -119,9 +123,18 @@ def reader_for(kind: str, path) -> Callable:
     """The function reading a ``kind`` of file (imported on first use: ``import lodestar`` stays quick)."""
     fmt = format_of(kind)
     if not fmt.reader:
-        raise FormatError(path, 1, "an observation, navigation, SP3, clock or SINEX file", f"a {kind} file (not read yet)")
+        raise FormatError(path, 1, "an observation, navigation, SP3, clock, SINEX or Bias-SINEX file",
+                          f"a {kind} file (not read yet)")
     module, function = fmt.reader.split(":")
     return getattr(importlib.import_module(f"lodestar.io.{module}"), function)
+
+
+def read_content(kind: str, path, content: bytes, **options):
+    """Read a file of ``kind`` whose plain ``content`` is already in memory (``path`` names it)."""
+    reader = reader_for(kind, path)
+    if format_of(kind).takes_content:
+        return reader(path, content=content, **options)
+    return reader(path, **options)
 
 
 # --- what the first lines say ---------------------------------------------------------------------

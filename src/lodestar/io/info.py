@@ -15,8 +15,9 @@ import numpy as np
 
 from ..errors import LodestarError
 from ..time import Time
+from .antex import is_satellite_code
 from .compression import read_bytes
-from .headers import reader_for, sniff_content
+from .headers import read_content, sniff_content
 
 __all__ = ["file_info", "files_info", "DISPLAY_ORDER"]
 
@@ -47,9 +48,10 @@ def file_info(path) -> dict:
 
 
 def _summarise(kind: str, path, content: bytes) -> dict:
-    product = reader_for(kind, path)(path, content=content)
+    product = read_content(kind, path, content)
     return {"obs": obs_summary, "nav": nav_summary, "sp3": orbit_summary, "clk": orbit_summary,
-            "sinex": sinex_summary, "rtklib-pos": solution_summary}[kind](product)
+            "sinex": sinex_summary, "bias-sinex": bias_summary, "antex": antex_summary,
+            "rtklib-pos": solution_summary}[kind](product)
 
 
 def _ordered(counts: dict) -> dict:
@@ -134,6 +136,35 @@ def orbit_summary(ds) -> dict:
 def sinex_summary(table) -> dict:
     """Summary of a SINEX station table: the number of stations."""
     return {"format": "SINEX", "version": None, "stations": int(table["station"].nunique())}
+
+
+def bias_summary(table) -> dict:
+    """Summary of a Bias-SINEX table: satellites and signals per system, stations, validity span."""
+    sats = table[table["sv"] != ""]
+    satellites = {s: int(n) for s, n in sats.groupby("system")["sv"].nunique().items()}
+    codes = {s: sorted(set(group["obs1"])) for s, group in sats.groupby("system")}
+    summary = {"format": "Bias-SINEX", "version": None, "satellites": _ordered(satellites),
+               "obs_codes": _ordered(codes), "stations": int(table.loc[table["station"] != "", "station"].nunique())}
+    times = np.concatenate([table["start"].dropna().to_numpy("datetime64[ns]"),
+                            table["end"].dropna().to_numpy("datetime64[ns]")])
+    if times.size:
+        first, last = _iso(np.sort(times)[[0, -1]])
+        summary.update(first_epoch=first, last_epoch=last)
+    return summary
+
+
+def antex_summary(atx) -> dict:
+    """Summary of an ANTEX file: satellite antennas per system, receiver antenna types (as stations)."""
+    satellites: dict[str, int] = {}
+    receivers = set()
+    for entry in atx.entries:
+        if is_satellite_code(entry.serial):
+            satellites[entry.serial[0]] = satellites.get(entry.serial[0], 0) + 1
+        else:
+            receivers.add((entry.antenna_type, entry.radome))
+    problems = sum(bool(entry.problem) for entry in atx.entries)
+    return {"format": "ANTEX", "version": None, "satellites": _ordered(satellites), "stations": len(receivers),
+            "skipped": {"unreadable antenna blocks": problems} if problems else {}}
 
 
 def solution_summary(ds) -> dict:
