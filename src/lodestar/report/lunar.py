@@ -11,6 +11,7 @@ from ..lunar.analysis.moon_gnss import MoonGnssResult
 from ..systems import SYSTEM_NAMES
 from .figures import subplots
 from .html import HtmlReport
+from .plots import pdop_axis, set_label
 
 __all__ = ["ilrs_report", "moon_gnss_report"]
 
@@ -98,7 +99,7 @@ def _usable_figure(result: MoonGnssResult):
     colours = {"R": "#c0392b", "C": "#d4a72c", "R+C": "#2b5797", "G+E": "#27ae60", "G+R+E+C": "#555555"}
     for name, colour in colours.items():
         if name in result.counts:
-            ax.step(hours, result.counts[name], where="mid", label=name, color=colour,
+            ax.step(hours, result.counts[name], where="mid", label=set_label(name), color=colour,
                     lw=2.0 if name == "R+C" else 1.0)
     ax.axhline(4, color="k", ls="--", lw=0.8, label="4 satellites")
     ax.set_ylabel("usable satellites")
@@ -116,9 +117,10 @@ def _pdop_figure(result: MoonGnssResult):
     for name, colour in (("R", "#c0392b"), ("C", "#d4a72c"), ("R+C", "#2b5797")):
         values = result.pdop.get(name)
         if values is not None and np.isfinite(values).any():
-            ax.plot(hours, values, ".", ms=3, color=colour, label=name)
+            ax.plot(hours, values, ".", ms=3, color=colour, label=set_label(name))
             plotted = True
-    ax.set_yscale("log")
+    finite = [result.pdop[k] for k in ("R", "C", "R+C") if result.pdop.get(k) is not None]
+    pdop_axis(ax, np.concatenate(finite) if finite else [])
     ax.set_ylabel("PDOP (log)")
     ax.set_xlabel(f"hours since {result.time.iso()[0]} GPST")
     ax.set_title("PDOP at epochs with enough usable satellites (one receiver clock per system)")

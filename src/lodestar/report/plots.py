@@ -54,22 +54,24 @@ def time_axis(ax, times, label: str = "GPS time") -> None:
     ax.set_xlabel(label)
 
 
-#: PDOP tick values: readable on a log axis from 1 to the hundreds.
-_PDOP_TICKS = (1, 1.5, 2, 3, 4, 5, 7, 10, 15, 20, 30, 50, 100, 200, 500, 1000)
+#: PDOP tick values (1-1.5-2-3-5-7 per decade): readable on a log axis from below 1 to the thousands.
+_PDOP_TICKS = tuple(m * 10.0**e for e in range(-1, 8) for m in (1, 1.5, 2, 3, 5, 7))
 
 
 def pdop_axis(ax, values) -> None:
-    """A log PDOP axis labelled at plain values (1, 1.5, 2, 3, 5, 10 ...), no crowded minor labels."""
+    """A log PDOP axis fitted to the data, labelled at plain values (1, 1.5, 2, 3, 5, 10 ...)."""
     values = np.asarray(values, float)
     finite = values[np.isfinite(values) & (values > 0)]
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 10.0)
-    low, high = min(low, 1.0), max(high, 2.0)
+    low = min(low, 1.0) if low < 3.0 else low  # near-ideal geometry: show where 1 is
+    high = max(high, 2.0 * low)
+    bottom, top = low * 0.9, high * 1.15
     ax.set_yscale("log")
-    ax.set_ylim(low * 0.95, high * 1.1)
-    ticks = [t for t in _PDOP_TICKS if low * 0.95 <= t <= high * 1.1]
-    step = max(1, len(ticks) // 7)
-    ax.yaxis.set_major_locator(FixedLocator(ticks[::step]))
+    ax.set_ylim(bottom, top)
+    ticks = [t for t in _PDOP_TICKS if bottom <= t <= top]
+    ax.yaxis.set_major_locator(FixedLocator(ticks[:: max(1, -(-len(ticks) // 8))]))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.yaxis.set_minor_locator(FixedLocator([]))
     ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_ylabel("PDOP")
 
