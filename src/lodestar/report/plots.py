@@ -26,6 +26,7 @@ __all__ = [
 
 SYSTEM_COLOURS = {"G": "#1f77b4", "R": "#d62728", "E": "#2ca02c", "C": "#ff7f0e", "J": "#9467bd",
                   "I": "#8c564b", "S": "#7f7f7f"}
+_RTKLIB_COLOUR = "#1b9e77"  # teal: apart from every set colour, grey included
 _SET_COLOURS = {"R": "#d62728", "C": "#ff7f0e", "R+C": "#6a3d9a", "G+R+E+C": "#4d4d4d"}
 
 
@@ -142,7 +143,7 @@ def beside_rtklib(ours: dict, theirs: dict, title: str):
     fig, axes = subplots(len(names), 2, figsize=(11, 2.3 * len(names) + 0.8), sharex=True, squeeze=False)
     for row, name in zip(axes, names):
         for (times, east, north, up), who, style in ((ours[name], "Lodestar", "-"), (theirs[name], "RTKLIB", "--")):
-            colour = set_colour(name) if who == "Lodestar" else "0.25"
+            colour = set_colour(name) if who == "Lodestar" else _RTKLIB_COLOUR
             row[0].plot(times, np.hypot(east, north), ls=style, lw=0.7, color=colour, label=who)
             row[1].plot(times, up, ls=style, lw=0.7, color=colour, label=who)
         row[0].set_ylabel(f"{name}\nhorizontal (m)")
