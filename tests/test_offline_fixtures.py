@@ -13,7 +13,7 @@ import pytest
 from lodestar.io import read
 from lodestar.orbits import BroadcastEphemeris, PreciseEphemeris
 from lodestar.positioning import prepare, solve
-from lodestar.positioning.output import accuracy
+from lodestar.positioning.output import accuracy, write_solution
 from lodestar.time import Time
 from reference import ESBC_ITRF2014_XYZ
 
@@ -90,3 +90,16 @@ def test_single_point_positions_are_as_good_as_rtklib_on_the_day(obs, nav, syste
     solution = solve(prepare(obs, nav, systems="GREC"), systems=system_set)
     assert set(solution["status"].values) == {"ok"}
     assert accuracy(solution, ESBC_ITRF2014_XYZ)["rms_3d_m"] < RTKLIB_DAY_RMS_M[system_set]
+
+
+@pytest.mark.parametrize("pos_format", ["xyz", "llh"])
+def test_our_pos_files_read_back_as_rtklib_solutions(obs, nav, tmp_path, pos_format):
+    """lodestar.formats writes RTKLIB's layout; lodestar.io.read reads it back (0.1 mm / 1e-9 deg text)."""
+    solution = solve(prepare(obs, nav, systems="GREC"), systems="R+C")
+    path = tmp_path / f"esbc_{pos_format}.pos"
+    write_solution(solution, path, pos_format=pos_format)
+    back = read(path)
+    assert back.attrs["layout"] == pos_format
+    np.testing.assert_array_equal(back["time"].values, solution["time"].values)
+    for name in ("x_m", "y_m", "z_m"):
+        np.testing.assert_allclose(back[name].values, solution[name].values, atol=2e-3)

@@ -90,8 +90,9 @@ FORMATS: tuple[Format, ...] = (
     Format("clk", "RINEX CLK", _is_clock, "clk:read_clk"),
     Format("obs", "RINEX OBS", _is_obs, "rinex_obs:read_obs"),
     Format("nav", "RINEX NAV", _is_nav, "rinex_nav:read_nav"),
-    Format("rtklib-pos", "RTKLIB POS", lambda first: first.startswith(b"% program   : RTKLIB")
-           or first.startswith(b"%  GPST") or first.startswith(b"%  UTC"), "rtklib_pos:read_rtklib_pos"),
+    # RTKLIB solution files (also Lodestar's own, lodestar.formats.rtklib_pos): "% program   : ..." first
+    Format("rtklib-pos", "RTKLIB POS", lambda first: first.startswith((b"% program   :", b"%  GPST", b"%  UTC")),
+           "rtklib_pos:read_rtklib_pos"),
 )
 
 
