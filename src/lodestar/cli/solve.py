@@ -31,6 +31,11 @@ def add_arguments(parser) -> None:
                         help="apply receiver code biases and the inter-system bias from a JSON file "
                              "(written by --calibration-out on an open-sky run of the same receiver and day)")
     parser.add_argument("--calibration-out", metavar="FILE", help="write the biases this run estimated, as JSON")
+    mode = parser.add_argument_group("processing mode")
+    mode.add_argument("--causal", action="store_true",
+                      help="forward (real-time-like) mode: every epoch uses only the past; code biases, weights and "
+                           "inter-system biases are running estimates (--calibration gives their start). Default: "
+                           "post-processing, estimated over the whole file")
     parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default=None,
                         help="output format: csv, rtklib (.pos, x/y/z-ecef) or parquet (default: from the --out "
                              "suffix: .pos rtklib, .parquet parquet, else csv)")
@@ -55,7 +60,7 @@ def run(args) -> int:
     ds = solve(args.obs, args.nav, systems=args.systems, mask_deg=args.mask, iono=args.iono, sp3=args.sp3,
                clk=args.clk, biases_mode=args.biases, smoothing_s=args.smooth,
                alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
-               calibration=calibration)
+               calibration=calibration, causal=args.causal)
     if args.calibration_out:
         from ..output import atomic_write_bytes
         from ..positioning import Calibration

@@ -33,6 +33,7 @@ epoch axis (``_past_sum``), the Kalman filter a loop over epochs on ``(K,)`` vec
 from __future__ import annotations
 
 import numpy as np
+from scipy.signal import lfilter  # a first-order recursive filter along the epoch axis
 
 from . import weights
 
@@ -75,8 +76,6 @@ def _past_sum(values, decay: float = 1.0):
     if decay >= 1.0:
         out[1:] = np.cumsum(values[:-1], axis=0)
         return out
-    from scipy.signal import lfilter  # a first-order recursive filter along the epoch axis
-
     out[1:] = lfilter([1.0], [1.0, -decay], values[:-1], axis=0)
     return out
 
@@ -125,7 +124,7 @@ def running_biases(it, bias_used, groups, system_index, dt_s, prior_m=None, incl
 
 def running_factors(it, factor_used, redundancy_number, system_index, n_systems, apriori, dt_s):
     """``(T, K)`` noise factor per epoch and system from the past epochs' variance components."""
-    n_t, n_s = it.weight.shape
+    n_t = it.weight.shape[0]
     use = _usable(it)
     factor_sv = np.broadcast_to(factor_used, (n_t, n_systems))[:, system_index]
     w1v2 = np.where(use, it.weight * factor_sv**2 * np.nan_to_num(it.residual) ** 2, 0.0)
