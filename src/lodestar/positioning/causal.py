@@ -37,13 +37,14 @@ from scipy.signal import lfilter  # a first-order recursive filter along the epo
 
 from . import weights
 
-__all__ = ["BIAS_MEMORY_S", "SATELLITE_PRIOR_S", "GROUP_PRIOR_S", "FACTOR_PRIOR_REDUNDANCY", "FACTOR_MEMORY_S", "MIN_ISB_EPOCHS",
+__all__ = ["BIAS_MEMORY_S", "BIAS_SETTLE_S", "BIAS_SIGMA_M", "SATELLITE_PRIOR_S", "GROUP_PRIOR_S", "FACTOR_PRIOR_REDUNDANCY", "FACTOR_MEMORY_S", "MIN_ISB_EPOCHS",
            "ISB_DRIFT_M_PER_SQRT_H", "running_biases", "running_factors", "running_isb", "epoch_spacing_s",
            "apriori_factors"]
 
 #: A satellite's own bias outweighs its group's after this much of its own data (s): shorter arcs
 #: cannot separate a constant bias from the position (biases.AUTO_MIN_ARC_S: 3 h day-wide).
-SATELLITE_PRIOR_S = 300.0
+SATELLITE_PRIOR_S = {"R": 1800.0, "C": 1800.0}
+_DEFAULT_SATELLITE_PRIOR_S = 1800.0
 #: A group (channel, BDS-2/BDS-3) bias outweighs the zero (or calibrated) prior after this much (s).
 GROUP_PRIOR_S = 600.0
 #: Forgetting time of the satellite biases (s): what a GLONASS/BeiDou "bias" takes up is partly the
@@ -60,6 +61,14 @@ MIN_ISB_EPOCHS = 20
 ISB_DRIFT_M_PER_SQRT_H = 0.1
 _ISB_SIGMA_FLOOR_M = 0.05  # as isb._SIGMA_FLOOR_M: keeps the constraint weight finite
 _ISB_CORRELATION_EPOCHS = 20.0  # per-epoch ISBs are correlated over ~10 min (multipath): inflate their variance
+#: A-priori spread (1 sigma, m) of the satellite code biases of a system before any data: GLONASS
+#: inter-frequency biases are metre-level (Wanninger 2012, GPS Solut. 16:439), BDS-2/BDS-3 offsets
+#: decimetres to a metre (Zhang et al. 2020, GPS Solut. 24:27); the data replace it within hours.
+BIAS_SIGMA_M = {"R": 3.0, "C": 0.5}
+#: A satellite's bias counts as known (no extra variance) after about this much of its own data (s).
+BIAS_SETTLE_S = 1800.0
+_SPREAD_PRIOR_SATS = 3.0  # the a-priori spread counts as this many satellites' worth of estimates
+_APRIORI_W = 1.0 / float(weights.code_variance_m2(np.radians(45.0), 1.0))  # m^-2: before any data
 _OUTLIER_SIGMA = 4.0  # standardized residuals beyond this stay out of every running estimate
 
 
@@ -86,13 +95,21 @@ def _usable(it):
     return used & (np.abs(np.nan_to_num(it.residual)) * np.sqrt(it.weight) < _OUTLIER_SIGMA)
 
 
-def running_biases(it, bias_used, groups, system_index, dt_s, prior_m=None, include_current=False):
-    """``(T, S)`` code bias per epoch and satellite from the past epochs of iterate ``it``.
+def running_biases(it, bias_used, groups, system_index, dt_s, prior_m=None, include_current=False,
+                   prior_sigma_m=None, system_letters=None):
+    """``(bias (T, S), variance (T, S))``: code bias per epoch and satellite from the past epochs of
+    iterate ``it``, and the variance (m^2) of what of it is still unknown.
 
     ``bias_used`` ``(T, S)`` or ``(S,)``: the biases ``it`` was solved with (its residuals are
     relative to them); ``groups`` ``(S,)`` labels (``biases.bias_groups(..., "groups")``, ``""`` =
-    no bias); ``prior_m`` ``(S,)`` calibration (default 0). ``include_current``: the estimate after
-    the last epoch as well (row ``T``), for the calibration the run hands on.
+    no bias); ``prior_m`` ``(S,)`` calibration (default 0); ``prior_sigma_m`` ``(S,)`` a-priori
+    spread of the satellite biases (default :data:`BIAS_SIGMA_M` of each satellite's system).
+    ``include_current``: the estimate after the last epoch as well (row ``T``), for the
+    calibration the run hands on.
+
+    The variance is the spread of the system's satellite biases (measured on the past estimates,
+    starting from the a-priori spread) times the share of the prior in each satellite's estimate:
+    a satellite not yet seen carries its whole bias as extra noise, one with hours of data none.
     """
     n_t, n_s = it.weight.shape
     use = _usable(it)
@@ -103,31 +120,50 @@ def running_biases(it, bias_used, groups, system_index, dt_s, prior_m=None, incl
     decay = float(np.exp(-dt_s / BIAS_MEMORY_S))
     sum_w, sum_wz = _past_sum(w, decay), _past_sum(w * z, decay)
     prior = np.zeros(n_s) if prior_m is None else np.asarray(prior_m, float)
-    typical_w = np.nanmedian(np.where(w > 0, w / dt_s, np.nan)) if (w > 0).any() else 1.0
+    # the priors are worth a time of data at the mean weight of the past observations (causal too)
+    n_past = _past_sum((w > 0).sum(axis=1), decay)
+    typical_w = np.where(n_past > 0, _past_sum(w.sum(axis=1) / dt_s, decay) / np.maximum(n_past, 1), _APRIORI_W)
     group_value = np.broadcast_to(prior, sum_w.shape).copy()
     for label in sorted(set(groups) - {""}):  # a loop over groups (<= ~30), not over epochs or observations
         cols = groups == label
         gw, gz = sum_w[:, cols].sum(axis=1), sum_wz[:, cols].sum(axis=1)
         prior_g = prior[cols].mean()
         group_value[:, cols] = ((gz + GROUP_PRIOR_S * typical_w * prior_g) / (gw + GROUP_PRIOR_S * typical_w))[:, None]
-    w0 = SATELLITE_PRIOR_S * typical_w
+    letters = np.asarray(system_letters) if system_letters is not None else np.full(n_s, "")
+    prior_s = np.array([SATELLITE_PRIOR_S.get(letter, _DEFAULT_SATELLITE_PRIOR_S) for letter in letters])
+    w0 = prior_s[None, :] * typical_w[:, None]
     bias = (sum_wz + w0 * group_value) / (sum_w + w0)
-    bias = np.where(groups != "", bias, 0.0)
+    has_bias = groups != ""
+    bias = np.where(has_bias, bias, 0.0)
+    # 0: prior only, 1: known; slower than the estimate's own shrinkage: a few minutes of a satellite's
+    # residuals also hold the position error of those minutes
+    settle = BIAS_SETTLE_S * typical_w[:, None]
+    confidence = np.where(has_bias, sum_w / (sum_w + settle), 0.0)
+    spread2 = np.zeros(bias.shape)
+    sigma0 = np.asarray(prior_sigma_m if prior_sigma_m is not None else [0.0] * n_s, float)
     for k in np.unique(system_index):  # remove what the system clock absorbs (a loop over systems)
-        cols = (system_index == k) & (groups != "")
+        cols = (system_index == k) & has_bias
         weight_k = sum_w[:, cols]
         total = weight_k.sum(axis=1)
         mean = np.where(total > 0, (bias[:, cols] * weight_k).sum(axis=1) / np.maximum(total, 1e-30), 0.0)
         bias[:, cols] -= mean[:, None]
-    return bias
+        # spread of the system's satellite biases: the known ones (by their confidence) and the prior
+        c, s0 = confidence[:, cols], sigma0[cols].mean() if cols.any() else 0.0
+        spread2[:, cols] = ((c * bias[:, cols] ** 2).sum(axis=1) + _SPREAD_PRIOR_SATS * s0**2)[:, None] / (
+            c.sum(axis=1) + _SPREAD_PRIOR_SATS)[:, None]
+    variance = np.where(has_bias, spread2 * (1.0 - confidence), 0.0)
+    return bias, variance
 
 
-def running_factors(it, factor_used, redundancy_number, system_index, n_systems, apriori, dt_s):
-    """``(T, K)`` noise factor per epoch and system from the past epochs' variance components."""
-    n_t = it.weight.shape[0]
+def running_factors(it, redundancy_number, system_index, n_systems, apriori, dt_s):
+    """``(T, K)`` noise factor per epoch and system from the past epochs' variance components.
+
+    Koch's estimator on the noise part of the error model (``weights.code_variance_m2`` with
+    factor 1): the unknown-bias variance of :func:`running_biases` is no noise of the receiver.
+    """
     use = _usable(it)
-    factor_sv = np.broadcast_to(factor_used, (n_t, n_systems))[:, system_index]
-    w1v2 = np.where(use, it.weight * factor_sv**2 * np.nan_to_num(it.residual) ** 2, 0.0)
+    w1 = 1.0 / weights.code_variance_m2(it.elevation, 1.0, it.iono_m)
+    w1v2 = np.where(use, w1 * np.nan_to_num(it.residual) ** 2, 0.0)
     r = np.where(use, redundancy_number, 0.0)
     onehot = (np.asarray(system_index)[:, None] == np.arange(n_systems)[None, :]).astype(float)  # (S, K)
     decay = float(np.exp(-dt_s / FACTOR_MEMORY_S))

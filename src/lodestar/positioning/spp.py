@@ -138,15 +138,18 @@ def _estimate_causal(problem: Problem, prep: Prepared, sub, channels, biases_mod
     it, excluded = first.iterate, first.excluded
     groups = biases.bias_groups(sub.sv, channels, "off" if biases_mode == "off" else "groups")
     dt_s, prior_bias, apriori = causal.epoch_spacing_s(sub.time), np.array(problem.bias_m, float), problem.factor
+    letters = np.array([sv[0] for sv in sub.sv])
+    sigma0 = np.array([causal.BIAS_SIGMA_M.get(s, 0.0) for s in letters]) * (calibration is None)
     for _ in range(_CAUSAL_ROUNDS):
         r = redundancy(it.h, it.weight, np.nan_to_num(it.covariance))
-        factor = causal.running_factors(it, problem.factor, r, problem.system_index, problem.n_systems, apriori, dt_s)
-        bias = causal.running_biases(it, problem.bias_m, groups, problem.system_index, dt_s, prior_bias)
-        problem = replace(problem, factor=factor, bias_m=bias)
+        factor = causal.running_factors(it, r, problem.system_index, problem.n_systems, apriori, dt_s)
+        bias, bias_var = causal.running_biases(it, problem.bias_m, groups, problem.system_index, dt_s, prior_bias,
+                                               prior_sigma_m=sigma0, system_letters=letters)
+        problem = replace(problem, factor=factor, bias_m=bias, bias_variance_m2=bias_var)
         it = gauss_newton(problem, rows, np.where(np.isfinite(it.state), it.state, _fallback_state(it.state)),
                           exclude=excluded)
     final_bias = causal.running_biases(it, problem.bias_m, groups, problem.system_index, dt_s, prior_bias,
-                                       include_current=True)[-1]
+                                       include_current=True, prior_sigma_m=sigma0, system_letters=letters)[0][-1]
     isb_end = None
     if session_isb and problem.n_systems > 1:
         stat, dof = raim.raim_statistic(it)
