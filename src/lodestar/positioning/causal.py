@@ -65,8 +65,9 @@ _ISB_CORRELATION_EPOCHS = 20.0  # per-epoch ISBs are correlated over ~10 min (mu
 #: inter-frequency biases are metre-level (Wanninger 2012, GPS Solut. 16:439), BDS-2/BDS-3 offsets
 #: decimetres to a metre (Zhang et al. 2020, GPS Solut. 24:27); the data replace it within hours.
 BIAS_SIGMA_M = {"R": 3.0, "C": 0.5}
-#: A satellite's bias counts as known (no extra variance) after about this much of its own data (s).
-BIAS_SETTLE_S = 1800.0
+#: A satellite's bias counts as known (no extra variance) after about this much of its own data (s):
+#: as biases.AUTO_MIN_ARC_S, shorter arcs do not separate a constant bias from the position.
+BIAS_SETTLE_S = 3 * 3600.0
 _SPREAD_PRIOR_SATS = 3.0  # the a-priori spread counts as this many satellites' worth of estimates
 _APRIORI_W = 1.0 / float(weights.code_variance_m2(np.radians(45.0), 1.0))  # m^-2: before any data
 _OUTLIER_SIGMA = 4.0  # standardized residuals beyond this stay out of every running estimate
