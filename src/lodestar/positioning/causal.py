@@ -124,16 +124,18 @@ def running_biases(it, bias_used, groups, system_index, dt_s, prior_m=None, incl
     # the priors are worth a time of data at the mean weight of the past observations (causal too)
     n_past = _past_sum((w > 0).sum(axis=1), decay)
     typical_w = np.where(n_past > 0, _past_sum(w.sum(axis=1) / dt_s, decay) / np.maximum(n_past, 1), _APRIORI_W)
-    group_value = np.broadcast_to(prior, sum_w.shape).copy()
+    # a satellite's prior: its group's running value plus its own calibrated offset within the group
+    satellite_prior = np.broadcast_to(prior, sum_w.shape).copy()
     for label in sorted(set(groups) - {""}):  # a loop over groups (<= ~30), not over epochs or observations
         cols = groups == label
         gw, gz = sum_w[:, cols].sum(axis=1), sum_wz[:, cols].sum(axis=1)
         prior_g = prior[cols].mean()
-        group_value[:, cols] = ((gz + GROUP_PRIOR_S * typical_w * prior_g) / (gw + GROUP_PRIOR_S * typical_w))[:, None]
+        group = (gz + GROUP_PRIOR_S * typical_w * prior_g) / (gw + GROUP_PRIOR_S * typical_w)
+        satellite_prior[:, cols] = group[:, None] + (prior[cols] - prior_g)[None, :]
     letters = np.asarray(system_letters) if system_letters is not None else np.full(n_s, "")
     prior_s = np.array([SATELLITE_PRIOR_S.get(letter, _DEFAULT_SATELLITE_PRIOR_S) for letter in letters])
     w0 = prior_s[None, :] * typical_w[:, None]
-    bias = (sum_wz + w0 * group_value) / (sum_w + w0)
+    bias = (sum_wz + w0 * satellite_prior) / (sum_w + w0)
     has_bias = groups != ""
     bias = np.where(has_bias, bias, 0.0)
     # 0: prior only, 1: known; slower than the estimate's own shrinkage: a few minutes of a satellite's
