@@ -26,7 +26,7 @@ from ..positioning.result import SOLVED_STATUSES
 from ..systems import DEFAULT_SETS, SYSTEM_NAMES, format_system_set, parse_system_set
 
 __all__ = ["compare", "CompareResult", "ROW_COLUMNS", "SOLVED_STATUSES", "GAIN_COLUMNS", "load_nav", "load_obs",
-           "error_enu", "improvement_table", "common_epoch_gains"]
+           "error_enu", "improvement_table", "common_epoch_gains", "solved_errors_by_epoch"]
 
 DEFAULT_MASKS = (10, 20, 30, 40)
 ROW_COLUMNS = ("systems", "mask_deg", "status", "reason", "epochs", "epochs_solved", "sats_median", "sats_min",
@@ -241,7 +241,7 @@ def _rms(values) -> float:
     return float(np.sqrt(np.mean(values**2))) if values.size else np.nan
 
 
-def _solved_errors(solution, truth):
+def solved_errors_by_epoch(solution, truth):
     """(solved (T,), 3D error (T,), horizontal error (T,)) of one solution, NaN errors without truth."""
     solved = solved_mask(solution)
     if truth is None:
@@ -317,7 +317,7 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
                 continue
             solution = _solve_calibrated(solve, prepared, name, mask, min(masks), calibrations, calibrate, causal)
             rows.append(_row(name, mask, solution, reference))
-            solved_errors[(name, mask)] = _solved_errors(solution, reference)
+            solved_errors[(name, mask)] = solved_errors_by_epoch(solution, reference)
             if mask == masks[0]:
                 solutions[name] = solution
         advance(steps - 1, steps, f"{station}: skyplot")
