@@ -61,10 +61,13 @@ MIN_ISB_EPOCHS = 20
 ISB_DRIFT_M_PER_SQRT_H = 0.1
 _ISB_SIGMA_FLOOR_M = 0.05  # as isb._SIGMA_FLOOR_M: keeps the constraint weight finite
 _ISB_CORRELATION_EPOCHS = 20.0  # per-epoch ISBs are correlated over ~10 min (multipath): inflate their variance
-#: A-priori spread (1 sigma, m) of the satellite code biases of a system before any data: GLONASS
-#: inter-frequency biases are metre-level (Wanninger 2012, GPS Solut. 16:439), BDS-2/BDS-3 offsets
-#: decimetres to a metre (Zhang et al. 2020, GPS Solut. 24:27); the data replace it within hours.
-BIAS_SIGMA_M = {"R": 3.0, "C": 0.5}
+#: A-priori spread (1 sigma, m) of the satellite code biases of a system before any data. GLONASS
+#: inter-frequency biases are metre-level (Wanninger 2012, GPS Solut. 16:439) and GLONASS broadcast
+#: orbit and clock errors add metres more; BDS-2/BDS-3 offsets are decimetres to a metre (Zhang et
+#: al. 2020, GPS Solut. 24:27). GLONASS's 10 m is deliberately conservative: a GLONASS satellite
+#: then counts in a combination only as its bias is learnt. With 3 m, R+C was worse than BeiDou
+#: alone over the first hour at ESBC, WTZR and WTZZ (docs/positioning.md, "Causal mode").
+BIAS_SIGMA_M = {"R": 10.0, "C": 0.5}
 #: A satellite's bias counts as known (no extra variance) after about this much of its own data (s):
 #: as biases.AUTO_MIN_ARC_S, shorter arcs do not separate a constant bias from the position.
 BIAS_SETTLE_S = 3 * 3600.0
