@@ -27,6 +27,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--causal", action="store_true",
+                        help="solve every set in forward mode (only past epochs: see lodestar solve --causal)")
     parser.add_argument("--rtklib-pos", nargs="+", action="extend", metavar="[SET=]FILE",
                         help="RTKLIB .pos solutions (xyz or llh) drawn beside ours in the report; the set is "
                              "SET= or read from the file name (e.g. ESBC_spp_R+C.pos); needs --out and a truth")
@@ -80,7 +82,7 @@ def run(args) -> int:
     start = time.perf_counter()
     result = compare(args.obs, args.nav, truth=_truth(args), sets=tuple(args.sets or DEFAULT_SETS),
                      masks=tuple(args.masks or DEFAULT_MASKS), sp3=args.sp3, clk=args.clk,
-                     progress=not args.no_progress)
+                     progress=not args.no_progress, causal=args.causal)
     if args.json != "-":
         print_table(result)
         sys.stdout.flush()

@@ -16,7 +16,8 @@ from ..errors import LodestarError
 from ._checks import check_output_files, check_time_order, elevation_deg, iso_time, positive_float
 
 NAME = "solve"
-HELP = ("single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), batch post-processing; "
+HELP = ("single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), batch post-processing "
+        "(--causal: forward, every epoch from the past only); "
         "written as CSV, RTKLIB .pos, Parquet, KML, GeoJSON or NMEA")
 
 _DEFAULTS = {"systems": "R+C", "mask": 10.0, "iono": "klobuchar", "pos_format": "xyz"}
@@ -46,6 +47,11 @@ def add_arguments(parser) -> None:
                         help="apply receiver code biases and the inter-system bias from a JSON file "
                              "(written by --calibration-out on an open-sky run of the same receiver and day)")
     parser.add_argument("--calibration-out", metavar="FILE", help="write the biases this run estimated, as JSON")
+    mode = parser.add_argument_group("processing mode")
+    mode.add_argument("--causal", action="store_true",
+                      help="forward (real-time-like) mode: every epoch uses only the past; code biases, weights and "
+                           "inter-system biases are running estimates (--calibration gives their start). Default: "
+                           "post-processing, estimated over the whole file")
     _add_selection_arguments(parser)
     _add_truth_arguments(parser)
     _add_output_arguments(parser)
@@ -111,7 +117,8 @@ def run(args) -> int:
     _write_outputs(args, ds, residuals, fmt, origin if origin is not None else truth)
     info = summary(ds, truth)
     info.update(truth_source=truth_source, truth_xyz_m=None if truth is None else [float(v) for v in truth],
-                selection=selection.describe(), mode="batch post-processing")
+                selection=selection.describe(),
+                mode="causal" if args.causal else "batch post-processing")
     if conf is not None:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
@@ -136,7 +143,7 @@ def _solve(args, truth_spec, selection, calibration):
                    smoothing_s=args.smooth, selection=selection)
     out = solve(prep, systems=args.systems, mask_deg=args.mask, biases_mode=args.biases,
                 alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
-                calibration=calibration, residuals=bool(args.residuals))
+                calibration=calibration, residuals=bool(args.residuals), causal=args.causal)
     ds, residuals = out if args.residuals else (out, None)
     return ds, residuals, truth, source
 
