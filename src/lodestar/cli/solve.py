@@ -13,6 +13,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     parser.add_argument("--sp3", nargs="+", default=None, metavar="SP3", help="precise orbits (replace broadcast)")
     parser.add_argument("--clk", nargs="+", default=None, metavar="CLK", help="precise clocks, with --sp3")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use a truncated SP3/clock file up to its last complete epoch (a warning in the JSON)")
     parser.add_argument("--systems", default="R+C", metavar="SET",
                         help="system set, letters joined by +: R, C, R+C, G+R+E+C ... (default R+C)")
     parser.add_argument("--mask", type=elevation_deg, default=10.0, metavar="DEG", help="elevation mask, degrees (default 10)")
@@ -52,8 +54,11 @@ def run(args) -> int:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     truth = _truth(args.truth)
     calibration = _calibration(args.calibration)
-    ds = solve(args.obs, args.nav, systems=args.systems, mask_deg=args.mask, iono=args.iono, sp3=args.sp3,
-               clk=args.clk, biases_mode=args.biases, smoothing_s=args.smooth,
+    from ..io.precise_files import read_precise_files
+
+    sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
+    ds = solve(args.obs, args.nav, systems=args.systems, mask_deg=args.mask, iono=args.iono, sp3=sp3,
+               clk=clk, biases_mode=args.biases, smoothing_s=args.smooth,
                alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
                calibration=calibration)
     if args.calibration_out:
@@ -63,6 +68,7 @@ def run(args) -> int:
         atomic_write_bytes(args.calibration_out, Calibration.from_solution(ds).to_json().encode())
     write_solution(ds, args.out, args.format or _format_from_suffix(args.out))
     info = summary(ds, truth)
+    info["warnings"] = warnings
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
     if args.json != "-":
         print(f"{ds.attrs['systems']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}")
