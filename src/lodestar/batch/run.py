@@ -22,6 +22,7 @@ import pandas as pd
 from ..errors import LodestarError
 from ..systems import DEFAULT_SETS, format_system_set
 from .discover import Discovery, StationDay, discover
+from .lock import batch_lock
 from .summary import day_rows_path, network_summary, read_day_rows, write_network_summary
 from .tasks import TaskOptions, failed_rows, is_final, run_station_day, skipped_rows
 
@@ -40,9 +41,11 @@ class BatchResult:
     summary: pd.DataFrame
     counts: dict = field(default_factory=dict)
     paths: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)  # e.g. a stale lock taken over (batch/lock.py)
 
     def to_json(self) -> dict:
-        return {"out": str(self.out_dir), "counts": self.counts, "files": {k: str(v) for k, v in self.paths.items()}}
+        return {"out": str(self.out_dir), "counts": self.counts, "files": {k: str(v) for k, v in self.paths.items()},
+                "notes": self.notes}
 
 
 def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_SETS, masks=DEFAULT_MASKS,
@@ -55,6 +58,17 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
     """
     out_dir = Path(out_dir)
     sets = tuple(format_system_set(s) for s in sets)
+    notes: list[str] = []
+    # one run per folder (batch/lock.py): a second one stops here, naming the first
+    with batch_lock(out_dir, force=force, command=f"sets {' '.join(sets)}", notes=notes):
+        result = _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, scheduler, client, force,
+                             progress, memory_limit)
+    result.notes = notes
+    return result
+
+
+def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, scheduler, client, force, progress,
+                memory_limit) -> BatchResult:
     found = discover(inputs, nav_dir, sp3_dir)
     sinex = _read_sinex(sinex)
     todo, resumed = _plan(found.days, out_dir, sets, force)
