@@ -227,3 +227,20 @@ def test_info_solve_and_read_end_with_a_clear_error_quickly(which, fifo, bomb, d
     err = capsys.readouterr().err
     assert err.count(expected) == 2 and "Traceback" not in err
     assert time.monotonic() - start < 30.0 and not (tmp_path / "o.csv").exists()
+
+
+def test_batch_task_refuses_a_truncated_product_unless_allowed(data, sp3_text, tmp_path):
+    from lodestar.batch.discover import StationDay
+    from lodestar.batch.tasks import TaskOptions, run_station_day
+
+    lines = sp3_text.split(b"\n")
+    epochs = [i for i, line in enumerate(lines) if line.startswith(b"* ")]
+    cut = tmp_path / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3"
+    cut.write_bytes(b"\n".join(lines[: epochs[20] + 30]))
+    day = StationDay("ESBC", "ESBC00DNK", "2020-06-25", str(data / OBS), nav=(str(data / NAV),),
+                     sp3=(str(data / SP3_BEFORE), str(cut)), clk=(str(data / CLK),))
+    options = dict(sets=("R",), masks=(10.0,), sinex=())
+    rows = run_station_day(day, TaskOptions(**options, out_dir=str(tmp_path / "a")))
+    assert rows[0]["status"] == "failed" and "truncated: last complete epoch 2020  6 25  4 45" in rows[0]["error"]
+    rows = run_station_day(day, TaskOptions(**options, out_dir=str(tmp_path / "b"), allow_truncated=True))
+    assert rows[0]["status"] == "ok" and rows[0]["epochs_solved"] >= 118

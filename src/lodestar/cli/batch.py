@@ -32,6 +32,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (resumed if it holds results)")
     parser.add_argument("--force", action="store_true", help="redo station-days already done in --out (and take "
                         "over a batch lock left by another host: see docs/batch.md)")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use truncated SP3/clock files up to their last complete epoch")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", metavar="FILE", help="counts and output paths as JSON (- = stdout)")
 
@@ -45,6 +47,7 @@ def run(args) -> int:
         args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
         masks=args.masks, workers=args.workers, scheduler=args.scheduler, force=args.force,
         progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT,
+        allow_truncated=args.allow_truncated,
     )
     counts = result.counts
     for note in result.notes:  # e.g. a stale lock of a killed run taken over
