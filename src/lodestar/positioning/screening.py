@@ -18,8 +18,9 @@ Bounds, per cell (``T`` epochs x ``S`` satellites):
         shortest range  (satellite at the zenith):      r - R
         longest range   (line of sight grazing Earth):  sqrt(r^2 - b^2) + sqrt(R^2 - b^2)
 
-  e.g. GPS (r ~ 26 560 km) seen from the ground: 20 180 ... 25 800 km; a GEO (42 164 km):
-  35 786 ... 41 680 km. The receiver clock adds +-300 km (c x 1 ms).
+  e.g. GPS (r ~ 26 560 km) seen from the ground (R = 6 378 km): 20 180 ... 26 310 km; a GEO
+  (42 164 km): 35 786 ... 42 200 km. A receiver 100 km up, the receiver clock (+-300 km, c x 1 ms)
+  and 1 km of atmosphere widen the GPS band to 19 780 ... 27 340 km.
 """
 
 from __future__ import annotations
