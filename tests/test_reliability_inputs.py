@@ -8,7 +8,6 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -154,8 +153,13 @@ def bomb(data, tmp_path_factory):
 
 
 def _peak_rss_mb(code: str, env: dict) -> tuple[float, str]:
-    """Run ``code`` in a fresh interpreter; its peak resident memory (MB) and its output."""
-    probe = code + "\nimport resource; print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    """Run ``code`` in a fresh interpreter; its peak resident memory (MB) and its output.
+
+    VmHWM of /proc/self/status (proc(5)), not ``ru_maxrss``: Linux carries ``ru_maxrss`` over
+    ``execve`` from the forked parent (here pytest, hundreds of MB).
+    """
+    probe = code + ("\nfrom pathlib import Path\nhwm = [l for l in Path('/proc/self/status').read_text().splitlines()"
+                    " if l.startswith('VmHWM')][0]\nprint('RSS', int(hwm.split()[1]) / 1024)")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "PYTHONPATH": SRC, **env})
     rss = float(done.stdout.rsplit("RSS", 1)[1])
