@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ._checks import check_output_files, elevation_deg
+from ._checks import check_output_files, check_suffix, elevation_deg
 
 NAME = "compare"
 HELP = "compare R, C, R+C and G+R+E+C positioning at a station under several elevation masks"
@@ -29,6 +29,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--causal", action="store_true",
+                        help="solve every set in forward mode (only past epochs: see lodestar solve --causal)")
 
 
 def _truth(args):
@@ -57,15 +59,16 @@ def run(args) -> int:
     from ..errors import LodestarError
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".html", ".htm"))
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     start = time.perf_counter()
-    from ..io.precise_files import read_precise_files
+    from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
 
     sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     result = compare(args.obs, args.nav, truth=_truth(args), sets=tuple(args.sets or DEFAULT_SETS),
                      masks=tuple(args.masks or DEFAULT_MASKS), sp3=sp3, clk=clk,
-                     progress=not args.no_progress)
+                     progress=not args.no_progress, causal=args.causal)
     if args.json != "-":
         print_table(result)
         sys.stdout.flush()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import shutil
 import stat
 import subprocess
 import tempfile
@@ -21,7 +20,7 @@ import zlib
 from importlib import resources
 from pathlib import Path
 
-import unlzw3
+import ncompress  # Unix compress (LZW), C; a dependency of hatanaka, so no second .Z decoder is needed
 
 from ..errors import DataNotFoundError, FormatError, LodestarError
 
@@ -168,20 +167,29 @@ def _unzip(raw: bytes, path, limit: int) -> bytes:
         raise FormatError(path, None, "a valid zip archive", f"damaged data ({exc})") from None
 
 
+class _LimitedSink(io.BytesIO):
+    """An output stream that refuses to grow past ``limit`` bytes (for decoders that write to a stream)."""
+
+    def __init__(self, path, limit: int):
+        super().__init__()
+        self.path, self.limit = path, limit
+
+    def write(self, data) -> int:
+        if self.tell() + len(data) > self.limit:
+            raise _too_large(self.path, self.limit)
+        return super().write(data)
+
+
 def _unlzw(raw: bytes, path, limit: int) -> bytes:
-    """Unix ``.Z`` (LZW): streamed through ``gzip -dc`` (which reads LZW) when there is one."""
-    gzip_program = shutil.which("gzip")
-    if gzip_program:
-        return _stream_program([gzip_program, "-dc"], raw, path, limit, "a valid Unix .Z (LZW) stream")
-    if len(raw) > limit // 16:  # unlzw3 keeps a Python list (8 bytes per output byte): bound its input
-        raise _too_large(path, limit, "possible decompressed")
+    """Unix ``.Z`` (LZW) with ``ncompress`` (C), writing into a sink that stops at the limit."""
+    sink = _LimitedSink(path, limit)
     try:
-        out = unlzw3.unlzw(raw)
-    except Exception as exc:  # unlzw3 raises bare ValueError/IndexError on damage
+        ncompress.decompress(raw, sink)
+    except TooLargeError:
+        raise
+    except Exception as exc:  # ncompress raises a bare ValueError ("corrupt input") on damage
         raise FormatError(path, None, "a valid Unix .Z (LZW) stream", f"damaged data ({exc})") from None
-    if len(out) > limit:
-        raise _too_large(path, limit)
-    return out
+    return sink.getvalue()
 
 
 def _stream_program(command, raw: bytes, path, limit: int, expected: str) -> bytes:
