@@ -45,7 +45,7 @@ def test_truncated_sp3_names_its_last_complete_epoch(sp3_text, tmp_path, fractio
     cut = sp3_text[: int(len(sp3_text) * fraction)]
     path = tmp_path / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3"
     path.write_bytes(cut)
-    with pytest.raises(FormatError, match=r"truncated: last complete epoch 2020  6 25") as caught:
+    with pytest.raises(FormatError, match=r"truncated: last complete epoch 2020-06-25") as caught:
         read_sp3(path)
     assert str(path) in str(caught.value)
     partial = read_sp3(path, allow_truncated=True)
@@ -61,7 +61,7 @@ def test_sp3_cut_on_an_epoch_boundary_is_truncated(sp3_text, tmp_path):
     epochs = [i for i, line in enumerate(lines) if line.startswith(b"* ")]
     path = tmp_path / "cut.sp3"
     path.write_bytes(b"\n".join(lines[: epochs[40]]) + b"\n")  # 40 whole epochs, no EOF
-    with pytest.raises(FormatError, match="last complete epoch 2020  6 25  9 45"):
+    with pytest.raises(FormatError, match="last complete epoch 2020-06-25 09:45:00"):
         read_sp3(path)
     assert read_sp3(path, allow_truncated=True).sizes["time"] == 40
 
@@ -91,7 +91,7 @@ def test_clock_cut_mid_number_is_refused_or_used_to_the_last_epoch(clk_text, tmp
     cut = clk_text[: line_start + 40] + b"0.1224"  # the bias field (columns 41-59) cut after 6 characters
     path = tmp_path / "cut.clk"
     path.write_bytes(cut)
-    with pytest.raises(FormatError, match=r"truncated: last complete epoch 2020  6 25  0  9 30"):
+    with pytest.raises(FormatError, match=r"truncated: last complete epoch 2020-06-25 00:09:30"):
         read_clk(path)
     partial = read_clk(path, allow_truncated=True)
     assert str(partial.time.values[-1])[:19] == "2020-06-25T00:09:30" and partial.attrs["warnings"]
@@ -108,7 +108,7 @@ def test_clock_value_cut_inside_the_file_is_a_format_error(clk_text, tmp_path):
 def test_clock_file_cut_on_a_line_boundary(clk_text):
     lines = clk_text.split(b"\n")
     last = max(k for k, line in enumerate(lines) if line.startswith(b"AS R01  2020  6 25 23 59 30"))
-    with pytest.raises(FormatError, match="last complete epoch 2020  6 25 23 59  0"):
+    with pytest.raises(FormatError, match="last complete epoch 2020-06-25 23:59:00"):
         read_clk("x.clk", content=b"\n".join(lines[: last + 3]) + b"\n")  # 3 of 75 records of 23:59:30
     assert read_clk("x.clk", content=clk_text).attrs["warnings"] == []
 
@@ -123,7 +123,7 @@ def test_solve_allow_truncated_carries_the_warning_to_the_json(data, sp3_text, t
     assert main(args) == 1 and not (tmp_path / "o.csv").exists()
     assert main([*args, "--allow-truncated"]) == 0
     info = json.loads((tmp_path / "o.json").read_text())
-    assert any("truncated after epoch 2020  6 25  4 45" in w for w in info["warnings"])
+    assert any("truncated after epoch 2020-06-25 04:45:00" in w for w in info["warnings"])
     assert info["solved"] >= 118
 
 
@@ -245,7 +245,7 @@ def test_batch_task_refuses_a_truncated_product_unless_allowed(data, sp3_text, t
                      sp3=(str(data / SP3_BEFORE), str(cut)), clk=(str(data / CLK),))
     options = dict(sets=("R",), masks=(10.0,), sinex=())
     rows = run_station_day(day, TaskOptions(**options, out_dir=str(tmp_path / "a")))
-    assert rows[0]["status"] == "failed" and "truncated: last complete epoch 2020  6 25  4 45" in rows[0]["error"]
+    assert rows[0]["status"] == "failed" and "truncated: last complete epoch 2020-06-25 04:45:00" in rows[0]["error"]
     rows = run_station_day(day, TaskOptions(**options, out_dir=str(tmp_path / "b"), allow_truncated=True))
     assert rows[0]["status"] == "ok" and rows[0]["epochs_solved"] >= 118
 

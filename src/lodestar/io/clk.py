@@ -24,7 +24,7 @@ from ..systems import SYSTEM_ORDER
 from ..time import Time
 from ._nav_fields import Line, block_floats, datetimes, epoch_fields, number, text_block
 from .compression import read_bytes
-from .sp3 import TIME_SYSTEM_SCALES
+from .sp3 import TIME_SYSTEM_SCALES, epoch_text
 
 __all__ = ["read_clk"]
 
@@ -92,7 +92,7 @@ def _completeness(path, lines, records, shift, newline_at_end: bool, allow: bool
     if not (last_cut or short_last):
         return records, []
     keep = starts[-1]  # the whole last epoch goes: it is the one the cut fell in
-    last = keys[keep - 1].decode("latin-1").strip() if keep else "none"
+    last = epoch_text(keys[keep - 1].decode("latin-1")) if keep else "none"
     if not allow:
         raise FormatError(path, len(lines), "complete clock records to the end (the file is truncated: last "
                           f"complete epoch {last}; allow_truncated=True / --allow-truncated uses it up to there)",

@@ -93,6 +93,17 @@ def _name_span_covered(path, lines, epochs, interval_s) -> bool:
     return (last - first) / np.timedelta64(1, "s") >= period_s - step_s
 
 
+def epoch_text(fields: str) -> str:
+    """``'2020  6 25  4 45  0.00000000'`` -> ``'2020-06-25 04:45:00'`` (as written if it does not parse)."""
+    parts = fields.split()
+    try:
+        year, month, day, hour, minute = (int(p) for p in parts[:5])
+        second = float(parts[5])
+    except (ValueError, IndexError):
+        return fields.strip()
+    return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02.0f}"
+
+
 def _completeness(path, lines, header: _Header, epochs, positions, complete: bool, allow: bool, covered: bool):
     """(epochs, positions, warnings) after the EOF / declared-epochs / last-epoch checks."""
     declared = header.attrs["header_epochs"]
@@ -109,7 +120,7 @@ def _completeness(path, lines, header: _Header, epochs, positions, complete: boo
         return epochs, positions, [f"{path}: no EOF line; {len(epochs)} of the {declared} declared epochs, "
                                    "spanning the period in the file name"]
     keep = len(epochs) if last_whole else len(epochs) - 1
-    last = lines[epochs[keep - 1]].decode("latin-1")[3:31].strip() if keep else "none"
+    last = epoch_text(lines[epochs[keep - 1]].decode("latin-1")[3:31]) if keep else "none"
     if not allow:
         raise FormatError(path, len(lines), f"the {declared} epochs the header declares and an 'EOF' line "
                           f"(the file is truncated: last complete epoch {last}; allow_truncated=True / "
