@@ -10,6 +10,8 @@ satellites, geometry or integrity refused) is an unsolved epoch, never a positio
 
 from __future__ import annotations
 
+import json
+
 import contextlib
 import sys
 from dataclasses import dataclass, field
@@ -67,8 +69,10 @@ class CompareResult:
                 for _, row in self.rows.iterrows()]
         gains = [{key: _plain(row[key], key in _INTEGER_COLUMNS) for key in GAIN_COLUMNS}
                  for _, row in self.gains.iterrows()]
+        # screened cells and epoch-order counts of the inputs (positioning.screening), the same for every set
+        notes = next((json.loads(ds.attrs.get("input_notes") or "{}") for ds in self.solutions.values()), {})
         return {"station": self.station, "truth": self.truth, "rows": rows, "gains_common_epochs": gains,
-                "mode": self.mode}
+                "mode": self.mode, "input_notes": notes}
 
 
 def _plain(value, integer: bool = False):

@@ -38,6 +38,7 @@ class TaskOptions:
     masks: tuple[float, ...]
     sinex: tuple  # SINEX tables (lodestar.io.sinex.read_sinex), read once by the client
     out_dir: str
+    allow_truncated: bool = False  # use truncated SP3/CLK up to their last complete epoch (io/sp3.py)
 
 
 def run_station_day(day: StationDay, options: TaskOptions) -> list[dict]:
@@ -100,8 +101,11 @@ def _compare_day(day: StationDay, options: TaskOptions):
 
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
+    from ..io.precise_files import read_precise_files
+
+    sp3, clk, _ = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
     result = compare(obs, list(day.nav), truth=truth, sets=tuple(options.sets), masks=tuple(options.masks),
-                     sp3=list(day.sp3) or None, clk=list(day.clk) or None)
+                     sp3=sp3, clk=clk)
     rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth))
     return rows, result.solutions
 

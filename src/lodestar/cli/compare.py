@@ -24,6 +24,8 @@ def add_arguments(parser) -> None:
                         help="elevation masks in degrees (default: 10 20 30 40)")
     parser.add_argument("--sp3", nargs="+", metavar="FILE", help="precise orbits instead of broadcast")
     parser.add_argument("--clk", nargs="+", metavar="FILE", help="precise clocks")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use a truncated SP3/clock file up to its last complete epoch (a warning in the JSON)")
     parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -80,8 +82,11 @@ def run(args) -> int:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     rtklib = _rtklib(args)
     start = time.perf_counter()
+    from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
+
+    sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     result = compare(args.obs, args.nav, truth=_truth(args), sets=tuple(args.sets or DEFAULT_SETS),
-                     masks=tuple(args.masks or DEFAULT_MASKS), sp3=args.sp3, clk=args.clk,
+                     masks=tuple(args.masks or DEFAULT_MASKS), sp3=sp3, clk=clk,
                      progress=not args.no_progress, causal=args.causal)
     if args.json != "-":
         print_table(result)
@@ -90,7 +95,7 @@ def run(args) -> int:
         reasons = "; ".join(list(dict.fromkeys(str(r) for r in result.rows["reason"] if r))[:2])
         raise LodestarError(f"every system set was skipped for {args.obs}: {reasons} ... "
                             "(are the --nav files of the observation day?)")
-    write_json(result.to_json(), args.json)
+    write_json({**result.to_json(), "warnings": warnings}, args.json)
     if args.out:
         write_compare_report(result, args.out, rtklib=rtklib)
         print(f"wrote {args.out}", file=sys.stderr)

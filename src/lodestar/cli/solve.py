@@ -29,6 +29,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s): --nav A B or --nav A --nav B")
     parser.add_argument("--sp3", nargs="+", default=None, metavar="SP3", help="precise orbits (replace broadcast)")
     parser.add_argument("--clk", nargs="+", default=None, metavar="CLK", help="precise clocks, with --sp3")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use a truncated SP3/clock file up to its last complete epoch (a warning in the JSON)")
     parser.add_argument("--systems", default=None, metavar="SET",
                         help="system set: R, C, R+C, GREC, G+R+E+C ... (default R+C)")
     parser.add_argument("--mask", type=elevation_deg, default=None, metavar="DEG", help="elevation mask, degrees (default 10)")
@@ -113,12 +115,15 @@ def run(args) -> int:
     origin = _xyz(args.origin, "--origin") if args.origin else None
     selection = _selection(args)
     calibration = _calibration(args.calibration)
+    from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
+
+    args.sp3, args.clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     ds, residuals, truth, truth_source = _solve(args, truth_spec, selection, calibration)
     _write_outputs(args, ds, residuals, fmt, origin if origin is not None else truth)
     info = summary(ds, truth)
     info.update(truth_source=truth_source, truth_xyz_m=None if truth is None else [float(v) for v in truth],
                 selection=selection.describe(),
-                mode="causal" if args.causal else "batch post-processing")
+                mode="causal" if args.causal else "batch post-processing", warnings=warnings)
     if conf is not None:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":

@@ -49,8 +49,8 @@ def load_precise(sp3_paths, clk_paths=()) -> PreciseEphemeris:
     from ..io.clk import read_clk
     from ..io.sp3 import read_sp3
 
-    sp3 = [read_sp3(p) for p in sp3_paths]
-    clk = [read_clk(p) for p in clk_paths] if clk_paths else None
+    sp3 = [p if hasattr(p, "attrs") else read_sp3(p) for p in sp3_paths]  # Datasets pass (--allow-truncated)
+    clk = [p if hasattr(p, "attrs") else read_clk(p) for p in clk_paths] if clk_paths else None
     return PreciseEphemeris(sp3, clk)
 
 
