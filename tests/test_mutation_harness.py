@@ -165,7 +165,8 @@ FAST_CASES = [
     ("nav", garble_lines, 5), ("nav", absurd_value, 6), ("nav", perturb_digits, 7),
     ("sp3", truncate, 8), ("sp3", absurd_value, 9),
     ("clk", truncate, 10), ("clk", absurd_value, 11),
-    ("antex", garble_lines, 12), ("bias", absurd_value, 13),
+    # antex seeds 3 and 6 put an absurd number in a VALID FROM epoch (was an OverflowError)
+    ("antex", garble_lines, 12), ("antex", absurd_value, 3), ("antex", absurd_value, 6), ("bias", absurd_value, 13),
 ]
 
 
