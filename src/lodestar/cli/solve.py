@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ._checks import check_output_files, elevation_deg, positive_float
+from ._precise_args import add_precise_arguments, precise_options, precise_summary
 
 NAME = "solve"
 HELP = "single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), written as CSV/.pos/Parquet"
@@ -13,6 +14,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     parser.add_argument("--sp3", nargs="+", default=None, metavar="SP3", help="precise orbits (replace broadcast)")
     parser.add_argument("--clk", nargs="+", default=None, metavar="CLK", help="precise clocks, with --sp3")
+    add_precise_arguments(parser)
     parser.add_argument("--systems", default="R+C", metavar="SET",
                         help="system set, letters joined by +: R, C, R+C, G+R+E+C ... (default R+C)")
     parser.add_argument("--mask", type=elevation_deg, default=10.0, metavar="DEG", help="elevation mask, degrees (default 10)")
@@ -55,7 +57,7 @@ def run(args) -> int:
     ds = solve(args.obs, args.nav, systems=args.systems, mask_deg=args.mask, iono=args.iono, sp3=args.sp3,
                clk=args.clk, biases_mode=args.biases, smoothing_s=args.smooth,
                alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
-               calibration=calibration)
+               calibration=calibration, **precise_options(args))
     if args.calibration_out:
         from ..output import atomic_write_bytes
         from ..positioning import Calibration
@@ -63,6 +65,7 @@ def run(args) -> int:
         atomic_write_bytes(args.calibration_out, Calibration.from_solution(ds).to_json().encode())
     write_solution(ds, args.out, args.format or _format_from_suffix(args.out))
     info = summary(ds, truth)
+    info.update(precise_summary(ds))
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
     if args.json != "-":
         print(f"{ds.attrs['systems']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}")

@@ -58,6 +58,19 @@ def _status(n_used, needed, converged, failed_test, gdop, excluded_any, protecti
     return status, reason
 
 
+def _orbit_span_reason(sub, status, reason):
+    """An epoch short of satellites because precise orbits do not reach it says so (prepare's
+    ``outside_span``: observed cells outside every SP3 interpolation window), not "too few satellites"."""
+    outside = sub.meta.get("outside_span") or {}
+    rows = [outside[sv] for sv in sub.sv if sv in outside]
+    if not rows:
+        return reason
+    span = np.any(rows, axis=0)
+    reason = reason.copy()
+    reason[(status == "insufficient") & span] = "outside precise orbit span"
+    return reason
+
+
 def _protection_level(sub, it, cons, risk):
     sisre = np.array([integrity.SISRE_M.get(sv[0], 2.0) for sv in sub.sv])
     with np.errstate(invalid="ignore"):
@@ -86,6 +99,7 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     gated = np.where(dof < 1, protection, 0.0) if info.get("gate", "untestable") == "untestable" else protection
     status, reason = _status(n_used, np.maximum(needed, 4), it.converged, fde.failed_test, gdop,
                              fde.excluded.any(axis=1), gated, np.inf if alert is None else alert)
+    reason = _orbit_span_reason(sub, status, reason)
     good = np.isin(status, ("ok", "fde"))
     xyz = np.where(good[:, None], _marker(np.nan_to_num(xyz_arp), sub.antenna_hen_m), np.nan)
     lat, lon, height = ecef_to_geodetic(xyz)
@@ -132,4 +146,13 @@ def _attributes(sub, info, alert) -> dict:
         "antenna_delta_hen_m": [float(v) for v in sub.antenna_hen_m],
         "marker_name": str(sub.meta.get("marker_name", "")), "obs_path": sub.meta.get("obs_path", ""),
         "nav_path": sub.meta.get("nav_path", ""),
+        **_precise_attributes(sub.meta),
     }
+
+
+def _precise_attributes(meta) -> dict:
+    """Provenance of precise products (centres, phase-centre sources) and their warnings, as JSON text."""
+    if "precise_products" not in meta:
+        return {}
+    return {"precise_products": json.dumps(meta["precise_products"], default=str),
+            "warnings": json.dumps(meta.get("warnings", []))}
