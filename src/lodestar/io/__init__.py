@@ -1,4 +1,4 @@
-"""File formats: RINEX observation and navigation, SP3, RINEX clock, SINEX.
+"""File formats: RINEX observation and navigation, SP3, RINEX clock, SINEX, Bias-SINEX, ANTEX (``io.antex``).
 
 :func:`read` looks at a file's content (through any compression) and hands it to the right reader.
 """
@@ -37,7 +37,7 @@ def sniff_format(head: bytes) -> str:
 
 def read(path, **options):
     """Read any supported file: observations -> ``xarray.Dataset``, navigation -> ``NavData``,
-    SP3 / clock -> ``xarray.Dataset``, SINEX -> ``pandas.DataFrame``."""
+    SP3 / clock -> ``xarray.Dataset``, SINEX and Bias-SINEX -> ``pandas.DataFrame``."""
     path = Path(path)
     content = read_bytes(path)
     if not content or content.isspace():
@@ -61,4 +61,7 @@ def read(path, **options):
     if kind == "sinex":
         from .sinex import read_sinex
         return read_sinex(path, content=content, **options)
-    raise FormatError(path, 1, "an observation, navigation, SP3, clock or SINEX file", f"a {kind} file (not read yet)")
+    if kind == "bias-sinex":
+        from .bias import read_bias
+        return read_bias(path, content=content, **options)
+    raise FormatError(path, 1, "an observation, navigation, SP3, clock, SINEX or Bias-SINEX file", f"a {kind} file (not read yet)")
