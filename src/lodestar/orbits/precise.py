@@ -9,7 +9,8 @@ Several centres and days (docs/precise-products.md):
 - files are grouped by analysis centre (the IGS long file name's first three letters, else the SP3
   agency); a centre's consecutive days are joined, so interpolation windows cross midnight;
 - a CLK file belongs to the centre of the same name (else to the first centre, with a warning);
-  a centre without CLK uses its SP3 clock column;
+  a centre without CLK uses its SP3 clock column, and so does a centre with CLK before and after
+  its CLK files (e.g. the previous day's SP3 serves the first seconds of the day);
 - per system, centres are ranked by the user's order, then by the finer SP3 interval; each cell
   (epoch, satellite) is served by the best-ranked centre with a valid orbit and clock there; a
   lower-ranked centre's clock is moved onto the system's first centre's datum by the median clock
@@ -178,6 +179,7 @@ class _Source:
     orbit: _Table
     clock: _Table
     paths: tuple
+    sp3_clock: _Table | None = None  # the SP3 clock column where CLK files do not reach (same centre)
 
     def systems(self) -> set:
         return {sv[0] for sv in self.orbit.svs}
@@ -210,12 +212,11 @@ def _build_sources(sp3, clk):
     sources = []
     for rank, name in enumerate(names):
         orbits = join_products(orbit_groups[name])
-        if name in clock_groups:
-            clocks = _Table.clocks(join_products(clock_groups[name]), "CLK")
-        else:
-            clocks = _Table.clocks(orbits, "SP3")
+        sp3_clocks = _Table.clocks(orbits, "SP3")
+        clocks = _Table.clocks(join_products(clock_groups[name]), "CLK") if name in clock_groups else sp3_clocks
         paths = tuple(str(d.attrs.get("path", "")) for d in orbit_groups[name] + clock_groups.get(name, []))
-        sources.append(_Source(name, rank, _Table.orbits(orbits), clocks, paths))
+        sources.append(_Source(name, rank, _Table.orbits(orbits), clocks, paths,
+                               sp3_clocks if clocks is not sp3_clocks else None))
     return sources, warnings
 
 
@@ -280,6 +281,11 @@ class PreciseEphemeris:
                 block = np.ix_(rows, cols)
                 p, v, o_reason = _orbits(src.orbit, query[block], svs[cols], self.n_points)
                 c, c_reason = _clocks(src.clock, query[block], svs[cols])
+                if src.sp3_clock is not None:  # before / after the CLK files: the same centre's SP3 clocks
+                    edge = c_reason == _CLOCK_CODES["CLK"][1]
+                    if edge.any():
+                        c2, r2 = _clocks(src.sp3_clock, query[block], svs[cols])
+                        c, c_reason = np.where(edge, c2, c), np.where(edge, r2, c_reason)
                 if k:
                     c = c + _datum_shift(ranked[0], src, svs[cols])[None, :]
                 still_open = open_cells[block]
