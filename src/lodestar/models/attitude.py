@@ -356,58 +356,85 @@ def _axes_from_yaw(yaw, frame):
     return x, np.cross(z, x), z
 
 
-def _beta_at_switch(beta, mu, mu_rate, times_s):
-    """beta at the latest crossing of mu = +90 deg (nominal yaw ~ 0), by the beta drift along time."""
-    since = np.mod(mu - np.pi / 2, 2 * np.pi) / mu_rate  # s since that crossing
-    if beta.shape[0] < 2:
-        return beta
-    rate = np.gradient(np.unwrap(beta, axis=0), times_s, axis=0) if times_s.ndim == 1 else np.gradient(beta, axis=0)
-    rate = np.where(np.isfinite(rate), rate, 0.0)
-    return beta - rate * since
-
-
-def satellite_attitude(svs, times, position_m, velocity_mps, *, blocks=None, sun_m=None) -> Attitude:
+def satellite_attitude(svs, times, position_m, velocity_mps, *, blocks=None, sun_m=None, cells=None) -> Attitude:
     """Attitude of ``svs`` (S,) at ``times`` (Time, (T,) or (T, S)) from ECEF states (T, S, 3).
 
     ``blocks``: {sv: block name} (SINEX +SATELLITE/ID or ANTEX names); default
-    :func:`default_block`. NaN axes where the state is NaN.
+    :func:`default_block`. ``cells`` (T, S) bool: compute only there (e.g. the observed cells);
+    NaN axes elsewhere and where the state is NaN.
     """
     times = times if isinstance(times, Time) else Time(times)
     position_m = np.asarray(position_m, dtype=float)
     velocity_mps = np.asarray(velocity_mps, dtype=float)
+    shape = position_m.shape[:2]
+    svs = np.asarray(svs).astype(str)
+    gpst = np.broadcast_to(np.asarray(times.gpst, dtype="datetime64[ns]").reshape(shape[0], -1), shape)
+    finite = np.all(np.isfinite(position_m), axis=-1) & np.all(np.isfinite(velocity_mps), axis=-1)
+    cells = finite if cells is None else (np.asarray(cells, dtype=bool) & finite)
+    rows, cols = np.nonzero(cells)
     if sun_m is None:
-        sun_m = sun_position_ecef_m(times)
-    sun_m = np.broadcast_to(sun_m[:, None, :] if sun_m.ndim == 2 else sun_m, position_m.shape)
+        sun_cells = sun_position_ecef_m(Time(gpst[rows, cols]))
+    else:
+        sun_cells = np.broadcast_to(sun_m[:, None, :] if np.ndim(sun_m) == 2 else sun_m, position_m.shape)[rows, cols]
+    pos, vel = position_m[rows, cols], velocity_mps[rows, cols]
     with np.errstate(invalid="ignore", divide="ignore"):
-        beta, mu, mu_rate, frame = orbit_angles(position_m, velocity_mps, sun_m)
-    radius = np.linalg.norm(position_m, axis=-1)
-    first = np.asarray(times.gpst).reshape(-1)[0] if np.size(times.gpst) else None
-    laws = []
-    yaw = np.full(beta.shape, np.nan)
-    mode = np.full(beta.shape, "", dtype=object)
-    seconds = _seconds(times, beta.shape)
-    for j, sv in enumerate(np.asarray(svs).astype(str)):  # one law per satellite column
-        block = (blocks or {}).get(sv) if blocks is not None else default_block(sv, first)
-        law = law_of_block(block, sv)
-        col = (slice(None), j)
-        if law == "beidou":
-            inclination = np.nanmedian(np.arccos(np.clip(np.abs(frame[2][col][..., 2]), 0, 1)))
-            law = _beidou_law(sv, block, np.nanmedian(radius[col]), inclination)
-        laws.append(law)
-        switch = _beta_at_switch(beta[col], mu[col], mu_rate[col], seconds[col]) if law == "beidou-2" else None
+        beta, mu, mu_rate, frame = orbit_angles(pos, vel, sun_cells)
+    laws = _laws(svs, blocks, position_m, velocity_mps, gpst)
+    law_of_cell = np.asarray(laws, dtype=object)[cols]
+    yaw = np.full(rows.size, np.nan)
+    mode = np.full(rows.size, "", dtype=object)
+    radius = np.linalg.norm(pos, axis=-1)
+    for law in set(laws):  # one vectorized call per yaw law
+        sel = law_of_cell == law
+        switch = None
+        if law == "beidou-2":
+            switch = _beta_at_switch_cells(beta[sel], mu[sel], mu_rate[sel], rows[sel], cols[sel], gpst)
         with np.errstate(invalid="ignore", divide="ignore"):
-            yaw[col], mode[col] = yaw_law(law, beta[col], mu[col], mu_rate[col], radius[col], switch)
+            yaw[sel], mode[sel] = yaw_law(law, beta[sel], mu[sel], mu_rate[sel], radius[sel], switch)
     with np.errstate(invalid="ignore"):
         x, y, z = _axes_from_yaw(yaw, frame)
         nominal = nominal_yaw_rad(beta, mu)
     mode[~np.isfinite(yaw)] = ""
-    return Attitude(x=x, y=y, z=z, yaw_rad=yaw, nominal_yaw_rad=nominal, beta_rad=beta, mu_rad=mu,
-                    mode=mode.astype(str), law=tuple(laws))
+    return Attitude(x=_scatter(x, rows, cols, shape), y=_scatter(y, rows, cols, shape),
+                    z=_scatter(z, rows, cols, shape), yaw_rad=_scatter(yaw, rows, cols, shape),
+                    nominal_yaw_rad=_scatter(nominal, rows, cols, shape), beta_rad=_scatter(beta, rows, cols, shape),
+                    mu_rad=_scatter(mu, rows, cols, shape),
+                    mode=_scatter(mode.astype(str), rows, cols, shape, fill=""), law=tuple(laws))
 
 
-def _seconds(times: Time, shape):
-    gpst = np.asarray(times.gpst, dtype="datetime64[ns]")
-    seconds = (gpst - gpst.reshape(-1)[0]).astype(np.int64) / 1e9 if gpst.size else np.zeros(0)
-    if seconds.ndim == 1:
-        return np.broadcast_to(seconds[:, None], shape)
-    return seconds
+def _scatter(values, rows, cols, shape, fill=np.nan):
+    out = np.full(shape + values.shape[1:], fill, dtype=values.dtype if fill == "" else float)
+    out[rows, cols] = values
+    return out
+
+
+def _laws(svs, blocks, position_m, velocity_mps, gpst):
+    """Yaw law per satellite; BeiDou split by orbit (GEO: radius > 35 000 km, inclination < 10 deg)."""
+    first = gpst.reshape(-1)[0] if gpst.size else None
+    laws = []
+    for j, sv in enumerate(svs):  # per satellite: a name look-up, no numerics over epochs
+        block = blocks.get(sv) if blocks is not None else default_block(sv, first)
+        law = law_of_block(block, sv)
+        if law == "beidou":
+            row = np.flatnonzero(np.all(np.isfinite(position_m[:, j]), axis=-1))
+            if row.size == 0:
+                laws.append("nominal")
+                continue
+            r, v = position_m[row[0], j], inertial_velocity_mps(position_m[row[0], j], velocity_mps[row[0], j])
+            h = np.cross(r, v)
+            law = _beidou_law(sv, block, float(np.linalg.norm(r)), float(np.arccos(abs(h[2]) / np.linalg.norm(h))))
+        laws.append(law)
+    return laws
+
+
+def _beta_at_switch_cells(beta, mu, mu_rate, rows, cols, gpst):
+    """beta at the latest mu = +90 deg crossing (nominal yaw ~ 0): beta minus its drift since then;
+    the drift rate from the cells' own beta along time (per satellite: a least-squares slope)."""
+    seconds = (gpst[rows, cols] - gpst.reshape(-1)[0]).astype("timedelta64[ns]").astype(np.int64) / 1e9
+    rate = np.zeros(beta.shape)
+    for c in np.unique(cols):  # BDS-2 IGSO/MEO only: a handful of satellites
+        mine = cols == c
+        if mine.sum() > 1 and np.ptp(seconds[mine]) > 0:
+            rate[mine] = np.polyfit(seconds[mine], beta[mine], 1)[0]
+    since = np.mod(mu - np.pi / 2, 2 * np.pi) / mu_rate
+    return beta - rate * since

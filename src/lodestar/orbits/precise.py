@@ -160,16 +160,35 @@ class _Table:
     kind: str  # "SP3" or "CLK"
 
     @classmethod
-    def orbits(cls, dataset):
-        return cls(dataset["time"].values.astype("datetime64[ns]"), dataset["sv"].values.astype(str),
-                   np.stack([dataset[k].values for k in ("x_m", "y_m", "z_m")], axis=-1).astype(float),
-                   _interval_s(dataset["time"].values.astype("datetime64[ns]")), "SP3")
+    def orbits(cls, datasets):
+        return cls._joined(datasets, lambda d: np.stack([d[k].values for k in ("x_m", "y_m", "z_m")], axis=-1), "SP3")
 
     @classmethod
-    def clocks(cls, dataset, kind):
-        times = dataset["time"].values.astype("datetime64[ns]")
-        return cls(times, dataset["sv"].values.astype(str), dataset["clock_s"].values.astype(float),
-                   _interval_s(times), kind)
+    def clocks(cls, datasets, kind):
+        return cls._joined(datasets, lambda d: d["clock_s"].values, kind)
+
+    @classmethod
+    def _joined(cls, datasets, values_of, kind):
+        """Consecutive files of one centre as one table (numpy: no xarray concat); a repeated epoch
+        keeps the first file's samples (the join_products rule)."""
+        datasets = _as_list(datasets)
+        svs = list(dict.fromkeys(sv for d in datasets for sv in d["sv"].values.astype(str)))
+        times = np.concatenate([d["time"].values.astype("datetime64[ns]") for d in datasets])
+        unique, first = np.unique(times, return_index=True)
+        sample = values_of(datasets[0])
+        out = np.full((unique.size, len(svs)) + sample.shape[2:], np.nan)
+        taken = np.zeros(unique.size, dtype=bool)
+        start = 0
+        for d in datasets:  # a few files per centre
+            n = d.sizes["time"]
+            rows = np.searchsorted(unique, d["time"].values.astype("datetime64[ns]"))
+            mine = np.isin(np.arange(start, start + n), first) & ~taken[rows]
+            cols = _columns(svs, d["sv"].values.astype(str))
+            block = values_of(d).astype(float)
+            out[np.ix_(rows[mine], cols)] = block[mine]
+            taken[rows[mine]] = True
+            start += n
+        return cls(unique, np.array(svs, dtype=str), out, _interval_s(unique), kind)
 
 
 @dataclass(frozen=True)
@@ -211,11 +230,10 @@ def _build_sources(sp3, clk):
             clock_groups.setdefault(names[0], []).extend(clock_groups[name])
     sources = []
     for rank, name in enumerate(names):
-        orbits = join_products(orbit_groups[name])
-        sp3_clocks = _Table.clocks(orbits, "SP3")
-        clocks = _Table.clocks(join_products(clock_groups[name]), "CLK") if name in clock_groups else sp3_clocks
+        sp3_clocks = _Table.clocks(orbit_groups[name], "SP3")
+        clocks = _Table.clocks(clock_groups[name], "CLK") if name in clock_groups else sp3_clocks
         paths = tuple(str(d.attrs.get("path", "")) for d in orbit_groups[name] + clock_groups.get(name, []))
-        sources.append(_Source(name, rank, _Table.orbits(orbits), clocks, paths,
+        sources.append(_Source(name, rank, _Table.orbits(orbit_groups[name]), clocks, paths,
                                sp3_clocks if clocks is not sp3_clocks else None))
     return sources, warnings
 

@@ -113,7 +113,8 @@ def apply_phase_centres(*, pseudorange_m, sat_xyz, velocity_mps, codes, svs, t_t
     codes = np.asarray(codes).astype(str)
     body = _satellite_pco(sat, codes, svs)
     with np.errstate(invalid="ignore"):
-        att = satellite_attitude(np.asarray(svs), Time(t_tx), sat_xyz, velocity_mps, blocks=_blocks(sat, svs, when))
+        att = satellite_attitude(np.asarray(svs), Time(t_tx), sat_xyz, velocity_mps, blocks=_blocks(sat, svs, when),
+                                 cells=codes != "")  # only the observed cells are ever used
     offset = att.x * body[..., 0:1] + att.y * body[..., 1:2] + att.z * body[..., 2:3]
     offset = np.where(np.isfinite(offset), offset, 0.0)  # NaN attitude (no orbit): cell unusable anyway
     sat_apc = sat_xyz + offset
