@@ -227,7 +227,7 @@ def progress_bar(description: str, enabled: bool = True):
 
 
 def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3=None, clk=None,
-            progress=False, calibrate: bool = True) -> CompareResult:
+            progress=False, calibrate: bool = True, antex=None, sinex=None, bias=None) -> CompareResult:
     """Solve every system set at every mask on the same epochs and tabulate the results.
 
     ``obs``: path or Dataset; ``nav``: path, list of paths or NavData; ``truth``: None, (3,)
@@ -235,6 +235,8 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
     data (or no observations) gives ``skipped`` rows with the reason. ``calibrate``: estimate
     each set's code biases and inter-system bias once, at the lowest mask, and apply them as
     known at the higher masks (default); False lets every mask estimate its own.
+    ``antex``/``sinex``/``bias``: phase-centre and code-bias sources used with ``sp3``
+    (:func:`lodestar.positioning.prepare`).
     """
     from ..positioning import prepare, solve
 
@@ -252,7 +254,8 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         rows, solutions, epochs = [], {}, int(obs.sizes["time"])
         why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
         advance(1, steps, f"{station}: orbits and corrections")
-        prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk)
+        products = {"antex": antex, "sinex": sinex, "bias": bias} if sp3 is not None else {}
+        prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk, **products)
         calibrations = {}
         for done, (name, mask) in enumerate(runs, 2):
             advance(done, steps, f"{station}: {name} at {mask:g}°")

@@ -47,18 +47,23 @@ class BatchResult:
 
 def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_SETS, masks=DEFAULT_MASKS,
               workers: int = 2, scheduler: str | None = None, client=None, force: bool = False,
-              progress: bool = True, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> BatchResult:
+              progress: bool = True, memory_limit: str = DEFAULT_MEMORY_LIMIT, antex=(), bias=()) -> BatchResult:
     """Process a network; returns the network summary (also written to ``out_dir``).
 
+    ``antex``/``bias`` (and ``sinex``, besides the truth): phase-centre and code-bias sources for the
+    precise orbits of ``sp3_dir``.
     ``client``: an existing ``dask.distributed.Client`` (else one is made: ``scheduler`` address,
     or a ``LocalCluster`` of ``workers`` single-threaded processes with ``memory_limit`` each).
     """
     out_dir = Path(out_dir)
     sets = tuple(format_system_set(s) for s in sets)
     found = discover(inputs, nav_dir, sp3_dir)
+    products = {"antex": tuple(map(str, antex or ())), "sinex_paths": tuple(map(str, sinex or ())),
+                "bias": tuple(map(str, bias or ()))}  # phase centres / code biases for precise orbits
     sinex = _read_sinex(sinex)
     todo, resumed = _plan(found.days, out_dir, sets, force)
-    options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir))
+    options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir),
+                          **products)
     unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
                                              skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
     runnable = [day for day in todo if day.nav]

@@ -34,6 +34,9 @@ class TaskOptions:
     masks: tuple[float, ...]
     sinex: tuple  # SINEX tables (lodestar.io.sinex.read_sinex), read once by the client
     out_dir: str
+    antex: tuple = ()  # paths: phase centres for precise orbits (lodestar.positioning.prepare)
+    sinex_paths: tuple = ()  # the SINEX files themselves, as phase-centre sources
+    bias: tuple = ()  # Bias-SINEX paths
 
 
 def run_station_day(day: StationDay, options: TaskOptions) -> list[dict]:
@@ -100,7 +103,8 @@ def _compare_day(day: StationDay, options: TaskOptions):
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
     result = compare(obs, list(day.nav), truth=truth, sets=tuple(options.sets), masks=tuple(options.masks),
-                     sp3=list(day.sp3) or None, clk=list(day.clk) or None)
+                     sp3=list(day.sp3) or None, clk=list(day.clk) or None, antex=list(options.antex) or None,
+                     sinex=list(options.sinex_paths) or None, bias=list(options.bias) or None)
     rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth))
     return rows, result.solutions
 

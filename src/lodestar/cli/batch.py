@@ -15,8 +15,12 @@ def add_arguments(parser) -> None:
                         help="observation files, folders or quoted globs (RINEX 2/3/4, compressed or not)")
     parser.add_argument("--nav-dir", required=True, metavar="DIR", help="folder of daily navigation files (paired by day)")
     parser.add_argument("--sp3-dir", metavar="DIR", help="folder of precise orbits/clocks (SP3, RINEX clock), paired by day")
-    parser.add_argument("--sinex", action="append", default=[], metavar="FILE",
-                        help="SINEX file with station truth coordinates (repeat for several)")
+    parser.add_argument("--sinex", action="extend", nargs="+", default=[], metavar="FILE",
+                        help="SINEX file(s): station truth coordinates, and phase-centre offsets with --sp3-dir")
+    parser.add_argument("--antex", action="extend", nargs="+", default=[], metavar="FILE",
+                        help="ANTEX file(s): antenna phase centres for the precise orbits of --sp3-dir")
+    parser.add_argument("--bias", action="extend", nargs="+", default=[], metavar="FILE",
+                        help="Bias-SINEX file(s): OSB code biases applied with --sp3-dir")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=[10, 20, 30, 40], metavar="DEG",
@@ -40,6 +44,7 @@ def run(args) -> int:
     check_output_files(json=args.json)
     result = run_batch(
         args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
+        antex=args.antex, bias=args.bias,
         masks=args.masks, workers=args.workers, scheduler=args.scheduler, force=args.force,
         progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT,
     )

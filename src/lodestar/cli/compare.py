@@ -17,13 +17,18 @@ def add_arguments(parser) -> None:
     truth = parser.add_mutually_exclusive_group()
     truth.add_argument("--truth", metavar="X,Y,Z|header",
                        help="reference marker position: ECEF X,Y,Z in metres, or 'header' (approximate position)")
-    truth.add_argument("--sinex", nargs="+", metavar="FILE", help="take the reference position from SINEX file(s)")
+    truth.add_argument("--sinex", action="extend", nargs="+", metavar="FILE",
+                       help="SINEX file(s): the reference position, and phase-centre offsets with --sp3")
     parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=None, metavar="DEG",
                         help="elevation masks in degrees (default: 10 20 30 40)")
     parser.add_argument("--sp3", nargs="+", metavar="FILE", help="precise orbits instead of broadcast")
     parser.add_argument("--clk", nargs="+", metavar="FILE", help="precise clocks")
+    parser.add_argument("--antex", action="extend", nargs="+", default=None, metavar="FILE",
+                        help="ANTEX file(s): antenna phase centres for --sp3 orbits")
+    parser.add_argument("--bias", action="extend", nargs="+", default=None, metavar="FILE",
+                        help="Bias-SINEX file(s): OSB code biases applied with --sp3")
     parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -57,10 +62,13 @@ def run(args) -> int:
     check_output_files(out=args.out, json=args.json)
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
+    if (args.antex or args.bias) and not args.sp3:
+        raise LodestarError("--antex/--bias correct precise (SP3) orbits; broadcast orbits already refer to the "
+                            "antenna phase centre: add --sp3 (or drop them)")
     start = time.perf_counter()
     result = compare(args.obs, args.nav, truth=_truth(args), sets=tuple(args.sets or DEFAULT_SETS),
                      masks=tuple(args.masks or DEFAULT_MASKS), sp3=args.sp3, clk=args.clk,
-                     progress=not args.no_progress)
+                     progress=not args.no_progress, antex=args.antex, sinex=args.sinex, bias=args.bias)
     if args.json != "-":
         print_table(result)
         sys.stdout.flush()
