@@ -107,3 +107,20 @@ def test_round_trip_line(tmp_path_factory, value, unit, seconds):
         assert row["value_s"] == value * 1e-9 and np.isnan(row["value_cycles"])
     else:
         assert row["value_cycles"] == value and np.isnan(row["value_s"])
+
+
+def test_station_and_differential_lookups(tmp_path, data):
+    table = read_bias(data / COD)
+    when = np.datetime64("2026-05-13T06:00")
+    # station ABMF: per-system Galileo C1C -7.8324 ns (a receiver row, no satellite)
+    abmf = code_bias_s(table, ["E01", "G01"], ["C1C", "C1W"], when, station="ABMF")
+    assert abmf[0] == pytest.approx(-7.8324e-9, abs=1e-15) and abs(abmf[1]) < 1e-12
+    assert np.isnan(code_bias_s(table, ["E01"], "C1C", when, station="NOPE")).all()
+    dsb_line = (" DSB  G063 G01           C1C  C1W  2020:001:00000 2020:002:00000 ns   "
+                "-0.951000000000000E+00 .100000E-01")
+    path = tmp_path / "dsb.BIA"
+    path.write_text("%=BIA 1.00 TST 2020:001:00000 TST 2020:001:00000 2020:002:00000 A 00000001\n"
+                    "+BIAS/SOLUTION\n" + dsb_line + "\n-BIAS/SOLUTION\n%=ENDBIA\n")
+    from lodestar.io.bias import differential_bias_s
+    dsb = differential_bias_s(read_bias(path), ["G01", "G02"], "C1C", "C1W", NOON_2020)
+    assert dsb[0] == pytest.approx(-0.951e-9, abs=1e-16) and np.isnan(dsb[1])

@@ -99,8 +99,8 @@ def test_beidou2_without_offset_is_flagged(esbc):
     assert {"C06", "C11"} <= set(result["pco"]["not_applied"])
     assert result["satellites"]["C06"]["pco_applied"] is False and result["satellites"]["C06"]["pco_source"] == "none"
     assert result["satellites"]["C20"]["pco_applied"] is True
-    c20 = result["pco"]["satellites"]["C20"]  # no ANTEX/SINEX given: GPSPACE's nominal BDS-3 row, said so
-    assert c20["source"] == "published" and "BE3 65" in c20["note"]
+    c20 = result["pco"]["satellites"]["C20"]  # no ANTEX/SINEX given: CSNO's published CAST values, said so
+    assert c20["source"] == "published" and "CSNO/TARC" in c20["note"]
     # BDS-2 without and BDS-3 with an offset cannot share one epoch mean: SISRE stays on the CoM
     assert result["pco"]["sisre_com_systems"] == ["C"]
     assert result["systems"]["C"]["sisre_m"] == result["systems"]["C"]["sisre_com_m"]

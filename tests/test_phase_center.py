@@ -55,8 +55,12 @@ def test_esbc_day_offline_sources(offline):
     assert source["E11"] == "sinex" and sat.svn[4] == "E101"
     assert source["E14"] == "published" and source["C19"] == "published"
     assert source["C31"] == "none" and np.isnan(sat.pco_body_m("2")[7]).all()  # BDS-3S IGSO: no value
-    # published values are IF values of the clock pair: both bands carry them (BeiDou B1I/B3I = "2"/"6")
-    np.testing.assert_allclose(sat.pco_if_body_m("2", "6")[6], [-0.200, 0.0, 2.004])
+    # C19 (BDS-3 MEO, CAST): CSNO/TARC per-frequency values, B1I z 1.460 m, B3I z 1.180 m; their B1I/B3I
+    # IF, 2.9437 * 1.460 - 1.9437 * 1.180 = 2.004 m, is GPSPACE's nominal BE3 row (0.5 mm apart)
+    np.testing.assert_allclose(sat.pco_body_m("2")[6], [-0.200, 0.0, 1.460])
+    np.testing.assert_allclose(sat.pco_body_m("6")[6], [-0.200, 0.0, 1.180])
+    np.testing.assert_allclose(sat.pco_if_body_m("2", "6")[6], [-0.200, 0.0, 2.004], atol=5e-4)
+    assert "per frequency" in sat.note[6]
     assert sat.pcv_m("1", np.zeros((2, len(svs)))).shape == (2, len(svs))
     assert not sat.pcv_m("1", np.full((2, len(svs)), 0.1)).any()  # no PCV in SINEX / published sources
     assert sat.provenance()["R09"]["source"] == "sinex"
@@ -78,6 +82,7 @@ def test_satellite_pcv_from_antex(data):
     # G08 NOAZI (line 576): 6.10 at 0 deg, 4.40 at 1 deg, 23.50 at 17 deg (mm)
     np.testing.assert_allclose(pcv[:, 0], [6.10e-3, 5.25e-3, 23.50e-3], atol=1e-9)
     assert list(pcv[:, 1]) == [0.0, 0.0, 0.0] and sat.source[1] == "none"
+    np.testing.assert_allclose(sat.pcv_m("1", nadir[2]), pcv[2])  # one epoch: (S,)
 
 
 def test_cut_antex_block_is_skipped_with_a_note(data):

@@ -34,8 +34,8 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..orbits.table import orbit_table, write_orbit_csv  # heavy (pandas, xarray): only when run
     from ..errors import LodestarError
+    from ..orbits.table import orbit_table, write_orbit_csv  # heavy (pandas, xarray): only when run
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)

@@ -24,7 +24,7 @@ import pandas as pd
 from ..errors import FormatError
 from .compression import read_bytes
 
-__all__ = ["read_bias", "code_bias_s", "phase_bias_cycles"]
+__all__ = ["read_bias", "code_bias_s", "phase_bias_cycles", "differential_bias_s"]
 
 _NS = 1e-9  # Bias-SINEX unit "ns"
 _COLUMNS = ["kind", "svn", "sv", "system", "station", "obs1", "obs2", "start", "end", "unit", "value_s",
@@ -116,22 +116,37 @@ def _clock_reference(lines) -> dict:
     return out
 
 
-def _lookup(table, svs, codes, time, value_column) -> np.ndarray:
+def _valid_rows(table, kind, when, value_column, station):
+    rows = table[(table["kind"] == kind) & (table["station"] == (station or ""))]
+    inside = (rows["start"].isna() | (rows["start"] <= when)) & (rows["end"].isna() | (when < rows["end"]))
+    return rows[inside & rows[value_column].notna()]
+
+
+def _lookup(table, svs, codes, time, value_column, station=None, kind="OSB", codes2=None) -> np.ndarray:
+    """Values per satellite; for a station, its per-satellite row or else its per-system row."""
     svs = np.asarray(svs).astype(str)
     codes = np.broadcast_to(np.asarray(codes).astype(str), svs.shape)
-    when = np.datetime64(time, "ns")
-    rows = table[(table["kind"] == "OSB") & (table["sv"] != "") & (table["station"] == "")]
-    inside = (rows["start"].isna() | (rows["start"] <= when)) & (rows["end"].isna() | (when < rows["end"]))
-    rows = rows[inside & rows[value_column].notna()]
-    found = dict(zip(zip(rows["sv"], rows["obs1"]), rows[value_column]))
-    return np.array([found.get((sv, code), np.nan) for sv, code in zip(svs, codes)], dtype=float)
+    codes2 = np.broadcast_to(np.asarray("" if codes2 is None else codes2).astype(str), svs.shape)
+    rows = _valid_rows(table, kind, np.datetime64(time, "ns"), value_column, station)
+    found = dict(zip(zip(rows["sv"], rows["system"], rows["obs1"], rows["obs2"]), rows[value_column]))
+    return np.array([found.get((sv, sv[:1], c1, c2), found.get(("", sv[:1], c1, c2), np.nan))
+                     for sv, c1, c2 in zip(svs, codes, codes2)], dtype=float)
 
 
-def code_bias_s(table: pd.DataFrame, svs, codes, time) -> np.ndarray:
-    """(S,) satellite OSB (s) of ``codes`` (one code, or one per satellite) valid at ``time``; NaN where none."""
-    return _lookup(table, svs, codes, time, "value_s")
+def code_bias_s(table: pd.DataFrame, svs, codes, time, *, station: str | None = None) -> np.ndarray:
+    """(S,) OSB (s) of ``codes`` (one code, or one per satellite) valid at ``time``; NaN where none.
+
+    Satellite biases by default; with ``station``, that receiver's biases (per satellite where the
+    file gives them, else per system).
+    """
+    return _lookup(table, svs, codes, time, "value_s", station)
 
 
-def phase_bias_cycles(table: pd.DataFrame, svs, codes, time) -> np.ndarray:
-    """(S,) satellite phase OSB in cycles (files giving ``cyc``); NaN where none (``ns`` files: use code_bias_s)."""
-    return _lookup(table, svs, codes, time, "value_cycles")
+def phase_bias_cycles(table: pd.DataFrame, svs, codes, time, *, station: str | None = None) -> np.ndarray:
+    """(S,) phase OSB in cycles (files giving ``cyc``); NaN where none (``ns`` files: use code_bias_s)."""
+    return _lookup(table, svs, codes, time, "value_cycles", station)
+
+
+def differential_bias_s(table: pd.DataFrame, svs, obs1, obs2, time, *, station: str | None = None) -> np.ndarray:
+    """(S,) DSB OBS1-OBS2 (s) valid at ``time``; NaN where the file has none (OSB files: difference two OSBs)."""
+    return _lookup(table, svs, obs1, time, "value_s", station, kind="DSB", codes2=obs2)

@@ -110,7 +110,7 @@ class SatelliteAntennas:
         return out
 
     def pcv_m(self, band: str, nadir_rad) -> np.ndarray:
-        """(T, S) nadir-dependent variation (m) for ``nadir_rad`` (T, S); 0 where the source has none.
+        """(T, S) nadir-dependent variation (m) for ``nadir_rad`` (T, S) (or (S,)); 0 where the source has none.
 
         Only ANTEX gives satellite PCV; SINEX and published offsets have none (0, noted in ``note``).
         """
@@ -119,7 +119,7 @@ class SatelliteAntennas:
         u = np.clip(nadir_deg / 0.1, 0, _NADIR_GRID_DEG.size - 1)
         low = np.minimum(np.floor(u).astype(int), _NADIR_GRID_DEG.size - 2)
         frac = u - low
-        cols = np.arange(len(self.sv))[None, :]
+        cols = np.broadcast_to(np.arange(len(self.sv)), nadir_deg.shape)  # (S,) or (T, S)
         return (1 - frac) * table[cols, low] + frac * table[cols, low + 1]
 
     def _pcv_table(self, band: str) -> np.ndarray:
@@ -312,9 +312,9 @@ class PhaseCentres:
         value = published_offsets(sv, when)
         if value is None:
             return None
-        offsets = {band: value.offset_m for band in value.bands}
+        kind = "per frequency" if len(value.offsets) > 2 else f"IF value for bands {'/'.join(value.bands)}"
         return _SatelliteEntry(svn[0] if svn else "", value.block, "published",
-                               f"{value.source}; IF value for bands {'/'.join(value.bands)}; no PCV", offsets)
+                               f"{value.source}; {kind}; no PCV", dict(value.offsets))
 
     # -- receivers
     def receiver(self, antenna_type: str, radome: str | None = None) -> ReceiverAntenna:

@@ -40,13 +40,15 @@ __all__ = ["PCO_BLOCKS_M", "SATELLITE_BLOCKS", "BLOCK_TABLE_VALID", "block_of", 
 
 # The nominal block table now lives in lodestar.models.published_pco (the phase-centre layer's last
 # source before "none"); these names stay for callers of this module.
-from ..models.published_pco import BLOCKS_JUNE_2020 as SATELLITE_BLOCKS  # noqa: E402
-from ..models.published_pco import BLOCKS_JUNE_2020_VALID as BLOCK_TABLE_VALID  # noqa: E402
-from ..models.published_pco import PUBLISHED_BLOCK_OFFSETS_M as _PUBLISHED  # noqa: E402
+from ..models.published_pco import BLOCKS_JUNE_2020 as SATELLITE_BLOCKS
+from ..models.published_pco import BLOCKS_JUNE_2020_VALID as BLOCK_TABLE_VALID
+from ..models.published_pco import PUBLISHED_BAND_OFFSETS_M as _BANDS
+from ..models.published_pco import PUBLISHED_BLOCK_OFFSETS_M as _PUBLISHED
+from ..models.published_pco import block_if_offset_m as _if_offset
 
 #: Nominal IF phase-centre offsets per block (x, y, z) in metres, with their source.
 PCO_BLOCKS_M: dict[str, tuple[tuple[float, float, float], str]] = {
-    block: (offset, source) for block, (offset, _bands, source) in _PUBLISHED.items()}
+    block: (tuple(float(v) for v in _if_offset(block)[0]), _if_offset(block)[1]) for block in [*_PUBLISHED, *_BANDS]}
 
 
 def block_of(sv: str, time: np.datetime64 | None = None) -> str | None:
