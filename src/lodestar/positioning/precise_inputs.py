@@ -44,7 +44,7 @@ def precise_ephemeris(sp3, clk, obs) -> PreciseEphemeris:
 
 
 def precise_corrections(eph, states, served, corrected, sat_xyz, code, svs, t_tx, obs, *, antex=None, sinex=None,
-                        bias=None):
+                        bias=None, group_s=None):
     """(pseudorange, sat_xyz, meta) after the phase-centre (and code-bias) corrections of precise products."""
     observed = np.asarray(code) != ""
     corrected, sat_xyz, centres = apply_phase_centres(
@@ -56,7 +56,8 @@ def precise_corrections(eph, states, served, corrected, sat_xyz, code, svs, t_tx
     if bias:
         from .osb import apply_code_biases
 
-        corrected, biases, bias_warnings = apply_code_biases(corrected, code, svs, t_tx, _as_list(bias))
+        group_s = np.zeros(corrected.shape) if group_s is None else group_s
+        corrected, biases, bias_warnings = apply_code_biases(corrected, code, svs, t_tx, _as_list(bias), group_s)
         warnings += bias_warnings
     outside = (np.asarray(states.reason) == OUTSIDE_SPAN) & observed
     meta = {

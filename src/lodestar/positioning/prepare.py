@@ -152,7 +152,8 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
         from .precise_inputs import precise_corrections
 
         corrected, sat_xyz, precise_meta = precise_corrections(
-            eph, st, served, corrected, sat_xyz, code, svs, t_tx, obs, antex=antex, sinex=sinex, bias=bias)
+            eph, st, served, corrected, sat_xyz, code, svs, t_tx, obs, antex=antex, sinex=sinex, bias=bias,
+            group_s=group)
     usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
     _check_navigation(systems, svs, st, code != "", usable, sp3 if source == "precise" else nav, obs)
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
