@@ -31,7 +31,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from reference import ESBC_ITRF2014_TRUTH, ESBC_ITRF2014_XYZ  # noqa: E402
+from reference import ESBC_ITRF2014_TRUTH, ESBC_ITRF2014_XYZ
 
 DAY = "esbc-2020-177"
 OBS = "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"
@@ -89,8 +89,8 @@ def accuracy(data: Path) -> list:
     clk = [str(folder / f) for f in GRG_CLK]
     iac = [str(folder / f) for f in IAC_SP3]
     sinex = [str(data / "sinex" / f) for f in SINEX]
-    runs = [("R", dict(sp3=grg, clk=clk), "GRG SP3 x2 + CLK"), ("C", dict(sp3=iac), "IAC SP3"),
-            ("R+C", dict(sp3=grg + iac, clk=clk), "GRG + IAC"), ("G+R+E+C", dict(sp3=grg + iac, clk=clk), "GRG + IAC")]
+    runs = [("R", {"sp3": grg, "clk": clk}, "GRG SP3 x2 + CLK"), ("C", {"sp3": iac}, "IAC SP3"),
+            ("R+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC"), ("G+R+E+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC")]
     rows = []
     for systems, products, label in runs:
         broadcast = solve(obs, nav, systems=systems)

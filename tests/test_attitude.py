@@ -1,14 +1,19 @@
 """Satellite attitude (lodestar.models.attitude): angles against an independent computation, the
 manoeuvres against their published properties, nominal yaw against the former orbits.antenna axes."""
 
+from datetime import UTC
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lodestar.models import attitude
-from lodestar.models.attitude import (nominal_yaw_rad, satellite_attitude, sun_position_ecef_m,
-                                      yaw_steering_axes)
+from lodestar.models.attitude import (
+    nominal_yaw_rad,
+    satellite_attitude,
+    sun_position_ecef_m,
+    yaw_steering_axes,
+)
 from lodestar.time import Time
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "esbc-2020-177"
@@ -31,15 +36,14 @@ def test_beta_and_orbit_angle_against_skyfield_de421():
     """beta from the Keplerian formula (i, Omega in GCRS by skyfield, Sun's ecliptic longitude from
     DE421): sin(beta) = cos(G) sin(O) sin(i) - sin(G) cos(e) cos(O) sin(i) + sin(G) sin(e) cos(i);
     the Sun-Earth-satellite angle obeys r^.s^ = -cos(beta) cos(mu) (mu from orbit midnight)."""
+    import skyfield_data
     from skyfield.api import load, load_file
     from skyfield.framelib import ecliptic_J2000_frame, itrs
-    import skyfield_data
 
     times, st = _grg_states(["G01", "R07", "E08"], hours=6, step_s=1800)
     ts = load.timescale(builtin=True)
     utc = times.to("utc").astype("datetime64[us]").astype(object)
-    from datetime import timezone
-    t = ts.from_datetimes([d.replace(tzinfo=timezone.utc) for d in utc])
+    t = ts.from_datetimes([d.replace(tzinfo=UTC) for d in utc])
     planets = load_file(str(Path(skyfield_data.__file__).parent / "data" / "de421.bsp"))
     sun_gcrs = planets["earth"].at(t).observe(planets["sun"]).position.m.T  # (T, 3), astrometric
     _, lon_sun, _ = planets["earth"].at(t).observe(planets["sun"]).frame_latlon(ecliptic_J2000_frame)
@@ -70,7 +74,7 @@ def test_nominal_yaw_equals_former_yaw_steering_axes_away_from_manoeuvres():
     svs = ["G01", "G02", "R07", "E08", "E11"]
     times, st = _grg_states(svs)
     att = satellite_attitude(np.array(svs), times, st.position_m, st.velocity_mps)
-    x, y, z = yaw_steering_axes(st.position_m, sun_position_ecef_m(times)[:, None, :])
+    x, _y, z = yaw_steering_axes(st.position_m, sun_position_ecef_m(times)[:, None, :])
     nominal = att.mode == "nominal"
     assert nominal.mean() > 0.9
     angle = np.degrees(np.arccos(np.clip(np.einsum("tsk,tsk->ts", x, att.x), -1, 1)))

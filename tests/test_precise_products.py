@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference import ESBC_ITRF2014_XYZ
 
 from lodestar.errors import LodestarError
 from lodestar.io.sp3 import read_sp3
 from lodestar.orbits.precise import OUTSIDE_SPAN, PreciseEphemeris, check_product_days
 from lodestar.time import Time
-from reference import ESBC_ITRF2014_XYZ
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 DAY = DATA / "esbc-2020-177"
@@ -139,7 +139,7 @@ def test_solution_json_names_the_sources(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "lodestar", "solve", str(OBS_1H), "--nav", str(NAV), "--systems", "R",
          "--sp3", str(GRG_BEFORE), str(GRG), "--clk", str(GRG_CLK), "--sinex", *map(str, SINEX),
-         "--out", str(out), "--json", "-"], capture_output=True, text=True, timeout=300)
+         "--out", str(out), "--json", "-"], capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode == 0, run.stderr
     info = json.loads(run.stdout)
     assert info["precise_products"]["served"]["R"] == {"GRG": pytest.approx(info["precise_products"]["served"]["R"]["GRG"])}
@@ -149,7 +149,7 @@ def test_solution_json_names_the_sources(tmp_path):
 def test_phase_centre_options_need_sp3(tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "lodestar", "solve", str(OBS_1H), "--nav", str(NAV), "--sinex", str(SINEX[0]),
-         "--out", str(tmp_path / "x.csv")], capture_output=True, text=True, timeout=300)
+         "--out", str(tmp_path / "x.csv")], capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode != 0 and "--sp3" in run.stderr
 
 
@@ -186,6 +186,6 @@ def test_glonass_with_grg_is_better_than_broadcast_on_the_same_epochs(full_day):
                    "docs/precise-products.md")
 @pytest.mark.parametrize("systems", ["C", "R+C", "G+R+E+C"])
 def test_sets_with_beidou_better_than_broadcast_on_the_same_epochs(full_day, systems):
-    products = dict(sp3=[IAC]) if systems == "C" else dict(sp3=[GRG_BEFORE, GRG, IAC], clk=[GRG_CLK])
+    products = {"sp3": [IAC]} if systems == "C" else {"sp3": [GRG_BEFORE, GRG, IAC], "clk": [GRG_CLK]}
     broadcast, precise, _ = _compare(full_day, systems, **products)
     assert precise < broadcast

@@ -5,7 +5,11 @@ from pathlib import Path
 
 import numpy as np
 
-from lodestar.models.windup import phase_windup_cycles, unwrap_cycles, windup_angle_cycles
+from lodestar.models.windup import (
+    phase_windup_cycles,
+    unwrap_cycles,
+    windup_angle_cycles,
+)
 
 A = 6_378_137.0  # WGS-84 semi-major axis, m
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "esbc-2020-177"
@@ -52,11 +56,12 @@ def test_unwrap_keeps_nan_and_bridges_gaps():
 def test_windup_on_real_orbits_is_smooth_and_bounded():
     """GRG orbits seen from ESBC over 6 h at 30 s: the wind-up of a satellite in nominal yaw changes
     slowly (a few tenths of a cycle per pass, Wu et al. 1993 Fig. 3), without jumps."""
+    from reference import ESBC_ITRF2014_XYZ
+
     from lodestar.io.sp3 import read_sp3
     from lodestar.models.attitude import satellite_attitude
     from lodestar.orbits import PreciseEphemeris
     from lodestar.time import Time
-    from reference import ESBC_ITRF2014_XYZ
 
     eph = PreciseEphemeris(read_sp3(DATA / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"))
     svs = np.array(["G01", "R07", "E08"])

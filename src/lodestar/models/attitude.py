@@ -26,9 +26,19 @@ import numpy as np
 from ..constants import GPS
 from ..time import Time
 
-__all__ = ["Attitude", "satellite_attitude", "sun_position_ecef_m", "yaw_steering_axes", "orbit_angles",
-           "nominal_yaw_rad", "nominal_yaw_rate_radps", "yaw_law", "law_of_block", "default_block",
-           "MAX_YAW_RATE_DEGPS"]
+__all__ = [
+    "MAX_YAW_RATE_DEGPS",
+    "Attitude",
+    "default_block",
+    "law_of_block",
+    "nominal_yaw_rad",
+    "nominal_yaw_rate_radps",
+    "orbit_angles",
+    "satellite_attitude",
+    "sun_position_ecef_m",
+    "yaw_law",
+    "yaw_steering_axes",
+]
 
 EARTH_RADIUS_M = 6_378_137.0  # WGS-84 semi-major axis (NIMA TR8350.2): radius of the shadow cylinder
 _DEG = np.pi / 180.0

@@ -23,7 +23,7 @@ import numpy as np
 
 from ..frames import ecef_to_geodetic, enu_matrix
 
-__all__ = ["phase_windup_cycles", "windup_angle_cycles", "receiver_dipole_axes", "unwrap_cycles"]
+__all__ = ["phase_windup_cycles", "receiver_dipole_axes", "unwrap_cycles", "windup_angle_cycles"]
 
 
 def _dot(a, b):

@@ -43,12 +43,18 @@ import numpy as np
 import xarray as xr
 
 from ..errors import LodestarError
-
 from .broadcast import relativity_s
 from .states import SatStates, as_time_grid
 
-__all__ = ["PreciseEphemeris", "lagrange_weights", "join_products", "centre_of", "check_product_days",
-           "OUTSIDE_SPAN", "DISAGREE_M"]
+__all__ = [
+    "DISAGREE_M",
+    "OUTSIDE_SPAN",
+    "PreciseEphemeris",
+    "centre_of",
+    "check_product_days",
+    "join_products",
+    "lagrange_weights",
+]
 
 #: Reason for epochs outside every centre's interpolation span.
 OUTSIDE_SPAN = "outside precise orbit span"
@@ -405,7 +411,7 @@ def _datum_shift(primary: _Source, other: _Source, svs) -> np.ndarray:
     over the satellites of the same system both carry and their common epochs, of the difference."""
     out = np.zeros(len(svs))
     for system in dict.fromkeys(sv[0] for sv in svs):
-        common = sorted(set(sv for sv in primary.clock.svs if sv[0] == system) & set(other.clock.svs))
+        common = sorted({sv for sv in primary.clock.svs if sv[0] == system} & set(other.clock.svs))
         times = np.intersect1d(primary.clock.times, other.clock.times)
         if not common or times.size == 0:
             continue

@@ -15,7 +15,7 @@ import numpy as np
 from ..orbits.precise import OUTSIDE_SPAN, PreciseEphemeris, check_product_days
 from .phase_centres import apply_phase_centres
 
-__all__ = ["precise_ephemeris", "precise_corrections"]
+__all__ = ["precise_corrections", "precise_ephemeris"]
 
 
 def _as_list(value):
