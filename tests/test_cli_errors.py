@@ -12,13 +12,14 @@ import pytest
 from lodestar.cli import main
 from lodestar.errors import LodestarError
 from lodestar.output import atomic_path
+from reference import ESBC_ITRF2014_TRUTH
 
 OBS = "esbc-2020-177/ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
 NAV = "esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
 SP3 = "esbc-2020-177/GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"
 OTHER_DAY_NAV = "nav-misc/BRDC00IGS_R_20201360000_01D_MN.rnx"  # 2020-05-15, not ESBC's 2020-06-25
 HOUR = ["--from", "2020-06-25T00:00:00", "--to", "2020-06-25T01:00:00"]
-ESBC_HEADER_XYZ = "3582105.2910,532589.7313,5232754.8054"  # ESBC header APPROX POSITION (data README)
+ESBC_TRUTH = ESBC_ITRF2014_TRUTH  # ESBC's ITRF2014 marker position (tests/reference.py; the header is ETRS89)
 
 
 def _fails(capsys, argv, *needles, status=None):
@@ -184,7 +185,7 @@ def test_solve_outputs_open(data, tmp_path, capsys):
     pd = pytest.importorskip("pandas")
     csv, pos = tmp_path / "s.csv", tmp_path / "s.pos"
     assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--out", str(csv),
-                 "--truth", ESBC_HEADER_XYZ, "--json", "-"]) == 0
+                 "--truth", ESBC_TRUTH, "--json", "-"]) == 0
     summary = json.loads(capsys.readouterr().out)  # stdout is the JSON alone
     assert summary["epochs"] == 120
     table = pd.read_csv(csv)
@@ -262,9 +263,10 @@ def test_info_json_into_folder_checked_first(data, tmp_path, capsys):
     _fails(capsys, ["info", str(data / OBS), "--json", str(tmp_path)], "--json", "folder", status=1)
 
 
-def test_system_set_without_plus_hinted(data, tmp_path, capsys):
-    _fails(capsys, ["orbits", "--nav", str(data / NAV), *HOUR, "--systems", "RC", "--out", str(tmp_path / "o.csv")],
-           "RC", "joined by +", status=1)
+def test_system_set_with_an_unknown_letter_hinted(data, tmp_path, capsys):
+    # "RC" (letters run together) is a valid set since issue #15; an unknown letter is still refused
+    _fails(capsys, ["orbits", "--nav", str(data / NAV), *HOUR, "--systems", "RX", "--out", str(tmp_path / "o.csv")],
+           "RX", "joined by +", status=1)
 
 
 def test_out_dash_refused(data, tmp_path, capsys, monkeypatch):

@@ -148,8 +148,9 @@ def test_solution_json_names_the_sources(tmp_path):
 
 def test_phase_centre_options_need_sp3(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "lodestar", "solve", str(OBS_1H), "--nav", str(NAV), "--sinex", str(SINEX[0]),
-         "--out", str(tmp_path / "x.csv")], capture_output=True, text=True, timeout=300, check=False)
+        [sys.executable, "-m", "lodestar", "solve", str(OBS_1H), "--nav", str(NAV), "--antex",
+         str(DATA / "antex" / "igs14_small.atx"), "--out", str(tmp_path / "x.csv")],
+        capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode != 0 and "--sp3" in run.stderr
 
 

@@ -15,11 +15,12 @@ def add_arguments(parser) -> None:
                         help="observation files, folders or quoted globs (RINEX 2/3/4, compressed or not)")
     parser.add_argument("--nav-dir", required=True, metavar="DIR", help="folder of daily navigation files (paired by day)")
     parser.add_argument("--sp3-dir", metavar="DIR", help="folder of precise orbits/clocks (SP3, RINEX clock), paired by day")
-    parser.add_argument("--sinex", action="extend", nargs="+", default=[], metavar="FILE",
-                        help="SINEX file(s): station truth coordinates, and phase-centre offsets with --sp3-dir")
-    parser.add_argument("--antex", action="extend", nargs="+", default=[], metavar="FILE",
+    parser.add_argument("--sinex", nargs="+", default=[], metavar="FILE",
+                        help="SINEX file(s): station truth coordinates (--sinex A B or --sinex A --sinex B), and "
+                             "phase-centre offsets with --sp3-dir")
+    parser.add_argument("--antex", nargs="+", default=[], metavar="FILE",
                         help="ANTEX file(s): antenna phase centres for the precise orbits of --sp3-dir")
-    parser.add_argument("--bias", action="extend", nargs="+", default=[], metavar="FILE",
+    parser.add_argument("--bias", nargs="+", default=[], metavar="FILE",
                         help="Bias-SINEX file(s): OSB code biases applied with --sp3-dir")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ._checks import check_output_files, elevation_deg
+from ._checks import check_output_files, check_suffix, elevation_deg
 
 NAME = "compare"
 HELP = "compare R, C, R+C and G+R+E+C positioning at a station under several elevation masks"
@@ -32,6 +32,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--causal", action="store_true",
+                        help="solve every set in forward mode (only past epochs: see lodestar solve --causal)")
 
 
 def _truth(args):
@@ -60,6 +62,7 @@ def run(args) -> int:
     from ..errors import LodestarError
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".html", ".htm"))
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     if (args.antex or args.bias) and not args.sp3:
@@ -68,7 +71,8 @@ def run(args) -> int:
     start = time.perf_counter()
     result = compare(args.obs, args.nav, truth=_truth(args), sets=tuple(args.sets or DEFAULT_SETS),
                      masks=tuple(args.masks or DEFAULT_MASKS), sp3=args.sp3, clk=args.clk,
-                     progress=not args.no_progress, antex=args.antex, sinex=args.sinex, bias=args.bias)
+                     progress=not args.no_progress, causal=args.causal, antex=args.antex, sinex=args.sinex,
+                     bias=args.bias)
     if args.json != "-":
         print_table(result)
         sys.stdout.flush()

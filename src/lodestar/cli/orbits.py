@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_output_files, iso_time, positive_float
+from ._checks import check_output_files, check_suffix, iso_time, positive_float
 
 NAME = "orbits"
 HELP = "satellite positions and clocks (broadcast, or precise SP3/CLK) every STEP seconds, as CSV"
@@ -39,6 +39,7 @@ def run(args) -> int:
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".csv",))
     phase_centres = None
     if args.apc or args.antex or args.sinex:
         from ..models.phase_center import PhaseCentres

@@ -61,26 +61,29 @@ class ClockConstraints:
 def clock_constraints(present, clocks_m, isb_m, sigma_m) -> ClockConstraints:
     """Constraints for the systems present in each epoch that have a session ISB.
 
-    ``present`` ``(T, K)``; ``clocks_m`` ``(T, K)`` current clocks; ``isb_m``/``sigma_m`` ``(K,)``
+    ``present`` ``(T, K)``; ``clocks_m`` ``(T, K)`` current clocks; ``isb_m``/``sigma_m`` ``(K,)`` or ``(T, K)``
     clock of system k minus that of the first system and its 1-sigma stability (NaN = unknown;
     system 0 has 0). The reference of an epoch is its first present system with a known ISB, so
     the constraints hold also when system 0 has no satellite.
     """
     t, k = present.shape
+    isb_m = np.broadcast_to(np.asarray(isb_m, float), (t, k))  # (K,) session or (T, K) per epoch (causal)
+    sigma_m = np.broadcast_to(np.asarray(sigma_m, float), (t, k))
     known = np.isfinite(isb_m) & np.isfinite(sigma_m)
-    usable = present & known[None, :]
+    usable = present & known
     ref = np.argmax(usable, axis=1)
     rows = usable & (np.arange(k)[None, :] != ref[:, None]) & usable.any(axis=1)[:, None]
-    isb = np.nan_to_num(np.asarray(isb_m, float))
-    sigma = np.nan_to_num(np.asarray(sigma_m, float))
-    variance = sigma[None, :] ** 2 + sigma[ref][:, None] ** 2
+    isb = np.nan_to_num(isb_m)
+    sigma = np.nan_to_num(sigma_m)
+    isb_ref = np.take_along_axis(isb, ref[:, None], axis=1)
+    variance = sigma**2 + np.take_along_axis(sigma, ref[:, None], axis=1) ** 2
     weight = np.where(rows, 1.0 / np.maximum(variance, 1e-6), 0.0)
     design = np.zeros((t, k, 3 + k))
     design[:, np.arange(k), 3 + np.arange(k)] = 1.0
     design[np.arange(t)[:, None], np.arange(k)[None, :], 3 + ref[:, None]] -= 1.0
     design = np.where(rows[..., None], design, 0.0)
     clock_ref = np.take_along_axis(clocks_m, ref[:, None], axis=1)
-    misclosure = np.where(rows, (isb[None, :] - isb[ref][:, None]) - (clocks_m - clock_ref), 0.0)
+    misclosure = np.where(rows, (isb - isb_ref) - (clocks_m - clock_ref), 0.0)
     return ClockConstraints(design, weight, misclosure)
 
 

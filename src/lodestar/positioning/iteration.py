@@ -34,12 +34,13 @@ class Problem:
     system_index: np.ndarray  # (S,)
     n_systems: int
     mask_rad: float
-    factor: np.ndarray  # (K,) code-noise factor per system
+    factor: np.ndarray  # (K,) or (T, K) code-noise factor per system (per epoch: causal.py)
     bias_m: np.ndarray  # (S,) or (T, S) code bias subtracted from the pseudoranges
     iono: object  # callable(rows, lat, lon, az, el) -> (T, S) metres, or None
     troposphere: bool = True
     fixed_delays: tuple | None = None  # (trop (T, S), iono (T, S)) frozen after the first solution
-    clock_prior: tuple | None = None  # (isb_m (K,), sigma_m (K,)) session ISBs vs system 0 (isb.py), NaN = free
+    bias_variance_m2: object = 0.0  # (S,) or (T, S) variance of the code bias still unknown (causal.py), m^2
+    clock_prior: tuple | None = None  # (isb_m, sigma_m) (K,) or (T, K) ISBs vs system 0 (isb.py, causal.py), NaN = free
 
 
 @dataclass
@@ -130,18 +131,21 @@ def _linearize(p: Problem, rows, state, exclude, atmosphere: _AtmosphereView):
     sys_idx = p.system_index
     misclosure = p.pseudorange_m[rows] - bias - rng - state[:, 3:][:, sys_idx] - trop - iono
     use = p.candidate[rows] & ~exclude & (~ready | (el >= p.mask_rad)) & np.isfinite(misclosure)
-    variance = weights.code_variance_m2(np.where(ready, el, np.pi / 2), p.factor[sys_idx], iono)
+    factor = p.factor[rows][:, sys_idx] if np.ndim(p.factor) == 2 else p.factor[sys_idx]
+    variance = weights.code_variance_m2(np.where(ready, el, np.pi / 2), factor, iono)
+    variance = variance + (p.bias_variance_m2[rows] if np.ndim(p.bias_variance_m2) == 2 else p.bias_variance_m2)
     weight = np.where(use, 1.0 / variance, 0.0)
     h = estimator.design_matrix(los, sys_idx, p.n_systems)
     return np.where(use, misclosure, 0.0), weight, h, el, iono
 
 
-def _constraints(p: Problem, weight, clocks_m):
+def _constraints(p: Problem, rows, weight, clocks_m):
     """Clock pseudo-observations of the session ISBs for the systems with a used satellite."""
     if p.clock_prior is None:
         return None
     present = (weight > 0)[:, :, None] & (p.system_index[None, :, None] == np.arange(p.n_systems)[None, None, :])
-    return estimator.clock_constraints(present.any(axis=1), clocks_m, *p.clock_prior)
+    prior = [v[rows] if np.ndim(v) == 2 else v for v in p.clock_prior]
+    return estimator.clock_constraints(present.any(axis=1), clocks_m, *prior)
 
 
 def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
@@ -167,7 +171,7 @@ def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
     atmosphere = _Atmosphere(p, rows)
     for _ in range(_MAX_ITERATIONS):
         v, w, h, el, iono = _linearize(p, rows[active], state[active], exclude[active], atmosphere.view(active))
-        cons = _constraints(p, w, state[active, 3:])
+        cons = _constraints(p, rows[active], w, state[active, 3:])
         sol = estimator.normal_solve(h, w, v, cons)
         step = np.nan_to_num(sol.delta)
         state[active] += step

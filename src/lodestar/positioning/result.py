@@ -23,9 +23,11 @@ from ..xarray_build import indexed_coords, variable
 from . import estimator, integrity
 from .raim import raim_statistic
 
-__all__ = ["build_result", "STATUSES", "MAX_GDOP"]
+__all__ = ["build_result", "STATUSES", "SOLVED_STATUSES", "MAX_GDOP"]
 
 STATUSES = ("ok", "fde", "insufficient", "failed")
+#: The statuses of an epoch with a position: every "solved" count and statistic uses these.
+SOLVED_STATUSES = ("ok", "fde")
 MAX_GDOP = 30.0  # RTKLIB's default ``maxgdop``: beyond it a position is mostly geometry noise
 
 
@@ -100,7 +102,7 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     status, reason = _status(n_used, np.maximum(needed, 4), it.converged, fde.failed_test, gdop,
                              fde.excluded.any(axis=1), gated, np.inf if alert is None else alert)
     reason = _orbit_span_reason(sub, status, reason)
-    good = np.isin(status, ("ok", "fde"))
+    good = np.isin(status, SOLVED_STATUSES)
     xyz = np.where(good[:, None], _marker(np.nan_to_num(xyz_arp), sub.antenna_hen_m), np.nan)
     lat, lon, height = ecef_to_geodetic(xyz)
     excluded = np.array([",".join(sub.sv[row]) for row in fde.excluded], dtype=object)
@@ -140,6 +142,7 @@ def _attributes(sub, info, alert) -> dict:
         "noise_factor": json.dumps(info["noise_factor"]),
         "session_isb_m": json.dumps(info.get("session_isb_m", {})),
         "calibration": info.get("calibration", ""), "calibrated": info.get("calibrated", "estimated"),
+        "mode": info.get("mode", "post-processing"),  # or "causal": every epoch from the past only (causal.py)
         "alert_limit_m": float("nan") if alert is None else float(alert),
         "integrity_risk": float(info.get("integrity_risk", integrity.DEFAULT_RISK)),
         "position_of": "marker (ANTENNA: DELTA H/E/N removed)",

@@ -29,7 +29,7 @@ def _display_table(rows: pd.DataFrame) -> pd.DataFrame:
 def _improvement(result) -> pd.DataFrame | None:
     from ..analysis.compare import improvement_table
 
-    table = improvement_table(result.rows)
+    table = improvement_table(result.rows, gains=result.gains)  # RMS change on the epochs both solved
     if table.empty:
         return None
     table = table.rename(columns={"mask_deg": "mask (°)", "over": "R+C over",
