@@ -99,27 +99,32 @@ def apply_code_biases(corrected, codes, svs, t_tx, paths, group_s):
     codes = np.asarray(codes).astype(str)
     applied, missing = {}, {}
     reference = _reference_osb(tables, svs, when)
+    known = np.array([str(sv)[0] in CLOCK_REFERENCE for sv in svs])
     for code in np.unique(codes):
         if not code:
             continue
         parts = code.split("+")
         values = [_osb(tables, svs, part, when) for part in parts]
-        cells = codes == code
-        for j in np.nonzero(cells.any(axis=0))[0]:
-            system = str(svs[j])[0]
+        in_use = codes == code
+        osb = np.full(len(svs), np.nan)
+        letters = np.array([str(sv)[0] for sv in svs])
+        for system in np.unique(letters[in_use.any(axis=0)]):  # per system: the iono-free weights
+            cols = letters == system
             if len(parts) == 2:
-                a1, a2 = if_coefficients(system, parts[0][1], parts[1][1])
-                osb = a1 * values[0][j] + a2 * values[1][j]
+                a1, a2 = if_coefficients(str(system), parts[0][1], parts[1][1])
+                osb[cols] = a1 * values[0][cols] + a2 * values[1][cols]
             else:
-                osb = values[0][j]
-            rows = cells[:, j]
-            osb = osb - reference[j] if str(svs[j])[0] in CLOCK_REFERENCE else osb
-            if np.isfinite(osb):
-                # replace the broadcast-TGD conversion (already in ``corrected``) by the OSB
-                corrected[rows, j] += C_MPS * group_s[rows, j] - C_MPS * osb
-                applied.setdefault(code, []).append(str(svs[j]))
-            else:
-                missing.setdefault(code, []).append(str(svs[j]))
+                osb[cols] = values[0][cols]
+        osb = np.where(known, osb - reference, osb)
+        ok = np.isfinite(osb)
+        cells = in_use & ok[None, :]
+        # replace the broadcast-TGD conversion (already in ``corrected``) by the OSB
+        corrected = np.where(cells, corrected + C_MPS * group_s - C_MPS * osb[None, :], corrected)
+        used = in_use.any(axis=0)
+        if (used & ok).any():
+            applied[str(code)] = [str(sv) for sv in np.asarray(svs)[used & ok]]
+        if (used & ~ok).any():
+            missing[str(code)] = [str(sv) for sv in np.asarray(svs)[used & ~ok]]
     if missing:
         warnings.append("no OSB for " + "; ".join(f"{code}: {' '.join(svs_)}" for code, svs_ in missing.items())
                         + " (broadcast group delays used for them)")

@@ -59,40 +59,44 @@ def _blocks(sat, svs, when):
     return {sv: (str(sat.block[k]) or default_block(sv, when) or "") for k, sv in enumerate(svs)}
 
 
-def _receiver_offsets_enu(rcv, codes, svs):
-    """(T, S, 3) receiver PCO (east, north, up) per cell, IF-combined for iono-free cells."""
+def _by_system_and_code(codes, svs):
+    """Yield (system, code, cells) for every system letter and code in use (no loop over satellites)."""
+    letters = np.array([str(sv)[0] for sv in svs])
+    for code in np.unique(codes):
+        if not code:
+            continue
+        in_use = codes == code
+        for system in np.unique(letters[in_use.any(axis=0)]):
+            yield str(system), str(code), in_use & (letters == system)[None, :]
+
+
+def _combined(system, bands, values):
+    """One value per band -> the cell's value (the iono-free combination for two bands)."""
     from ..models.phase_center import if_coefficients
 
+    if len(bands) == 2:
+        a1, a2 = if_coefficients(system, *bands)
+        return a1 * values[0] + a2 * values[1]
+    return values[0]
+
+
+def _receiver_offsets_enu(rcv, codes, svs):
+    """(T, S, 3) receiver PCO (east, north, up) per cell, IF-combined for iono-free cells."""
     out = np.zeros(codes.shape + (3,))
-    for j, sv in enumerate(svs):
-        for code in set(codes[:, j]) - {""}:
-            bands = code_bands(code)
-            neu = [np.nan_to_num(rcv.pco_neu_m(sv[0], b)) for b in bands]
-            if len(bands) == 2:
-                a1, a2 = if_coefficients(sv[0], *bands)
-                value = a1 * neu[0] + a2 * neu[1]
-            else:
-                value = neu[0]
-            out[codes[:, j] == code, j] = value[[1, 0, 2]]  # north, east, up -> east, north, up
+    for system, code, cells in _by_system_and_code(codes, svs):
+        bands = code_bands(code)
+        neu = _combined(system, bands, [np.nan_to_num(rcv.pco_neu_m(system, b)) for b in bands])
+        out[cells] = neu[[1, 0, 2]]  # north, east, up -> east, north, up
     return out
 
 
 def _receiver_pcv(rcv, codes, svs, zenith, azimuth):
-    from ..models.phase_center import if_coefficients
-
-    if rcv.pattern is None:
-        return np.zeros(codes.shape)
     out = np.zeros(codes.shape)
-    for j, sv in enumerate(svs):
-        for code in set(codes[:, j]) - {""}:
-            bands = code_bands(code)
-            rows = codes[:, j] == code
-            values = [rcv.pcv_m(sv[0], b, zenith[rows, j], azimuth[rows, j]) for b in bands]
-            if len(bands) == 2:
-                a1, a2 = if_coefficients(sv[0], *bands)
-                out[rows, j] = a1 * values[0] + a2 * values[1]
-            else:
-                out[rows, j] = values[0]
+    if rcv.pattern is None:
+        return out
+    for system, code, cells in _by_system_and_code(codes, svs):
+        bands = code_bands(code)
+        out[cells] = _combined(system, bands, [rcv.pcv_m(system, b, zenith[cells], azimuth[cells]) for b in bands])
     return out
 
 
