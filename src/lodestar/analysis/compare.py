@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..errors import LodestarError, NoEphemerisError
+from ..errors import DataNotFoundError, LodestarError, NoEphemerisError
 from ..frames import azimuth_elevation
 from ..positioning.accuracy import error_enu, error_statistics, solved_mask
 from ..positioning.result import SOLVED_STATUSES
@@ -284,7 +284,8 @@ def progress_bar(description: str, enabled: bool = True):
 
 
 def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3=None, clk=None,
-            progress=False, calibrate: bool = True, causal: bool = False) -> CompareResult:
+            progress=False, calibrate: bool = True, causal: bool = False, antex=None, sinex=None,
+            bias=None) -> CompareResult:
     """Solve every system set at every mask on the same epochs and tabulate the results.
 
     ``obs``: path or Dataset; ``nav``: path, list of paths or NavData; ``truth``: None, (3,)
@@ -296,6 +297,8 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
     ISBs from past epochs only; with ``calibrate`` the lowest mask's end-of-run calibration is the
     starting value at the others). Gains of a combined set over its parts are computed on the
     epochs both solved (``CompareResult.gains``).
+    ``antex``/``sinex``/``bias``: phase-centre and code-bias sources used with ``sp3``
+    (:func:`lodestar.positioning.prepare`).
     """
     from ..positioning import prepare, solve
 
@@ -309,11 +312,18 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         advance(0, steps, "reading")
         obs, nav = load_obs(obs), load_nav(nav)
         station, marker = station_names(obs)
-        reference, source = resolve_truth(truth, obs, station)
+        try:
+            reference, source = resolve_truth(truth, obs, station)
+        except DataNotFoundError:
+            if sp3 is None or not sinex:
+                raise
+            # the SINEX files serve the phase centres of sp3; a station they lack just has no truth
+            reference, source = None, "none (station not in the SINEX files, used for phase centres)"
         rows, solutions, by_mask, epochs = [], {}, {}, int(obs.sizes["time"])
         why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
         advance(1, steps, f"{station}: orbits and corrections")
-        prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk)
+        products = {"antex": antex, "sinex": sinex, "bias": bias} if sp3 is not None else {}
+        prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk, **products)
         calibrations, solved_errors = {}, {}
         for done, (name, mask) in enumerate(runs, 2):
             advance(done, steps, f"{station}: {name} at {mask:g}°")

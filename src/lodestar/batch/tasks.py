@@ -39,6 +39,9 @@ class TaskOptions:
     sinex: tuple  # SINEX tables (lodestar.io.sinex.read_sinex), read once by the client
     out_dir: str
     allow_truncated: bool = False  # use truncated SP3/CLK up to their last complete epoch (io/sp3.py)
+    antex: tuple = ()  # paths: phase centres for precise orbits (lodestar.positioning.prepare)
+    sinex_paths: tuple = ()  # the SINEX files themselves, as phase-centre sources
+    bias: tuple = ()  # Bias-SINEX paths
 
 
 def run_station_day(day: StationDay, options: TaskOptions) -> list[dict]:
@@ -105,7 +108,8 @@ def _compare_day(day: StationDay, options: TaskOptions):
 
     sp3, clk, _ = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
     result = compare(obs, list(day.nav), truth=truth, sets=tuple(options.sets), masks=tuple(options.masks),
-                     sp3=sp3, clk=clk)
+                     sp3=sp3, clk=clk, antex=list(options.antex) or None,
+                     sinex=list(options.sinex_paths) or None, bias=list(options.bias) or None)
     rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth))
     return rows, result.solutions
 

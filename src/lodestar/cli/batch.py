@@ -18,7 +18,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav-dir", required=True, metavar="DIR", help="folder of daily navigation files (paired by day)")
     parser.add_argument("--sp3-dir", metavar="DIR", help="folder of precise orbits/clocks (SP3, RINEX clock), paired by day")
     parser.add_argument("--sinex", nargs="+", default=[], metavar="FILE",
-                        help="SINEX file(s) with station truth coordinates (--sinex A B or --sinex A --sinex B)")
+                        help="SINEX file(s): station truth coordinates (--sinex A B or --sinex A --sinex B), and "
+                             "phase-centre offsets with --sp3-dir")
+    parser.add_argument("--antex", nargs="+", default=[], metavar="FILE",
+                        help="ANTEX file(s): antenna phase centres for the precise orbits of --sp3-dir")
+    parser.add_argument("--bias", nargs="+", default=[], metavar="FILE",
+                        help="Bias-SINEX file(s): OSB code biases applied with --sp3-dir")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=[10, 20, 30, 40], metavar="DEG",
@@ -45,6 +50,7 @@ def run(args) -> int:
     check_output_files(json=args.json)
     result = run_batch(
         args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
+        antex=args.antex, bias=args.bias,
         masks=args.masks, workers=args.workers, scheduler=args.scheduler, force=args.force,
         progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT,
         allow_truncated=args.allow_truncated,

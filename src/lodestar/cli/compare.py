@@ -17,7 +17,8 @@ def add_arguments(parser) -> None:
     truth = parser.add_mutually_exclusive_group()
     truth.add_argument("--truth", metavar="X,Y,Z|header",
                        help="reference marker position: ECEF X,Y,Z in metres, or 'header' (approximate position)")
-    truth.add_argument("--sinex", nargs="+", metavar="FILE", help="take the reference position from SINEX file(s)")
+    truth.add_argument("--sinex", action="extend", nargs="+", metavar="FILE",
+                       help="SINEX file(s): the reference position, and phase-centre offsets with --sp3")
     parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=None, metavar="DEG",
@@ -26,6 +27,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--clk", nargs="+", metavar="FILE", help="precise clocks")
     parser.add_argument("--allow-truncated", action="store_true",
                         help="use a truncated SP3/clock file up to its last complete epoch (a warning in the JSON)")
+    parser.add_argument("--antex", action="extend", nargs="+", default=None, metavar="FILE",
+                        help="ANTEX file(s): antenna phase centres for --sp3 orbits")
+    parser.add_argument("--bias", action="extend", nargs="+", default=None, metavar="FILE",
+                        help="Bias-SINEX file(s): OSB code biases applied with --sp3")
     parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -81,13 +86,17 @@ def run(args) -> int:
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     rtklib = _rtklib(args)
+    if (args.antex or args.bias) and not args.sp3:
+        raise LodestarError("--antex/--bias correct precise (SP3) orbits; broadcast orbits already refer to the "
+                            "antenna phase centre: add --sp3 (or drop them)")
     start = time.perf_counter()
     from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
 
     sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     result = compare(args.obs, args.nav, truth=_truth(args), sets=tuple(args.sets or DEFAULT_SETS),
                      masks=tuple(args.masks or DEFAULT_MASKS), sp3=sp3, clk=clk,
-                     progress=not args.no_progress, causal=args.causal)
+                     progress=not args.no_progress, causal=args.causal, antex=args.antex, sinex=args.sinex,
+                     bias=args.bias)
     if args.json != "-":
         print_table(result)
         sys.stdout.flush()

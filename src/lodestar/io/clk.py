@@ -22,6 +22,7 @@ import xarray as xr
 from ..errors import FormatError
 from ..systems import SYSTEM_ORDER
 from ..time import Time
+from ..xarray_build import indexed_coords, variable
 from ._columns import Line, block_floats, datetimes, epoch_fields, number, text_block
 from .compression import read_bytes
 from .sp3 import TIME_SYSTEM_SCALES, epoch_text
@@ -158,8 +159,10 @@ def _clock_dataset(path, lines, records: list[int], shift: int, time_system: str
     for name, values in (("clock_s", bias), ("clock_sigma_s", sigma)):
         grid = np.full((len(times), len(svs)), np.nan)
         grid[time_of[keep], sv_of[keep]] = values[keep]
-        grids[name] = (("time", "sv"), grid, {"units": "s"})
-    return xr.Dataset(grids, coords={"time": times, "sv": np.array(svs, dtype=object)})
+        grids[name] = variable(("time", "sv"), grid, {"units": "s"})
+    # built without xarray's dask probe (lodestar.xarray_build)
+    return xr.Dataset(grids, coords=indexed_coords(time=np.asarray(times, dtype="datetime64[ns]"),
+                                                   sv=np.array(svs, dtype=object)))
 
 
 def _times(path, block, index, shift, time_system) -> tuple[np.ndarray, np.ndarray]:

@@ -24,6 +24,7 @@ import xarray as xr
 from ..errors import FormatError, LodestarError
 from ..systems import SYSTEM_ORDER
 from ..time import Time
+from ..xarray_build import indexed_coords, variable
 from ._columns import Line, block_floats, datetimes, epoch_fields, number, text_block
 from .compression import read_bytes
 
@@ -292,9 +293,10 @@ def _dataset(times, svs, epoch_of, sv_of, numbers) -> xr.Dataset:
     grid[epoch_of, sv_of] = np.where(clock >= _BAD_CLOCK_US, np.nan, clock * 1e-6)  # us -> s
     grids["clock_s"] = grid
     units = {"x_m": "m", "y_m": "m", "z_m": "m", "clock_s": "s"}
+    # built without xarray's dask probe (lodestar.xarray_build): ~0.4 s of imports per process
     return xr.Dataset(
-        {name: (("time", "sv"), grid, {"units": units[name]}) for name, grid in grids.items()},
-        coords={"time": times, "sv": np.array(svs, dtype=object)},
+        {name: variable(("time", "sv"), grid, {"units": units[name]}) for name, grid in grids.items()},
+        coords=indexed_coords(time=np.asarray(times, dtype="datetime64[ns]"), sv=np.array(svs, dtype=object)),
     )
 
 

@@ -60,6 +60,19 @@ def _status(n_used, needed, converged, failed_test, gdop, excluded_any, protecti
     return status, reason
 
 
+def _orbit_span_reason(sub, status, reason):
+    """An epoch short of satellites because precise orbits do not reach it says so (prepare's
+    ``outside_span``: observed cells outside every SP3 interpolation window), not "too few satellites"."""
+    outside = sub.meta.get("outside_span") or {}
+    rows = [outside[sv] for sv in sub.sv if sv in outside]
+    if not rows:
+        return reason
+    span = np.any(rows, axis=0)
+    reason = reason.copy()
+    reason[(status == "insufficient") & span] = "outside precise orbit span"
+    return reason
+
+
 def _protection_level(sub, it, cons, risk):
     sisre = np.array([integrity.SISRE_M.get(sv[0], 2.0) for sv in sub.sv])
     with np.errstate(invalid="ignore"):
@@ -91,6 +104,7 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
                              fde.excluded.any(axis=1), gated, np.inf if alert is None else alert)
     if it.note is not None:  # the estimator's own reason for an epoch it could not solve (estimator.normal_solve)
         reason = np.where((status == "failed") & (it.note != ""), it.note, reason)
+    reason = _orbit_span_reason(sub, status, reason)
     good = np.isin(status, SOLVED_STATUSES)
     xyz = np.where(good[:, None], _marker(np.nan_to_num(xyz_arp), sub.antenna_hen_m), np.nan)
     lat, lon, height = ecef_to_geodetic(xyz)
@@ -139,4 +153,13 @@ def _attributes(sub, info, alert) -> dict:
         "marker_name": str(sub.meta.get("marker_name", "")), "obs_path": sub.meta.get("obs_path", ""),
         "nav_path": sub.meta.get("nav_path", ""),
         "input_notes": json.dumps(sub.meta.get("notes", {})),  # screened cells, epoch order (screening.py)
+        **_precise_attributes(sub.meta),
     }
+
+
+def _precise_attributes(meta) -> dict:
+    """Provenance of precise products (centres, phase-centre sources) and their warnings, as JSON text."""
+    if "precise_products" not in meta:
+        return {}
+    return {"precise_products": json.dumps(meta["precise_products"], default=str),
+            "warnings": json.dumps(meta.get("warnings", []))}
