@@ -1,0 +1,334 @@
+"""Precise point positioning: Lodestar beside RTKLIB 2.4.3, cssrlib and sidereon on the same files.
+
+    python benchmarks/bench_ppp.py [--data DIR] [--sets R C R+C G+R+E+C] [--modes static kinematic]
+                                   [--peers lodestar rtklib sidereon cssrlib] [--hours H] [--readme]
+
+One run: for every system set and mode, each solver runs as its own child process (this script
+with ``--worker``) on the same decompressed files in a temporary folder; the parent measures the
+child's wall time and peak resident memory (``os.wait4`` rusage, i.e. RUSAGE_CHILDREN per peer) and
+scores its positions against the same truth with ``lodestar.analysis.ppp_convergence``:
+static daily error (E/N/U and 3D of the last epoch), kinematic 3D RMS after convergence and the
+convergence time (horizontal < 0.10 m and 3D < 0.20 m for the rest of the run).
+
+Data (``../shared/data``): ESBC 2020-177, full day at 30 s; GRG SP3 (15 min, the day and the day
+before) + GRG 30 s CLK for G/R/E; IAC ``Sta21114.sp3.gz`` (15 min, with clocks) for BeiDou.
+Truth: ESBC's ITRF2014 coordinate (``tests/reference.py``). All peers get the same receiver antenna
+model: ASH701945E_M SCIS's L1/L2 offsets from the IGS SINEX ``+SITE/GPS_PHASE_CENTER`` block
+(igs20P2131, IGS14_2132 model), written as a temporary ANTEX in the temp folder (no PCV, offsets
+used for every system's first and second frequency).
+
+Peers and what each needed (docs/ppp-benchmark.md has the details):
+- RTKLIB 2.4.3 b34 via PyPI ``pyrtklib`` (the C library's ``postpos``), configs
+  ``benchmarks/rtklib/ppp-static.conf`` and ``ppp-kinematic.conf`` (dual-freq iono-free, est-ztd,
+  precise SP3 + CLK); ``pos1-navsys`` set per system set. Its SP3 reader takes the satellite count
+  as two digits and reads at most 85 satellite ids (5 header lines), so every SP3 is split per
+  system into SP3-c files with a canonical 22-line header, in the temp folder.
+- sidereon 3.0.4 (PyPI): static float PPP as one batch least squares (no kinematic mode);
+  ionosphere-free code/phase built here from the RINEX observations (Lodestar's reader), one
+  ambiguity per arc (arcs split at gaps and loss-of-lock flags), 30 s CLK clocks given as its
+  fine clock series.
+- cssrlib 1.2.1 (PyPI): see ``_cssrlib_worker``.
+Peers that are not installed are reported as missing (``pip install -e .[bench]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SETS = ("R", "C", "R+C", "G+R+E+C")
+MODES = ("static", "kinematic")
+NAVSYS = {"G": 1, "R": 4, "E": 8, "C": 32}  # RTKLIB SYS_* bit masks (rtklib.h)
+ESBC_ITRF2014_XYZ = (3582104.768, 532590.174, 5232755.144)  # tests/reference.py, data README
+GPS_EPOCH = np.datetime64("1980-01-06T00:00:00", "ns")
+# ASH701945E_M SCIS, IGS SINEX igs20P2131_wocov.snx +SITE/GPS_PHASE_CENTER (model IGS14_2132):
+# L1 up/north/east, L2 up/north/east, metres.
+ESBC_ANTENNA = ("ASH701945E_M", "SCIS", (0.0876, 0.0011, -0.0006), (0.1192, 0.0001, 0.0004))
+ESBC = {
+    "station": "ESBC",
+    "obs": "esbc-2020-177/ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz",
+    "nav": "esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz",
+    "sp3": ["esbc-2020-177/GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz",
+            "esbc-2020-177/GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"],
+    "sp3_bds": ["esbc-2020-177/Sta21114.sp3.gz"],  # BeiDou orbits and clocks (IAC, 15 min)
+    "clk": ["esbc-2020-177/GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"],
+}
+
+
+# ----------------------------------------------------------------------------- input preparation
+def _decompress(src: Path, dst: Path) -> str:
+    from lodestar.io.compression import read_bytes
+
+    if not dst.exists():
+        dst.write_bytes(read_bytes(src))
+    return str(dst)
+
+
+def split_sp3(path: Path, out_dir: Path, systems: str) -> list[str]:
+    """Write one SP3-c file per system (satellites of ``systems`` only) that RTKLIB 2.4.3 reads.
+
+    RTKLIB's ``readsp3h`` reads the satellite count from columns 5-6 (two digits: IAC's 121
+    becomes 12), the ids from header lines 3-7 only (85 satellites), and expects exactly 22
+    header lines; ``readsp3b`` then reads exactly that many records per epoch. Every output file
+    therefore gets a canonical 22-line header, fewer than 86 satellites, and one record per
+    satellite per epoch (a missing one as zeros: SP3's "no value").
+    """
+    lines = Path(path).read_text().splitlines()
+    time_system = next((t[9:12] for t in lines if t.startswith("%c")), "GPS")
+    epochs: list[tuple[str, dict]] = []
+    for text in lines:
+        if text.startswith("*"):
+            epochs.append((text, {}))
+        elif epochs and text.startswith("P") and len(text) > 4:
+            epochs[-1][1][text[1:4]] = text[:60]
+    written = []
+    for system in systems:
+        sats = sorted({sv for _, records in epochs for sv in records if sv[0] == system})
+        if not sats:
+            continue
+        if len(sats) > 85:
+            raise SystemExit(f"{path}: {len(sats)} {system} satellites, more than RTKLIB's header holds")
+        body = []
+        for epoch, records in epochs:
+            body.append(epoch)
+            body += [records.get(sv, f"P{sv}      0.000000      0.000000      0.000000 999999.999999")
+                     for sv in sats]
+        target = out_dir / f"{Path(path).name.split('.')[0]}_{system}.sp3"
+        target.write_text("\n".join(_sp3c_header(lines[0], lines[1], sats, time_system, len(epochs))
+                                     + body + ["EOF"]) + "\n")
+        written.append(str(target))
+    return written
+
+
+def _sp3c_header(first: str, second: str, sats: list[str], time_system: str, n_epochs: int) -> list[str]:
+    """The 22 header lines of SP3-c (IGS SP3-c format, 2006) that RTKLIB's reader counts on."""
+    ids = sats + ["  0"] * (85 - len(sats))
+    plus = [("+  %3d   " % len(sats) if i == 0 else "+        ") + "".join(ids[17 * i:17 * i + 17]) for i in range(5)]
+    accuracy = ["++       " + "  0" * 17 for _ in range(5)]
+    return ([f"#cP{first[3:31]}{n_epochs:8d} ORBIT IGS14 FIT  SPLT", second] + plus + accuracy +
+            [f"%c M  cc {time_system} ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+             "%c cc cc ccc ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+             "%f  1.2500000  1.025000000  0.00000000000  0.000000000000000",
+             "%f  0.0000000  0.000000000  0.00000000000  0.000000000000000",
+             "%i    0    0    0    0      0      0      0      0         0",
+             "%i    0    0    0    0      0      0      0      0         0"] +
+            ["/* split per system by lodestar benchmarks/bench_ppp.py for RTKLIB 2.4.3"] * 4)
+
+
+def write_antex(path: Path, antenna) -> str:
+    """A one-antenna ANTEX 1.4 file from SINEX L1/L2 offsets (no PCV: a NOAZI row of zeros).
+
+    ANTEX 1.4 (IGS, 2011): labels from column 61; offsets north/east/up in millimetres.
+    """
+    name, radome, l1_une, l2_une = antenna
+
+    def record(text: str, label: str) -> str:
+        return text.ljust(60) + label
+
+    rows = [record("     1.4            M", "ANTEX VERSION / SYST"), record("A", "PCV TYPE / REFANT"),
+            record("", "END OF HEADER"), record("", "START OF ANTENNA"),
+            record(f"{name:<16s}{radome:<4s}", "TYPE / SERIAL NO"),
+            record("FIELD               LODESTAR                  0    25-JUN-20", "METH / BY / # / DATE"),
+            record("     0.0", "DAZI"), record("     0.0  90.0   5.0", "ZEN1 / ZEN2 / DZEN"),
+            record("    10", "# OF FREQUENCIES")]
+    for freqs, (up, north, east) in ((("G01", "R01", "E01", "C01", "C02"), l1_une),
+                                     (("G02", "R02", "E05", "C06", "C07"), l2_une)):
+        for freq in freqs:
+            rows += [record(f"   {freq}", "START OF FREQUENCY"),
+                     record(f"{north * 1e3:10.2f}{east * 1e3:10.2f}{up * 1e3:10.2f}", "NORTH / EAST / UP"),
+                     "   NOAZI" + "    0.00" * 19, record(f"   {freq}", "END OF FREQUENCY")]
+    rows.append(record("", "END OF ANTENNA"))
+    Path(path).write_text("\n".join(rows) + "\n")
+    return str(path)
+
+
+def prepare_inputs(data: Path, tmp: Path, case: dict) -> dict:
+    """Decompress the case's files into ``tmp`` (shared by every peer) and split its SP3 files."""
+    split_dir = tmp / "sp3_split"
+    split_dir.mkdir(exist_ok=True)
+    sp3_plain = [_decompress(data / rel, tmp / Path(rel).name.replace(".gz", "")) for rel in case["sp3"]]
+    bds_plain = [_decompress(data / rel, tmp / Path(rel).name.replace(".gz", "")) for rel in case["sp3_bds"]]
+    inputs = {
+        "obs": _decompress(data / case["obs"], tmp / "obs.rnx"),
+        "nav": _decompress(data / case["nav"], tmp / "nav.rnx"),
+        "sp3": sp3_plain, "sp3_bds": bds_plain,
+        "clk": [_decompress(data / rel, tmp / Path(rel).name.replace(".gz", "")) for rel in case["clk"]],
+        "sp3_split": sum((split_sp3(Path(p), split_dir, "GRE") for p in sp3_plain), [])
+        + sum((split_sp3(Path(p), split_dir, "C") for p in bds_plain), []),
+        "antex": write_antex(tmp / "receiver.atx", ESBC_ANTENNA),
+        "truth": list(case.get("truth", ESBC_ITRF2014_XYZ)),
+    }
+    return inputs
+
+
+# ----------------------------------------------------------------------------- workers (children)
+def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
+    import pyrtklib as rtk
+
+    navsys = sum(NAVSYS[s] for s in system_set.split("+"))
+    conf = out.with_suffix(".conf")  # the committed config + this run's system set and antenna file
+    conf.write_text((HERE / "rtklib" / f"ppp-{mode}.conf").read_text()
+                    + f"pos1-navsys        ={navsys}\nfile-rcvantfile    ={inputs['antex']}\n")
+    rtk.resetsysopts()
+    if not rtk.loadopts(str(conf), rtk.sysopts[0]):
+        raise SystemExit(f"RTKLIB could not read {conf}")
+    popt, sopt, fopt = rtk.prcopt_t(), rtk.solopt_t(), rtk.filopt_t()
+    rtk.getsysopts(popt, sopt, fopt)
+    files = [inputs["obs"], inputs["nav"]] + inputs["sp3_split"] + inputs["clk"]
+    pos = out.with_suffix(".pos")
+    status = rtk.postpos(rtk.gtime_t(), rtk.gtime_t(), 0.0, 0.0, popt, sopt, fopt, files, len(files),
+                         rtk.Arr1Dchar(str(pos)), "", "")
+    rows = [line.split() for line in pos.read_text().splitlines() if line and not line.startswith("%")] \
+        if pos.exists() else []
+    rows = [r for r in rows if r[5] == "6"]  # Q = 6: PPP solution
+    t = np.array([float(r[0]) * 604800.0 + float(r[1]) for r in rows])
+    xyz = np.array([[float(v) for v in r[2:5]] for r in rows]).reshape(-1, 3)
+    np.savez(out, time_gps_s=t, xyz_m=xyz)
+    return {"status": int(status), "epochs": len(rows),
+            "note": "" if rows else "no PPP solution (Q=6) written"}
+
+
+WORKERS = {"rtklib": _rtklib_worker}
+
+
+def _worker_main(args) -> int:
+    inputs = json.loads(Path(args.inputs).read_text())
+    meta = WORKERS[args.worker](inputs, args.set, args.mode, Path(args.out))
+    Path(args.out).with_suffix(".json").write_text(json.dumps(meta))
+    return 0
+
+
+# ----------------------------------------------------------------------------- parent
+def available_peers() -> dict[str, str | None]:
+    """Peer name -> None if importable, else the reason it is missing."""
+    import importlib.util
+
+    modules = {"lodestar": "lodestar", "rtklib": "pyrtklib", "sidereon": "sidereon", "cssrlib": "cssrlib"}
+    missing = {}
+    for peer, module in modules.items():
+        missing[peer] = None if importlib.util.find_spec(module) else f"{module} not installed (pip install -e .[bench])"
+    if missing["lodestar"] is None:
+        import lodestar
+
+        if not hasattr(lodestar, "ppp"):
+            missing["lodestar"] = "lodestar.ppp not in this tree yet"
+    return missing
+
+
+def run_child(peer: str, inputs_path: Path, system_set: str, mode: str, out: Path) -> dict:
+    """Run one peer in a child process: wall time (s), peak RSS (MB) and its own metadata."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", peer, "--inputs", str(inputs_path),
+               "--set", system_set, "--mode", mode, "--out", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    meta = {"wall_s": time.perf_counter() - start, "peak_rss_mb": usage.ru_maxrss / 1024.0, "exit": status}
+    meta_path = out.with_suffix(".json")
+    if meta_path.exists():
+        meta.update(json.loads(meta_path.read_text()))
+    if status != 0:
+        meta["note"] = "failed: " + stderr.decode(errors="replace").strip().splitlines()[-1][:200] \
+            if stderr.strip() else f"failed with status {status}"
+    return meta
+
+
+def score(npz: Path, truth, mode: str) -> dict:
+    """Error figures of one solution file against the truth (lodestar.analysis.ppp_convergence)."""
+    from lodestar.analysis.ppp_convergence import enu_errors_m, solution_summary
+
+    if not npz.exists():
+        return {}
+    solution = np.load(npz)
+    if solution["xyz_m"].shape[0] == 0:
+        return {}
+    seconds = solution["time_gps_s"] - solution["time_gps_s"][0]
+    enu = enu_errors_m(solution["xyz_m"], np.asarray(truth, dtype=float))
+    return solution_summary(seconds, enu)
+
+
+def run_benchmark(data: Path, sets, modes, peers, hours: float | None) -> list[dict]:
+    missing = available_peers()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench_ppp_") as name:
+        tmp = Path(name)
+        inputs = prepare_inputs(data, tmp, ESBC)
+        inputs_path = tmp / "inputs.json"
+        inputs_path.write_text(json.dumps(inputs))
+        for system_set in sets:
+            for mode in modes:
+                for peer in peers:
+                    row = {"station": "ESBC", "set": system_set, "mode": mode, "peer": peer}
+                    if missing.get(peer):
+                        row["note"] = "missing: " + missing[peer]
+                    elif peer == "sidereon" and mode == "kinematic":
+                        row["note"] = "no kinematic mode"
+                    else:
+                        out = tmp / f"{peer}_{system_set.replace('+', '')}_{mode}.npz"
+                        row.update(run_child(peer, inputs_path, system_set, mode, out))
+                        row.update(score(out, inputs["truth"], mode))
+                    rows.append(row)
+                    print(format_row(row), flush=True)
+    return rows
+
+
+def format_row(row: dict) -> str:
+    def f(key, scale=1.0, fmt="{:.3f}"):
+        value = row.get(key)
+        return "-" if value is None or not np.isfinite(value) else fmt.format(value * scale)
+
+    enu = row.get("final_error_enu_m")
+    enu_text = "-" if enu is None else "/".join(f"{v:+.3f}" for v in enu)
+    return (f"| {row['station']} | {row['set']} | {row['mode']} | {row['peer']} | {row.get('epochs', '-')} | "
+            f"{enu_text} | {f('final_error_3d_m')} | {f('rms_3d_m')} | {f('convergence_s', 1 / 60, '{:.1f}')} | "
+            f"{f('wall_s', 1, '{:.1f}')} | {f('peak_rss_mb', 1, '{:.0f}')} | {row.get('note', '')} |")
+
+
+TABLE_HEAD = ["| station | set | mode | solver | epochs solved | final error E/N/U (m) | final 3D (m) | "
+              "3D RMS after conv. (m) | convergence (min) | wall (s) | peak RSS (MB) | note |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=None, help="sample-data folder")
+    parser.add_argument("--sets", nargs="+", default=list(SETS))
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument("--peers", nargs="+", default=["lodestar", "rtklib", "sidereon", "cssrlib"])
+    parser.add_argument("--hours", type=float, default=None, help="process only the first H hours")
+    parser.add_argument("--readme", action="store_true", help="print the table as markdown for the README")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--inputs", help=argparse.SUPPRESS)
+    parser.add_argument("--set", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return _worker_main(args)
+    sys.path.insert(0, str(HERE.parent / "src"))
+    from lodestar.data import data_dir
+
+    missing = available_peers()
+    for peer in args.peers:
+        if missing.get(peer):
+            print(f"{peer}: {missing[peer]}")
+    print("\n".join(TABLE_HEAD))
+    rows = run_benchmark(data_dir(args.data), args.sets, args.modes, args.peers, args.hours)
+    if args.readme:
+        print("\nREADME table (ESBC 2020-177, truth ITRF2014; figures measured under load):\n")
+        print("\n".join(TABLE_HEAD + [format_row(r) for r in rows]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
