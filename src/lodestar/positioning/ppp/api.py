@@ -1,0 +1,223 @@
+"""``lodestar.ppp``: precise point positioning, float ionosphere-free, static or kinematic.
+
+>>> ds = ppp(obs_path, sp3=[sp3_prev, sp3_day], clk=clk_day, systems="R", mode="static")
+>>> ds["x_m"], ds["status"], ds["sde_m"]                          # one row per epoch
+
+Pipeline: read -> dual-frequency signals (:mod:`.observables`) -> precise satellite states and
+corrections (:mod:`.corrections`) -> arcs (:mod:`.quality`) -> EKF (:mod:`.filter`), forward, or
+forward + backward combined -> Dataset (:mod:`.result`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from ...errors import LodestarError
+from ...systems import SYSTEM_ORDER, parse_system_set
+from ...time import Time
+from .antennas import receiver_offsets_enu_m, satellite_pco_if_body_m
+from .corrections import BDS_GEO, satellite_side
+from .filter import FilterConfig, FilterInput, run_filter
+from .observables import check_phase_present, if_coefficients, select_dual_frequency
+from .quality import screen
+from .result import build_dataset, combine
+
+__all__ = ["ppp", "MODES", "DIRECTIONS", "PPP_SYSTEMS"]
+
+MODES = ("kinematic", "static")
+DIRECTIONS = ("forward", "combined")
+PPP_SYSTEMS = "GREC"
+#: Extra range sigma for products whose clocks are interpolated (15-min samples: measured
+#: interpolation error of a few cm to a decimetre; docs/ppp.md). Applied to phase and code.
+_CLOCK_INTERPOLATION_SIGMA_M = {30.0: 0.005, 300.0: 0.03, 900.0: 0.06}
+
+
+def _read_obs(obs, systems):
+    if isinstance(obs, (str, Path)):
+        from ...io.rinex_obs import read_obs
+
+        return read_obs(obs, systems=tuple(systems))
+    return obs
+
+
+def _ephemeris(sp3, clk):
+    from ...io.clk import read_clk
+    from ...io.sp3 import merge_sp3, read_sp3
+    from ...orbits import PreciseEphemeris
+
+    if sp3 is None:
+        raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")
+    items = [sp3] if isinstance(sp3, (str, Path)) else list(sp3)
+    sp3_data = merge_sp3([read_sp3(p) if isinstance(p, (str, Path)) else p for p in items])
+    clk_data = None
+    if clk is not None:
+        clks = [clk] if isinstance(clk, (str, Path)) else list(clk)
+        clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in clks]
+    return PreciseEphemeris(sp3_data, clk_data)
+
+
+def _channels(obs, nav):
+    channels = dict(obs.attrs.get("glonass_channels") or {})
+    if nav is not None:
+        from ...io.rinex_nav import load_nav
+        from ...orbits import BroadcastEphemeris
+
+        channels.update(BroadcastEphemeris(load_nav(nav, systems="R")).glonass_channels or {})
+    return channels
+
+
+def _clock_sigma(eph, systems, clk_given):
+    """Product-error sigma per system from the clock interval actually used."""
+    out = {}
+    for s in systems:
+        interval = eph.clock_interval_s if clk_given else eph.interval_s
+        key = min(_CLOCK_INTERPOLATION_SIGMA_M, key=lambda k: abs(k - interval))
+        out[s] = _CLOCK_INTERPOLATION_SIGMA_M[key]
+    return out
+
+
+def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
+        mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
+        receiver_pco_neu_m=None, include_geo=False, ztd_psd_m2_per_h=1e-4):
+    """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
+
+    ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
+    e.g. the day before for the first interpolation window); ``nav``: navigation files, only for
+    GLONASS frequency channels when the observation header has none. ``systems``: "R", "C",
+    "R+C", "G+R+E+C", ... ``mode``: "kinematic" (default) or "static". ``direction``: "forward"
+    (causal) or "combined" (forward + backward, post-processing). ``restart_s``: re-initialise the
+    filter every so many seconds (convergence statistics). ``receiver_pco_neu_m``: receiver
+    antenna offsets {"1": (n, e, u), "2": (n, e, u)} until ``antex``/``sinex`` sources are wired.
+    ``truth``: marker ECEF (m), kept in the attributes for the summary.
+    """
+    if mode not in MODES:
+        raise LodestarError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if direction not in DIRECTIONS:
+        raise LodestarError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+    if direction == "combined" and restart_s:
+        raise LodestarError("restarts sample convergence of the causal filter: use direction='forward' with restart_s")
+    letters = "".join(s for s in SYSTEM_ORDER if s in parse_system_set(systems))
+    unsupported = [s for s in letters if s not in PPP_SYSTEMS]
+    if unsupported:
+        raise LodestarError(f"PPP supports G, R, E, C; not {', '.join(unsupported)}")
+    obs = _read_obs(obs, letters)
+    if obs.attrs.get("format", "RINEX OBS") != "RINEX OBS":
+        raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
+    check_phase_present(obs, letters)
+    eph = _ephemeris(sp3, clk)
+    warn = []
+    prep = _prepare(obs, eph, nav, letters, include_geo, receiver_pco_neu_m, warn)
+    cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
+                       ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
+                       product_sigma_m=_clock_sigma(eph, prep.systems, clk is not None))
+    forward = run_filter(prep, cfg)
+    backward = None
+    if direction == "combined":
+        backward = _reverse_output(run_filter(_reversed(prep), cfg))
+    result = combine(forward, backward) if backward is not None else forward
+    attrs = {"systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
+             "obs_path": str(obs.attrs.get("path", "")), "warnings": list(warn), "truth_xyz_m": truth,
+             "restart_s": restart_s, **prep.meta}
+    return build_dataset(prep, result, attrs)
+
+
+def _prepare(obs, eph, nav, letters, include_geo, receiver_pco, warn):
+    svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
+    if not include_geo:
+        svs = np.array([sv for sv in svs if sv not in BDS_GEO])
+    if svs.size == 0:
+        raise LodestarError(f"{obs.attrs.get('path', 'the observations')} has no {'+'.join(letters)} satellites")
+    channels = _channels(obs, nav) if "R" in letters else {}
+    dual = select_dual_frequency(obs, svs, channels)
+    keep = np.isfinite(dual.f1_hz) & dual.usable.any(axis=0)
+    if not keep.any():
+        raise LodestarError("no satellite has dual-frequency code and phase on the PPP signals "
+                            f"({', '.join(letters)}): PPP needs two frequencies")
+    dual = _subset(dual, keep)
+    svs = dual.sv
+    times = np.asarray(obs["time"].values, "datetime64[ns]")
+    a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
+    p_if = a1 * dual.p1_m - a2 * dual.p2_m
+    pco_body, sat_source = satellite_pco_if_body_m(svs, Time(times))
+    approx = _approx_position(obs)
+    bands = ("2", "6")  # BeiDou B1I / B3I (the only BeiDou pair used)
+    side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, pco_body, bands)
+    _check_products(side, obs, eph)
+    arcs = screen(dual, times)
+    l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
+    usable = side.valid & (arcs.arc >= 0)
+    arc = np.where(usable, arcs.arc, -1)
+    ant_enu, rx_source = receiver_offsets_enu_m(svs, dual.f1_hz, dual.f2_hz,
+                                                obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0), receiver_pco)
+    if rx_source == "none":
+        warn.append(f"no phase-centre calibration for receiver antenna {obs.attrs.get('antenna', '?')!r}: "
+                    "positions refer to the antenna reference point's offset only (heights biased by the IF PCO, "
+                    "typically 4-20 cm)")
+        warnings.warn(warn[-1], stacklevel=3)
+    systems = "".join(s for s in letters if any(sv[0] == s for sv in svs[usable.any(axis=0)]))
+    if not systems:
+        reasons = sorted(set(side.reason[~side.valid].ravel()) - {""})
+        raise LodestarError(f"no usable satellite: {'; '.join(reasons[:3]) or 'no dual-frequency data'}")
+    sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
+    arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
+    doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
+    inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
+                      if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
+                      sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
+                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, meta={
+        "satellite_pco_source": sat_source, "receiver_pco_source": rx_source,
+        "receiver_antenna": str(obs.attrs.get("antenna", "")), "signals": dual.signals,
+        "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
+        "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
+        "clock_source": eph.clock_source, "geo_included": bool(include_geo)})
+    return inp
+
+
+def _count(values) -> dict:
+    names, counts = np.unique(np.asarray(values).astype(str), return_counts=True)
+    return {str(n): int(c) for n, c in zip(names, counts) if n}
+
+
+def _subset(dual, keep):
+    from dataclasses import replace
+
+    return replace(dual, sv=dual.sv[keep], p1_m=dual.p1_m[:, keep], p2_m=dual.p2_m[:, keep], l1_m=dual.l1_m[:, keep],
+                   l2_m=dual.l2_m[:, keep], f1_hz=dual.f1_hz[keep], f2_hz=dual.f2_hz[keep], lli=dual.lli[:, keep],
+                   signals={sv: dual.signals[sv] for sv in dual.sv[keep]})
+
+
+def _approx_position(obs):
+    value = obs.attrs.get("approx_position_m")
+    if value is not None:
+        value = np.asarray(value, float).reshape(-1)
+        if value.size == 3 and np.all(np.isfinite(value)) and 6.0e6 < np.linalg.norm(value) < 6.5e6:
+            return value
+    raise LodestarError(f"{obs.attrs.get('path', 'the observations')} has no usable APPROX POSITION XYZ: "
+                        "PPP needs an approximate position (within a few km) for its corrections")
+
+
+def _check_products(side, obs, eph):
+    if side.valid.any():
+        return
+    reasons = sorted(set(side.reason.ravel()) - {""})
+    raise LodestarError(f"the precise products do not cover {obs.attrs.get('path', 'the observations')}: "
+                        f"{'; '.join(reasons[:3])} (orbit/clock files of another day?)")
+
+
+def _reversed(inp):
+    from dataclasses import replace
+
+    rev = replace(inp, times_ns=inp.times_ns[::-1], p_if=inp.p_if[::-1], l_if=inp.l_if[::-1], arc=inp.arc[::-1],
+                  sat_xyz=inp.sat_xyz[::-1], sat_clock_m=inp.sat_clock_m[::-1], code_corr_m=inp.code_corr_m[::-1],
+                  phase_corr_m=inp.phase_corr_m[::-1], tide_m=inp.tide_m[::-1], day_of_year=inp.day_of_year[::-1])
+    return rev
+
+
+def _reverse_output(out):
+    for name, value in vars(out).items():
+        if isinstance(value, np.ndarray) and value.ndim >= 1:
+            setattr(out, name, value[::-1].copy())
+    return out
