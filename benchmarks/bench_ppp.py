@@ -197,7 +197,118 @@ def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
             "note": "" if rows else "no PPP solution (Q=6) written"}
 
 
-WORKERS = {"rtklib": _rtklib_worker}
+def _lodestar_engine():
+    try:
+        from lodestar import ppp
+    except ImportError:
+        from lodestar.positioning.ppp import ppp
+    return ppp
+
+
+def _lodestar_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
+    ppp = _lodestar_engine()
+    _, _, l1_une, l2_une = ESBC_ANTENNA
+    neu = {"1": (l1_une[1], l1_une[2], l1_une[0]), "2": (l2_une[1], l2_une[2], l2_une[0])}
+    sp3 = inputs["sp3"] + [p for p in inputs["sp3_split"] if p.endswith("_C.sp3")]  # IAC for BeiDou only
+    ds = ppp(inputs["obs"], sp3=sp3, clk=inputs["clk"], nav=inputs["nav"], systems=system_set, mode=mode,
+             mask_deg=7.0, receiver_pco_neu_m=neu)
+    times = np.asarray(ds["time"].values, "datetime64[ns]")
+    xyz = np.stack([ds[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
+    np.savez(out, time_gps_s=(times - GPS_EPOCH) / np.timedelta64(1, "s"), xyz_m=xyz)
+    return {"epochs": int(np.isfinite(xyz).all(axis=1).sum())}
+
+
+def _if_observations(inputs: dict, system_set: str):
+    """Ionosphere-free code and phase (m), arcs and signals, from Lodestar's reader and screening.
+
+    sidereon and cssrlib's callers take combined observations or raw ones; to give them the same
+    signals and the same arcs (cycle slips, gaps, receiver clock jumps) as Lodestar, both come
+    from ``lodestar.positioning.ppp`` (observables.select_dual_frequency, quality.screen).
+    """
+    from lodestar.io.rinex_obs import read_obs
+    from lodestar.positioning.ppp.api import _channels
+    from lodestar.positioning.ppp.corrections import BDS_GEO
+    from lodestar.positioning.ppp.observables import if_coefficients, select_dual_frequency
+    from lodestar.positioning.ppp.quality import screen
+
+    letters = system_set.replace("+", "")
+    obs = read_obs(inputs["obs"], systems=tuple(letters))
+    svs = np.array([sv for sv in obs["sv"].values.astype(str) if sv[0] in letters and sv not in BDS_GEO])
+    dual = select_dual_frequency(obs, svs, _channels(obs, inputs["nav"]) if "R" in letters else {})
+    times = np.asarray(obs["time"].values, "datetime64[ns]")
+    a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
+    arcs = screen(dual, times)
+    p_if = a1 * dual.p1_m - a2 * dual.p2_m
+    l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
+    ok = np.isfinite(p_if) & np.isfinite(l_if) & (arcs.arc >= 0)
+    return obs, dual, times, p_if, l_if, np.where(ok, arcs.arc, -1)
+
+
+def _receiver_if_offset_up_m(system_set: str) -> float:
+    """Antenna height + the receiver's ionosphere-free up offset, mean over the set's systems.
+
+    Without PCV a receiver offset is a constant vector; a position estimated from IF phase is
+    that of the IF phase centre, so subtracting this vertical offset afterwards is exact per
+    system (RINEX 3 ANTENNA: DELTA H/E/N = 0.2160/0/0 for ESBC; SINEX L1/L2 offsets).
+    """
+    pairs = {"G": (1575.42e6, 1227.60e6), "R": (1602.0e6, 1246.0e6), "E": (1575.42e6, 1176.45e6),
+             "C": (1561.098e6, 1268.52e6)}  # carrier centres (ICDs); GLONASS FDMA centre channel
+    _, _, l1, l2 = ESBC_ANTENNA
+    ups = []
+    for letter in system_set.replace("+", ""):
+        f1, f2 = pairs[letter]
+        a1, a2 = f1**2 / (f1**2 - f2**2), f2**2 / (f1**2 - f2**2)
+        ups.append(a1 * l1[0] - a2 * l2[0])
+    return 0.2160 + float(np.mean(ups))
+
+
+def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
+    import sidereon as sd
+
+    obs, dual, times, p_if, l_if, arc = _if_observations(inputs, system_set)
+    # sidereon's merge_sp3 is a consensus merge of products of the same span (not a concatenation
+    # of days): give it only the files that cover the observation day, one per system.
+    first = (times[0] - np.datetime64("2000-01-01T12:00:00", "ns")) / np.timedelta64(1, "s")
+    sources = [sd.load_sp3(p) for p in inputs["sp3_split"]
+               if Path(p).name.split("_")[-1][0] in system_set.replace("+", "")]
+    sources = [source for source in sources if source.epochs_j2000_seconds[-1] > first]
+    sp3 = sources[0] if len(sources) == 1 else sd.merge_sp3(sources)[0]
+    # GLONASS FDMA channel from the L1 carrier: f1 = 1602 MHz + k * 562.5 kHz (GLONASS ICD 5.1, 3.3.1.4)
+    channel = [int(round((f1 - 1602.0e6) / 562.5e3)) if str(sv)[0] == "R" and np.isfinite(f1) else None
+               for sv, f1 in zip(dual.sv, dual.f1_hz)]
+    last = len(times) if not inputs.get("hours") else int(inputs["hours"] * 120)
+    epochs = []
+    for t, time in enumerate(times[:last]):
+        keep = np.flatnonzero(arc[t] >= 0)
+        if keep.size == 0:
+            continue
+        dt = time.astype("datetime64[us]").item()
+        second = dt.second + dt.microsecond * 1e-6
+        j2000 = sd.j2000_seconds(dt.year, dt.month, dt.day, dt.hour, dt.minute, second)
+        jd = 2451545.0 + j2000 / 86400.0
+        whole = np.floor(jd - 0.5) + 0.5
+        rows = [sd.PppObservation(str(dual.sv[s]), f"{dual.sv[s]}#{arc[t, s]}", float(p_if[t, s]), float(l_if[t, s]),
+                                  float(dual.f1_hz[s]), float(dual.f2_hz[s]), glonass_channel=channel[s])
+                for s in keep]
+        epochs.append(sd.PppEpoch(sd.PppCivilDateTime(dt.year, dt.month, dt.day, dt.hour, dt.minute, second),
+                                  float(whole), float(jd - whole), float(j2000), rows))
+    config = sd.PppFloatConfig(tropo=sd.PppTroposphereOptions(enabled=True, estimate_ztd=True),
+                               elevation_cutoff_deg=7.0,
+                               corrections=sd.PppRangeCorrections(sat_clock_relativity=True))
+    options = sd.PppAutoInitOptions(initial_guess_position_m=list(obs.attrs["approx_position_m"]))
+    solution = sd.solve_ppp_auto_init_float(sp3, epochs, config, options)
+    xyz = np.asarray(solution.position, dtype=float)
+    from lodestar.frames import ecef_to_geodetic, enu_matrix
+
+    lat, lon, _ = ecef_to_geodetic(xyz)
+    xyz = xyz - enu_matrix(lat, lon)[..., 2, :].reshape(3) * _receiver_if_offset_up_m(system_set)
+    t_last = (times[last - 1] - GPS_EPOCH) / np.timedelta64(1, "s")
+    np.savez(out, time_gps_s=np.array([t_last]), xyz_m=xyz.reshape(1, 3))
+    return {"epochs": len(epochs), "note": f"one batch solution ({solution.status.label}, "
+                                          f"{len(solution.used_sats)} satellites, SP3 clocks)"}
+
+
+WORKERS = {"rtklib": _rtklib_worker, "lodestar": _lodestar_worker, "sidereon": _sidereon_worker}
 
 
 def _worker_main(args) -> int:
@@ -219,7 +330,7 @@ def available_peers() -> dict[str, str | None]:
     if missing["lodestar"] is None:
         import lodestar
 
-        if not hasattr(lodestar, "ppp"):
+        if not hasattr(lodestar, "ppp") and importlib.util.find_spec("lodestar.positioning.ppp") is None:
             missing["lodestar"] = "lodestar.ppp not in this tree yet"
     return missing
 
@@ -254,7 +365,10 @@ def score(npz: Path, truth, mode: str) -> dict:
         return {}
     seconds = solution["time_gps_s"] - solution["time_gps_s"][0]
     enu = enu_errors_m(solution["xyz_m"], np.asarray(truth, dtype=float))
-    return solution_summary(seconds, enu)
+    summary = solution_summary(seconds, enu)
+    if solution["xyz_m"].shape[0] == 1:  # one batch solution: no convergence to speak of
+        summary.update(convergence_s=float("nan"), rms_3d_m=float("nan"), rms_enu_m=None)
+    return summary
 
 
 def run_benchmark(data: Path, sets, modes, peers, hours: float | None) -> list[dict]:
@@ -263,6 +377,7 @@ def run_benchmark(data: Path, sets, modes, peers, hours: float | None) -> list[d
     with tempfile.TemporaryDirectory(prefix="bench_ppp_") as name:
         tmp = Path(name)
         inputs = prepare_inputs(data, tmp, ESBC)
+        inputs["hours"] = hours
         inputs_path = tmp / "inputs.json"
         inputs_path.write_text(json.dumps(inputs))
         for system_set in sets:
