@@ -23,7 +23,7 @@ from ..errors import LodestarError
 from ..systems import DEFAULT_SETS, format_system_set
 from .discover import Discovery, StationDay, discover
 from .summary import day_rows_path, network_summary, read_day_rows, write_network_summary
-from .tasks import TaskOptions, failed_rows, is_final, run_station_day, skipped_rows
+from .tasks import TaskOptions, failed_rows, is_final, run_station_day, skipped_rows, write_ppp_series
 
 __all__ = ["run_batch", "BatchResult", "DEFAULT_MASKS", "DEFAULT_MEMORY_LIMIT"]
 
@@ -47,18 +47,20 @@ class BatchResult:
 
 def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_SETS, masks=DEFAULT_MASKS,
               workers: int = 2, scheduler: str | None = None, client=None, force: bool = False,
-              progress: bool = True, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> BatchResult:
+              progress: bool = True, memory_limit: str = DEFAULT_MEMORY_LIMIT, ppp: bool = False) -> BatchResult:
     """Process a network; returns the network summary (also written to ``out_dir``).
 
     ``client``: an existing ``dask.distributed.Client`` (else one is made: ``scheduler`` address,
     or a ``LocalCluster`` of ``workers`` single-threaded processes with ``memory_limit`` each).
+    ``ppp``: static PPP per station-day and set instead of compare (needs ``sp3_dir``); adds the
+    daily coordinate and ZTD series (``ppp_coordinates.parquet/.csv``, ``ppp_ztd.parquet``).
     """
     out_dir = Path(out_dir)
     sets = tuple(format_system_set(s) for s in sets)
     found = discover(inputs, nav_dir, sp3_dir)
     sinex = _read_sinex(sinex)
     todo, resumed = _plan(found.days, out_dir, sets, force)
-    options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir))
+    options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir), ppp=ppp)
     unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
                                              skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
     runnable = [day for day in todo if day.nav]
@@ -70,6 +72,8 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
     _remove_orphaned_temporaries(out_dir)
     table = network_summary(out_dir, unsaved)
     paths = write_network_summary(out_dir, table)
+    if ppp:
+        paths.update(write_ppp_series(out_dir))
     counts.update(_row_counts(table))
     return BatchResult(out_dir, table, dict(counts), paths)
 

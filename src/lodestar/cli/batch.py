@@ -19,8 +19,8 @@ def add_arguments(parser) -> None:
                         help="SINEX file with station truth coordinates (repeat for several)")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
-    parser.add_argument("--masks", nargs="+", type=elevation_deg, default=[10, 20, 30, 40], metavar="DEG",
-                        help="elevation masks (deg; default 10 20 30 40)")
+    parser.add_argument("--masks", nargs="+", type=elevation_deg, default=None, metavar="DEG",
+                        help="elevation masks (deg; default 10 20 30 40; with --ppp the lowest is used, default 7)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="an existing Dask scheduler (see README: multi-machine)")
@@ -29,6 +29,8 @@ def add_arguments(parser) -> None:
                         help="per local worker process (default 2GiB; one full-day task peaks near 0.7 GiB)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (resumed if it holds results)")
     parser.add_argument("--force", action="store_true", help="redo station-days already done in --out")
+    parser.add_argument("--ppp", action="store_true",
+                        help="static PPP per station-day and set (needs --sp3-dir): daily coordinates, sigmas, ZTD")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", metavar="FILE", help="counts and output paths as JSON (- = stdout)")
 
@@ -38,10 +40,14 @@ def run(args) -> int:
 
     check_output_folder("out", args.out)
     check_output_files(json=args.json)
+    if args.ppp and not args.sp3_dir:
+        from ..errors import LodestarError
+
+        raise LodestarError("--ppp needs precise orbits and clocks: give --sp3-dir DIR")
     result = run_batch(
         args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
-        masks=args.masks, workers=args.workers, scheduler=args.scheduler, force=args.force,
-        progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT,
+        masks=args.masks or ([7.0] if args.ppp else [10, 20, 30, 40]), workers=args.workers, scheduler=args.scheduler, force=args.force,
+        progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT, ppp=args.ppp,
     )
     counts = result.counts
     if args.json != "-":
