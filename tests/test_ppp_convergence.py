@@ -130,3 +130,63 @@ def test_enu_errors_in_the_local_frame_of_the_truth():
     enu = enu_errors_m(truth + 0.05 * up, truth)
     assert enu[0, 2] == pytest.approx(0.05, abs=1e-4)
     assert np.hypot(enu[0, 0], enu[0, 1]) < 1e-4
+
+
+# --- the CLI on a real 1-hour file, and its HTML report in a browser -----------------------------
+
+WTZR = "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
+
+
+@pytest.fixture(scope="module")
+def wtzr_compare(data, tmp_path_factory):
+    """``lodestar ppp-compare`` on WTZR's first hour, restarts every 30 min, R and G+R+E."""
+    from lodestar.cli import main
+    from lodestar.io.sinex import station_position
+
+    esbc = data / "esbc-2020-177"
+    truth = station_position([data / "sinex/igs20P2131_wocov.snx"], "WTZR", "2020-06-25T00:30:00")
+    out = tmp_path_factory.mktemp("ppp-compare")
+    code = main(["ppp-compare", str(esbc / WTZR),
+                 "--sp3", str(esbc / "GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz"),
+                 str(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"),
+                 "--clk", str(esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"),
+                 "--nav", str(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"),
+                 "--sets", "R", "G+R+E", "--restart", "0.5", "--masks", "7", "30", "--workers", "1",
+                 "--truth", ",".join(f"{v:.4f}" for v in truth),
+                 "--out", str(out / "ppp.html"), "--json", str(out / "ppp.json")])
+    return {"code": code, "out": out}
+
+
+def test_cli_sets_prints_and_writes_the_table(wtzr_compare, capsys):
+    import json
+
+    assert wtzr_compare["code"] == 0
+    table = json.loads((wtzr_compare["out"] / "ppp.json").read_text())
+    assert table["restart_s"] == 1800.0 and table["masks"] == [7.0, 30.0]
+    assert set(table["sets"]) == {"R", "G+R+E"}
+    for row in table["sets"].values():
+        assert row["segments"] == 2  # one hour, restarted every 30 min
+        assert len(row["convergence_s"]) == 2
+        # every figure is a real number or an honest "never": no silent zero
+        assert row["static_error_3d_m"] is not None and 0.0 < row["static_error_3d_m"] < 1.0
+
+
+@pytest.mark.browser
+def test_ppp_report_renders_offline(wtzr_compare):
+    from tests.test_reports_browser import CHROMIUM, CHROMIUM_ARGS, assert_renders_offline, open_report
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is in the test extra")
+    path = wtzr_compare["out"] / "ppp.html"
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(wtzr_compare["out"] / "profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            seen = open_report(context, path)
+        finally:
+            context.close()
+    assert_renders_offline(seen, min_images=2)  # envelopes at 7 deg and at 30 deg
+    assert "PPP convergence" in seen["title"]
+    text = path.read_text()
+    assert "G+R+E" in text and "median convergence" in text

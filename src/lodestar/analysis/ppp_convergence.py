@@ -177,11 +177,20 @@ def set_summary(restarted, static, truth_xyz_m, restart_s: float | None) -> dict
     return row
 
 
-def _run_one(job: dict):
+def _engine():
+    """The PPP engine: ``lodestar.ppp`` once the front door exports it, else its module."""
     import lodestar
 
+    if "ppp" in dir(lodestar):
+        return lodestar.ppp
+    from ..positioning.ppp import ppp
+
+    return ppp
+
+
+def _run_one(job: dict):
     mask = job.pop("mask_deg")
-    return lodestar.ppp(job.pop("obs"), mask_deg=mask, **job)
+    return _engine()(job.pop("obs"), mask_deg=mask, **job)
 
 
 def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks=(7.0, 30.0),
