@@ -209,7 +209,7 @@ def _lodestar_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     ppp = _lodestar_engine()
     _, _, l1_une, l2_une = ESBC_ANTENNA
     neu = {"1": (l1_une[1], l1_une[2], l1_une[0]), "2": (l2_une[1], l2_une[2], l2_une[0])}
-    sp3 = inputs["sp3"] + [p for p in inputs["sp3_split"] if p.endswith("_C.sp3")]  # IAC for BeiDou only
+    sp3 = inputs["sp3"] + inputs["sp3_bds"]  # GRG (G/R/E) and IAC (BeiDou); the engine routes per system
     ds = ppp(inputs["obs"], sp3=sp3, clk=inputs["clk"], nav=inputs["nav"], systems=system_set, mode=mode,
              mask_deg=7.0, receiver_pco_neu_m=neu)
     times = np.asarray(ds["time"].values, "datetime64[ns]")
@@ -290,13 +290,13 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
         rows = [sd.PppObservation(str(dual.sv[s]), f"{dual.sv[s]}#{arc[t, s]}", float(p_if[t, s]), float(l_if[t, s]),
                                   float(dual.f1_hz[s]), float(dual.f2_hz[s]), glonass_channel=channel[s])
                 for s in keep]
-        epochs.append(sd.PppEpoch(sd.PppCivilDateTime(dt.year, dt.month, dt.day, dt.hour, dt.minute, second),
-                                  float(whole), float(jd - whole), float(j2000), rows))
+        epochs.append((sd.PppCivilDateTime(dt.year, dt.month, dt.day, dt.hour, dt.minute, second),
+                       float(whole), float(jd - whole), float(j2000), rows))
     config = sd.PppFloatConfig(tropo=sd.PppTroposphereOptions(enabled=True, estimate_ztd=True),
                                elevation_cutoff_deg=7.0,
                                corrections=sd.PppRangeCorrections(sat_clock_relativity=True))
     options = sd.PppAutoInitOptions(initial_guess_position_m=list(obs.attrs["approx_position_m"]))
-    solution = sd.solve_ppp_auto_init_float(sp3, epochs, config, options)
+    solution, dropped = _sidereon_solve(sd, sp3, epochs, config, options)
     xyz = np.asarray(solution.position, dtype=float)
     from lodestar.frames import ecef_to_geodetic, enu_matrix
 
@@ -304,11 +304,110 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     xyz = xyz - enu_matrix(lat, lon)[..., 2, :].reshape(3) * _receiver_if_offset_up_m(system_set)
     t_last = (times[last - 1] - GPS_EPOCH) / np.timedelta64(1, "s")
     np.savez(out, time_gps_s=np.array([t_last]), xyz_m=xyz.reshape(1, 3))
-    return {"epochs": len(epochs), "note": f"one batch solution ({solution.status.label}, "
-                                          f"{len(solution.used_sats)} satellites, SP3 clocks)"}
+    return {"epochs": len(epochs), "note": f"one batch solution ({solution.status.label}, SP3 clocks"
+                                          + (f"; dropped for missing clocks: {' '.join(dropped)}" if dropped else "")
+                                          + ")"}
 
 
-WORKERS = {"rtklib": _rtklib_worker, "lodestar": _lodestar_worker, "sidereon": _sidereon_worker}
+def _sidereon_solve(sd, sp3, raw_epochs, config, options, max_drops: int = 20):
+    """sidereon refuses a whole solve when one satellite lacks a clock at one epoch ("missing PPP
+    ephemeris for satellite C07: satellite clock is unavailable"): drop that satellite's
+    observations and solve again (the adaptation is ours; the dropped satellites are reported)."""
+    dropped: list[str] = []
+    for _ in range(max_drops):
+        epochs = []
+        for civil, whole, fraction, j2000, rows in raw_epochs:
+            kept = [row for row in rows if row.satellite_id not in dropped]
+            if kept:
+                epochs.append(sd.PppEpoch(civil, whole, fraction, j2000, kept))
+        try:
+            return sd.solve_ppp_auto_init_float(sp3, epochs, config, options), dropped
+        except sd.SolveError as exc:
+            marker = "missing PPP ephemeris for satellite "
+            if marker not in str(exc):
+                raise
+            dropped.append(str(exc).split(marker, 1)[1][:3])
+    raise SystemExit(f"sidereon: more than {max_drops} satellites without clocks ({' '.join(dropped)})")
+
+
+CSSRLIB_SIGNALS = {  # code, phase, C/N0 per system: the pairs the GRG / IAC clocks refer to where tracked
+    "G": ("GC1C", "GC2W", "GL1C", "GL2W", "GS1C", "GS2W"), "R": ("RC1C", "RC2C", "RL1C", "RL2C", "RS1C", "RS2C"),
+    "E": ("EC1C", "EC5Q", "EL1C", "EL5Q", "ES1C", "ES5Q"), "C": ("CC2I", "CC6I", "CL2I", "CL6I", "CS2I", "CS6I")}
+
+
+def _zero_when_missing(model):
+    """cssrlib's ``antModelTx`` returns None for a satellite without an ANTEX entry, and ``zdres``
+    then skips the satellite: with no satellite ANTEX every satellite was dropped. Zero instead."""
+
+    def wrapped(nav, e, sigs, *args, **kwargs):
+        value = model(nav, e, sigs, *args, **kwargs)
+        return [0.0 for _ in sigs] if value is None else value
+
+    return wrapped
+
+
+class _NoBiases:
+    """cssrlib's precise-product path (``nav.ephopt = 4``) asks a Bias-SINEX reader for every
+    signal's OSB; there is no Bias-SINEX file for 2020-177 here, so every bias is zero."""
+
+    def getosb(self, sat, time, signal):
+        return 0.0
+
+
+def _cssrlib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
+    """cssrlib 1.2.1 ``pppssr.pppos`` with IGS-format products (uncombined, slant ionosphere states).
+
+    Adaptations (ours, at run time, nothing in the installed package is edited):
+    - ``nav.ephopt = 4`` (precise SP3 + CLK) and a zero-bias stand-in for the Bias-SINEX reader;
+    - the receiver antenna from the temporary ANTEX (SINEX offsets); satellites: the IGS ANTEX
+      is not available offline, so cssrlib's satellite antenna table is left empty and its
+      lookup answered with "no offset" (cssrlib drops satellites without an entry otherwise).
+    """
+    import cssrlib.gnss as gn
+    import cssrlib.pppssr as pppssr
+    from cssrlib.gnss import Nav, rSigRnx
+    from cssrlib.peph import atxdec, peph, searchpcv
+    from cssrlib.pppssr import pppos
+    from cssrlib.rinex import rnxdec
+
+    letters = system_set.replace("+", "")
+    rnx = rnxdec()
+    rnx.setSignals([rSigRnx(code) for letter in letters for code in CSSRLIB_SIGNALS[letter]])
+    nav = Nav()
+    nav.pmode = 0 if mode == "static" else 1
+    nav = rnx.decode_nav(inputs["nav"], nav)
+    orb = peph()
+    for path in inputs["sp3_split"]:
+        if Path(path).name.split("_")[-1][0] in letters:
+            nav = orb.parse_sp3(path, nav)
+    for path in inputs["clk"]:
+        nav = rnx.decode_clk(path, nav)
+    atx = atxdec()
+    atx.readpcv(inputs["antex"])
+    if rnx.decode_obsh(inputs["obs"]) < 0:
+        raise SystemExit(f"cssrlib cannot read {inputs['obs']}")
+    rnx.autoSubstituteSignals()
+    pppssr.antModelTx = _zero_when_missing(pppssr.antModelTx)  # no satellite ANTEX: no offset, not no satellite
+    solver = pppos(nav, rnx.pos)
+    nav.ephopt = 4
+    nav.elmin = np.deg2rad(7.0)
+    nav.sat_ant = atx.pcvs
+    nav.rcv_ant = searchpcv(atx.pcvr, rnx.ant, rnx.ts)
+    last = None if not inputs.get("hours") else int(inputs["hours"] * 120)
+    times, xyz = [], []
+    obs = rnx.decode_obs()
+    while obs.t.time != 0 and (last is None or len(times) < last):
+        solver.process(obs, orb=orb, bsx=_NoBiases())
+        good = nav.smode in (4, 5)
+        times.append(gn.time2gpst(obs.t)[0] * 604800.0 + gn.time2gpst(obs.t)[1])
+        xyz.append(nav.x[0:3].copy() if good else np.full(3, np.nan))
+        obs = rnx.decode_obs()
+    rnx.fobs.close()
+    np.savez(out, time_gps_s=np.array(times), xyz_m=np.array(xyz).reshape(-1, 3))
+    return {"epochs": int(np.isfinite(np.array(xyz)).all(axis=1).sum()) if xyz else 0}
+
+
+WORKERS = {"cssrlib": _cssrlib_worker, "rtklib": _rtklib_worker, "lodestar": _lodestar_worker, "sidereon": _sidereon_worker}
 
 
 def _worker_main(args) -> int:
