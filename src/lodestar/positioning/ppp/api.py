@@ -21,6 +21,7 @@ from ...time import Time
 from .antennas import receiver_offsets_enu_m, satellite_pco_if_body_m
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
+from .products import load_products
 from .observables import check_phase_present, if_coefficients, select_dual_frequency
 from .quality import screen
 from .result import build_dataset, combine
@@ -43,22 +44,6 @@ def _read_obs(obs, systems):
     return obs
 
 
-def _ephemeris(sp3, clk):
-    from ...io.clk import read_clk
-    from ...io.sp3 import merge_sp3, read_sp3
-    from ...orbits import PreciseEphemeris
-
-    if sp3 is None:
-        raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")
-    items = [sp3] if isinstance(sp3, (str, Path)) else list(sp3)
-    sp3_data = merge_sp3([read_sp3(p) if isinstance(p, (str, Path)) else p for p in items])
-    clk_data = None
-    if clk is not None:
-        clks = [clk] if isinstance(clk, (str, Path)) else list(clk)
-        clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in clks]
-    return PreciseEphemeris(sp3_data, clk_data)
-
-
 def _channels(obs, nav):
     channels = dict(obs.attrs.get("glonass_channels") or {})
     if nav is not None:
@@ -69,11 +54,11 @@ def _channels(obs, nav):
     return channels
 
 
-def _clock_sigma(eph, systems, clk_given):
-    """Product-error sigma per system from the clock interval actually used."""
+def _clock_sigma(eph, svs, systems):
+    """Product-error sigma per system from the clock interval actually used (its first satellite's)."""
     out = {}
     for s in systems:
-        interval = eph.clock_interval_s if clk_given else eph.interval_s
+        interval = next((eph.clock_interval_s_for(sv) for sv in svs if sv[0] == s), 900.0)
         key = min(_CLOCK_INTERPOLATION_SIGMA_M, key=lambda k: abs(k - interval))
         out[s] = _CLOCK_INTERPOLATION_SIGMA_M[key]
     return out
@@ -107,12 +92,12 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     if obs.attrs.get("format", "RINEX OBS") != "RINEX OBS":
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
     check_phase_present(obs, letters)
-    eph = _ephemeris(sp3, clk)
+    eph = load_products(sp3, clk)
     warn = []
     prep = _prepare(obs, eph, nav, letters, include_geo, receiver_pco_neu_m, warn)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
-                       product_sigma_m=_clock_sigma(eph, prep.systems, clk is not None))
+                       product_sigma_m=_clock_sigma(eph, prep.svs, prep.systems))
     forward = run_filter(prep, cfg)
     backward = None
     if direction == "combined":
@@ -172,7 +157,7 @@ def _prepare(obs, eph, nav, letters, include_geo, receiver_pco, warn):
         "receiver_antenna": str(obs.attrs.get("antenna", "")), "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
-        "clock_source": eph.clock_source, "geo_included": bool(include_geo)})
+        "orbit_clock_source": {sv: eph.route(sv)[1] for sv in svs}, "geo_included": bool(include_geo)})
     return inp
 
 

@@ -42,6 +42,7 @@ _AMBIGUITY_SIGMA_M = 30.0
 _ZWD_SIGMA_M = 0.2  # initial zenith wet delay sigma
 _CODE_GATE_M = 30.0
 _REJECT_SIGMAS = 4.0
+_RETIRE_AFTER_NS = 600 * 10**9  # longer than any gap an arc survives (quality.screen: <= 75 s at 30 s)
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,8 @@ class _State:
         self.x = np.zeros(self.n)
         self.P = np.zeros((self.n, self.n))
         self.arc = np.full(n_sat, -1, np.int64)
+        self.last_seen_ns = np.zeros(n_sat, np.int64)
+        self.alive = np.zeros(n_sat, bool)  # ambiguity state in use (others are zero rows, skipped)
         self.started = False
         self.start_ns = None
         self.last_ns = None
@@ -238,6 +241,7 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     new = ok & (inp.arc[t] != st.arc)
     _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
     st.arc[new] = inp.arc[t, new]
+    _retire(st, inp, t, ok)
     n_needed = 3 + len(set(sys_i[ok])) + 1
     if ok.sum() < max(n_needed, 4):
         out.note[t] = f"too few satellites ({int(ok.sum())})"
@@ -275,6 +279,18 @@ def _predict(st, cfg, dt):
 def _reset_ambiguities(st, columns, value_m):
     for j in columns:
         st.reset_param(3 + st.n_sys + 1 + j, float(value_m[j]), _AMBIGUITY_SIGMA_M)
+        st.alive[j] = True
+
+
+def _retire(st, inp, t, ok):
+    """Ambiguities unseen for longer than their arc can last are removed from the state."""
+    now = inp.times_ns[t].astype(np.int64)
+    st.last_seen_ns[ok] = now
+    stale = st.alive & ~ok & (np.abs(now - st.last_seen_ns) > _RETIRE_AFTER_NS)
+    for j in np.flatnonzero(stale):
+        st.reset_param(3 + st.n_sys + 1 + j, 0.0, 0.0)
+        st.alive[j] = False
+        st.arc[j] = -1
 
 
 def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase, var_code, var_phase):
@@ -282,25 +298,31 @@ def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase,
     cc, pc = np.flatnonzero(use_code), np.flatnonzero(use_phase)
     n_c = cc.size
     rows = n_c + pc.size
-    H = np.zeros((rows, st.n))
+    live = np.r_[np.arange(st.i_zwd + 1), st.i_zwd + 1 + np.flatnonzero(st.alive)]
+    column = np.full(st.n, -1)
+    column[live] = np.arange(live.size)
+    H = np.zeros((rows, live.size))
     sat_col = np.r_[cc, pc]
     H[:, :3] = -unit[sat_col]
     H[np.arange(rows), 3 + inp.sys_index[sat_col]] = 1.0
     H[:, st.i_zwd] = m_w[sat_col]
-    H[n_c + np.arange(pc.size), st.i_zwd + 1 + pc] = 1.0
+    H[n_c + np.arange(pc.size), column[st.i_zwd + 1 + pc]] = 1.0
     amb = st.x[st.i_zwd + 1:]
     clk = st.x[3:3 + st.n_sys][inp.sys_index]
     predicted = np.r_[code_model[cc] + clk[cc] + st.x[st.i_zwd] * m_w[cc],
                       phase_model[pc] + clk[pc] + st.x[st.i_zwd] * m_w[pc] + amb[pc]]
     y = np.r_[inp.p_if[t, cc], inp.l_if[t, pc]] - predicted
     R = np.r_[var_code[cc], var_phase[pc]]
-    PHt = st.P @ H.T
+    P = st.P[np.ix_(live, live)]
+    PHt = P @ H.T
     S = H @ PHt + np.diag(R)
     K = np.linalg.solve(S, PHt.T).T
     dx = K @ y
-    IKH = np.eye(st.n) - K @ H
-    st.P = IKH @ st.P @ IKH.T + (K * R) @ K.T
-    st.x = st.x + dx
+    # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
+    KHP = K @ PHt.T
+    P = P - KHP - KHP.T + K @ S @ K.T
+    st.P[np.ix_(live, live)] = 0.5 * (P + P.T)
+    st.x[live] = st.x[live] + dx
     post = y - H @ dx
     code_res = np.full(inp.p_if.shape[1], np.nan)
     phase_res = np.full(inp.p_if.shape[1], np.nan)
