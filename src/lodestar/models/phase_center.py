@@ -19,7 +19,7 @@ SVN serve that SVN at any time; rows keyed by PRN (JAXA MGEX files) serve only t
 
 Receivers: exact type + radome -> same type with radome NONE -> the only radome calibrated for the
 type, first in the ANTEX files, then in the SINEX files; always stated in ``note``. Frequencies a
-calibration lacks take the GPS values (``G01`` for the L1-like bands 1 and 4, ``G02`` for the others),
+calibration lacks take the GPS values (``G01`` for the upper L-band: L1/E1/B1I/B1C/G1, ``G02`` for the rest),
 the convention of IGS processing when no system-specific calibration exists; ``note`` lists the
 calibrated codes. An antenna found nowhere: ``source == "none"``, zero offsets and a note saying so.
 """
@@ -35,7 +35,7 @@ import numpy as np
 from ..constants import GLONASS_FDMA, frequency_hz
 from ..errors import LodestarError
 from ..io.antex import AntennaPattern, read_antex
-from .published_pco import published_offsets
+from .published_pco import published_cospar, published_offsets
 
 __all__ = ["PhaseCentres", "SatelliteAntennas", "ReceiverAntenna", "frequency_code", "if_coefficients"]
 
@@ -156,7 +156,7 @@ class ReceiverAntenna:
         """(system, band) whose calibration serves ``system``/``band``: itself, else the GPS fallback."""
         if (system, str(band)) in self.offsets:
             return system, str(band)
-        fallback = ("G", "1") if str(band) in ("1", "4") else ("G", "2")
+        fallback = ("G", "1") if _upper_l_band(system, str(band)) else ("G", "2")
         return fallback if fallback in self.offsets else (system, str(band))
 
     def pco_neu_m(self, system: str, band: str) -> np.ndarray:
@@ -238,16 +238,26 @@ class PhaseCentres:
                                               {}), problems)
 
     def _svn(self, sv: str, when):
-        """(SVN, block) of ``sv`` at ``when`` from ANTEX and SINEX identities; None when unknown."""
+        """(SVN, block, how) of ``sv`` at ``when`` from ANTEX and SINEX identities; None when unknown.
+
+        Last resort: the spacecraft's COSPAR ID from the published PRN table, looked up in the SINEX
+        SATELLITE/ID rows (of any date: an SVN names one spacecraft for life).
+        """
         for atx in self._antex:
             for prn, svn, start, end, block in atx.prn_svn():
                 if prn == sv and _inside(when, start, end):
-                    return svn, block
+                    return svn, block, "SVN from ANTEX"
         for _, ids, *_ in self._sinex:
             rows = ids[(ids["prn"] == sv)]
             for row in rows.itertuples():
                 if _inside(when, row.valid_from, row.valid_until):
-                    return row.svn, row.block
+                    return row.svn, row.block, "SVN from SINEX SATELLITE/ID"
+        cospar = published_cospar(sv, when)
+        for _, ids, *_ in self._sinex:
+            rows = ids[(ids["cospar"] == cospar) & (ids["svn"].str[0] == sv[0])] if cospar else ids.iloc[:0]
+            if len(rows):
+                return (rows["svn"].iloc[0], rows["block"].iloc[0],
+                        f"SVN by COSPAR ID {cospar} (published PRN table, GPSPACE)")
         return None
 
     def _sinex_satellite(self, sv, svn, when) -> _SatelliteEntry | None:
@@ -255,10 +265,14 @@ class PhaseCentres:
             if svn is not None:
                 rows = pcs[(pcs["key"] == svn[0]) & ~pcs["key_is_prn"]]
                 if len(rows):
-                    return _sinex_entry(path, rows, svn[0], svn[1] or _block_of(ids, svn[0]), "SVN")
+                    return _sinex_entry(path, rows, svn[0], svn[1] or _block_of(ids, svn[0]), svn[2])
             rows = pcs[(pcs["key"] == sv) & pcs["key_is_prn"]]
             if len(rows) and _inside(when, start, end):
-                return _sinex_entry(path, rows, svn[0] if svn else "", svn[1] if svn else "", "PRN, file span")
+                return _sinex_entry(path, rows, svn[0] if svn else "", svn[1] if svn else "", "by PRN in the file's span")
+            cospar = published_cospar(sv, when)
+            if len(rows) and cospar is not None and cospar == published_cospar(sv, start):
+                return _sinex_entry(path, rows, svn[0] if svn else "", svn[1] if svn else "",
+                                    f"by PRN; the same spacecraft {cospar} on the file's day (published PRN table)")
         return None
 
     @staticmethod
@@ -295,6 +309,15 @@ class PhaseCentres:
                                "zero offset and no PCV used", {})
 
 
+def _upper_l_band(system: str, band: str) -> bool:
+    """True for the 1559-1610 MHz bands (L1, E1, B1I, B1C, G1, G1a), served by GPS L1 when uncalibrated."""
+    try:
+        f = GLONASS_FDMA[band][0] if system == "R" and band in GLONASS_FDMA else frequency_hz(system, band)
+    except KeyError:
+        return band == "1"
+    return f > 1.5e9
+
+
 def _one_time(time) -> np.datetime64:
     values = np.atleast_1d(np.asarray(getattr(time, "gpst", time))).astype("datetime64[ns]")
     return values.ravel()[0]
@@ -312,7 +335,7 @@ def _block_of(ids, svn: str) -> str:
 
 def _sinex_entry(path, rows, svn, block, keyed) -> _SatelliteEntry:
     offsets = {r.band: np.array([r.x_m, r.y_m, r.z_m]) for r in rows.itertuples()}
-    note = f"{path}:{int(rows['line'].iloc[0])} ({rows['model'].iloc[0]}, by {keyed}; no PCV)"
+    note = f"{path}:{int(rows['line'].iloc[0])} ({rows['model'].iloc[0]}; {keyed}; no PCV)"
     return _SatelliteEntry(svn, block, "sinex", note, offsets)
 
 
@@ -346,4 +369,4 @@ def _match_radome(antenna_type, radome, calibrated) -> tuple[str, str] | None:
 
 def _receiver_note(how: str, where: str, offsets: dict) -> str:
     codes = " ".join(sorted(frequency_code(s, b) for s, b in offsets))
-    return (f"{how}; {where}; calibrated {codes}; other frequencies take GPS G01 (bands 1, 4) or G02 (others)")
+    return f"{how}; {where}; calibrated {codes}; other frequencies take GPS G01 (upper L band) or G02 (lower)"
