@@ -101,3 +101,66 @@ def test_unknown_station_and_bad_files(data):
         read_sinex("bad.snx", content=text.replace(b"0.931854132760423E+06", b"0.931854132760423X+06"))
     with pytest.raises(FormatError, match="line 1: expected a SINEX first line"):
         read_sinex("empty.snx", content=b"")
+
+
+# --- phase-centre blocks (values quoted from the files, line numbers given) ------------------------
+from lodestar.io.sinex import (read_receiver_phase_centers, read_satellite_ids,  # noqa: E402
+                               read_satellite_phase_centers, sinex_span)
+
+JAXA_2020 = "sinex/JAX0MGXFIN_20202440000_01D_000_SOL.SNX"
+
+
+def test_satellite_id_block(data):
+    ids = read_satellite_ids(data / ESA_2024)
+    g074 = ids[ids["svn"] == "G074"].iloc[0]  # line 1257: " G074 04 2018-109A P 24:184:86382 24:185:86382 BLOCK IIIA"
+    assert (g074["prn"], g074["cospar"], g074["block"], g074["line"]) == ("G04", "2018-109A", "BLOCK IIIA", 1257)
+    assert g074["valid_from"] == np.datetime64("2024-07-02T23:59:42")
+    assert set(ids["svn"].str[0]) == {"G", "R", "E"}
+    assert read_satellite_ids(data / JAXA_2020).empty  # JAXA writes no SATELLITE/ID
+
+
+def test_satellite_phase_center_block(data):
+    pcs = read_satellite_phase_centers(data / ESA_2024)
+    # line 1339: " G074 1 1.1798 -.0599 0.0175 2 0.6878 -.0593 0.0156 IGS20_2317 A F" (z, x, y per frequency)
+    g074 = pcs[pcs["key"] == "G074"].set_index("band")
+    assert (g074.loc["1", "z_m"], g074.loc["1", "x_m"], g074.loc["1", "y_m"]) == (1.1798, -0.0599, 0.0175)
+    assert (g074.loc["2", "z_m"], g074.loc["2", "x_m"]) == (0.6878, -0.0593)
+    assert g074.loc["1", "model"] == "IGS20_2317" and g074.loc["1", "pcv_type"] == "A"
+    # Galileo rows give E1 (1) and E5a (5): line 1370 " E213 1 0.7348 0.1224 -.0097 5 0.6042 ..."
+    e213 = pcs[pcs["key"] == "E213"].set_index("band")
+    assert list(e213.index) == ["1", "5"] and e213.loc["5", "z_m"] == 0.6042
+    jaxa = read_satellite_phase_centers(data / JAXA_2020)
+    j01 = jaxa[jaxa["key"] == "J01"].set_index("band")  # line 665: PRN-keyed
+    assert bool(j01["key_is_prn"].all()) and (j01.loc["1", "z_m"], j01.loc["2", "z_m"]) == (3.1993, 2.9943)
+    assert sinex_span(data / JAXA_2020) == (np.datetime64("2020-08-31T00:00:00"), np.datetime64("2020-08-31T23:55:00"))
+
+
+def test_receiver_phase_center_blocks(data):
+    table = read_receiver_phase_centers(data / ESA_2024)
+    ash = table[(table["antenna_type"] == "ASH701945E_M") & (table["radome"] == "SCIS")].set_index(["system", "band"])
+    # line 739: L1 up/north/east 0.0884 0.0010 -.0005, L2 0.1184 -.0002 0.0002 (GPS block)
+    assert tuple(ash.loc[("G", "1"), ["up_m", "north_m", "east_m"]]) == (0.0884, 0.0010, -0.0005)
+    assert ash.loc[("G", "2"), "up_m"] == 0.1184
+    # lines 1103-1105 (GAL block): E1 0.0884, E5a 0.1267, E6 0.1127, E5b 0.1209, E5 0.1238 (up)
+    assert [ash.loc[("E", b), "up_m"] for b in "15678"] == [0.0884, 0.1267, 0.1127, 0.1209, 0.1238]
+    igs = read_receiver_phase_centers(data / IGS_2020)
+    nov = igs[igs["antenna_type"] == "NOV750.R4"]  # line 1781: only radome NOVS is calibrated
+    assert set(nov["radome"]) == {"NOVS"} and nov[nov["band"] == "1"]["up_m"].iloc[0] == 0.1694
+
+
+def test_phase_center_block_cut(tmp_path, data):
+    lines = (data / ESA_2024).read_text(encoding="latin-1").splitlines(keepends=True)
+    cut = tmp_path / "cut.snx"
+    cut.write_text("".join(lines[:1350] + lines[1405:]))  # drop the rest of SATELLITE/PHASE_CENTER and its end: the next block opens at line 1352
+    with pytest.raises(FormatError, match=r"cut.snx, line 1352: expected the end of the block '-SATELLITE/PHASE_CENTER'"):
+        read_satellite_phase_centers(cut)
+    assert len(read_receiver_phase_centers(cut)) > 100  # the other blocks are still readable
+
+
+def test_phase_center_bad_number(tmp_path, data):
+    lines = (data / ESA_2024).read_text(encoding="latin-1").splitlines(keepends=True)
+    lines[1338] = lines[1338].replace("1.1798", "1.1x98")
+    bad = tmp_path / "bad.snx"
+    bad.write_text("".join(lines))
+    with pytest.raises(FormatError, match="line 1339"):
+        read_satellite_phase_centers(bad)

@@ -18,7 +18,7 @@ import numpy as np
 from ...errors import LodestarError
 from ...systems import SYSTEM_ORDER, parse_system_set
 from ...time import Time
-from .antennas import receiver_offsets_enu_m, satellite_pco_if_body_m
+from .antennas import phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
 from .observables import check_phase_present, if_coefficients, select_dual_frequency
@@ -43,22 +43,6 @@ def _read_obs(obs, systems):
     return obs
 
 
-def _ephemeris(sp3, clk):
-    from ...io.clk import read_clk
-    from ...io.sp3 import merge_sp3, read_sp3
-    from ...orbits import PreciseEphemeris
-
-    if sp3 is None:
-        raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")
-    items = [sp3] if isinstance(sp3, (str, Path)) else list(sp3)
-    sp3_data = merge_sp3([read_sp3(p) if isinstance(p, (str, Path)) else p for p in items])
-    clk_data = None
-    if clk is not None:
-        clks = [clk] if isinstance(clk, (str, Path)) else list(clk)
-        clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in clks]
-    return PreciseEphemeris(sp3_data, clk_data)
-
-
 def _channels(obs, nav):
     channels = dict(obs.attrs.get("glonass_channels") or {})
     if nav is not None:
@@ -69,11 +53,26 @@ def _channels(obs, nav):
     return channels
 
 
-def _clock_sigma(eph, systems, clk_given):
-    """Product-error sigma per system from the clock interval actually used."""
+def _load_products(sp3, clk):
+    """Orbits and clocks of one or several centres and days (:class:`lodestar.orbits.PreciseEphemeris`)."""
+    from ...io.clk import read_clk
+    from ...io.sp3 import read_sp3
+    from ...orbits import PreciseEphemeris
+
+    as_list = lambda v: [] if v is None else ([v] if isinstance(v, (str, Path)) else list(v))  # noqa: E731
+    sp3_items = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in as_list(sp3)]
+    if not sp3_items:
+        raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")
+    clk_items = [read_clk(p) if isinstance(p, (str, Path)) else p for p in as_list(clk)]
+    return PreciseEphemeris(sp3_items, clk_items or None)
+
+
+def _clock_sigma(eph, systems):
+    """Product-error sigma per system from the clock interval of the system's best-ranked centre."""
     out = {}
     for s in systems:
-        interval = eph.clock_interval_s if clk_given else eph.interval_s
+        ranked = eph.ranking(s)
+        interval = ranked[0].clock.interval_s if ranked else 900.0
         key = min(_CLOCK_INTERPOLATION_SIGMA_M, key=lambda k: abs(k - interval))
         out[s] = _CLOCK_INTERPOLATION_SIGMA_M[key]
     return out
@@ -81,7 +80,7 @@ def _clock_sigma(eph, systems, clk_given):
 
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
-        receiver_pco_neu_m=None, include_geo=False, ztd_psd_m2_per_h=1e-4):
+        include_geo=False, ztd_psd_m2_per_h=1e-4):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -89,8 +88,10 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     GLONASS frequency channels when the observation header has none. ``systems``: "R", "C",
     "R+C", "G+R+E+C", ... ``mode``: "kinematic" (default) or "static". ``direction``: "forward"
     (causal) or "combined" (forward + backward, post-processing). ``restart_s``: re-initialise the
-    filter every so many seconds (convergence statistics). ``receiver_pco_neu_m``: receiver
-    antenna offsets {"1": (n, e, u), "2": (n, e, u)} until ``antex``/``sinex`` sources are wired.
+    filter every so many seconds (convergence statistics). ``antex``/``sinex``: phase-centre sources
+    (satellite and receiver offsets, PCV from ANTEX; :class:`lodestar.models.phase_center.PhaseCentres`);
+    without them the published satellite offsets are used and the receiver antenna is uncalibrated.
+    ``include_geo``: use BeiDou GEO satellites (off by default: see docs/ppp.md).
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
     if mode not in MODES:
@@ -107,12 +108,12 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     if obs.attrs.get("format", "RINEX OBS") != "RINEX OBS":
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
     check_phase_present(obs, letters)
-    eph = _ephemeris(sp3, clk)
+    eph = _load_products(sp3, clk)
     warn = []
-    prep = _prepare(obs, eph, nav, letters, include_geo, receiver_pco_neu_m, warn)
+    prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
-                       product_sigma_m=_clock_sigma(eph, prep.systems, clk is not None))
+                       product_sigma_m=_clock_sigma(eph, prep.systems))
     forward = run_filter(prep, cfg)
     backward = None
     if direction == "combined":
@@ -124,7 +125,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     return build_dataset(prep, result, attrs)
 
 
-def _prepare(obs, eph, nav, letters, include_geo, receiver_pco, warn):
+def _prepare(obs, eph, nav, letters, include_geo, pc, warn):
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
@@ -141,21 +142,24 @@ def _prepare(obs, eph, nav, letters, include_geo, receiver_pco, warn):
     times = np.asarray(obs["time"].values, "datetime64[ns]")
     a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
     p_if = a1 * dual.p1_m - a2 * dual.p2_m
-    pco_body, sat_source = satellite_pco_if_body_m(svs, Time(times))
+    pco_body, sat_pc, sat_source = satellite_offsets(pc, svs, times[times.size // 2])
+    antenna = str(obs.attrs.get("antenna", "") or "")
+    rcv = pc.receiver(antenna) if antenna.strip() else None
     approx = _approx_position(obs)
     bands = ("2", "6")  # BeiDou B1I / B3I (the only BeiDou pair used)
-    side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, pco_body, bands)
+    side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
     _check_products(side, obs, eph)
     arcs = screen(dual, times)
     l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
     usable = side.valid & (arcs.arc >= 0)
     arc = np.where(usable, arcs.arc, -1)
-    ant_enu, rx_source = receiver_offsets_enu_m(svs, dual.f1_hz, dual.f2_hz,
-                                                obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0), receiver_pco)
+    ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
+                                     obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0))
+    rx_source = rcv.source if rcv is not None else "none"
     if rx_source == "none":
-        warn.append(f"no phase-centre calibration for receiver antenna {obs.attrs.get('antenna', '?')!r}: "
-                    "positions refer to the antenna reference point's offset only (heights biased by the IF PCO, "
-                    "typically 4-20 cm)")
+        warn.append(f"no phase-centre calibration for receiver antenna {antenna.strip() or '(none in header)'!r} in the "
+                    "ANTEX/SINEX files given: run without it (heights biased by the antenna's IF offset, typically "
+                    "4-20 cm); give --antex or --sinex with its calibration")
         warnings.warn(warn[-1], stacklevel=3)
     systems = "".join(s for s in letters if any(sv[0] == s for sv in svs[usable.any(axis=0)]))
     if not systems:
@@ -167,12 +171,12 @@ def _prepare(obs, eph, nav, letters, include_geo, receiver_pco, warn):
     inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
-                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, meta={
-        "satellite_pco_source": sat_source, "receiver_pco_source": rx_source,
-        "receiver_antenna": str(obs.attrs.get("antenna", "")), "signals": dual.signals,
+                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, is_glonass=np.array([sv[0] == 'R' for sv in svs]), meta={
+        "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
+        "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
-        "clock_source": eph.clock_source, "geo_included": bool(include_geo)})
+        "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
 
 

@@ -3,13 +3,13 @@
 Everything here is computed once before the filter, from the satellites' precise states and an
 approximate receiver position (a 100 m error moves any of these terms by well under 1 mm):
 
-- satellite antenna phase centre: centre of mass + PCO (IF, body frame) turned by the attitude
-  (:mod:`lodestar.orbits.antenna`: nominal yaw steering; per-block nominal IF offsets until the
-  products layer gives per-satellite ANTEX/SINEX values);
+- satellite antenna phase centre: centre of mass + PCO (IF, body frame, :mod:`.antennas`) turned by
+  the attitude (:mod:`lodestar.models.attitude`: yaw steering with the published noon, midnight and
+  eclipse manoeuvres), and the satellite's and receiver's IF PCV where ANTEX gives them;
 - satellite clock + periodic relativistic term (IS-GPS-200N 20.3.3.3.3.1; IERS 2010 eq. 10.17);
 - Shapiro delay (IERS 2010 eq. 11.17, :mod:`lodestar.models.relativity`);
-- phase wind-up (Wu et al. 1993, Manuscripta Geodaetica 18:91, eqs. for the dipole vectors): the
-  IF wind-up in metres is phi_cycles * c / (f1 + f2);
+- phase wind-up (Wu et al. 1993, :mod:`lodestar.models.windup`) on the same attitude: the IF
+  wind-up in metres is phi_cycles * c / (f1 + f2);
 - solid Earth tide (IERS 2010 §7.1.1 Step 1, :mod:`lodestar.models.tides`);
 - BeiDou-2 satellite-induced code bias (Wanninger & Beer 2015, GPS Solutions 19:639, Table 2:
   elevation-dependent values per 10° for IGSO and MEO, B1/B2/B3; GEO has no table). Added to the
@@ -26,11 +26,12 @@ from ...constants import C_MPS
 from ...frames import azimuth_elevation
 from ...models.relativity import shapiro_delay_m
 from ...models.tides import solid_earth_tide_m
-from ...orbits.antenna import sun_position_ecef_m, yaw_steering_axes
+from ...models.attitude import satellite_attitude, sun_position_ecef_m
+from ...models.windup import phase_windup_cycles
 from ...time import Time
 from .observables import if_coefficients
 
-__all__ = ["SatelliteSide", "satellite_side", "windup_cycles", "bds2_code_bias_m", "BDS2_IGSO", "BDS2_MEO",
+__all__ = ["SatelliteSide", "satellite_side", "bds2_code_bias_m", "BDS2_IGSO", "BDS2_MEO",
            "BDS_GEO"]
 
 # BeiDou-2 orbit types (CSNO; Wanninger & Beer 2015 Table 1; C13/C16 IGSO launched later)
@@ -79,51 +80,13 @@ def bds2_code_bias_m(svs, band: str, elevation_rad) -> np.ndarray:
     return out
 
 
-def windup_cycles(receiver_xyz, sat_xyz, sun_xyz) -> np.ndarray:
-    """Carrier phase wind-up (cycles, continuous along time) for a receiver antenna pointing north.
-
-    Wu et al. (1993): effective dipoles D' = x_s - k (k.x_s) - k x y_s (satellite),
-    D = x_r - k (k.x_r) + k x y_r (receiver, x north, y west), k satellite->receiver unit vector;
-    phi = sign(k . (D' x D)) arccos(D'.D / |D'||D|). Nominal yaw steering for the satellite axes.
-    """
-    from ...frames import ecef_to_geodetic, enu_matrix
-
-    lat, lon, _ = ecef_to_geodetic(receiver_xyz)
-    enu = enu_matrix(lat, lon)  # rows e, n, u in ECEF
-    x_r, y_r = enu[1], -enu[0]
-    k = receiver_xyz[None, None, :] - sat_xyz
-    k /= np.linalg.norm(k, axis=-1, keepdims=True)
-    x_s, y_s, _ = yaw_steering_axes(sat_xyz, sun_xyz[:, None, :])
-    d_s = x_s - k * np.sum(k * x_s, axis=-1, keepdims=True) - np.cross(k, y_s)
-    d_r = x_r - k * np.sum(k * x_r, axis=-1, keepdims=True) + np.cross(k, y_r)
-    cos_p = np.sum(d_s * d_r, axis=-1) / (np.linalg.norm(d_s, axis=-1) * np.linalg.norm(d_r, axis=-1))
-    phi = np.arccos(np.clip(cos_p, -1.0, 1.0)) / (2.0 * np.pi)
-    phi = np.where(np.sum(k * np.cross(d_s, d_r), axis=-1) < 0.0, -phi, phi)
-    return _continuous(phi)
-
-
-def _continuous(phi):
-    """Remove whole-cycle jumps along time per satellite (NaN cells are skipped over)."""
-    out = np.full(phi.shape, np.nan)
-    last = np.full(phi.shape[1], np.nan)
-    offset = np.zeros(phi.shape[1])
-    for t in range(phi.shape[0]):  # epochs; vectorised over satellites
-        ok = np.isfinite(phi[t])
-        value = phi[t] + offset
-        jump = np.where(ok & np.isfinite(last), np.round(last - value), 0.0)
-        offset += jump
-        value = value + jump
-        out[t, ok] = value[ok]
-        last[ok] = value[ok]
-    return out
-
-
-def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, pco_body_if_m, code_bands) -> SatelliteSide:
+def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas, code_bands) -> SatelliteSide:
     """Precise states at transmit time moved to the antenna phase centre, and the other corrections.
 
-    ``pco_body_if_m`` (S, 3) satellite IF PCO in the body frame (NaN = unknown: the satellite is
-    not used). ``code_bands``: (band1, band2) RINEX digits per satellite, for the BDS-2 code table.
+    ``antennas``: (pco_body_if (S, 3) NaN = unknown -> satellite unused, SatelliteAntennas or None,
+    ReceiverAntenna or None). ``code_bands``: BeiDou (band1, band2) RINEX digits for the BDS-2 table.
     """
+    pco_body_if_m, sat_pc, rcv_pc = antennas
     t_rx = np.asarray(times_ns, "datetime64[ns]")
     travel = np.where(np.isfinite(p_if), p_if / C_MPS, 0.075)
     t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
@@ -132,19 +95,21 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, pco_body_
     com = st.position_m - st.velocity_mps * clock_s[..., None]
     times = Time(t_rx)
     sun = sun_position_ecef_m(times)
-    x_s, y_s, z_s = yaw_steering_axes(com, sun[:, None, :])
+    att = satellite_attitude(svs, times, com, st.velocity_mps, sun_m=sun)
     pco = pco_body_if_m[None, :, :]
-    sat_xyz = com + x_s * pco[..., 0:1] + y_s * pco[..., 1:2] + z_s * pco[..., 2:3]
+    sat_xyz = com + att.x * pco[..., 0:1] + att.y * pco[..., 1:2] + att.z * pco[..., 2:3]
     reason = np.asarray(st.reason).astype(object)
     no_pco = ~np.all(np.isfinite(pco_body_if_m), axis=1)
     reason[:, no_pco] = np.where(reason[:, no_pco] == "", "no satellite antenna offset known", reason[:, no_pco])
     valid = np.asarray(st.valid) & ~no_pco[None, :] & np.all(np.isfinite(sat_xyz), axis=-1)
+    reason[np.asarray(st.valid) & ~no_pco[None, :] & ~valid] = "no attitude"
     approx = np.asarray(approx_xyz, float)
     az_deg, el_deg = azimuth_elevation(approx, sat_xyz)
     az, el = np.radians(az_deg), np.radians(el_deg)
     shapiro = shapiro_delay_m(sat_xyz, approx)
-    windup = windup_cycles(approx, np.where(valid[..., None], sat_xyz, np.nan), sun)
+    windup = phase_windup_cycles(approx, np.where(valid[..., None], sat_xyz, np.nan), att.x, att.y)
     windup_m = windup * C_MPS / (f1_hz + f2_hz)[None, :]
+    pcv = _pcv_if_m(sat_pc, rcv_pc, svs, sat_xyz, approx, el, az, f1_hz, f2_hz)
     a1, a2 = if_coefficients(f1_hz, f2_hz)
     bds = np.array([sv[0] == "C" for sv in svs])
     code_bias = np.zeros(p_if.shape)
@@ -153,6 +118,22 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, pco_body_
         b2 = bds2_code_bias_m(svs, code_bands[1], el)
         code_bias = np.where(bds[None, :], a1[None, :] * b1 - a2[None, :] * b2, 0.0)
     tide = solid_earth_tide_m(approx, times)
+    # the wind-up enters the observed phase: the modelled phase carries + wind-up (Kouba 2015 §5.1.2)
     return SatelliteSide(sat_xyz=sat_xyz, sat_clock_m=C_MPS * clock_s, valid=valid, reason=reason.astype(str),
-                         code_m=shapiro - code_bias, phase_m=shapiro + np.nan_to_num(windup_m), tide_m=tide,
-                         elevation_rad=el, azimuth_rad=az)
+                         code_m=shapiro + pcv - code_bias, phase_m=shapiro + pcv + np.nan_to_num(windup_m),
+                         tide_m=tide, elevation_rad=el, azimuth_rad=az)
+
+
+def _pcv_if_m(sat_pc, rcv_pc, svs, sat_xyz, approx, el, az, f1_hz, f2_hz):
+    """IF phase-centre variations (m) of satellite (by nadir) and receiver (by zenith/azimuth)."""
+    from .antennas import receiver_pcv_if_m, satellite_pcv_if_m
+
+    total = np.zeros(el.shape)
+    if sat_pc is not None:
+        to_rx = approx[None, None, :] - sat_xyz
+        cos_nadir = np.sum(to_rx * -sat_xyz, axis=-1) / (np.linalg.norm(to_rx, axis=-1) * np.linalg.norm(sat_xyz, axis=-1))
+        nadir = np.arccos(np.clip(np.nan_to_num(cos_nadir, nan=1.0), -1.0, 1.0))
+        total += satellite_pcv_if_m(sat_pc, svs, nadir, f1_hz, f2_hz)
+    if rcv_pc is not None:
+        total += receiver_pcv_if_m(rcv_pc, svs, el, az, f1_hz, f2_hz)
+    return total

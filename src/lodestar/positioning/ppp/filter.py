@@ -11,9 +11,11 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
   usual value for mid-latitude PPP, e.g. Kouba & Héroux 2001 GPS Solutions 5(2)); a-priori
   Saastamoinen hydrostatic + wet zenith delays, Niell (1996) mapping functions.
 - Ambiguities: constant; initialised from phase minus code with a 30 m sigma.
+- GLONASS inter-frequency code biases: one constant per GLONASS satellite (FDMA: the receiver's
+  code delay differs per frequency channel, by metres on ESBC's receiver; Wanninger 2012, GPS
+  Solutions 16:439), prior 5 m; without them biased codes drag a 5-7 satellite kinematic solution.
 - Weights: sigma^2 = f_IF^2 (a^2 + b^2 / sin^2 el), a = b = 3 mm phase and 0.3 m code (RTKLIB's
-  defaults: err 0.003 m, eratio 100), f_IF = sqrt(a1^2 + a2^2) the IF noise factor; GLONASS code
-  x 2 (its inter-frequency code biases are not estimated), plus a per-system product-error sigma
+  defaults: err 0.003 m, eratio 100), f_IF = sqrt(a1^2 + a2^2) the IF noise factor, plus a per-system product-error sigma
   (clock interpolation: 15-min BeiDou clocks cost centimetres).
 - Update: Joseph form (I - KH) P (I - KH)' + K R K' (Bucy & Joseph 1968), numerically safe with
   30 m and 3 mm sigmas side by side.
@@ -41,7 +43,9 @@ _CLOCK_SIGMA_M = 30.0
 _AMBIGUITY_SIGMA_M = 30.0
 _ZWD_SIGMA_M = 0.2  # initial zenith wet delay sigma
 _CODE_GATE_M = 30.0
+_CODE_BIAS_SIGMA_M = 5.0  # GLONASS inter-frequency code bias prior (receiver IFBs reach metres)
 _REJECT_SIGMAS = 4.0
+_RETIRE_AFTER_NS = 600 * 10**9  # longer than any gap an arc survives (quality.screen: <= 75 s at 30 s)
 
 
 @dataclass(frozen=True)
@@ -51,9 +55,10 @@ class FilterConfig:
     ztd_psd_m2_per_s: float = 1e-4 / 3600.0
     phase_sigma_m: float = 0.003
     code_sigma_m: float = 0.3
-    code_factor: dict = field(default_factory=lambda: {"R": 2.0})
+    code_factor: dict = field(default_factory=dict)
     product_sigma_m: dict = field(default_factory=dict)
     restart_s: float | None = None
+    glonass_code_bias: bool = True
     max_rejections: int = 4
 
 
@@ -75,6 +80,7 @@ class FilterInput:
     approx_xyz: np.ndarray  # (3,)
     day_of_year: np.ndarray  # (T,)
     svs: np.ndarray | None = None  # (S,)
+    is_glonass: np.ndarray | None = None  # (S,) bool
     meta: dict = field(default_factory=dict)
 
 
@@ -102,10 +108,13 @@ class FilterOutput:
 class _State:
     def __init__(self, n_sys: int, n_sat: int):
         self.n_sys, self.n_sat = n_sys, n_sat
-        self.n = 3 + n_sys + 1 + n_sat
+        self.n = 3 + n_sys + 1 + 2 * n_sat  # ..., ambiguities (S), code biases (S)
         self.x = np.zeros(self.n)
         self.P = np.zeros((self.n, self.n))
         self.arc = np.full(n_sat, -1, np.int64)
+        self.last_seen_ns = np.zeros(n_sat, np.int64)
+        self.alive = np.zeros(n_sat, bool)  # ambiguity state in use (others are zero rows, skipped)
+        self.bias_alive = np.zeros(n_sat, bool)  # code-bias state in use (GLONASS IFB)
         self.started = False
         self.start_ns = None
         self.last_ns = None
@@ -113,6 +122,10 @@ class _State:
     @property
     def i_zwd(self):
         return 3 + self.n_sys
+
+    @property
+    def i_bias(self):
+        return 3 + self.n_sys + 1 + self.n_sat
 
     def reset_param(self, index, value, sigma):
         self.P[index, :] = 0.0
@@ -232,12 +245,17 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     # clocks: white noise, re-initialised from the code
     for k in range(st.n_sys):
         mine = ok & (sys_i == k)
-        resid = inp.p_if[t, mine] - code_model[mine] - st.x[st.i_zwd] * m_w[mine]
+        resid = inp.p_if[t, mine] - code_model[mine] - st.x[st.i_zwd] * m_w[mine] - st.x[st.i_bias:][mine]
         st.reset_param(3 + k, float(np.median(resid)) if resid.size else 0.0, _CLOCK_SIGMA_M)
     # ambiguities of new arcs
     new = ok & (inp.arc[t] != st.arc)
     _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
     st.arc[new] = inp.arc[t, new]
+    if cfg.glonass_code_bias:
+        for j in np.flatnonzero(ok & inp.is_glonass & ~st.bias_alive):
+            st.reset_param(st.i_bias + j, 0.0, _CODE_BIAS_SIGMA_M)
+            st.bias_alive[j] = True
+    _retire(st, inp, t, ok)
     n_needed = 3 + len(set(sys_i[ok])) + 1
     if ok.sum() < max(n_needed, 4):
         out.note[t] = f"too few satellites ({int(ok.sum())})"
@@ -246,7 +264,7 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     var_phase = inp.if_factor**2 * cfg.phase_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
     var_code = (inp.if_factor * code_factor) ** 2 * cfg.code_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
     use_code, use_phase = ok.copy(), ok.copy()
-    gate = np.abs(inp.p_if[t] - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w) > _CODE_GATE_M
+    gate = np.abs(inp.p_if[t] - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]) > _CODE_GATE_M
     use_code &= ~gate
     prior_x, prior_P = st.x.copy(), st.P.copy()
     for attempt in range(cfg.max_rejections + 1):
@@ -275,6 +293,21 @@ def _predict(st, cfg, dt):
 def _reset_ambiguities(st, columns, value_m):
     for j in columns:
         st.reset_param(3 + st.n_sys + 1 + j, float(value_m[j]), _AMBIGUITY_SIGMA_M)
+        st.alive[j] = True
+
+
+def _retire(st, inp, t, ok):
+    """Ambiguities unseen for longer than their arc can last are removed from the state."""
+    now = inp.times_ns[t].astype(np.int64)
+    st.last_seen_ns[ok] = now
+    stale = st.alive & ~ok & (np.abs(now - st.last_seen_ns) > _RETIRE_AFTER_NS)
+    for j in np.flatnonzero(stale):
+        st.reset_param(3 + st.n_sys + 1 + j, 0.0, 0.0)
+        st.alive[j] = False
+        st.arc[j] = -1
+    for j in np.flatnonzero(stale & st.bias_alive):
+        st.reset_param(st.i_bias + j, 0.0, 0.0)
+        st.bias_alive[j] = False
 
 
 def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase, var_code, var_phase):
@@ -282,25 +315,34 @@ def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase,
     cc, pc = np.flatnonzero(use_code), np.flatnonzero(use_phase)
     n_c = cc.size
     rows = n_c + pc.size
-    H = np.zeros((rows, st.n))
+    live = np.r_[np.arange(st.i_zwd + 1), st.i_zwd + 1 + np.flatnonzero(st.alive), st.i_bias + np.flatnonzero(st.bias_alive)]
+    column = np.full(st.n, -1)
+    column[live] = np.arange(live.size)
+    H = np.zeros((rows, live.size))
     sat_col = np.r_[cc, pc]
     H[:, :3] = -unit[sat_col]
     H[np.arange(rows), 3 + inp.sys_index[sat_col]] = 1.0
     H[:, st.i_zwd] = m_w[sat_col]
-    H[n_c + np.arange(pc.size), st.i_zwd + 1 + pc] = 1.0
-    amb = st.x[st.i_zwd + 1:]
+    H[n_c + np.arange(pc.size), column[st.i_zwd + 1 + pc]] = 1.0
+    biased = st.bias_alive[cc]
+    H[np.flatnonzero(biased), column[st.i_bias + cc[biased]]] = 1.0
+    amb = st.x[st.i_zwd + 1:st.i_bias]
+    code_bias = st.x[st.i_bias:]
     clk = st.x[3:3 + st.n_sys][inp.sys_index]
-    predicted = np.r_[code_model[cc] + clk[cc] + st.x[st.i_zwd] * m_w[cc],
+    predicted = np.r_[code_model[cc] + clk[cc] + st.x[st.i_zwd] * m_w[cc] + code_bias[cc],
                       phase_model[pc] + clk[pc] + st.x[st.i_zwd] * m_w[pc] + amb[pc]]
     y = np.r_[inp.p_if[t, cc], inp.l_if[t, pc]] - predicted
     R = np.r_[var_code[cc], var_phase[pc]]
-    PHt = st.P @ H.T
+    P = st.P[np.ix_(live, live)]
+    PHt = P @ H.T
     S = H @ PHt + np.diag(R)
     K = np.linalg.solve(S, PHt.T).T
     dx = K @ y
-    IKH = np.eye(st.n) - K @ H
-    st.P = IKH @ st.P @ IKH.T + (K * R) @ K.T
-    st.x = st.x + dx
+    # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
+    KHP = K @ PHt.T
+    P = P - KHP - KHP.T + K @ S @ K.T
+    st.P[np.ix_(live, live)] = 0.5 * (P + P.T)
+    st.x[live] = st.x[live] + dx
     post = y - H @ dx
     code_res = np.full(inp.p_if.shape[1], np.nan)
     phase_res = np.full(inp.p_if.shape[1], np.nan)
@@ -332,4 +374,4 @@ def _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase):
     out.n_used[t] = int(used.sum())
     out.n_used_sys[t] = np.bincount(sys_i[used], minlength=st.n_sys)
     out.code_res[t], out.phase_res[t] = res
-    out.ambiguity_m[t, ok] = st.x[st.i_zwd + 1:][ok]
+    out.ambiguity_m[t, ok] = st.x[st.i_zwd + 1:st.i_bias][ok]

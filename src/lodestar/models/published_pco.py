@@ -1,0 +1,137 @@
+"""Published satellite antenna offsets for satellites that no ANTEX or SINEX file given covers.
+
+>>> published_offsets("C19", np.datetime64("2020-06-25"))   # PublishedOffset or None
+
+Each value carries its source on its line. Offsets are satellite body-frame x, y, z in metres
+(IGS axes: z toward the Earth, y along the solar-panel axis; antex14 section 3), from the centre of
+mass to the phase centre of the ionosphere-free combination named in ``bands`` (the pair the
+broadcast and IGS-type clocks refer to); the same vector is returned for both bands of the pair,
+so the IF combination of the pair gives it back unchanged.
+
+Sources:
+- NRCan GPSPACE PPP (github.com/lahayef/GPSPACE), files ``gpsppp.svb_gps_yrly`` / ``_gln_`` /
+  ``_gal_`` / ``_bei_``, header ``NOMINAL ... ANTENNA OFFSETS PER BLK``: nominal values per block,
+  used by GPSPACE for the IF combination of the clock reference pair. GPS II/IIA and IIR are also
+  the IGS conventional offsets of 1998 (J. Ray, IGS mail, 31 Dec 1998: II/IIA 0.279/0/1.023, IIR 0/0/0).
+- Satellite -> block for June 2020 (the ESBC day and its neighbours): GPSPACE's PRN/SVN/block
+  columns, the NGA/USCG GPS status of 2020, mgex.igs.org BDS/GAL status pages (IOV: E11 E12 E19 E20;
+  BDS-3 MEO C19-C30, C32-C37, IGSO C38-C40).
+What is not here: CSNO's per-type BDS-3 values (beidou.gov.cn satellite information release,
+2019-12) were not available to this project as text: BDS-3 MEO uses GPSPACE's single BE3 MEO row;
+BDS-3 IGSO and GEO and BDS-2 stay unknown (``None``) rather than be guessed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["PublishedOffset", "PUBLISHED_BLOCK_OFFSETS_M", "BLOCKS_JUNE_2020", "BLOCKS_JUNE_2020_VALID",
+           "COSPAR_JUNE_2020", "published_offsets", "published_cospar"]
+
+#: Nominal IF offsets per block (x, y, z) in metres, the band pair they serve, and their source.
+PUBLISHED_BLOCK_OFFSETS_M: dict[str, tuple[tuple[float, float, float], tuple[str, str], str]] = {
+    "GPS-IIA": ((0.279, 0.0, 1.023), ("1", "2"), "GPSPACE gpsppp.svb_gps_yrly BLK IIA; IGS 1998 convention"),
+    "GPS-IIR": ((0.0, 0.0, 0.0), ("1", "2"), "GPSPACE gpsppp.svb_gps_yrly BLK IIR; IGS 1998 convention"),
+    "GPS-IIR-M": ((0.0, 0.0, 0.0), ("1", "2"), "GPSPACE gpsppp.svb_gps_yrly BLK IIRM"),
+    "GPS-IIF": ((0.394, 0.0, 1.093), ("1", "2"), "GPSPACE gpsppp.svb_gps_yrly BLK IIF"),
+    "GPS-IIIA": ((0.0, 0.0, 1.700), ("1", "2"), "GPSPACE gpsppp.svb_gps_yrly BLK IIIA"),
+    "GLONASS-M": ((-0.545, 0.0, 2.400), ("1", "2"), "GPSPACE gpsppp.svb_gln_yrly BLK M"),
+    "GLONASS-K1": ((0.0, 0.0, 2.100), ("1", "2"), "GPSPACE gpsppp.svb_gln_yrly BLK K"),
+    "GALILEO-IOV": ((-0.200, 0.0, 0.600), ("1", "5"), "GPSPACE gpsppp.svb_gal_yrly BLK GA1"),
+    "GALILEO-FOC": ((0.150, 0.0, 1.000), ("1", "5"), "GPSPACE gpsppp.svb_gal_yrly BLK GA2"),
+    "BEIDOU-3M": ((-0.200, 0.0, 2.004), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 65 MEO CAST (used for all BDS-3 MEO)"),
+}
+
+#: Period (GPST) for which BLOCKS_JUNE_2020 is stated.
+BLOCKS_JUNE_2020_VALID = (np.datetime64("2020-06-01T00:00:00", "ns"), np.datetime64("2020-07-01T00:00:00", "ns"))
+
+# GPS PRN -> block in June 2020 (GPSPACE rows PRN SVN BL; NGA/USCG status): G01 SVN63 IIF, G02 SVN61
+# IIR, G03 SVN69 IIF, G04 SVN74 IIIA, G05 SVN50 IIR-M, G06 SVN67 IIF, G07 SVN48 IIR-M, G08 SVN72 IIF,
+# G09 SVN68 IIF; IIR SVN41(G14) 43(G13) 44(G28) 45(G21) 46(G11) 47(G22) 51(G20) 56(G16) 59(G19)
+# 60(G23); IIR-M G12 G15 G17 G29 G31; IIF G10 G24 G25 G26 G27 G30 G32; IIIA G18 (SVN75).
+# GLONASS-K1: R09 (SVN 702); other active slots GLONASS-M (GPSPACE gpsppp.svb_gln_yrly, BL 22/23).
+_BLOCK_MEMBERS = {
+    "GPS-IIR": "G02 G11 G13 G14 G16 G19 G20 G21 G22 G23 G28",
+    "GPS-IIR-M": "G05 G07 G12 G15 G17 G29 G31",
+    "GPS-IIF": "G01 G03 G06 G08 G09 G10 G24 G25 G26 G27 G30 G32",
+    "GPS-IIIA": "G04 G18",
+    "GLONASS-K1": "R09",
+    "GLONASS-M": " ".join(f"R{n:02d}" for n in range(1, 25) if n != 9),
+    "GALILEO-IOV": "E11 E12 E19 E20",
+    "GALILEO-FOC": "E01 E02 E03 E04 E05 E07 E08 E09 E13 E14 E15 E18 E21 E24 E25 E26 E27 E30 E31 E33 E36",
+    "BEIDOU-3M": " ".join(f"C{n:02d}" for n in [*range(19, 31), *range(32, 38)]),
+}
+#: Satellite -> block in June 2020.
+BLOCKS_JUNE_2020: dict[str, str] = {sv: block for block, svs in _BLOCK_MEMBERS.items() for sv in svs.split()}
+
+
+# Satellite -> COSPAR ID (the spacecraft's identity) in June 2020, from GPSPACE's yearly rows
+# (github.com/lahayef/GPSPACE, gpsppp.svb_gps_yrly / _gln_ / _gal_, column INT. ID, rows valid on
+# 2020-06-25). With it the SVN of a SINEX SATELLITE/ID or ANTEX block of any date is found, and the
+# per-SVN SINEX offsets apply, and a PRN-keyed SINEX row of another day serves when the same
+# spacecraft flew the PRN on both days. Each entry's window is its GPSPACE row's. G23 is left out: GPSPACE moves PRN 23 to SVN76 (2020-041A) from
+# 2020-06-10, but SVN76 was launched on 2020-06-30 and the IGS ANTEX (igs20, G23 G076) has it only
+# from 2020-07-14. BeiDou is left out: no SINEX file here holds BeiDou offsets to look up.
+_COSPAR_TEXT = (  # PRN:COSPAR:first day:last day (inclusive) of the GPSPACE row holding 2020-06-25
+    "G01:2011-036A:20200101:20201231 G02:2004-045A:20200101:20201231 G03:2014-068A:20200101:20201231 "
+    "G04:2018-109A:20191009:20201231 G05:2009-043A:20200101:20201231 G06:2014-026A:20200101:20201231 "
+    "G07:2008-012A:20200101:20201231 G08:2015-033A:20200101:20201231 G09:2014-045A:20200101:20201231 "
+    "G10:2015-062A:20200101:20201231 G11:1999-055A:20200101:20201110 G12:2006-052A:20200101:20201231 "
+    "G13:1997-035A:20200101:20201231 G14:2000-071A:20200101:20200709 G15:2007-047A:20200101:20201231 "
+    "G16:2003-005A:20200101:20201231 G17:2005-038A:20200101:20201231 G18:2019-056A:20200401:20201231 "
+    "G19:2004-009A:20200101:20201231 G20:2000-025A:20200101:20201231 G21:2003-010A:20200101:20201231 "
+    "G22:2003-058A:20200101:20201231 G24:2012-053A:20200101:20201231 G25:2010-022A:20200101:20201231 "
+    "G26:2015-013A:20200101:20201231 G27:2013-023A:20200101:20201231 G28:2000-040A:20200101:20201231 "
+    "G29:2007-062A:20200101:20201231 G30:2014-008A:20200101:20201231 G31:2006-042A:20200101:20201231 "
+    "G32:2016-007A:20200101:20201231 R01:2009-070A:20200101:20201231 R02:2013-019A:20200101:20201231 "
+    "R03:2011-064A:20200101:20201231 R04:2019-088A:20191211:20201231 R05:2018-053A:20200101:20201231 "
+    "R06:2009-070B:20200101:20201231 R07:2011-064B:20200101:20201231 R08:2011-064C:20200101:20201231 "
+    "R09:2014-075A:20200101:20210131 R10:2007-065C:20200213:20201231 R11:2016-032A:20200101:20201119 "
+    "R12:2019-030A:20200101:20201231 R13:2007-065A:20200101:20201231 R14:2017-055A:20200101:20201231 "
+    "R15:2018-086A:20200101:20201231 R16:2010-041C:20200101:20201231 R17:2016-008A:20200101:20201231 "
+    "R18:2014-012A:20200101:20210228 R19:2007-052A:20200101:20210131 R20:2007-052B:20200101:20201231 "
+    "R21:2014-032A:20200101:20201231 R23:2010-007C:20200101:20201231 R24:2020-018A:20200414:20201231 "
+    "E01:2016-030B:20200101:20201231 E02:2016-030A:20200101:20201231 E03:2016-069B:20200101:20201231 "
+    "E04:2016-069C:20200101:20201231 E05:2016-069D:20200101:20201231 E07:2016-069A:20200101:20201231 "
+    "E08:2015-079B:20200101:20201231 E09:2015-079A:20200101:20201231 E11:2011-060A:20200101:20201231 "
+    "E12:2011-060B:20200101:20201231 E13:2018-060D:20200101:20201231 E15:2018-060A:20200101:20201231 "
+    "E19:2012-055A:20200101:20201231 E20:2012-055B:20121012:20240318 E21:2017-079A:20200101:20201231 "
+    "E22:2015-017B:20150327:20400101 E24:2015-045A:20200101:20200831 E25:2017-079B:20200101:20201231 "
+    "E26:2015-017A:20200101:20201231 E27:2017-079C:20200101:20201231 E30:2015-045B:20200101:20201231 "
+    "E31:2017-079D:20200101:20201231 E33:2018-060B:20200101:20201231 E36:2018-060C:20200101:20201231")
+
+#: Satellite -> (COSPAR ID, first, end) with end exclusive (GPSPACE, see above).
+COSPAR_JUNE_2020: dict[str, tuple[str, np.datetime64, np.datetime64]] = {
+    sv: (cospar, np.datetime64(f"{a[:4]}-{a[4:6]}-{a[6:]}", "ns"),
+         np.datetime64(f"{b[:4]}-{b[4:6]}-{b[6:]}", "ns") + np.timedelta64(1, "D"))
+    for sv, cospar, a, b in (item.split(":") for item in _COSPAR_TEXT.split())}
+
+
+def published_cospar(sv: str, time) -> str | None:
+    """COSPAR ID of the spacecraft flying as ``sv`` at ``time`` (GPST) per the published table, or None."""
+    entry = COSPAR_JUNE_2020.get(sv)
+    if entry is None or not (entry[1] <= np.datetime64(time, "ns") < entry[2]):
+        return None
+    return entry[0]
+
+
+@dataclass(frozen=True)
+class PublishedOffset:
+    block: str
+    offset_m: np.ndarray      # (3,) x, y, z body frame
+    bands: tuple[str, str]    # the IF pair the value serves
+    source: str
+
+
+def published_offsets(sv: str, time) -> PublishedOffset | None:
+    """The published offset of ``sv`` at ``time`` (GPST), None when no published value applies."""
+    when = np.datetime64(time, "ns")
+    if not (BLOCKS_JUNE_2020_VALID[0] <= when < BLOCKS_JUNE_2020_VALID[1]):
+        return None
+    block = BLOCKS_JUNE_2020.get(sv)
+    if block is None:
+        return None
+    offset, bands, source = PUBLISHED_BLOCK_OFFSETS_M[block]
+    return PublishedOffset(block, np.array(offset, dtype=float), bands, source)

@@ -1,0 +1,117 @@
+"""The phase-centre interface: source priority, provenance, fallbacks, IF combination (real files)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lodestar.models.phase_center import PhaseCentres, if_coefficients
+
+ESA = "sinex/ESA0OPSFIN_20241850000_01D_01D_SOL.SNX"
+JAXA = "sinex/JAX0MGXFIN_20202440000_01D_000_SOL.SNX"
+IGS20W = "sinex/igs20P2131_wocov.snx"
+WETTZELL = "antex/igs20_wettzell_trim.atx"
+SMALL = "antex/igs14_small.atx"
+ESBC_DAY = np.datetime64("2020-06-25T00:00:00")
+
+
+@pytest.fixture(scope="module")
+def offline(data):
+    return PhaseCentres(sinex=[data / ESA, data / JAXA])
+
+
+def test_priority_antex_over_sinex(data):
+    pc = PhaseCentres(antex=[data / WETTZELL], sinex=[data / ESA])
+    sat = pc.satellites(["G08", "G04"], np.datetime64("2024-07-03T12:00"))
+    assert list(sat.source) == ["antex", "sinex"]
+    assert sat.svn[0] == "G072" and "igs20_wettzell_trim.atx:567" in sat.note[0]
+    # G04 = SVN G074 (ESA SATELLITE/ID line 1257), L1/L2 offsets of line 1339 (z, x, y)
+    np.testing.assert_allclose(sat.pco_body_m("1")[1], [-0.0599, 0.0175, 1.1798])
+    np.testing.assert_allclose(sat.pco_body_m("2")[1], [-0.0593, 0.0156, 0.6878])
+
+
+def test_ionosphere_free_offset(data):
+    pc = PhaseCentres(sinex=[data / ESA])
+    sat = pc.satellites(["G04"], np.datetime64("2024-07-03T12:00"))
+    # IF = (f1² P1 − f2² P2)/(f1² − f2²), f1 = 1575.42, f2 = 1227.60 MHz: 2.546 P1 − 1.546 P2
+    f1, f2 = 1575.42e6, 1227.60e6
+    expected_z = (f1**2 * 1.1798 - f2**2 * 0.6878) / (f1**2 - f2**2)
+    assert sat.pco_if_body_m("1", "2")[0, 2] == pytest.approx(expected_z, abs=1e-9)
+    # ESA's own LC estimate, line 1795: SATA_Z G074 LC 1.94025; the F6.4 inputs are rounded to 0.05 mm,
+    # times |a1| + |a2| = 4.1: 0.2 mm
+    assert expected_z == pytest.approx(1.94025, abs=2e-4)
+    a1, a2 = if_coefficients("R", "1", "2")
+    assert a1 == pytest.approx(81 / 32) and a2 == pytest.approx(-49 / 32)  # f1/f2 = 9/7 (GLONASS ICD)
+
+
+def test_esbc_day_offline_sources(offline):
+    svs = ["G08", "G11", "R09", "R06", "E11", "E14", "C19", "C01"]
+    sat = offline.satellites(svs, ESBC_DAY)
+    source = dict(zip(svs, sat.source))
+    # per-SVN ESA offsets through the published COSPAR table; JAXA PRN rows when the spacecraft is the same
+    assert source["G08"] == "sinex" and "SVN by COSPAR ID 2015-033A" in sat.note[0]
+    assert source["G11"] == "sinex" and "JAX0MGXFIN" in sat.note[1]
+    assert source["R09"] == "sinex" and sat.svn[2] == "R802"  # GLONASS-K1, 2014-075A
+    assert source["E11"] == "sinex" and sat.svn[4] == "E101"
+    assert source["E14"] == "published" and source["C19"] == "published"
+    assert source["C01"] == "none" and np.isnan(sat.pco_body_m("2")[7]).all()
+    # published values are IF values of the clock pair: both bands carry them (BeiDou B1I/B3I = "2"/"6")
+    np.testing.assert_allclose(sat.pco_if_body_m("2", "6")[6], [-0.200, 0.0, 2.004])
+    assert sat.pcv_m("1", np.zeros((2, len(svs)))).shape == (2, len(svs))
+    assert not sat.pcv_m("1", np.full((2, len(svs)), 0.1)).any()  # no PCV in SINEX / published sources
+    assert sat.provenance()["R09"]["source"] == "sinex"
+
+
+def test_jaxa_prn_rows_only_for_the_same_spacecraft(offline):
+    # G14 was SVN41 (2000-071A) until 2020-07-09 (GPSPACE): JAXA's 2020-08-31 G14 row is another spacecraft
+    sat = offline.satellites(["G14"], ESBC_DAY)
+    assert sat.source[0] == "published"
+    on_file_day = offline.satellites(["G14"], np.datetime64("2020-08-31T12:00"))
+    assert on_file_day.source[0] == "sinex" and "file's span" in on_file_day.note[0]
+
+
+def test_satellite_pcv_from_antex(data):
+    pc = PhaseCentres(antex=[data / WETTZELL])
+    sat = pc.satellites(["G08", "G99"], ESBC_DAY)
+    nadir = np.radians([[0.0, 0.0], [0.5, 0.5], [17.0, 3.0]])
+    pcv = sat.pcv_m("1", nadir)
+    # G08 NOAZI (line 576): 6.10 at 0 deg, 4.40 at 1 deg, 23.50 at 17 deg (mm)
+    np.testing.assert_allclose(pcv[:, 0], [6.10e-3, 5.25e-3, 23.50e-3], atol=1e-9)
+    assert list(pcv[:, 1]) == [0.0, 0.0, 0.0] and sat.source[1] == "none"
+
+
+def test_cut_antex_block_is_skipped_with_a_note(data):
+    pc = PhaseCentres(antex=[data / SMALL], sinex=[data / ESA])
+    sat = pc.satellites(["E04"], ESBC_DAY)
+    assert sat.source[0] == "sinex" and "igs14_small.atx, line 513" in sat.note[0]
+
+
+def test_receiver_exact_and_radome_fallbacks(data):
+    pc = PhaseCentres(antex=[data / WETTZELL], sinex=[data / ESA, data / IGS20W])
+    leiar = pc.receiver("LEIAR25.R3      LEIT")  # the header's ANT # / TYPE text
+    assert (leiar.source, leiar.matched_radome) == ("antex", "LEIT")
+    np.testing.assert_allclose(leiar.pco_neu_m("G", "1"), [-0.05e-3, 0.95e-3, 160.96e-3])
+    ash = pc.receiver("ASH701945E_M", "SCIS")  # ESBC's antenna: ESA line 739 (up 0.0884, north 0.0010, east -.0005)
+    assert ash.source == "sinex" and "ESA0OPSFIN" in ash.note
+    np.testing.assert_allclose(ash.pco_neu_m("G", "1"), [0.0010, -0.0005, 0.0884])
+    # GLONASS and BeiDou have no calibration here: GPS L1 / L2 values, stated
+    np.testing.assert_allclose(ash.pco_neu_m("R", "1"), ash.pco_neu_m("G", "1"))
+    np.testing.assert_allclose(ash.pco_neu_m("C", "6"), ash.pco_neu_m("G", "2"))
+    assert ash.frequency_used("C", "2") == ("G", "1") and "other frequencies take GPS" in ash.note
+    nov = pc.receiver("NOV750.R4", "NONE")  # only NOVS is calibrated
+    assert nov.matched_radome == "NOVS" and "radome NONE not calibrated for NOV750.R4: used the only one, NOVS" in nov.note
+    trm = pc.receiver("TRM59800.00", "SCIT")  # NONE exists: used
+    assert trm.matched_radome == "NONE" and "radome SCIT not calibrated" in trm.note
+
+
+def test_receiver_found_nowhere(data):
+    rcv = PhaseCentres(sinex=[data / ESA]).receiver("NOSUCH_ANT", "DOME")
+    assert rcv.source == "none" and "in none of the ANTEX/SINEX files" in rcv.note
+    assert list(rcv.pco_neu_m("G", "1")) == [0.0, 0.0, 0.0]
+    assert rcv.pcv_m("G", "1", np.zeros((2, 3)), np.zeros((2, 3))).shape == (2, 3)
+
+
+def test_receiver_pcv_grid(data):
+    rcv = PhaseCentres(antex=[data / WETTZELL]).receiver("LEIAR25.R3", "LEIT")
+    out = rcv.pcv_m("G", "1", np.radians([[5.0, 7.5]]), np.radians([[0.0, 2.5]]))
+    np.testing.assert_allclose(out, [[0.25e-3, 0.615e-3]], atol=1e-9)  # rows 0/5 deg of lines 731-732
