@@ -61,6 +61,7 @@ ESBC = {
             "esbc-2020-177/GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"],
     "sp3_bds": ["esbc-2020-177/Sta21114.sp3.gz"],  # BeiDou orbits and clocks (IAC, 15 min)
     "clk": ["esbc-2020-177/GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"],
+    "sinex": ["sinex/igs20P2131_wocov.snx"],  # ESBC_ANTENNA's source
 }
 
 
@@ -124,6 +125,48 @@ def _sp3c_header(first: str, second: str, sats: list[str], time_system: str, n_e
             ["/* split per system by lodestar benchmarks/bench_ppp.py for RTKLIB 2.4.3"] * 4)
 
 
+def combine_sp3(paths: list[str], target: Path) -> str:
+    """One SP3-d file (IGS SP3-d, 2016: any number of '+' lines) of several single-system files
+    written by :func:`split_sp3` with the same epochs."""
+    blocks, sats, first_lines = [], [], None
+    for path in paths:
+        lines = Path(path).read_text().splitlines()
+        first_lines = first_lines or lines[:2]
+        epochs: dict[str, list[str]] = {}
+        current = None
+        for text in lines:
+            if text.startswith("*"):  # GRG writes " 6 25", IAC "06 25": one key per instant
+                y, mo, d, h, mi, sec = (float(v) for v in text[1:].split()[:6])
+                key = f"*  {int(y):4d} {int(mo):2d} {int(d):2d} {int(h):2d} {int(mi):2d} {sec:11.8f}"
+                current = epochs.setdefault(key, [])
+            elif text.startswith("P") and current is not None:
+                current.append(text)
+                if text[1:4] not in sats:
+                    sats.append(text[1:4])
+        blocks.append(epochs)
+    order = sorted(set().union(*blocks), key=lambda epoch: epoch)
+    n_lines = max(5, -(-len(sats) // 17))
+    ids = sats + ["  0"] * (17 * n_lines - len(sats))
+    header = [f"#dP{first_lines[0][3:31]}{len(order):8d} ORBIT IGS14 FIT  CMBN", first_lines[1]]
+    header += [("+  %3d   " % len(sats) if i == 0 else "+        ") + "".join(ids[17 * i:17 * i + 17])
+               for i in range(n_lines)]
+    header += ["++       " + "  0" * 17 for _ in range(n_lines)]
+    header += ["%c M  cc GPS ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+               "%c cc cc ccc ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+               "%f  1.2500000  1.025000000  0.00000000000  0.000000000000000",
+               "%f  0.0000000  0.000000000  0.00000000000  0.000000000000000",
+               "%i    0    0    0    0      0      0      0      0         0",
+               "%i    0    0    0    0      0      0      0      0         0",
+               "/* combined per set by lodestar benchmarks/bench_ppp.py"]
+    body = []
+    for epoch in order:
+        body.append(epoch)
+        for block in blocks:
+            body += block.get(epoch, [])
+    target.write_text("\n".join(header + body + ["EOF"]) + "\n")
+    return str(target)
+
+
 def write_antex(path: Path, antenna) -> str:
     """A one-antenna ANTEX 1.4 file from SINEX L1/L2 offsets (no PCV: a NOAZI row of zeros).
 
@@ -165,6 +208,7 @@ def prepare_inputs(data: Path, tmp: Path, case: dict) -> dict:
         "sp3_split": sum((split_sp3(Path(p), split_dir, "GRE") for p in sp3_plain), [])
         + sum((split_sp3(Path(p), split_dir, "C") for p in bds_plain), []),
         "antex": write_antex(tmp / "receiver.atx", ESBC_ANTENNA),
+        "sinex": [str(data / rel) for rel in case["sinex"]],
         "truth": list(case.get("truth", ESBC_ITRF2014_XYZ)),
     }
     return inputs
@@ -185,7 +229,11 @@ def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
     rtk.getsysopts(popt, sopt, fopt)
     files = [inputs["obs"], inputs["nav"]] + inputs["sp3_split"] + inputs["clk"]
     pos = out.with_suffix(".pos")
-    status = rtk.postpos(rtk.gtime_t(), rtk.gtime_t(), 0.0, 0.0, popt, sopt, fopt, files, len(files),
+    start, end = rtk.gtime_t(), rtk.gtime_t()  # zero: the whole file
+    if inputs.get("hours"):
+        start = rtk.gpst2time(*_gps_week_seconds(inputs["obs"]))
+        end = rtk.timeadd(start, inputs["hours"] * 3600.0 - 1.0)
+    status = rtk.postpos(start, end, 0.0, 0.0, popt, sopt, fopt, files, len(files),
                          rtk.Arr1Dchar(str(pos)), "", "")
     rows = [line.split() for line in pos.read_text().splitlines() if line and not line.startswith("%")] \
         if pos.exists() else []
@@ -195,6 +243,19 @@ def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
     np.savez(out, time_gps_s=t, xyz_m=xyz)
     return {"status": int(status), "epochs": len(rows),
             "note": "" if rows else "no PPP solution (Q=6) written"}
+
+
+def _gps_week_seconds(obs_path: str) -> tuple[int, float]:
+    """GPS week and seconds of the observation file's TIME OF FIRST OBS (RINEX 3 header, GPS time)."""
+    with open(obs_path) as handle:
+        for line in handle:
+            if "TIME OF FIRST OBS" in line:
+                fields = line.split()
+                first = np.datetime64(f"{int(fields[0]):04d}-{int(fields[1]):02d}-{int(fields[2]):02d}T"
+                                      f"{int(fields[3]):02d}:{int(fields[4]):02d}:00", "ns")
+                seconds = (first - GPS_EPOCH) / np.timedelta64(1, "s") + float(fields[5])
+                return int(seconds // 604800), float(seconds % 604800)
+    raise SystemExit(f"{obs_path}: no TIME OF FIRST OBS")
 
 
 def _lodestar_engine():
@@ -207,11 +268,14 @@ def _lodestar_engine():
 
 def _lodestar_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
     ppp = _lodestar_engine()
-    _, _, l1_une, l2_une = ESBC_ANTENNA
-    neu = {"1": (l1_une[1], l1_une[2], l1_une[0]), "2": (l2_une[1], l2_une[2], l2_une[0])}
     sp3 = inputs["sp3"] + inputs["sp3_bds"]  # GRG (G/R/E) and IAC (BeiDou); the engine routes per system
-    ds = ppp(inputs["obs"], sp3=sp3, clk=inputs["clk"], nav=inputs["nav"], systems=system_set, mode=mode,
-             mask_deg=7.0, receiver_pco_neu_m=neu)
+    obs = inputs["obs"]
+    if inputs.get("hours"):  # the first H hours only (as the other peers get with --hours)
+        from lodestar.io.rinex_obs import read_obs
+
+        obs = read_obs(obs, systems=tuple(system_set.replace("+", ""))).isel(time=slice(0, int(inputs["hours"] * 120)))
+    ds = ppp(obs, sp3=sp3, clk=inputs["clk"], nav=inputs["nav"], systems=system_set, mode=mode,
+             mask_deg=7.0, sinex=inputs["sinex"])  # the SINEX the peers' receiver ANTEX was written from
     times = np.asarray(ds["time"].values, "datetime64[ns]")
     xyz = np.stack([ds[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
     np.savez(out, time_gps_s=(times - GPS_EPOCH) / np.timedelta64(1, "s"), xyz_m=xyz)
@@ -267,12 +331,12 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
 
     obs, dual, times, p_if, l_if, arc = _if_observations(inputs, system_set)
     # sidereon's merge_sp3 is a consensus merge of products of the same span (not a concatenation
-    # of days): give it only the files that cover the observation day, one per system.
+    # of days), and merging the GRG and IAC files lost the BeiDou clocks: give it one SP3-d file
+    # holding the set's systems for the observation day (GRG G/R/E + IAC C, same 15-min epochs).
     first = (times[0] - np.datetime64("2000-01-01T12:00:00", "ns")) / np.timedelta64(1, "s")
-    sources = [sd.load_sp3(p) for p in inputs["sp3_split"]
-               if Path(p).name.split("_")[-1][0] in system_set.replace("+", "")]
-    sources = [source for source in sources if source.epochs_j2000_seconds[-1] > first]
-    sp3 = sources[0] if len(sources) == 1 else sd.merge_sp3(sources)[0]
+    day_files = [p for p in inputs["sp3_split"] if Path(p).name.split("_")[-1][0] in system_set.replace("+", "")
+                 and sd.load_sp3(p).epochs_j2000_seconds[-1] > first]
+    sp3 = sd.load_sp3(combine_sp3(day_files, out.with_suffix(".sp3")))
     # GLONASS FDMA channel from the L1 carrier: f1 = 1602 MHz + k * 562.5 kHz (GLONASS ICD 5.1, 3.3.1.4)
     channel = [int(round((f1 - 1602.0e6) / 562.5e3)) if str(sv)[0] == "R" and np.isfinite(f1) else None
                for sv, f1 in zip(dual.sv, dual.f1_hz)]
