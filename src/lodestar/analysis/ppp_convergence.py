@@ -194,8 +194,8 @@ def _run_one(job: dict):
 
 
 def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks=(7.0, 30.0),
-             static: bool = True, workers: int = 2, **products) -> dict:
-    """Run ``lodestar.ppp`` for every set (kinematic with restarts at each mask; static once).
+             static: bool = True, workers: int = 2, mode: str = "kinematic", **products) -> dict:
+    """Run ``lodestar.ppp`` for every set (``mode`` with restarts at each mask; static once).
 
     Returns ``{"rows": {set: row}, "envelopes": {(set, mask): envelopes}, "restart_s": ...}``.
     ``products``: ``sp3=, clk=, nav=, antex=, sinex=, bias=`` as ``lodestar.ppp`` takes them.
@@ -207,7 +207,7 @@ def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks
     jobs = {}
     for system_set in sets:
         for mask in masks:
-            jobs[(system_set, mask, "kinematic")] = dict(obs=obs, systems=system_set, mode="kinematic",
+            jobs[(system_set, mask, "restarted")] = dict(obs=obs, systems=system_set, mode=mode,
                                                          mask_deg=mask, restart_s=restart_s, **products)
         if static:
             jobs[(system_set, masks[0], "static")] = dict(obs=obs, systems=system_set, mode="static",
@@ -219,22 +219,26 @@ def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks
         results = {key: _run_one(dict(job)) for key, job in jobs.items()}
     rows, envelopes = {}, {}
     for system_set in sets:
-        restarted = results[(system_set, masks[0], "kinematic")]
+        restarted = results[(system_set, masks[0], "restarted")]
         rows[system_set] = set_summary(restarted, results.get((system_set, masks[0], "static")), truth_xyz_m,
                                        restart_s)
         for mask in masks:
-            seconds, enu = dataset_errors(results[(system_set, mask, "kinematic")], truth_xyz_m)
+            seconds, enu = dataset_errors(results[(system_set, mask, "restarted")], truth_xyz_m)
             envelopes[(system_set, mask)] = error_envelopes(seconds, enu, restart_s)
             if mask != masks[0]:
                 rows[system_set][f"median_convergence_s_mask{mask:g}"] = \
                     restart_statistics(seconds, enu, restart_s)["median_convergence_s"]
-    return {"rows": rows, "envelopes": envelopes, "restart_s": restart_s, "masks": tuple(masks)}
+    return {"rows": rows, "envelopes": envelopes, "restart_s": restart_s, "masks": tuple(masks), "mode": mode}
 
 
 def _minutes(value) -> str:
     if value is None or not np.isfinite(value):
         return "never" if value is not None and np.isinf(value) else "-"
     return f"{value / 60.0:.1f}"
+
+
+def _metres(value) -> str:
+    return "-" if value is None or not np.isfinite(value) else f"{value:.3f}"
 
 
 def format_table(rows: dict) -> list[str]:
@@ -247,6 +251,6 @@ def format_table(rows: dict) -> list[str]:
         static_3d = row.get("static_error_3d_m")
         lines.append(f"| {system_set} | {row['segments']} ({row['converged_segments']}) | "
                      f"{_minutes(row['median_convergence_s'])} | {_minutes(row['p95_convergence_s'])} | "
-                     f"{row['rms_3d_after_m']:.3f} | {enu_text} | "
-                     f"{'-' if static_3d is None or not np.isfinite(static_3d) else f'{static_3d:.3f}'} |")
+                     f"{_metres(row['rms_3d_after_m'])} | {enu_text} | "
+                     f"{_metres(static_3d)} |")
     return lines

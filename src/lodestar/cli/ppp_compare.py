@@ -37,6 +37,8 @@ def add_compare_arguments(parser, *, with_products: bool = True) -> None:
                         help="restart the filter every HOURS to sample convergences (default 2; 0 = never)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=[7.0, 30.0], metavar="DEG",
                         help="elevation masks (default: 7 30; the first is the main one)")
+    parser.add_argument("--mode", choices=("kinematic", "static"), default="kinematic",
+                        help="filter mode of the restarted runs (default kinematic)")
     parser.add_argument("--workers", type=int, default=2, metavar="N", help="parallel runs (default 2)")
     parser.add_argument("--no-static", action="store_true", help="skip the static daily runs")
 
@@ -71,17 +73,18 @@ def run_compare(args) -> int:
                 if getattr(args, key, None)}
     start = time.perf_counter()
     result = run_sets(args.obs, args.sets, truth_xyz_m=truth, restart_hours=args.restart or None,
-                      masks=tuple(args.masks), static=not args.no_static, workers=args.workers, **products)
+                      masks=tuple(args.masks), static=not args.no_static, workers=args.workers, mode=args.mode,
+                      **products)
     print("\n".join(format_table(result["rows"])))
-    print(f"({len(args.sets)} sets, restart every {args.restart:g} h, masks {', '.join(f'{m:g}' for m in args.masks)}"
+    print(f"({len(args.sets)} sets, {args.mode}, restart every {args.restart:g} h, masks {', '.join(f'{m:g}' for m in args.masks)}"
           f" deg; {time.perf_counter() - start:.1f} s)", file=sys.stderr)
     if args.out:
         from ..report.ppp_report import write_ppp_report
 
         write_ppp_report(result, args.out, station=str(args.obs).split("/")[-1][:4])
     if args.json:
-        write_json({"restart_s": result["restart_s"], "masks": list(result["masks"]), "sets": result["rows"]},
-                   args.json)
+        write_json({"restart_s": result["restart_s"], "mode": result["mode"], "masks": list(result["masks"]),
+                    "sets": result["rows"]}, args.json)
     return 0
 
 

@@ -75,9 +75,9 @@ def ppp_report(result: dict, *, station: str = "", date: str = "") -> HtmlReport
     when = ", ".join(part for part in (station, date) if part)
     restart = result.get("restart_s")
     report = HtmlReport(f"PPP convergence per system set{(' — ' + when) if when else ''}")
-    report.paragraph(
-        "Kinematic float PPP (causal, forward filter) restarted every "
-        f"{restart / 3600.0:g} h" if restart else "Kinematic float PPP (causal, forward filter), one run")
+    mode = str(result.get("mode", "kinematic")).capitalize()
+    report.paragraph(f"{mode} float PPP (causal, forward filter) restarted every {restart / 3600.0:g} h"
+                     if restart else f"{mode} float PPP (causal, forward filter), one run")
     report.paragraph(
         f"Converged: horizontal error below {HORIZONTAL_LIMIT_M:.2f} m and 3D error below {THREE_D_LIMIT_M:.2f} m "
         "for the rest of the segment. A segment that never converges counts as +infinity in the percentiles. "
