@@ -109,7 +109,10 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
     check_phase_present(obs, letters)
     eph = _load_products(sp3, clk)
-    warn = []
+    warn = list(eph.warnings)
+    if bias:
+        warn.append("Bias-SINEX given but not applied: the float IF ambiguities and per-system clocks absorb the "
+                    "satellite code/phase biases of the clock's own signals (see docs/ppp.md)")
     prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,

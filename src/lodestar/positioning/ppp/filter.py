@@ -102,6 +102,7 @@ class FilterOutput:
     elevation_rad: np.ndarray
     azimuth_rad: np.ndarray
     since_start_s: np.ndarray  # (T,) seconds since the filter (re)started
+    nis: np.ndarray  # (T,) normalised innovation squared per observation (1 if the noise model holds)
     rejected: int = 0
 
 
@@ -202,7 +203,7 @@ def _allocate(n_t, n_s, n_sys):
         zhd_m=np.full(n_t, np.nan), zwd_sigma_m=np.full(n_t, np.nan), clock_m=np.full((n_t, n_sys), np.nan),
         n_used=np.zeros(n_t, int), n_used_sys=np.zeros((n_t, n_sys), int), updated=np.zeros(n_t, bool),
         note=np.full(n_t, "", dtype=object), code_res=nan2(), phase_res=nan2(), ambiguity_m=nan2(),
-        elevation_rad=nan2(), azimuth_rad=nan2(), since_start_s=np.full(n_t, np.nan))
+        elevation_rad=nan2(), azimuth_rad=nan2(), since_start_s=np.full(n_t, np.nan), nis=np.full(n_t, np.nan))
 
 
 def _start(inp, st, t, ok):
@@ -338,6 +339,7 @@ def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase,
     S = H @ PHt + np.diag(R)
     K = np.linalg.solve(S, PHt.T).T
     dx = K @ y
+    st.nis = float(y @ np.linalg.solve(S, y)) / rows  # normalised innovation squared per observation
     # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
     KHP = K @ PHt.T
     P = P - KHP - KHP.T + K @ S @ K.T
@@ -370,6 +372,7 @@ def _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase):
     if res is None:
         return
     out.updated[t] = True
+    out.nis[t] = st.nis
     used = use_code | use_phase
     out.n_used[t] = int(used.sum())
     out.n_used_sys[t] = np.bincount(sys_i[used], minlength=st.n_sys)
