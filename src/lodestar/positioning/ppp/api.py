@@ -80,7 +80,7 @@ def _clock_sigma(eph, systems):
 
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
-        include_geo=False, ztd_psd_m2_per_h=1e-4):
+        include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -91,6 +91,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     filter every so many seconds (convergence statistics). ``antex``/``sinex``: phase-centre sources
     (satellite and receiver offsets, PCV from ANTEX; :class:`lodestar.models.phase_center.PhaseCentres`);
     without them the published satellite offsets are used and the receiver antenna is uncalibrated.
+    ``receiver_pco_neu_m``: {"1": (n, e, u), "2": (n, e, u)} receiver offsets given by the user
+    (GPS L1/L2, used for every system), overriding antex/sinex for the receiver.
     ``include_geo``: use BeiDou GEO satellites (off by default: see docs/ppp.md).
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
@@ -113,7 +115,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     if bias:
         warn.append("Bias-SINEX given but not applied: the float IF ambiguities and per-system clocks absorb the "
                     "satellite code/phase biases of the clock's own signals (see docs/ppp.md)")
-    prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn)
+    prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
                        product_sigma_m=_clock_sigma(eph, prep.systems))
@@ -128,7 +130,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     return build_dataset(prep, result, attrs)
 
 
-def _prepare(obs, eph, nav, letters, include_geo, pc, warn):
+def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None):
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
@@ -148,6 +150,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn):
     pco_body, sat_pc, sat_source = satellite_offsets(pc, svs, times[times.size // 2])
     antenna = str(obs.attrs.get("antenna", "") or "")
     rcv = pc.receiver(antenna) if antenna.strip() else None
+    if receiver_pco_neu_m:
+        rcv = _user_receiver(antenna, receiver_pco_neu_m)
     approx = _approx_position(obs)
     bands = ("2", "6")  # BeiDou B1I / B3I (the only BeiDou pair used)
     side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
@@ -181,6 +185,13 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn):
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
+
+
+def _user_receiver(antenna, offsets):
+    from ...models.phase_center import ReceiverAntenna
+
+    table = {("G", str(band)): np.asarray(neu, float) for band, neu in offsets.items()}
+    return ReceiverAntenna(antenna, "", antenna, "", "user", "offsets given by the caller (GPS bands, all systems)", table)
 
 
 def _count(values) -> dict:
