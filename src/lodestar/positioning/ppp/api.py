@@ -159,7 +159,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     arcs = screen(dual, times)
     l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
     usable = side.valid & (arcs.arc >= 0)
-    arc = np.where(usable, arcs.arc, -1)
+    arc = np.where(usable, _split_at_centre_changes(arcs.arc, side.served_by), -1)
     ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
                                      obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0))
     rx_source = rcv.source if rcv is not None else "none"
@@ -185,6 +185,15 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
+
+
+def _split_at_centre_changes(arc, served_by):
+    """A satellite handed from one analysis centre to another (product ends) starts a new arc: the
+    centres' orbits and clocks differ by centimetres to decimetres, which a kept ambiguity would absorb
+    into the position."""
+    names, code = np.unique(served_by, return_inverse=True)
+    code = code.reshape(served_by.shape)
+    return np.where(arc >= 0, arc * (len(names) + 1) + code, -1)
 
 
 def _user_receiver(antenna, offsets):
