@@ -145,8 +145,9 @@ def _geometry(inp, t, rx_apc):
     return rng, diff / rng[:, None]
 
 
-def _elev_az(unit, lat_deg, lon_deg):
-    enu = unit @ enu_matrix(lat_deg, lon_deg).T
+def _elev_az(unit, rot):
+    """Elevation and azimuth (rad) of unit vectors, ``rot`` the ENU rows at the receiver."""
+    enu = unit @ rot.T
     el = np.arcsin(np.clip(enu[:, 2], -1.0, 1.0))
     az = np.arctan2(enu[:, 0], enu[:, 1]) % (2 * np.pi)
     return el, az
@@ -164,7 +165,7 @@ def _code_fix(inp, t, ok, x0, n_sys):
         model = rng[cols] - inp.sat_clock_m[t, cols] + clocks[inp.sys_index[cols]]
         lat, lon, h = ecef_to_geodetic(x)
         if -500 < h < 9000:
-            model = model + 2.3 / np.maximum(np.sin(_elev_az(unit[cols], lat, lon)[0]), 0.1)
+            model = model + 2.3 / np.maximum(np.sin(_elev_az(unit[cols], enu_matrix(lat, lon))[0]), 0.1)
         v = inp.p_if[t, cols] - model
         H = np.zeros((cols.size, 3 + n_sys))
         H[:, :3] = -unit[cols]
@@ -234,7 +235,7 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     rx_apc = x_m + inp.tide_m[t]
     ant = inp.antenna_enu_m @ rot  # (S, 3) ECEF offsets per satellite (IF PCO per system)
     rng, unit = _geometry(inp, t, rx_apc[None, :] + ant)
-    el, az = _elev_az(unit, lat, lon)
+    el, az = _elev_az(unit, rot)
     out.elevation_rad[t], out.azimuth_rad[t] = el, az
     ok &= el >= cfg.mask_rad
     zhd, _ = saastamoinen_zenith_m(np.radians(lat), np.clip(h, -500, 9000))
