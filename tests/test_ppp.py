@@ -162,11 +162,14 @@ def test_cli_outputs_and_json_keys(data, tmp_path):
 
 def test_cli_accepts_negative_truth_both_ways():
     from lodestar.cli import build_parser
+    from lodestar.cli.ppp import truth_xyz
 
     parser = build_parser()
     for argv in (["--truth", "-1882182.8,532590.1,-5232755.1"], ["--truth=-1882182.8,532590.1,-5232755.1"]):
         args = parser.parse_args(["ppp", "obs.rnx", "--sp3", "a.sp3", "--out", "o.csv", *argv])
-        assert args.truth == [-1882182.8, 532590.1, -5232755.1]
+        assert truth_xyz(args.truth) == [-1882182.8, 532590.1, -5232755.1]
+    with pytest.raises(LodestarError, match="X,Y,Z"):
+        truth_xyz("1,2")
     args = parser.parse_args(["ppp", "obs.rnx", "--sp3", "a", "b", "--sp3", "c", "--out", "o.csv"])
     assert args.sp3 == ["a", "b", "c"]  # repeatable options extend
 

@@ -2,32 +2,28 @@
 
 from __future__ import annotations
 
-import argparse
-import re
-
 from ._checks import check_output_files, elevation_deg, positive_float
 
 NAME = "ppp"
 HELP = "precise point positioning (GLONASS, BeiDou, GPS, Galileo; static or kinematic) with SP3/CLK products"
 
-# argparse takes "-1882182.8,..." for an option (its negative-number test accepts only plain numbers):
-# let a leading minus followed by a digit be a value, so `--truth -1882182.8,532590.2,...` works.
-_NEGATIVE_VALUE = re.compile(r"^-\d[\d.,eE+-]*$")
 
+def truth_xyz(text: str | None) -> list[float] | None:
+    """``X,Y,Z`` in metres (ECEF); negative values are values (Lodestar's parser, lodestar.cli)."""
+    if not text:
+        return None
+    from ..errors import LodestarError
 
-def truth_xyz(text: str) -> list[float]:
-    """``X,Y,Z`` in metres (ECEF), negative values allowed."""
     try:
         values = [float(v) for v in text.replace(" ", "").split(",")]
     except ValueError:
         values = []
     if len(values) != 3 or not all(abs(v) < 1e8 for v in values):
-        raise argparse.ArgumentTypeError(f"expected X,Y,Z in metres (ECEF), got {text!r}")
+        raise LodestarError(f"--truth expects X,Y,Z in metres (ECEF), got {text!r}")
     return values
 
 
 def add_arguments(parser) -> None:
-    parser._negative_number_matcher = _NEGATIVE_VALUE  # see _NEGATIVE_VALUE
     ext = dict(action="extend", nargs="+")
     parser.add_argument("obs", metavar="OBS", help="RINEX observation file (any compression), dual-frequency code + phase")
     parser.add_argument("--sp3", **ext, required=True, metavar="F", help="precise orbits (several centres/days allowed)")
@@ -48,7 +44,7 @@ def add_arguments(parser) -> None:
                         help="output format (default from --out: .pos rtklib, .parquet parquet, else csv)")
     parser.add_argument("--out", required=True, metavar="FILE", help="solution file (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
-    parser.add_argument("--truth", type=truth_xyz, default=None, metavar="X,Y,Z",
+    parser.add_argument("--truth", default=None, metavar="X,Y,Z",
                         help="reference marker position (ECEF m): errors, RMS after convergence, convergence time")
     parser.add_argument("--residuals", metavar="FILE", help="per-satellite residuals CSV")
 
@@ -59,17 +55,18 @@ def run(args) -> int:
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
     check_output_files(out=args.out, json=args.json, residuals=args.residuals)
+    truth = truth_xyz(args.truth)
     ds = ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
-             systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=args.truth,
+             systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
              restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo)
     write_solution(ds, args.out, args.format or _format_from_suffix(args.out))
     if args.residuals:
         write_residuals(ds, args.residuals)
-    info = summary(ds, args.truth)
+    info = summary(ds, truth)
     if args.json != "-":
         counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
         line = f"{info['systems']} {info['mode']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}"
-        if args.truth is not None and info.get("final_error_3d_m") is not None:
+        if truth is not None and info.get("final_error_3d_m") is not None:
             conv = info["convergence_s"]
             line += (f"; final 3D error {info['final_error_3d_m']:.3f} m, convergence "
                      f"{'never' if conv is None else f'{conv:.0f} s'}")
