@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
 from ...constants import C_MPS
 from ...frames import ecef_to_geodetic, enu_matrix
@@ -248,7 +249,7 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     for k in range(st.n_sys):
         mine = ok & (sys_i == k)
         resid = inp.p_if[t, mine] - code_model[mine] - st.x[st.i_zwd] * m_w[mine] - st.x[st.i_bias:][mine]
-        st.reset_param(3 + k, float(np.median(resid)) if resid.size else 0.0, _CLOCK_SIGMA_M)
+        st.reset_param(3 + k, float(np.sort(resid)[resid.size // 2]) if resid.size else 0.0, _CLOCK_SIGMA_M)
     # ambiguities of new arcs
     new = ok & (inp.arc[t] != st.arc)
     _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
@@ -317,11 +318,11 @@ def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase,
     cc, pc = np.flatnonzero(use_code), np.flatnonzero(use_phase)
     n_c = cc.size
     rows = n_c + pc.size
-    live = np.r_[np.arange(st.i_zwd + 1), st.i_zwd + 1 + np.flatnonzero(st.alive), st.i_bias + np.flatnonzero(st.bias_alive)]
+    live = np.concatenate([np.arange(st.i_zwd + 1), st.i_zwd + 1 + np.flatnonzero(st.alive), st.i_bias + np.flatnonzero(st.bias_alive)])
     column = np.full(st.n, -1)
     column[live] = np.arange(live.size)
     H = np.zeros((rows, live.size))
-    sat_col = np.r_[cc, pc]
+    sat_col = np.concatenate([cc, pc])
     H[:, :3] = -unit[sat_col]
     H[np.arange(rows), 3 + inp.sys_index[sat_col]] = 1.0
     H[:, st.i_zwd] = m_w[sat_col]
@@ -331,16 +332,17 @@ def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase,
     amb = st.x[st.i_zwd + 1:st.i_bias]
     code_bias = st.x[st.i_bias:]
     clk = st.x[3:3 + st.n_sys][inp.sys_index]
-    predicted = np.r_[code_model[cc] + clk[cc] + st.x[st.i_zwd] * m_w[cc] + code_bias[cc],
-                      phase_model[pc] + clk[pc] + st.x[st.i_zwd] * m_w[pc] + amb[pc]]
-    y = np.r_[inp.p_if[t, cc], inp.l_if[t, pc]] - predicted
-    R = np.r_[var_code[cc], var_phase[pc]]
+    predicted = np.concatenate([code_model[cc] + clk[cc] + st.x[st.i_zwd] * m_w[cc] + code_bias[cc],
+                                phase_model[pc] + clk[pc] + st.x[st.i_zwd] * m_w[pc] + amb[pc]])
+    y = np.concatenate([inp.p_if[t, cc], inp.l_if[t, pc]]) - predicted
+    R = np.concatenate([var_code[cc], var_phase[pc]])
     P = st.P[np.ix_(live, live)]
     PHt = P @ H.T
     S = H @ PHt + np.diag(R)
-    K = np.linalg.solve(S, PHt.T).T
+    factor = cho_factor(S, check_finite=False)  # S is symmetric positive definite
+    K = cho_solve(factor, PHt.T, check_finite=False).T
     dx = K @ y
-    st.nis = float(y @ np.linalg.solve(S, y)) / rows  # normalised innovation squared per observation
+    st.nis = float(y @ cho_solve(factor, y, check_finite=False)) / rows  # normalised innovation squared per obs
     # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
     KHP = K @ PHt.T
     P = P - KHP - KHP.T + K @ S @ K.T
