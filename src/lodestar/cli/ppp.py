@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from ._checks import check_output_files, elevation_deg, positive_float
 
 NAME = "ppp"
@@ -51,14 +53,13 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..output import write_json
-    from ..positioning.ppp import ppp
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
     check_output_files(out=args.out, json=args.json, residuals=args.residuals)
     truth = truth_xyz(args.truth)
-    ds = ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
-             systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
-             restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo)
+    with warnings.catch_warnings():  # printed below, once, from the summary
+        warnings.simplefilter("ignore", UserWarning)
+        ds = _solve(args, truth)
     write_solution(ds, args.out, args.format or _format_from_suffix(args.out))
     if args.residuals:
         write_residuals(ds, args.residuals)
@@ -75,6 +76,14 @@ def run(args) -> int:
             print(f"warning: {warning}")
     write_json(info, args.json)
     return 0
+
+
+def _solve(args, truth):
+    from ..positioning.ppp import ppp
+
+    return ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
+               systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
+               restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo)
 
 
 def _format_from_suffix(path) -> str:

@@ -183,6 +183,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
+        "epoch_unused": _dominant_reason(np.where(dual.usable & ~side.valid, side.reason, "")),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
 
@@ -201,6 +202,16 @@ def _user_receiver(antenna, offsets):
 
     table = {("G", str(band)): np.asarray(neu, float) for band, neu in offsets.items()}
     return ReceiverAntenna(antenna, "", antenna, "", "user", "offsets given by the caller (GPS bands, all systems)", table)
+
+
+def _dominant_reason(reasons) -> np.ndarray:
+    """(T,) the most frequent reason why observed satellites are unusable at each epoch ("" none)."""
+    out = np.full(reasons.shape[0], "", dtype=object)
+    rows = np.flatnonzero((reasons != "").any(axis=1))
+    for t in rows:  # only epochs with unusable satellites (few): a per-epoch tally of strings
+        names, counts = np.unique(reasons[t][reasons[t] != ""], return_counts=True)
+        out[t] = f"{counts.max()} satellite(s): {names[np.argmax(counts)]}"
+    return out
 
 
 def _count(values) -> dict:

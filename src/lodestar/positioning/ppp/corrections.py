@@ -18,6 +18,7 @@ approximate receiver position (a 100 m error moves any of these terms by well un
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -99,7 +100,9 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas,
     com = st.position_m - st.velocity_mps * clock_s[..., None]
     times = Time(t_rx)
     sun = sun_position_ecef_m(times)
-    att = satellite_attitude(svs, times, com, st.velocity_mps, sun_m=sun)
+    with warnings.catch_warnings():  # satellites without any orbit give all-NaN columns: NaN axes, no noise
+        warnings.simplefilter("ignore", RuntimeWarning)
+        att = satellite_attitude(svs, times, com, st.velocity_mps, sun_m=sun)
     pco = pco_body_if_m[None, :, :]
     sat_xyz = com + att.x * pco[..., 0:1] + att.y * pco[..., 1:2] + att.z * pco[..., 2:3]
     reason = np.asarray(st.reason).astype(object)

@@ -75,7 +75,9 @@ def build_dataset(inp, out, attrs) -> xr.Dataset:
     lat, lon, h = ecef_to_geodetic(xyz)
     sig = _sigmas_enu(np.nan_to_num(cov), xyz)
     sig[~show] = np.nan
-    notes = np.array([_join(a, b) for a, b in zip(inp.meta["epoch_notes"], out.note)], dtype=object)
+    unused = inp.meta.get("epoch_unused", np.full(out.note.shape, ""))
+    notes = np.array([_join(a, b, c if (b or not u) else "") for a, b, c, u in
+                      zip(inp.meta["epoch_notes"], out.note, unused, out.updated)], dtype=object)
     status, reason = epoch_status(sig[:, 0], sig[:, 1], sig[:, 2], out.updated & show, show, notes)
     data = {"x_m": xyz[:, 0], "y_m": xyz[:, 1], "z_m": xyz[:, 2], "lat_deg": lat, "lon_deg": lon, "height_m": h,
             "sde_m": sig[:, 0], "sdn_m": sig[:, 1], "sdu_m": sig[:, 2],
@@ -90,15 +92,15 @@ def build_dataset(inp, out, attrs) -> xr.Dataset:
     per_sat = {"elevation_deg": np.degrees(out.elevation_rad), "azimuth_deg": np.degrees(out.azimuth_rad),
                "code_residual_m": out.code_res, "phase_residual_m": out.phase_res, "ambiguity_m": out.ambiguity_m}
     variables.update({k: (("time", "sv"), v) for k, v in per_sat.items()})
-    meta = {k: v for k, v in inp.meta.items() if k != "epoch_notes"}
+    meta = {k: v for k, v in inp.meta.items() if k not in ("epoch_notes", "epoch_unused")}
     all_attrs = {**attrs, **meta, "rejected_observations": int(out.rejected)}
     all_attrs = {k: (json.dumps(to_jsonable(v)) if isinstance(v, (dict, list, tuple)) else v)
                  for k, v in all_attrs.items() if v is not None}
     return xr.Dataset(variables, coords={"time": inp.times_ns, "sv": np.asarray(inp.svs).astype(str)}, attrs=all_attrs)
 
 
-def _join(a, b):
-    return "; ".join(x for x in (str(a or ""), str(b or "")) if x)
+def _join(*parts):
+    return "; ".join(str(x) for x in parts if x)
 
 
 def _errors_enu(ds, truth):
