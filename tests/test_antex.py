@@ -120,3 +120,15 @@ def test_round_trip_receiver_block(tmp_path_factory, neu, noazi):
     block = read_antex(path).receiver("TEST_ANT")
     np.testing.assert_allclose(block.pco_m("G01"), np.round(neu, 2) * MM, atol=1e-9)
     np.testing.assert_allclose(block.pcv_m("G01", np.radians([0.0, 5.0, 10.0])), np.round(noazi, 2) * MM, atol=1e-9)
+
+
+def test_read_dispatch_and_info(data):
+    from lodestar.io import read
+    from lodestar.io.info import file_info
+
+    atx = read(data / WETTZELL)  # sniffed on 'ANTEX VERSION / SYST'
+    assert atx.receiver("LEIAR25.R3", "LEIT") is not None
+    info = file_info(data / SMALL)
+    assert info["format"] == "ANTEX" and info["error"] is None
+    assert info["satellites"] == {"G": 2, "E": 1}  # antenna blocks: G01 twice (two SVNs), E04
+    assert info["stations"] == 3 and info["skipped"] == {"unreadable antenna blocks": 2}

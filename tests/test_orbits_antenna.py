@@ -97,8 +97,25 @@ def test_every_grg_satellite_has_an_offset_and_is_flagged(grg_pair):
 def test_beidou2_without_offset_is_flagged(esbc):
     result = sisre_from_files([esbc / NAV], [esbc / "Sta21114.sp3.gz"], systems="C", step_s=1800)
     assert {"C06", "C11"} <= set(result["pco"]["not_applied"])
-    assert result["satellites"]["C06"]["pco_applied"] is False
+    assert result["satellites"]["C06"]["pco_applied"] is False and result["satellites"]["C06"]["pco_source"] == "none"
     assert result["satellites"]["C20"]["pco_applied"] is True
+    c20 = result["pco"]["satellites"]["C20"]  # no ANTEX/SINEX given: CSNO's published CAST values, said so
+    assert c20["source"] == "published" and "CSNO/TARC" in c20["note"]
     # BDS-2 without and BDS-3 with an offset cannot share one epoch mean: SISRE stays on the CoM
     assert result["pco"]["sisre_com_systems"] == ["C"]
     assert result["systems"]["C"]["sisre_m"] == result["systems"]["C"]["sisre_com_m"]
+
+
+def test_partial_offsets_keep_sisre_on_the_centre_of_mass(esbc):
+    # an override for one BeiDou satellite only: the system's satellites no longer share one point
+    result = sisre_from_files([esbc / NAV], [esbc / "Sta21114.sp3.gz"], systems="C", step_s=1800, antenna=False)
+    assert result["pco"]["sisre_com_systems"] == []
+    from lodestar.orbits.sisre import compare_broadcast_precise
+    from lodestar.orbits.table import load_broadcast, load_precise
+    from lodestar.time import Time
+    times = Time(np.arange(np.datetime64("2020-06-25T00:00"), np.datetime64("2020-06-25T06:00"),
+                           np.timedelta64(1800, "s")).astype("datetime64[ns]"))
+    partial = compare_broadcast_precise(load_broadcast([esbc / NAV]), load_precise([esbc / "Sta21114.sp3.gz"]),
+                                        times, ["C19", "C20", "C21"], antenna=False, pco_m={"C19": 1.2})
+    assert partial["pco"]["sisre_com_systems"] == ["C"] and partial["pco"]["not_applied"] == ["C20", "C21"]
+    assert partial["systems"]["C"]["sisre_m"] == partial["systems"]["C"]["sisre_com_m"]

@@ -45,7 +45,7 @@ def test_ionosphere_free_offset(data):
 
 
 def test_esbc_day_offline_sources(offline):
-    svs = ["G08", "G11", "R09", "R06", "E11", "E14", "C19", "C01"]
+    svs = ["G08", "G11", "R09", "R06", "E11", "E14", "C19", "C31"]
     sat = offline.satellites(svs, ESBC_DAY)
     source = dict(zip(svs, sat.source))
     # per-SVN ESA offsets through the published COSPAR table; JAXA PRN rows when the spacecraft is the same
@@ -54,9 +54,13 @@ def test_esbc_day_offline_sources(offline):
     assert source["R09"] == "sinex" and sat.svn[2] == "R802"  # GLONASS-K1, 2014-075A
     assert source["E11"] == "sinex" and sat.svn[4] == "E101"
     assert source["E14"] == "published" and source["C19"] == "published"
-    assert source["C01"] == "none" and np.isnan(sat.pco_body_m("2")[7]).all()
-    # published values are IF values of the clock pair: both bands carry them (BeiDou B1I/B3I = "2"/"6")
-    np.testing.assert_allclose(sat.pco_if_body_m("2", "6")[6], [-0.200, 0.0, 2.004])
+    assert source["C31"] == "none" and np.isnan(sat.pco_body_m("2")[7]).all()  # BDS-3S IGSO: no value
+    # C19 (BDS-3 MEO, CAST): CSNO/TARC per-frequency values, B1I z 1.460 m, B3I z 1.180 m; their B1I/B3I
+    # IF, 2.9437 * 1.460 - 1.9437 * 1.180 = 2.004 m, is GPSPACE's nominal BE3 row (0.5 mm apart)
+    np.testing.assert_allclose(sat.pco_body_m("2")[6], [-0.200, 0.0, 1.460])
+    np.testing.assert_allclose(sat.pco_body_m("6")[6], [-0.200, 0.0, 1.180])
+    np.testing.assert_allclose(sat.pco_if_body_m("2", "6")[6], [-0.200, 0.0, 2.004], atol=5e-4)
+    assert "per frequency" in sat.note[6]
     assert sat.pcv_m("1", np.zeros((2, len(svs)))).shape == (2, len(svs))
     assert not sat.pcv_m("1", np.full((2, len(svs)), 0.1)).any()  # no PCV in SINEX / published sources
     assert sat.provenance()["R09"]["source"] == "sinex"
@@ -78,6 +82,7 @@ def test_satellite_pcv_from_antex(data):
     # G08 NOAZI (line 576): 6.10 at 0 deg, 4.40 at 1 deg, 23.50 at 17 deg (mm)
     np.testing.assert_allclose(pcv[:, 0], [6.10e-3, 5.25e-3, 23.50e-3], atol=1e-9)
     assert list(pcv[:, 1]) == [0.0, 0.0, 0.0] and sat.source[1] == "none"
+    np.testing.assert_allclose(sat.pcv_m("1", nadir[2]), pcv[2])  # one epoch: (S,)
 
 
 def test_cut_antex_block_is_skipped_with_a_note(data):
@@ -115,3 +120,26 @@ def test_receiver_pcv_grid(data):
     rcv = PhaseCentres(antex=[data / WETTZELL]).receiver("LEIAR25.R3", "LEIT")
     out = rcv.pcv_m("G", "1", np.radians([[5.0, 7.5]]), np.radians([[0.0, 2.5]]))
     np.testing.assert_allclose(out, [[0.25e-3, 0.615e-3]], atol=1e-9)  # rows 0/5 deg of lines 731-732
+
+
+def test_sisre_and_orbits_commands_name_their_sources(data, tmp_path, capsys):
+    import json
+
+    from lodestar.cli import main
+
+    esbc = data / "esbc-2020-177"
+    nav, sp3 = esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz", esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"
+    out = tmp_path / "sisre.json"
+    assert main(["sisre", "--nav", str(nav), "--sp3", str(sp3), "--systems", "R", "--step", "3600",
+                 "--sinex", str(data / ESA), "--sinex", str(data / JAXA), "--json", str(out)]) == 0
+    result = json.loads(out.read_text())
+    assert result["satellites"]["R09"]["pco_source"] == "sinex"
+    assert result["pco"]["satellites"]["R09"]["svn"] == "R802"
+    assert "R: sinex" in capsys.readouterr().out
+    csv = tmp_path / "orbits.csv"
+    assert main(["orbits", "--nav", str(nav), "--sp3", str(sp3), "--from", "2020-06-25T12:00:00",
+                 "--to", "2020-06-25T12:00:00", "--systems", "R", "--sinex", str(data / ESA), "--out", str(csv)]) == 0
+    header, *rows = csv.read_text().splitlines()
+    assert header.endswith(",source,pco_source")
+    assert {row.split(",")[-1] for row in rows} <= {"sinex", "published", "broadcast"}
+    assert "antenna phase centre" in capsys.readouterr().out

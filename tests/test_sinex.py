@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lodestar.errors import DataNotFoundError, FormatError
 from lodestar.io import read
 from lodestar.io.compression import read_bytes
-from lodestar.io.sinex import read_sinex, station_position
+from lodestar.io.sinex import (
+    read_receiver_phase_centers,
+    read_satellite_ids,
+    read_satellite_phase_centers,
+    read_sinex,
+    sinex_span,
+    station_position,
+)
 
 IGS_2020 = "sinex/igs20P2131_wocov.snx"  # IGS weekly, reference epoch 2020-11-11 12:00
 IGS_2010 = "sinex/igs10P1565_wocov.snx"
@@ -104,8 +114,6 @@ def test_unknown_station_and_bad_files(data):
 
 
 # --- phase-centre blocks (values quoted from the files, line numbers given) ------------------------
-from lodestar.io.sinex import (read_receiver_phase_centers, read_satellite_ids,  # noqa: E402
-                               read_satellite_phase_centers, sinex_span)
 
 JAXA_2020 = "sinex/JAX0MGXFIN_20202440000_01D_000_SOL.SNX"
 
@@ -164,3 +172,46 @@ def test_phase_center_bad_number(tmp_path, data):
     bad.write_text("".join(lines))
     with pytest.raises(FormatError, match="line 1339"):
         read_satellite_phase_centers(bad)
+
+
+def test_igs_metadata_blocks(tmp_path):
+    # the layout of igs_satellite_metadata.snx (IGS): its first GPS rows (NAVSTAR 1, launched 1978-02-22)
+    text = ("%=SNX 2.02 IGS 21:001:00000 IGS 78:001:00000 21:001:00000 P 00000 0\n"
+            "+SATELLITE/IDENTIFIER\n"
+            "*SVN_ COSPAR ID SatCat Block__________ Comment__________________________________\n"
+            " G001 1978-020A  10684 GPS-I           Launched 1978-02-22; NAVSTAR 1\n"
+            "-SATELLITE/IDENTIFIER\n"
+            "+SATELLITE/PRN\n"
+            "*SVN_ Valid_From____ Valid_To______ PRN Comment_________________________________\n"
+            " G001 1978:053:00000 1985:199:00000 G04\n"
+            " G074 2018:357:00000 0000:000:00000 G04\n"
+            "-SATELLITE/PRN\n%ENDSNX\n")
+    path = tmp_path / "meta.snx"
+    path.write_text(text)
+    ids = read_satellite_ids(path).set_index("svn")
+    assert ids.loc["G001", "prn"] == "G04" and ids.loc["G001", "cospar"] == "1978-020A"
+    assert ids.loc["G001", "block"] == "GPS-I"
+    assert ids.loc["G001", "valid_until"] == np.datetime64("1985-07-18")  # day 199 of 1985
+    assert pd.isna(ids.loc["G074", "valid_until"])  # still flying
+
+_OFFSET = st.floats(-0.9999, 9.9999).map(lambda v: round(v, 4))  # F6.4 holds -.9999 .. 9.9999
+
+
+def _f64(value: float) -> str:
+    """F6.4 as the files write it (leading zero dropped when needed: '-.5450')."""
+    text = f"{value:6.4f}"
+    return text if len(text) == 6 else text.replace("0.", ".", 1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(_OFFSET, min_size=6, max_size=6), st.sampled_from(["2", "5", "7"]))
+def test_round_trip_satellite_phase_center_line(tmp_path_factory, values, band2):
+    z1, x1, y1, z2, x2, y2 = values
+    line = (f" E213 1 {_f64(z1)} {_f64(x1)} {_f64(y1)} {band2} {_f64(z2)} {_f64(x2)} {_f64(y2)} "
+            f" TGVF_2187 A F")
+    path = tmp_path_factory.mktemp("snx") / "pc.snx"
+    path.write_text("%=SNX 2.02 TST 24:001:00000 TST 24:001:00000 24:001:86370 P 00000 0\n"
+                    "+SATELLITE/PHASE_CENTER\n" + line + "\n-SATELLITE/PHASE_CENTER\n%ENDSNX\n")
+    rows = read_satellite_phase_centers(path).set_index("band")
+    assert tuple(rows.loc["1", ["z_m", "x_m", "y_m"]]) == (z1, x1, y1)
+    assert tuple(rows.loc[band2, ["z_m", "x_m", "y_m"]]) == (z2, x2, y2)

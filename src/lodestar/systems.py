@@ -1,7 +1,8 @@
 """System letters and system sets, written the same way in every output.
 
 A system set is its letters joined by ``+`` in the order G, R, E, C (then J, I, S):
-``R``, ``C``, ``R+C``, ``G+R+E+C``. Users may type ``C,R`` or ``r+c``; it reads back as ``R+C``.
+``R``, ``C``, ``R+C``, ``G+R+E+C``. Users may type ``C,R``, ``r+c`` or ``RC`` (letters run
+together, as RTKLIB users and the docs' ``GREC`` write them); it reads back as ``R+C``.
 """
 
 from __future__ import annotations
@@ -19,8 +20,15 @@ DEFAULT_SETS = ("R", "C", "R+C", "G+R+E+C")
 
 
 def parse_system_set(text: str) -> tuple[str, ...]:
-    """``"R+C"`` / ``"C,R"`` -> ``("R", "C")`` in canonical order; unknown letters are refused."""
-    letters = [part.strip().upper() for part in text.replace(",", "+").split("+") if part.strip()]
+    """``"R+C"`` / ``"C,R"`` / ``"RC"`` -> ``("R", "C")`` in canonical order; unknown letters are refused.
+
+    A part without separators is read letter by letter (``"GREC"``, ``"G+RC"``); a part that is
+    not all system letters is kept whole, so the error names it as typed.
+    """
+    parts = [part.strip().upper() for part in text.replace(",", "+").split("+") if part.strip()]
+    letters = []
+    for part in parts:
+        letters.extend(part if all(letter in SYSTEM_NAMES for letter in part) else [part])
     if not letters:
         raise LodestarError(f"empty system set {text!r}; write e.g. R, C, R+C or G+R+E+C")
     unknown = [letter for letter in letters if letter not in SYSTEM_NAMES]

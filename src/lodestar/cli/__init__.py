@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import re
 import sys
 
 from ..errors import LodestarError
@@ -26,7 +27,45 @@ def _command_modules():
             yield module
 
 
+class ExtendAction(argparse._ExtendAction):
+    """``--nav A --nav B C`` = ``--nav A B C``: every use adds to the list.
+
+    argparse's own ``extend`` appends to a list default (``--masks 5`` would give
+    ``[10, 20, 30, 40, 5]``); here the first use on the command line replaces the default.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        items = getattr(namespace, self.dest, None)
+        items = [] if items is None or items is self.default else list(items)
+        items.extend(values)
+        setattr(namespace, self.dest, items)
+
+
+def _store_or_extend(**kwargs):
+    """The default action: an option taking a list (``nargs`` ``+``/``*``) extends it on every use."""
+    if kwargs.get("option_strings") and kwargs.get("nargs") in ("+", "*"):
+        return ExtendAction(**kwargs)
+    return argparse._StoreAction(**kwargs)
+
+
+# a negative number, or a comma-separated list of numbers starting with a negative one
+# ("-1882182.840,-4464343.660,4136557.104", an ECEF position in the Americas): an option's value,
+# never an option name (argparse's own pattern knows only single numbers)
+_NUMBER = r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?"
+_NEGATIVE_NUMBERS = re.compile(rf"^-{_NUMBER}(\s*,\s*[-+]?{_NUMBER})*$")
+
+
 class _Parser(argparse.ArgumentParser):
+    """Lodestar's parser: list options extend, negative coordinates are values (every command)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # registries are shared with argument groups, so options added to a group behave the same
+        self.register("action", None, _store_or_extend)
+        self.register("action", "store", _store_or_extend)
+        self.register("action", "extend", ExtendAction)  # an explicit action="extend" behaves the same
+        self._negative_number_matcher = _NEGATIVE_NUMBERS
+
     def error(self, message):
         if "required: OBS" in message:  # the observation file was swallowed by a list option before it
             message += f" (give it first: '{self.prog} OBS --nav NAV...'; files after --nav are all navigation)"

@@ -94,6 +94,17 @@ def check_output_files(**options) -> None:
             raise LodestarError(f"--{name.replace('_', '-')} {path}: is a folder; give a file name inside it")
 
 
+def check_suffix(option: str, path, accepted: tuple[str, ...]) -> None:
+    """``--out report.kml`` for an HTML-only output: refused naming the accepted suffixes (a device
+    such as ``/dev/null`` passes)."""
+    if path is None or str(path).startswith("/dev/"):
+        return
+    suffix = Path(path).suffix.lower()
+    if suffix not in accepted:
+        raise LodestarError(f"--{option} {path}: unknown output suffix {suffix or '(none)'!r}; "
+                            f"this command writes {' '.join(accepted)}")
+
+
 def check_output_folder(option: str, path) -> None:
     if Path(path).exists() and not Path(path).is_dir():
         raise LodestarError(f"--{option} {path}: is a file; give a folder (created if missing)")

@@ -15,8 +15,8 @@ def add_arguments(parser) -> None:
                         help="observation files, folders or quoted globs (RINEX 2/3/4, compressed or not)")
     parser.add_argument("--nav-dir", required=True, metavar="DIR", help="folder of daily navigation files (paired by day)")
     parser.add_argument("--sp3-dir", metavar="DIR", help="folder of precise orbits/clocks (SP3, RINEX clock), paired by day")
-    parser.add_argument("--sinex", action="append", default=[], metavar="FILE",
-                        help="SINEX file with station truth coordinates (repeat for several)")
+    parser.add_argument("--sinex", nargs="+", default=[], metavar="FILE",
+                        help="SINEX file(s) with station truth coordinates (--sinex A B or --sinex A --sinex B)")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=None, metavar="DEG",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ._checks import check_output_files, elevation_deg
+from ._checks import check_output_files, check_suffix, elevation_deg
 
 NAME = "compare"
 HELP = "compare R, C, R+C and G+R+E+C positioning at a station under several elevation masks"
@@ -55,6 +55,7 @@ def run(args) -> int:
     from ..errors import LodestarError
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".html", ".htm"))
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     start = time.perf_counter()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_output_files
+from ._checks import check_output_files, check_suffix
 from ._lunar_args import add_site_arguments, add_time_arguments, site_from_args, times_from_args
 
 NAME = "ilrs"
@@ -25,6 +25,7 @@ def run(args) -> int:
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".html", ".htm"))
     start, end = times_from_args(args)
     horizon = read_horizon_csv(args.horizon) if args.horizon else None
     result = analyse_site(site_from_args(args), start, end, step_s=args.step * 60.0, horizon=horizon)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..output import write_json
-from ._checks import check_output_files
+from ._checks import check_output_files, check_suffix
 
 NAME = "luna25"
 HELP = "reconstruct Luna-25's failed pre-landing burn of 19 Aug 2023 (forward, fit, counterfactual)"
@@ -26,6 +26,7 @@ def run(args) -> int:
     from ..lunar.luna25_report import json_view, summary, write_report
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".html", ".htm"))
     result = reconstruct(args.data, degree=args.degree, fit_degree=args.fit_degree,
                          sensitivity_degree=min(args.fit_degree, args.degree),
                          with_sensitivity=not args.no_sensitivity, field=args.field)

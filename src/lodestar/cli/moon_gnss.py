@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_output_files
+from ._checks import check_output_files, check_suffix
 from ._lunar_args import add_site_arguments, add_time_arguments, orbit_from_args, site_from_args, times_from_args
 
 NAME = "moon-gnss"
@@ -29,6 +29,7 @@ def run(args) -> int:
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".html", ".htm"))
     start, end = times_from_args(args)
     receiver = orbit_from_args(args.orbit, start) if getattr(args, "orbit", None) else site_from_args(args)
     result = analyse_nav_files(args.nav, receiver, start, end, step_s=args.step,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_output_files, iso_time, positive_float
+from ._checks import check_output_files, check_suffix, iso_time, positive_float
 
 NAME = "orbits"
 HELP = "satellite positions and clocks (broadcast, or precise SP3/CLK) every STEP seconds, as CSV"
@@ -22,18 +22,31 @@ def add_arguments(parser) -> None:
                         help="grid step in seconds (default 30)")
     parser.add_argument("--systems", default="G+R+E+C", metavar="SET",
                         help="system set, letters joined by +: R, C, R+C ... (default G+R+E+C)")
+    parser.add_argument("--apc", action="store_true",
+                        help="move precise positions (centre of mass) to the antenna phase centre, as broadcast "
+                             "positions are (implied by --antex/--sinex; else the published offsets)")
+    parser.add_argument("--antex", action="extend", nargs="+", default=[], metavar="FILE",
+                        help="ANTEX file(s) with satellite antenna offsets (first priority)")
+    parser.add_argument("--sinex", action="extend", nargs="+", default=[], metavar="FILE",
+                        help="SINEX file(s) with SATELLITE/PHASE_CENTER offsets (after ANTEX; then the published table)")
     parser.add_argument("--out", required=True, metavar="FILE.csv", help="output CSV (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="summary as JSON (- = stdout)")
 
 
 def run(args) -> int:
-    from ..orbits.table import orbit_table, write_orbit_csv  # heavy (pandas, xarray): only when run
     from ..errors import LodestarError
+    from ..orbits.table import orbit_table, write_orbit_csv  # heavy (pandas, xarray): only when run
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)
+    check_suffix("out", args.out, (".csv",))
+    phase_centres = None
+    if args.apc or args.antex or args.sinex:
+        from ..models.phase_center import PhaseCentres
+
+        phase_centres = PhaseCentres(antex=args.antex, sinex=args.sinex)
     table, summary = orbit_table(args.nav, args.start, args.stop, args.step, sp3_paths=args.sp3,
-                                 clk_paths=args.clk, systems=args.systems)
+                                 clk_paths=args.clk, systems=args.systems, phase_centres=phase_centres)
     if not summary["rows"]:  # e.g. a navigation file of another day: say so rather than write an empty CSV
         reasons = "; ".join(f"{n} x {r}" for r, n in list(summary["left_out_by_reason"].items())[:3])
         raise LodestarError(f"no satellite of {args.systems} has a valid orbit between --from {args.start} and "
@@ -42,6 +55,14 @@ def run(args) -> int:
     text = sys.stderr if args.json == "-" else sys.stdout  # stdout is then JSON only, for scripts
     print(f"{summary['rows']} rows ({summary['precise_rows']} precise, {summary['broadcast_rows']} broadcast) "
           f"for {summary['satellites']} satellites x {summary['epochs']} epochs -> {args.out}", file=text)
+    if args.sp3:
+        print(f"precise positions: {summary['precise_reference']}", file=text)
+    if "pco" in summary:
+        counts: dict[str, list[str]] = {}
+        for sv, entry in summary["pco"].items():
+            counts.setdefault(entry["source"], []).append(sv)
+        print("antenna offset sources: " + "; ".join(f"{source} {len(svs)} ({' '.join(svs)})"
+                                                     for source, svs in sorted(counts.items())), file=text)
     print(f"left out (no valid ephemeris): {summary['left_out']}", file=text)
     for reason, count in summary["left_out_by_reason"].items():
         print(f"  {count:8d}  {reason}", file=text)

@@ -19,7 +19,11 @@ def add_arguments(parser) -> None:
     parser.add_argument("--step", type=positive_float, default=300.0, metavar="SECONDS",
                         help="comparison step in seconds (default 300)")
     parser.add_argument("--no-pco", action="store_true",
-                        help="compare the precise centre of mass as is (default: moved to the antenna phase centre where the block offset is known)")
+                        help="compare the precise centre of mass as is (default: moved to the antenna phase centre where an offset is known)")
+    parser.add_argument("--antex", action="extend", nargs="+", default=[], metavar="FILE",
+                        help="ANTEX file(s) with satellite antenna offsets (first priority)")
+    parser.add_argument("--sinex", action="extend", nargs="+", default=[], metavar="FILE",
+                        help="SINEX file(s) with SATELLITE/PHASE_CENTER offsets (after ANTEX; then the published table)")
     parser.add_argument("--json", metavar="FILE", help="results as JSON (- = stdout)")
 
 
@@ -30,7 +34,7 @@ def run(args) -> int:
 
     check_output_files(json=args.json)
     result = sisre_from_files(args.nav, args.sp3, args.clk, systems=args.systems, step_s=args.step,
-                              antenna=not args.no_pco)
+                              antenna=not args.no_pco, antex=args.antex, sinex=args.sinex)
     if not result["systems"]:  # an empty table with exit 0 would pass for success in a script
         span = result.get("span", {})
         raise LodestarError(f"nothing to compare: no satellite of {args.systems} has both a broadcast and a precise "
@@ -38,6 +42,8 @@ def run(args) -> int:
                             "another day, or a system the SP3 files do not carry?)")
     text = sys.stderr if args.json == "-" else sys.stdout  # stdout is then JSON only, for scripts
     print(format_table(result), file=text)
+    if result["pco"]["enabled"]:
+        print(format_sources(result), file=text)
     if result["pco"]["not_applied"] and result["pco"]["enabled"]:
         print("no antenna offset known (raw centre-of-mass comparison): " + " ".join(result["pco"]["not_applied"]),
               file=text)
@@ -54,4 +60,16 @@ def format_table(result) -> str:
     for letter, s in result["systems"].items():
         lines.append(f"{letter:4}{s['sats']:5d}{s['orbit_3d_rms_m']:8.2f}{s['radial_rms_m']:8.2f}{s['along_rms_m']:8.2f}"
                      f"{s['cross_rms_m']:8.2f}{s['radial_mean_m']:8.2f}{s['clock_rms_m']:8.2f}{s['sisre_m']:8.2f}")
+    return "\n".join(lines)
+
+
+def format_sources(result) -> str:
+    """Which source each satellite's antenna offset came from, per system (``sinex: R01 R02 ...``)."""
+    lines = ["antenna offset sources (ANTEX > SINEX > published > none):"]
+    by_system: dict[str, dict[str, list[str]]] = {}
+    for sv, entry in result["pco"].get("satellites", {}).items():
+        by_system.setdefault(sv[0], {}).setdefault(entry["source"], []).append(sv)
+    for letter in sorted(by_system, key="GRECJIS".index):
+        parts = [f"{source} {len(svs)} ({' '.join(svs)})" for source, svs in sorted(by_system[letter].items())]
+        lines.append(f"  {letter}: " + "; ".join(parts))
     return "\n".join(lines)

@@ -1,22 +1,37 @@
-"""``lodestar solve``: single-point positions of the marker, one row per epoch."""
+"""``lodestar solve``: single-point positions of the marker, one row per epoch.
+
+Batch post-processing: the whole file is read and the session quantities (code biases, the
+inter-system bias, per-system noise) are estimated from the day before the positions are final.
+The same steps in a notebook: ``read_obs`` -> ``analysis.compare.resolve_truth`` ->
+``positioning.prepare(..., selection=ObservationSelection(...))`` ->
+``positioning.solve(prep, ..., residuals=True)`` -> ``positioning.output.write_solution`` /
+``accuracy`` (see docs/cli.md).
+"""
 
 from __future__ import annotations
 
-from ._checks import check_output_files, elevation_deg, positive_float
+import sys
+
+from ..errors import LodestarError
+from ._checks import check_output_files, check_time_order, elevation_deg, iso_time, positive_float
 
 NAME = "solve"
-HELP = "single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), written as CSV/.pos/Parquet"
+HELP = ("single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), batch post-processing; "
+        "written as CSV, RTKLIB .pos, Parquet, KML, GeoJSON or NMEA")
+
+_DEFAULTS = {"systems": "R+C", "mask": 10.0, "iono": "klobuchar", "pos_format": "xyz"}
+_FORMATS = ("csv", "rtklib", "parquet", "kml", "geojson", "nmea")
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("obs", metavar="OBS", help="RINEX observation file (any compression)")
-    parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
+    parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s): --nav A B or --nav A --nav B")
     parser.add_argument("--sp3", nargs="+", default=None, metavar="SP3", help="precise orbits (replace broadcast)")
     parser.add_argument("--clk", nargs="+", default=None, metavar="CLK", help="precise clocks, with --sp3")
-    parser.add_argument("--systems", default="R+C", metavar="SET",
-                        help="system set, letters joined by +: R, C, R+C, G+R+E+C ... (default R+C)")
-    parser.add_argument("--mask", type=elevation_deg, default=10.0, metavar="DEG", help="elevation mask, degrees (default 10)")
-    parser.add_argument("--iono", choices=("klobuchar", "iflc", "off"), default="klobuchar",
+    parser.add_argument("--systems", default=None, metavar="SET",
+                        help="system set: R, C, R+C, GREC, G+R+E+C ... (default R+C)")
+    parser.add_argument("--mask", type=elevation_deg, default=None, metavar="DEG", help="elevation mask, degrees (default 10)")
+    parser.add_argument("--iono", choices=("klobuchar", "iflc", "off"), default=None,
                         help="broadcast Klobuchar (default), dual-frequency iono-free, or none")
     parser.add_argument("--biases", choices=("auto", "satellite", "groups", "off"), default="auto",
                         help="session code biases: auto (default: per GLONASS/BeiDou satellite with a >= 3 h arc, "
@@ -31,63 +46,201 @@ def add_arguments(parser) -> None:
                         help="apply receiver code biases and the inter-system bias from a JSON file "
                              "(written by --calibration-out on an open-sky run of the same receiver and day)")
     parser.add_argument("--calibration-out", metavar="FILE", help="write the biases this run estimated, as JSON")
-    parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default=None,
-                        help="output format: csv, rtklib (.pos, x/y/z-ecef) or parquet (default: from the --out "
-                             "suffix: .pos rtklib, .parquet parquet, else csv)")
-    parser.add_argument("--out", required=True, metavar="FILE", help="output file (overwritten)")
-    parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
-    parser.add_argument("--truth", metavar="X,Y,Z", help="reference marker position (ECEF m): adds H/V/3D RMS and 95 %% to the summary")
+    _add_selection_arguments(parser)
+    _add_truth_arguments(parser)
+    _add_output_arguments(parser)
+
+
+def _add_selection_arguments(parser) -> None:
+    group = parser.add_argument_group("which observations (applied before solving)")
+    group.add_argument("--from", dest="start", type=iso_time, metavar="ISO", help="first epoch, GPST (e.g. 2020-06-25T06:00:00)")
+    group.add_argument("--to", dest="end", type=iso_time, metavar="ISO", help="last epoch, GPST (inclusive)")
+    group.add_argument("--interval", type=positive_float, metavar="SECONDS",
+                       help="decimate: keep epochs on multiples of SECONDS (GPS seconds of week)")
+    group.add_argument("--snr-mask", type=float, metavar="DBHZ",
+                       help="drop pseudoranges whose own signal's C/N0 (S observation) is below DBHZ or missing")
+    group.add_argument("--exclude", nargs="+", metavar="SV", help="satellites left out: R05,C01 or R05 C01 (repeatable)")
+    group.add_argument("--rtklib-conf", metavar="FILE",
+                       help="take pos1-elmask, pos1-navsys, pos1-ionoopt, pos1-exclsats, pos1-snrmask_*, out-solformat "
+                            "... from an RTKLIB .conf (options given here win; the keys used and ignored are listed)")
+
+
+def _add_truth_arguments(parser) -> None:
+    group = parser.add_argument_group("reference position (adds H/V/3D RMS and 95 % to the terminal and --json)")
+    truth = group.add_mutually_exclusive_group()
+    truth.add_argument("--truth", metavar="X,Y,Z|header",
+                       help="marker position, ECEF X,Y,Z in metres (negative values fine: --truth -1882182.84,...), "
+                            "or 'header' (APPROX POSITION XYZ, approximate)")
+    truth.add_argument("--sinex", nargs="+", metavar="FILE", help="take the marker position from SINEX file(s)")
+
+
+def _add_output_arguments(parser) -> None:
+    group = parser.add_argument_group("outputs")
+    group.add_argument("--out", required=True, metavar="FILE",
+                       help="output file (overwritten); the suffix chooses the format: .csv .pos .parquet .kml .geojson .nmea")
+    group.add_argument("--format", choices=_FORMATS, default=None,
+                       help="output format regardless of the suffix: csv, rtklib (.pos), parquet, kml, geojson, nmea")
+    group.add_argument("--pos-format", choices=("xyz", "llh", "enu"), default=None,
+                       help="RTKLIB .pos columns: xyz (ECEF, default), llh (lat/lon/height), enu (from --origin, "
+                            "else the truth, else the first solved epoch)")
+    group.add_argument("--origin", metavar="X,Y,Z", help="origin of --pos-format enu, ECEF metres")
+    group.add_argument("--residuals", metavar="FILE",
+                       help="per epoch and satellite: azimuth, elevation, residual, sigma, used/excluded (.csv or .parquet)")
+    group.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
 
 
 def run(args) -> int:
-    from ..output import write_json
-    from ..positioning import solve
-    from ..positioning.output import summary, write_solution
-
-    from ..errors import LodestarError
+    from ..positioning.output import summary
 
     # every option is checked before the solve, so a typo never leaves an output behind
-    check_output_files(out=args.out, json=args.json, calibration_out=args.calibration_out)
+    check_output_files(out=args.out, json=args.json, calibration_out=args.calibration_out, residuals=args.residuals)
+    explicit_pos_format = args.pos_format is not None
+    conf = _apply_rtklib_conf(args)
+    fmt = _output_format(args, explicit_pos_format)
+    if args.residuals:
+        _residuals_format(args.residuals)
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
-    truth = _truth(args.truth)
+    if args.start and args.end:
+        check_time_order(args.start, args.end)
+    truth_spec = ("sinex", args.sinex) if args.sinex else _truth_spec(args.truth)
+    origin = _xyz(args.origin, "--origin") if args.origin else None
+    selection = _selection(args)
     calibration = _calibration(args.calibration)
-    ds = solve(args.obs, args.nav, systems=args.systems, mask_deg=args.mask, iono=args.iono, sp3=args.sp3,
-               clk=args.clk, biases_mode=args.biases, smoothing_s=args.smooth,
-               alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
-               calibration=calibration)
+    ds, residuals, truth, truth_source = _solve(args, truth_spec, selection, calibration)
+    _write_outputs(args, ds, residuals, fmt, origin if origin is not None else truth)
+    info = summary(ds, truth)
+    info.update(truth_source=truth_source, truth_xyz_m=None if truth is None else [float(v) for v in truth],
+                selection=selection.describe(), mode="batch post-processing")
+    if conf is not None:
+        info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
+    if args.json != "-":
+        _print_summary(ds, info, args.out)
+    from ..output import write_json
+
+    write_json(info, args.json)
+    return 0
+
+
+def _solve(args, truth_spec, selection, calibration):
+    """Read, resolve the truth, prepare (with the selection) and solve: (ds, residuals, truth, source)."""
+    from ..analysis.compare import resolve_truth, station_names
+    from ..io.rinex_obs import read_obs
+    from ..positioning import prepare, solve
+    from ..systems import parse_system_set
+
+    letters = "".join(parse_system_set(args.systems))
+    obs = read_obs(args.obs, systems=tuple(letters))
+    truth, source = resolve_truth(truth_spec, obs, station_names(obs)[0])
+    prep = prepare(obs, args.nav, systems=letters, iono=args.iono, sp3=args.sp3, clk=args.clk,
+                   smoothing_s=args.smooth, selection=selection)
+    out = solve(prep, systems=args.systems, mask_deg=args.mask, biases_mode=args.biases,
+                alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
+                calibration=calibration, residuals=bool(args.residuals))
+    ds, residuals = out if args.residuals else (out, None)
+    return ds, residuals, truth, source
+
+
+def _write_outputs(args, ds, residuals, fmt, origin) -> None:
+    from ..positioning.output import write_solution
+
     if args.calibration_out:
         from ..output import atomic_write_bytes
         from ..positioning import Calibration
 
         atomic_write_bytes(args.calibration_out, Calibration.from_solution(ds).to_json().encode())
-    write_solution(ds, args.out, args.format or _format_from_suffix(args.out))
-    info = summary(ds, truth)
+    write_solution(ds, args.out, fmt, pos_format=args.pos_format, origin_xyz=origin)
+    if residuals is not None:
+        from ..output import atomic_path
+
+        with atomic_path(args.residuals) as tmp:
+            if _residuals_format(args.residuals) == "parquet":
+                residuals.to_parquet(tmp, index=False)
+            else:
+                residuals.to_csv(tmp, index=False)
+
+
+def _print_summary(ds, info, out) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
-    if args.json != "-":
-        print(f"{ds.attrs['systems']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}")
-    write_json(info, args.json)
-    return 0
+    print(f"{ds.attrs['systems']} at {info['mask_deg']:g}° ({info['mode']}): {info['solved']}/{info['epochs']} epochs "
+          f"solved ({counts}) -> {out}")
+    accuracy = info.get("accuracy")
+    if accuracy and accuracy["solved"]:
+        print(f"accuracy vs {info['truth_source']}, {accuracy['solved']} epochs: "
+              f"H RMS {accuracy['h_rms_m']:.2f} m (95 % {accuracy['h95_m']:.2f}), "
+              f"V RMS {accuracy['v_rms_m']:.2f} m (95 % {accuracy['v95_m']:.2f}), "
+              f"3D RMS {accuracy['rms_3d_m']:.2f} m (95 % {accuracy['p95_3d_m']:.2f})")
+    sys.stdout.flush()
 
 
-def _format_from_suffix(path) -> str:
-    """``--out x.pos`` means RTKLIB and ``x.parquet`` Parquet: a CSV under those names would mislead."""
+def _apply_rtklib_conf(args):
+    """Fill the options not given on the command line from ``--rtklib-conf``, then the defaults."""
+    conf = None
+    if args.rtklib_conf:
+        from ..io.rtklib_conf import read_rtklib_conf, solve_options
+
+        conf = solve_options(read_rtklib_conf(args.rtklib_conf))
+        given = {option for option in conf.options if option != "exclude" and getattr(args, option, None) is not None}
+        conf.used = [(key, value, note + (" (overridden: the command line's option wins)"
+                                          if conf.option_of.get(key) in given else ""))
+                     for key, value, note in conf.used]
+        for option, value in conf.options.items():
+            if option == "exclude":
+                args.exclude = list(args.exclude or []) + list(value)  # both lists apply
+            elif getattr(args, option, None) is None:
+                setattr(args, option, value)
+        lines = [f"--rtklib-conf {args.rtklib_conf}: used {len(conf.used)} keys, ignored {len(conf.ignored)}"]
+        lines += [f"  used    {key} = {value} -> {note}" for key, value, note in conf.used]
+        lines += [f"  ignored {key} = {value}: {note}" for key, value, note in conf.ignored]
+        print("\n".join(lines), file=sys.stderr)
+    for option, value in _DEFAULTS.items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
+    if args.snr_mask is None and conf is not None:
+        args.snr_mask = conf.options.get("snr_mask")
+    return conf
+
+
+def _output_format(args, explicit_pos_format: bool) -> str:
+    """The output format: --format, else the suffix of --out (an unknown suffix is refused)."""
+    from ..formats import format_for_path
+
+    fmt = args.format or format_for_path(args.out)
+    if explicit_pos_format and args.pos_format != "xyz" and fmt != "rtklib":
+        raise LodestarError(f"--pos-format {args.pos_format} is for a .pos output, not {fmt}")
+    return fmt
+
+
+def _residuals_format(path) -> str:
     from pathlib import Path
 
-    return {".pos": "rtklib", ".parquet": "parquet", ".pq": "parquet"}.get(Path(path).suffix.lower(), "csv")
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise LodestarError(f"--residuals {path}: write .csv or .parquet")
+    return suffix[1:]
 
 
-def _truth(text):
-    if not text:
-        return None
-    from ..errors import LodestarError
+def _selection(args):
+    from ..positioning.selection import ObservationSelection, parse_satellites
 
+    exclude = parse_satellites(args.exclude) if args.exclude else ()
+    return ObservationSelection(start=args.start, end=args.end, interval_s=args.interval,
+                                snr_mask_dbhz=args.snr_mask, exclude=exclude)
+
+
+def _truth_spec(text):
+    if text is None or text.strip().lower() == "header":
+        return None if text is None else "header"
+    return _xyz(text, "--truth")
+
+
+def _xyz(text, option):
     try:
         values = [float(v) for v in text.replace(" ", "").split(",")]
     except ValueError:
         values = []
     if len(values) != 3:
-        raise LodestarError(f"--truth expects X,Y,Z in metres (ECEF), got {text!r}")
+        raise LodestarError(f"{option} expects X,Y,Z in metres (ECEF), got {text!r}")
     return values
 
 
@@ -96,7 +249,6 @@ def _calibration(path):
         return None
     import json
 
-    from ..errors import LodestarError
     from ..positioning import Calibration
 
     try:

@@ -1,4 +1,4 @@
-"""File formats: RINEX observation and navigation, SP3, RINEX clock, SINEX.
+"""File formats: RINEX observation and navigation, SP3, RINEX clock, SINEX, Bias-SINEX, ANTEX (``io.antex``).
 
 :func:`read` looks at a file's content (through any compression) and hands it to the right reader.
 """
@@ -14,8 +14,10 @@ __all__ = ["read", "sniff_format"]
 
 
 def sniff_format(head: bytes) -> str:
-    """``"obs"``, ``"nav"``, ``"sp3"``, ``"clk"`` or ``"sinex"`` from a file's first bytes."""
+    """``"obs"``, ``"nav"``, ``"sp3"``, ``"clk"``, ``"sinex"``, ``"bias-sinex"`` or ``"antex"`` from a file's first bytes."""
     first = head.split(b"\n", 1)[0]
+    if b"ANTEX VERSION / SYST" in first[60:]:
+        return "antex"
     if first.startswith(b"#") and first[1:2] in (b"a", b"b", b"c", b"d", b" ") or first[:2] in (b"#a", b"#c", b"#d"):
         return "sp3"
     if first.startswith(b"%=SNX") or first.startswith(b"%=BIA"):
@@ -37,7 +39,7 @@ def sniff_format(head: bytes) -> str:
 
 def read(path, **options):
     """Read any supported file: observations -> ``xarray.Dataset``, navigation -> ``NavData``,
-    SP3 / clock -> ``xarray.Dataset``, SINEX -> ``pandas.DataFrame``."""
+    SP3 / clock -> ``xarray.Dataset``, SINEX and Bias-SINEX -> ``pandas.DataFrame``, ANTEX -> ``AntexFile``."""
     path = Path(path)
     content = read_bytes(path)
     if not content or content.isspace():
@@ -61,4 +63,10 @@ def read(path, **options):
     if kind == "sinex":
         from .sinex import read_sinex
         return read_sinex(path, content=content, **options)
-    raise FormatError(path, 1, "an observation, navigation, SP3, clock or SINEX file", f"a {kind} file (not read yet)")
+    if kind == "bias-sinex":
+        from .bias import read_bias
+        return read_bias(path, content=content, **options)
+    if kind == "antex":
+        from .antex import read_antex
+        return read_antex(path, **options)
+    raise FormatError(path, 1, "an observation, navigation, SP3, clock, SINEX or Bias-SINEX file", f"a {kind} file (not read yet)")

@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 import hatanaka
-import unlzw3
+import ncompress  # Unix compress (LZW), C; a dependency of hatanaka, so no second .Z decoder is needed
 
 from ..errors import DataNotFoundError, FormatError
 
@@ -46,8 +46,8 @@ def decompress_bytes(raw: bytes, path="<memory>") -> bytes:
             raw = _gunzip(raw, path)
         elif raw.startswith(_LZW_MAGIC):
             try:
-                raw = unlzw3.unlzw(raw)
-            except Exception as exc:  # unlzw3 raises bare ValueError/IndexError on damage
+                raw = ncompress.decompress(raw)
+            except Exception as exc:  # ncompress raises a bare ValueError ("corrupt input") on damage
                 raise FormatError(path, None, "a valid Unix .Z (LZW) stream", f"damaged data ({exc})") from None
         elif raw.startswith(_ZIP_MAGIC):
             raw = _unzip(raw, path)

@@ -25,7 +25,7 @@ DISPLAY_ORDER = "RCGEJIS"
 _KEYS = ("path", "format", "version", "station", "receiver", "antenna", "first_epoch", "last_epoch",
          "interval_s", "epochs", "gaps", "satellites", "obs_codes", "nav_records", "stations", "skipped", "error")
 _READERS = {"nav": ("rinex_nav", "read_nav"), "sp3": ("sp3", "read_sp3"), "clk": ("clk", "read_clk"),
-            "sinex": ("sinex", "read_sinex")}
+            "sinex": ("sinex", "read_sinex"), "bias-sinex": ("bias", "read_bias"), "antex": ("antex", "read_antex")}
 
 
 def files_info(paths) -> dict:
@@ -64,10 +64,11 @@ def _summarise(kind: str, path, content: bytes) -> dict:
 
         return obs_summary(read_obs(path, content=content))
     if kind not in _READERS:
-        raise FormatError(path, 1, "an observation, navigation, SP3, clock or SINEX file", f"a {kind} file")
+        raise FormatError(path, 1, "an observation, navigation, SP3, clock, SINEX or Bias-SINEX file", f"a {kind} file")
     reader = _reader(kind, path)
-    product = reader(path, content=content)
-    return {"nav": nav_summary, "sp3": orbit_summary, "clk": orbit_summary, "sinex": sinex_summary}[kind](product)
+    product = reader(path) if kind == "antex" else reader(path, content=content)
+    return {"nav": nav_summary, "sp3": orbit_summary, "clk": orbit_summary, "sinex": sinex_summary,
+            "bias-sinex": bias_summary, "antex": antex_summary}[kind](product)
 
 
 def _reader(kind, path):
@@ -162,3 +163,34 @@ def orbit_summary(ds) -> dict:
 def sinex_summary(table) -> dict:
     """Summary of a SINEX station table: the number of stations."""
     return {"format": "SINEX", "version": None, "stations": int(table["station"].nunique())}
+
+
+def bias_summary(table) -> dict:
+    """Summary of a Bias-SINEX table: satellites and signals per system, stations, validity span."""
+    sats = table[table["sv"] != ""]
+    satellites = {s: int(n) for s, n in sats.groupby("system")["sv"].nunique().items()}
+    codes = {s: sorted(set(group["obs1"])) for s, group in sats.groupby("system")}
+    summary = {"format": "Bias-SINEX", "version": None, "satellites": _ordered(satellites),
+               "obs_codes": _ordered(codes), "stations": int(table.loc[table["station"] != "", "station"].nunique())}
+    times = np.concatenate([table["start"].dropna().to_numpy("datetime64[ns]"),
+                            table["end"].dropna().to_numpy("datetime64[ns]")])
+    if times.size:
+        first, last = _iso(np.sort(times)[[0, -1]])
+        summary.update(first_epoch=first, last_epoch=last)
+    return summary
+
+
+def antex_summary(atx) -> dict:
+    """Summary of an ANTEX file: satellite antennas per system, receiver antenna types (as stations)."""
+    from .antex import is_satellite_code
+
+    satellites: dict[str, int] = {}
+    receivers = set()
+    for entry in atx.entries:
+        if is_satellite_code(entry.serial):
+            satellites[entry.serial[0]] = satellites.get(entry.serial[0], 0) + 1
+        else:
+            receivers.add((entry.antenna_type, entry.radome))
+    problems = sum(bool(entry.problem) for entry in atx.entries)
+    return {"format": "ANTEX", "version": None, "satellites": _ordered(satellites), "stations": len(receivers),
+            "skipped": {"unreadable antenna blocks": problems} if problems else {}}

@@ -155,9 +155,9 @@ def _interpolate(seconds: np.ndarray, xyz: np.ndarray, nearest: int) -> np.ndarr
 # SITE/GPS_PHASE_CENTER: 1X,A20 antenna type + radome, 1X,A5 serial, 6(1X,F6.4) L1 up, north, east,
 #                L2 up, north, east (m, from the antenna reference point), 1X,A10 calibration model.
 # SITE/GAL_PHASE_CENTER: the same, three lines per antenna: E1 and E5a (5), E6 (6) and E5b (7), E5 (8).
-# IGS metadata (igs_satellite_metadata.snx): SATELLITE/IDENTIFIER  1X,A4 SVN, 1X,A9 COSPAR, 1X,A6 SatCat,
-#                1X,A15 block; SATELLITE/PRN  1X,A4 SVN, 1X,A14 valid from YYYY:DDD:SSSSS, 1X,A14 valid to,
-#                1X,A3 PRN.
+# IGS metadata (igs_satellite_metadata.snx): SATELLITE/IDENTIFIER  1X,A4 SVN, 1X,A9 COSPAR, 2X,A5 SatCat,
+#                1X,A15 block; SATELLITE/PRN  1X,A4 SVN, 1X,A14 valid from YYYY:DDD:SSSSS, 1X,A14 valid to
+#                (0000:000:00000 open), 1X,A3 PRN (layout as in the file's own column header lines).
 
 _NAT = np.datetime64("NaT", "ns")
 
@@ -230,14 +230,16 @@ def read_satellite_ids(path, *, content: bytes | None = None) -> pd.DataFrame:
                      "valid_from": _sinex_epoch(path, line, t[21:33], "the validity start"),
                      "valid_until": _sinex_epoch(path, line, t[34:46], "the validity end"),
                      "block": t[47:67].strip(), "line": line.number})
-    blocks = {line.text[1:5].strip(): line.text[24:40].strip() for line in _block(path, lines, "SATELLITE/IDENTIFIER")}
+    identity = {line.text[1:5].strip(): (line.text[6:15].strip(), line.text[23:38].strip())
+                for line in _block(path, lines, "SATELLITE/IDENTIFIER")}
     for line in _block(path, lines, "SATELLITE/PRN"):
         t = line.text
         svn, prn = t[1:5].strip(), t[36:39].strip()
-        rows.append({"svn": svn, "prn": prn, "cospar": "",
+        cospar, block = identity.get(svn, ("", ""))
+        rows.append({"svn": svn, "prn": prn, "cospar": cospar,
                      "valid_from": _sinex_epoch(path, line, t[6:20], "the validity start"),
                      "valid_until": _sinex_epoch(path, line, t[21:35], "the validity end"),
-                     "block": blocks.get(svn, ""), "line": line.number})
+                     "block": block, "line": line.number})
     columns = ["svn", "prn", "cospar", "valid_from", "valid_until", "block", "line"]
     table = pd.DataFrame(rows, columns=columns)
     for name in ("valid_from", "valid_until"):

@@ -110,7 +110,7 @@ class SatelliteAntennas:
         return out
 
     def pcv_m(self, band: str, nadir_rad) -> np.ndarray:
-        """(T, S) nadir-dependent variation (m) for ``nadir_rad`` (T, S); 0 where the source has none.
+        """(T, S) nadir-dependent variation (m) for ``nadir_rad`` (T, S) (or (S,)); 0 where the source has none.
 
         Only ANTEX gives satellite PCV; SINEX and published offsets have none (0, noted in ``note``).
         """
@@ -119,7 +119,7 @@ class SatelliteAntennas:
         u = np.clip(nadir_deg / 0.1, 0, _NADIR_GRID_DEG.size - 1)
         low = np.minimum(np.floor(u).astype(int), _NADIR_GRID_DEG.size - 2)
         frac = u - low
-        cols = np.arange(len(self.sv))[None, :]
+        cols = np.broadcast_to(np.arange(len(self.sv)), nadir_deg.shape)  # (S,) or (T, S)
         return (1 - frac) * table[cols, low] + frac * table[cols, low + 1]
 
     def _pcv_table(self, band: str) -> np.ndarray:
@@ -179,14 +179,44 @@ class ReceiverAntenna:
 
 
 # -------------------------------------------------------------------------------------------- sources
+@dataclass(frozen=True)
+class _SinexIndex:
+    """One SINEX file's phase-centre content as look-up tables (built once per file version)."""
+
+    path: str
+    span: tuple
+    by_prn: dict         # PRN -> [(valid_from, valid_until, svn, block)] (SATELLITE/ID, SATELLITE/PRN)
+    by_cospar: dict      # (system, COSPAR) -> (svn, block)
+    block_of: dict       # SVN -> block
+    svn_offsets: dict    # SVN -> (offsets {band: (3,)}, line, model)
+    prn_offsets: dict    # PRN -> (offsets, line, model) for PRN-keyed files
+    receivers: dict      # antenna type -> {radome: (offsets {(system, band): (3,)}, line, model)}
+
+
 @functools.lru_cache(maxsize=16)
-def _sinex_tables(path: str, mtime_ns: int, size: int):
+def _sinex_index(path: str, mtime_ns: int, size: int) -> _SinexIndex:
     from ..io.compression import read_bytes
     from ..io.sinex import read_receiver_phase_centers, read_satellite_ids, read_satellite_phase_centers, sinex_span
 
     content = read_bytes(path)
-    return (read_satellite_ids(path, content=content), read_satellite_phase_centers(path, content=content),
-            read_receiver_phase_centers(path, content=content), sinex_span(path, content=content))
+    ids = read_satellite_ids(path, content=content)
+    by_prn, by_cospar, block_of = {}, {}, {}
+    for row in ids.itertuples():
+        by_prn.setdefault(row.prn, []).append((row.valid_from, row.valid_until, row.svn, row.block))
+        if row.cospar:
+            by_cospar.setdefault((row.svn[0], row.cospar), (row.svn, row.block))
+        block_of.setdefault(row.svn, row.block)
+    svn_offsets, prn_offsets = {}, {}
+    for row in read_satellite_phase_centers(path, content=content).itertuples():
+        target = prn_offsets if row.key_is_prn else svn_offsets
+        entry = target.setdefault(row.key, ({}, row.line, row.model))
+        entry[0][row.band] = np.array([row.x_m, row.y_m, row.z_m])
+    receivers = {}
+    for row in read_receiver_phase_centers(path, content=content).itertuples():
+        entry = receivers.setdefault(row.antenna_type, {}).setdefault(row.radome, ({}, row.line, row.model))
+        entry[0].setdefault((row.system, row.band), np.array([row.north_m, row.east_m, row.up_m]))
+    return _SinexIndex(path, sinex_span(path, content=content), by_prn, by_cospar, block_of, svn_offsets,
+                       prn_offsets, receivers)
 
 
 def _stat_key(path) -> tuple[str, int, int]:
@@ -205,7 +235,8 @@ class PhaseCentres:
         self.antex_paths = tuple(str(p) for p in (antex or ()))
         self.sinex_paths = tuple(str(p) for p in (sinex or ()))
         self._antex = tuple(read_antex(p) for p in self.antex_paths)
-        self._sinex = tuple((p, *_sinex_tables(*_stat_key(p))) for p in self.sinex_paths)
+        self._sinex = tuple(_sinex_index(*_stat_key(p)) for p in self.sinex_paths)
+        self._antex_ids = tuple(_antex_identities(atx) for atx in self._antex)
 
     # -- satellites
     def satellites(self, svs, time) -> SatelliteAntennas:
@@ -243,35 +274,36 @@ class PhaseCentres:
         Last resort: the spacecraft's COSPAR ID from the published PRN table, looked up in the SINEX
         SATELLITE/ID rows (of any date: an SVN names one spacecraft for life).
         """
-        for atx in self._antex:
-            for prn, svn, start, end, block in atx.prn_svn():
-                if prn == sv and _inside(when, start, end):
+        for ids in self._antex_ids:
+            for start, end, svn, block in ids.get(sv, ()):
+                if _inside(when, start, end):
                     return svn, block, "SVN from ANTEX"
-        for _, ids, *_ in self._sinex:
-            rows = ids[(ids["prn"] == sv)]
-            for row in rows.itertuples():
-                if _inside(when, row.valid_from, row.valid_until):
-                    return row.svn, row.block, "SVN from SINEX SATELLITE/ID"
+        for index in self._sinex:
+            for start, end, svn, block in index.by_prn.get(sv, ()):
+                if _inside(when, start, end):
+                    return svn, block, "SVN from SINEX SATELLITE/ID"
         cospar = published_cospar(sv, when)
-        for _, ids, *_ in self._sinex:
-            rows = ids[(ids["cospar"] == cospar) & (ids["svn"].str[0] == sv[0])] if cospar else ids.iloc[:0]
-            if len(rows):
-                return (rows["svn"].iloc[0], rows["block"].iloc[0],
-                        f"SVN by COSPAR ID {cospar} (published PRN table, GPSPACE)")
+        for index in self._sinex:
+            found = index.by_cospar.get((sv[0], cospar))
+            if found is not None:
+                return (*found, f"SVN by COSPAR ID {cospar} (published PRN table, GPSPACE)")
         return None
 
     def _sinex_satellite(self, sv, svn, when) -> _SatelliteEntry | None:
-        for path, ids, pcs, _, (start, end) in self._sinex:
-            if svn is not None:
-                rows = pcs[(pcs["key"] == svn[0]) & ~pcs["key_is_prn"]]
-                if len(rows):
-                    return _sinex_entry(path, rows, svn[0], svn[1] or _block_of(ids, svn[0]), svn[2])
-            rows = pcs[(pcs["key"] == sv) & pcs["key_is_prn"]]
-            if len(rows) and _inside(when, start, end):
-                return _sinex_entry(path, rows, svn[0] if svn else "", svn[1] if svn else "", "by PRN in the file's span")
+        for index in self._sinex:
+            if svn is not None and svn[0] in index.svn_offsets:
+                return _sinex_entry(index, index.svn_offsets[svn[0]], svn[0],
+                                    svn[1] or index.block_of.get(svn[0], ""), svn[2])
+            found = index.prn_offsets.get(sv)
+            if found is None:
+                continue
+            start, end = index.span
+            svn_text, block = (svn[0], svn[1]) if svn else ("", "")
+            if _inside(when, start, end):
+                return _sinex_entry(index, found, svn_text, block, "by PRN in the file's span")
             cospar = published_cospar(sv, when)
-            if len(rows) and cospar is not None and cospar == published_cospar(sv, start):
-                return _sinex_entry(path, rows, svn[0] if svn else "", svn[1] if svn else "",
+            if cospar is not None and cospar == published_cospar(sv, start):
+                return _sinex_entry(index, found, svn_text, block,
                                     f"by PRN; the same spacecraft {cospar} on the file's day (published PRN table)")
         return None
 
@@ -280,9 +312,9 @@ class PhaseCentres:
         value = published_offsets(sv, when)
         if value is None:
             return None
-        offsets = {band: value.offset_m for band in value.bands}
+        kind = "per frequency" if len(value.offsets) > 2 else f"IF value for bands {'/'.join(value.bands)}"
         return _SatelliteEntry(svn[0] if svn else "", value.block, "published",
-                               f"{value.source}; IF value for bands {'/'.join(value.bands)}; no PCV", offsets)
+                               f"{value.source}; {kind}; no PCV", dict(value.offsets))
 
     # -- receivers
     def receiver(self, antenna_type: str, radome: str | None = None) -> ReceiverAntenna:
@@ -295,15 +327,14 @@ class PhaseCentres:
                 offsets = {(code[0], code[1:].lstrip("0")): f.pco_m for code, f in pattern.frequencies.items()}
                 return ReceiverAntenna(antenna_type, radome, antenna_type, found[0], "antex",
                                        _receiver_note(found[1], f"{atx.path}:{pattern.line}", offsets), offsets, pattern)
-        for path, _, _, table, _ in self._sinex:
-            rows = table[table["antenna_type"] == antenna_type]
-            found = _match_radome(antenna_type, radome, sorted(set(rows["radome"])))
+        for index in self._sinex:
+            radomes = index.receivers.get(antenna_type, {})
+            found = _match_radome(antenna_type, radome, sorted(radomes))
             if found is not None:
-                rows = rows[rows["radome"] == found[0]]
-                offsets = {(r.system, r.band): np.array([r.north_m, r.east_m, r.up_m]) for r in rows.itertuples()}
-                where = f"{path}:{int(rows['line'].iloc[0])} ({rows['model'].iloc[0]}; no PCV)"
+                offsets, line, model = radomes[found[0]]
+                where = f"{index.path}:{line} ({model}; no PCV)"
                 return ReceiverAntenna(antenna_type, radome, antenna_type, found[0], "sinex",
-                                       _receiver_note(found[1], where, offsets), offsets)
+                                       _receiver_note(found[1], where, offsets), dict(offsets))
         return ReceiverAntenna(antenna_type, radome, "", "", "none",
                                f"antenna {antenna_type} {radome} is in none of the ANTEX/SINEX files given: "
                                "zero offset and no PCV used", {})
@@ -328,15 +359,17 @@ def _inside(when, start, end) -> bool:
     return bool((np.isnat(start) or start <= when) and (np.isnat(end) or when <= end))
 
 
-def _block_of(ids, svn: str) -> str:
-    rows = ids[ids["svn"] == svn]
-    return str(rows["block"].iloc[0]) if len(rows) else ""
+def _antex_identities(atx) -> dict:
+    """PRN -> [(valid from, valid until, SVN, antenna type)] of an ANTEX file's satellite blocks."""
+    out = {}
+    for prn, svn, start, end, block in atx.prn_svn():
+        out.setdefault(prn, []).append((start, end, svn, block))
+    return out
 
 
-def _sinex_entry(path, rows, svn, block, keyed) -> _SatelliteEntry:
-    offsets = {r.band: np.array([r.x_m, r.y_m, r.z_m]) for r in rows.itertuples()}
-    note = f"{path}:{int(rows['line'].iloc[0])} ({rows['model'].iloc[0]}; {keyed}; no PCV)"
-    return _SatelliteEntry(svn, block, "sinex", note, offsets)
+def _sinex_entry(index, found, svn, block, keyed) -> _SatelliteEntry:
+    offsets, line, model = found
+    return _SatelliteEntry(svn, block, "sinex", f"{index.path}:{line} ({model}; {keyed}; no PCV)", dict(offsets))
 
 
 def _with_problems(entry: _SatelliteEntry, problems) -> _SatelliteEntry:

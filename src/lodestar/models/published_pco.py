@@ -16,9 +16,15 @@ Sources:
 - Satellite -> block for June 2020 (the ESBC day and its neighbours): GPSPACE's PRN/SVN/block
   columns, the NGA/USCG GPS status of 2020, mgex.igs.org BDS/GAL status pages (IOV: E11 E12 E19 E20;
   BDS-3 MEO C19-C30, C32-C37, IGSO C38-C40).
-What is not here: CSNO's per-type BDS-3 values (beidou.gov.cn satellite information release,
-2019-12) were not available to this project as text: BDS-3 MEO uses GPSPACE's single BE3 MEO row;
-BDS-3 IGSO and GEO and BDS-2 stay unknown (``None``) rather than be guessed.
+- BDS-3 MEO built by CAST: the per-frequency offsets published by CSNO/TARC, as carried by the IGS
+  model igs14_2247.atx (record ``BEIDOU-3M-CAST C22 C205``, ``METH / BY / # / DATE``: ``CSNO/TARC
+  28-MAY-19``; the record's text is reproduced in cssrlib's test data, src/cssrlib/data/test.atx).
+  Their B1I/B3I ionosphere-free value, z = 2.004 m, is GPSPACE's BE3 65 row: the two sources agree.
+- CAST or SECM per PRN: GPSPACE gpsppp.svb_bei_yrly header lines (``BEI19 MEO-1S CAST`` ...).
+What is not here: CSNO values for SECM-built MEO, BDS-3 IGSO and GEO, and the IGS MGEX conventional
+BDS-2 values were not found as text by this project: SECM MEO, IGSO and GEO use GPSPACE's nominal IF
+rows (BE3 65 labelled CAST, 66, 67); BDS-2 has no value (``None``): GPSPACE's BE2 rows disagree with
+the data (below).
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["PublishedOffset", "PUBLISHED_BLOCK_OFFSETS_M", "BLOCKS_JUNE_2020", "BLOCKS_JUNE_2020_VALID",
-           "COSPAR_JUNE_2020", "published_offsets", "published_cospar"]
+from ..constants import frequency_hz
+
+__all__ = ["PublishedOffset", "PUBLISHED_BLOCK_OFFSETS_M", "PUBLISHED_BAND_OFFSETS_M", "BLOCKS_JUNE_2020",
+           "BLOCKS_JUNE_2020_VALID", "COSPAR_JUNE_2020", "published_offsets", "published_cospar", "block_if_offset_m"]
 
 #: Nominal IF offsets per block (x, y, z) in metres, the band pair they serve, and their source.
 PUBLISHED_BLOCK_OFFSETS_M: dict[str, tuple[tuple[float, float, float], tuple[str, str], str]] = {
@@ -41,8 +49,25 @@ PUBLISHED_BLOCK_OFFSETS_M: dict[str, tuple[tuple[float, float, float], tuple[str
     "GLONASS-K1": ((0.0, 0.0, 2.100), ("1", "2"), "GPSPACE gpsppp.svb_gln_yrly BLK K"),
     "GALILEO-IOV": ((-0.200, 0.0, 0.600), ("1", "5"), "GPSPACE gpsppp.svb_gal_yrly BLK GA1"),
     "GALILEO-FOC": ((0.150, 0.0, 1.000), ("1", "5"), "GPSPACE gpsppp.svb_gal_yrly BLK GA2"),
-    "BEIDOU-3M": ((-0.200, 0.0, 2.004), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 65 MEO CAST (used for all BDS-3 MEO)"),
+    "BEIDOU-3M-SECM": ((-0.200, 0.0, 2.004), ("2", "6"),
+                       "GPSPACE gpsppp.svb_bei_yrly BLK BE3 65 MEO CAST (no SECM value found: the CAST row)"),
+    "BEIDOU-3I": ((-0.200, 0.0, 2.004), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 66 IGSO CAST"),
+    "BEIDOU-3G": ((0.600, 0.0, 1.1), ("2", "6"), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 67 GEO CAST"),
 }
+#: Per-frequency offsets (RINEX band -> x, y, z in metres), the clock pair, and their source.
+PUBLISHED_BAND_OFFSETS_M: dict[str, tuple[dict[str, tuple[float, float, float]], tuple[str, str], str]] = {
+    "BEIDOU-3M-CAST": ({"1": (-0.200, 0.0, 1.460),   # B1C  CSNO/TARC via igs14_2247.atx C22/C205 (C01)
+                        "2": (-0.200, 0.0, 1.460),   # B1I  same record (C02)
+                        "5": (-0.200, 0.0, 1.070),   # B2a  same record (C05)
+                        "7": (-0.200, 0.0, 1.070),   # B2b  same record (C07)
+                        "6": (-0.200, 0.0, 1.180)},  # B3I  same record (C06)
+                       ("2", "6"), "CSNO/TARC 2019 per-frequency values (igs14_2247.atx BEIDOU-3M-CAST C205)"),
+}
+
+# Not used: GPSPACE BE2 61 MEO (0.560, 0.0, 2.470), 62 IGSO and 63 GEO (0.560, -0.019, 4.919). On the
+# ESBC day broadcast minus IAC's centre of mass is -1.2..+1.0 m radially for every BDS-2 satellite
+# (C05 GEO -0.91 m): with these rows C05's radial RMS went from 1.0 to 4.0 m and the BDS-2 IGSO/MEO
+# SISRE grew (docs/antenna.md). BDS-2 therefore stays "none" until a source that fits is given.
 
 #: Period (GPST) for which BLOCKS_JUNE_2020 is stated.
 BLOCKS_JUNE_2020_VALID = (np.datetime64("2020-06-01T00:00:00", "ns"), np.datetime64("2020-07-01T00:00:00", "ns"))
@@ -61,7 +86,12 @@ _BLOCK_MEMBERS = {
     "GLONASS-M": " ".join(f"R{n:02d}" for n in range(1, 25) if n != 9),
     "GALILEO-IOV": "E11 E12 E19 E20",
     "GALILEO-FOC": "E01 E02 E03 E04 E05 E07 E08 E09 E13 E14 E15 E18 E21 E24 E25 E26 E27 E30 E31 E33 E36",
-    "BEIDOU-3M": " ".join(f"C{n:02d}" for n in [*range(19, 31), *range(32, 38)]),
+    # BeiDou-3 types from GPSPACE gpsppp.svb_bei_yrly rows valid on 2020-06-25 (column BL: 65 BDS-3 MEO,
+    # 66 BDS-3 IGSO, 67 BDS-3 GEO) and its header names (CAST / SECM)
+    "BEIDOU-3M-CAST": "C19 C20 C21 C22 C23 C24 C32 C33 C36 C37 C41 C42 C45 C46",
+    "BEIDOU-3M-SECM": "C25 C26 C27 C28 C29 C30 C34 C35 C43 C44",
+    "BEIDOU-3I": "C38 C39 C40",
+    "BEIDOU-3G": "C59 C60",
 }
 #: Satellite -> block in June 2020.
 BLOCKS_JUNE_2020: dict[str, str] = {sv: block for block, svs in _BLOCK_MEMBERS.items() for sv in svs.split()}
@@ -120,18 +150,49 @@ def published_cospar(sv: str, time) -> str | None:
 @dataclass(frozen=True)
 class PublishedOffset:
     block: str
-    offset_m: np.ndarray      # (3,) x, y, z body frame
-    bands: tuple[str, str]    # the IF pair the value serves
+    offsets: dict             # RINEX band -> (3,) x, y, z body frame (m)
+    bands: tuple[str, str]    # the clock pair
     source: str
+
+    @property
+    def offset_m(self) -> np.ndarray:
+        """(3,) offset of the ionosphere-free combination of the clock pair."""
+        return _if_offset(_system_of(self.block), self.offsets, self.bands)
+
+
+def _system_of(block: str) -> str:
+    return {"GPS": "G", "GLONASS": "R", "GALILEO": "E", "BEIDOU": "C"}[block.split("-")[0]]
+
+
+def _if_offset(system: str, offsets: dict, bands) -> np.ndarray:
+    """a1 PCO1 + a2 PCO2 with the IF weights f1²/(f1²-f2²), -f2²/(f1²-f2²) (GLONASS: nominal G1/G2)."""
+    p1, p2 = np.asarray(offsets[bands[0]], dtype=float), np.asarray(offsets[bands[1]], dtype=float)
+    if np.array_equal(p1, p2):
+        return p1.copy()
+    f1, f2 = (frequency_hz(system, band, 0) for band in bands)
+    return (f1**2 * p1 - f2**2 * p2) / (f1**2 - f2**2)
+
+
+def _entry(block: str) -> tuple[dict, tuple[str, str], str]:
+    if block in PUBLISHED_BAND_OFFSETS_M:
+        return PUBLISHED_BAND_OFFSETS_M[block]
+    offset, bands, source = PUBLISHED_BLOCK_OFFSETS_M[block]
+    return {band: offset for band in bands}, bands, source
+
+
+def block_if_offset_m(block: str) -> tuple[np.ndarray, str]:
+    """(IF offset of the clock pair (3,), source) of a block of the published table."""
+    offsets, bands, source = _entry(block)
+    return _if_offset(_system_of(block), offsets, bands), source
 
 
 def published_offsets(sv: str, time) -> PublishedOffset | None:
-    """The published offset of ``sv`` at ``time`` (GPST), None when no published value applies."""
+    """The published offsets of ``sv`` at ``time`` (GPST), None when no published value applies."""
     when = np.datetime64(time, "ns")
     if not (BLOCKS_JUNE_2020_VALID[0] <= when < BLOCKS_JUNE_2020_VALID[1]):
         return None
     block = BLOCKS_JUNE_2020.get(sv)
     if block is None:
         return None
-    offset, bands, source = PUBLISHED_BLOCK_OFFSETS_M[block]
-    return PublishedOffset(block, np.array(offset, dtype=float), bands, source)
+    offsets, bands, source = _entry(block)
+    return PublishedOffset(block, {band: np.array(v, dtype=float) for band, v in offsets.items()}, bands, source)

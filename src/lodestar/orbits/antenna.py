@@ -38,47 +38,17 @@ from ..time import Time
 __all__ = ["PCO_BLOCKS_M", "SATELLITE_BLOCKS", "BLOCK_TABLE_VALID", "block_of", "pco_body_m",
            "sun_position_ecef_m", "yaw_steering_axes", "pco_ecef_m"]
 
+# The nominal block table now lives in lodestar.models.published_pco (the phase-centre layer's last
+# source before "none"); these names stay for callers of this module.
+from ..models.published_pco import BLOCKS_JUNE_2020 as SATELLITE_BLOCKS
+from ..models.published_pco import BLOCKS_JUNE_2020_VALID as BLOCK_TABLE_VALID
+from ..models.published_pco import PUBLISHED_BAND_OFFSETS_M as _BANDS
+from ..models.published_pco import PUBLISHED_BLOCK_OFFSETS_M as _PUBLISHED
+from ..models.published_pco import block_if_offset_m as _if_offset
+
 #: Nominal IF phase-centre offsets per block (x, y, z) in metres, with their source.
 PCO_BLOCKS_M: dict[str, tuple[tuple[float, float, float], str]] = {
-    "GPS-IIA": ((0.279, 0.0, 1.023), "GPSPACE gpsppp.svb_gps_yrly BLK IIA; IGS 1998 convention"),
-    "GPS-IIR": ((0.0, 0.0, 0.0), "GPSPACE gpsppp.svb_gps_yrly BLK IIR; IGS 1998 convention"),
-    "GPS-IIR-M": ((0.0, 0.0, 0.0), "GPSPACE gpsppp.svb_gps_yrly BLK IIRM"),
-    "GPS-IIF": ((0.394, 0.0, 1.093), "GPSPACE gpsppp.svb_gps_yrly BLK IIF"),
-    "GPS-IIIA": ((0.0, 0.0, 1.700), "GPSPACE gpsppp.svb_gps_yrly BLK IIIA"),
-    "GLONASS-M": ((-0.545, 0.0, 2.400), "GPSPACE gpsppp.svb_gln_yrly BLK M"),
-    "GLONASS-K1": ((0.0, 0.0, 2.100), "GPSPACE gpsppp.svb_gln_yrly BLK K"),
-    "GALILEO-IOV": ((-0.200, 0.0, 0.600), "GPSPACE gpsppp.svb_gal_yrly BLK GA1"),
-    "GALILEO-FOC": ((0.150, 0.0, 1.000), "GPSPACE gpsppp.svb_gal_yrly BLK GA2"),
-    "BEIDOU-3M": ((-0.200, 0.0, 2.004), "GPSPACE gpsppp.svb_bei_yrly BLK BE3 65 (MEO; CAST row, used for all BDS-3 MEO)"),
-}
-
-#: Period (GPST) for which SATELLITE_BLOCKS is stated: the ESBC day and its neighbours.
-BLOCK_TABLE_VALID = (np.datetime64("2020-06-01T00:00:00", "ns"), np.datetime64("2020-07-01T00:00:00", "ns"))
-
-# Satellite → block in June 2020. GPS PRN/SVN/block and GLONASS/Galileo blocks from the same
-# GPSPACE files (2020 rows: columns PRN SVN BL; GLONASS BL 22 = M, 23 = K; Galileo BL 41 = IOV
-# E11 E12 E19 E20, 42 = FOC), cross-checked with mgex.igs.org/IGS_MGEX_Status_GAL.php (IOV: E11,
-# E12, E19, E20). GPS: G01 SVN63 IIF, G02 SVN61 IIR, G03 SVN69 IIF, G04 SVN74 IIIA, G05 SVN50 IIR-M,
-# G06 SVN67 IIF, G07 SVN48 IIR-M, G08 SVN72 IIF, G09 SVN68 IIF (read in GPSPACE); the others
-# from the 2020 constellation (NGA/USCG status): IIR SVN41(G14) 43(G13) 44(G28) 45(G21) 46(G11)
-# 47(G22) 51(G20) 56(G16) 59(G19) 60(G23); IIR-M G12 G15 G17 G29 G31; IIF G10 G24 G25 G26 G27
-# G30 G32; IIIA G18 (SVN75). GLONASS-K1: R09 (SVN 702); all other active slots GLONASS-M.
-_GPS = {
-    "GPS-IIR": "G02 G11 G13 G14 G16 G19 G20 G21 G22 G23 G28",
-    "GPS-IIR-M": "G05 G07 G12 G15 G17 G29 G31",
-    "GPS-IIF": "G01 G03 G06 G08 G09 G10 G24 G25 G26 G27 G30 G32",
-    "GPS-IIIA": "G04 G18",
-}
-_OTHERS = {
-    "GLONASS-K1": "R09",
-    "GLONASS-M": " ".join(f"R{n:02d}" for n in range(1, 25) if n != 9),
-    "GALILEO-IOV": "E11 E12 E19 E20",
-    "GALILEO-FOC": "E01 E02 E03 E04 E05 E07 E08 E09 E13 E14 E15 E18 E21 E24 E25 E26 E27 E30 E31 E33 E36",
-    # BDS-3 MEO (CAST and SECM) C19–C30, C32–C37 (MGEX BDS status page); IGSO C38–C40 and GEO
-    # C59/C60 have no nominal offset in the source and stay unknown.
-    "BEIDOU-3M": " ".join(f"C{n:02d}" for n in [*range(19, 31), *range(32, 38)]),
-}
-SATELLITE_BLOCKS: dict[str, str] = {sv: block for block, svs in {**_GPS, **_OTHERS}.items() for sv in svs.split()}
+    block: (tuple(float(v) for v in _if_offset(block)[0]), _if_offset(block)[1]) for block in [*_PUBLISHED, *_BANDS]}
 
 
 def block_of(sv: str, time: np.datetime64 | None = None) -> str | None:

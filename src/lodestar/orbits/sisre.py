@@ -20,10 +20,13 @@ Res. 61:3020–3038):
   Galileo 0.98 / 1/61, BeiDou MEO 0.98 / 1/54, BeiDou IGSO/GEO 0.99 / 1/126.
 - Antenna offsets: broadcast orbits refer to an antenna phase centre (all four systems on the
   ESBC data, docs/orbits.md), IGS SP3 to the centre of mass. With ``antenna=True`` (default) the
-  precise CoM is moved to the phase centre with the nominal block offsets and yaw-steering
-  attitude of :mod:`lodestar.orbits.antenna`; satellites without a known offset keep the raw
-  comparison and are listed under ``result["pco"]["not_applied"]`` (``pco_applied`` false per
-  satellite). ``pco_m`` (dict sv -> body-frame z offset, m, toward the Earth) overrides the table
+  precise CoM is moved to the phase centre of the ionosphere-free pair the clocks refer to
+  (:data:`CLOCK_PAIRS`) with the offsets of the phase-centre layer
+  (:class:`lodestar.models.phase_center.PhaseCentres`: ANTEX > SINEX > published table) and the
+  nominal yaw-steering attitude of :mod:`lodestar.orbits.antenna`; ``result["pco"]["satellites"]``
+  says which source each satellite's offset came from. Satellites without a known offset keep the
+  raw comparison and are listed under ``result["pco"]["not_applied"]`` (``pco_applied`` false per
+  satellite). ``pco_m`` (dict sv -> body-frame z offset, m, toward the Earth) overrides the layer
   with a purely radial offset for the satellites it names.
 """
 
@@ -34,10 +37,16 @@ import numpy as np
 from ..constants import C_MPS, SYSTEM_CONSTANTS
 from ..errors import LodestarError
 from ..time import Time
-from .antenna import pco_ecef_m
+from .antenna import sun_position_ecef_m, yaw_steering_axes
 from .broadcast import is_beidou_geo
 
-__all__ = ["SISRE_WEIGHTS", "compare_broadcast_precise", "rac_frame", "broadcast_clock_on_precise_reference"]
+__all__ = ["SISRE_WEIGHTS", "CLOCK_PAIRS", "compare_broadcast_precise", "rac_frame",
+           "broadcast_clock_on_precise_reference", "satellite_pco_ecef_m"]
+
+#: Band pairs (RINEX band digits) of the ionosphere-free clocks of IGS/MGEX products: GPS L1/L2,
+#: GLONASS G1/G2, Galileo E1/E5a, BeiDou B1I/B3I, QZSS L1/L2 (the SATELLITE_CLOCK_REFERENCE_OBSERVABLES
+#: of the Bias-SINEX files here: G C1W/C2W, R C1P/C2P, E C1C/C5Q, C C2I/C6I, J C1X/C2X).
+CLOCK_PAIRS = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6"), "J": ("1", "2")}
 
 #: (w_r, w_ac²) per class, Montenbruck et al. 2018 (Adv. Space Res. 61:3020) table 3.
 SISRE_WEIGHTS = {"G": (0.98, 1 / 49), "R": (0.98, 1 / 45), "E": (0.98, 1 / 61), "J": (0.99, 1 / 126),
@@ -109,12 +118,33 @@ def _rms(values, axis=0):
         return np.where(count > 0, np.sqrt(np.nansum(values**2, axis=axis) / np.maximum(count, 1)), np.nan)
 
 
+def satellite_pco_ecef_m(svs, times: Time, com_m: np.ndarray, phase_centres=None):
+    """CoM -> phase centre of the clock pair (``CLOCK_PAIRS``), ``(T, S, 3)`` ECEF, and the provenance.
+
+    ``phase_centres``: a :class:`~lodestar.models.phase_center.PhaseCentres` (default: no files, i.e.
+    the published table). Attitude: nominal yaw steering. NaN rows where no offset is known.
+    """
+    from ..models.phase_center import PhaseCentres
+
+    phase_centres = phase_centres if phase_centres is not None else PhaseCentres()
+    sat = phase_centres.satellites(svs, times.gpst.ravel()[0])
+    body = np.full((len(svs), 3), np.nan)
+    for letter, (band1, band2) in CLOCK_PAIRS.items():
+        cols = np.char.startswith(np.asarray(svs).astype(str), letter)
+        if cols.any():
+            body[cols] = sat.pco_if_body_m(band1, band2)[cols]
+    sun = sun_position_ecef_m(times)[:, None, :]
+    x, y, z = yaw_steering_axes(com_m, sun)
+    return x * body[None, :, 0:1] + y * body[None, :, 1:2] + z * body[None, :, 2:3], sat
+
+
 def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: bool = True,
-                              pco_m: dict | None = None) -> dict:
+                              pco_m: dict | None = None, phase_centres=None) -> dict:
     """Per-system and per-satellite statistics (JSON-ready dict) of broadcast − precise.
 
     ``times`` GPST ``Time`` (T,); ``svs`` default: satellites present in both sources;
-    ``antenna``: move the precise CoM to the antenna phase centre where the offset is known.
+    ``antenna``: move the precise CoM to the antenna phase centre where the offset is known, with
+    ``phase_centres`` (a PhaseCentres; default: the published table only).
     """
     if svs is None:
         svs = [sv for sv in precise.svs if sv in set(broadcast.svs)]
@@ -124,7 +154,8 @@ def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: b
     p = precise.states(times, svs)
     ok = b.valid & p.valid
     radial, along, cross = rac_frame(p.position_m, p.velocity_mps)
-    prec_pos, applied = _phase_centre(p.position_m, radial, svs, times, antenna, pco_m or {})
+    prec_pos, applied, provenance = _phase_centre(p.position_m, radial, svs, times, antenna, pco_m or {},
+                                                  phase_centres)
     radial_shift = np.einsum("tsi,tsi->ts", np.nan_to_num(prec_pos - p.position_m), radial)
     diff = b.position_m - prec_pos
     r = np.where(ok, np.einsum("tsi,tsi->ts", diff, radial), np.nan)
@@ -151,10 +182,14 @@ def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: b
         if str(sv) in result["satellites"]:
             result["satellites"][str(sv)]["pco_applied"] = bool(applied[k])
     compared = [str(sv) for sv in svs if str(sv) in result["satellites"]]
+    for sv in compared:
+        result["satellites"][sv]["pco_source"] = provenance.get(sv, {}).get("source", "not used")
     result["pco"] = {"enabled": bool(antenna or pco_m),
                      "applied": [sv for sv, on in zip(svs, applied) if on and sv in compared],
                      "not_applied": [sv for sv, on in zip(svs, applied) if not on and sv in compared],
-                     "source": "nominal block offsets, lodestar.orbits.antenna (NRCan GPSPACE), yaw steering",
+                     "source": "phase-centre layer (lodestar.models.phase_center: ANTEX > SINEX > published), "
+                               "ionosphere-free offset of the clock pair, nominal yaw steering",
+                     "satellites": {sv: provenance[sv] for sv in compared if sv in provenance},
                      "sisre_com_systems": mixed}
     return result
 
@@ -170,15 +205,20 @@ def _systems_with_partial_pco(svs, applied, ok) -> list[str]:
     return out
 
 
-def _phase_centre(com_m, radial, svs, times, antenna, pco_m):
-    """Precise positions moved CoM → phase centre, and a per-satellite flag of where that was done."""
-    offset = pco_ecef_m(svs, times, com_m) if antenna else np.full_like(com_m, np.nan)
+def _phase_centre(com_m, radial, svs, times, antenna, pco_m, phase_centres):
+    """Precise positions moved CoM → phase centre, a per-satellite flag of where that was done, provenance."""
+    provenance = {}
+    offset = np.full_like(com_m, np.nan)
+    if antenna:
+        offset, sat = satellite_pco_ecef_m(svs, times, com_m, phase_centres)
+        provenance = sat.provenance()
     for k, sv in enumerate(svs):
         if sv in pco_m:  # explicit radial override
             offset[:, k] = -radial[:, k] * pco_m[sv]
+            provenance[str(sv)] = {"svn": "", "block": "", "source": "override", "note": "pco_m argument (radial)"}
     # NaN offsets: satellite without a PCO (or CoM itself NaN); those keep the raw comparison
     known = np.isfinite(offset).all(axis=2).any(axis=0)
-    return com_m + np.where(np.isfinite(offset), offset, 0.0), known
+    return com_m + np.where(np.isfinite(offset), offset, 0.0), known, provenance
 
 
 def _glonass_relativity(b):
@@ -243,8 +283,13 @@ def _summarise(svs, r, a, c, dclk, sisre, ok, sisre_com, applied) -> dict:
 
 
 def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", step_s: float = 300.0,
-                     antenna: bool = True) -> dict:
-    """:func:`compare_broadcast_precise` over the whole span of the SP3 files, every ``step_s``."""
+                     antenna: bool = True, antex=(), sinex=()) -> dict:
+    """:func:`compare_broadcast_precise` over the whole span of the SP3 files, every ``step_s``.
+
+    ``antex`` / ``sinex``: phase-centre sources (paths) in priority order; the published table after them.
+    """
+    from ..models.phase_center import PhaseCentres
+
     from ..systems import parse_system_set
     from .table import load_broadcast, load_precise
 
@@ -258,7 +303,8 @@ def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", s
     times = Time(np.arange(first, last + step // 2, step))
     common = set(broadcast.svs)
     svs = [sv for sv in precise.svs if sv in common and sv[0] in letters]
-    result = compare_broadcast_precise(broadcast, precise, times, svs, antenna=antenna)
+    result = compare_broadcast_precise(broadcast, precise, times, svs, antenna=antenna,
+                                       phase_centres=PhaseCentres(antex=antex, sinex=sinex))
     result["span"] = {"from": str(np.datetime_as_string(first, "s")), "to": str(np.datetime_as_string(last, "s")),
                       "step_s": step_s}
     return result

@@ -6,6 +6,10 @@
 Rows: one per satellite and epoch with columns ``time_gps, sv, x_m, y_m, z_m, clock_s, source``.
 With precise products a cell takes the precise state where valid and the broadcast one otherwise;
 cells with neither are left out and counted, by reason, in ``summary``.
+Precise positions are of the centre of mass; with ``phase_centres`` (a
+:class:`~lodestar.models.phase_center.PhaseCentres`) they are moved to the antenna phase centre of the
+clock pair (:data:`lodestar.orbits.sisre.CLOCK_PAIRS`), as broadcast positions are, and a column
+``pco_source`` says where each precise row's offset came from (``summary["pco"]`` per satellite).
 """
 
 from __future__ import annotations
@@ -49,7 +53,8 @@ def load_precise(sp3_paths, clk_paths=()) -> PreciseEphemeris:
     return PreciseEphemeris(sp3, clk)
 
 
-def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), systems="G+R+E+C", svs=None):
+def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), systems="G+R+E+C", svs=None,
+                phase_centres=None):
     """(DataFrame of valid rows, summary dict) for every satellite of ``systems`` on the grid."""
     letters = parse_system_set(systems)
     if clk_paths and not sp3_paths:
@@ -65,10 +70,13 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
     use_precise = np.zeros(brd.shape, dtype=bool)
     position, clock = brd.position_m.copy(), brd.clock_s.copy()
     reason = brd.reason.copy()
+    pco_source = None
     if precise is not None:
         prc = precise.states(times, svs)
-        use_precise = prc.valid
-        position[use_precise] = prc.position_m[use_precise]
+        precise_position, pco_source = _moved_to_phase_centre(prc.position_m, svs, times, phase_centres)
+        # a satellite without a known offset cannot give a phase-centre position: broadcast serves it
+        use_precise = prc.valid & np.isfinite(precise_position).all(axis=-1)
+        position[use_precise] = precise_position[use_precise]
         clock[use_precise] = prc.clock_s[use_precise]
         reason = np.where(brd.valid, "", np.char.add(np.char.add(prc.reason.astype(str), "; broadcast: "), brd.reason.astype(str)))
     valid = brd.valid | use_precise
@@ -78,7 +86,24 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
         "x_m": position[rows, cols, 0], "y_m": position[rows, cols, 1], "z_m": position[rows, cols, 2],
         "clock_s": clock[rows, cols], "source": np.where(use_precise[rows, cols], "precise", "broadcast"),
     })
-    return table, _summary(times, svs, valid, use_precise, reason)
+    summary = _summary(times, svs, valid, use_precise, reason)
+    summary["precise_reference"] = "centre of mass"
+    if pco_source is not None:
+        provenance, sources = pco_source
+        table["pco_source"] = np.where(use_precise[rows, cols], sources[cols], "broadcast")
+        summary["precise_reference"] = "antenna phase centre of the ionosphere-free clock pair"
+        summary["pco"] = {sv: provenance[sv] for sv in svs[use_precise.any(axis=0)]}
+    return table, summary
+
+
+def _moved_to_phase_centre(com_m, svs, times, phase_centres):
+    """Precise positions moved to the phase centre (NaN where no offset) and (provenance, source per sv)."""
+    if phase_centres is None:
+        return com_m, None
+    from .sisre import satellite_pco_ecef_m
+
+    offset, sat = satellite_pco_ecef_m(svs, times, com_m, phase_centres)
+    return com_m + offset, (sat.provenance(), np.asarray(sat.source).astype(str))
 
 
 def _summary(times, svs, valid, use_precise, reason) -> dict:

@@ -1,7 +1,9 @@
-"""Writers of a solution Dataset: CSV, RTKLIB ``.pos`` (xyz), Parquet; and the run summary.
+"""Writers of a solution Dataset: CSV, Parquet, and (``lodestar.formats``) RTKLIB ``.pos``
+(xyz/llh/enu), KML, GeoJSON, NMEA GGA; and the run summary.
 
-CSV and Parquet keep every epoch (unsolved ones with empty coordinates). The ``.pos`` holds the
-solved epochs (``ok``/``fde``) only, as RTKLIB's own files do, so RTKPLOT reads it unchanged.
+CSV and Parquet keep every epoch (unsolved ones with empty coordinates). The ``.pos``, KML and
+GeoJSON hold the solved epochs (``ok``/``fde``) only, as RTKLIB's own files do, so RTKPLOT reads
+the ``.pos`` unchanged; NMEA has a sentence per epoch (quality 0 when unsolved).
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from ..frames import ecef_to_enu
 from ..output import atomic_path
 from ..time import Time
 
-__all__ = ["FORMATS", "to_dataframe", "write_solution", "summary", "accuracy"]
+__all__ = ["to_dataframe", "write_solution", "summary", "accuracy"]
 
-FORMATS = ("csv", "rtklib", "parquet")
 CSV_FIRST = ["time_gps", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "height_m", "n_sats", "pdop", "status", "excluded"]
 
 
@@ -51,57 +52,48 @@ def _write_csv(ds, path):
     frame.to_csv(path, index=False, na_rep="")
 
 
-def _write_rtklib(ds, path):
-    """RTKLIB 2.4.3 ``.pos`` with ``out-solformat = xyz`` (Q = 5: single), readable by RTKPLOT."""
-    time = Time(ds["time"].values)
-    week, sow = time.week_sow("gpst")
-    solved = np.isin(ds["status"].values, ("ok", "fde"))
-    stamp = np.datetime_as_string(time.gpst, unit="ms")
-    lines = [
-        "% program   : Lodestar (lodestar solve)",
-        f"% inp file  : {ds.attrs.get('obs_path', '')}",
-        f"% inp file  : {ds.attrs.get('nav_path', '')}",
-        f"% obs start : {stamp[0].replace('-', '/').replace('T', ' ')} GPST (week{week[0]:04d} {sow[0]:8.1f}s)",
-        f"% obs end   : {stamp[-1].replace('-', '/').replace('T', ' ')} GPST (week{week[-1]:04d} {sow[-1]:8.1f}s)",
-        f"% pos mode  : single ({ds.attrs.get('systems', '')}, mask {ds.attrs.get('mask_deg', '')} deg, "
-        f"iono {ds.attrs.get('iono', '')}); marker position",
-        "%",
-        "% (x/y/z-ecef=WGS84,Q=1:fix,2:float,3:sbas,4:dgps,5:single,6:ppp,ns=# of satellites)",
-        "%  GPST                      x-ecef(m)      y-ecef(m)      z-ecef(m)   Q  ns   sdx(m)   sdy(m)   sdz(m)"
-        "  sdxy(m)  sdyz(m)  sdzx(m) age(s)  ratio",
-    ]
-    x, y, z, n = (ds[k].values for k in ("x_m", "y_m", "z_m", "n_sats"))
-    sigmas = _pos_sigmas(ds)
-    for i in np.flatnonzero(solved):
-        when = stamp[i].replace("-", "/").replace("T", " ")
-        sd = " ".join(f"{v:8.4f}" for v in sigmas[i])
-        lines.append(f"{when} {x[i]:14.4f} {y[i]:14.4f} {z[i]:14.4f}   5 {n[i]:3d} {sd}   0.00    0.0")
-    path.write_text("\n".join(lines) + "\n")
+def write_solution(ds, target, fmt: str | None = None, *, pos_format: str = "xyz", origin_xyz=None) -> None:
+    """Write ``ds`` to ``target`` atomically.
 
+    ``fmt``: ``csv``, ``rtklib`` (``.pos``), ``parquet``, ``kml``, ``geojson``, ``nmea``; None (the
+    default) takes it from the suffix of ``target`` (:func:`lodestar.formats.format_for_path`:
+    ``.csv .pos .parquet .kml .geojson .nmea``, any other suffix refused). ``pos_format``: the
+    ``.pos`` layout, ``xyz`` / ``llh`` / ``enu``; ``origin_xyz``: the origin of ``enu`` (ECEF m;
+    default the first solved epoch).
+    """
+    from ..errors import LodestarError
+    from ..formats import FORMATS, format_for_path
 
-_POS_SIGMAS = ("sdx_m", "sdy_m", "sdz_m", "sdxy_m", "sdyz_m", "sdzx_m")
-
-
-def _pos_sigmas(ds):
-    """``(T, 6)`` sdx..sdzx in RTKLIB's sign-sqrt convention (already so in the Dataset; 0 if absent)."""
-    if not all(k in ds for k in _POS_SIGMAS):  # a Dataset from before the covariance columns
-        return np.zeros((ds.sizes["time"], 6))
-    return np.nan_to_num(np.stack([ds[k].values for k in _POS_SIGMAS], axis=1))
-
-
-def write_solution(ds, target, fmt: str = "csv") -> None:
-    """Write ``ds`` to ``target`` atomically in ``fmt`` (``csv``, ``rtklib``, ``parquet``)."""
+    fmt = fmt or format_for_path(target)
     if fmt not in FORMATS:
-        from ..errors import LodestarError
-
         raise LodestarError(f"unknown output format {fmt!r}; use {', '.join(FORMATS)}")
+    if fmt == "rtklib":
+        from ..formats.rtklib_pos import pos_text
+
+        text = pos_text(ds, pos_format, origin_xyz)  # checked (and built) before the file is opened
     with atomic_path(target) as tmp:
         if fmt == "csv":
             _write_csv(ds, tmp)
         elif fmt == "rtklib":
-            _write_rtklib(ds, tmp)
-        else:
+            tmp.write_bytes(text.encode())
+        elif fmt == "parquet":
             to_dataframe(ds).to_parquet(tmp, index=False)
+        else:
+            tmp.write_bytes(_track_text(ds, fmt).encode())
+
+
+def _track_text(ds, fmt: str) -> str:
+    if fmt == "kml":
+        from ..formats.tracks import kml_text
+
+        return kml_text(ds)
+    if fmt == "geojson":
+        from ..formats.tracks import geojson_text
+
+        return geojson_text(ds)
+    from ..formats.nmea import nmea_text
+
+    return nmea_text(ds)
 
 
 def summary(ds, truth_xyz=None) -> dict:

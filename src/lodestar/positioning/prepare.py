@@ -116,18 +116,21 @@ def _choose_svs(obs, systems):
 
 
 def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=None, clk=None,
-            priority=None, smoothing_s=None) -> Prepared:
+            priority=None, smoothing_s=None, selection=None) -> Prepared:
     """Read and pre-correct the observations of ``systems`` (letters) for :func:`solve`.
 
     ``obs``: path or Dataset (``lodestar.io.rinex_obs.read_obs``); ``nav``: path(s) or NavData;
     ``sp3``/``clk``: precise products (path(s) or Datasets) replacing broadcast orbits and clocks.
     ``priority``: ``{"R": ("C1P", "C1C"), ...}`` overrides :data:`observables.DEFAULT_PRIORITY`.
     ``smoothing_s``: Hatch carrier-smoothing window in seconds (None = raw code).
+    ``selection``: an :class:`~lodestar.positioning.selection.ObservationSelection` (time window,
+    decimation, SNR mask, excluded satellites), applied to the observations before anything else.
     """
     if iono not in IONO_MODES:
         raise LodestarError(f"iono must be one of {', '.join(IONO_MODES)}, not {iono!r}")
     systems = "".join(s for s in SYSTEM_ORDER if s in systems and s in SUPPORTED_SYSTEMS)
     obs, nav, eph, source = _read_inputs(obs, nav, sp3, clk, systems)
+    obs = _selected(obs, selection)
     if obs.attrs.get("format", "RINEX OBS") != "RINEX OBS":
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
     svs = _choose_svs(obs, systems)
@@ -173,6 +176,11 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
                     antenna_hen_m=_header_vector(obs, "antenna_delta_hen_m") if _header_vector(
                         obs, "antenna_delta_hen_m") is not None else np.zeros(3),
                     source=source, meta=meta)
+
+
+def _selected(obs, selection):
+    """The observations a :class:`~lodestar.positioning.selection.ObservationSelection` keeps (all if None)."""
+    return obs if selection is None else selection.apply(obs)
 
 
 def _frequencies(code_name, svs, channels):

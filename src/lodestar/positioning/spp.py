@@ -157,7 +157,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
           max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None,
           session_isb: bool = True, alert_limit_m: float | None = integrity.DEFAULT_ALERT_LIMIT_M,
           integrity_risk: float = integrity.DEFAULT_RISK, integrity_gate: str = "untestable",
-          calibration: Calibration | None = None):
+          calibration: Calibration | None = None, residuals: bool = False):
     """Single-point positions of the marker, one row per epoch (``xarray.Dataset``).
 
     ``obs``: observation path, Dataset, or a :class:`Prepared` (from :func:`prepare`, to reuse
@@ -209,7 +209,12 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
             "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP,
             "calibration": used_calibration.to_json(),
             "calibrated": "estimated" if calibration is None else f"given ({calibration.source or 'no source'})"}
-    return build_result(sub, problem, fde, info)
+    result = build_result(sub, problem, fde, info)
+    if residuals:
+        from .residuals import residual_table
+
+        return result, residual_table(sub, problem, fde)
+    return result
 
 
 def solve_many(obs, nav=None, sets=("R", "C", "R+C", "G+R+E+C"), masks=(10.0,), iono="klobuchar", **kwargs):

@@ -80,7 +80,7 @@ def _clock_sigma(eph, systems):
 
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
-        include_geo=False, ztd_psd_m2_per_h=1e-4):
+        include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -91,6 +91,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     filter every so many seconds (convergence statistics). ``antex``/``sinex``: phase-centre sources
     (satellite and receiver offsets, PCV from ANTEX; :class:`lodestar.models.phase_center.PhaseCentres`);
     without them the published satellite offsets are used and the receiver antenna is uncalibrated.
+    ``receiver_pco_neu_m``: {"1": (n, e, u), "2": (n, e, u)} receiver offsets given by the user
+    (GPS L1/L2, used for every system), overriding antex/sinex for the receiver.
     ``include_geo``: use BeiDou GEO satellites (off by default: see docs/ppp.md).
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
@@ -109,8 +111,11 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
     check_phase_present(obs, letters)
     eph = _load_products(sp3, clk)
-    warn = []
-    prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn)
+    warn = list(eph.warnings)
+    if bias:
+        warn.append("Bias-SINEX given but not applied: the float IF ambiguities and per-system clocks absorb the "
+                    "satellite code/phase biases of the clock's own signals (see docs/ppp.md)")
+    prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
                        product_sigma_m=_clock_sigma(eph, prep.systems))
@@ -125,7 +130,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     return build_dataset(prep, result, attrs)
 
 
-def _prepare(obs, eph, nav, letters, include_geo, pc, warn):
+def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None):
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
@@ -145,6 +150,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn):
     pco_body, sat_pc, sat_source = satellite_offsets(pc, svs, times[times.size // 2])
     antenna = str(obs.attrs.get("antenna", "") or "")
     rcv = pc.receiver(antenna) if antenna.strip() else None
+    if receiver_pco_neu_m:
+        rcv = _user_receiver(antenna, receiver_pco_neu_m)
     approx = _approx_position(obs)
     bands = ("2", "6")  # BeiDou B1I / B3I (the only BeiDou pair used)
     side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
@@ -152,7 +159,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn):
     arcs = screen(dual, times)
     l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
     usable = side.valid & (arcs.arc >= 0)
-    arc = np.where(usable, arcs.arc, -1)
+    arc = np.where(usable, _split_at_centre_changes(arcs.arc, side.served_by), -1)
     ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
                                      obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0))
     rx_source = rcv.source if rcv is not None else "none"
@@ -176,8 +183,35 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn):
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
+        "epoch_unused": _dominant_reason(np.where(dual.usable & ~side.valid, side.reason, "")),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
+
+
+def _split_at_centre_changes(arc, served_by):
+    """A satellite handed from one analysis centre to another (product ends) starts a new arc: the
+    centres' orbits and clocks differ by centimetres to decimetres, which a kept ambiguity would absorb
+    into the position."""
+    names, code = np.unique(served_by, return_inverse=True)
+    code = code.reshape(served_by.shape)
+    return np.where(arc >= 0, arc * (len(names) + 1) + code, -1)
+
+
+def _user_receiver(antenna, offsets):
+    from ...models.phase_center import ReceiverAntenna
+
+    table = {("G", str(band)): np.asarray(neu, float) for band, neu in offsets.items()}
+    return ReceiverAntenna(antenna, "", antenna, "", "user", "offsets given by the caller (GPS bands, all systems)", table)
+
+
+def _dominant_reason(reasons) -> np.ndarray:
+    """(T,) the most frequent reason why observed satellites are unusable at each epoch ("" none)."""
+    out = np.full(reasons.shape[0], "", dtype=object)
+    rows = np.flatnonzero((reasons != "").any(axis=1))
+    for t in rows:  # only epochs with unusable satellites (few): a per-epoch tally of strings
+        names, counts = np.unique(reasons[t][reasons[t] != ""], return_counts=True)
+        out[t] = f"{counts.max()} satellite(s): {names[np.argmax(counts)]}"
+    return out
 
 
 def _count(values) -> dict:

@@ -18,6 +18,7 @@ approximate receiver position (a 100 m error moves any of these terms by well un
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +64,7 @@ class SatelliteSide:
     tide_m: np.ndarray  # (T, 3)
     elevation_rad: np.ndarray  # (T, S) from the approximate position
     azimuth_rad: np.ndarray
+    served_by: np.ndarray  # (T, S) product centre serving each cell ("" none)
 
 
 def bds2_code_bias_m(svs, band: str, elevation_rad) -> np.ndarray:
@@ -90,12 +92,17 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas,
     t_rx = np.asarray(times_ns, "datetime64[ns]")
     travel = np.where(np.isfinite(p_if), p_if / C_MPS, 0.075)
     t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
-    st = eph.states(Time(t_tx), list(svs))
+    if hasattr(eph, "states_and_sources"):
+        st, served = eph.states_and_sources(Time(t_tx), list(svs))
+    else:
+        st, served = eph.states(Time(t_tx), list(svs)), np.full(p_if.shape, "")
     clock_s = st.clock_s + np.nan_to_num(st.relativity_s)
     com = st.position_m - st.velocity_mps * clock_s[..., None]
     times = Time(t_rx)
     sun = sun_position_ecef_m(times)
-    att = satellite_attitude(svs, times, com, st.velocity_mps, sun_m=sun)
+    with warnings.catch_warnings():  # satellites without any orbit give all-NaN columns: NaN axes, no noise
+        warnings.simplefilter("ignore", RuntimeWarning)
+        att = satellite_attitude(svs, times, com, st.velocity_mps, sun_m=sun)
     pco = pco_body_if_m[None, :, :]
     sat_xyz = com + att.x * pco[..., 0:1] + att.y * pco[..., 1:2] + att.z * pco[..., 2:3]
     reason = np.asarray(st.reason).astype(object)
@@ -121,7 +128,7 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas,
     # the wind-up enters the observed phase: the modelled phase carries + wind-up (Kouba 2015 §5.1.2)
     return SatelliteSide(sat_xyz=sat_xyz, sat_clock_m=C_MPS * clock_s, valid=valid, reason=reason.astype(str),
                          code_m=shapiro + pcv - code_bias, phase_m=shapiro + pcv + np.nan_to_num(windup_m),
-                         tide_m=tide, elevation_rad=el, azimuth_rad=az)
+                         tide_m=tide, elevation_rad=el, azimuth_rad=az, served_by=np.asarray(served).astype(str))
 
 
 def _pcv_if_m(sat_pc, rcv_pc, svs, sat_xyz, approx, el, az, f1_hz, f2_hz):

@@ -29,6 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 
 from ...constants import C_MPS
 from ...frames import ecef_to_geodetic, enu_matrix
@@ -102,6 +103,7 @@ class FilterOutput:
     elevation_rad: np.ndarray
     azimuth_rad: np.ndarray
     since_start_s: np.ndarray  # (T,) seconds since the filter (re)started
+    nis: np.ndarray  # (T,) normalised innovation squared per observation (1 if the noise model holds)
     rejected: int = 0
 
 
@@ -144,8 +146,9 @@ def _geometry(inp, t, rx_apc):
     return rng, diff / rng[:, None]
 
 
-def _elev_az(unit, lat_deg, lon_deg):
-    enu = unit @ enu_matrix(lat_deg, lon_deg).T
+def _elev_az(unit, rot):
+    """Elevation and azimuth (rad) of unit vectors, ``rot`` the ENU rows at the receiver."""
+    enu = unit @ rot.T
     el = np.arcsin(np.clip(enu[:, 2], -1.0, 1.0))
     az = np.arctan2(enu[:, 0], enu[:, 1]) % (2 * np.pi)
     return el, az
@@ -163,7 +166,7 @@ def _code_fix(inp, t, ok, x0, n_sys):
         model = rng[cols] - inp.sat_clock_m[t, cols] + clocks[inp.sys_index[cols]]
         lat, lon, h = ecef_to_geodetic(x)
         if -500 < h < 9000:
-            model = model + 2.3 / np.maximum(np.sin(_elev_az(unit[cols], lat, lon)[0]), 0.1)
+            model = model + 2.3 / np.maximum(np.sin(_elev_az(unit[cols], enu_matrix(lat, lon))[0]), 0.1)
         v = inp.p_if[t, cols] - model
         H = np.zeros((cols.size, 3 + n_sys))
         H[:, :3] = -unit[cols]
@@ -202,7 +205,7 @@ def _allocate(n_t, n_s, n_sys):
         zhd_m=np.full(n_t, np.nan), zwd_sigma_m=np.full(n_t, np.nan), clock_m=np.full((n_t, n_sys), np.nan),
         n_used=np.zeros(n_t, int), n_used_sys=np.zeros((n_t, n_sys), int), updated=np.zeros(n_t, bool),
         note=np.full(n_t, "", dtype=object), code_res=nan2(), phase_res=nan2(), ambiguity_m=nan2(),
-        elevation_rad=nan2(), azimuth_rad=nan2(), since_start_s=np.full(n_t, np.nan))
+        elevation_rad=nan2(), azimuth_rad=nan2(), since_start_s=np.full(n_t, np.nan), nis=np.full(n_t, np.nan))
 
 
 def _start(inp, st, t, ok):
@@ -233,7 +236,7 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     rx_apc = x_m + inp.tide_m[t]
     ant = inp.antenna_enu_m @ rot  # (S, 3) ECEF offsets per satellite (IF PCO per system)
     rng, unit = _geometry(inp, t, rx_apc[None, :] + ant)
-    el, az = _elev_az(unit, lat, lon)
+    el, az = _elev_az(unit, rot)
     out.elevation_rad[t], out.azimuth_rad[t] = el, az
     ok &= el >= cfg.mask_rad
     zhd, _ = saastamoinen_zenith_m(np.radians(lat), np.clip(h, -500, 9000))
@@ -246,7 +249,7 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     for k in range(st.n_sys):
         mine = ok & (sys_i == k)
         resid = inp.p_if[t, mine] - code_model[mine] - st.x[st.i_zwd] * m_w[mine] - st.x[st.i_bias:][mine]
-        st.reset_param(3 + k, float(np.median(resid)) if resid.size else 0.0, _CLOCK_SIGMA_M)
+        st.reset_param(3 + k, float(np.sort(resid)[resid.size // 2]) if resid.size else 0.0, _CLOCK_SIGMA_M)
     # ambiguities of new arcs
     new = ok & (inp.arc[t] != st.arc)
     _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
@@ -315,11 +318,11 @@ def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase,
     cc, pc = np.flatnonzero(use_code), np.flatnonzero(use_phase)
     n_c = cc.size
     rows = n_c + pc.size
-    live = np.r_[np.arange(st.i_zwd + 1), st.i_zwd + 1 + np.flatnonzero(st.alive), st.i_bias + np.flatnonzero(st.bias_alive)]
+    live = np.concatenate([np.arange(st.i_zwd + 1), st.i_zwd + 1 + np.flatnonzero(st.alive), st.i_bias + np.flatnonzero(st.bias_alive)])
     column = np.full(st.n, -1)
     column[live] = np.arange(live.size)
     H = np.zeros((rows, live.size))
-    sat_col = np.r_[cc, pc]
+    sat_col = np.concatenate([cc, pc])
     H[:, :3] = -unit[sat_col]
     H[np.arange(rows), 3 + inp.sys_index[sat_col]] = 1.0
     H[:, st.i_zwd] = m_w[sat_col]
@@ -329,15 +332,17 @@ def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase,
     amb = st.x[st.i_zwd + 1:st.i_bias]
     code_bias = st.x[st.i_bias:]
     clk = st.x[3:3 + st.n_sys][inp.sys_index]
-    predicted = np.r_[code_model[cc] + clk[cc] + st.x[st.i_zwd] * m_w[cc] + code_bias[cc],
-                      phase_model[pc] + clk[pc] + st.x[st.i_zwd] * m_w[pc] + amb[pc]]
-    y = np.r_[inp.p_if[t, cc], inp.l_if[t, pc]] - predicted
-    R = np.r_[var_code[cc], var_phase[pc]]
+    predicted = np.concatenate([code_model[cc] + clk[cc] + st.x[st.i_zwd] * m_w[cc] + code_bias[cc],
+                                phase_model[pc] + clk[pc] + st.x[st.i_zwd] * m_w[pc] + amb[pc]])
+    y = np.concatenate([inp.p_if[t, cc], inp.l_if[t, pc]]) - predicted
+    R = np.concatenate([var_code[cc], var_phase[pc]])
     P = st.P[np.ix_(live, live)]
     PHt = P @ H.T
     S = H @ PHt + np.diag(R)
-    K = np.linalg.solve(S, PHt.T).T
+    factor = cho_factor(S, check_finite=False)  # S is symmetric positive definite
+    K = cho_solve(factor, PHt.T, check_finite=False).T
     dx = K @ y
+    st.nis = float(y @ cho_solve(factor, y, check_finite=False)) / rows  # normalised innovation squared per obs
     # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
     KHP = K @ PHt.T
     P = P - KHP - KHP.T + K @ S @ K.T
@@ -370,6 +375,7 @@ def _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase):
     if res is None:
         return
     out.updated[t] = True
+    out.nis[t] = st.nis
     used = use_code | use_phase
     out.n_used[t] = int(used.sum())
     out.n_used_sys[t] = np.bincount(sys_i[used], minlength=st.n_sys)

@@ -1,0 +1,41 @@
+"""Writers of a solution in the file formats other tools read: RTKLIB ``.pos``, KML, GeoJSON, NMEA.
+
+``lodestar.io`` reads; this package writes. Every writer takes the per-epoch solution Dataset of
+:func:`lodestar.positioning.solve` and a path (written atomically by the caller,
+:func:`lodestar.positioning.output.write_solution`), and keeps only the solved epochs
+(``ok``/``fde``), as RTKLIB does in its own outputs. The format is chosen from the output's
+suffix (:func:`format_for_path`): an unknown suffix is refused, never written as CSV.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import LodestarError
+
+__all__ = ["SUFFIX_FORMATS", "FORMATS", "format_for_path", "solved"]
+
+#: output suffix -> format name (``--out x.kml`` writes KML)
+SUFFIX_FORMATS = {
+    ".csv": "csv", ".pos": "rtklib", ".parquet": "parquet", ".pq": "parquet",
+    ".kml": "kml", ".geojson": "geojson", ".nmea": "nmea",
+}
+FORMATS = ("csv", "rtklib", "parquet", "kml", "geojson", "nmea")
+SOLVED_STATUSES = ("ok", "fde")
+
+
+def format_for_path(path) -> str:
+    """The format the suffix of ``path`` names; an unknown suffix is a :class:`LodestarError`."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in SUFFIX_FORMATS:
+        accepted = " ".join(SUFFIX_FORMATS)
+        raise LodestarError(f"--out {path}: unknown output suffix {suffix or '(none)'!r}; "
+                            f"use one of {accepted} (or name the format with --format)")
+    return SUFFIX_FORMATS[suffix]
+
+
+def solved(ds):
+    """(T,) bool: epochs with a position (status ``ok`` or ``fde``)."""
+    import numpy as np
+
+    return np.isin(ds["status"].values.astype(str), SOLVED_STATUSES)
