@@ -139,19 +139,19 @@ WTZR = "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
 
 @pytest.fixture(scope="module")
 def wtzr_compare(data, tmp_path_factory):
-    """``lodestar ppp-compare`` on WTZR's first hour, restarts every 30 min, R and G+R+E."""
+    """``lodestar ppp OBS --sets`` on WTZR's first hour, restarts every 30 min, R and G+R+E."""
     from lodestar.cli import main
     from lodestar.io.sinex import station_position
 
     esbc = data / "esbc-2020-177"
     truth = station_position([data / "sinex/igs20P2131_wocov.snx"], "WTZR", "2020-06-25T00:30:00")
     out = tmp_path_factory.mktemp("ppp-compare")
-    code = main(["ppp-compare", str(esbc / WTZR),
+    code = main(["ppp", str(esbc / WTZR),
                  "--sp3", str(esbc / "GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz"),
                  str(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"),
                  "--clk", str(esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"),
                  "--nav", str(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"),
-                 "--sets", "R", "G+R+E", "--restart", "0.5", "--masks", "7", "30", "--workers", "1",
+                 "--sets", "R", "G+R+E", "--restart", "0.5", "--mask", "7",
                  "--truth", ",".join(f"{v:.4f}" for v in truth),
                  "--out", str(out / "ppp.html"), "--json", str(out / "ppp.json")])
     return {"code": code, "out": out}
@@ -190,3 +190,17 @@ def test_ppp_report_renders_offline(wtzr_compare):
     assert "PPP convergence" in seen["title"]
     text = path.read_text()
     assert "G+R+E" in text and "median convergence" in text
+
+
+def test_ppp_compare_refuses_bad_input_with_a_clear_error(data, tmp_path, capsys):
+    from lodestar.cli import main
+
+    esbc = data / "esbc-2020-177"
+    code = main(["ppp-compare", str(esbc / WTZR), "--sp3", str(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"),
+                 "--truth", "1,2", "--out", str(tmp_path / "x.html")])
+    assert code == 1
+    assert "--truth" in capsys.readouterr().err
+    code = main(["ppp", str(esbc / WTZR), "--sp3", str(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"),
+                 "--sets", "R", "--out", str(tmp_path / "x.html")])
+    assert code == 1
+    assert "--truth" in capsys.readouterr().err

@@ -49,9 +49,15 @@ def add_arguments(parser) -> None:
     parser.add_argument("--truth", default=None, metavar="X,Y,Z",
                         help="reference marker position (ECEF m): errors, RMS after convergence, convergence time")
     parser.add_argument("--residuals", metavar="FILE", help="per-satellite residuals CSV")
+    parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
+                        help="compare system sets (e.g. R C R+C G+R+E+C) with restarts every --restart HOURS "
+                             "(default 2), at --mask and 30 deg; needs --truth; --out is then the HTML report "
+                             "(same as `lodestar ppp-compare`)")
 
 
 def run(args) -> int:
+    if args.sets:
+        return _run_sets(args)
     from ..output import write_json
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
@@ -76,6 +82,23 @@ def run(args) -> int:
             print(f"warning: {warning}")
     write_json(info, args.json)
     return 0
+
+
+def _run_sets(args) -> int:
+    """``--sets``: the convergence comparison of ``lodestar.cli.ppp_compare`` (analysis.ppp_convergence)."""
+    import argparse
+
+    from ..errors import LodestarError
+    from .ppp_compare import run_compare
+
+    if not args.truth:
+        raise LodestarError("--sets compares convergence against a truth: give --truth X,Y,Z")
+    compare = argparse.Namespace(obs=args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex,
+                                 sinex=args.sinex, bias=args.bias, truth=args.truth, out=args.out, json=args.json,
+                                 sets=args.sets, restart=args.restart or 2.0,
+                                 masks=[args.mask] + ([30.0] if args.mask != 30.0 else []),
+                                 workers=2, no_static=False, mode=args.mode)
+    return run_compare(compare)
 
 
 def _solve(args, truth):
