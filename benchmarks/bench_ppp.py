@@ -62,7 +62,20 @@ ESBC = {
     "sp3_bds": ["esbc-2020-177/Sta21114.sp3.gz"],  # BeiDou orbits and clocks (IAC, 15 min)
     "clk": ["esbc-2020-177/GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"],
     "sinex": ["sinex/igs20P2131_wocov.snx"],  # ESBC_ANTENNA's source
+    "antenna": ESBC_ANTENNA,
+    "delta_h_m": 0.2160,  # RINEX header ANTENNA: DELTA H/E/N
 }
+
+
+def _wettzell(station: str) -> dict:
+    """WTZR / WTZZ, 2020-06-25 00:00-01:00 (1 h, 30 s): SINEX truth, LEIAR25.R3 LEIT from ANTEX."""
+    return {"station": station, "obs": f"esbc-2020-177/{station}00DEU_R_20201770000_01D_30S_MO_120epoch.rnx",
+            "nav": ESBC["nav"], "sp3": ESBC["sp3"], "sp3_bds": ESBC["sp3_bds"], "clk": ESBC["clk"],
+            "sinex": ["sinex/igs20P2131_wocov.snx"], "truth_epoch": "2020-06-25T00:30:00",
+            "antex": "antex/igs20_wettzell_trim.atx", "antenna": ("LEIAR25.R3", "LEIT"), "delta_h_m": None}
+
+
+CASES = {"ESBC": ESBC, "WTZR": _wettzell("WTZR"), "WTZZ": _wettzell("WTZZ")}
 
 
 # ----------------------------------------------------------------------------- input preparation
@@ -194,6 +207,40 @@ def write_antex(path: Path, antenna) -> str:
     return str(path)
 
 
+def _truth(data: Path, case: dict) -> list[float]:
+    if "truth_epoch" not in case:
+        return list(ESBC_ITRF2014_XYZ)
+    from lodestar.io.sinex import station_position
+
+    return [float(v) for v in station_position([data / p for p in case["sinex"]], case["station"], case["truth_epoch"])]
+
+
+def _delta_h_m(obs_path: str) -> float:
+    with open(obs_path) as handle:
+        for line in handle:
+            if "ANTENNA: DELTA H/E/N" in line:
+                return float(line.split()[0])
+            if "END OF HEADER" in line:
+                break
+    return 0.0
+
+
+def _antex_up_offsets_m(path: Path, name: str, radome: str) -> tuple[float, float]:
+    """L1 and L2 (G01, G02) up offsets (m) of one antenna in an ANTEX file (ANTEX 1.4, NORTH/EAST/UP mm)."""
+    lines = Path(path).read_text().splitlines()
+    start = next(i for i, t in enumerate(lines) if "TYPE / SERIAL NO" in t and t[:16].strip() == name
+                 and t[16:20].strip() == radome)
+    up, freq = {}, None
+    for text in lines[start:]:
+        if "START OF FREQUENCY" in text:
+            freq = text[3:6]
+        elif "NORTH / EAST / UP" in text and freq in ("G01", "G02"):
+            up[freq] = float(text[20:30]) / 1000.0
+        elif "END OF ANTENNA" in text:
+            break
+    return up["G01"], up["G02"]
+
+
 def prepare_inputs(data: Path, tmp: Path, case: dict) -> dict:
     """Decompress the case's files into ``tmp`` (shared by every peer) and split its SP3 files."""
     split_dir = tmp / "sp3_split"
@@ -207,10 +254,17 @@ def prepare_inputs(data: Path, tmp: Path, case: dict) -> dict:
         "clk": [_decompress(data / rel, tmp / Path(rel).name.replace(".gz", "")) for rel in case["clk"]],
         "sp3_split": sum((split_sp3(Path(p), split_dir, "GRE") for p in sp3_plain), [])
         + sum((split_sp3(Path(p), split_dir, "C") for p in bds_plain), []),
-        "antex": write_antex(tmp / "receiver.atx", ESBC_ANTENNA),
         "sinex": [str(data / rel) for rel in case["sinex"]],
-        "truth": list(case.get("truth", ESBC_ITRF2014_XYZ)),
+        "truth": _truth(data, case),
     }
+    if case.get("antex"):  # a real ANTEX entry (with PCV) for every solver
+        inputs["antex"] = inputs["antex_lodestar"] = str(data / case["antex"])
+        inputs["antenna_up_m"] = _antex_up_offsets_m(data / case["antex"], *case["antenna"])
+    else:  # offsets only in SINEX: Lodestar reads the SINEX, the peers a one-antenna ANTEX from it
+        inputs["antex"] = write_antex(tmp / "receiver.atx", case["antenna"])
+        inputs["antex_lodestar"] = None
+        inputs["antenna_up_m"] = (case["antenna"][2][0], case["antenna"][3][0])
+    inputs["delta_h_m"] = case["delta_h_m"] if case["delta_h_m"] is not None else _delta_h_m(inputs["obs"])
     return inputs
 
 
@@ -275,7 +329,7 @@ def _lodestar_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
 
         obs = read_obs(obs, systems=tuple(system_set.replace("+", ""))).isel(time=slice(0, int(inputs["hours"] * 120)))
     ds = ppp(obs, sp3=sp3, clk=inputs["clk"], nav=inputs["nav"], systems=system_set, mode=mode,
-             mask_deg=7.0, sinex=inputs["sinex"])  # the SINEX the peers' receiver ANTEX was written from
+             mask_deg=7.0, sinex=inputs["sinex"], antex=inputs.get("antex_lodestar"))  # same antenna source as the peers
     times = np.asarray(ds["time"].values, "datetime64[ns]")
     xyz = np.stack([ds[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
     np.savez(out, time_gps_s=(times - GPS_EPOCH) / np.timedelta64(1, "s"), xyz_m=xyz)
@@ -308,22 +362,22 @@ def _if_observations(inputs: dict, system_set: str):
     return obs, dual, times, p_if, l_if, np.where(ok, arcs.arc, -1)
 
 
-def _receiver_if_offset_up_m(system_set: str) -> float:
+def _receiver_if_offset_up_m(inputs: dict, system_set: str) -> float:
     """Antenna height + the receiver's ionosphere-free up offset, mean over the set's systems.
 
     Without PCV a receiver offset is a constant vector; a position estimated from IF phase is
     that of the IF phase centre, so subtracting this vertical offset afterwards is exact per
-    system (RINEX 3 ANTENNA: DELTA H/E/N = 0.2160/0/0 for ESBC; SINEX L1/L2 offsets).
+    system (RINEX 3 ANTENNA: DELTA H/E/N; SINEX or ANTEX L1/L2 up offsets; no PCV applied).
     """
     pairs = {"G": (1575.42e6, 1227.60e6), "R": (1602.0e6, 1246.0e6), "E": (1575.42e6, 1176.45e6),
              "C": (1561.098e6, 1268.52e6)}  # carrier centres (ICDs); GLONASS FDMA centre channel
-    _, _, l1, l2 = ESBC_ANTENNA
+    l1_up, l2_up = inputs["antenna_up_m"]
     ups = []
     for letter in system_set.replace("+", ""):
         f1, f2 = pairs[letter]
         a1, a2 = f1**2 / (f1**2 - f2**2), f2**2 / (f1**2 - f2**2)
-        ups.append(a1 * l1[0] - a2 * l2[0])
-    return 0.2160 + float(np.mean(ups))
+        ups.append(a1 * l1_up - a2 * l2_up)
+    return inputs["delta_h_m"] + float(np.mean(ups))
 
 
 def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
@@ -365,7 +419,7 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     from lodestar.frames import ecef_to_geodetic, enu_matrix
 
     lat, lon, _ = ecef_to_geodetic(xyz)
-    xyz = xyz - enu_matrix(lat, lon)[..., 2, :].reshape(3) * _receiver_if_offset_up_m(system_set)
+    xyz = xyz - enu_matrix(lat, lon)[..., 2, :].reshape(3) * _receiver_if_offset_up_m(inputs, system_set)
     t_last = (times[last - 1] - GPS_EPOCH) / np.timedelta64(1, "s")
     np.savez(out, time_gps_s=np.array([t_last]), xyz_m=xyz.reshape(1, 3))
     return {"epochs": len(epochs), "note": f"one batch solution ({solution.status.label}, SP3 clocks"
@@ -534,29 +588,35 @@ def score(npz: Path, truth, mode: str) -> dict:
     return summary
 
 
-def run_benchmark(data: Path, sets, modes, peers, hours: float | None) -> list[dict]:
+def run_benchmark(data: Path, sets, modes, peers, hours: float | None, stations=("ESBC",)) -> list[dict]:
+    rows = []
+    for station in stations:
+        with tempfile.TemporaryDirectory(prefix="bench_ppp_") as name:
+            rows += _run_station(data, Path(name), CASES[station], sets, modes, peers, hours)
+    return rows
+
+
+def _run_station(data: Path, tmp: Path, case: dict, sets, modes, peers, hours) -> list[dict]:
     missing = available_peers()
     rows = []
-    with tempfile.TemporaryDirectory(prefix="bench_ppp_") as name:
-        tmp = Path(name)
-        inputs = prepare_inputs(data, tmp, ESBC)
-        inputs["hours"] = hours
-        inputs_path = tmp / "inputs.json"
-        inputs_path.write_text(json.dumps(inputs))
-        for system_set in sets:
-            for mode in modes:
-                for peer in peers:
-                    row = {"station": "ESBC", "set": system_set, "mode": mode, "peer": peer}
-                    if missing.get(peer):
-                        row["note"] = "missing: " + missing[peer]
-                    elif peer == "sidereon" and mode == "kinematic":
-                        row["note"] = "no kinematic mode"
-                    else:
-                        out = tmp / f"{peer}_{system_set.replace('+', '')}_{mode}.npz"
-                        row.update(run_child(peer, inputs_path, system_set, mode, out))
-                        row.update(score(out, inputs["truth"], mode))
-                    rows.append(row)
-                    print(format_row(row), flush=True)
+    inputs = prepare_inputs(data, tmp, case)
+    inputs["hours"] = hours
+    inputs_path = tmp / "inputs.json"
+    inputs_path.write_text(json.dumps(inputs))
+    for system_set in sets:
+        for mode in modes:
+            for peer in peers:
+                row = {"station": case["station"], "set": system_set, "mode": mode, "peer": peer}
+                if missing.get(peer):
+                    row["note"] = "missing: " + missing[peer]
+                elif peer == "sidereon" and mode == "kinematic":
+                    row["note"] = "no kinematic mode"
+                else:
+                    out = tmp / f"{peer}_{system_set.replace('+', '')}_{mode}.npz"
+                    row.update(run_child(peer, inputs_path, system_set, mode, out))
+                    row.update(score(out, inputs["truth"], mode))
+                rows.append(row)
+                print(format_row(row), flush=True)
     return rows
 
 
@@ -584,6 +644,8 @@ def main() -> int:
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
     parser.add_argument("--peers", nargs="+", default=["lodestar", "rtklib", "sidereon", "cssrlib"])
     parser.add_argument("--hours", type=float, default=None, help="process only the first H hours")
+    parser.add_argument("--stations", nargs="+", default=["ESBC"], choices=sorted(CASES),
+                        help="ESBC (full day, default), WTZR, WTZZ (1 h each)")
     parser.add_argument("--readme", action="store_true", help="print the table as markdown for the README")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--inputs", help=argparse.SUPPRESS)
@@ -601,9 +663,9 @@ def main() -> int:
         if missing.get(peer):
             print(f"{peer}: {missing[peer]}")
     print("\n".join(TABLE_HEAD))
-    rows = run_benchmark(data_dir(args.data), args.sets, args.modes, args.peers, args.hours)
+    rows = run_benchmark(data_dir(args.data), args.sets, args.modes, args.peers, args.hours, tuple(args.stations))
     if args.readme:
-        print("\nREADME table (ESBC 2020-177, truth ITRF2014; figures measured under load):\n")
+        print("\nREADME table (2020-177; truth ESBC ITRF2014, WTZR/WTZZ SINEX; figures measured under load):\n")
         print("\n".join(TABLE_HEAD + [format_row(r) for r in rows]))
     return 0
 
