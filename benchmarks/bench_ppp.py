@@ -1,7 +1,8 @@
 """Precise point positioning: Lodestar beside RTKLIB 2.4.3, cssrlib and sidereon on the same files.
 
     python benchmarks/bench_ppp.py [--data DIR] [--sets R C R+C G+R+E+C] [--modes static kinematic]
-                                   [--peers lodestar rtklib sidereon cssrlib] [--hours H] [--readme]
+                                   [--peers lodestar rtklib sidereon cssrlib] [--hours H]
+                                   [--stations ESBC WTZR WTZZ] [--readme]
 
 One run: for every system set and mode, each solver runs as its own child process (this script
 with ``--worker``) on the same decompressed files in a temporary folder; the parent measures the
@@ -12,6 +13,8 @@ convergence time (horizontal < 0.10 m and 3D < 0.20 m for the rest of the run).
 
 Data (``../shared/data``): ESBC 2020-177, full day at 30 s; GRG SP3 (15 min, the day and the day
 before) + GRG 30 s CLK for G/R/E; IAC ``Sta21114.sp3.gz`` (15 min, with clocks) for BeiDou.
+``--stations WTZR WTZZ``: the Wettzell hour (same products; SINEX truth; LEIAR25.R3 LEIT from
+``antex/igs20_wettzell_trim.atx`` for every solver).
 Truth: ESBC's ITRF2014 coordinate (``tests/reference.py``). All peers get the same receiver antenna
 model: ASH701945E_M SCIS's L1/L2 offsets from the IGS SINEX ``+SITE/GPS_PHASE_CENTER`` block
 (igs20P2131, IGS14_2132 model), written as a temporary ANTEX in the temp folder (no PCV, offsets
