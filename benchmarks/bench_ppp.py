@@ -255,8 +255,8 @@ def prepare_inputs(data: Path, tmp: Path, case: dict) -> dict:
         "nav": _decompress(data / case["nav"], tmp / "nav.rnx"),
         "sp3": sp3_plain, "sp3_bds": bds_plain,
         "clk": [_decompress(data / rel, tmp / Path(rel).name.replace(".gz", "")) for rel in case["clk"]],
-        "sp3_split": sum((split_sp3(Path(p), split_dir, "GRE") for p in sp3_plain), [])
-        + sum((split_sp3(Path(p), split_dir, "C") for p in bds_plain), []),
+        "sp3_split": [f for p in sp3_plain for f in split_sp3(Path(p), split_dir, "GRE")]
+        + [f for p in bds_plain for f in split_sp3(Path(p), split_dir, "C")],
         "sinex": [str(data / rel) for rel in case["sinex"]],
         "truth": _truth(data, case),
     }
@@ -399,11 +399,11 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
                for sv, f1 in zip(dual.sv, dual.f1_hz)]
     last = len(times) if not inputs.get("hours") else int(inputs["hours"] * 120)
     epochs = []
-    for t, time in enumerate(times[:last]):
+    for t, epoch_time in enumerate(times[:last]):
         keep = np.flatnonzero(arc[t] >= 0)
         if keep.size == 0:
             continue
-        dt = time.astype("datetime64[us]").item()
+        dt = epoch_time.astype("datetime64[us]").item()
         second = dt.second + dt.microsecond * 1e-6
         j2000 = sd.j2000_seconds(dt.year, dt.month, dt.day, dt.hour, dt.minute, second)
         jd = 2451545.0 + j2000 / 86400.0

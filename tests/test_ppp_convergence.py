@@ -173,7 +173,12 @@ def test_cli_sets_prints_and_writes_the_table(wtzr_compare, capsys):
 
 @pytest.mark.browser
 def test_ppp_report_renders_offline(wtzr_compare):
-    from tests.test_reports_browser import CHROMIUM, CHROMIUM_ARGS, assert_renders_offline, open_report
+    from tests.test_reports_browser import (
+        CHROMIUM,
+        CHROMIUM_ARGS,
+        assert_renders_offline,
+        open_report,
+    )
 
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")

@@ -20,9 +20,21 @@ import numpy as np
 
 from ..frames import ecef_to_enu, ecef_to_geodetic
 
-__all__ = ["HORIZONTAL_LIMIT_M", "THREE_D_LIMIT_M", "enu_errors_m", "convergence_time_s", "solution_summary",
-           "segment_index", "segment_convergence_s", "restart_statistics", "error_envelopes",
-           "dataset_errors", "set_summary", "run_sets", "format_table"]
+__all__ = [
+    "HORIZONTAL_LIMIT_M",
+    "THREE_D_LIMIT_M",
+    "convergence_time_s",
+    "dataset_errors",
+    "enu_errors_m",
+    "error_envelopes",
+    "format_table",
+    "restart_statistics",
+    "run_sets",
+    "segment_convergence_s",
+    "segment_index",
+    "set_summary",
+    "solution_summary",
+]
 
 HORIZONTAL_LIMIT_M = 0.10  # issue #13: horizontal error below 10 cm ...
 THREE_D_LIMIT_M = 0.20  # ... and 3D error below 20 cm, for the rest of the run/segment

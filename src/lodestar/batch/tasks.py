@@ -25,8 +25,16 @@ from ..systems import format_system_set
 from .discover import StationDay
 from .summary import ROW_COLUMNS, write_day_results
 
-__all__ = ["TaskOptions", "run_station_day", "failed_rows", "skipped_rows", "is_final", "PPP_COLUMNS",
-           "day_ppp_path", "write_ppp_series"]
+__all__ = [
+    "PPP_COLUMNS",
+    "TaskOptions",
+    "day_ppp_path",
+    "failed_rows",
+    "is_final",
+    "run_station_day",
+    "skipped_rows",
+    "write_ppp_series",
+]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from ._checks import check_output_files, elevation_deg
 NAME = "ppp-compare"
 HELP = "PPP convergence per system set (R, C, R+C, G+R+E+C) with filter restarts, table and HTML report"
 
-__all__ = ["NAME", "HELP", "add_arguments", "run", "add_compare_arguments", "run_compare"]
+__all__ = ["HELP", "NAME", "add_arguments", "add_compare_arguments", "run", "run_compare"]
 
 
 def add_compare_arguments(parser, *, with_products: bool = True) -> None:

@@ -14,7 +14,7 @@ import pandas as pd
 from ..analysis.ppp_convergence import HORIZONTAL_LIMIT_M, THREE_D_LIMIT_M
 from .html import HtmlReport, plt
 
-__all__ = ["ppp_report", "write_ppp_report", "envelope_figure"]
+__all__ = ["envelope_figure", "ppp_report", "write_ppp_report"]
 
 _COLOURS = {"R": "#c0392b", "C": "#2b5797", "R+C": "#7d3c98", "G+R+E+C": "#1e8449", "G": "#b9770e", "E": "#17a589"}
 
