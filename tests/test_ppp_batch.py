@@ -2,10 +2,11 @@
 
 Two real 1-hour files (WTZR and WTZZ, Wettzell, 2020-06-25 00:00-01:00, 30 s), GRG final orbits
 and 30 s clocks of the day (and the eve's orbits, paired by discovery), truth from the IGS weekly
-SINEX. One hour of float static PPP is not the daily accuracy: literature convergence of float
-PPP to 10 cm takes 20-35 min with GPS, and GLONASS-only is slower; the receiver antenna model is
-not applied here (heights can sit up to ~0.2 m off: the IF phase-centre offset). The bound below
-(0.5 m 3D) checks a converging PPP, not a single-point one (metres), and is in physical units.
+SINEX, which also gives the LEIAR25.R3 LEIT receiver phase-centre offsets (+SITE/GPS_PHASE_CENTER).
+One hour of float static PPP is not the daily accuracy: float PPP takes ~20-35 min to reach 10 cm
+with GPS (issue #13's anchors) and GLONASS-only is slower, so after one hour a few cm to ~10 cm
+is the expected level; the bound below (0.15 m 3D) separates a converged PPP from a converging
+or a single-point one (metres). Measured here: 2.8-6.4 cm.
 """
 
 from pathlib import Path
@@ -53,7 +54,7 @@ def test_every_station_day_and_set_has_a_daily_coordinate(network):
 def test_coordinates_sigmas_and_ztd_are_physical(network):
     table = pd.read_parquet(network["out"] / "ppp_coordinates.parquet")
     assert (table["truth_source"] == "sinex").all()
-    assert (table["error_3d_m"] < 0.5).all(), table[["station", "systems", "error_3d_m"]]
+    assert (table["error_3d_m"] < 0.15).all(), table[["station", "systems", "error_3d_m"]]
     for column in ("sde_m", "sdn_m", "sdu_m"):
         assert np.all(np.isfinite(table[column]) & (table[column] > 0) & (table[column] < 1.0))
     # Wettzell (~600 m above the ellipsoid): a zenith delay near 2.2-2.3 m (Saastamoinen at that height)

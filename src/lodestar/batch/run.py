@@ -58,9 +58,11 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
     out_dir = Path(out_dir)
     sets = tuple(format_system_set(s) for s in sets)
     found = discover(inputs, nav_dir, sp3_dir)
+    sinex_paths = tuple(str(p) for p in sinex)
     sinex = _read_sinex(sinex)
     todo, resumed = _plan(found.days, out_dir, sets, force)
-    options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir), ppp=ppp)
+    options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir), ppp=ppp,
+                          sinex_paths=sinex_paths if ppp else ())
     unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
                                              skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
     runnable = [day for day in todo if day.nav]

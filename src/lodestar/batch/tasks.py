@@ -44,6 +44,7 @@ class TaskOptions:
     sinex: tuple  # SINEX tables (lodestar.io.sinex.read_sinex), read once by the client
     out_dir: str
     ppp: bool = False  # static PPP per set (daily coordinates, sigmas, ZTD) instead of compare
+    sinex_paths: tuple = ()  # with ppp: the SINEX files again, for receiver antenna phase-centre offsets
 
 
 def run_station_day(day: StationDay, options: TaskOptions) -> list[dict]:
@@ -177,7 +178,8 @@ def _ppp_day(day: StationDay, options: TaskOptions):
     for system_set in options.sets:
         try:
             solution = ppp(obs, sp3=list(day.sp3), clk=list(day.clk) or None, nav=list(day.nav) or None,
-                           systems=system_set, mode="static", mask_deg=min(options.masks))
+                           systems=system_set, mode="static", mask_deg=min(options.masks),
+                           sinex=list(options.sinex_paths) or None)
         except LodestarError as exc:
             coordinates.append({"station": day.station, "date": day.date, "systems": format_system_set(system_set),
                                 "status": "failed", "reason": str(exc), "file": day.obs})
