@@ -223,3 +223,25 @@ def test_esbc_kinematic_day_r_plus_c(data):
     info = accuracy_summary(ds.sel(time=slice("2020-06-25T00:00", "2020-06-25T22:44:30")), ESBC_ITRF2014_XYZ)
     assert info["rms_3d_m"] is not None and info["rms_3d_m"] <= 0.10  # issue #13: 3D RMS after convergence
     assert info["converged_status_max_h_error_m"] < 0.10  # no "converged" epoch outside the bound
+
+
+def test_bias_sinex_makes_c_codes_consistent_with_p_clocks(data):
+    # WUM's Bias-SINEX (2020-01-01): GLONASS satellites tracked on C1C/C2C get OSB(C1C) - OSB(C1P) and
+    # OSB(C2C) - OSB(C2P) (the clock reference pair), read straight from the file's rows.
+    from lodestar.constants import C_MPS
+    from lodestar.io.bias import code_bias_s, read_bias
+    from lodestar.positioning.ppp.observables import code_bias_corrections_m
+
+    obs, dual = _dual(data)
+    table = read_bias(data / "bias" / "WUM0MGXRAP_20200010000_01D_01D_ABS.BIA.gz")
+    when = np.datetime64("2020-01-01T12:00")
+    d1, d2, missing = code_bias_corrections_m([table], dual, when)
+    c_tracked = [j for j, sv in enumerate(dual.sv) if dual.signals.get(sv, "").startswith("C1C/C2C")]
+    p_tracked = [j for j, sv in enumerate(dual.sv) if dual.signals.get(sv, "").startswith("C1P/C2P")]
+    assert c_tracked and p_tracked
+    for j in c_tracked:
+        sv = [dual.sv[j]]
+        expected = (code_bias_s(table, sv, "C1C", when)[0] - code_bias_s(table, sv, "C1P", when)[0]) * C_MPS
+        if np.isfinite(expected):
+            assert abs(d1[j] - expected) < 1e-9 and d1[j] != 0.0
+    assert np.all(d1[p_tracked] == 0.0) and np.all(d2[p_tracked] == 0.0)  # reference codes untouched

@@ -112,10 +112,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     check_phase_present(obs, letters)
     eph = _load_products(sp3, clk)
     warn = list(eph.warnings)
-    if bias:
-        warn.append("Bias-SINEX given but not applied: the float IF ambiguities and per-system clocks absorb the "
-                    "satellite code/phase biases of the clock's own signals (see docs/ppp.md)")
-    prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m)
+    prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m, bias)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
                        product_sigma_m=_clock_sigma(eph, prep.systems))
@@ -130,7 +127,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     return build_dataset(prep, result, attrs)
 
 
-def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None):
+def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None):
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
@@ -145,6 +142,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     dual = _subset(dual, keep)
     svs = dual.sv
     times = np.asarray(obs["time"].values, "datetime64[ns]")
+    bias_note = _apply_code_biases(dual, bias, times[times.size // 2], warn)
     a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
     p_if = a1 * dual.p1_m - a2 * dual.p2_m
     pco_body, sat_pc, sat_source = satellite_offsets(pc, svs, times[times.size // 2])
@@ -183,6 +181,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
+        "code_bias_corrections": bias_note,
         "epoch_unused": _dominant_reason(np.where(dual.usable & ~side.valid, side.reason, "")),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
@@ -202,6 +201,25 @@ def _user_receiver(antenna, offsets):
 
     table = {("G", str(band)): np.asarray(neu, float) for band, neu in offsets.items()}
     return ReceiverAntenna(antenna, "", antenna, "", "user", "offsets given by the caller (GPS bands, all systems)", table)
+
+
+def _apply_code_biases(dual, bias, when, warn) -> dict:
+    """Bias-SINEX OSB: codes other than the clock reference pair made consistent with it (in place)."""
+    if not bias:
+        return {}
+    from ...io.bias import read_bias
+    from .observables import code_bias_corrections_m
+
+    items = [bias] if isinstance(bias, (str, Path)) else list(bias)
+    tables = [read_bias(b) if isinstance(b, (str, Path)) else b for b in items]
+    d1, d2, missing = code_bias_corrections_m(tables, dual, when)
+    dual.p1_m[:] -= d1[None, :]
+    dual.p2_m[:] -= d2[None, :]
+    if missing:
+        warn.append(f"Bias-SINEX has no value for {len(missing)} satellite code(s) (e.g. "
+                    f"{next(iter(missing.items()))[0]}: {next(iter(missing.values()))}): those codes left as observed")
+    return {"applied_m": {str(sv): [round(float(a), 4), round(float(b), 4)] for sv, a, b in zip(dual.sv, d1, d2)
+                          if a or b}, "missing": missing}
 
 
 def _dominant_reason(reasons) -> np.ndarray:
