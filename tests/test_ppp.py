@@ -245,3 +245,14 @@ def test_bias_sinex_makes_c_codes_consistent_with_p_clocks(data):
         if np.isfinite(expected):
             assert abs(d1[j] - expected) < 1e-9 and d1[j] != 0.0
     assert np.all(d1[p_tracked] == 0.0) and np.all(d2[p_tracked] == 0.0)  # reference codes untouched
+
+
+def test_restart_reinitialises_the_filter(data):
+    # restart every 30 min: position, ZTD and ambiguities start again at 00:30 (the benchmark's
+    # many-convergences-per-day mode); the clock of "time since (re)start" says so.
+    ds = _run(data, HOUR, "G+R+E", "kinematic", restart_s=1800.0)
+    since = ds["since_start_s"].values
+    t = (ds["time"].values - ds["time"].values[0]) / np.timedelta64(1, "s")
+    assert since[t == 1800.0][0] == 0.0 and since[t == 1770.0][0] > 1700.0
+    sig = ds["sde_m"].values
+    assert sig[t == 1800.0][0] > 5 * sig[t == 1770.0][0]  # the filter forgot its position
