@@ -268,3 +268,32 @@ def test_restart_reinitialises_the_filter(data):
     assert since[t == 1800.0][0] == 0.0 and since[t == 1770.0][0] > 1700.0
     sig = ds["sde_m"].values
     assert sig[t == 1800.0][0] > 5 * sig[t == 1770.0][0]  # the filter forgot its position
+
+
+def test_clock_jump_end_to_end_changes_nothing(data):
+    # a receiver that steps its clock by 1 ms at 00:25 and keeps its time tags: from then on each
+    # measurement is taken 1 ms earlier (range changes by lambda * Doppler * 1 ms, code and phase) and
+    # the codes carry the 1 ms (c x 1 ms) while the phases do not. The jump is found, the epoch says
+    # so, and the solution is the same as without it (to 1 mm).
+    from lodestar.constants import frequency_hz
+    from lodestar.io.rinex_obs import read_obs
+
+    esbc = data / "esbc-2020-177"
+    obs = read_obs(esbc / HOUR, systems=("R",))
+    jumped = obs.copy(deep=True)
+    delta_s = 1e-3
+    after = (np.arange(obs.sizes["time"]) >= 50)[:, None]
+    channels = obs.attrs["glonass_channels"]
+    for name in [v for v in obs.data_vars if len(v) == 3 and v[0] in "CL" and v[1] in "12"]:
+        doppler = obs[f"D{name[1]}C"].values
+        wavelength = np.array([299792458.0 / frequency_hz("R", name[1], channels.get(sv, 0)) for sv in obs["sv"].values])
+        if name[0] == "C":
+            jumped[name] = obs[name] + after * (299792458.0 * delta_s + wavelength * doppler * delta_s)
+        else:
+            jumped[name] = obs[name] + after * doppler * delta_s
+    kw = dict(sp3=[esbc / f for f in GRG], clk=esbc / CLK, sinex=[data / "sinex" / f for f in SINEX], systems="R",
+              mode="static")
+    clean, stepped = ppp(obs, **kw), ppp(jumped, **kw)
+    assert "clock jump +1 ms" in stepped["reason"].values[50]
+    diff = np.stack([stepped[k].values - clean[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
+    assert np.nanmax(np.abs(diff)) < 0.001
