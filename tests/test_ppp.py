@@ -13,12 +13,12 @@ import sys
 
 import numpy as np
 import pytest
+from reference import ESBC_ITRF2014_TRUTH, ESBC_ITRF2014_XYZ
 
 from lodestar.errors import LodestarError
 from lodestar.positioning.ppp import accuracy_summary, ppp
 from lodestar.positioning.ppp.observables import select_dual_frequency
 from lodestar.positioning.ppp.quality import screen
-from reference import ESBC_ITRF2014_TRUTH, ESBC_ITRF2014_XYZ
 
 HOUR = "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
 DAY = "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"

@@ -17,7 +17,6 @@ import numpy as np
 
 from ...errors import LodestarError
 from ...systems import SYSTEM_ORDER, parse_system_set
-from ...time import Time
 from .antennas import phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
@@ -25,7 +24,7 @@ from .observables import check_phase_present, if_coefficients, select_dual_frequ
 from .quality import screen
 from .result import build_dataset, combine
 
-__all__ = ["ppp", "MODES", "DIRECTIONS", "PPP_SYSTEMS"]
+__all__ = ["DIRECTIONS", "MODES", "PPP_SYSTEMS", "ppp"]
 
 MODES = ("kinematic", "static")
 DIRECTIONS = ("forward", "combined")
@@ -61,7 +60,7 @@ def _load_products(sp3, clk):
     from ...io.sp3 import read_sp3
     from ...orbits import PreciseEphemeris
 
-    as_list = lambda v: [] if v is None else ([v] if isinstance(v, (str, Path)) else list(v))  # noqa: E731
+    as_list = lambda v: [] if v is None else ([v] if isinstance(v, (str, Path)) else list(v))
     sp3_items = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in as_list(sp3)]
     if not sp3_items:
         raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")

@@ -199,7 +199,7 @@ def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
 
 
 def _allocate(n_t, n_s, n_sys):
-    nan2 = lambda: np.full((n_t, n_s), np.nan)  # noqa: E731
+    nan2 = lambda: np.full((n_t, n_s), np.nan)
     return FilterOutput(
         xyz=np.full((n_t, 3), np.nan), cov=np.full((n_t, 3, 3), np.nan), zwd_m=np.full(n_t, np.nan),
         zhd_m=np.full(n_t, np.nan), zwd_sigma_m=np.full(n_t, np.nan), clock_m=np.full((n_t, n_sys), np.nan),
@@ -214,7 +214,7 @@ def _start(inp, st, t, ok):
         return False
     for i in range(3):
         st.reset_param(i, x0[i], _POSITION_SIGMA_M)
-    lat, lon, h = ecef_to_geodetic(x0)
+    lat, _, h = ecef_to_geodetic(x0)
     _, zwd0 = saastamoinen_zenith_m(np.radians(lat), h)
     st.reset_param(st.i_zwd, float(zwd0), _ZWD_SIGMA_M)
     st.started, st.start_ns, st.last_ns = True, inp.times_ns[t], inp.times_ns[t]

@@ -21,7 +21,7 @@ import numpy as np
 from ...constants import C_MPS, frequency_hz
 from ...errors import LodestarError
 
-__all__ = ["SIGNALS", "DualFrequency", "select_dual_frequency", "if_coefficients", "check_phase_present"]
+__all__ = ["SIGNALS", "DualFrequency", "check_phase_present", "if_coefficients", "select_dual_frequency"]
 
 #: (code list band 1, code list band 2) per system; phases use the same attribute letters (L...).
 SIGNALS = {
