@@ -81,7 +81,7 @@ def _clock_sigma(eph, systems):
 
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
-        include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None):
+        include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None, code_bias_systems="R"):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -94,6 +94,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     without them the published satellite offsets are used and the receiver antenna is uncalibrated.
     ``receiver_pco_neu_m``: {"1": (n, e, u), "2": (n, e, u)} receiver offsets given by the user
     (GPS L1/L2, used for every system), overriding antex/sinex for the receiver.
+    ``code_bias_systems``: systems whose satellites get a constant code-bias state (GLONASS: FDMA
+    inter-frequency biases).
     ``include_geo``: use BeiDou GEO satellites (off by default: see docs/ppp.md).
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
@@ -113,7 +115,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     check_phase_present(obs, letters)
     eph = _load_products(sp3, clk)
     warn = list(eph.warnings)
-    prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m, bias)
+    prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m, bias,
+                    code_bias_systems)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
                        product_sigma_m=_clock_sigma(eph, prep.systems))
@@ -128,7 +131,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     return build_dataset(prep, result, attrs)
 
 
-def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None):
+def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None, code_bias_systems="R"):
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
@@ -177,7 +180,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
-                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, is_glonass=np.array([sv[0] == 'R' for sv in svs]), meta={
+                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]), meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,

@@ -81,7 +81,7 @@ class FilterInput:
     approx_xyz: np.ndarray  # (3,)
     day_of_year: np.ndarray  # (T,)
     svs: np.ndarray | None = None  # (S,)
-    is_glonass: np.ndarray | None = None  # (S,) bool
+    code_bias_sat: np.ndarray | None = None  # (S,) bool: satellites with an estimated code bias
     meta: dict = field(default_factory=dict)
 
 
@@ -255,7 +255,7 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
     st.arc[new] = inp.arc[t, new]
     if cfg.glonass_code_bias:
-        for j in np.flatnonzero(ok & inp.is_glonass & ~st.bias_alive):
+        for j in np.flatnonzero(ok & inp.code_bias_sat & ~st.bias_alive):
             st.reset_param(st.i_bias + j, 0.0, _CODE_BIAS_SIGMA_M)
             st.bias_alive[j] = True
     _retire(st, inp, t, ok)
