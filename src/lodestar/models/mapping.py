@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["niell_mapping", "marini"]
+__all__ = ["marini", "niell_mapping"]
 
 _LATITUDES_DEG = np.array([15.0, 30.0, 45.0, 60.0, 75.0])
 # hydrostatic a, b, c averages and seasonal amplitudes (Niell 1996 Table 3)

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..constants import C_MPS
 
-__all__ = ["shapiro_delay_m", "GM_EARTH_M3S2"]
+__all__ = ["GM_EARTH_M3S2", "shapiro_delay_m"]
 
 GM_EARTH_M3S2 = 3.986004418e14  # IERS Conventions 2010 Table 1.1 (TT-compatible value)
 

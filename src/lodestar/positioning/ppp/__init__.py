@@ -7,4 +7,4 @@
 from .api import DIRECTIONS, MODES, ppp
 from .result import accuracy_summary
 
-__all__ = ["ppp", "accuracy_summary", "MODES", "DIRECTIONS"]
+__all__ = ["DIRECTIONS", "MODES", "accuracy_summary", "ppp"]

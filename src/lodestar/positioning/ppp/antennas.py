@@ -15,8 +15,14 @@ import numpy as np
 from ...models.phase_center import PhaseCentres
 from .observables import if_coefficients
 
-__all__ = ["BANDS", "phase_centres", "satellite_offsets", "satellite_pcv_if_m", "receiver_offsets_enu_m",
-           "receiver_pcv_if_m"]
+__all__ = [
+    "BANDS",
+    "phase_centres",
+    "receiver_offsets_enu_m",
+    "receiver_pcv_if_m",
+    "satellite_offsets",
+    "satellite_pcv_if_m",
+]
 
 #: MGEX conventional BeiDou-2 IGSO/MEO offset (x, y, z) m, the same on B1/B2/B3 (Montenbruck et al.
 #: 2017, "The Multi-GNSS Experiment (MGEX) of the IGS", Adv. Space Res. 59:1671, conventional
@@ -29,7 +35,7 @@ BANDS = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6")}
 
 
 def phase_centres(antex, sinex) -> PhaseCentres:
-    as_list = lambda v: [] if v is None else ([v] if isinstance(v, (str, bytes)) or hasattr(v, "__fspath__") else list(v))  # noqa: E731
+    as_list = lambda v: [] if v is None else ([v] if isinstance(v, (str, bytes)) or hasattr(v, "__fspath__") else list(v))
     return PhaseCentres(antex=as_list(antex), sinex=as_list(sinex))
 
 

@@ -25,15 +25,21 @@ import numpy as np
 
 from ...constants import C_MPS
 from ...frames import azimuth_elevation
+from ...models.attitude import satellite_attitude, sun_position_ecef_m
 from ...models.relativity import shapiro_delay_m
 from ...models.tides import solid_earth_tide_m
-from ...models.attitude import satellite_attitude, sun_position_ecef_m
 from ...models.windup import phase_windup_cycles
 from ...time import Time
 from .observables import if_coefficients
 
-__all__ = ["SatelliteSide", "satellite_side", "bds2_code_bias_m", "BDS2_IGSO", "BDS2_MEO",
-           "BDS_GEO"]
+__all__ = [
+    "BDS2_IGSO",
+    "BDS2_MEO",
+    "BDS_GEO",
+    "SatelliteSide",
+    "bds2_code_bias_m",
+    "satellite_side",
+]
 
 # BeiDou-2 orbit types (CSNO; Wanninger & Beer 2015 Table 1; C13/C16 IGSO launched later)
 BDS2_IGSO = {"C06", "C07", "C08", "C09", "C10", "C13", "C16"}

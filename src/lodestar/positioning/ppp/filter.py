@@ -81,7 +81,7 @@ class FilterInput:
     approx_xyz: np.ndarray  # (3,)
     day_of_year: np.ndarray  # (T,)
     svs: np.ndarray | None = None  # (S,)
-    is_glonass: np.ndarray | None = None  # (S,) bool
+    code_bias_sat: np.ndarray | None = None  # (S,) bool: satellites with an estimated code bias
     meta: dict = field(default_factory=dict)
 
 
@@ -199,7 +199,7 @@ def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
 
 
 def _allocate(n_t, n_s, n_sys):
-    nan2 = lambda: np.full((n_t, n_s), np.nan)  # noqa: E731
+    nan2 = lambda: np.full((n_t, n_s), np.nan)
     return FilterOutput(
         xyz=np.full((n_t, 3), np.nan), cov=np.full((n_t, 3, 3), np.nan), zwd_m=np.full(n_t, np.nan),
         zhd_m=np.full(n_t, np.nan), zwd_sigma_m=np.full(n_t, np.nan), clock_m=np.full((n_t, n_sys), np.nan),
@@ -214,7 +214,7 @@ def _start(inp, st, t, ok):
         return False
     for i in range(3):
         st.reset_param(i, x0[i], _POSITION_SIGMA_M)
-    lat, lon, h = ecef_to_geodetic(x0)
+    lat, _, h = ecef_to_geodetic(x0)
     _, zwd0 = saastamoinen_zenith_m(np.radians(lat), h)
     st.reset_param(st.i_zwd, float(zwd0), _ZWD_SIGMA_M)
     st.started, st.start_ns, st.last_ns = True, inp.times_ns[t], inp.times_ns[t]
@@ -255,7 +255,7 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
     st.arc[new] = inp.arc[t, new]
     if cfg.glonass_code_bias:
-        for j in np.flatnonzero(ok & inp.is_glonass & ~st.bias_alive):
+        for j in np.flatnonzero(ok & inp.code_bias_sat & ~st.bias_alive):
             st.reset_param(st.i_bias + j, 0.0, _CODE_BIAS_SIGMA_M)
             st.bias_alive[j] = True
     _retire(st, inp, t, ok)

@@ -21,7 +21,7 @@ import numpy as np
 from ...constants import C_MPS, frequency_hz
 from ...errors import LodestarError
 
-__all__ = ["SIGNALS", "DualFrequency", "select_dual_frequency", "if_coefficients", "check_phase_present"]
+__all__ = ["SIGNALS", "DualFrequency", "check_phase_present", "if_coefficients", "select_dual_frequency"]
 
 #: (code list band 1, code list band 2) per system; phases use the same attribute letters (L...).
 SIGNALS = {
@@ -116,3 +116,38 @@ def check_phase_present(obs, systems: str) -> None:
     if all(len(b) < 2 for b in bands.values()):
         raise LodestarError(f"{where} tracks a single frequency ({', '.join(f'{s}: L{sorted(b)}' for s, b in bands.items() if b)}): "
                             "ionosphere-free PPP needs two frequencies per satellite")
+
+
+#: The code pair each system's precise clocks refer to (IGS/MGEX convention) when the Bias-SINEX
+#: file does not say (its BIAS/DESCRIPTION SATELLITE_CLOCK_REFERENCE_OBSERVABLES wins).
+CLOCK_REFERENCE = {"G": ("C1W", "C2W"), "R": ("C1P", "C2P"), "E": ("C1C", "C5Q"), "C": ("C2I", "C6I")}
+
+
+def code_bias_corrections_m(tables, dual, when) -> tuple[np.ndarray, np.ndarray, dict]:
+    """Per-satellite corrections (m) to subtract from P1 and P2: OSB(used code) - OSB(clock reference
+    code of the band), i.e. the differential bias that makes a C1C (or C2C, C1X...) code consistent
+    with clocks made from C1W/C2W (C1P/C2P, ...). Bias-SINEX convention: corrected = observed - c OSB
+    (Schaer 2016). Zero where a code is the reference or the file lacks a value ({sv: why} noted)."""
+    from ...constants import C_MPS
+    from ...io.bias import code_bias_s
+
+    n = len(dual.sv)
+    d1, d2 = np.zeros(n), np.zeros(n)
+    missing = {}
+    for table in tables:
+        reference = {**CLOCK_REFERENCE, **{k: tuple(v[:2]) for k, v in (table.attrs.get("clock_reference") or {}).items()
+                                             if len(v) >= 2}}
+        for band, out in ((0, d1), (1, d2)):
+            used = np.array([dual.signals.get(sv, " / ").split()[0].split("/")[band] for sv in dual.sv])
+            ref = np.array([reference.get(sv[0], ("", ""))[band] for sv in dual.sv])
+            differ = used != ref
+            if not differ.any():
+                continue
+            osb_used = code_bias_s(table, dual.sv, used, when)
+            osb_ref = code_bias_s(table, dual.sv, ref, when)
+            value = (osb_used - osb_ref) * C_MPS
+            ok = differ & np.isfinite(value) & (out == 0.0)
+            out[ok] = value[ok]
+            for j in np.flatnonzero(differ & ~np.isfinite(value)):
+                missing[str(dual.sv[j])] = f"no OSB valid at {str(when)[:19]} for {used[j]} or {ref[j]}"
+    return d1, d2, missing

@@ -13,7 +13,7 @@ from ...output import atomic_path
 from ...time import Time
 from .result import accuracy_summary
 
-__all__ = ["FORMATS", "epoch_frame", "write_solution", "write_residuals", "summary", "CSV_FIRST"]
+__all__ = ["CSV_FIRST", "FORMATS", "epoch_frame", "summary", "write_residuals", "write_solution"]
 
 FORMATS = ("csv", "rtklib", "parquet")
 CSV_FIRST = ["time_gps", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "height_m", "sde_m", "sdn_m", "sdu_m", "ztd_m",

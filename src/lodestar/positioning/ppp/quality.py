@@ -28,7 +28,7 @@ import numpy as np
 
 from ...constants import C_MPS
 
-__all__ = ["Arcs", "screen", "clock_jumps"]
+__all__ = ["Arcs", "clock_jumps", "screen"]
 
 MW_MIN_CYCLES = 2.0  # wide-lane cycles: floor of the MW threshold (noise of a 30-s MW ~0.3 cycle)
 MW_SIGMAS = 4.0

@@ -18,7 +18,7 @@ from ...frames import ecef_to_enu, ecef_to_geodetic, enu_matrix
 from ...output import to_jsonable
 from .status import epoch_status
 
-__all__ = ["build_dataset", "combine", "accuracy_summary", "CONVERGENCE_H_M", "CONVERGENCE_3D_M", "SIGMA_SCALE"]
+__all__ = ["CONVERGENCE_3D_M", "CONVERGENCE_H_M", "SIGMA_SCALE", "accuracy_summary", "build_dataset", "combine"]
 
 #: Reported sigmas = formal filter sigmas x this factor. The filter's noise model is white while the
 #: errors that dominate (multipath, 15-min clock interpolation, missing PCV) are correlated over

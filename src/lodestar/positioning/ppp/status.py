@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["STATUSES", "CONVERGED_H_SIGMA_M", "CONVERGED_3D_SIGMA_M", "epoch_status"]
+__all__ = ["CONVERGED_3D_SIGMA_M", "CONVERGED_H_SIGMA_M", "STATUSES", "epoch_status"]
 
 STATUSES = ("converged", "converging", "insufficient", "failed")
 CONVERGED_H_SIGMA_M = 0.05
