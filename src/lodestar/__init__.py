@@ -8,7 +8,7 @@ Start here::
     sol = lodestar.solve(obs, nav, systems="R+C")                      # xarray.Dataset per epoch
     res = lodestar.compare(obs, nav, truth="header")                   # R, C, R+C, G+R+E+C side by side
 
-The heavier entry points (``solve``, ``compare``, ``coverage_map``, ``BroadcastEphemeris``,
+The heavier entry points (``solve``, ``ppp``, ``compare``, ``coverage_map``, ``BroadcastEphemeris``,
 ``PreciseEphemeris``) are imported on first use, so ``import lodestar`` stays quick.
 """
 
@@ -25,6 +25,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "solve": "lodestar.positioning",
+    "ppp": "lodestar.positioning.ppp",
     "compare": "lodestar.analysis.compare",
     "coverage_map": "lodestar.analysis.coverage",
     "BroadcastEphemeris": "lodestar.orbits",
@@ -34,6 +35,7 @@ _LAZY = {
 __all__ = [
     "read",
     "solve",
+    "ppp",
     "compare",
     "coverage_map",
     "BroadcastEphemeris",

@@ -27,7 +27,7 @@ from ..systems import DEFAULT_SETS, format_system_set
 from .discover import Discovery, StationDay, discover
 from .lock import batch_lock
 from .summary import day_rows_path, network_summary, read_day_rows, write_network_summary
-from .tasks import TaskOptions, failed_rows, is_final, run_station_day, skipped_rows
+from .tasks import TaskOptions, failed_rows, is_final, run_station_day, skipped_rows, write_ppp_series
 
 __all__ = ["run_batch", "BatchResult", "DEFAULT_MASKS", "DEFAULT_MEMORY_LIMIT"]
 
@@ -54,7 +54,7 @@ class BatchResult:
 def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_SETS, masks=DEFAULT_MASKS,
               workers: int = 2, scheduler: str | None = None, client=None, force: bool = False,
               progress: bool = True, memory_limit: str = DEFAULT_MEMORY_LIMIT,
-              allow_truncated: bool = False, antex=(), bias=()) -> BatchResult:
+              allow_truncated: bool = False, antex=(), bias=(), ppp: bool = False) -> BatchResult:
     """Process a network; returns the network summary (also written to ``out_dir``).
 
     ``antex``/``bias`` (and ``sinex``, besides the truth): phase-centre and code-bias sources for the
@@ -62,6 +62,8 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
     ``client``: an existing ``dask.distributed.Client`` (else one is made: ``scheduler`` address,
     or a ``LocalCluster`` of ``workers`` single-threaded processes with ``memory_limit`` each).
     ``allow_truncated``: use truncated SP3/clock files up to their last complete epoch.
+    ``ppp``: static PPP per station-day and set instead of compare (needs ``sp3_dir``); adds the
+    daily coordinate and ZTD series (``ppp_coordinates.parquet/.csv``, ``ppp_ztd.parquet``).
     """
     out_dir = Path(out_dir)
     sets = tuple(format_system_set(s) for s in sets)
@@ -69,20 +71,20 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
     # one run per folder (batch/lock.py): a second one stops here, naming the first
     with batch_lock(out_dir, force=force, command=f"sets {' '.join(sets)}", notes=notes):
         result = _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, scheduler, client, force,
-                             progress, memory_limit, allow_truncated, antex, bias)
+                             progress, memory_limit, allow_truncated, antex, bias, ppp)
     result.notes = notes
     return result
 
 
 def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, scheduler, client, force, progress,
-                memory_limit, allow_truncated, antex, bias) -> BatchResult:
+                memory_limit, allow_truncated, antex, bias, ppp) -> BatchResult:
     found = discover(inputs, nav_dir, sp3_dir)
     products = {"antex": tuple(map(str, antex or ())), "sinex_paths": tuple(map(str, sinex or ())),
-                "bias": tuple(map(str, bias or ()))}  # phase centres / code biases for precise orbits
+                "bias": tuple(map(str, bias or ()))}  # phase centres / code biases for precise orbits (and PPP)
     sinex = _read_sinex(sinex)
     todo, resumed = _plan(found.days, out_dir, sets, force)
     options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir),
-                          allow_truncated=allow_truncated, **products)
+                          allow_truncated=allow_truncated, ppp=ppp, **products)
     unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
                                              skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
     runnable = [day for day in todo if day.nav]
@@ -94,6 +96,8 @@ def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, 
     _remove_orphaned_temporaries(out_dir)
     table = network_summary(out_dir, unsaved)
     paths = write_network_summary(out_dir, table)
+    if ppp:
+        paths.update(write_ppp_series(out_dir))
     counts.update(_row_counts(table))
     return BatchResult(out_dir, table, dict(counts), paths)
 

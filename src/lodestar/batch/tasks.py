@@ -29,7 +29,16 @@ from ..systems import format_system_set
 from .discover import StationDay
 from .summary import ROW_COLUMNS, write_day_results
 
-__all__ = ["TaskOptions", "run_station_day", "failed_rows", "skipped_rows", "is_final"]
+__all__ = [
+    "PPP_COLUMNS",
+    "TaskOptions",
+    "day_ppp_path",
+    "failed_rows",
+    "is_final",
+    "run_station_day",
+    "skipped_rows",
+    "write_ppp_series",
+]
 
 
 @dataclass(frozen=True)
@@ -40,8 +49,9 @@ class TaskOptions:
     out_dir: str
     allow_truncated: bool = False  # use truncated SP3/CLK up to their last complete epoch (io/sp3.py)
     antex: tuple = ()  # paths: phase centres for precise orbits (lodestar.positioning.prepare)
-    sinex_paths: tuple = ()  # the SINEX files themselves, as phase-centre sources
+    sinex_paths: tuple = ()  # the SINEX files themselves, as phase-centre sources (precise orbits, PPP)
     bias: tuple = ()  # Bias-SINEX paths
+    ppp: bool = False  # static PPP per set (daily coordinates, sigmas, ZTD) instead of compare
 
 
 def run_station_day(day: StationDay, options: TaskOptions) -> list[dict]:
@@ -49,7 +59,7 @@ def run_station_day(day: StationDay, options: TaskOptions) -> list[dict]:
     start = time.perf_counter()
     solutions = None
     try:
-        rows, solutions = _compare_day(day, options)
+        rows, solutions = _ppp_day(day, options) if options.ppp else _compare_day(day, options)
     except LodestarError as exc:
         rows = failed_rows(day, options.sets, str(exc), "input")
     except MemoryError:
@@ -136,3 +146,125 @@ def _rows_from_result(day: StationDay, table: pd.DataFrame, truth_source: str, l
         row["lat_deg"], row["lon_deg"] = lat_lon
         rows.append(row)
     return rows
+
+
+# ----------------------------------------------------------------------------- PPP (batch --ppp)
+#: One row per station-day and system set: the static PPP daily coordinate of the marker (last
+#: epoch of the forward static filter), its formal sigmas, the day's mean ZTD, and the error
+#: against the SINEX truth where the station is in the SINEX files given.
+PPP_COLUMNS = ["station", "date", "systems", "status", "reason", "epochs", "epochs_solved", "x_m", "y_m", "z_m",
+               "lat_deg", "lon_deg", "height_m", "sde_m", "sdn_m", "sdu_m", "ztd_mean_m", "ztd_sd_m",
+               "error_e_m", "error_n_m", "error_u_m", "error_3d_m", "truth_source", "file"]
+
+
+def day_ppp_path(out_dir, key: str):
+    from pathlib import Path
+
+    return Path(out_dir) / "days" / f"{key}.ppp.parquet"
+
+
+def _ppp_engine():
+    try:
+        from .. import ppp  # the front door, once the engine is exported there
+    except ImportError:
+        from ..positioning.ppp import ppp
+    return ppp
+
+
+def _ppp_day(day: StationDay, options: TaskOptions):
+    """Static PPP of every set for one station-day; writes the day's coordinate rows (Parquet)."""
+    from ..io.rinex_obs import read_obs
+    from ..output import atomic_path
+
+    if not day.sp3:
+        raise LodestarError(f"{day.obs}: PPP needs precise orbits and clocks for {day.date} (give --sp3-dir)")
+    obs = read_obs(day.obs)
+    truth, truth_source = _truth(obs, day.station, options.sinex)
+    ppp = _ppp_engine()
+    solutions, coordinates = {}, []
+    for system_set in options.sets:
+        try:
+            solution = ppp(obs, sp3=list(day.sp3), clk=list(day.clk) or None, nav=list(day.nav) or None,
+                           systems=system_set, mode="static", mask_deg=min(options.masks),
+                           sinex=list(options.sinex_paths) or None)
+        except LodestarError as exc:
+            coordinates.append({"station": day.station, "date": day.date, "systems": format_system_set(system_set),
+                                "status": "failed", "reason": str(exc), "file": day.obs})
+            continue
+        solutions[format_system_set(system_set)] = solution
+        coordinates.append(_ppp_coordinate_row(day, system_set, solution, truth, truth_source))
+    frame = pd.DataFrame(coordinates).reindex(columns=PPP_COLUMNS)
+    with atomic_path(day_ppp_path(options.out_dir, day.key)) as tmp:
+        frame.to_parquet(tmp, index=False)
+    rows = [{**_base_row(day), "systems": row["systems"], "mask_deg": float(min(options.masks)),
+             "status": "ok" if row["status"] == "ok" else "failed", "error": row.get("reason") or "",
+             "error_kind": "" if row["status"] == "ok" else "input", "epochs": row.get("epochs"),
+             "epochs_solved": row.get("epochs_solved"), "truth_source": truth_source,
+             "lat_deg": row.get("lat_deg"), "lon_deg": row.get("lon_deg")}
+            for row in coordinates]
+    return rows, solutions
+
+
+def _ppp_coordinate_row(day: StationDay, system_set: str, solution, truth, truth_source: str) -> dict:
+    from ..frames import ecef_to_enu, ecef_to_geodetic
+
+    xyz = np.stack([solution[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
+    solved = np.isfinite(xyz).all(axis=1)
+    row = {"station": day.station, "date": day.date, "systems": format_system_set(system_set), "file": day.obs,
+           "epochs": int(xyz.shape[0]), "epochs_solved": int(solved.sum()), "truth_source": truth_source}
+    if not solved.any():
+        reasons = solution["reason"].values if "reason" in solution else []
+        return {**row, "status": "failed", "reason": str(reasons[-1]) if len(reasons) else "no epoch solved"}
+    last = int(np.flatnonzero(solved)[-1])
+    ztd = solution["ztd_m"].values[solved] if "ztd_m" in solution else np.array([np.nan])
+    lat, lon, height = ecef_to_geodetic(xyz[last])
+    row.update(status="ok", reason="", x_m=xyz[last, 0], y_m=xyz[last, 1], z_m=xyz[last, 2], lat_deg=float(lat),
+               lon_deg=float(lon), height_m=float(height), ztd_mean_m=float(np.nanmean(ztd)),
+               ztd_sd_m=float(np.nanstd(ztd)),
+               **{k: float(solution[k].values[last]) if k in solution else np.nan for k in ("sde_m", "sdn_m", "sdu_m")})
+    if truth is not None:
+        t_lat, t_lon, _ = ecef_to_geodetic(truth)
+        enu = ecef_to_enu(xyz[last] - truth, t_lat, t_lon)
+        row.update(error_e_m=float(enu[0]), error_n_m=float(enu[1]), error_u_m=float(enu[2]),
+                   error_3d_m=float(np.linalg.norm(enu)))
+    return row
+
+
+def write_ppp_series(out_dir) -> dict:
+    """The network's PPP time series: daily coordinates (Parquet + CSV) and ZTD per epoch (Parquet)."""
+    from pathlib import Path
+
+    from ..output import atomic_path
+
+    out_dir = Path(out_dir)
+    day_files = sorted((out_dir / "days").glob("*.ppp.parquet"))
+    if not day_files:
+        return {}
+    table = pd.concat([pd.read_parquet(p) for p in day_files], ignore_index=True).reindex(columns=PPP_COLUMNS)
+    table = table.sort_values(["station", "systems", "date"], kind="stable", ignore_index=True)
+    paths = {"ppp_coordinates": out_dir / "ppp_coordinates.parquet", "ppp_coordinates_csv": out_dir / "ppp_coordinates.csv"}
+    with atomic_path(paths["ppp_coordinates"]) as tmp:
+        table.to_parquet(tmp, index=False)
+    with atomic_path(paths["ppp_coordinates_csv"]) as tmp:
+        table.to_csv(tmp, index=False, float_format="%.4f")
+    ztd = _ztd_series(out_dir, day_files)
+    if ztd is not None:
+        paths["ppp_ztd"] = out_dir / "ppp_ztd.parquet"
+        with atomic_path(paths["ppp_ztd"]) as tmp:
+            ztd.to_parquet(tmp, index=False)
+    return paths
+
+
+def _ztd_series(out_dir, day_files):
+    frames = []
+    for path in day_files:
+        key = path.name[: -len(".ppp.parquet")]
+        solutions = path.with_name(f"{key}.solutions.parquet")
+        if not solutions.exists():
+            continue
+        frame = pd.read_parquet(solutions, columns=None)
+        if "ztd_m" not in frame:
+            continue
+        station, date = key.rsplit("_", 1)
+        frames.append(frame[["systems", "time_gps", "ztd_m"]].assign(station=station, date=date))
+    return pd.concat(frames, ignore_index=True) if frames else None

@@ -26,8 +26,8 @@ def add_arguments(parser) -> None:
                         help="Bias-SINEX file(s): OSB code biases applied with --sp3-dir")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
-    parser.add_argument("--masks", nargs="+", type=elevation_deg, default=[10, 20, 30, 40], metavar="DEG",
-                        help="elevation masks (deg; default 10 20 30 40)")
+    parser.add_argument("--masks", nargs="+", type=elevation_deg, default=None, metavar="DEG",
+                        help="elevation masks (deg; default 10 20 30 40; with --ppp the lowest is used, default 7)")
     where = parser.add_mutually_exclusive_group()
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="an existing Dask scheduler (see README: multi-machine)")
@@ -39,6 +39,8 @@ def add_arguments(parser) -> None:
                         "over a batch lock left by another host: see docs/batch.md)")
     parser.add_argument("--allow-truncated", action="store_true",
                         help="use truncated SP3/clock files up to their last complete epoch")
+    parser.add_argument("--ppp", action="store_true",
+                        help="static PPP per station-day and set (needs --sp3-dir): daily coordinates, sigmas, ZTD")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", metavar="FILE", help="counts and output paths as JSON (- = stdout)")
 
@@ -48,12 +50,15 @@ def run(args) -> int:
 
     check_output_folder("out", args.out)
     check_output_files(json=args.json)
+    if args.ppp and not args.sp3_dir:
+        from ..errors import LodestarError
+
+        raise LodestarError("--ppp needs precise orbits and clocks: give --sp3-dir DIR")
     result = run_batch(
         args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
-        antex=args.antex, bias=args.bias,
-        masks=args.masks, workers=args.workers, scheduler=args.scheduler, force=args.force,
-        progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT,
-        allow_truncated=args.allow_truncated,
+        antex=args.antex, bias=args.bias, allow_truncated=args.allow_truncated,
+        masks=args.masks or ([7.0] if args.ppp else [10, 20, 30, 40]), workers=args.workers, scheduler=args.scheduler, force=args.force,
+        progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT, ppp=args.ppp,
     )
     counts = result.counts
     for note in result.notes:  # e.g. a stale lock of a killed run taken over

@@ -25,6 +25,7 @@ import numpy as np
 
 from ..constants import GPS
 from ..time import Time
+from .published_pco import BLOCKS_JUNE_2020, BLOCKS_JUNE_2020_VALID
 
 __all__ = [
     "MAX_YAW_RATE_DEGPS",
@@ -192,10 +193,9 @@ def law_of_block(block: str | None, sv: str) -> str:
 
 
 def default_block(sv: str, time=None) -> str | None:
-    """Block from :data:`lodestar.orbits.antenna.SATELLITE_BLOCKS` (June 2020) or the PRN ranges."""
-    from ..orbits.antenna import block_of
-
-    block = block_of(sv, time)
+    """Block from :data:`lodestar.models.published_pco.BLOCKS_JUNE_2020` (June 2020) or the PRN ranges."""
+    inside = time is None or BLOCKS_JUNE_2020_VALID[0] <= np.datetime64(time, "ns") < BLOCKS_JUNE_2020_VALID[1]
+    block = BLOCKS_JUNE_2020.get(sv) if inside else None
     if block is not None:
         return block
     if sv[0] == "C":

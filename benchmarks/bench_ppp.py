@@ -1,0 +1,677 @@
+"""Precise point positioning: Lodestar beside RTKLIB 2.4.3, cssrlib and sidereon on the same files.
+
+    python benchmarks/bench_ppp.py [--data DIR] [--sets R C R+C G+R+E+C] [--modes static kinematic]
+                                   [--peers lodestar rtklib sidereon cssrlib] [--hours H]
+                                   [--stations ESBC WTZR WTZZ] [--readme]
+
+One run: for every system set and mode, each solver runs as its own child process (this script
+with ``--worker``) on the same decompressed files in a temporary folder; the parent measures the
+child's wall time and peak resident memory (``os.wait4`` rusage, i.e. RUSAGE_CHILDREN per peer) and
+scores its positions against the same truth with ``lodestar.analysis.ppp_convergence``:
+static daily error (E/N/U and 3D of the last epoch), kinematic 3D RMS after convergence and the
+convergence time (horizontal < 0.10 m and 3D < 0.20 m for the rest of the run).
+
+Data (``../shared/data``): ESBC 2020-177, full day at 30 s; GRG SP3 (15 min, the day and the day
+before) + GRG 30 s CLK for G/R/E; IAC ``Sta21114.sp3.gz`` (15 min, with clocks) for BeiDou.
+``--stations WTZR WTZZ``: the Wettzell hour (same products; SINEX truth; LEIAR25.R3 LEIT from
+``antex/igs20_wettzell_trim.atx`` for every solver).
+Truth: ESBC's ITRF2014 coordinate (``tests/reference.py``). All peers get the same receiver antenna
+model: ASH701945E_M SCIS's L1/L2 offsets from the IGS SINEX ``+SITE/GPS_PHASE_CENTER`` block
+(igs20P2131, IGS14_2132 model), written as a temporary ANTEX in the temp folder (no PCV, offsets
+used for every system's first and second frequency).
+
+Peers and what each needed (docs/ppp-benchmark.md has the details):
+- RTKLIB 2.4.3 b34 via PyPI ``pyrtklib`` (the C library's ``postpos``), configs
+  ``benchmarks/rtklib/ppp-static.conf`` and ``ppp-kinematic.conf`` (dual-freq iono-free, est-ztd,
+  precise SP3 + CLK); ``pos1-navsys`` set per system set. Its SP3 reader takes the satellite count
+  as two digits and reads at most 85 satellite ids (5 header lines), so every SP3 is split per
+  system into SP3-c files with a canonical 22-line header, in the temp folder.
+- sidereon 3.0.4 (PyPI): static float PPP as one batch least squares (no kinematic mode);
+  ionosphere-free code/phase built here from the RINEX observations (Lodestar's reader), one
+  ambiguity per arc (arcs split at gaps and loss-of-lock flags), 30 s CLK clocks given as its
+  fine clock series.
+- cssrlib 1.2.1 (PyPI): see ``_cssrlib_worker``.
+Peers that are not installed are reported as missing (``pip install -e .[bench]``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+SETS = ("R", "C", "R+C", "G+R+E+C")
+MODES = ("static", "kinematic")
+NAVSYS = {"G": 1, "R": 4, "E": 8, "C": 32}  # RTKLIB SYS_* bit masks (rtklib.h)
+ESBC_ITRF2014_XYZ = (3582104.768, 532590.174, 5232755.144)  # tests/reference.py, data README
+GPS_EPOCH = np.datetime64("1980-01-06T00:00:00", "ns")
+# ASH701945E_M SCIS, IGS SINEX igs20P2131_wocov.snx +SITE/GPS_PHASE_CENTER (model IGS14_2132):
+# L1 up/north/east, L2 up/north/east, metres.
+ESBC_ANTENNA = ("ASH701945E_M", "SCIS", (0.0876, 0.0011, -0.0006), (0.1192, 0.0001, 0.0004))
+ESBC = {
+    "station": "ESBC",
+    "obs": "esbc-2020-177/ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz",
+    "nav": "esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz",
+    "sp3": ["esbc-2020-177/GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz",
+            "esbc-2020-177/GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"],
+    "sp3_bds": ["esbc-2020-177/Sta21114.sp3.gz"],  # BeiDou orbits and clocks (IAC, 15 min)
+    "clk": ["esbc-2020-177/GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"],
+    "sinex": ["sinex/igs20P2131_wocov.snx"],  # ESBC_ANTENNA's source
+    "antenna": ESBC_ANTENNA,
+    "delta_h_m": 0.2160,  # RINEX header ANTENNA: DELTA H/E/N
+}
+
+
+def _wettzell(station: str) -> dict:
+    """WTZR / WTZZ, 2020-06-25 00:00-01:00 (1 h, 30 s): SINEX truth, LEIAR25.R3 LEIT from ANTEX."""
+    return {"station": station, "obs": f"esbc-2020-177/{station}00DEU_R_20201770000_01D_30S_MO_120epoch.rnx",
+            "nav": ESBC["nav"], "sp3": ESBC["sp3"], "sp3_bds": ESBC["sp3_bds"], "clk": ESBC["clk"],
+            "sinex": ["sinex/igs20P2131_wocov.snx"], "truth_epoch": "2020-06-25T00:30:00",
+            "antex": "antex/igs20_wettzell_trim.atx", "antenna": ("LEIAR25.R3", "LEIT"), "delta_h_m": None}
+
+
+CASES = {"ESBC": ESBC, "WTZR": _wettzell("WTZR"), "WTZZ": _wettzell("WTZZ")}
+
+
+# ----------------------------------------------------------------------------- input preparation
+def _decompress(src: Path, dst: Path) -> str:
+    from lodestar.io.compression import read_bytes
+
+    if not dst.exists():
+        dst.write_bytes(read_bytes(src))
+    return str(dst)
+
+
+def split_sp3(path: Path, out_dir: Path, systems: str) -> list[str]:
+    """Write one SP3-c file per system (satellites of ``systems`` only) that RTKLIB 2.4.3 reads.
+
+    RTKLIB's ``readsp3h`` reads the satellite count from columns 5-6 (two digits: IAC's 121
+    becomes 12), the ids from header lines 3-7 only (85 satellites), and expects exactly 22
+    header lines; ``readsp3b`` then reads exactly that many records per epoch. Every output file
+    therefore gets a canonical 22-line header, fewer than 86 satellites, and one record per
+    satellite per epoch (a missing one as zeros: SP3's "no value").
+    """
+    lines = Path(path).read_text().splitlines()
+    time_system = next((t[9:12] for t in lines if t.startswith("%c")), "GPS")
+    epochs: list[tuple[str, dict]] = []
+    for text in lines:
+        if text.startswith("*"):
+            epochs.append((text, {}))
+        elif epochs and text.startswith("P") and len(text) > 4:
+            epochs[-1][1][text[1:4]] = text[:60]
+    written = []
+    for system in systems:
+        sats = sorted({sv for _, records in epochs for sv in records if sv[0] == system})
+        if not sats:
+            continue
+        if len(sats) > 85:
+            raise SystemExit(f"{path}: {len(sats)} {system} satellites, more than RTKLIB's header holds")
+        body = []
+        for epoch, records in epochs:
+            body.append(epoch)
+            body += [records.get(sv, f"P{sv}      0.000000      0.000000      0.000000 999999.999999")
+                     for sv in sats]
+        target = out_dir / f"{Path(path).name.split('.')[0]}_{system}.sp3"
+        target.write_text("\n".join(_sp3c_header(lines[0], lines[1], sats, time_system, len(epochs))
+                                     + body + ["EOF"]) + "\n")
+        written.append(str(target))
+    return written
+
+
+def _sp3c_header(first: str, second: str, sats: list[str], time_system: str, n_epochs: int) -> list[str]:
+    """The 22 header lines of SP3-c (IGS SP3-c format, 2006) that RTKLIB's reader counts on."""
+    ids = sats + ["  0"] * (85 - len(sats))
+    plus = [("+  %3d   " % len(sats) if i == 0 else "+        ") + "".join(ids[17 * i:17 * i + 17]) for i in range(5)]
+    accuracy = ["++       " + "  0" * 17 for _ in range(5)]
+    return ([f"#cP{first[3:31]}{n_epochs:8d} ORBIT IGS14 FIT  SPLT", second] + plus + accuracy +
+            [f"%c M  cc {time_system} ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+             "%c cc cc ccc ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+             "%f  1.2500000  1.025000000  0.00000000000  0.000000000000000",
+             "%f  0.0000000  0.000000000  0.00000000000  0.000000000000000",
+             "%i    0    0    0    0      0      0      0      0         0",
+             "%i    0    0    0    0      0      0      0      0         0"] +
+            ["/* split per system by lodestar benchmarks/bench_ppp.py for RTKLIB 2.4.3"] * 4)
+
+
+def combine_sp3(paths: list[str], target: Path) -> str:
+    """One SP3-d file (IGS SP3-d, 2016: any number of '+' lines) of several single-system files
+    written by :func:`split_sp3` with the same epochs."""
+    blocks, sats, first_lines = [], [], None
+    for path in paths:
+        lines = Path(path).read_text().splitlines()
+        first_lines = first_lines or lines[:2]
+        epochs: dict[str, list[str]] = {}
+        current = None
+        for text in lines:
+            if text.startswith("*"):  # GRG writes " 6 25", IAC "06 25": one key per instant
+                y, mo, d, h, mi, sec = (float(v) for v in text[1:].split()[:6])
+                key = f"*  {int(y):4d} {int(mo):2d} {int(d):2d} {int(h):2d} {int(mi):2d} {sec:11.8f}"
+                current = epochs.setdefault(key, [])
+            elif text.startswith("P") and current is not None:
+                current.append(text)
+                if text[1:4] not in sats:
+                    sats.append(text[1:4])
+        blocks.append(epochs)
+    order = sorted(set().union(*blocks), key=lambda epoch: epoch)
+    n_lines = max(5, -(-len(sats) // 17))
+    ids = sats + ["  0"] * (17 * n_lines - len(sats))
+    header = [f"#dP{first_lines[0][3:31]}{len(order):8d} ORBIT IGS14 FIT  CMBN", first_lines[1]]
+    header += [("+  %3d   " % len(sats) if i == 0 else "+        ") + "".join(ids[17 * i:17 * i + 17])
+               for i in range(n_lines)]
+    header += ["++       " + "  0" * 17 for _ in range(n_lines)]
+    header += ["%c M  cc GPS ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+               "%c cc cc ccc ccc cccc cccc cccc cccc ccccc ccccc ccccc ccccc",
+               "%f  1.2500000  1.025000000  0.00000000000  0.000000000000000",
+               "%f  0.0000000  0.000000000  0.00000000000  0.000000000000000",
+               "%i    0    0    0    0      0      0      0      0         0",
+               "%i    0    0    0    0      0      0      0      0         0",
+               "/* combined per set by lodestar benchmarks/bench_ppp.py"]
+    body = []
+    for epoch in order:
+        body.append(epoch)
+        for block in blocks:
+            body += block.get(epoch, [])
+    target.write_text("\n".join(header + body + ["EOF"]) + "\n")
+    return str(target)
+
+
+def write_antex(path: Path, antenna) -> str:
+    """A one-antenna ANTEX 1.4 file from SINEX L1/L2 offsets (no PCV: a NOAZI row of zeros).
+
+    ANTEX 1.4 (IGS, 2011): labels from column 61; offsets north/east/up in millimetres.
+    """
+    name, radome, l1_une, l2_une = antenna
+
+    def record(text: str, label: str) -> str:
+        return text.ljust(60) + label
+
+    rows = [record("     1.4            M", "ANTEX VERSION / SYST"), record("A", "PCV TYPE / REFANT"),
+            record("", "END OF HEADER"), record("", "START OF ANTENNA"),
+            record(f"{name:<16s}{radome:<4s}", "TYPE / SERIAL NO"),
+            record("FIELD               LODESTAR                  0    25-JUN-20", "METH / BY / # / DATE"),
+            record("     0.0", "DAZI"), record("     0.0  90.0   5.0", "ZEN1 / ZEN2 / DZEN"),
+            record("    10", "# OF FREQUENCIES")]
+    for freqs, (up, north, east) in ((("G01", "R01", "E01", "C01", "C02"), l1_une),
+                                     (("G02", "R02", "E05", "C06", "C07"), l2_une)):
+        for freq in freqs:
+            rows += [record(f"   {freq}", "START OF FREQUENCY"),
+                     record(f"{north * 1e3:10.2f}{east * 1e3:10.2f}{up * 1e3:10.2f}", "NORTH / EAST / UP"),
+                     "   NOAZI" + "    0.00" * 19, record(f"   {freq}", "END OF FREQUENCY")]
+    rows.append(record("", "END OF ANTENNA"))
+    Path(path).write_text("\n".join(rows) + "\n")
+    return str(path)
+
+
+def _truth(data: Path, case: dict) -> list[float]:
+    if "truth_epoch" not in case:
+        return list(ESBC_ITRF2014_XYZ)
+    from lodestar.io.sinex import station_position
+
+    return [float(v) for v in station_position([data / p for p in case["sinex"]], case["station"], case["truth_epoch"])]
+
+
+def _delta_h_m(obs_path: str) -> float:
+    with open(obs_path) as handle:
+        for line in handle:
+            if "ANTENNA: DELTA H/E/N" in line:
+                return float(line.split()[0])
+            if "END OF HEADER" in line:
+                break
+    return 0.0
+
+
+def _antex_up_offsets_m(path: Path, name: str, radome: str) -> tuple[float, float]:
+    """L1 and L2 (G01, G02) up offsets (m) of one antenna in an ANTEX file (ANTEX 1.4, NORTH/EAST/UP mm)."""
+    lines = Path(path).read_text().splitlines()
+    start = next(i for i, t in enumerate(lines) if "TYPE / SERIAL NO" in t and t[:16].strip() == name
+                 and t[16:20].strip() == radome)
+    up, freq = {}, None
+    for text in lines[start:]:
+        if "START OF FREQUENCY" in text:
+            freq = text[3:6]
+        elif "NORTH / EAST / UP" in text and freq in ("G01", "G02"):
+            up[freq] = float(text[20:30]) / 1000.0
+        elif "END OF ANTENNA" in text:
+            break
+    return up["G01"], up["G02"]
+
+
+def prepare_inputs(data: Path, tmp: Path, case: dict) -> dict:
+    """Decompress the case's files into ``tmp`` (shared by every peer) and split its SP3 files."""
+    split_dir = tmp / "sp3_split"
+    split_dir.mkdir(exist_ok=True)
+    sp3_plain = [_decompress(data / rel, tmp / Path(rel).name.replace(".gz", "")) for rel in case["sp3"]]
+    bds_plain = [_decompress(data / rel, tmp / Path(rel).name.replace(".gz", "")) for rel in case["sp3_bds"]]
+    inputs = {
+        "obs": _decompress(data / case["obs"], tmp / "obs.rnx"),
+        "nav": _decompress(data / case["nav"], tmp / "nav.rnx"),
+        "sp3": sp3_plain, "sp3_bds": bds_plain,
+        "clk": [_decompress(data / rel, tmp / Path(rel).name.replace(".gz", "")) for rel in case["clk"]],
+        "sp3_split": [f for p in sp3_plain for f in split_sp3(Path(p), split_dir, "GRE")]
+        + [f for p in bds_plain for f in split_sp3(Path(p), split_dir, "C")],
+        "sinex": [str(data / rel) for rel in case["sinex"]],
+        "truth": _truth(data, case),
+    }
+    if case.get("antex"):  # a real ANTEX entry (with PCV) for every solver
+        inputs["antex"] = inputs["antex_lodestar"] = str(data / case["antex"])
+        inputs["antenna_up_m"] = _antex_up_offsets_m(data / case["antex"], *case["antenna"])
+    else:  # offsets only in SINEX: Lodestar reads the SINEX, the peers a one-antenna ANTEX from it
+        inputs["antex"] = write_antex(tmp / "receiver.atx", case["antenna"])
+        inputs["antex_lodestar"] = None
+        inputs["antenna_up_m"] = (case["antenna"][2][0], case["antenna"][3][0])
+    inputs["delta_h_m"] = case["delta_h_m"] if case["delta_h_m"] is not None else _delta_h_m(inputs["obs"])
+    return inputs
+
+
+# ----------------------------------------------------------------------------- workers (children)
+def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
+    import pyrtklib as rtk
+
+    navsys = sum(NAVSYS[s] for s in system_set.split("+"))
+    conf = out.with_suffix(".conf")  # the committed config + this run's system set and antenna file
+    conf.write_text((HERE / "rtklib" / f"ppp-{mode}.conf").read_text()
+                    + f"pos1-navsys        ={navsys}\nfile-rcvantfile    ={inputs['antex']}\n")
+    rtk.resetsysopts()
+    if not rtk.loadopts(str(conf), rtk.sysopts[0]):
+        raise SystemExit(f"RTKLIB could not read {conf}")
+    popt, sopt, fopt = rtk.prcopt_t(), rtk.solopt_t(), rtk.filopt_t()
+    rtk.getsysopts(popt, sopt, fopt)
+    files = [inputs["obs"], inputs["nav"]] + inputs["sp3_split"] + inputs["clk"]
+    pos = out.with_suffix(".pos")
+    start, end = rtk.gtime_t(), rtk.gtime_t()  # zero: the whole file
+    if inputs.get("hours"):
+        start = rtk.gpst2time(*_gps_week_seconds(inputs["obs"]))
+        end = rtk.timeadd(start, inputs["hours"] * 3600.0 - 1.0)
+    status = rtk.postpos(start, end, 0.0, 0.0, popt, sopt, fopt, files, len(files),
+                         rtk.Arr1Dchar(str(pos)), "", "")
+    rows = [line.split() for line in pos.read_text().splitlines() if line and not line.startswith("%")] \
+        if pos.exists() else []
+    rows = [r for r in rows if r[5] == "6"]  # Q = 6: PPP solution
+    t = np.array([float(r[0]) * 604800.0 + float(r[1]) for r in rows])
+    xyz = np.array([[float(v) for v in r[2:5]] for r in rows]).reshape(-1, 3)
+    np.savez(out, time_gps_s=t, xyz_m=xyz)
+    return {"status": int(status), "epochs": len(rows),
+            "note": "" if rows else "no PPP solution (Q=6) written"}
+
+
+def _gps_week_seconds(obs_path: str) -> tuple[int, float]:
+    """GPS week and seconds of the observation file's TIME OF FIRST OBS (RINEX 3 header, GPS time)."""
+    with open(obs_path) as handle:
+        for line in handle:
+            if "TIME OF FIRST OBS" in line:
+                fields = line.split()
+                first = np.datetime64(f"{int(fields[0]):04d}-{int(fields[1]):02d}-{int(fields[2]):02d}T"
+                                      f"{int(fields[3]):02d}:{int(fields[4]):02d}:00", "ns")
+                seconds = (first - GPS_EPOCH) / np.timedelta64(1, "s") + float(fields[5])
+                return int(seconds // 604800), float(seconds % 604800)
+    raise SystemExit(f"{obs_path}: no TIME OF FIRST OBS")
+
+
+def _lodestar_engine():
+    try:
+        from lodestar import ppp
+    except ImportError:
+        from lodestar.positioning.ppp import ppp
+    return ppp
+
+
+def _lodestar_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
+    ppp = _lodestar_engine()
+    sp3 = inputs["sp3"] + inputs["sp3_bds"]  # GRG (G/R/E) and IAC (BeiDou); the engine routes per system
+    obs = inputs["obs"]
+    if inputs.get("hours"):  # the first H hours only (as the other peers get with --hours)
+        from lodestar.io.rinex_obs import read_obs
+
+        obs = read_obs(obs, systems=tuple(system_set.replace("+", ""))).isel(time=slice(0, int(inputs["hours"] * 120)))
+    ds = ppp(obs, sp3=sp3, clk=inputs["clk"], nav=inputs["nav"], systems=system_set, mode=mode,
+             mask_deg=7.0, sinex=inputs["sinex"], antex=inputs.get("antex_lodestar"))  # same antenna source as the peers
+    times = np.asarray(ds["time"].values, "datetime64[ns]")
+    xyz = np.stack([ds[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
+    np.savez(out, time_gps_s=(times - GPS_EPOCH) / np.timedelta64(1, "s"), xyz_m=xyz)
+    return {"epochs": int(np.isfinite(xyz).all(axis=1).sum())}
+
+
+def _if_observations(inputs: dict, system_set: str):
+    """Ionosphere-free code and phase (m), arcs and signals, from Lodestar's reader and screening.
+
+    sidereon and cssrlib's callers take combined observations or raw ones; to give them the same
+    signals and the same arcs (cycle slips, gaps, receiver clock jumps) as Lodestar, both come
+    from ``lodestar.positioning.ppp`` (observables.select_dual_frequency, quality.screen).
+    """
+    from lodestar.io.rinex_obs import read_obs
+    from lodestar.positioning.ppp.api import _channels
+    from lodestar.positioning.ppp.corrections import BDS_GEO
+    from lodestar.positioning.ppp.observables import if_coefficients, select_dual_frequency
+    from lodestar.positioning.ppp.quality import screen
+
+    letters = system_set.replace("+", "")
+    obs = read_obs(inputs["obs"], systems=tuple(letters))
+    svs = np.array([sv for sv in obs["sv"].values.astype(str) if sv[0] in letters and sv not in BDS_GEO])
+    dual = select_dual_frequency(obs, svs, _channels(obs, inputs["nav"]) if "R" in letters else {})
+    times = np.asarray(obs["time"].values, "datetime64[ns]")
+    a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
+    arcs = screen(dual, times)
+    p_if = a1 * dual.p1_m - a2 * dual.p2_m
+    l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
+    ok = np.isfinite(p_if) & np.isfinite(l_if) & (arcs.arc >= 0)
+    return obs, dual, times, p_if, l_if, np.where(ok, arcs.arc, -1)
+
+
+def _receiver_if_offset_up_m(inputs: dict, system_set: str) -> float:
+    """Antenna height + the receiver's ionosphere-free up offset, mean over the set's systems.
+
+    Without PCV a receiver offset is a constant vector; a position estimated from IF phase is
+    that of the IF phase centre, so subtracting this vertical offset afterwards is exact per
+    system (RINEX 3 ANTENNA: DELTA H/E/N; SINEX or ANTEX L1/L2 up offsets; no PCV applied).
+    """
+    pairs = {"G": (1575.42e6, 1227.60e6), "R": (1602.0e6, 1246.0e6), "E": (1575.42e6, 1176.45e6),
+             "C": (1561.098e6, 1268.52e6)}  # carrier centres (ICDs); GLONASS FDMA centre channel
+    l1_up, l2_up = inputs["antenna_up_m"]
+    ups = []
+    for letter in system_set.replace("+", ""):
+        f1, f2 = pairs[letter]
+        a1, a2 = f1**2 / (f1**2 - f2**2), f2**2 / (f1**2 - f2**2)
+        ups.append(a1 * l1_up - a2 * l2_up)
+    return inputs["delta_h_m"] + float(np.mean(ups))
+
+
+def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
+    import sidereon as sd
+
+    obs, dual, times, p_if, l_if, arc = _if_observations(inputs, system_set)
+    # sidereon's merge_sp3 is a consensus merge of products of the same span (not a concatenation
+    # of days), and merging the GRG and IAC files lost the BeiDou clocks: give it one SP3-d file
+    # holding the set's systems for the observation day (GRG G/R/E + IAC C, same 15-min epochs).
+    first = (times[0] - np.datetime64("2000-01-01T12:00:00", "ns")) / np.timedelta64(1, "s")
+    day_files = [p for p in inputs["sp3_split"] if Path(p).name.split("_")[-1][0] in system_set.replace("+", "")
+                 and sd.load_sp3(p).epochs_j2000_seconds[-1] > first]
+    sp3 = sd.load_sp3(combine_sp3(day_files, out.with_suffix(".sp3")))
+    # GLONASS FDMA channel from the L1 carrier: f1 = 1602 MHz + k * 562.5 kHz (GLONASS ICD 5.1, 3.3.1.4)
+    channel = [int(round((f1 - 1602.0e6) / 562.5e3)) if str(sv)[0] == "R" and np.isfinite(f1) else None
+               for sv, f1 in zip(dual.sv, dual.f1_hz)]
+    last = len(times) if not inputs.get("hours") else int(inputs["hours"] * 120)
+    epochs = []
+    for t, epoch_time in enumerate(times[:last]):
+        keep = np.flatnonzero(arc[t] >= 0)
+        if keep.size == 0:
+            continue
+        dt = epoch_time.astype("datetime64[us]").item()
+        second = dt.second + dt.microsecond * 1e-6
+        j2000 = sd.j2000_seconds(dt.year, dt.month, dt.day, dt.hour, dt.minute, second)
+        jd = 2451545.0 + j2000 / 86400.0
+        whole = np.floor(jd - 0.5) + 0.5
+        rows = [sd.PppObservation(str(dual.sv[s]), f"{dual.sv[s]}#{arc[t, s]}", float(p_if[t, s]), float(l_if[t, s]),
+                                  float(dual.f1_hz[s]), float(dual.f2_hz[s]), glonass_channel=channel[s])
+                for s in keep]
+        epochs.append((sd.PppCivilDateTime(dt.year, dt.month, dt.day, dt.hour, dt.minute, second),
+                       float(whole), float(jd - whole), float(j2000), rows))
+    config = sd.PppFloatConfig(tropo=sd.PppTroposphereOptions(enabled=True, estimate_ztd=True),
+                               elevation_cutoff_deg=7.0,
+                               corrections=sd.PppRangeCorrections(sat_clock_relativity=True))
+    options = sd.PppAutoInitOptions(initial_guess_position_m=list(obs.attrs["approx_position_m"]))
+    solution, dropped = _sidereon_solve(sd, sp3, epochs, config, options)
+    xyz = np.asarray(solution.position, dtype=float)
+    from lodestar.frames import ecef_to_geodetic, enu_matrix
+
+    lat, lon, _ = ecef_to_geodetic(xyz)
+    xyz = xyz - enu_matrix(lat, lon)[..., 2, :].reshape(3) * _receiver_if_offset_up_m(inputs, system_set)
+    t_last = (times[last - 1] - GPS_EPOCH) / np.timedelta64(1, "s")
+    np.savez(out, time_gps_s=np.array([t_last]), xyz_m=xyz.reshape(1, 3))
+    return {"epochs": len(epochs), "note": f"one batch solution ({solution.status.label}, SP3 clocks"
+                                          + (f"; dropped for missing clocks: {' '.join(dropped)}" if dropped else "")
+                                          + ")"}
+
+
+def _sidereon_solve(sd, sp3, raw_epochs, config, options, max_drops: int = 20):
+    """sidereon refuses a whole solve when one satellite lacks a clock at one epoch ("missing PPP
+    ephemeris for satellite C07: satellite clock is unavailable"): drop that satellite's
+    observations and solve again (the adaptation is ours; the dropped satellites are reported)."""
+    dropped: list[str] = []
+    for _ in range(max_drops):
+        epochs = []
+        for civil, whole, fraction, j2000, rows in raw_epochs:
+            kept = [row for row in rows if row.satellite_id not in dropped]
+            if kept:
+                epochs.append(sd.PppEpoch(civil, whole, fraction, j2000, kept))
+        try:
+            return sd.solve_ppp_auto_init_float(sp3, epochs, config, options), dropped
+        except sd.SolveError as exc:
+            marker = "missing PPP ephemeris for satellite "
+            if marker not in str(exc):
+                raise
+            dropped.append(str(exc).split(marker, 1)[1][:3])
+    raise SystemExit(f"sidereon: more than {max_drops} satellites without clocks ({' '.join(dropped)})")
+
+
+CSSRLIB_SIGNALS = {  # code, phase, C/N0 per system: the pairs the GRG / IAC clocks refer to where tracked
+    "G": ("GC1C", "GC2W", "GL1C", "GL2W", "GS1C", "GS2W"), "R": ("RC1C", "RC2C", "RL1C", "RL2C", "RS1C", "RS2C"),
+    "E": ("EC1C", "EC5Q", "EL1C", "EL5Q", "ES1C", "ES5Q"), "C": ("CC2I", "CC6I", "CL2I", "CL6I", "CS2I", "CS6I")}
+
+
+def _zero_when_missing(model):
+    """cssrlib's ``antModelTx`` returns None for a satellite without an ANTEX entry, and ``zdres``
+    then skips the satellite: with no satellite ANTEX every satellite was dropped. Zero instead."""
+
+    def wrapped(nav, e, sigs, *args, **kwargs):
+        value = model(nav, e, sigs, *args, **kwargs)
+        return [0.0 for _ in sigs] if value is None else value
+
+    return wrapped
+
+
+class _NoBiases:
+    """cssrlib's precise-product path (``nav.ephopt = 4``) asks a Bias-SINEX reader for every
+    signal's OSB; there is no Bias-SINEX file for 2020-177 here, so every bias is zero."""
+
+    def getosb(self, sat, time, signal):
+        return 0.0
+
+
+def _cssrlib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
+    """cssrlib 1.2.1 ``pppssr.pppos`` with IGS-format products (uncombined, slant ionosphere states).
+
+    Adaptations (ours, at run time, nothing in the installed package is edited):
+    - ``nav.ephopt = 4`` (precise SP3 + CLK) and a zero-bias stand-in for the Bias-SINEX reader;
+    - the receiver antenna from the temporary ANTEX (SINEX offsets); satellites: the IGS ANTEX
+      is not available offline, so cssrlib's satellite antenna table is left empty and its
+      lookup answered with "no offset" (cssrlib drops satellites without an entry otherwise).
+    """
+    import cssrlib.gnss as gn
+    import cssrlib.pppssr as pppssr
+    from cssrlib.gnss import Nav, rSigRnx
+    from cssrlib.peph import atxdec, peph, searchpcv
+    from cssrlib.pppssr import pppos
+    from cssrlib.rinex import rnxdec
+
+    letters = system_set.replace("+", "")
+    rnx = rnxdec()
+    rnx.setSignals([rSigRnx(code) for letter in letters for code in CSSRLIB_SIGNALS[letter]])
+    nav = Nav()
+    nav.pmode = 0 if mode == "static" else 1
+    nav = rnx.decode_nav(inputs["nav"], nav)
+    orb = peph()
+    for path in inputs["sp3_split"]:
+        if Path(path).name.split("_")[-1][0] in letters:
+            nav = orb.parse_sp3(path, nav)
+    for path in inputs["clk"]:
+        nav = rnx.decode_clk(path, nav)
+    atx = atxdec()
+    atx.readpcv(inputs["antex"])
+    if rnx.decode_obsh(inputs["obs"]) < 0:
+        raise SystemExit(f"cssrlib cannot read {inputs['obs']}")
+    rnx.autoSubstituteSignals()
+    pppssr.antModelTx = _zero_when_missing(pppssr.antModelTx)  # no satellite ANTEX: no offset, not no satellite
+    solver = pppos(nav, rnx.pos)
+    nav.ephopt = 4
+    nav.elmin = np.deg2rad(7.0)
+    nav.sat_ant = atx.pcvs
+    nav.rcv_ant = searchpcv(atx.pcvr, rnx.ant, rnx.ts)
+    last = None if not inputs.get("hours") else int(inputs["hours"] * 120)
+    times, xyz = [], []
+    obs = rnx.decode_obs()
+    while obs.t.time != 0 and (last is None or len(times) < last):
+        solver.process(obs, orb=orb, bsx=_NoBiases())
+        good = nav.smode in (4, 5)
+        times.append(gn.time2gpst(obs.t)[0] * 604800.0 + gn.time2gpst(obs.t)[1])
+        xyz.append(nav.x[0:3].copy() if good else np.full(3, np.nan))
+        obs = rnx.decode_obs()
+    rnx.fobs.close()
+    np.savez(out, time_gps_s=np.array(times), xyz_m=np.array(xyz).reshape(-1, 3))
+    return {"epochs": int(np.isfinite(np.array(xyz)).all(axis=1).sum()) if xyz else 0}
+
+
+WORKERS = {"cssrlib": _cssrlib_worker, "rtklib": _rtklib_worker, "lodestar": _lodestar_worker, "sidereon": _sidereon_worker}
+
+
+def _worker_main(args) -> int:
+    inputs = json.loads(Path(args.inputs).read_text())
+    meta = WORKERS[args.worker](inputs, args.set, args.mode, Path(args.out))
+    Path(args.out).with_suffix(".json").write_text(json.dumps(meta))
+    return 0
+
+
+# ----------------------------------------------------------------------------- parent
+def available_peers() -> dict[str, str | None]:
+    """Peer name -> None if importable, else the reason it is missing."""
+    import importlib.util
+
+    modules = {"lodestar": "lodestar", "rtklib": "pyrtklib", "sidereon": "sidereon", "cssrlib": "cssrlib"}
+    missing = {}
+    for peer, module in modules.items():
+        missing[peer] = None if importlib.util.find_spec(module) else f"{module} not installed (pip install -e .[bench])"
+    if missing["lodestar"] is None:
+        import lodestar
+
+        if not hasattr(lodestar, "ppp") and importlib.util.find_spec("lodestar.positioning.ppp") is None:
+            missing["lodestar"] = "lodestar.ppp not in this tree yet"
+    return missing
+
+
+def run_child(peer: str, inputs_path: Path, system_set: str, mode: str, out: Path) -> dict:
+    """Run one peer in a child process: wall time (s), peak RSS (MB) and its own metadata."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--worker", peer, "--inputs", str(inputs_path),
+               "--set", system_set, "--mode", mode, "--out", str(out)]
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    meta = {"wall_s": time.perf_counter() - start, "peak_rss_mb": usage.ru_maxrss / 1024.0, "exit": status}
+    meta_path = out.with_suffix(".json")
+    if meta_path.exists():
+        meta.update(json.loads(meta_path.read_text()))
+    if status != 0:
+        meta["note"] = "failed: " + stderr.decode(errors="replace").strip().splitlines()[-1][:200] \
+            if stderr.strip() else f"failed with status {status}"
+    return meta
+
+
+def score(npz: Path, truth, mode: str) -> dict:
+    """Error figures of one solution file against the truth (lodestar.analysis.ppp_convergence)."""
+    from lodestar.analysis.ppp_convergence import enu_errors_m, solution_summary
+
+    if not npz.exists():
+        return {}
+    solution = np.load(npz)
+    if solution["xyz_m"].shape[0] == 0:
+        return {}
+    seconds = solution["time_gps_s"] - solution["time_gps_s"][0]
+    enu = enu_errors_m(solution["xyz_m"], np.asarray(truth, dtype=float))
+    summary = solution_summary(seconds, enu)
+    if solution["xyz_m"].shape[0] == 1:  # one batch solution: no convergence to speak of
+        summary.update(convergence_s=float("nan"), rms_3d_m=float("nan"), rms_enu_m=None)
+    return summary
+
+
+def run_benchmark(data: Path, sets, modes, peers, hours: float | None, stations=("ESBC",)) -> list[dict]:
+    rows = []
+    for station in stations:
+        with tempfile.TemporaryDirectory(prefix="bench_ppp_") as name:
+            rows += _run_station(data, Path(name), CASES[station], sets, modes, peers, hours)
+    return rows
+
+
+def _run_station(data: Path, tmp: Path, case: dict, sets, modes, peers, hours) -> list[dict]:
+    missing = available_peers()
+    rows = []
+    inputs = prepare_inputs(data, tmp, case)
+    inputs["hours"] = hours
+    inputs_path = tmp / "inputs.json"
+    inputs_path.write_text(json.dumps(inputs))
+    for system_set in sets:
+        for mode in modes:
+            for peer in peers:
+                row = {"station": case["station"], "set": system_set, "mode": mode, "peer": peer}
+                if missing.get(peer):
+                    row["note"] = "missing: " + missing[peer]
+                elif peer == "sidereon" and mode == "kinematic":
+                    row["note"] = "no kinematic mode"
+                else:
+                    out = tmp / f"{peer}_{system_set.replace('+', '')}_{mode}.npz"
+                    row.update(run_child(peer, inputs_path, system_set, mode, out))
+                    row.update(score(out, inputs["truth"], mode))
+                rows.append(row)
+                print(format_row(row), flush=True)
+    return rows
+
+
+def format_row(row: dict) -> str:
+    def f(key, scale=1.0, fmt="{:.3f}"):
+        value = row.get(key)
+        return "-" if value is None or not np.isfinite(value) else fmt.format(value * scale)
+
+    enu = row.get("final_error_enu_m")
+    enu_text = "-" if enu is None else "/".join(f"{v:+.3f}" for v in enu)
+    return (f"| {row['station']} | {row['set']} | {row['mode']} | {row['peer']} | {row.get('epochs', '-')} | "
+            f"{enu_text} | {f('final_error_3d_m')} | {f('rms_3d_m')} | {f('convergence_s', 1 / 60, '{:.1f}')} | "
+            f"{f('wall_s', 1, '{:.1f}')} | {f('peak_rss_mb', 1, '{:.0f}')} | {row.get('note', '')} |")
+
+
+TABLE_HEAD = ["| station | set | mode | solver | epochs solved | final error E/N/U (m) | final 3D (m) | "
+              "3D RMS after conv. (m) | convergence (min) | wall (s) | peak RSS (MB) | note |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--data", default=None, help="sample-data folder")
+    parser.add_argument("--sets", nargs="+", default=list(SETS))
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=MODES)
+    parser.add_argument("--peers", nargs="+", default=["lodestar", "rtklib", "sidereon", "cssrlib"])
+    parser.add_argument("--hours", type=float, default=None, help="process only the first H hours")
+    parser.add_argument("--stations", nargs="+", default=["ESBC"], choices=sorted(CASES),
+                        help="ESBC (full day, default), WTZR, WTZZ (1 h each)")
+    parser.add_argument("--readme", action="store_true", help="print the table as markdown for the README")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--inputs", help=argparse.SUPPRESS)
+    parser.add_argument("--set", help=argparse.SUPPRESS)
+    parser.add_argument("--mode", help=argparse.SUPPRESS)
+    parser.add_argument("--out", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return _worker_main(args)
+    sys.path.insert(0, str(HERE.parent / "src"))
+    from lodestar.data import data_dir
+
+    missing = available_peers()
+    for peer in args.peers:
+        if missing.get(peer):
+            print(f"{peer}: {missing[peer]}")
+    print("\n".join(TABLE_HEAD))
+    rows = run_benchmark(data_dir(args.data), args.sets, args.modes, args.peers, args.hours, tuple(args.stations))
+    if args.readme:
+        print("\nREADME table (2020-177; truth ESBC ITRF2014, WTZR/WTZZ SINEX; figures measured under load):\n")
+        print("\n".join(TABLE_HEAD + [format_row(r) for r in rows]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""``lodestar ppp``: precise point positioning of the marker (float ionosphere-free), one row per epoch."""
+
+from __future__ import annotations
+
+import warnings
+
+from ._checks import check_output_files, elevation_deg, positive_float
+
+NAME = "ppp"
+HELP = "precise point positioning (GLONASS, BeiDou, GPS, Galileo; static or kinematic) with SP3/CLK products"
+
+
+def truth_xyz(text: str | None) -> list[float] | None:
+    """``X,Y,Z`` in metres (ECEF); negative values are values (Lodestar's parser, lodestar.cli)."""
+    if not text:
+        return None
+    from ..errors import LodestarError
+
+    try:
+        values = [float(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3 or not all(abs(v) < 1e8 for v in values):
+        raise LodestarError(f"--truth expects X,Y,Z in metres (ECEF), got {text!r}")
+    return values
+
+
+def add_arguments(parser) -> None:
+    ext = dict(action="extend", nargs="+")
+    parser.add_argument("obs", metavar="OBS", help="RINEX observation file (any compression), dual-frequency code + phase")
+    parser.add_argument("--sp3", **ext, required=True, metavar="F", help="precise orbits (several centres/days allowed)")
+    parser.add_argument("--clk", **ext, default=None, metavar="F", help="precise clocks (RINEX CLK); else SP3 clocks")
+    parser.add_argument("--nav", **ext, default=None, metavar="NAV", help="navigation files (GLONASS channels only)")
+    parser.add_argument("--antex", **ext, default=None, metavar="F", help="ANTEX phase-centre files")
+    parser.add_argument("--sinex", **ext, default=None, metavar="F", help="SINEX files with phase-centre blocks")
+    parser.add_argument("--bias", **ext, default=None, metavar="F", help="Bias-SINEX (accepted; OSB not yet applied)")
+    parser.add_argument("--systems", default="R+C", metavar="SET", help="system set: R, C, R+C, G+R+E+C ... (default R+C)")
+    parser.add_argument("--mode", choices=("kinematic", "static"), default="kinematic", help="default kinematic")
+    parser.add_argument("--mask", type=elevation_deg, default=7.0, metavar="DEG", help="elevation mask (default 7)")
+    parser.add_argument("--direction", choices=("forward", "combined"), default="forward",
+                        help="forward (causal, default) or combined forward + backward (post-processing)")
+    parser.add_argument("--restart", type=positive_float, default=None, metavar="HOURS",
+                        help="re-initialise the filter every HOURS (convergence statistics)")
+    parser.add_argument("--include-geo", action="store_true", help="use BeiDou GEO satellites (off by default)")
+    parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default=None,
+                        help="output format (default from --out: .pos rtklib, .parquet parquet, else csv)")
+    parser.add_argument("--out", required=True, metavar="FILE", help="solution file (overwritten)")
+    parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
+    parser.add_argument("--truth", default=None, metavar="X,Y,Z",
+                        help="reference marker position (ECEF m): errors, RMS after convergence, convergence time")
+    parser.add_argument("--residuals", metavar="FILE", help="per-satellite residuals CSV")
+    parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
+                        help="compare system sets (e.g. R C R+C G+R+E+C) with restarts every --restart HOURS "
+                             "(default 2), at --mask and 30 deg; needs --truth; --out is then the HTML report "
+                             "(same as `lodestar ppp-compare`)")
+
+
+def run(args) -> int:
+    if args.sets:
+        return _run_sets(args)
+    from ..output import write_json
+    from ..positioning.ppp.output import summary, write_residuals, write_solution
+
+    check_output_files(out=args.out, json=args.json, residuals=args.residuals)
+    truth = truth_xyz(args.truth)
+    with warnings.catch_warnings():  # printed below, once, from the summary
+        warnings.simplefilter("ignore", UserWarning)
+        ds = _solve(args, truth)
+    write_solution(ds, args.out, args.format or _format_from_suffix(args.out))
+    if args.residuals:
+        write_residuals(ds, args.residuals)
+    info = summary(ds, truth)
+    if args.json != "-":
+        counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
+        line = f"{info['systems']} {info['mode']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}"
+        if truth is not None and info.get("final_error_3d_m") is not None:
+            conv = info["convergence_s"]
+            line += (f"; final 3D error {info['final_error_3d_m']:.3f} m, convergence "
+                     f"{'never' if conv is None else f'{conv:.0f} s'}")
+        print(line)
+        for warning in info["warnings"]:
+            print(f"warning: {warning}")
+    write_json(info, args.json)
+    return 0
+
+
+def _run_sets(args) -> int:
+    """``--sets``: the convergence comparison of ``lodestar.cli.ppp_compare`` (analysis.ppp_convergence)."""
+    import argparse
+
+    from ..errors import LodestarError
+    from .ppp_compare import run_compare
+
+    if not args.truth:
+        raise LodestarError("--sets compares convergence against a truth: give --truth X,Y,Z")
+    compare = argparse.Namespace(obs=args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex,
+                                 sinex=args.sinex, bias=args.bias, truth=args.truth, out=args.out, json=args.json,
+                                 sets=args.sets, restart=args.restart or 2.0,
+                                 masks=[args.mask] + ([30.0] if args.mask != 30.0 else []),
+                                 workers=2, no_static=False, mode=args.mode)
+    return run_compare(compare)
+
+
+def _solve(args, truth):
+    from ..positioning.ppp import ppp
+
+    return ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
+               systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
+               restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo)
+
+
+def _format_from_suffix(path) -> str:
+    from pathlib import Path
+
+    return {".pos": "rtklib", ".parquet": "parquet", ".pq": "parquet"}.get(Path(path).suffix.lower(), "csv")

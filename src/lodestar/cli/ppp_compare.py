@@ -1,0 +1,92 @@
+"""``lodestar ppp-compare``: PPP convergence per system set with restarts, a table and an HTML report.
+
+The issue's form is ``lodestar ppp OBS ... --sets R C R+C G+R+E+C [--restart HOURS]``; until the
+single-run ``lodestar ppp`` command exists in this tree, the comparison lives here under its own
+name (same library function: :func:`lodestar.analysis.ppp_convergence.run_sets`).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from ._checks import check_output_files, elevation_deg
+
+NAME = "ppp-compare"
+HELP = "PPP convergence per system set (R, C, R+C, G+R+E+C) with filter restarts, table and HTML report"
+
+__all__ = ["HELP", "NAME", "add_arguments", "add_compare_arguments", "run", "run_compare"]
+
+
+def add_compare_arguments(parser, *, with_products: bool = True) -> None:
+    """The options of the comparison (also usable by ``lodestar ppp --sets``)."""
+    if with_products:
+        parser.add_argument("obs", metavar="OBS", help="RINEX observation file (any compression)")
+        parser.add_argument("--sp3", nargs="+", required=True, metavar="FILE", help="precise orbits (SP3)")
+        parser.add_argument("--clk", nargs="+", metavar="FILE", help="precise clocks (RINEX clock)")
+        parser.add_argument("--nav", nargs="+", metavar="FILE", help="navigation files (GLONASS channels)")
+        parser.add_argument("--antex", nargs="+", metavar="FILE", help="ANTEX antenna models")
+        parser.add_argument("--sinex", nargs="+", metavar="FILE", help="SINEX files (phase-centre offsets)")
+        parser.add_argument("--bias", nargs="+", metavar="FILE", help="Bias-SINEX OSB files")
+        parser.add_argument("--truth", required=True, metavar="X,Y,Z", help="marker ECEF X,Y,Z in metres")
+        parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
+        parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
+    parser.add_argument("--sets", nargs="+", default=["R", "C", "R+C", "G+R+E+C"], metavar="SET",
+                        help="system sets to compare (default: R C R+C G+R+E+C)")
+    parser.add_argument("--restart", type=float, default=2.0, metavar="HOURS",
+                        help="restart the filter every HOURS to sample convergences (default 2; 0 = never)")
+    parser.add_argument("--masks", nargs="+", type=elevation_deg, default=[7.0, 30.0], metavar="DEG",
+                        help="elevation masks (default: 7 30; the first is the main one)")
+    parser.add_argument("--mode", choices=("kinematic", "static"), default="kinematic",
+                        help="filter mode of the restarted runs (default kinematic)")
+    parser.add_argument("--workers", type=int, default=2, metavar="N", help="parallel runs (default 2)")
+    parser.add_argument("--no-static", action="store_true", help="skip the static daily runs")
+
+
+def add_arguments(parser) -> None:
+    add_compare_arguments(parser)
+
+
+def _truth(text: str):
+    from ..errors import LodestarError
+
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3:
+        raise LodestarError(f"--truth {text!r}: give the marker's ECEF X,Y,Z in metres, e.g. "
+                            "3582104.768,532590.174,5232755.144")
+    return values
+
+
+def run_compare(args) -> int:
+    from ..analysis.ppp_convergence import format_table, run_sets
+    from ..errors import LodestarError
+    from ..output import write_json
+
+    check_output_files(out=args.out, json=args.json)
+    if args.workers < 1:
+        raise LodestarError(f"--workers {args.workers}: give at least 1")
+    truth = _truth(args.truth)
+    products = {key: getattr(args, key) for key in ("sp3", "clk", "nav", "antex", "sinex", "bias")
+                if getattr(args, key, None)}
+    start = time.perf_counter()
+    result = run_sets(args.obs, args.sets, truth_xyz_m=truth, restart_hours=args.restart or None,
+                      masks=tuple(args.masks), static=not args.no_static, workers=args.workers, mode=args.mode,
+                      **products)
+    print("\n".join(format_table(result["rows"])))
+    print(f"({len(args.sets)} sets, {args.mode}, restart every {args.restart:g} h, masks {', '.join(f'{m:g}' for m in args.masks)}"
+          f" deg; {time.perf_counter() - start:.1f} s)", file=sys.stderr)
+    if args.out:
+        from ..report.ppp_report import write_ppp_report
+
+        write_ppp_report(result, args.out, station=str(args.obs).split("/")[-1][:4])
+    if args.json:
+        write_json({"restart_s": result["restart_s"], "mode": result["mode"], "masks": list(result["masks"]),
+                    "sets": result["rows"]}, args.json)
+    return 0
+
+
+def run(args) -> int:
+    return run_compare(args)

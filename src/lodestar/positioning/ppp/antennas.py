@@ -1,0 +1,103 @@
+"""Antenna phase centres for the ionosphere-free PPP model, from :mod:`lodestar.models.phase_center`.
+
+Satellites: IF offset in the body frame (per system's band pair) and the IF nadir-dependent PCV
+(ANTEX only). Satellites with no offset from any source are not used (never a silent zero).
+Receiver: north/east/up offsets of the two bands per system (GPS fallback for frequencies the
+calibration lacks, as IGS processing does), combined with each satellite's own IF coefficients
+(GLONASS FDMA), plus the IF PCV by elevation/azimuth. No calibration found: the run goes on with
+the antenna delta only, warns, and says so (heights are then biased by the IF PCO, ~4-20 cm).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ...models.phase_center import PhaseCentres
+from .observables import if_coefficients
+
+__all__ = [
+    "BANDS",
+    "phase_centres",
+    "receiver_offsets_enu_m",
+    "receiver_pcv_if_m",
+    "satellite_offsets",
+    "satellite_pcv_if_m",
+]
+
+#: MGEX conventional BeiDou-2 IGSO/MEO offset (x, y, z) m, the same on B1/B2/B3 (Montenbruck et al.
+#: 2017, "The Multi-GNSS Experiment (MGEX) of the IGS", Adv. Space Res. 59:1671, conventional
+#: satellite PCOs; igs14.atx BEIDOU-2I/2M entries). Used only where no ANTEX/SINEX/published value
+#: exists, and said in the provenance. A z error moves the range by dz cos(nadir) (nadir <= 14 deg):
+#: ~97 % of it goes into the receiver clock.
+BDS2_CONVENTIONAL_PCO_M = (0.600, 0.000, 1.100)
+#: RINEX band digits of the IF pair per system (the signals of the precise clocks)
+BANDS = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6")}
+
+
+def phase_centres(antex, sinex) -> PhaseCentres:
+    as_list = lambda v: [] if v is None else ([v] if isinstance(v, (str, bytes)) or hasattr(v, "__fspath__") else list(v))
+    return PhaseCentres(antex=as_list(antex), sinex=as_list(sinex))
+
+
+def satellite_offsets(pc, svs, when):
+    """(S, 3) IF body-frame offsets (NaN unknown), the SatelliteAntennas object, {sv: provenance}."""
+    from .corrections import BDS2_IGSO, BDS2_MEO
+
+    sat = pc.satellites(list(svs), when)
+    out = np.full((len(svs), 3), np.nan)
+    letters = np.array([sv[0] for sv in svs])
+    for system, (b1, b2) in BANDS.items():
+        cols = letters == system
+        if cols.any():
+            out[cols] = sat.pco_if_body_m(b1, b2)[cols]
+    provenance = sat.provenance()
+    for j, sv in enumerate(svs):
+        if sv in BDS2_IGSO | BDS2_MEO and not np.all(np.isfinite(out[j])):
+            out[j] = BDS2_CONVENTIONAL_PCO_M
+            provenance[sv] = {**provenance.get(sv, {}), "source": "mgex-conventional",
+                              "note": "MGEX conventional BeiDou-2 offset (0.6, 0, 1.1) m (Montenbruck et al. 2017)"}
+    return out, sat, provenance
+
+
+def satellite_pcv_if_m(sat, svs, nadir_rad, f1_hz, f2_hz):
+    """(T, S) IF satellite PCV (m; zero where the source has none)."""
+    a1, a2 = if_coefficients(f1_hz, f2_hz)
+    out = np.zeros(np.shape(nadir_rad))
+    letters = np.array([sv[0] for sv in svs])
+    for system, (b1, b2) in BANDS.items():
+        cols = letters == system
+        if cols.any():
+            v1, v2 = sat.pcv_m(b1, nadir_rad), sat.pcv_m(b2, nadir_rad)
+            out[:, cols] = (a1 * v1 - a2 * v2)[:, cols]
+    return np.nan_to_num(out)
+
+
+def receiver_offsets_enu_m(rcv, svs, f1_hz, f2_hz, delta_hen_m):
+    """(S, 3) marker -> IF phase centre in east/north/up: antenna delta H/E/N + IF receiver PCO."""
+    delta = np.array([delta_hen_m[1], delta_hen_m[2], delta_hen_m[0]], float)  # H/E/N -> E/N/U
+    out = np.tile(delta, (len(svs), 1))
+    if rcv is None or rcv.source == "none":
+        return out
+    a1, a2 = if_coefficients(f1_hz, f2_hz)
+    for j, sv in enumerate(svs):
+        b1, b2 = BANDS[sv[0]]
+        n1, e1, u1 = rcv.pco_neu_m(sv[0], b1)
+        n2, e2, u2 = rcv.pco_neu_m(sv[0], b2)
+        pco_if = np.array([a1[j] * e1 - a2[j] * e2, a1[j] * n1 - a2[j] * n2, a1[j] * u1 - a2[j] * u2])
+        out[j] = delta + np.nan_to_num(pco_if)
+    return out
+
+
+def receiver_pcv_if_m(rcv, svs, elevation_rad, azimuth_rad, f1_hz, f2_hz):
+    """(T, S) IF receiver PCV (m) by zenith and azimuth; zero without a pattern."""
+    out = np.zeros(np.shape(elevation_rad))
+    if rcv is None or rcv.pattern is None:
+        return out
+    a1, a2 = if_coefficients(f1_hz, f2_hz)
+    zenith = np.pi / 2 - np.clip(np.nan_to_num(elevation_rad), 0.0, np.pi / 2)
+    for j, sv in enumerate(svs):
+        b1, b2 = BANDS[sv[0]]
+        v1 = rcv.pcv_m(sv[0], b1, zenith[:, j], np.nan_to_num(azimuth_rad[:, j]))
+        v2 = rcv.pcv_m(sv[0], b2, zenith[:, j], np.nan_to_num(azimuth_rad[:, j]))
+        out[:, j] = a1[j] * v1 - a2[j] * v2
+    return np.nan_to_num(out)

@@ -1,0 +1,128 @@
+"""PPP writers: CSV / RTKLIB ``.pos`` (Q = 6) / Parquet per epoch, residuals CSV, the JSON summary."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+
+from ...errors import LodestarError
+from ...output import atomic_path
+from ...time import Time
+from .result import accuracy_summary
+
+__all__ = ["CSV_FIRST", "FORMATS", "epoch_frame", "summary", "write_residuals", "write_solution"]
+
+FORMATS = ("csv", "rtklib", "parquet")
+CSV_FIRST = ["time_gps", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "height_m", "sde_m", "sdn_m", "sdu_m", "ztd_m",
+             "n_sats", "status"]
+_FIXED = {"x_m": "%.4f", "y_m": "%.4f", "z_m": "%.4f", "height_m": "%.4f", "lat_deg": "%.9f", "lon_deg": "%.9f",
+          "ztd_m": "%.4f", "sde_m": "%.4f", "sdn_m": "%.4f", "sdu_m": "%.4f", "ztd_sigma_m": "%.4f"}
+
+
+def epoch_frame(ds) -> pd.DataFrame:
+    """One row per epoch (the per-satellite variables left out), the issue's columns first."""
+    per_epoch = ds.drop_dims("sv") if "sv" in ds.dims else ds
+    frame = per_epoch.to_dataframe().reset_index()
+    frame.insert(0, "time_gps", Time(frame.pop("time").to_numpy()).iso("gpst", "ms"))
+    rest = [c for c in frame.columns if c not in CSV_FIRST]
+    return frame[CSV_FIRST + rest]
+
+
+def _csv(frame, path):
+    for column in frame.columns:
+        if column in _FIXED:
+            fmt = _FIXED[column]
+            frame[column] = ["" if not math.isfinite(v) else fmt % v for v in frame[column].to_numpy(float).tolist()]
+        elif frame[column].dtype.kind == "f":
+            frame[column] = ["" if v != v else "%.6g" % v for v in frame[column].to_numpy().tolist()]
+    frame.to_csv(path, index=False)
+
+
+def _rtklib(ds, path):
+    """RTKLIB 2.4.3 ``.pos``, ``out-solformat = xyz``, Q = 6 (PPP) for solved epochs."""
+    time = Time(ds["time"].values)
+    week, sow = time.week_sow("gpst")
+    stamp = [s.replace("-", "/").replace("T", " ") for s in np.datetime_as_string(time.gpst, unit="ms")]
+    solved = np.isin(ds["status"].values, ("converged", "converging")) & np.isfinite(ds["x_m"].values)
+    lines = [
+        "% program   : Lodestar (lodestar ppp)",
+        f"% inp file  : {ds.attrs.get('obs_path', '')}",
+        f"% obs start : {stamp[0]} GPST (week{week[0]:04d} {sow[0]:8.1f}s)",
+        f"% obs end   : {stamp[-1]} GPST (week{week[-1]:04d} {sow[-1]:8.1f}s)",
+        f"% pos mode  : ppp-{ds.attrs.get('mode', '')} ({ds.attrs.get('systems', '')}, mask {ds.attrs.get('mask_deg', '')} deg, "
+        f"{ds.attrs.get('direction', '')}); marker position",
+        "%",
+        "% (x/y/z-ecef=WGS84,Q=1:fix,2:float,3:sbas,4:dgps,5:single,6:ppp,ns=# of satellites)",
+        "%  GPST                      x-ecef(m)      y-ecef(m)      z-ecef(m)   Q  ns   sdx(m)   sdy(m)   sdz(m)"
+        "  sdxy(m)  sdyz(m)  sdzx(m) age(s)  ratio",
+    ]
+    x, y, z, n = (ds[k].values for k in ("x_m", "y_m", "z_m", "n_sats"))
+    sig = np.nan_to_num(np.stack([ds[k].values for k in ("sdx_m", "sdy_m", "sdz_m", "sdxy_m", "sdyz_m", "sdzx_m")], axis=1))
+    for i in np.flatnonzero(solved):
+        sd = " ".join(f"{v:8.4f}" for v in sig[i])
+        lines.append(f"{stamp[i]} {x[i]:14.4f} {y[i]:14.4f} {z[i]:14.4f}   6 {int(n[i]):3d} {sd}   0.00    0.0")
+    path.write_text("\n".join(lines) + "\n")
+
+
+def write_solution(ds, target, fmt: str = "csv") -> None:
+    if fmt not in FORMATS:
+        raise LodestarError(f"unknown output format {fmt!r}; use {', '.join(FORMATS)}")
+    with atomic_path(target) as tmp:
+        if fmt == "csv":
+            _csv(epoch_frame(ds), tmp)
+        elif fmt == "rtklib":
+            _rtklib(ds, tmp)
+        else:
+            epoch_frame(ds).to_parquet(tmp, index=False)
+
+
+def write_residuals(ds, target) -> None:
+    """time_gps, sv, elevation/azimuth (deg), post-fit code and phase residuals and ambiguity (m)."""
+    names = ["elevation_deg", "azimuth_deg", "code_residual_m", "phase_residual_m", "ambiguity_m"]
+    frame = ds[names].to_dataframe().reset_index()
+    frame = frame[np.isfinite(frame["code_residual_m"]) | np.isfinite(frame["phase_residual_m"])]
+    frame.insert(0, "time_gps", Time(frame.pop("time").to_numpy()).iso("gpst", "ms"))
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.4f")
+
+
+def _attr(ds, name):
+    value = ds.attrs.get(name)
+    if isinstance(value, str) and value[:1] in "[{":
+        return json.loads(value)
+    return value
+
+
+def summary(ds, truth=None) -> dict:
+    """The ``--json`` keys of issue #13 (and provenance, warnings, statuses)."""
+    status = ds["status"].values
+    solved = np.isin(status, ("converged", "converging")) & np.isfinite(ds["x_m"].values)
+    last = np.flatnonzero(solved)
+    final = [float(ds[k].values[last[-1]]) for k in ("x_m", "y_m", "z_m")] if last.size else None
+    out = {"systems": ds.attrs.get("systems"), "mode": ds.attrs.get("mode"), "epochs": int(status.size),
+           "solved": int(solved.sum()), "final_position_m": final}
+    if truth is not None:
+        out.update(accuracy_summary(ds, truth))
+    out.update({
+        "direction": ds.attrs.get("direction"), "mask_deg": ds.attrs.get("mask_deg"),
+        "status_counts": {s: int((status == s).sum()) for s in ("converged", "converging", "insufficient", "failed")},
+        "final_sigma_enu_m": [float(ds[k].values[last[-1]]) for k in ("sde_m", "sdn_m", "sdu_m")] if last.size else None,
+        "final_ztd_m": float(ds["ztd_m"].values[last[-1]]) if last.size else None,
+        "receiver_antenna": ds.attrs.get("receiver_antenna"), "receiver_antenna_source": ds.attrs.get("receiver_antenna_source"),
+        "receiver_antenna_note": ds.attrs.get("receiver_antenna_note"),
+        "satellite_antenna_sources": _count_sources(_attr(ds, "satellite_antennas")),
+        "precise_products": _attr(ds, "precise_products"), "signals": _attr(ds, "signals"),
+        "slips": _attr(ds, "slip_reasons"), "unused_cells": _attr(ds, "unused_reasons"),
+        "rejected_observations": ds.attrs.get("rejected_observations"), "warnings": _attr(ds, "warnings") or [],
+    })
+    return out
+
+
+def _count_sources(provenance) -> dict:
+    counts: dict = {}
+    for info in (provenance or {}).values():
+        counts[info.get("source", "none")] = counts.get(info.get("source", "none"), 0) + 1
+    return counts
