@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import LodestarError
 
 __all__ = ["SUFFIX_FORMATS", "FORMATS", "format_for_path", "solved"]
@@ -36,6 +38,4 @@ def format_for_path(path) -> str:
 
 def solved(ds):
     """(T,) bool: epochs with a position (status ``ok`` or ``fde``)."""
-    import numpy as np
-
     return np.isin(ds["status"].values.astype(str), SOLVED_STATUSES)

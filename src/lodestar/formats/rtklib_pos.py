@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import __version__
 from ..errors import LodestarError
 from ..frames import ecef_to_geodetic, enu_matrix
 from ..time import Time
@@ -133,8 +134,6 @@ def pos_text(ds, pos_format: str = "xyz", origin_xyz=None, inputs=()) -> str:
     time = Time(ds["time"].values)
     week, sow = time.week_sow("gpst")
     first, last = _stamp(time.gpst[[0, -1]], 1)
-    from .. import __version__
-
     head = [f"% program   : Lodestar ver.{__version__} (lodestar solve)"]
     if not inputs:  # one line per input file, as RTKLIB writes them (merged navigation files are joined by " + ")
         inputs = [ds.attrs.get("obs_path", ""), *str(ds.attrs.get("nav_path", "")).split(" + ")]

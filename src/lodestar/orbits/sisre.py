@@ -36,9 +36,12 @@ import numpy as np
 
 from ..constants import C_MPS, SYSTEM_CONSTANTS
 from ..errors import LodestarError
+from ..models.phase_center import PhaseCentres
+from ..systems import parse_system_set
 from ..time import Time
 from .antenna import CLOCK_PAIRS, satellite_pco_ecef_m
 from .broadcast import is_beidou_geo
+from .table import load_broadcast, load_precise
 
 __all__ = ["SISRE_WEIGHTS", "CLOCK_PAIRS", "compare_broadcast_precise", "rac_frame",
            "broadcast_clock_on_precise_reference", "satellite_pco_ecef_m"]
@@ -263,11 +266,6 @@ def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", s
 
     ``antex`` / ``sinex``: phase-centre sources (paths) in priority order; the published table after them.
     """
-    from ..models.phase_center import PhaseCentres
-
-    from ..systems import parse_system_set
-    from .table import load_broadcast, load_precise
-
     letters = parse_system_set(systems)
     if not step_s or step_s <= 0:
         raise LodestarError(f"the comparison step must be a positive number of seconds, got {step_s}")

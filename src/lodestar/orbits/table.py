@@ -18,6 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ..errors import LodestarError
+from ..io.clk import read_clk
+from ..io.rinex_nav import load_nav
+from ..io.sp3 import read_sp3
+from ..output import atomic_path
 from ..systems import parse_system_set
 from ..time import Time
 from .antenna import satellite_pco_ecef_m
@@ -40,15 +44,10 @@ def time_grid(start: str, stop: str, step_s: float) -> Time:
 
 
 def load_broadcast(nav_paths, **options) -> BroadcastEphemeris:
-    from ..io.rinex_nav import load_nav
-
     return BroadcastEphemeris(load_nav(nav_paths), **options)
 
 
 def load_precise(sp3_paths, clk_paths=()) -> PreciseEphemeris:
-    from ..io.clk import read_clk
-    from ..io.sp3 import read_sp3
-
     sp3 = [p if hasattr(p, "attrs") else read_sp3(p) for p in sp3_paths]  # Datasets pass (--allow-truncated)
     clk = [p if hasattr(p, "attrs") else read_clk(p) for p in clk_paths] if clk_paths else None
     return PreciseEphemeris(sp3, clk)
@@ -118,8 +117,6 @@ def _summary(times, svs, valid, use_precise, reason) -> dict:
 
 def write_orbit_csv(table: pd.DataFrame, target) -> None:
     """Write the table atomically; positions to 0.1 mm, clocks with 15 significant digits."""
-    from ..output import atomic_path
-
     table = table.round({"x_m": 4, "y_m": 4, "z_m": 4})
     with atomic_path(target) as tmp:
         table.to_csv(tmp, index=False, float_format="%.15g")
