@@ -8,12 +8,19 @@ spp.conf`` (Debian package ``rtklib``, 2.4.3 b34), run alternately ``--repeat`` 
 time, the ratio, and each process's peak resident memory (``os.wait4`` rusage).
 
 Accuracy: epochs solved, horizontal / vertical / 3D RMS and 95th percentile for every system set,
-Lodestar (Klobuchar, iono-free, iono-free + Hatch) beside RTKLIB with the same settings:
-- ESBC full day against the header position (the agreed reference); RTKLIB's figures from the
-  solutions shipped in ``esbc-2020-177/rtklib/``;
+Lodestar (Klobuchar, iono-free, iono-free + Hatch) beside RTKLIB with the same settings, each row
+with its mode: ``causal`` (every epoch from the past only: RTKLIB's forward solution, Lodestar
+``solve --causal``) or ``post-processing`` (Lodestar's default: code biases, inter-system bias and
+weights estimated over the whole file, then applied to every epoch):
+- ESBC full day against its ITRF2014 marker position (data README: the header position is
+  ETRS89, 0.77 m away); RTKLIB's figures from the solutions shipped in ``esbc-2020-177/rtklib/``;
 - WTZR, WTZZ (2020-177, 1 h) and TLSE (2024-001 18:00, 1 h) against SINEX; RTKLIB run here with
-  the same ``spp.conf`` (its positions are of the antenna reference point, so the header's
-  ANTENNA: DELTA H/E/N is removed from them before comparing, as Lodestar does).
+  the same ``spp.conf`` (``rnx2rtkp`` if installed, else the same RTKLIB 2.4.3 through PyPI's
+  ``pyrtklib`` ``postpos``).
+RTKLIB's positions are of the antenna reference point: the header's ANTENNA: DELTA H/E/N is
+removed from them (ESBC: 0.216 m) before comparing, as Lodestar does.
+Complementarity: GLONASS + BeiDou against each alone on the epochs both solved (10° and 30°), in
+both modes (``analysis.compare.common_epoch_gains``: the fairness rule of docs/complementarity.md).
 ``--readme`` writes the tables into README.md between ``<!-- bench_spp:start/end -->``.
 
 What profiling the speed run taught (pyinstrument on ``lodestar solve``, one fresh process; rnx2rtkp
@@ -49,7 +56,14 @@ from pathlib import Path
 
 import numpy as np
 
-ESBC_TRUTH = np.array([3582105.2910, 532589.7313, 5232754.8054])
+#: ESBC marker, ITRF2014 at 2020-06-25 (data README "Reference coordinates": the header's ETRF2000
+#: coordinate moved to ITRF2014 with the EUREF transformation; 1-2 cm). Not the header (ETRS89).
+ESBC_TRUTH = np.array([3582104.768, 532590.174, 5232755.144])
+ESBC_ANTENNA_HEN_M = (0.216, 0.0, 0.0)  # ESBC header ANTENNA: DELTA H/E/N (data README)
+MODES = (  # (label, prepare variant, causal)
+    ("klobuchar", "klobuchar", False), ("klobuchar", "klobuchar", True),
+    ("klobuchar+hatch100", "klobuchar+hatch100", False), ("iflc", "iflc", False),
+    ("iflc+hatch300", "iflc+hatch300", False))
 NAVSYS = {"R": 4, "C": 32, "R+C": 36, "G+R+E+C": 45}  # RTKLIB pos1-navsys bit masks
 SETS = ("R", "C", "R+C", "G+R+E+C")
 STATIONS = [  # name, obs, nav, SINEX epoch
@@ -137,16 +151,34 @@ def _rtklib_xyz(pos: Path, antenna_hen, epochs_total):
     return xyz, epochs_total
 
 
+def _mode_name(causal: bool) -> str:
+    return "causal" if causal else "post-processing"
+
+
 def _lodestar_rows(prep_by_mode, truth):
     from lodestar.positioning import solve
 
     rows = {}
-    for mode, prep in prep_by_mode.items():
+    for label, variant, causal in MODES:
         for system_set in SETS:
-            ds = solve(prep, systems=system_set)
+            ds = solve(prep_by_mode[variant], systems=system_set, causal=causal)
             xyz = np.stack([ds["x_m"].values, ds["y_m"].values, ds["z_m"].values], axis=-1)
-            rows[(mode, system_set)] = _stats(xyz, truth, ds.sizes["time"])
+            rows[(label, causal, system_set)] = _stats(xyz, truth, ds.sizes["time"])
     return rows
+
+
+def complementarity(prep, truth, masks=(10.0, 30.0)) -> list[dict]:
+    """R+C over R and over C on the epochs both solved, per mask and mode (common_epoch_gains)."""
+    from lodestar.analysis.compare import solved_errors_by_epoch, common_epoch_gains
+    from lodestar.positioning import solve
+
+    out = []
+    for causal in (False, True):
+        solved = {(s, m): solved_errors_by_epoch(solve(prep, systems=s, mask_deg=m, causal=causal), truth)
+                  for s in ("R", "C", "R+C") for m in masks}
+        gains = common_epoch_gains(solved, ("R", "C", "R+C"), masks)
+        out += [{**row, "mode": _mode_name(causal)} for row in gains.to_dict("records") if row["set"] == "R+C"]
+    return out
 
 
 def _prepare_modes(obs, nav):
@@ -158,13 +190,15 @@ def _prepare_modes(obs, nav):
             "klobuchar+hatch100": prepare(obs, nav, systems="GREC", smoothing_s=100)}
 
 
-def accuracy(data: Path, tmp: Path) -> list[str]:
+def accuracy(data: Path, tmp: Path) -> tuple[list[str], list[str]]:
     from lodestar.io.rinex_nav import read_nav
     from lodestar.io.rinex_obs import read_obs
     from lodestar.io.sinex import station_position
 
-    table = ["| station | set | solver | epochs solved | H RMS / 95 % (m) | V RMS / 95 % (m) | 3D RMS / 95 % (m) |",
-             "|---|---|---|---|---|---|---|"]
+    table = ["| station | set | solver | mode | epochs solved | H RMS / 95 % (m) | V RMS / 95 % (m) | 3D RMS / 95 % (m) |",
+             "|---|---|---|---|---|---|---|---|"]
+    pairs = ["| station | mode | mask | over | epochs solved R+C / alone | common epochs | 3D RMS R+C / alone "
+             "on common (m) | gain | R+C never worse |", "|---|---|---|---|---|---|---|---|---|"]
     cases = [("ESBC (day)", "esbc-2020-177/ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz",
               "esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz", None)] + STATIONS
     sinex = sorted(glob.glob(str(data / "sinex" / "*")))
@@ -172,19 +206,30 @@ def accuracy(data: Path, tmp: Path) -> list[str]:
         obs = read_obs(data / obs_rel)
         nav = read_nav(data / nav_rel)
         truth = ESBC_TRUTH if epoch is None else station_position(sinex, name, epoch)
-        ours = _lodestar_rows(_prepare_modes(obs, nav), truth)
+        preps = _prepare_modes(obs, nav)
+        ours = _lodestar_rows(preps, truth)
         theirs = _rtklib_rows(data, tmp, name, obs_rel, nav_rel, obs, truth)
         for system_set in SETS:
-            rows = [("RTKLIB 2.4.3", theirs.get(system_set))] + [
-                (f"Lodestar {mode}", ours[(mode, system_set)]) for mode in
-                ("klobuchar", "klobuchar+hatch100", "iflc", "iflc+hatch300")]
-            for solver, s in rows:
+            rows = [("RTKLIB 2.4.3", "causal", theirs.get(system_set))] + [
+                (f"Lodestar {label}", _mode_name(causal), ours[(label, causal, system_set)])
+                for label, _, causal in MODES]
+            for solver, mode, s in rows:
                 if s is None:
                     continue
-                table.append(f"| {name} | {system_set} | {solver} | {s['solved']}/{s['epochs']} | "
+                table.append(f"| {name} | {system_set} | {solver} | {mode} | {s['solved']}/{s['epochs']} | "
                              f"{s['h'][0]:.2f} / {s['h'][1]:.2f} | {s['v'][0]:.2f} / {s['v'][1]:.2f} | "
                              f"{s['3d'][0]:.2f} / {s['3d'][1]:.2f} |")
-    return table
+        for g in complementarity(preps["klobuchar"], truth):
+            if not g["common_epochs"]:  # the system alone solved nothing: availability only
+                pairs.append(f"| {name} | {g['mode']} | {g['mask_deg']:g}° | {g['over']} | "
+                             f"{g['epochs_solved_set']} / {g['epochs_solved_over']} | 0 | — | — | (no common epoch) |")
+                continue
+            better = g["rms3d_common_set_m"] <= g["rms3d_common_over_m"]
+            pairs.append(f"| {name} | {g['mode']} | {g['mask_deg']:g}° | {g['over']} | "
+                         f"{g['epochs_solved_set']} / {g['epochs_solved_over']} | {g['common_epochs']} | "
+                         f"{g['rms3d_common_set_m']:.2f} / {g['rms3d_common_over_m']:.2f} | "
+                         f"{g['gain_common_rms3d_pct']:+.0f} % | {'yes' if better else '**no**'} |")
+    return table, pairs
 
 
 def _rtklib_rows(data, tmp, name, obs_rel, nav_rel, obs, truth):
@@ -193,23 +238,43 @@ def _rtklib_rows(data, tmp, name, obs_rel, nav_rel, obs, truth):
         out = {}
         for system_set in SETS:
             pos = data / "esbc-2020-177/rtklib" / f"ESBC_2020177_spp_{system_set}.pos"
-            xyz = np.loadtxt(pos, comments="%", usecols=(2, 3, 4))
-            out[system_set] = _stats(xyz, truth, epochs)  # as the issue quotes them (no antenna delta)
+            xyz, _ = _rtklib_xyz(pos, ESBC_ANTENNA_HEN_M, epochs)  # antenna reference point -> marker
+            out[system_set] = _stats(xyz, truth, epochs)
         return out
-    if shutil.which("rnx2rtkp") is None:
-        return {}
     obs_file = _decompress(data / obs_rel, tmp / f"{name}.obs")
     nav_file = _decompress(data / nav_rel, tmp / f"{name}.nav")
     hen = obs.attrs.get("antenna_delta_hen_m") or [0.0, 0.0, 0.0]
     out = {}
     for system_set in SETS:
         pos = tmp / f"{name}_{system_set}.pos"
-        subprocess.run(["rnx2rtkp", "-k", str(_conf(data, tmp, system_set)), "-o", str(pos), str(obs_file),
-                        str(nav_file)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        if not _run_rtklib(_conf(data, tmp, system_set), obs_file, nav_file, pos):
+            return {}
         if pos.exists():
             xyz, _ = _rtklib_xyz(pos, hen, epochs)
             out[system_set] = _stats(xyz, truth, epochs)
     return out
+
+
+def _run_rtklib(conf: Path, obs: Path, nav: Path, pos: Path) -> bool:
+    """RTKLIB 2.4.3 single point with ``conf``: ``rnx2rtkp`` if installed, else ``pyrtklib.postpos``."""
+    if shutil.which("rnx2rtkp") is not None:
+        subprocess.run(["rnx2rtkp", "-k", str(conf), "-o", str(pos), str(obs), str(nav)],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        return True
+    try:
+        import pyrtklib as rtk
+    except ImportError:
+        print("neither rnx2rtkp (apt-get install rtklib) nor pyrtklib (pip) found: no RTKLIB rows for", obs.name)
+        return False
+    popt, sopt, fopt = rtk.prcopt_t(), rtk.solopt_t(), rtk.filopt_t()
+    rtk.resetsysopts()
+    rtk.loadopts(str(conf), rtk.sysopts[0])
+    rtk.getsysopts(popt, sopt, fopt)
+    out = rtk.Arr1Dchar(len(str(pos)) + 1)  # postpos takes the output path as a C char array
+    for i, char in enumerate(str(pos) + "\0"):
+        out[i] = char
+    rtk.postpos(rtk.gtime_t(), rtk.gtime_t(), 0.0, 0.0, popt, sopt, fopt, [str(obs), str(nav)], 2, out, "", "")
+    return True
 
 
 def _write_readme(lines: list[str]) -> None:
@@ -248,10 +313,12 @@ def main() -> int:
                              f"{med['lodestar']:.2f} s / {rss['lodestar']:.0f} MB, rnx2rtkp {med['rtklib']:.2f} s / "
                              f"{rss['rtklib']:.0f} MB, ratio {med['lodestar'] / med['rtklib']:.2f}.\n")
         if not args.no_accuracy:
-            table = accuracy(data, tmp)
-            print("\nAccuracy (truth: ESBC header position; WTZR/WTZZ/TLSE SINEX; marker positions)")
+            table, pairs = accuracy(data, tmp)
+            print("\nAccuracy (truth: ESBC ITRF2014; WTZR/WTZZ/TLSE SINEX; marker positions; 10° mask)")
             print("\n".join(table))
-            lines += table
+            print("\nGLONASS + BeiDou against each alone, on the epochs both solved (Klobuchar)")
+            print("\n".join(pairs))
+            lines += table + ["", "GLONASS + BeiDou against each alone, on the epochs both solved:", ""] + pairs
     if args.readme and lines:
         _write_readme(lines)
     return 0

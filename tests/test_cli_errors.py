@@ -12,13 +12,14 @@ import pytest
 from lodestar.cli import main
 from lodestar.errors import LodestarError
 from lodestar.output import atomic_path
+from reference import ESBC_ITRF2014_TRUTH
 
 OBS = "esbc-2020-177/ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
 NAV = "esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
 SP3 = "esbc-2020-177/GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"
 OTHER_DAY_NAV = "nav-misc/BRDC00IGS_R_20201360000_01D_MN.rnx"  # 2020-05-15, not ESBC's 2020-06-25
 HOUR = ["--from", "2020-06-25T00:00:00", "--to", "2020-06-25T01:00:00"]
-ESBC_HEADER_XYZ = "3582105.2910,532589.7313,5232754.8054"  # ESBC header APPROX POSITION (data README)
+ESBC_TRUTH = ESBC_ITRF2014_TRUTH  # ESBC's ITRF2014 marker position (tests/reference.py; the header is ETRS89)
 
 
 def _fails(capsys, argv, *needles, status=None):
@@ -184,7 +185,7 @@ def test_solve_outputs_open(data, tmp_path, capsys):
     pd = pytest.importorskip("pandas")
     csv, pos = tmp_path / "s.csv", tmp_path / "s.pos"
     assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--out", str(csv),
-                 "--truth", ESBC_HEADER_XYZ, "--json", "-"]) == 0
+                 "--truth", ESBC_TRUTH, "--json", "-"]) == 0
     summary = json.loads(capsys.readouterr().out)  # stdout is the JSON alone
     assert summary["epochs"] == 120
     table = pd.read_csv(csv)
@@ -273,3 +274,22 @@ def test_out_dash_refused(data, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _fails(capsys, ["solve", str(data / OBS), "--nav", str(data / NAV), "--out", "-"], "--out -", status=1)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("text, seconds", [("30", 30.0), ("30s", 30.0), ("5min", 300.0), ("1h", 3600.0),
+                                           ("1.5h", 5400.0), ("0.5s", 0.5)])
+def test_step_reads_seconds_or_an_explicit_unit(text, seconds):
+    from lodestar.cli._duration import duration_s
+
+    value = duration_s(text)
+    assert value == seconds and value.plain == text.replace(".", "").isdigit()
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "5 minutes", "5m", "abc", ""])
+def test_step_refuses_what_is_not_a_duration(text):
+    import argparse
+
+    from lodestar.cli._duration import duration_s
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        duration_s(text)

@@ -10,6 +10,8 @@ satellites, geometry or integrity refused) is an unsolved epoch, never a positio
 
 from __future__ import annotations
 
+import json
+
 import contextlib
 import sys
 from dataclasses import dataclass, field
@@ -20,19 +22,25 @@ import pandas as pd
 import xarray as xr
 
 from ..errors import LodestarError, NoEphemerisError
-from ..frames import azimuth_elevation, ecef_to_enu, ecef_to_geodetic
+from ..frames import azimuth_elevation
+from ..positioning.accuracy import error_enu, error_statistics, solved_mask
+from ..positioning.result import SOLVED_STATUSES
 from ..systems import DEFAULT_SETS, SYSTEM_NAMES, format_system_set, parse_system_set
 
-__all__ = ["compare", "CompareResult", "ROW_COLUMNS", "SOLVED_STATUSES", "load_nav", "load_obs",
-           "error_enu", "improvement_table"]
+__all__ = ["compare", "CompareResult", "ROW_COLUMNS", "SOLVED_STATUSES", "GAIN_COLUMNS", "load_nav", "load_obs",
+           "error_enu", "improvement_table", "common_epoch_gains", "solved_errors_by_epoch"]
 
 DEFAULT_MASKS = (10, 20, 30, 40)
-SOLVED_STATUSES = ("ok", "fde")
 ROW_COLUMNS = ("systems", "mask_deg", "status", "reason", "epochs", "epochs_solved", "sats_median", "sats_min",
                "pdop_median", "pdop_p95", "rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m",
                "max_err_3d_m")
 _JSON_COLUMNS = ROW_COLUMNS
-_INTEGER_COLUMNS = ("epochs", "epochs_solved", "sats_min")
+_INTEGER_COLUMNS = ("epochs", "epochs_solved", "sats_min", "common_epochs", "extra_epochs_solved")
+#: A combined set against one of its parts at one mask, on the epochs both solved (the fairness rule,
+#: docs/complementarity.md); availability (``extra_epochs_solved``) separately.
+GAIN_COLUMNS = ("mask_deg", "set", "over", "epochs_solved_set", "epochs_solved_over", "extra_epochs_solved",
+                "common_epochs", "rms3d_common_set_m", "rms3d_common_over_m", "gain_common_rms3d_pct",
+                "rms_h_common_set_m", "rms_h_common_over_m", "gain_common_rms_h_pct")
 
 
 @dataclass
@@ -50,11 +58,21 @@ class CompareResult:
     masks: tuple = DEFAULT_MASKS
     # set -> positioning.Calibration estimated at the lowest mask and applied at the others
     calibrations: dict = field(default_factory=dict)
+    # GAIN_COLUMNS: each combined set over each of its parts, on the epochs both solved
+    gains: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GAIN_COLUMNS)))
+    mode: str = "post-processing"
+    # (set, mask) -> solution Dataset at every mask (the report's time series)
+    solutions_by_mask: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         rows = [{key: _plain(row[key], key in _INTEGER_COLUMNS) for key in _JSON_COLUMNS}
                 for _, row in self.rows.iterrows()]
-        return {"station": self.station, "truth": self.truth, "rows": rows}
+        gains = [{key: _plain(row[key], key in _INTEGER_COLUMNS) for key in GAIN_COLUMNS}
+                 for _, row in self.gains.iterrows()]
+        # screened cells and epoch-order counts of the inputs (positioning.screening), the same for every set
+        notes = next((json.loads(ds.attrs.get("input_notes") or "{}") for ds in self.solutions.values()), {})
+        return {"station": self.station, "truth": self.truth, "rows": rows, "gains_common_epochs": gains,
+                "mode": self.mode, "input_notes": notes}
 
 
 def _plain(value, integer: bool = False):
@@ -130,17 +148,7 @@ def _missing_systems(systems, nav, obs) -> str:
 
 
 # --- statistics --------------------------------------------------------------------------
-
-def solved_mask(solution: xr.Dataset) -> np.ndarray:
-    return np.isin(solution["status"].values.astype(str), SOLVED_STATUSES)
-
-
-def error_enu(solution: xr.Dataset, truth: np.ndarray) -> np.ndarray:
-    """East/north/up error (T, 3) in metres of the solution's marker position against ``truth``."""
-    xyz = np.stack([solution[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
-    lat, lon, _ = ecef_to_geodetic(truth)
-    return ecef_to_enu(xyz - truth, lat, lon)
-
+# solved_mask / error_enu / error_statistics: positioning.accuracy (one implementation with solve --json)
 
 def _percentile(values, q):
     return float(np.percentile(values, q)) if values.size else np.nan
@@ -158,16 +166,14 @@ def _row(name, mask, solution, truth) -> dict:
     return row
 
 
+_ERROR_KEYS = ("rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m", "max_err_3d_m")
+
+
 def _error_stats(solution, solved, truth) -> dict:
-    keys = ("rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m", "max_err_3d_m")
     if truth is None or not solved.any():
-        return dict.fromkeys(keys, np.nan)
-    enu = error_enu(solution, truth)[solved]
-    h, v = np.hypot(enu[:, 0], enu[:, 1]), np.abs(enu[:, 2])
-    d3 = np.linalg.norm(enu, axis=1)
-    rms = lambda x: float(np.sqrt(np.mean(x**2)))  # noqa: E731
-    return dict(zip(keys, (rms(h), rms(v), rms(d3), _percentile(h, 95), _percentile(v, 95), _percentile(d3, 95),
-                           float(d3.max()))))
+        return dict.fromkeys(_ERROR_KEYS, np.nan)
+    stats = error_statistics(solution, truth, epochs=solved)
+    return {key: stats[key] for key in _ERROR_KEYS}
 
 
 def _skipped_row(name, mask, epochs, reason) -> dict:
@@ -176,10 +182,13 @@ def _skipped_row(name, mask, epochs, reason) -> dict:
     return row
 
 
-def improvement_table(rows: pd.DataFrame, pair: str = "R+C") -> pd.DataFrame:
-    """Relative improvement of the pair over each system alone, per mask (availability in epochs, RMS in %)."""
+def improvement_table(rows: pd.DataFrame, pair: str = "R+C", gains: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Improvement of the pair over each system alone, per mask: availability in epochs, PDOP in %,
+    and the 3D RMS change in % on the epochs both solved (``gains`` from :func:`common_epoch_gains`;
+    without it, NaN: RMS over different epochs is no comparison)."""
     out = []
     table = rows.set_index(["systems", "mask_deg"])
+    common = None if gains is None or not len(gains) else gains.set_index(["set", "over", "mask_deg"])
     for mask in sorted(rows["mask_deg"].unique()):
         if (pair, mask) not in table.index:
             continue
@@ -190,14 +199,62 @@ def improvement_table(rows: pd.DataFrame, pair: str = "R+C") -> pd.DataFrame:
             if (alone, mask) not in table.index or table.loc[(alone, mask)]["status"] != "ok":
                 continue
             single = table.loc[(alone, mask)]
+            fair = common.loc[(pair, alone, mask)] if common is not None and (pair, alone, mask) in common.index \
+                else None
             with np.errstate(invalid="ignore", divide="ignore"):
                 out.append({
                     "mask_deg": mask, "over": alone,
                     "extra_epochs_solved": both["epochs_solved"] - single["epochs_solved"],
                     "pdop_median_change_pct": _change_pct(both["pdop_median"], single["pdop_median"]),
-                    "rms3d_change_pct": _change_pct(both["rms3d_m"], single["rms3d_m"]),
+                    "rms3d_change_pct": np.nan if fair is None else -fair["gain_common_rms3d_pct"],
+                    "common_epochs": 0 if fair is None else int(fair["common_epochs"]),
                 })
     return pd.DataFrame(out)
+
+
+def common_epoch_gains(solved_errors: dict, sets, masks) -> pd.DataFrame:
+    """:data:`GAIN_COLUMNS` for every combined set over each of its parts (single systems and
+    smaller sets in ``sets``) at every mask, the RMS on the epochs both solved.
+
+    ``solved_errors``: ``{(set, mask): (solved (T,), 3D error (T,), horizontal error (T,))}``
+    (errors NaN without a truth). A positive gain is a smaller RMS for the combined set.
+    """
+    out = []
+    for name in sets:
+        parts = set(parse_system_set(name))
+        for over in sets:
+            if over == name or not set(parse_system_set(over)) < parts:
+                continue
+            for mask in masks:
+                if (name, mask) not in solved_errors or (over, mask) not in solved_errors:
+                    continue
+                (ok_a, d3_a, h_a), (ok_b, d3_b, h_b) = solved_errors[(name, mask)], solved_errors[(over, mask)]
+                both = ok_a & ok_b
+                row = {"mask_deg": mask, "set": name, "over": over, "epochs_solved_set": int(ok_a.sum()),
+                       "epochs_solved_over": int(ok_b.sum()), "extra_epochs_solved": int(ok_a.sum() - ok_b.sum()),
+                       "common_epochs": int(both.sum())}
+                for key, a, b in (("rms3d", d3_a, d3_b), ("rms_h", h_a, h_b)):
+                    rms_a, rms_b = _rms(a[both]), _rms(b[both])
+                    row[f"{key}_common_set_m"], row[f"{key}_common_over_m"] = rms_a, rms_b
+                    with np.errstate(invalid="ignore", divide="ignore"):
+                        row[f"gain_common_{key}_pct"] = 100.0 * (rms_b - rms_a) / rms_b
+                out.append(row)
+    return pd.DataFrame(out, columns=list(GAIN_COLUMNS))
+
+
+def _rms(values) -> float:
+    values = values[np.isfinite(values)]
+    return float(np.sqrt(np.mean(values**2))) if values.size else np.nan
+
+
+def solved_errors_by_epoch(solution, truth):
+    """(solved (T,), 3D error (T,), horizontal error (T,)) of one solution, NaN errors without truth."""
+    solved = solved_mask(solution)
+    if truth is None:
+        nan = np.full(solved.shape, np.nan)
+        return solved, nan, nan
+    enu = error_enu(solution, truth)
+    return solved, np.linalg.norm(enu, axis=1), np.hypot(enu[:, 0], enu[:, 1])
 
 
 def _change_pct(new, old):
@@ -227,7 +284,7 @@ def progress_bar(description: str, enabled: bool = True):
 
 
 def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3=None, clk=None,
-            progress=False, calibrate: bool = True) -> CompareResult:
+            progress=False, calibrate: bool = True, causal: bool = False) -> CompareResult:
     """Solve every system set at every mask on the same epochs and tabulate the results.
 
     ``obs``: path or Dataset; ``nav``: path, list of paths or NavData; ``truth``: None, (3,)
@@ -235,6 +292,10 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
     data (or no observations) gives ``skipped`` rows with the reason. ``calibrate``: estimate
     each set's code biases and inter-system bias once, at the lowest mask, and apply them as
     known at the higher masks (default); False lets every mask estimate its own.
+    ``causal``: every solution in forward mode (``solve(..., causal=True)``: biases, weights and
+    ISBs from past epochs only; with ``calibrate`` the lowest mask's end-of-run calibration is the
+    starting value at the others). Gains of a combined set over its parts are computed on the
+    epochs both solved (``CompareResult.gains``).
     """
     from ..positioning import prepare, solve
 
@@ -249,19 +310,21 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         obs, nav = load_obs(obs), load_nav(nav)
         station, marker = station_names(obs)
         reference, source = resolve_truth(truth, obs, station)
-        rows, solutions, epochs = [], {}, int(obs.sizes["time"])
+        rows, solutions, by_mask, epochs = [], {}, {}, int(obs.sizes["time"])
         why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
         advance(1, steps, f"{station}: orbits and corrections")
         prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk)
-        calibrations = {}
+        calibrations, solved_errors = {}, {}
         for done, (name, mask) in enumerate(runs, 2):
             advance(done, steps, f"{station}: {name} at {mask:g}°")
             why = why_not[name]
             if why:
                 rows.append(_skipped_row(name, mask, epochs, why))
                 continue
-            solution = _solve_calibrated(solve, prepared, name, mask, min(masks), calibrations, calibrate)
+            solution = _solve_calibrated(solve, prepared, name, mask, min(masks), calibrations, calibrate, causal)
             rows.append(_row(name, mask, solution, reference))
+            solved_errors[(name, mask)] = solved_errors_by_epoch(solution, reference)
+            by_mask[(name, mask)] = solution
             if mask == masks[0]:
                 solutions[name] = solution
         advance(steps - 1, steps, f"{station}: skyplot")
@@ -271,10 +334,12 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         station=station, marker=marker, date=str(obs["time"].values[0].astype("datetime64[D]")),
         truth=None if reference is None else [float(v) for v in reference],
         rows=pd.DataFrame(rows, columns=list(ROW_COLUMNS)), solutions=solutions, truth_source=source,
-        sky=sky, masks=masks, calibrations={name: cal for name, (cal, _) in calibrations.items()})
+        sky=sky, masks=masks, calibrations={name: cal for name, (cal, _) in calibrations.items()},
+        gains=common_epoch_gains(solved_errors, sets, masks), mode="causal" if causal else "post-processing",
+        solutions_by_mask=by_mask)
 
 
-def _solve_calibrated(solve, prepared, name, mask, lowest, calibrations, calibrate):
+def _solve_calibrated(solve, prepared, name, mask, lowest, calibrations, calibrate, causal=False):
     """The solution of ``name`` at ``mask``, with the receiver calibration of the lowest mask.
 
     Code biases and the inter-system bias belong to the receiver and the day, not to the mask:
@@ -286,14 +351,14 @@ def _solve_calibrated(solve, prepared, name, mask, lowest, calibrations, calibra
     from ..positioning import Calibration
 
     if not calibrate:
-        return solve(prepared, systems=name, mask_deg=mask)
+        return solve(prepared, systems=name, mask_deg=mask, causal=causal)
     if name not in calibrations:
-        base = solve(prepared, systems=name, mask_deg=lowest)
+        base = solve(prepared, systems=name, mask_deg=lowest, causal=causal)
         calibrations[name] = (Calibration.from_solution(base), base)
     calibration, base = calibrations[name]
     if mask == lowest:
         return base
-    return solve(prepared, systems=name, mask_deg=mask, calibration=calibration)
+    return solve(prepared, systems=name, mask_deg=mask, calibration=calibration, causal=causal)
 
 
 def _prepare_usable(prepare, obs, nav, sets, why_not, **products):
@@ -356,7 +421,7 @@ def print_table(result: CompareResult, file=None) -> None:
     file = file or sys.stdout
     header = (f"{'set':8s} {'mask':>4s} {'solved':>11s} {'sats med/min':>12s} {'PDOP med/95':>12s} "
               f"{'RMS h/v/3D m':>18s} {'95% 3D m':>9s} {'max 3D m':>9s}")
-    print(f"{result.station} {result.date}  truth: {result.truth_source}", file=file)
+    print(f"{result.station} {result.date}  truth: {result.truth_source}  mode: {result.mode}", file=file)
     print(header, file=file)
     for _, r in result.rows.iterrows():
         if r["status"] == "skipped":
@@ -369,13 +434,14 @@ def print_table(result: CompareResult, file=None) -> None:
     if result.truth is None:
         print("no truth position given: error columns are empty (use --truth X,Y,Z, --truth header or --sinex)",
               file=file)
-    gains = improvement_table(result.rows)
+    gains = improvement_table(result.rows, gains=result.gains)
     if len(gains):
-        print("\nR+C against each system alone (negative PDOP / 3D RMS change = better):", file=file)
+        print("\nR+C against each system alone: availability, then 3D RMS on the epochs both solved "
+              "(negative change = better):", file=file)
         for _, g in gains.iterrows():
             print(f"  mask {g['mask_deg']:>4g}  over {g['over']}: {int(g['extra_epochs_solved']):+6d} epochs solved, "
-                  f"PDOP median {_f(g['pdop_median_change_pct'], 1)} %, 3D RMS {_f(g['rms3d_change_pct'], 1)} %",
-                  file=file)
+                  f"PDOP median {_f(g['pdop_median_change_pct'], 1)} %, 3D RMS {_f(g['rms3d_change_pct'], 1)} % "
+                  f"on {int(g['common_epochs'])} common epochs", file=file)
 
 
 def _f(value, digits: int = 2) -> str:

@@ -16,7 +16,8 @@ from ..errors import LodestarError
 from ._checks import check_output_files, check_time_order, elevation_deg, iso_time, positive_float
 
 NAME = "solve"
-HELP = ("single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), batch post-processing; "
+HELP = ("single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), batch post-processing "
+        "(--causal: forward, every epoch from the past only); "
         "written as CSV, RTKLIB .pos, Parquet, KML, GeoJSON or NMEA")
 
 _DEFAULTS = {"systems": "R+C", "mask": 10.0, "iono": "klobuchar", "pos_format": "xyz"}
@@ -28,6 +29,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s): --nav A B or --nav A --nav B")
     parser.add_argument("--sp3", nargs="+", default=None, metavar="SP3", help="precise orbits (replace broadcast)")
     parser.add_argument("--clk", nargs="+", default=None, metavar="CLK", help="precise clocks, with --sp3")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use a truncated SP3/clock file up to its last complete epoch (a warning in the JSON)")
     parser.add_argument("--systems", default=None, metavar="SET",
                         help="system set: R, C, R+C, GREC, G+R+E+C ... (default R+C)")
     parser.add_argument("--mask", type=elevation_deg, default=None, metavar="DEG", help="elevation mask, degrees (default 10)")
@@ -46,6 +49,11 @@ def add_arguments(parser) -> None:
                         help="apply receiver code biases and the inter-system bias from a JSON file "
                              "(written by --calibration-out on an open-sky run of the same receiver and day)")
     parser.add_argument("--calibration-out", metavar="FILE", help="write the biases this run estimated, as JSON")
+    mode = parser.add_argument_group("processing mode")
+    mode.add_argument("--causal", action="store_true",
+                      help="forward (real-time-like) mode: every epoch uses only the past; code biases, weights and "
+                           "inter-system biases are running estimates (--calibration gives their start). Default: "
+                           "post-processing, estimated over the whole file")
     _add_selection_arguments(parser)
     _add_truth_arguments(parser)
     _add_output_arguments(parser)
@@ -107,11 +115,15 @@ def run(args) -> int:
     origin = _xyz(args.origin, "--origin") if args.origin else None
     selection = _selection(args)
     calibration = _calibration(args.calibration)
+    from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
+
+    args.sp3, args.clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     ds, residuals, truth, truth_source = _solve(args, truth_spec, selection, calibration)
     _write_outputs(args, ds, residuals, fmt, origin if origin is not None else truth)
     info = summary(ds, truth)
     info.update(truth_source=truth_source, truth_xyz_m=None if truth is None else [float(v) for v in truth],
-                selection=selection.describe(), mode="batch post-processing")
+                selection=selection.describe(),
+                mode="causal" if args.causal else "batch post-processing", warnings=warnings)
     if conf is not None:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
@@ -136,7 +148,7 @@ def _solve(args, truth_spec, selection, calibration):
                    smoothing_s=args.smooth, selection=selection)
     out = solve(prep, systems=args.systems, mask_deg=args.mask, biases_mode=args.biases,
                 alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
-                calibration=calibration, residuals=bool(args.residuals))
+                calibration=calibration, residuals=bool(args.residuals), causal=args.causal)
     ds, residuals = out if args.residuals else (out, None)
     return ds, residuals, truth, source
 

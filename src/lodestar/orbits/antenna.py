@@ -33,9 +33,10 @@ from __future__ import annotations
 import numpy as np
 
 from ..models.attitude import sun_position_ecef_m, yaw_steering_axes  # moved; re-exported here
+from ..models.phase_center import PhaseCentres
 from ..time import Time
 
-__all__ = ["PCO_BLOCKS_M", "SATELLITE_BLOCKS", "BLOCK_TABLE_VALID", "block_of", "pco_body_m",
+__all__ = ["CLOCK_PAIRS", "satellite_pco_ecef_m", "PCO_BLOCKS_M", "SATELLITE_BLOCKS", "BLOCK_TABLE_VALID", "block_of", "pco_body_m",
            "sun_position_ecef_m", "yaw_steering_axes", "pco_ecef_m"]
 
 # The nominal block table now lives in lodestar.models.published_pco (the phase-centre layer's last
@@ -82,3 +83,27 @@ def pco_ecef_m(svs, times: Time, positions_m: np.ndarray) -> np.ndarray:
     sun = sun_position_ecef_m(times)[:, None, :]
     x, y, z = yaw_steering_axes(positions_m, sun)
     return x * body[None, :, 0:1] + y * body[None, :, 1:2] + z * body[None, :, 2:3]
+
+
+#: Band pairs (RINEX band digits) of the ionosphere-free clocks of IGS/MGEX products: GPS L1/L2,
+#: GLONASS G1/G2, Galileo E1/E5a, BeiDou B1I/B3I, QZSS L1/L2 (the SATELLITE_CLOCK_REFERENCE_OBSERVABLES
+#: of the Bias-SINEX files here: G C1W/C2W, R C1P/C2P, E C1C/C5Q, C C2I/C6I, J C1X/C2X).
+CLOCK_PAIRS = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6"), "J": ("1", "2")}
+
+
+def satellite_pco_ecef_m(svs, times: Time, com_m: np.ndarray, phase_centres=None):
+    """CoM -> phase centre of the clock pair (``CLOCK_PAIRS``), ``(T, S, 3)`` ECEF, and the provenance.
+
+    ``phase_centres``: a :class:`~lodestar.models.phase_center.PhaseCentres` (default: no files, i.e.
+    the published table). Attitude: nominal yaw steering. NaN rows where no offset is known.
+    """
+    phase_centres = phase_centres if phase_centres is not None else PhaseCentres()
+    sat = phase_centres.satellites(svs, times.gpst.ravel()[0])
+    body = np.full((len(svs), 3), np.nan)
+    for letter, (band1, band2) in CLOCK_PAIRS.items():
+        cols = np.char.startswith(np.asarray(svs).astype(str), letter)
+        if cols.any():
+            body[cols] = sat.pco_if_body_m(band1, band2)[cols]
+    sun = sun_position_ecef_m(times)[:, None, :]
+    x, y, z = yaw_steering_axes(com_m, sun)
+    return x * body[None, :, 0:1] + y * body[None, :, 1:2] + z * body[None, :, 2:3], sat

@@ -22,6 +22,9 @@ __all__ = ["Problem", "Iterate", "gauss_newton"]
 _EARTH_RADIUS_M = 6_371_000.0  # mean Earth radius (IUGG), m: only to test "near the surface" within 200 km
 _MAX_ITERATIONS = 10  # Gauss-Newton from the Earth's centre converges in 4-6 (RTKLIB MAXITR is 10)
 _CONVERGED_M = 1e-3  # position step below 1 mm: converged
+#: A receiver position beyond 1e8 m from the geocentre (~2.4 GEO radii) is no near-Earth receiver:
+#: the iteration diverged (e.g. on an absurd observation that passed every check) and stops there.
+_DIVERGED_M = 1e8
 
 
 @dataclass(frozen=True)
@@ -34,12 +37,13 @@ class Problem:
     system_index: np.ndarray  # (S,)
     n_systems: int
     mask_rad: float
-    factor: np.ndarray  # (K,) code-noise factor per system
+    factor: np.ndarray  # (K,) or (T, K) code-noise factor per system (per epoch: causal.py)
     bias_m: np.ndarray  # (S,) or (T, S) code bias subtracted from the pseudoranges
     iono: object  # callable(rows, lat, lon, az, el) -> (T, S) metres, or None
     troposphere: bool = True
     fixed_delays: tuple | None = None  # (trop (T, S), iono (T, S)) frozen after the first solution
-    clock_prior: tuple | None = None  # (isb_m (K,), sigma_m (K,)) session ISBs vs system 0 (isb.py), NaN = free
+    bias_variance_m2: object = 0.0  # (S,) or (T, S) variance of the code bias still unknown (causal.py), m^2
+    clock_prior: tuple | None = None  # (isb_m, sigma_m) (K,) or (T, K) ISBs vs system 0 (isb.py, causal.py), NaN = free
 
 
 @dataclass
@@ -56,6 +60,7 @@ class Iterate:
     trop_m: np.ndarray  # (T, S)
     prior_residual: np.ndarray  # (T, K) post-fit residual of the clock pseudo-observations (m)
     prior_weight: np.ndarray  # (T, K) their weight, 0 = none
+    note: np.ndarray | None = None  # (T,) why the normal equations of an epoch had no solution ("" = solved)
 
 
 def _plausible(xyz):
@@ -130,18 +135,21 @@ def _linearize(p: Problem, rows, state, exclude, atmosphere: _AtmosphereView):
     sys_idx = p.system_index
     misclosure = p.pseudorange_m[rows] - bias - rng - state[:, 3:][:, sys_idx] - trop - iono
     use = p.candidate[rows] & ~exclude & (~ready | (el >= p.mask_rad)) & np.isfinite(misclosure)
-    variance = weights.code_variance_m2(np.where(ready, el, np.pi / 2), p.factor[sys_idx], iono)
+    factor = p.factor[rows][:, sys_idx] if np.ndim(p.factor) == 2 else p.factor[sys_idx]
+    variance = weights.code_variance_m2(np.where(ready, el, np.pi / 2), factor, iono)
+    variance = variance + (p.bias_variance_m2[rows] if np.ndim(p.bias_variance_m2) == 2 else p.bias_variance_m2)
     weight = np.where(use, 1.0 / variance, 0.0)
     h = estimator.design_matrix(los, sys_idx, p.n_systems)
     return np.where(use, misclosure, 0.0), weight, h, el, iono
 
 
-def _constraints(p: Problem, weight, clocks_m):
+def _constraints(p: Problem, rows, weight, clocks_m):
     """Clock pseudo-observations of the session ISBs for the systems with a used satellite."""
     if p.clock_prior is None:
         return None
     present = (weight > 0)[:, :, None] & (p.system_index[None, :, None] == np.arange(p.n_systems)[None, None, :])
-    return estimator.clock_constraints(present.any(axis=1), clocks_m, *p.clock_prior)
+    prior = [v[rows] if np.ndim(v) == 2 else v for v in p.clock_prior]
+    return estimator.clock_constraints(present.any(axis=1), clocks_m, *prior)
 
 
 def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
@@ -162,21 +170,23 @@ def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
             "step": np.zeros((n_rows, n_par)), "cov": np.full((n_rows, n_par, n_par), np.nan),
             "present": np.zeros((n_rows, p.n_systems), bool),
             "pv": np.zeros((n_rows, p.n_systems)), "pw": np.zeros((n_rows, p.n_systems)),
-            "pa": np.zeros((n_rows, p.n_systems, n_par))}
+            "pa": np.zeros((n_rows, p.n_systems, n_par)), "note": np.full(n_rows, "", dtype=object)}
     active = np.arange(n_rows)
     atmosphere = _Atmosphere(p, rows)
     for _ in range(_MAX_ITERATIONS):
         v, w, h, el, iono = _linearize(p, rows[active], state[active], exclude[active], atmosphere.view(active))
-        cons = _constraints(p, w, state[active, 3:])
+        cons = _constraints(p, rows[active], w, state[active, 3:])
         sol = estimator.normal_solve(h, w, v, cons)
-        step = np.nan_to_num(sol.delta)
+        step = np.nan_to_num(sol.delta, nan=0.0, posinf=0.0, neginf=0.0)
         state[active] += step
+        note = _diverged(state[active], sol.reason)
+        state[active[note == "diverged (position beyond 1e8 m)"]] = np.nan  # callers restart these from a fallback
         for name, value in (("v", v), ("w", w), ("h", h), ("el", el), ("iono", iono), ("step", step),
-                            ("cov", sol.covariance), ("present", sol.present)):
+                            ("cov", sol.covariance), ("present", sol.present), ("note", note)):
             keep[name][active] = value
         if cons is not None:
             keep["pv"][active], keep["pw"][active], keep["pa"][active] = cons.misclosure, cons.weight, cons.design
-        solvable = np.isfinite(sol.delta).all(axis=1)
+        solvable = np.isfinite(sol.delta).all(axis=1) & (note == "")
         done = solvable & (np.linalg.norm(step[:, :3], axis=1) < _CONVERGED_M)
         converged[active[done]] = True
         active = active[~done & solvable]  # unsolvable epochs leave too, unconverged
@@ -185,4 +195,10 @@ def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
     residual = np.where(keep["w"] > 0, keep["v"] - np.einsum("tsi,ti->ts", keep["h"], keep["step"]), np.nan)
     prior_residual = np.where(keep["pw"] > 0, keep["pv"] - np.einsum("tki,ti->tk", keep["pa"], keep["step"]), 0.0)
     return Iterate(state, residual, keep["w"], keep["el"], keep["h"], keep["cov"], keep["present"], converged,
-                   keep["iono"], atmosphere.trop_all, prior_residual, keep["pw"])
+                   keep["iono"], atmosphere.trop_all, prior_residual, keep["pw"], keep["note"])
+
+
+def _diverged(state, reason):
+    """The estimator's reason per epoch, plus "diverged" for a position flung far from the Earth."""
+    far = ~(np.linalg.norm(state[:, :3], axis=1) < _DIVERGED_M)
+    return np.where(far & (reason == ""), "diverged (position beyond 1e8 m)", reason).astype(object)

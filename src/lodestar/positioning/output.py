@@ -14,9 +14,10 @@ import math
 import numpy as np
 import pandas as pd
 
-from ..frames import ecef_to_enu
 from ..output import atomic_path
 from ..time import Time
+from .accuracy import error_statistics
+from .result import SOLVED_STATUSES, STATUSES
 
 __all__ = ["to_dataframe", "write_solution", "summary", "accuracy"]
 
@@ -101,13 +102,13 @@ def summary(ds, truth_xyz=None) -> dict:
     status = ds["status"].values
     out = {
         "systems": ds.attrs.get("systems"), "mask_deg": ds.attrs.get("mask_deg"), "iono": ds.attrs.get("iono"),
-        "epochs": int(status.size), "solved": int(np.isin(status, ("ok", "fde")).sum()),
-        "status_counts": {s: int((status == s).sum()) for s in ("ok", "fde", "insufficient", "failed")},
-        "mean_sats": float(np.nanmean(np.where(np.isin(status, ("ok", "fde")), ds["n_sats"].values, np.nan)))
-        if np.isin(status, ("ok", "fde")).any() else None,
+        "epochs": int(status.size), "solved": int(np.isin(status, SOLVED_STATUSES).sum()),
+        "status_counts": {s: int((status == s).sum()) for s in STATUSES},
+        "mean_sats": float(np.nanmean(np.where(np.isin(status, SOLVED_STATUSES), ds["n_sats"].values, np.nan)))
+        if np.isin(status, SOLVED_STATUSES).any() else None,
         "median_pdop": float(np.nanmedian(ds["pdop"].values)) if np.isfinite(ds["pdop"].values).any() else None,
         "iono_models": _json_attr(ds, "iono_models"), "noise_factor": _json_attr(ds, "noise_factor"),
-        "code_bias_m": _json_attr(ds, "code_bias_m"),
+        "code_bias_m": _json_attr(ds, "code_bias_m"), "input_notes": _json_attr(ds, "input_notes") or {},
     }
     if truth_xyz is not None:
         out["accuracy"] = accuracy(ds, truth_xyz)
@@ -120,23 +121,12 @@ def _json_attr(ds, name):
 
 
 def accuracy(ds, truth_xyz) -> dict:
-    """Horizontal / vertical / 3D RMS and 95th percentile (m) of solved epochs against ``truth_xyz``."""
-    xyz = np.stack([ds["x_m"].values, ds["y_m"].values, ds["z_m"].values], axis=-1)
-    ok = np.isfinite(xyz).all(axis=1)
-    truth = np.asarray(truth_xyz, float)
-    from ..frames import ecef_to_geodetic
+    """Horizontal / vertical / 3D RMS and 95th percentile (m) of solved epochs against ``truth_xyz``.
 
-    lat, lon, _ = ecef_to_geodetic(truth)
-    enu = ecef_to_enu(xyz[ok] - truth, lat, lon)
-    horizontal = np.hypot(enu[:, 0], enu[:, 1])
-    vertical = np.abs(enu[:, 2])
-    three_d = np.linalg.norm(enu, axis=1)
-
-    def stats(err):
-        if err.size == 0:
-            return None, None
-        return float(np.sqrt(np.mean(err**2))), float(np.percentile(err, 95))
-
-    (h_rms, h95), (v_rms, v95), (d_rms, d95) = stats(horizontal), stats(vertical), stats(three_d)
-    return {"solved": int(ok.sum()), "h_rms_m": h_rms, "h95_m": h95, "v_rms_m": v_rms, "v95_m": v95,
-            "rms_3d_m": d_rms, "p95_3d_m": d95}
+    ``positioning.accuracy.error_statistics`` (one implementation with ``compare``): the keys
+    ``solve --json`` always had (``h_rms_m``, ``rms_3d_m``...) and compare's spellings as aliases;
+    None where no epoch was solved.
+    """
+    stats = error_statistics(ds, truth_xyz)
+    return {key: (None if isinstance(value, float) and not math.isfinite(value) else value)
+            for key, value in stats.items()}

@@ -18,7 +18,7 @@ from ..constants import C_MPS
 from ..errors import LodestarError, NoEphemerisError
 from ..systems import SYSTEM_NAMES, SYSTEM_ORDER
 from ..time import Time
-from . import observables
+from . import observables, screening
 
 __all__ = ["Prepared", "prepare", "SUPPORTED_SYSTEMS"]
 
@@ -148,7 +148,7 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
 
         pseudorange = hatch_smooth_prepared(obs, svs, channels, pseudorange, code, smoothing_s, iono)
     t_rx = np.asarray(obs["time"].values, dtype="datetime64[ns]")
-    travel = np.where(np.isfinite(pseudorange), pseudorange / C_MPS, _NOMINAL_TRAVEL_S)
+    travel = np.where(np.abs(pseudorange) < C_MPS, pseudorange / C_MPS, _NOMINAL_TRAVEL_S)  # absurd: screening.py
     t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
     # broadcast orbits: only the observed cells are computed (the others are never used)
     cells = {"cells": np.isfinite(pseudorange)} if source == "broadcast" else {}
@@ -170,6 +170,7 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
             "orbit_reasons": _observed_without_orbit(st, pseudorange),
             "smoothing_s": smoothing_s or 0, "systems": systems,
             "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}}
+    usable, meta["notes"] = screening.screen(svs, t_rx, corrected, sat_xyz, st.clock_s, usable, obs)  # absurd values out
     return Prepared(time=t_rx, sv=svs, pseudorange_m=corrected, sat_xyz=sat_xyz, usable=usable,
                     frequency_hz=freq, code=code, iono_mode=iono, iono=dict(getattr(nav, "iono", {}) or {}),
                     approx_xyz=_header_vector(obs, "approx_position_m"),

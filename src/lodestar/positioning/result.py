@@ -23,9 +23,11 @@ from ..xarray_build import indexed_coords, variable
 from . import estimator, integrity
 from .raim import raim_statistic
 
-__all__ = ["build_result", "STATUSES", "MAX_GDOP"]
+__all__ = ["build_result", "STATUSES", "SOLVED_STATUSES", "MAX_GDOP"]
 
 STATUSES = ("ok", "fde", "insufficient", "failed")
+#: The statuses of an epoch with a position: every "solved" count and statistic uses these.
+SOLVED_STATUSES = ("ok", "fde")
 MAX_GDOP = 30.0  # RTKLIB's default ``maxgdop``: beyond it a position is mostly geometry noise
 
 
@@ -72,7 +74,8 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     # a system clock tied to another by a session-ISB constraint (isb.py) is no unknown of its own
     needed = 3 + it.present.sum(axis=1) - (it.prior_weight > 0).sum(axis=1)
     xyz_arp = it.state[:, :3]
-    lat_a, lon_a, _ = ecef_to_geodetic(np.nan_to_num(xyz_arp))
+    with np.errstate(divide="ignore", invalid="ignore"):  # unsolved epochs sit at the geocentre
+        lat_a, lon_a, _ = ecef_to_geodetic(np.nan_to_num(xyz_arp))
     cons = estimator.ClockConstraints(np.zeros(it.h.shape[:1] + (it.present.shape[1],) + it.h.shape[2:]),
                                       it.prior_weight, it.prior_residual)
     if problem.clock_prior is not None:
@@ -86,7 +89,9 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     gated = np.where(dof < 1, protection, 0.0) if info.get("gate", "untestable") == "untestable" else protection
     status, reason = _status(n_used, np.maximum(needed, 4), it.converged, fde.failed_test, gdop,
                              fde.excluded.any(axis=1), gated, np.inf if alert is None else alert)
-    good = np.isin(status, ("ok", "fde"))
+    if it.note is not None:  # the estimator's own reason for an epoch it could not solve (estimator.normal_solve)
+        reason = np.where((status == "failed") & (it.note != ""), it.note, reason)
+    good = np.isin(status, SOLVED_STATUSES)
     xyz = np.where(good[:, None], _marker(np.nan_to_num(xyz_arp), sub.antenna_hen_m), np.nan)
     lat, lon, height = ecef_to_geodetic(xyz)
     excluded = np.array([",".join(sub.sv[row]) for row in fde.excluded], dtype=object)
@@ -126,10 +131,12 @@ def _attributes(sub, info, alert) -> dict:
         "noise_factor": json.dumps(info["noise_factor"]),
         "session_isb_m": json.dumps(info.get("session_isb_m", {})),
         "calibration": info.get("calibration", ""), "calibrated": info.get("calibrated", "estimated"),
+        "mode": info.get("mode", "post-processing"),  # or "causal": every epoch from the past only (causal.py)
         "alert_limit_m": float("nan") if alert is None else float(alert),
         "integrity_risk": float(info.get("integrity_risk", integrity.DEFAULT_RISK)),
         "position_of": "marker (ANTENNA: DELTA H/E/N removed)",
         "antenna_delta_hen_m": [float(v) for v in sub.antenna_hen_m],
         "marker_name": str(sub.meta.get("marker_name", "")), "obs_path": sub.meta.get("obs_path", ""),
         "nav_path": sub.meta.get("nav_path", ""),
+        "input_notes": json.dumps(sub.meta.get("notes", {})),  # screened cells, epoch order (screening.py)
     }

@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import LodestarError
 from ..systems import SYSTEM_NAMES, format_system_set, parse_system_set
 from ..models.ionosphere import BroadcastIonosphere
-from . import biases, integrity, isb, raim, weights
+from . import biases, causal, integrity, isb, raim, weights
 from .calibration import Calibration
 from .iteration import Problem, gauss_newton
 from .prepare import SUPPORTED_SYSTEMS, Prepared, prepare
@@ -25,6 +25,7 @@ from .result import MAX_GDOP, build_result
 __all__ = ["solve", "solve_many", "prepare", "Prepared", "Calibration"]
 
 _VCE_ROUNDS = 2
+_CAUSAL_ROUNDS = 2  # as _VCE_ROUNDS: the second round's biases move the solution by centimetres
 BIAS_MODES = ("auto", "satellite", "groups", "off")
 
 
@@ -93,7 +94,7 @@ def _isb_table(problem: Problem, systems):
     """``{"C-R": {"isb_m": ..., "sigma_m": ...}}`` for the session ISBs in use (vs the first system)."""
     if problem.clock_prior is None:
         return {}
-    value, sigma = problem.clock_prior
+    value, sigma = (np.asarray(v)[-1] if np.ndim(v) == 2 else v for v in problem.clock_prior)  # causal: the last
     if not np.isfinite(value[0]):  # a calibration without the first system: nothing to refer to
         return {}
     return {f"{systems[k]}-{systems[0]}": {"isb_m": round(float(value[k] - value[0]), 3),
@@ -119,6 +120,61 @@ def _estimate(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa,
         it = gauss_newton(problem, np.arange(problem.pseudorange_m.shape[0]), start)
     fde = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
     return problem, fde, bias_table
+
+
+def _estimate_causal(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa, max_exclusions,
+                     session_isb=True, calibration: Calibration | None = None, systems=()):
+    """Forward mode: biases, noise factors and ISB known before each epoch from the past only (causal.py).
+
+    Every step is per epoch or a prefix over earlier epochs: the first solution and its RAIM
+    (a-priori weights, zero or calibrated biases), ``_CAUSAL_ROUNDS`` re-solutions with the
+    running biases and factors of the previous round, then the running ISB and the final RAIM.
+    Returns the problem, the FDE result, the bias table and the end-of-run calibration.
+    """
+    rows = np.arange(problem.pseudorange_m.shape[0])
+    it = _first_solution(problem, prep)
+    problem = replace(problem, fixed_delays=(it.trop_m, it.iono_m), clock_prior=None)
+    first = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
+    it, excluded = first.iterate, first.excluded
+    groups = biases.bias_groups(sub.sv, channels, "off" if biases_mode == "off" else "groups")
+    dt_s, prior_bias, apriori = causal.epoch_spacing_s(sub.time), np.array(problem.bias_m, float), problem.factor
+    letters = np.array([sv[0] for sv in sub.sv])
+    sigma0 = np.array([causal.BIAS_SIGMA_M.get(s, 0.0) for s in letters]) * (calibration is None)
+    for _ in range(_CAUSAL_ROUNDS):
+        r = redundancy(it.h, it.weight, np.nan_to_num(it.covariance))
+        factor = causal.running_factors(it, r, problem.system_index, problem.n_systems, apriori, dt_s)
+        bias, bias_var = causal.running_biases(it, problem.bias_m, groups, problem.system_index, dt_s, prior_bias,
+                                               prior_sigma_m=sigma0, system_letters=letters)
+        problem = replace(problem, factor=factor, bias_m=bias, bias_variance_m2=bias_var)
+        it = gauss_newton(problem, rows, np.where(np.isfinite(it.state), it.state, _fallback_state(it.state)),
+                          exclude=excluded)
+    final_bias = causal.running_biases(it, problem.bias_m, groups, problem.system_index, dt_s, prior_bias,
+                                       include_current=True, prior_sigma_m=sigma0, system_letters=letters)[0][-1]
+    isb_end = None
+    if session_isb and problem.n_systems > 1:
+        stat, dof = raim.raim_statistic(it)
+        trusted = it.converged & (dof >= 1) & (stat <= raim.chi2_threshold(np.maximum(dof, 1), pfa))
+        prior = calibration.clock_prior(systems) if calibration is not None else None
+        isb_m, sigma_m = causal.running_isb(it.state, it.covariance, it.present, trusted, dt_s, prior)
+        problem = replace(problem, clock_prior=(isb_m, sigma_m))
+        isb_end = (isb_m[-1], sigma_m[-1])
+    start = np.where(np.isfinite(it.state), it.state, _fallback_state(it.state))
+    it = gauss_newton(problem, rows, start)
+    fde = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
+    table = {sv: round(float(b), 3) for sv, b in zip(sub.sv, final_bias) if b != 0.0}
+    return problem, fde, table, (final_bias, isb_end)
+
+
+def _solve_causal(problem, prep, sub, channels, biases_mode, pfa, max_exclusions, session_isb, calibration, systems,
+                  mask_deg):
+    """:func:`_estimate_causal` with a calibration as starting values; its end-of-run calibration."""
+    if calibration is not None:
+        problem = replace(problem, bias_m=calibration.satellite_biases(sub.sv))
+    problem, fde, table, (bias_end, isb_end) = _estimate_causal(problem, prep, sub, channels, biases_mode, pfa,
+                                                               max_exclusions, session_isb, calibration, systems)
+    source = (f"{format_system_set(systems)} at {mask_deg:g}° mask, causal (after the last epoch), "
+              f"{sub.meta.get('marker_name', '')} {str(np.asarray(sub.time)[0])[:10]}")
+    return problem, fde, table, Calibration.from_estimate(sub.sv, bias_end, systems, isb_end, source)
 
 
 def _with_session_isb(problem: Problem, it, pfa, time=None):
@@ -157,7 +213,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
           max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None,
           session_isb: bool = True, alert_limit_m: float | None = integrity.DEFAULT_ALERT_LIMIT_M,
           integrity_risk: float = integrity.DEFAULT_RISK, integrity_gate: str = "untestable",
-          calibration: Calibration | None = None, residuals: bool = False):
+          calibration: Calibration | None = None, residuals: bool = False, causal: bool = False):
     """Single-point positions of the marker, one row per epoch (``xarray.Dataset``).
 
     ``obs``: observation path, Dataset, or a :class:`Prepared` (from :func:`prepare`, to reuse
@@ -178,6 +234,10 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     known, instead of estimating biases and ISBs from this run's data (``biases_mode`` and
     ``session_isb`` are then not used). Every result carries the calibration it estimated or
     used in ``attrs["calibration"]`` (JSON).
+    ``causal``: forward mode (``causal.py``): every epoch uses only the past; code biases, noise
+    factors and ISBs are running estimates (a given ``calibration`` is their starting value), and
+    ``attrs["calibration"]`` holds their values after the last epoch. Default: post-processing,
+    session estimates over the whole input.
     """
     system_tuple = _checked_options(systems, integrity_gate, biases_mode)
     prep = obs if isinstance(obs, Prepared) else prepare(
@@ -193,22 +253,30 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
         raise LodestarError(f"no {'/'.join(SYSTEM_NAMES[s] for s in system_tuple)} satellites in the observations")
     channels = np.array([prep.meta.get("glonass_channels", {}).get(sv, np.nan) for sv in prep.sv], dtype=float)
     sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
-    if calibration is not None:  # known biases: only the noise factors are estimated from this run
-        problem = replace(problem, bias_m=calibration.satellite_biases(sub.sv),
-                          clock_prior=calibration.clock_prior(present_systems))
-        biases_mode, session_isb = "off", False
-    problem, fde, bias_table = _estimate(problem, prep, sub, sub_channels, biases_mode, raim_pfa, max_exclusions,
-                                         session_isb)
-    used_calibration = calibration or _estimated_calibration(sub, problem, present_systems, mask_deg)
-    if calibration is not None:
-        bias_table = {sv: round(float(b), 3) for sv, b in zip(sub.sv, problem.bias_m) if b != 0.0}
+    if causal:
+        problem, fde, bias_table, used_calibration = _solve_causal(problem, prep, sub, sub_channels, biases_mode,
+                                                                   raim_pfa, max_exclusions, session_isb,
+                                                                   calibration, present_systems, mask_deg)
+    else:
+        if calibration is not None:  # known biases: only the noise factors are estimated from this run
+            problem = replace(problem, bias_m=calibration.satellite_biases(sub.sv),
+                              clock_prior=calibration.clock_prior(present_systems))
+            biases_mode, session_isb = "off", False
+        problem, fde, bias_table = _estimate(problem, prep, sub, sub_channels, biases_mode, raim_pfa, max_exclusions,
+                                             session_isb)
+        used_calibration = calibration or _estimated_calibration(sub, problem, present_systems, mask_deg)
+        if calibration is not None:
+            bias_table = {sv: round(float(b), 3) for sv, b in zip(sub.sv, problem.bias_m) if b != 0.0}
+    factor_now = problem.factor[-1] if np.ndim(problem.factor) == 2 else problem.factor
     info = {"systems": present_systems, "requested": system_tuple, "mask_deg": mask_deg, "iono": prep.iono_mode,
             "alert_limit_m": alert_limit_m, "integrity_risk": integrity_risk, "gate": integrity_gate,
             "raim_pfa": raim_pfa, "session_isb_m": _isb_table(problem, present_systems),
+            "mode": "causal" if causal else "post-processing",
             "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
-            "noise_factor": dict(zip(present_systems, problem.factor.tolist())), "max_gdop": MAX_GDOP,
+            "noise_factor": dict(zip(present_systems, np.asarray(factor_now).tolist())), "max_gdop": MAX_GDOP,
             "calibration": used_calibration.to_json(),
-            "calibrated": "estimated" if calibration is None else f"given ({calibration.source or 'no source'})"}
+            "calibrated": ("estimated" if calibration is None else f"given ({calibration.source or 'no source'})")
+            + (", causal: running estimates from past epochs only" if causal else "")}
     result = build_result(sub, problem, fde, info)
     if residuals:
         from .residuals import residual_table
