@@ -11,7 +11,7 @@ largest, K1, is 13 mm radial peak at 45° latitude, a diurnal signal that averag
 the out-of-phase and l^(1) terms (< 1 mm in the ESBC latitude band), the pole tide (< 25 mm,
 slow) and ocean loading (needs a site BLQ file; mm to cm at coastal sites).
 
-Sun: :func:`lodestar.orbits.antenna.sun_position_ecef_m` (Montenbruck & Gill 2000 §3.3.2). Moon:
+Sun: :func:`lodestar.models.attitude.sun_position_ecef_m`. Moon:
 the low-precision series of Montenbruck & Gill (2000) §3.3.2 eq. 3.47–3.48 (~0.1° in longitude,
 ~500 km in distance: a 0.4 % error on a 36 cm tide, i.e. < 1.5 mm), of date (the 1.3972°/century
 precession term of the J2000 form dropped), then GMST as for the Sun.
@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..orbits.antenna import sun_position_ecef_m
 from ..time import Time
+from .attitude import sun_position_ecef_m
 
 __all__ = ["moon_position_ecef_m", "solid_earth_tide_m"]
 
