@@ -107,3 +107,17 @@ def test_a_missing_sample_of_one_satellite_is_a_gap(grg):
     assert st.valid[:, 0].tolist() == [True, False, False, True]
     assert set(st.reason[1:3, 0]) == {"gap in the SP3 orbit of this satellite"}
     assert st.valid[:, 1].all()
+
+
+def test_clocks_of_a_centre_without_orbits_serve_the_first_centre(grg, grg_clk):
+    """A CLK whose centre has no SP3 (here GRG's clocks relabelled as another centre's) is paired
+    with the first centre's orbits and said so (was: "dictionary changed size during iteration")."""
+    other = grg_clk.copy()
+    other.attrs = {**grg_clk.attrs, "path": "/tmp/XYZ0MGXFIN_20201770000_01D_30S_CLK.CLK", "agency": "XYZ"}
+    eph = PreciseEphemeris(grg, other)
+    assert any("has no SP3 of the same centre" in w for w in eph.warnings)
+    t = np.array(["2020-06-25T12:00:15"], dtype="datetime64[ns]")
+    reference = PreciseEphemeris(grg, grg_clk).states(Time(t), ["R01", "G01"])
+    st = eph.states(Time(t), ["R01", "G01"])
+    assert np.all(st.valid)
+    np.testing.assert_allclose(st.clock_s, reference.clock_s, rtol=0, atol=1e-15)  # the same 30 s clocks

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .attitude import sun_position_ecef_m
 from ..time import Time
+from .attitude import sun_position_ecef_m
 
 __all__ = ["moon_position_ecef_m", "solid_earth_tide_m"]
 

@@ -32,8 +32,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..models.phase_center import PhaseCentres
 from ..models.attitude import sun_position_ecef_m, yaw_steering_axes  # moved; re-exported here
+from ..models.phase_center import PhaseCentres
 from ..time import Time
 
 __all__ = ["CLOCK_PAIRS", "satellite_pco_ecef_m", "PCO_BLOCKS_M", "SATELLITE_BLOCKS", "BLOCK_TABLE_VALID", "block_of", "pco_body_m",

@@ -230,7 +230,7 @@ def _build_sources(sp3, clk):
     clock_groups = _group(_as_list(clk))
     warnings = []
     names = list(orbit_groups)
-    for name in clock_groups:
+    for name in list(clock_groups):  # a copy: the loop adds the orphan clocks to the first centre's group
         if name not in orbit_groups:
             warnings.append(f"CLK of {name} has no SP3 of the same centre: used with the orbits of {names[0]}")
             clock_groups.setdefault(names[0], []).extend(clock_groups[name])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...models.phase_center import PhaseCentres
+from .constellation import BDS2_IGSO, BDS2_MEO
 from .observables import if_coefficients
 
 __all__ = [
@@ -41,8 +42,6 @@ def phase_centres(antex, sinex) -> PhaseCentres:
 
 def satellite_offsets(pc, svs, when):
     """(S, 3) IF body-frame offsets (NaN unknown), the SatelliteAntennas object, {sv: provenance}."""
-    from .corrections import BDS2_IGSO, BDS2_MEO
-
     sat = pc.satellites(list(svs), when)
     out = np.full((len(svs), 3), np.nan)
     letters = np.array([sv[0] for sv in svs])

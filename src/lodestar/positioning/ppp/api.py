@@ -263,8 +263,12 @@ def _check_products(side, obs, eph):
     if side.valid.any():
         return
     reasons = sorted(set(side.reason.ravel()) - {""})
-    raise LodestarError(f"the precise products do not cover {obs.attrs.get('path', 'the observations')}: "
-                        f"{'; '.join(reasons[:3])} (orbit/clock files of another day?)")
+    where = obs.attrs.get("path", "the observations")
+    if reasons == ["satellite not in SP3"] or reasons == ["satellite not in any SP3"]:
+        raise LodestarError(f"the SP3 files hold none of the satellites asked for in {where}: give a product with "
+                            "them (e.g. IAC or CODE MGEX for BeiDou)")
+    raise LodestarError(f"the precise products do not cover {where}: {'; '.join(reasons[:3])} "
+                        "(orbit/clock files of another day?)")
 
 
 def _reversed(inp):

@@ -30,6 +30,8 @@ from ...models.relativity import shapiro_delay_m
 from ...models.tides import solid_earth_tide_m
 from ...models.windup import phase_windup_cycles
 from ...time import Time
+from .antennas import receiver_pcv_if_m, satellite_pcv_if_m
+from .constellation import BDS2_IGSO, BDS2_MEO, BDS_GEO
 from .observables import if_coefficients
 
 __all__ = [
@@ -41,10 +43,6 @@ __all__ = [
     "satellite_side",
 ]
 
-# BeiDou-2 orbit types (CSNO; Wanninger & Beer 2015 Table 1; C13/C16 IGSO launched later)
-BDS2_IGSO = {"C06", "C07", "C08", "C09", "C10", "C13", "C16"}
-BDS2_MEO = {"C11", "C12", "C14"}
-BDS_GEO = {"C01", "C02", "C03", "C04", "C05", "C59", "C60", "C61", "C62", "C63"}
 # Wanninger & Beer (2015) Table 2, metres at elevations 0, 10, ..., 90 degrees; rows B1, B2, B3
 _WB_IGSO = np.array([
     [-0.55, -0.40, -0.34, -0.23, -0.15, -0.04, 0.09, 0.19, 0.27, 0.35],
@@ -139,8 +137,6 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas,
 
 def _pcv_if_m(sat_pc, rcv_pc, svs, sat_xyz, approx, el, az, f1_hz, f2_hz):
     """IF phase-centre variations (m) of satellite (by nadir) and receiver (by zenith/azimuth)."""
-    from .antennas import receiver_pcv_if_m, satellite_pcv_if_m
-
     total = np.zeros(el.shape)
     if sat_pc is not None:
         to_rx = approx[None, None, :] - sat_xyz
