@@ -318,3 +318,16 @@ def test_bds2_code_correction_removes_elevation_dependence(data, monkeypatch):
 
     applied, none, opposite = spread(1.0), spread(0.0), spread(-1.0)
     assert abs(applied) < 1.0 and abs(applied) < abs(none) < abs(opposite)
+
+
+def test_sinex_serves_the_truth_when_no_truth_is_given(data):
+    """Issue #12: a SINEX given serves the station's coordinates as truth (WTZR is in the IGS weekly
+    SINEX; ESBC is in none, so it gets no truth rather than an error)."""
+    from lodestar.cli.ppp import _sinex_truth
+    from lodestar.io.sinex import station_position
+
+    esbc = data / "esbc-2020-177"
+    sinex = [str(data / "sinex" / f) for f in SINEX]
+    wtzr = _sinex_truth(esbc / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx", sinex)
+    np.testing.assert_allclose(wtzr, station_position(sinex, "WTZR", "2020-06-25"), atol=1e-6)
+    assert _sinex_truth(esbc / HOUR, sinex) is None

@@ -33,7 +33,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", **ext, default=None, metavar="NAV", help="navigation files (GLONASS channels only)")
     parser.add_argument("--antex", **ext, default=None, metavar="F", help="ANTEX phase-centre files")
     parser.add_argument("--sinex", **ext, default=None, metavar="F", help="SINEX files with phase-centre blocks")
-    parser.add_argument("--bias", **ext, default=None, metavar="F", help="Bias-SINEX (accepted; OSB not yet applied)")
+    parser.add_argument("--bias", **ext, default=None, metavar="F", help="Bias-SINEX: OSB code biases make each code consistent with the clocks' reference signals")
     parser.add_argument("--systems", default="R+C", metavar="SET", help="system set: R, C, R+C, G+R+E+C ... (default R+C)")
     parser.add_argument("--mode", choices=("kinematic", "static"), default="kinematic", help="default kinematic")
     parser.add_argument("--mask", type=elevation_deg, default=7.0, metavar="DEG", help="elevation mask (default 7)")
@@ -63,6 +63,8 @@ def run(args) -> int:
 
     check_output_files(out=args.out, json=args.json, residuals=args.residuals)
     truth = truth_xyz(args.truth)
+    if truth is None and args.sinex:  # a SINEX given also serves the station's coordinates as truth (issue #12)
+        truth = _sinex_truth(args.obs, args.sinex)
     with warnings.catch_warnings():  # printed below, once, from the summary
         warnings.simplefilter("ignore", UserWarning)
         ds = _solve(args, truth)
@@ -82,6 +84,19 @@ def run(args) -> int:
             print(f"warning: {warning}")
     write_json(info, args.json)
     return 0
+
+
+def _sinex_truth(obs, sinex) -> list[float] | None:
+    """The station's SINEX coordinate on the observation day, or None when no file holds it."""
+    from ..errors import DataNotFoundError
+    from ..io.headers import obs_header_identity
+    from ..io.sinex import station_position
+
+    marker, day = obs_header_identity(obs)
+    try:
+        return [float(v) for v in station_position(sinex, marker[:4], str(day))]
+    except DataNotFoundError:  # e.g. ESBC: in none of the SINEX files; they served the phase centres only
+        return None
 
 
 def _run_sets(args) -> int:
