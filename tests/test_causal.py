@@ -106,7 +106,9 @@ def test_causal_attributes_and_end_of_run_calibration(esbc_hour):
 def test_calibration_is_a_starting_value(esbc_hour):
     """A calibration (prior information: here the session values of a post-processing run) starts the
     running estimates: GLONASS's first ten minutes then match the post-processed ones (within 0.1 m),
-    where the cold start, from zero biases, is metres worse until it has learnt them."""
+    where the cold start, from zero biases, is worse until it has learnt them: 1.73 m against 1.60 m
+    (the post-processed hour weighs the broadcast SISRE now, weights.BROADCAST_SISRE_M: its first ten
+    minutes went from 1.32 to 1.58 m, and the margin of the calibrated start from 0.39 to 0.14 m)."""
     day = solve(esbc_hour, systems="R")
     cold = solve(esbc_hour, systems="R", causal=True)
     warm = solve(esbc_hour, systems="R", causal=True, calibration=Calibration.from_solution(day))
@@ -115,7 +117,7 @@ def test_calibration_is_a_starting_value(esbc_hour):
     first = {name: accuracy(ds.isel(time=slice(0, 20)), truth)["rms_3d_m"]
              for name, ds in (("day", day), ("cold", cold), ("warm", warm))}
     assert abs(first["warm"] - first["day"]) < 0.1
-    assert first["cold"] - first["warm"] > 0.3
+    assert first["cold"] - first["warm"] > 0.1
 
 
 def test_cli_solve_causal(data, tmp_path, capsys):
