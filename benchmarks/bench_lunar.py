@@ -17,9 +17,9 @@ import numpy as np
 
 from lodestar.data import data_dir
 from lodestar.lunar import luna25 as l25
-from lodestar.lunar.gravity import lunar_field
-from lodestar.lunar.propagator import EphemerisTable, ForceModel
-from lodestar.lunar.validation import lro_validation
+from lodestar.lunar.core.gravity import lunar_field
+from lodestar.lunar.core.propagator import EphemerisTable, ForceModel
+from lodestar.lunar.core.validation import lro_validation
 
 
 def _timed(function):

@@ -274,3 +274,22 @@ def test_out_dash_refused(data, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     _fails(capsys, ["solve", str(data / OBS), "--nav", str(data / NAV), "--out", "-"], "--out -", status=1)
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("text, seconds", [("30", 30.0), ("30s", 30.0), ("5min", 300.0), ("1h", 3600.0),
+                                           ("1.5h", 5400.0), ("0.5s", 0.5)])
+def test_step_reads_seconds_or_an_explicit_unit(text, seconds):
+    from lodestar.cli._duration import duration_s
+
+    value = duration_s(text)
+    assert value == seconds and value.plain == text.replace(".", "").isdigit()
+
+
+@pytest.mark.parametrize("text", ["0", "-5", "5 minutes", "5m", "abc", ""])
+def test_step_refuses_what_is_not_a_duration(text):
+    import argparse
+
+    from lodestar.cli._duration import duration_s
+
+    with pytest.raises(argparse.ArgumentTypeError):
+        duration_s(text)

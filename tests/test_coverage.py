@@ -174,3 +174,22 @@ def test_daily_figures_match_per_epoch_series(brdc):
     np.testing.assert_allclose(ds["median_pdop"].values, exact, rtol=1e-12)
     solved = np.isfinite(series["pdop"].values).sum(axis=0).T.reshape(ds["solved_epochs"].shape)
     np.testing.assert_array_equal(ds["solved_epochs"].values, solved)
+
+
+def test_uniform_availability_panels_show_a_stricter_fraction():
+    """Issue 15: a set with a solution all day everywhere maps PDOP <= 2 (or >= 10 satellites) instead."""
+    import xarray as xr
+
+    from lodestar.report.map_report import availability_view
+
+    lat, lon = np.array([-45.0, 0.0, 45.0]), np.array([0.0, 90.0])
+    ones, varying = np.ones((2, 3, 2)), np.linspace(0.1, 0.9, 12).reshape(2, 3, 2)
+    ds = xr.Dataset({"availability": (("systems", "lat", "lon"), np.stack([varying[0], ones[1]])),
+                     "pdop6_availability": (("systems", "lat", "lon"), ones),
+                     "strong_pdop_fraction": (("systems", "lat", "lon"), np.stack([ones[0], varying[1]])),
+                     "many_sats_fraction": (("systems", "lat", "lon"), 0.5 * varying)},
+                    coords={"systems": ["R", "R+C"], "lat": lat, "lon": lon})
+    assert availability_view(ds, "R") == "availability"  # varies: shown as it is
+    assert availability_view(ds, "R+C") == "strong_pdop_fraction"  # uniform 100 %: the most varying stricter one
+    assert availability_view(ds, "R+C", "pdop6_availability", exclude=("strong_pdop_fraction",)) == \
+        "many_sats_fraction"

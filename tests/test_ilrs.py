@@ -20,12 +20,13 @@ import pytest
 from lodestar.cli import main
 from lodestar.constants import MOON_RADIUS_M
 from lodestar.errors import FormatError, LodestarError
-from lodestar.lunar import ephemeris
-from lodestar.lunar.ilrs import (
+from lodestar.lunar.core import ephemeris
+from lodestar.lunar.analysis.ilrs import (
     analyse_site, az_el_from_site, horizon_from_profile, longest_run_s, read_horizon_csv, site_enu_basis, time_grid,
 )
-from lodestar.lunar.relay import QUEQIAO2, eccentric_anomaly, kepler_positions
-from lodestar.lunar.sites import SITES, Site, site_by_name
+from lodestar.lunar.analysis.relay import QUEQIAO2, kepler_positions
+from lodestar.orbits.kepler import eccentric_anomaly
+from lodestar.lunar.analysis.sites import SITES, Site, site_by_name
 from lodestar.time import Time
 
 YEAR_START = Time.from_iso("2025-01-01T00:00:00", scale="utc")
@@ -97,9 +98,10 @@ def test_queqiao2_orbit_has_the_published_altitudes_and_period():
 
 def test_kepler_equation_is_solved_for_a_high_eccentricity():
     m = np.linspace(-10.0, 10.0, 2001)
-    e = 0.95
-    ecc = eccentric_anomaly(m, e)
-    assert np.abs(ecc - e * np.sin(ecc) - np.mod(m, 2 * np.pi)).max() < 1e-12
+    for e in (0.95, QUEQIAO2.e):  # Queqiao-2: e ≈ 0.80 (200 × 16,000 km)
+        ecc = eccentric_anomaly(m, e)
+        assert np.abs(ecc - e * np.sin(ecc) - m).max() < 1e-12
+        assert np.all(np.diff(ecc) > 0)  # E follows M through whole turns
 
 
 def test_enu_basis_is_orthonormal_and_up_is_radial():
@@ -167,7 +169,7 @@ def test_bad_inputs_raise_lodestar_errors():
 def test_cli_json_has_the_issue_keys(tmp_path):
     out_json, out_html = tmp_path / "ilrs.json", tmp_path / "ilrs.html"
     code = main(["ilrs", "--site", "shackleton-rim", "--from", "2025-01-01", "--to", "2025-01-10",
-                 "--step", "60", "--json", str(out_json), "--out", str(out_html)])
+                 "--step", "60min", "--json", str(out_json), "--out", str(out_html)])
     assert code == 0
     data = json.loads(out_json.read_text())
     for key in ("earth_visible_fraction", "earth_longest_outage_h", "sun_lit_fraction",
@@ -177,3 +179,16 @@ def test_cli_json_has_the_issue_keys(tmp_path):
     code = main(["ilrs", "--lat", "-89.0", "--lon", "0", "--from", "2025-01-01", "--to", "2025-01-02",
                  "--json", str(out_json)])
     assert code == 0 and json.loads(out_json.read_text())["site"]["lat_deg"] == -89.0
+
+
+def test_step_is_seconds_everywhere_and_a_plain_number_to_ilrs_is_noted(tmp_path, capsys):
+    """Issue 15: --step is seconds (or 30s, 5min, 1h) in every command; ilrs used to read minutes."""
+    out = tmp_path / "ilrs.json"
+    assert main(["ilrs", "--site", "shackleton-rim", "--from", "2025-01-01", "--to", "2025-01-01T02:00:00",
+                 "--step", "600", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["epochs"] == 13  # 2 h every 600 s, both ends
+    assert "--step 600 means 600 s" in capsys.readouterr().err
+    assert main(["ilrs", "--site", "shackleton-rim", "--from", "2025-01-01", "--to", "2025-01-01T02:00:00",
+                 "--step", "10min", "--json", str(out)]) == 0
+    assert json.loads(out.read_text())["epochs"] == 13
+    assert "note" not in capsys.readouterr().err

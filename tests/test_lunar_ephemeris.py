@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lodestar.errors import DataNotFoundError
-from lodestar.lunar import ephemeris as eph
+from lodestar.lunar.core import ephemeris as eph
 from lodestar.time import Time
 
 # NAIF's example program output printed in the DE421 lunar frame kernel moon_080317.tf (shipped by

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from lodestar.errors import FormatError, LodestarError
-from lodestar.lunar.gravity import read_cof, read_field, read_gfc
+from lodestar.lunar.core.gravity import read_cof, read_field, read_gfc
 
 
 @pytest.fixture(scope="module")

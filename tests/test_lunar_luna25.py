@@ -10,7 +10,7 @@ import pytest
 
 from lodestar.cli import main
 from lodestar.lunar import luna25 as l25
-from lodestar.lunar.propagator import EphemerisTable, ForceModel
+from lodestar.lunar.core.propagator import EphemerisTable, ForceModel
 
 DEGREE = 20  # fast in the default run; the CLI and benchmark use 150
 
@@ -71,7 +71,7 @@ def test_counterfactual_margin_and_earth_in_view(setup, fwd):
     assert cf["earth_at_crater"]["elevation_deg"] > 5.0
 
 
-def test_cli_json_keys(tmp_path, data):
+def test_cli_json_keys(tmp_path, data, capsys):
     out = tmp_path / "l25.json"
     html = tmp_path / "l25.html"
     code = main(["--data", str(data), "luna25", "--degree", "8", "--fit-degree", "8", "--no-sensitivity",
@@ -84,6 +84,9 @@ def test_cli_json_keys(tmp_path, data):
                                "miss_km"}
     assert doc["fit"]["impact_utc"].startswith("2023-08-19T11:5") and "max_safe_burn_s" in doc
     assert html.read_text().count("data:image/png;base64") == 3
+    err = capsys.readouterr().err  # issue 15: progress and "wrote" lines like the other commands
+    assert "forward case" in err and "fit to the impact" in err and "counterfactual" in err
+    assert f"wrote {html}" in err and f"wrote {out}" in err
 
 
 @pytest.mark.slow

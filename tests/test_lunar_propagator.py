@@ -7,12 +7,13 @@ import pytest
 
 from lodestar.constants import MOON_RADIUS_M
 from lodestar.errors import LodestarError
-from lodestar.lunar import ephemeris as eph
-from lodestar.lunar.gravity import lunar_field
-from lodestar.lunar.kepler import elements_to_state, osculating_apsides
-from lodestar.lunar.propagator import EphemerisTable, FiniteBurn, ForceModel, ImpulsiveBurn, propagate
-from lodestar.lunar.validation import lro_validation
+from lodestar.lunar.core import ephemeris as eph
+from lodestar.lunar.core.gravity import lunar_field
+from lodestar.lunar.core.twobody import elements_to_state, osculating_apsides
+from lodestar.lunar.core.propagator import EphemerisTable, FiniteBurn, ForceModel, ImpulsiveBurn, propagate
+from lodestar.lunar.core.validation import lro_validation
 from lodestar.time import Time
+from sample_data import requires_data
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def test_lro_low_degree_is_worse(lro):
 
 def test_lro_after_the_horizons_step_agrees_to_a_metre(data):
     """From minute 85 (after the 36 m step in the Horizons states at 77-78 min, see
-    lodestar.lunar.validation) to the end, 2.6 h: sub-metre at degree 150, and the truncation of the
+    lodestar.lunar.core.validation) to the end, 2.6 h: sub-metre at degree 150, and the truncation of the
     field shows clearly (degree 50 is tens of metres off)."""
     rows = {row["degree"]: row for row in lro_validation(data, degrees=(50, 100, 150), start_min=85)}
     assert rows[150]["rms_m"] < 1.0 and rows[150]["max_m"] < 1.5
@@ -61,6 +62,7 @@ def test_each_force_term_is_needed(data):
     assert rms(sun=False) > 0.8
 
 
+@requires_data  # the lunar gravity field file
 def test_two_body_matches_kepler():
     """Point mass, no third bodies: the numerical orbit equals the analytic Kepler orbit (< 1 mm)."""
     gm = lunar_field().gm_m3ps2
@@ -90,6 +92,7 @@ def test_ephemeris_table_interpolation():
     assert np.abs(table.icrf_to_pa(t) - eph.icrf_to_pa(tdb)).max() < 1e-11
 
 
+@requires_data  # the lunar gravity field file
 def test_short_finite_burn_equals_impulse_and_mass_flows():
     gm = lunar_field().gm_m3ps2
     force = ForceModel(lunar_field(degree=0), earth=False, sun=False, tide_k2=0.0)
@@ -109,6 +112,7 @@ def test_short_finite_burn_equals_impulse_and_mass_flows():
     assert flowing.mass_kg[-1] == pytest.approx(1300.0 - 5.0, abs=1e-6)
 
 
+@requires_data  # the lunar gravity field file
 def test_impact_and_apsis_events():
     gm = lunar_field().gm_m3ps2
     force = ForceModel(lunar_field(degree=0), earth=False, sun=False, tide_k2=0.0)
@@ -128,6 +132,7 @@ def test_impact_and_apsis_events():
     assert local.impact.t_s < hit.impact.t_s
 
 
+@requires_data  # the lunar gravity field file
 def test_bad_requests():
     force = ForceModel.lunar(2)
     epoch = Time.from_iso("2023-08-19T11:10:00", "utc")

@@ -16,12 +16,12 @@ from lodestar.cli import main
 from lodestar.constants import MOON_RADIUS_M
 from lodestar.errors import NoEphemerisError
 from lodestar.io.rinex_nav import read_nav
-from lodestar.lunar import ephemeris
-from lodestar.lunar.earth_orientation import ecef_to_icrf, itrs_to_icrf_matrix
-from lodestar.lunar.link_budget import PATTERNS, LinkParameters, cn0_dbhz, free_space_loss_db
-from lodestar.lunar.moon_gnss import analyse, gdop, receiver_positions_icrf
-from lodestar.lunar.relay import circular_orbit
-from lodestar.lunar.sites import site_by_name
+from lodestar.lunar.core import ephemeris
+from lodestar.lunar.core.earth_orientation import ecef_to_icrf, itrs_to_icrf_matrix
+from lodestar.lunar.analysis.link_budget import PATTERNS, LinkParameters, cn0_dbhz, free_space_loss_db
+from lodestar.lunar.analysis.moon_gnss import analyse, gdop, receiver_positions_icrf
+from lodestar.lunar.analysis.relay import circular_orbit
+from lodestar.lunar.analysis.sites import site_by_name
 from lodestar.orbits import BroadcastEphemeris
 from lodestar.time import Time
 

@@ -30,7 +30,7 @@ def test_sun_declination_at_the_june_solstice():
 
 
 def test_sun_against_jpl_kernels_within_attitude_needs():
-    ephemeris = pytest.importorskip("lodestar.lunar.ephemeris")
+    ephemeris = pytest.importorskip("lodestar.lunar.core.ephemeris")
     times = Time.from_iso([f"2020-{m:02d}-15T06:00:00" for m in range(1, 13)], "utc")
     jpl_icrf = ephemeris.sun_position_m(times) - ephemeris.earth_position_m(times)
     ours = sun_position_ecef_m(times)

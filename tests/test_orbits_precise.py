@@ -72,7 +72,7 @@ def test_file_ends_are_nan_unless_the_previous_day_is_joined(grg):
     t = Time(np.array(["2020-06-25T00:05:00", "2020-06-25T23:50:00"], dtype="datetime64[ns]"))
     one_day = PreciseEphemeris(grg[1]).states(t, ["G01", "G04"])
     assert not one_day.valid.any()
-    assert set(one_day.reason[:, 0]) == {"outside the SP3 interpolation span"}
+    assert set(one_day.reason[:, 0]) == {"outside precise orbit span"}
     assert np.isnan(one_day.position_m).all()
     joined = PreciseEphemeris(grg).states(t, ["G01", "G04"])
     assert joined.valid[0, 0] and not joined.valid[1, 0]  # midnight crossed; the day's end still open

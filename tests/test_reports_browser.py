@@ -110,7 +110,7 @@ def test_moon_gnss_report_renders_offline(browser_page, data, tmp_path):
     assert_renders_offline(open_report(browser_page, path), min_images=2)
 
 
-def test_luna25_report_renders_offline(browser_page, tmp_path):
+def test_luna25_report_renders_offline(browser_page, data, tmp_path):  # data: the lunar gravity field
     path = tmp_path / "luna25.html"
     # low degrees keep the run short; the plots are the same kind as at degree 150
     _lodestar("luna25", "--degree", "20", "--fit-degree", "10", "--no-sensitivity", "--out", str(path))

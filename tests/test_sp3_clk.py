@@ -172,8 +172,10 @@ def test_sp3_damage_is_refused(data, tmp_path):
     text = read_bytes(data / "precise-misc/sp3d.txt")
     lines = text.split(b"\n")
     cut = b"\n".join(lines[:-3]) + b"\n" + lines[-3][:30]  # last position line cut short
-    with pytest.raises(FormatError, match=r"line 30: expected a position record"):
-        read_sp3("cut.sp3", content=cut)
+    with pytest.raises(FormatError, match=r"line 30: expected the 1 epochs .* truncated: last complete epoch none"):
+        read_sp3("cut.sp3", content=cut)  # no EOF and a cut last epoch: truncated (issue 14)
+    with pytest.raises(FormatError, match=r"line 30: expected a position record with x, y, z and clock"):
+        read_sp3("cut.sp3", content=cut + b"\nEOF\n")
     garbled = text.replace(b"PE01 -15325.409333", b"PE01 -15325.4O9333")
     with pytest.raises(FormatError, match="line 27: expected SP3 x"):
         read_sp3("garbled.sp3", content=garbled)

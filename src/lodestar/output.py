@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
+import re
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -13,7 +16,7 @@ import numpy as np
 
 from .errors import LodestarError
 
-__all__ = ["write_json", "atomic_write_bytes", "atomic_path", "to_jsonable"]
+__all__ = ["write_json", "atomic_write_bytes", "atomic_path", "to_jsonable", "remove_stale_temporaries"]
 
 # the process umask, read once at import (os.umask can only be read by setting it)
 _UMASK = os.umask(0o022)
@@ -65,7 +68,9 @@ class atomic_path:
         if self.target.is_dir():
             raise LodestarError(f"{self.target} is a folder; give a file name for the output")
         self.target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=self.suffix + ".tmp", dir=self.target.parent)
+        remove_stale_temporaries(self.target)
+        fd, name = tempfile.mkstemp(prefix=_temporary_prefix(self.target), suffix=self.suffix + ".tmp",
+                                    dir=self.target.parent)
         os.close(fd)
         self.tmp = Path(name)
         # mkstemp makes the file private (0600); an output should get the user's usual mode
@@ -84,6 +89,42 @@ class atomic_path:
         else:
             self.tmp.unlink(missing_ok=True)
         return False
+
+
+def _temporary_prefix(target: Path, pid: int | None = None) -> str:
+    """``.<name>.~<pid>@<host>~``: a temporary is hidden, and says whose it is (for the clean-up)."""
+    return f".{target.name}.~{os.getpid() if pid is None else pid}@{socket.gethostname()}~"
+
+
+_TEMPORARY = re.compile(r"~(\d+)@(.+)~[^~]*\.tmp$")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temporaries(target) -> list[Path]:
+    """Remove the temporaries of ``target`` left by killed writers on this host; returns them.
+
+    A writer killed between creating its temporary and renaming it (SIGKILL, power loss) leaves
+    ``.<name>.~<pid>@<host>~XXXX.tmp``; one whose process no longer runs is removed when the same
+    output is written again. Temporaries of live processes and of other hosts are left alone.
+    """
+    target = Path(target)
+    removed = []
+    host = socket.gethostname()
+    for leftover in target.parent.glob(f".{glob.escape(target.name)}.~*~*.tmp"):
+        match = _TEMPORARY.search(leftover.name)
+        if match and match.group(2) == host and not _pid_alive(int(match.group(1))):
+            leftover.unlink(missing_ok=True)
+            removed.append(leftover)
+    return removed
 
 
 def _written_in_place(target: Path) -> bool:

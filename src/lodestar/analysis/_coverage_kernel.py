@@ -100,13 +100,16 @@ def _point_epoch(acc, px, py, pz, ex, ey, ez, sat, valid, system_of, t, sin_mask
 
 
 @njit(cache=True, parallel=True)
-def daily_sums(points, ups, sat, valid, system_of, n_systems, sin_masks, set_bits, pdop_limit):
+def daily_sums(points, ups, sat, valid, system_of, n_systems, sin_masks, set_bits, pdop_limit,
+               strong_pdop=2.0, many_sats=10):
     """Per point, mask and set: sums over epochs of satellites, solved epochs, PDOP, PDOP <= limit.
 
     ``points``/``ups`` (N, 3): ECEF positions and ellipsoidal up vectors; ``sat`` (T, S, 3) ECEF;
     ``valid`` (T, S); ``system_of`` (S,) system index or -1 (ignored); ``sin_masks`` (K,);
     ``set_bits`` (Q,). Returns four (K, Q, N) arrays: sats_sum, solved, pdop_sum, pdop_ok, and
-    the median PDOP over solved epochs (Q, N) at the first mask (NaN when never solved).
+    the median PDOP over solved epochs (Q, N) at the first mask (NaN when never solved); then,
+    at the first mask, the epochs with PDOP <= ``strong_pdop`` and with >= ``many_sats`` satellites
+    (Q, N) (the maps to show where availability is 100 % everywhere).
     """
     n_points, n_epochs = points.shape[0], sat.shape[0]
     n_masks, n_sets = sin_masks.shape[0], set_bits.shape[0]
@@ -115,6 +118,8 @@ def daily_sums(points, ups, sat, valid, system_of, n_systems, sin_masks, set_bit
     pdop_sum = np.zeros((n_masks, n_sets, n_points))
     pdop_ok = np.zeros((n_masks, n_sets, n_points), dtype=np.int32)
     median = np.full((n_sets, n_points), np.nan)
+    strong = np.zeros((n_sets, n_points), dtype=np.int32)
+    many = np.zeros((n_sets, n_points), dtype=np.int32)
     for i in prange(n_points):
         acc = np.empty((n_masks, n_systems, _N_ACC))
         day = np.empty((n_sets, n_epochs))  # PDOP of the solved epochs at the first mask
@@ -126,6 +131,8 @@ def daily_sums(points, ups, sat, valid, system_of, n_systems, sin_masks, set_bit
                 for q in range(n_sets):
                     count, pdop = _set_pdop(acc, k, set_bits[q], n_systems)
                     sats_sum[k, q, i] += count
+                    if k == 0 and count >= many_sats:
+                        many[q, i] += 1
                     if pdop == pdop:
                         solved[k, q, i] += 1
                         pdop_sum[k, q, i] += pdop
@@ -133,10 +140,12 @@ def daily_sums(points, ups, sat, valid, system_of, n_systems, sin_masks, set_bit
                             pdop_ok[k, q, i] += 1
                         if k == 0:
                             day[q, solved[0, q, i] - 1] = pdop
+                            if pdop <= strong_pdop:
+                                strong[q, i] += 1
         for q in range(n_sets):
             if solved[0, q, i] > 0:
                 median[q, i] = np.median(day[q, :solved[0, q, i]])
-    return sats_sum, solved, pdop_sum, pdop_ok, median
+    return sats_sum, solved, pdop_sum, pdop_ok, median, strong, many
 
 
 @njit(cache=True)

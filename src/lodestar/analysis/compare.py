@@ -10,6 +10,8 @@ satellites, geometry or integrity refused) is an unsolved epoch, never a positio
 
 from __future__ import annotations
 
+import json
+
 import contextlib
 import sys
 from dataclasses import dataclass, field
@@ -19,7 +21,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from ..errors import LodestarError, NoEphemerisError
+from ..errors import DataNotFoundError, LodestarError, NoEphemerisError
 from ..frames import azimuth_elevation
 from ..positioning.accuracy import error_enu, error_statistics, solved_mask
 from ..positioning.result import SOLVED_STATUSES
@@ -59,14 +61,18 @@ class CompareResult:
     # GAIN_COLUMNS: each combined set over each of its parts, on the epochs both solved
     gains: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(GAIN_COLUMNS)))
     mode: str = "post-processing"
+    # (set, mask) -> solution Dataset at every mask (the report's time series)
+    solutions_by_mask: dict = field(default_factory=dict)
 
     def to_json(self) -> dict:
         rows = [{key: _plain(row[key], key in _INTEGER_COLUMNS) for key in _JSON_COLUMNS}
                 for _, row in self.rows.iterrows()]
         gains = [{key: _plain(row[key], key in _INTEGER_COLUMNS) for key in GAIN_COLUMNS}
                  for _, row in self.gains.iterrows()]
+        # screened cells and epoch-order counts of the inputs (positioning.screening), the same for every set
+        notes = next((json.loads(ds.attrs.get("input_notes") or "{}") for ds in self.solutions.values()), {})
         return {"station": self.station, "truth": self.truth, "rows": rows, "gains_common_epochs": gains,
-                "mode": self.mode}
+                "mode": self.mode, "input_notes": notes}
 
 
 def _plain(value, integer: bool = False):
@@ -278,7 +284,8 @@ def progress_bar(description: str, enabled: bool = True):
 
 
 def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3=None, clk=None,
-            progress=False, calibrate: bool = True, causal: bool = False) -> CompareResult:
+            progress=False, calibrate: bool = True, causal: bool = False, antex=None, sinex=None,
+            bias=None) -> CompareResult:
     """Solve every system set at every mask on the same epochs and tabulate the results.
 
     ``obs``: path or Dataset; ``nav``: path, list of paths or NavData; ``truth``: None, (3,)
@@ -290,6 +297,8 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
     ISBs from past epochs only; with ``calibrate`` the lowest mask's end-of-run calibration is the
     starting value at the others). Gains of a combined set over its parts are computed on the
     epochs both solved (``CompareResult.gains``).
+    ``antex``/``sinex``/``bias``: phase-centre and code-bias sources used with ``sp3``
+    (:func:`lodestar.positioning.prepare`).
     """
     from ..positioning import prepare, solve
 
@@ -303,11 +312,18 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         advance(0, steps, "reading")
         obs, nav = load_obs(obs), load_nav(nav)
         station, marker = station_names(obs)
-        reference, source = resolve_truth(truth, obs, station)
-        rows, solutions, epochs = [], {}, int(obs.sizes["time"])
+        try:
+            reference, source = resolve_truth(truth, obs, station)
+        except DataNotFoundError:
+            if sp3 is None or not sinex:
+                raise
+            # the SINEX files serve the phase centres of sp3; a station they lack just has no truth
+            reference, source = None, "none (station not in the SINEX files, used for phase centres)"
+        rows, solutions, by_mask, epochs = [], {}, {}, int(obs.sizes["time"])
         why_not = {name: _missing_systems(parse_system_set(name), nav, obs) for name in sets}
         advance(1, steps, f"{station}: orbits and corrections")
-        prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk)
+        products = {"antex": antex, "sinex": sinex, "bias": bias} if sp3 is not None else {}
+        prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk, **products)
         calibrations, solved_errors = {}, {}
         for done, (name, mask) in enumerate(runs, 2):
             advance(done, steps, f"{station}: {name} at {mask:g}°")
@@ -318,6 +334,7 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
             solution = _solve_calibrated(solve, prepared, name, mask, min(masks), calibrations, calibrate, causal)
             rows.append(_row(name, mask, solution, reference))
             solved_errors[(name, mask)] = solved_errors_by_epoch(solution, reference)
+            by_mask[(name, mask)] = solution
             if mask == masks[0]:
                 solutions[name] = solution
         advance(steps - 1, steps, f"{station}: skyplot")
@@ -328,7 +345,8 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         truth=None if reference is None else [float(v) for v in reference],
         rows=pd.DataFrame(rows, columns=list(ROW_COLUMNS)), solutions=solutions, truth_source=source,
         sky=sky, masks=masks, calibrations={name: cal for name, (cal, _) in calibrations.items()},
-        gains=common_epoch_gains(solved_errors, sets, masks), mode="causal" if causal else "post-processing")
+        gains=common_epoch_gains(solved_errors, sets, masks), mode="causal" if causal else "post-processing",
+        solutions_by_mask=by_mask)
 
 
 def _solve_calibrated(solve, prepared, name, mask, lowest, calibrations, calibrate, causal=False):

@@ -24,6 +24,7 @@ import xarray as xr
 
 from ..errors import LodestarError, NoEphemerisError
 from ..frames import ecef_to_geodetic, enu_matrix, geodetic_to_ecef
+from ..orbits import BroadcastEphemeris
 from ..output import atomic_path
 from ..systems import SYSTEM_ORDER, format_system_set, parse_system_set
 from ..time import Time
@@ -32,12 +33,17 @@ from . import _coverage_kernel as kernel
 __all__ = [
     "CoverageMap", "coverage_map", "grid", "day_times", "satellite_positions",
     "point_series", "pdop_numpy", "MAP_SETS", "MONITOR_MASK_DEG", "MONITOR_PDOP_LIMIT",
+    "STRONG_PDOP_LIMIT", "MANY_SATS",
 ]
 
 MAP_SETS = ("R", "C", "R+C")
 #: IAC (GLONASS) and BeiDou monitoring-centre convention for "availability": PDOP <= 6 at 5°.
 MONITOR_MASK_DEG = 5.0
 MONITOR_PDOP_LIMIT = 6.0
+#: Stricter figures mapped where a solution is available all day everywhere (issue 15): strong
+#: geometry (PDOP <= 2) and many satellites (>= 10) at the map's mask.
+STRONG_PDOP_LIMIT = 2.0
+MANY_SATS = 10
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,6 @@ def nav_date(nav) -> str:
 
 def satellite_positions(nav, times: Time, systems=("R", "C"), ephemeris=None):
     """ECEF positions (T, S, 3), valid (T, S) and sv names (S,) of every satellite of ``systems``."""
-    from ..orbits import BroadcastEphemeris  # the orbit layer, imported when first needed
 
     svs = sorted(
         {str(sv) for letter in systems for sv in nav.records.get(letter, pd.DataFrame({"sv": []}))["sv"]},
@@ -200,7 +205,8 @@ def coverage_map(nav, *, date: str | None = None, mask_deg: float = 10.0, grid_d
     for start in range(0, n_points, chunk_points):
         chunk = slice(start, start + chunk_points)
         parts.append(kernel.daily_sums(cells.points_m[chunk], cells.ups[chunk], position, valid, system_of,
-                                       len(letters), masks, set_bits, MONITOR_PDOP_LIMIT))
+                                       len(letters), masks, set_bits, MONITOR_PDOP_LIMIT, STRONG_PDOP_LIMIT,
+                                       MANY_SATS))
         if progress:
             progress(min(start + chunk_points, n_points), n_points)
     sums = [np.concatenate(arrays, axis=-1) for arrays in zip(*parts)]
@@ -220,7 +226,7 @@ def _ephemeris_coverage(valid, svs, letters) -> dict:
 
 
 def _maps_dataset(sums, n_epochs, cells, sets, date, mask_deg, grid_deg, step_s) -> xr.Dataset:
-    sats_sum, solved, pdop_sum, pdop_ok, median_pdop = sums
+    sats_sum, solved, pdop_sum, pdop_ok, median_pdop, strong, many = sums
     shape = (len(sets), *cells.shape)
 
     def as_map(values):
@@ -235,6 +241,8 @@ def _maps_dataset(sums, n_epochs, cells, sets, date, mask_deg, grid_deg, step_s)
             "median_pdop": as_map(median_pdop),
             "availability": as_map(solved[0] / n_epochs),
             "pdop6_availability": as_map(pdop_ok[1] / n_epochs),
+            "strong_pdop_fraction": as_map(strong / n_epochs),
+            "many_sats_fraction": as_map(many / n_epochs),
             "solved_epochs": as_map(solved[0]),
         },
         coords={"systems": list(sets), "lat": cells.lat_deg, "lon": cells.lon_deg},
@@ -248,6 +256,10 @@ def _maps_dataset(sums, n_epochs, cells, sets, date, mask_deg, grid_deg, step_s)
     ds["availability"].attrs = {"units": "1", "long_name": "fraction of epochs with a solution"}
     ds["pdop6_availability"].attrs = {
         "units": "1", "long_name": f"fraction of epochs with PDOP <= {MONITOR_PDOP_LIMIT:g} at {MONITOR_MASK_DEG:g}°"}
+    ds["strong_pdop_fraction"].attrs = {
+        "units": "1", "long_name": f"fraction of epochs with PDOP <= {STRONG_PDOP_LIMIT:g} at {mask_deg:g}°"}
+    ds["many_sats_fraction"].attrs = {
+        "units": "1", "long_name": f"fraction of epochs with >= {MANY_SATS} satellites above {mask_deg:g}°"}
     ds["lat"].attrs = {"units": "degrees_north"}
     ds["lon"].attrs = {"units": "degrees_east"}
     return ds

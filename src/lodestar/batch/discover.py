@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataNotFoundError, LodestarError
-from ..io import sniff_format
-from .content import (nav_content_date, nav_content_systems, nav_header_systems, obs_header_identity, read_head,
-                      sp3_start_date)
+from ..io.headers import (nav_content_date, nav_content_systems, nav_header_systems, obs_header_identity, read_head,
+                          sniff_format, sp3_start_date)
 from .names import NameInfo, parse_name
 
 __all__ = ["StationDay", "Unidentified", "Discovery", "discover", "find_observation_files", "ProductIndex"]

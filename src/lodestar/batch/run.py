@@ -18,10 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import LodestarError
+from ..io.sinex import read_sinex
 from ..systems import DEFAULT_SETS, format_system_set
 from .discover import Discovery, StationDay, discover
+from .lock import batch_lock
 from .summary import day_rows_path, network_summary, read_day_rows, write_network_summary
 from .tasks import TaskOptions, failed_rows, is_final, run_station_day, skipped_rows
 
@@ -40,25 +44,45 @@ class BatchResult:
     summary: pd.DataFrame
     counts: dict = field(default_factory=dict)
     paths: dict = field(default_factory=dict)
+    notes: list = field(default_factory=list)  # e.g. a stale lock taken over (batch/lock.py)
 
     def to_json(self) -> dict:
-        return {"out": str(self.out_dir), "counts": self.counts, "files": {k: str(v) for k, v in self.paths.items()}}
+        return {"out": str(self.out_dir), "counts": self.counts, "files": {k: str(v) for k, v in self.paths.items()},
+                "notes": self.notes}
 
 
 def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_SETS, masks=DEFAULT_MASKS,
               workers: int = 2, scheduler: str | None = None, client=None, force: bool = False,
-              progress: bool = True, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> BatchResult:
+              progress: bool = True, memory_limit: str = DEFAULT_MEMORY_LIMIT,
+              allow_truncated: bool = False, antex=(), bias=()) -> BatchResult:
     """Process a network; returns the network summary (also written to ``out_dir``).
 
+    ``antex``/``bias`` (and ``sinex``, besides the truth): phase-centre and code-bias sources for the
+    precise orbits of ``sp3_dir``.
     ``client``: an existing ``dask.distributed.Client`` (else one is made: ``scheduler`` address,
     or a ``LocalCluster`` of ``workers`` single-threaded processes with ``memory_limit`` each).
+    ``allow_truncated``: use truncated SP3/clock files up to their last complete epoch.
     """
     out_dir = Path(out_dir)
     sets = tuple(format_system_set(s) for s in sets)
+    notes: list[str] = []
+    # one run per folder (batch/lock.py): a second one stops here, naming the first
+    with batch_lock(out_dir, force=force, command=f"sets {' '.join(sets)}", notes=notes):
+        result = _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, scheduler, client, force,
+                             progress, memory_limit, allow_truncated, antex, bias)
+    result.notes = notes
+    return result
+
+
+def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, scheduler, client, force, progress,
+                memory_limit, allow_truncated, antex, bias) -> BatchResult:
     found = discover(inputs, nav_dir, sp3_dir)
+    products = {"antex": tuple(map(str, antex or ())), "sinex_paths": tuple(map(str, sinex or ())),
+                "bias": tuple(map(str, bias or ()))}  # phase centres / code biases for precise orbits
     sinex = _read_sinex(sinex)
     todo, resumed = _plan(found.days, out_dir, sets, force)
-    options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir))
+    options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir),
+                          allow_truncated=allow_truncated, **products)
     unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
                                              skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
     runnable = [day for day in todo if day.nav]
@@ -76,7 +100,6 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
 
 def _read_sinex(paths) -> tuple:
     """Every SINEX file read once, here: a bad one stops the batch before any work, with its error."""
-    from ..io.sinex import read_sinex
 
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths or ())
     return tuple(read_sinex(path) for path in paths)
@@ -178,8 +201,6 @@ def _day_status(rows: list[dict]) -> str:
 
 @contextlib.contextmanager
 def _progress(total: int, enabled: bool):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     columns = (TextColumn("station-days"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
                TimeElapsedColumn())

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+import pyarrow.dataset as ds
 
 from ..output import atomic_path
+from ..report.network import write_overview
 
 __all__ = ["ROW_COLUMNS", "day_rows_path", "day_solutions_path", "write_day_results", "read_day_rows",
            "network_summary", "write_network_summary"]
@@ -82,8 +83,6 @@ def write_day_results(out_dir, key: str, rows: list[dict], solutions: dict | Non
 
 def read_day_rows(out_dir, columns=None) -> pd.DataFrame:
     """Every saved station-day's rows, read in one multi-threaded pass (networks have many files)."""
-    import pyarrow.dataset as ds
-
     paths = sorted(str(p) for p in (Path(out_dir) / "days").glob("*.rows.parquet"))
     if not paths:
         return rows_frame([])[columns] if columns else rows_frame([])
@@ -108,36 +107,5 @@ def write_network_summary(out_dir, table: pd.DataFrame) -> dict[str, Path]:
         table.to_parquet(tmp, index=False)
     with atomic_path(paths["csv"]) as tmp:
         table.to_csv(tmp, index=False, float_format="%.4f")
-    from .overview import write_overview
     write_overview(paths["html"], table)
     return paths
-
-
-def station_gains(table: pd.DataFrame) -> pd.DataFrame:
-    """Per station-day, the gain of R+C over R and over C at the lowest mask, in percent.
-
-    With truth for the three sets the metric is the 3D RMS error (positive = R+C more accurate);
-    otherwise the median PDOP (positive = R+C geometry stronger). ``metric`` says which.
-    """
-    ok = table[(table["status"] == "ok") & table["systems"].isin(["R", "C", "R+C"])]
-    if ok.empty:
-        return pd.DataFrame(columns=["station", "date", "lat_deg", "lon_deg", "metric", "gain_over_R_pct", "gain_over_C_pct"])
-    ok = ok[ok["mask_deg"] == ok.groupby(["station", "date"])["mask_deg"].transform("min")]
-    records = []
-    for (station, date), group in ok.groupby(["station", "date"]):
-        by_set = group.set_index("systems")
-        metric = "rms3d_m" if by_set["rms3d_m"].notna().all() and len(by_set) == 3 else "pdop_median"
-        value = by_set[metric]
-        records.append({
-            "station": station, "date": date, "lat_deg": group["lat_deg"].iloc[0], "lon_deg": group["lon_deg"].iloc[0],
-            "metric": metric,
-            "gain_over_R_pct": _gain(value, "R"), "gain_over_C_pct": _gain(value, "C"),
-        })
-    return pd.DataFrame(records)
-
-
-def _gain(value: pd.Series, alone: str) -> float:
-    if "R+C" not in value.index or alone not in value.index:
-        return np.nan
-    base, both = value[alone], value["R+C"]
-    return float(100.0 * (base - both) / base) if np.isfinite(base) and base > 0 and np.isfinite(both) else np.nan

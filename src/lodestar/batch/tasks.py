@@ -20,7 +20,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..analysis.compare import compare
 from ..errors import DataNotFoundError, LodestarError
+from ..frames import ecef_to_geodetic
+from ..io.rinex_obs import read_obs
+from ..io.sinex import station_position
 from ..systems import format_system_set
 from .discover import StationDay
 from .summary import ROW_COLUMNS, write_day_results
@@ -34,6 +38,10 @@ class TaskOptions:
     masks: tuple[float, ...]
     sinex: tuple  # SINEX tables (lodestar.io.sinex.read_sinex), read once by the client
     out_dir: str
+    allow_truncated: bool = False  # use truncated SP3/CLK up to their last complete epoch (io/sp3.py)
+    antex: tuple = ()  # paths: phase centres for precise orbits (lodestar.positioning.prepare)
+    sinex_paths: tuple = ()  # the SINEX files themselves, as phase-centre sources
+    bias: tuple = ()  # Bias-SINEX paths
 
 
 def run_station_day(day: StationDay, options: TaskOptions) -> list[dict]:
@@ -84,7 +92,6 @@ def _truth(obs, station: str, sinex: tuple):
     """The station's SINEX position at the middle of the data, or None (error columns stay empty)."""
     if not sinex:
         return None, "none"
-    from ..io.sinex import station_position
 
     middle = obs["time"].values[obs.sizes["time"] // 2]
     try:
@@ -94,20 +101,21 @@ def _truth(obs, station: str, sinex: tuple):
 
 
 def _compare_day(day: StationDay, options: TaskOptions):
-    from ..analysis.compare import compare
-    from ..io.rinex_obs import read_obs
 
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
+    from ..io.precise_files import read_precise_files
+
+    sp3, clk, _ = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
     result = compare(obs, list(day.nav), truth=truth, sets=tuple(options.sets), masks=tuple(options.masks),
-                     sp3=list(day.sp3) or None, clk=list(day.clk) or None)
+                     sp3=sp3, clk=clk, antex=list(options.antex) or None,
+                     sinex=list(options.sinex_paths) or None, bias=list(options.bias) or None)
     rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth))
     return rows, result.solutions
 
 
 def _station_lat_lon(obs, truth):
     """Where to draw the station on the overview map: truth, else the header's approximate position."""
-    from ..frames import ecef_to_geodetic
 
     xyz = truth if truth is not None else obs.attrs.get("approx_position_m")
     if xyz is None or not np.all(np.isfinite(xyz)) or np.linalg.norm(xyz) < 1e6:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..errors import LodestarError
-from ._checks import check_time_order, iso_time, positive_float
+from ._checks import check_time_order, iso_time
+from ._duration import STEP_HELP, duration_s
 
 
 def add_site_arguments(parser, orbit: bool = False) -> None:
@@ -19,19 +20,19 @@ def add_site_arguments(parser, orbit: bool = False) -> None:
                         help="site height above the 1737.4 km sphere, m (default 0)")
 
 
-def add_time_arguments(parser, default_step: float, step_unit: str) -> None:
+def add_time_arguments(parser, default_step: str) -> None:
     parser.add_argument("--from", dest="start", required=True, type=iso_time, metavar="DATE",
                         help="start, ISO 8601 without zone (e.g. 2025-01-01 or 2024-01-01T00:00:00)")
     parser.add_argument("--to", dest="end", required=True, type=iso_time, metavar="DATE",
                         help="end, ISO 8601 without zone")
-    parser.add_argument("--step", type=positive_float, default=default_step, metavar=step_unit.upper(),
-                        help=f"time step in {step_unit} (default {default_step:g})")
+    parser.add_argument("--step", type=duration_s, default=default_step, metavar="STEP",
+                        help=f"time step: {STEP_HELP} (default {default_step})")
     parser.add_argument("--time-scale", default="utc", choices=("utc", "gpst", "tt", "tdb"),
                         help="time scale of --from/--to (default utc)")
 
 
 def site_from_args(args):
-    from ..lunar.sites import Site, site_by_name
+    from ..lunar.analysis.sites import Site, site_by_name
 
     if args.site:
         return site_by_name(args.site)
@@ -41,7 +42,7 @@ def site_from_args(args):
 
 
 def orbit_from_args(text: str, epoch):
-    from ..lunar.relay import circular_orbit
+    from ..lunar.analysis.relay import circular_orbit
 
     try:
         values = [float(v) for v in text.split(",")]

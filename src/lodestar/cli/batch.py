@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from ..output import write_json
 from ..systems import DEFAULT_SETS
 from ._checks import check_output_files, check_output_folder, elevation_deg
@@ -16,7 +18,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav-dir", required=True, metavar="DIR", help="folder of daily navigation files (paired by day)")
     parser.add_argument("--sp3-dir", metavar="DIR", help="folder of precise orbits/clocks (SP3, RINEX clock), paired by day")
     parser.add_argument("--sinex", nargs="+", default=[], metavar="FILE",
-                        help="SINEX file(s) with station truth coordinates (--sinex A B or --sinex A --sinex B)")
+                        help="SINEX file(s): station truth coordinates (--sinex A B or --sinex A --sinex B), and "
+                             "phase-centre offsets with --sp3-dir")
+    parser.add_argument("--antex", nargs="+", default=[], metavar="FILE",
+                        help="ANTEX file(s): antenna phase centres for the precise orbits of --sp3-dir")
+    parser.add_argument("--bias", nargs="+", default=[], metavar="FILE",
+                        help="Bias-SINEX file(s): OSB code biases applied with --sp3-dir")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=[10, 20, 30, 40], metavar="DEG",
@@ -28,7 +35,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--memory-limit", default=None, metavar="SIZE",
                         help="per local worker process (default 2GiB; one full-day task peaks near 0.7 GiB)")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (resumed if it holds results)")
-    parser.add_argument("--force", action="store_true", help="redo station-days already done in --out")
+    parser.add_argument("--force", action="store_true", help="redo station-days already done in --out (and take "
+                        "over a batch lock left by another host: see docs/batch.md)")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use truncated SP3/clock files up to their last complete epoch")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", metavar="FILE", help="counts and output paths as JSON (- = stdout)")
 
@@ -40,10 +50,14 @@ def run(args) -> int:
     check_output_files(json=args.json)
     result = run_batch(
         args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
+        antex=args.antex, bias=args.bias,
         masks=args.masks, workers=args.workers, scheduler=args.scheduler, force=args.force,
         progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT,
+        allow_truncated=args.allow_truncated,
     )
     counts = result.counts
+    for note in result.notes:  # e.g. a stale lock of a killed run taken over
+        print(f"lodestar batch: {note}", file=sys.stderr)
     if args.json != "-":
         print(f"station-days: {counts['done']} done, {counts['failed']} failed, {counts['skipped']} skipped, "
               f"{counts['resumed']} already done; rows: {counts['rows_ok']} ok, {counts['rows_skipped']} skipped, "

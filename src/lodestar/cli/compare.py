@@ -17,18 +17,28 @@ def add_arguments(parser) -> None:
     truth = parser.add_mutually_exclusive_group()
     truth.add_argument("--truth", metavar="X,Y,Z|header",
                        help="reference marker position: ECEF X,Y,Z in metres, or 'header' (approximate position)")
-    truth.add_argument("--sinex", nargs="+", metavar="FILE", help="take the reference position from SINEX file(s)")
+    truth.add_argument("--sinex", action="extend", nargs="+", metavar="FILE",
+                       help="SINEX file(s): the reference position, and phase-centre offsets with --sp3")
     parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=None, metavar="DEG",
                         help="elevation masks in degrees (default: 10 20 30 40)")
     parser.add_argument("--sp3", nargs="+", metavar="FILE", help="precise orbits instead of broadcast")
     parser.add_argument("--clk", nargs="+", metavar="FILE", help="precise clocks")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use a truncated SP3/clock file up to its last complete epoch (a warning in the JSON)")
+    parser.add_argument("--antex", action="extend", nargs="+", default=None, metavar="FILE",
+                        help="ANTEX file(s): antenna phase centres for --sp3 orbits")
+    parser.add_argument("--bias", action="extend", nargs="+", default=None, metavar="FILE",
+                        help="Bias-SINEX file(s): OSB code biases applied with --sp3")
     parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--causal", action="store_true",
                         help="solve every set in forward mode (only past epochs: see lodestar solve --causal)")
+    parser.add_argument("--rtklib-pos", nargs="+", action="extend", metavar="[SET=]FILE",
+                        help="RTKLIB .pos solutions (xyz or llh) drawn beside ours in the report; the set is "
+                             "SET= or read from the file name (e.g. ESBC_spp_R+C.pos); needs --out and a truth")
 
 
 def _truth(args):
@@ -48,6 +58,21 @@ def _truth(args):
     return values
 
 
+def _rtklib(args):
+    """RTKLIB solutions for the report, read and matched to their sets before any work."""
+    if not args.rtklib_pos:
+        return None
+    from ..analysis.rtklib import load_rtklib_solutions
+    from ..errors import LodestarError
+    from ..systems import DEFAULT_SETS
+
+    if not args.out:
+        raise LodestarError("--rtklib-pos draws RTKLIB's errors into the report: add --out FILE.html")
+    if args.truth is None and not args.sinex:
+        raise LodestarError("--rtklib-pos compares errors: give a truth (--truth X,Y,Z, --truth header or --sinex)")
+    return load_rtklib_solutions(args.rtklib_pos, tuple(args.sets or DEFAULT_SETS), args.obs)
+
+
 def run(args) -> int:
     from ..analysis.compare import DEFAULT_MASKS, compare, print_table
     from ..output import write_json
@@ -60,10 +85,18 @@ def run(args) -> int:
     check_suffix("out", args.out, (".html", ".htm"))
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
+    rtklib = _rtklib(args)
+    if (args.antex or args.bias) and not args.sp3:
+        raise LodestarError("--antex/--bias correct precise (SP3) orbits; broadcast orbits already refer to the "
+                            "antenna phase centre: add --sp3 (or drop them)")
     start = time.perf_counter()
+    from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
+
+    sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     result = compare(args.obs, args.nav, truth=_truth(args), sets=tuple(args.sets or DEFAULT_SETS),
-                     masks=tuple(args.masks or DEFAULT_MASKS), sp3=args.sp3, clk=args.clk,
-                     progress=not args.no_progress, causal=args.causal)
+                     masks=tuple(args.masks or DEFAULT_MASKS), sp3=sp3, clk=clk,
+                     progress=not args.no_progress, causal=args.causal, antex=args.antex, sinex=args.sinex,
+                     bias=args.bias)
     if args.json != "-":
         print_table(result)
         sys.stdout.flush()
@@ -71,9 +104,9 @@ def run(args) -> int:
         reasons = "; ".join(list(dict.fromkeys(str(r) for r in result.rows["reason"] if r))[:2])
         raise LodestarError(f"every system set was skipped for {args.obs}: {reasons} ... "
                             "(are the --nav files of the observation day?)")
-    write_json(result.to_json(), args.json)
+    write_json({**result.to_json(), "warnings": warnings}, args.json)
     if args.out:
-        write_compare_report(result, args.out)
+        write_compare_report(result, args.out, rtklib=rtklib)
         print(f"wrote {args.out}", file=sys.stderr)
     print(f"compare took {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0

@@ -13,7 +13,7 @@ HELP = "ILRS site analysis: Earth and Sun visibility and Queqiao-2 relay coverag
 
 def add_arguments(parser) -> None:
     add_site_arguments(parser)
-    add_time_arguments(parser, default_step=30.0, step_unit="min")
+    add_time_arguments(parser, default_step="30min")
     parser.add_argument("--horizon", metavar="FILE",
                         help="horizon mask: lines 'azimuth_deg, elevation_deg' (default: flat horizon)")
     parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
@@ -21,14 +21,17 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..lunar.ilrs import analyse_site, read_horizon_csv
+    from ..lunar.analysis.ilrs import analyse_site, read_horizon_csv
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)
     check_suffix("out", args.out, (".html", ".htm"))
     start, end = times_from_args(args)
     horizon = read_horizon_csv(args.horizon) if args.horizon else None
-    result = analyse_site(site_from_args(args), start, end, step_s=args.step * 60.0, horizon=horizon)
+    if getattr(args.step, "plain", False):
+        print(f"note: --step {args.step:g} means {args.step:g} s (plain numbers are seconds in every command; "
+              f"for minutes write --step {args.step / 60:g}min)", file=sys.stderr)
+    result = analyse_site(site_from_args(args), start, end, step_s=float(args.step), horizon=horizon)
     summary = result.summary()
     write_json(summary, args.json)
     if args.json != "-":
@@ -37,7 +40,7 @@ def run(args) -> int:
             print(f"{key:28s} {summary[key]:10.3f}")
         print(f"horizon: {summary['horizon']}")
     if args.out:
-        from ..lunar.reports import ilrs_report
+        from ..report.lunar import ilrs_report
 
         ilrs_report(result, args.out)
         print(f"wrote {args.out}", file=sys.stderr)

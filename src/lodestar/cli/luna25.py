@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import time
+
 from ..output import write_json
 from ._checks import check_output_files, check_suffix
 
@@ -23,16 +26,25 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..lunar.luna25 import reconstruct
-    from ..lunar.luna25_report import json_view, summary, write_report
+    from ..report.luna25 import json_view, summary, write_report
 
     check_output_files(out=args.out, json=args.json)
     check_suffix("out", args.out, (".html", ".htm"))
+    started = time.perf_counter()
+
+    def progress(stage: str) -> None:  # stderr: stdout may be the JSON
+        print(f"luna25 [{time.perf_counter() - started:5.1f} s] {stage} ...", file=sys.stderr, flush=True)
+
     result = reconstruct(args.data, degree=args.degree, fit_degree=args.fit_degree,
                          sensitivity_degree=min(args.fit_degree, args.degree),
-                         with_sensitivity=not args.no_sensitivity, field=args.field)
+                         with_sensitivity=not args.no_sensitivity, field=args.field, progress=progress)
     if args.json != "-":
         print(summary(result))
     if args.out:
         write_report(result, args.out)
+        print(f"wrote {args.out}", file=sys.stderr)
     write_json(json_view(result), args.json)
+    if args.json and args.json != "-":
+        print(f"wrote {args.json}", file=sys.stderr)
+    print(f"luna25 done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     return 0

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from ._checks import check_output_files, elevation_deg, iso_date, positive_float
+from ._duration import STEP_HELP, duration_s
 
 NAME = "map"
 HELP = "global maps of satellites in view, availability and PDOP for R, C and R+C over one day"
@@ -21,8 +22,8 @@ def add_arguments(parser) -> None:
                         help="elevation mask in degrees (default 10)")
     parser.add_argument("--grid", type=positive_float, default=1.0, metavar="DEG",
                         help="grid step in degrees, dividing 180 (default 1)")
-    parser.add_argument("--step", type=positive_float, default=300.0, metavar="SECONDS",
-                        help="time step in seconds (default 300)")
+    parser.add_argument("--step", type=duration_s, default="300s", metavar="STEP",
+                        help=f"time step: {STEP_HELP} (default 300s)")
     parser.add_argument("--out", required=True, metavar="FILE", help="map.png (main maps) or map.html (full report)")
     parser.add_argument("--json", metavar="FILE", help="global area-weighted figures as JSON ('-' = stdout)")
     parser.add_argument("--netcdf", metavar="FILE",
@@ -44,7 +45,7 @@ def run(args) -> int:
     nav = load_nav(args.nav)
     with progress_bar("mapping coverage", enabled=not args.no_progress) as advance:
         coverage = coverage_map(nav, date=args.date, mask_deg=args.mask, grid_deg=args.grid,
-                                step_s=args.step, progress=advance)
+                                step_s=float(args.step), progress=advance)
     _check_not_empty(coverage, args.date)
     write_map_output(coverage, args.out, [Path(p).name for p in args.nav])
     if args.netcdf:

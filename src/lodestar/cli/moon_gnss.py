@@ -14,7 +14,7 @@ HELP = "GNSS reception at lunar distance: usable GLONASS/BeiDou/GPS/Galileo sate
 def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     add_site_arguments(parser, orbit=True)
-    add_time_arguments(parser, default_step=300.0, step_unit="s")
+    add_time_arguments(parser, default_step="300s")
     parser.add_argument("--rx-gain-dbi", type=float, default=15.0, metavar="DBI",
                         help="receiver antenna gain, dBi (default 15)")
     parser.add_argument("--cn0-min", type=float, default=20.0, metavar="DBHZ",
@@ -24,15 +24,15 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..lunar.link_budget import LinkParameters
-    from ..lunar.moon_gnss import analyse_nav_files, flight_comparison
+    from ..lunar.analysis.link_budget import LinkParameters
+    from ..lunar.analysis.moon_gnss import analyse_nav_files, flight_comparison
     from ..output import write_json
 
     check_output_files(out=args.out, json=args.json)
     check_suffix("out", args.out, (".html", ".htm"))
     start, end = times_from_args(args)
     receiver = orbit_from_args(args.orbit, start) if getattr(args, "orbit", None) else site_from_args(args)
-    result = analyse_nav_files(args.nav, receiver, start, end, step_s=args.step,
+    result = analyse_nav_files(args.nav, receiver, start, end, step_s=float(args.step),
                                link=LinkParameters(rx_gain_dbi=args.rx_gain_dbi), cn0_min_dbhz=args.cn0_min)
     summary = result.summary()
     comparison = flight_comparison(summary)
@@ -44,7 +44,7 @@ def run(args) -> int:
             print(f"{name:8s} {summary['fraction_ge4'][name]:10.3f} {summary['median_usable'][name]:7g} "
                   f"{'—' if gdop is None else f'{gdop:.0f}':>12s}")
     if args.out:
-        from ..lunar.reports import moon_gnss_report
+        from ..report.lunar import moon_gnss_report
 
         moon_gnss_report(result, args.out, comparison)
         print(f"wrote {args.out}", file=sys.stderr)

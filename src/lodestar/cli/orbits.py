@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_output_files, check_suffix, iso_time, positive_float
+from ._checks import check_output_files, check_suffix, iso_time
+from ._duration import STEP_HELP, duration_s
 
 NAME = "orbits"
 HELP = "satellite positions and clocks (broadcast, or precise SP3/CLK) every STEP seconds, as CSV"
@@ -14,12 +15,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     parser.add_argument("--sp3", nargs="+", default=[], metavar="SP3", help="precise orbit file(s), consecutive days joined")
     parser.add_argument("--clk", nargs="+", default=[], metavar="CLK", help="RINEX clock file(s) for the precise clocks")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use a truncated SP3/clock file up to its last complete epoch (a warning in the JSON)")
     parser.add_argument("--from", dest="start", required=True, type=iso_time, metavar="ISO",
                         help="first epoch, GPS time, ISO 8601 without zone (e.g. 2020-06-25T00:00:00)")
     parser.add_argument("--to", dest="stop", required=True, type=iso_time, metavar="ISO",
                         help="last epoch (inclusive), GPS time")
-    parser.add_argument("--step", type=positive_float, default=30.0, metavar="SECONDS",
-                        help="grid step in seconds (default 30)")
+    parser.add_argument("--step", type=duration_s, default="30s", metavar="STEP",
+                        help=f"grid step: {STEP_HELP} (default 30s)")
     parser.add_argument("--systems", default="G+R+E+C", metavar="SET",
                         help="system set, letters joined by +: R, C, R+C ... (default G+R+E+C)")
     parser.add_argument("--apc", action="store_true",
@@ -45,8 +48,12 @@ def run(args) -> int:
         from ..models.phase_center import PhaseCentres
 
         phase_centres = PhaseCentres(antex=args.antex, sinex=args.sinex)
-    table, summary = orbit_table(args.nav, args.start, args.stop, args.step, sp3_paths=args.sp3,
-                                 clk_paths=args.clk, systems=args.systems, phase_centres=phase_centres)
+    from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
+
+    sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
+    table, summary = orbit_table(args.nav, args.start, args.stop, float(args.step), sp3_paths=sp3 or [],
+                                 clk_paths=clk or [], systems=args.systems, phase_centres=phase_centres)
+    summary["warnings"] = warnings
     if not summary["rows"]:  # e.g. a navigation file of another day: say so rather than write an empty CSV
         reasons = "; ".join(f"{n} x {r}" for r, n in list(summary["left_out_by_reason"].items())[:3])
         raise LodestarError(f"no satellite of {args.systems} has a valid orbit between --from {args.start} and "

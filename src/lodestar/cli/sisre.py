@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from ._checks import check_output_files, positive_float
+from ._checks import check_output_files
+from ._duration import STEP_HELP, duration_s
 
 NAME = "sisre"
 HELP = "compare broadcast with precise orbits/clocks: radial/along/cross, clock and SISRE RMS"
@@ -14,10 +15,12 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s)")
     parser.add_argument("--sp3", nargs="+", required=True, metavar="SP3", help="precise orbit file(s)")
     parser.add_argument("--clk", nargs="+", default=[], metavar="CLK", help="RINEX clock file(s) (else SP3 clocks)")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use a truncated SP3/clock file up to its last complete epoch (a warning in the JSON)")
     parser.add_argument("--systems", default="G+R+E+C", metavar="SET",
                         help="system set, letters joined by +: R, C, R+C ... (default G+R+E+C)")
-    parser.add_argument("--step", type=positive_float, default=300.0, metavar="SECONDS",
-                        help="comparison step in seconds (default 300)")
+    parser.add_argument("--step", type=duration_s, default="300s", metavar="STEP",
+                        help=f"comparison step: {STEP_HELP} (default 300s)")
     parser.add_argument("--no-pco", action="store_true",
                         help="compare the precise centre of mass as is (default: moved to the antenna phase centre where an offset is known)")
     parser.add_argument("--antex", action="extend", nargs="+", default=[], metavar="FILE",
@@ -33,8 +36,12 @@ def run(args) -> int:
     from ..output import write_json
 
     check_output_files(json=args.json)
-    result = sisre_from_files(args.nav, args.sp3, args.clk, systems=args.systems, step_s=args.step,
+    from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
+
+    sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
+    result = sisre_from_files(args.nav, sp3, clk or [], systems=args.systems, step_s=float(args.step),
                               antenna=not args.no_pco, antex=args.antex, sinex=args.sinex)
+    result["warnings"] = warnings
     if not result["systems"]:  # an empty table with exit 0 would pass for success in a script
         span = result.get("span", {})
         raise LodestarError(f"nothing to compare: no satellite of {args.systems} has both a broadcast and a precise "

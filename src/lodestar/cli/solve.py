@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import sys
 
-from ..errors import LodestarError
+from ..errors import DataNotFoundError, LodestarError
 from ._checks import check_output_files, check_time_order, elevation_deg, iso_time, positive_float
+from ._precise_args import add_precise_arguments, precise_options, precise_summary
 
 NAME = "solve"
 HELP = ("single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), batch post-processing "
@@ -29,6 +30,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--nav", nargs="+", required=True, metavar="NAV", help="RINEX navigation file(s): --nav A B or --nav A --nav B")
     parser.add_argument("--sp3", nargs="+", default=None, metavar="SP3", help="precise orbits (replace broadcast)")
     parser.add_argument("--clk", nargs="+", default=None, metavar="CLK", help="precise clocks, with --sp3")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use a truncated SP3/clock file up to its last complete epoch (a warning in the JSON)")
+    add_precise_arguments(parser, sinex=False)  # --sinex (truth group) also serves phase centres with --sp3
     parser.add_argument("--systems", default=None, metavar="SET",
                         help="system set: R, C, R+C, GREC, G+R+E+C ... (default R+C)")
     parser.add_argument("--mask", type=elevation_deg, default=None, metavar="DEG", help="elevation mask, degrees (default 10)")
@@ -77,7 +81,8 @@ def _add_truth_arguments(parser) -> None:
     truth.add_argument("--truth", metavar="X,Y,Z|header",
                        help="marker position, ECEF X,Y,Z in metres (negative values fine: --truth -1882182.84,...), "
                             "or 'header' (APPROX POSITION XYZ, approximate)")
-    truth.add_argument("--sinex", nargs="+", metavar="FILE", help="take the marker position from SINEX file(s)")
+    truth.add_argument("--sinex", nargs="+", metavar="FILE",
+                       help="take the marker position from SINEX file(s); with --sp3 also their phase-centre offsets")
 
 
 def _add_output_arguments(parser) -> None:
@@ -107,18 +112,23 @@ def run(args) -> int:
         _residuals_format(args.residuals)
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
+    precise_options(args)  # refuses --antex/--bias without --sp3 before any work
     if args.start and args.end:
         check_time_order(args.start, args.end)
     truth_spec = ("sinex", args.sinex) if args.sinex else _truth_spec(args.truth)
     origin = _xyz(args.origin, "--origin") if args.origin else None
     selection = _selection(args)
     calibration = _calibration(args.calibration)
+    from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
+
+    args.sp3, args.clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     ds, residuals, truth, truth_source = _solve(args, truth_spec, selection, calibration)
     _write_outputs(args, ds, residuals, fmt, origin if origin is not None else truth)
     info = summary(ds, truth)
+    info.update(precise_summary(ds))
     info.update(truth_source=truth_source, truth_xyz_m=None if truth is None else [float(v) for v in truth],
                 selection=selection.describe(),
-                mode="causal" if args.causal else "batch post-processing")
+                mode="causal" if args.causal else "batch post-processing", warnings=warnings)
     if conf is not None:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
@@ -138,9 +148,15 @@ def _solve(args, truth_spec, selection, calibration):
 
     letters = "".join(parse_system_set(args.systems))
     obs = read_obs(args.obs, systems=tuple(letters))
-    truth, source = resolve_truth(truth_spec, obs, station_names(obs)[0])
+    try:
+        truth, source = resolve_truth(truth_spec, obs, station_names(obs)[0])
+    except DataNotFoundError:
+        if not (args.sp3 and args.sinex):
+            raise
+        # the SINEX files serve the phase centres of --sp3; a station they lack just has no truth
+        truth, source = None, "none (station not in the --sinex files, used for phase centres)"
     prep = prepare(obs, args.nav, systems=letters, iono=args.iono, sp3=args.sp3, clk=args.clk,
-                   smoothing_s=args.smooth, selection=selection)
+                   smoothing_s=args.smooth, selection=selection, **precise_options(args))
     out = solve(prep, systems=args.systems, mask_deg=args.mask, biases_mode=args.biases,
                 alert_limit_m=args.alert_limit or None, integrity_gate=args.integrity_gate,
                 calibration=calibration, residuals=bool(args.residuals), causal=args.causal)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import FormatError
-from ._nav_fields import Line, number
+from ._columns import Line, number
 
 __all__ = ["NavHeader", "read_header"]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import FormatError
-from ._nav_fields import Line, block_floats, epoch_fields, numbers, text_block
+from ._columns import Line, block_floats, epoch_fields, numbers, text_block
 from ._nav_layouts import DEFAULT_MESSAGE, GEO_BEIDOU, Layout, layout_for
 
 __all__ = ["Body", "SystemRows", "read_body", "record_values"]

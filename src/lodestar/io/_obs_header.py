@@ -75,6 +75,19 @@ def _int(path, line_no, line, a, b, what):
         _fail(path, line_no, f"{what} (an integer in columns {a + 1}-{b})", line)
 
 
+def _declared_time(attrs, label, line) -> None:
+    """TIME OF FIRST/LAST OBS (5I6, F13.7; RINEX 3.05 Table A2) as ``[y, m, d, h, min, s]``, when readable.
+
+    Only the epoch-order check uses them (``_obs_order``): an unreadable one is left out here and
+    TIME OF FIRST OBS is still checked below, as before.
+    """
+    try:
+        fields = [float(line[a:b]) for a, b in ((0, 6), (6, 12), (12, 18), (18, 24), (24, 30), (30, 43))]
+    except ValueError:
+        return
+    attrs["first_obs" if label == "TIME OF FIRST OBS" else "last_obs"] = fields
+
+
 def _three_floats(path, n, line, what):
     """3F14.4; some writers shift the columns by one, so blank-separated numbers are accepted too."""
     try:
@@ -149,6 +162,9 @@ def _header_line(header, label, line, n, pending):
         if system and system not in TIME_SYSTEMS:
             _fail(path, n, f"a time system ({', '.join(TIME_SYSTEMS)}) in columns 49-51", line)
         attrs["time_system_header"] = system
+        _declared_time(attrs, label, line)
+    elif label == "TIME OF LAST OBS":
+        _declared_time(attrs, label, line)
     elif label == "LEAP SECONDS":
         attrs["leap_seconds"] = _int(path, n, line, 0, 6, "leap seconds")
     elif label == "SIGNAL STRENGTH UNIT":

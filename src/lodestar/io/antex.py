@@ -262,8 +262,10 @@ def _epoch(path, line: int, text: str) -> np.datetime64:
     try:
         year, month, day, hour, minute = (int(text[6 * k:6 * k + 6]) for k in range(5))
         seconds = float(text[30:43])
+        if not 0.0 <= seconds < 61.0:  # a leap second at most (ANTEX 1.4: F13.7 seconds of the minute)
+            raise ValueError(seconds)
         base = np.datetime64(f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}", "ns")
-    except ValueError:
+    except (ValueError, OverflowError):  # OverflowError: a year far outside datetime64[ns]
         raise FormatError(path, line, "an epoch 5I6,F13.7 (year month day hour minute second)", text.rstrip()) from None
     return base + np.timedelta64(int(round(seconds * 1e9)), "ns")
 

@@ -22,28 +22,83 @@ import xarray as xr
 from ..errors import FormatError
 from ..systems import SYSTEM_ORDER
 from ..time import Time
-from ._nav_fields import Line, block_floats, datetimes, epoch_fields, number, text_block
+from ..xarray_build import indexed_coords, variable
+from ._columns import Line, block_floats, datetimes, epoch_fields, number, text_block
 from .compression import read_bytes
-from .sp3 import TIME_SYSTEM_SCALES
+from .sp3 import TIME_SYSTEM_SCALES, epoch_text
 
 __all__ = ["read_clk"]
 
 _OTHER_RECORDS = (b"AR", b"CR", b"DR", b"MS")
 
 
-def read_clk(path, *, content: bytes | None = None) -> xr.Dataset:
-    """Read one RINEX clock file (any compression ``read_bytes`` opens)."""
+def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = False,
+             max_bytes: int | None = None) -> xr.Dataset:
+    """Read one RINEX clock file (any compression ``read_bytes`` opens).
+
+    RINEX clock files have no end marker: a file is taken as cut when its last line lacks its
+    newline or a value field (fixed columns), or its last epoch holds fewer than half the
+    median number of records. That is a ``FormatError`` naming the last complete epoch, or with
+    ``allow_truncated`` the file up to that epoch and a note in ``attrs["warnings"]``. A value
+    field cut short anywhere else is a ``FormatError``. ``max_bytes``: ``compression.read_bytes``.
+    """
     if content is None:
-        content = read_bytes(path)
+        content = read_bytes(path, max_bytes=max_bytes)
     lines = [line.rstrip(b"\r") for line in content.split(b"\n")]
     if not content.strip():
         raise FormatError(path, None, "a RINEX clock file", "an empty file")
     attrs, body_start = _read_header(path, lines)
     shift = 5 if attrs["version"] >= 3.04 else 0
     records, skipped = _scan_body(path, lines, body_start)
+    records, warnings = _completeness(path, lines, records, shift, content.endswith(b"\n"), allow_truncated)
     dataset = _clock_dataset(path, lines, records, shift, attrs["time_system"], skipped)
-    dataset.attrs.update(attrs, path=str(path), skipped=dict(skipped))
+    dataset.attrs.update(attrs, path=str(path), skipped=dict(skipped), warnings=warnings)
     return dataset
+
+
+# RINEX clock 3.04 Table A5: number of values in columns 35-37, bias D19.12 in 41-59, sigma in 61-79
+# (5 columns further right from 3.04 on)
+_COUNT, _BIAS_END, _SIGMA_END = (34, 37), 59, 79
+
+
+def _cut_records(lines, records, shift) -> np.ndarray:
+    """Positions (in ``records``) of AS lines too short for the values they declare."""
+    lengths = np.array([len(lines[i].rstrip()) for i in records], dtype=np.int64)
+    counts = np.array([lines[i][_COUNT[0] + shift:_COUNT[1] + shift].strip() or b"0" for i in records])
+    two = np.char.isdigit(counts.astype("S")) & (np.char.strip(counts.astype("S")) != b"1")
+    needed = np.where(two, _SIGMA_END + shift, _BIAS_END + shift)
+    return np.flatnonzero(lengths < needed)
+
+
+def _epoch_key(lines, index, shift) -> bytes:
+    return lines[index][8 + shift:34 + shift]
+
+
+def _completeness(path, lines, records, shift, newline_at_end: bool, allow: bool):
+    """(records, warnings) once cut value fields and a cut last epoch are handled."""
+    if not records:
+        return records, []
+    cut = _cut_records(lines, records, shift)
+    last_cut = (not newline_at_end and lines[-1].strip() != b"" and records[-1] == len(lines) - 1) or (
+        cut.size and cut[-1] == len(records) - 1)
+    inner = cut[cut < len(records) - 1] if last_cut else cut
+    if inner.size:
+        index = records[inner[0]]
+        raise FormatError(path, index + 1, "clock values in their full columns (a number cut short?)",
+                          lines[index].decode("latin-1").rstrip())
+    keys = [_epoch_key(lines, i, shift) for i in records]
+    starts = [0] + [k for k in range(1, len(keys)) if keys[k] != keys[k - 1]]
+    sizes = np.diff(starts + [len(keys)])
+    short_last = len(sizes) > 2 and sizes[-1] < 0.5 * np.median(sizes[:-1])
+    if not (last_cut or short_last):
+        return records, []
+    keep = starts[-1]  # the whole last epoch goes: it is the one the cut fell in
+    last = epoch_text(keys[keep - 1].decode("latin-1")) if keep else "none"
+    if not allow:
+        raise FormatError(path, len(lines), "complete clock records to the end (the file is truncated: last "
+                          f"complete epoch {last}; allow_truncated=True / --allow-truncated uses it up to there)",
+                          lines[records[-1]].decode("latin-1").rstrip())
+    return records[:keep], [f"{path}: truncated after epoch {last} (the cut last epoch is not used)"]
 
 
 def _read_header(path, lines: list[bytes]) -> tuple[dict, int]:
@@ -104,8 +159,10 @@ def _clock_dataset(path, lines, records: list[int], shift: int, time_system: str
     for name, values in (("clock_s", bias), ("clock_sigma_s", sigma)):
         grid = np.full((len(times), len(svs)), np.nan)
         grid[time_of[keep], sv_of[keep]] = values[keep]
-        grids[name] = (("time", "sv"), grid, {"units": "s"})
-    return xr.Dataset(grids, coords={"time": times, "sv": np.array(svs, dtype=object)})
+        grids[name] = variable(("time", "sv"), grid, {"units": "s"})
+    # built without xarray's dask probe (lodestar.xarray_build)
+    return xr.Dataset(grids, coords=indexed_coords(time=np.asarray(times, dtype="datetime64[ns]"),
+                                                   sv=np.array(svs, dtype=object)))
 
 
 def _times(path, block, index, shift, time_system) -> tuple[np.ndarray, np.ndarray]:

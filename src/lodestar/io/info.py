@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import FormatError, LodestarError
+from ..errors import LodestarError
 from ..time import Time
-from . import sniff_format
+from .antex import is_satellite_code
 from .compression import read_bytes
+from .headers import read_content, sniff_content
 
 __all__ = ["file_info", "files_info", "DISPLAY_ORDER"]
 
@@ -24,8 +25,6 @@ __all__ = ["file_info", "files_info", "DISPLAY_ORDER"]
 DISPLAY_ORDER = "RCGEJIS"
 _KEYS = ("path", "format", "version", "station", "receiver", "antenna", "first_epoch", "last_epoch",
          "interval_s", "epochs", "gaps", "satellites", "obs_codes", "nav_records", "stations", "skipped", "error")
-_READERS = {"nav": ("rinex_nav", "read_nav"), "sp3": ("sp3", "read_sp3"), "clk": ("clk", "read_clk"),
-            "sinex": ("sinex", "read_sinex"), "bias-sinex": ("bias", "read_bias"), "antex": ("antex", "read_antex")}
 
 
 def files_info(paths) -> dict:
@@ -39,7 +38,7 @@ def file_info(path) -> dict:
     entry.update(path=str(path), satellites={}, obs_codes={}, nav_records={}, skipped={})
     try:
         content = read_bytes(path)
-        kind = _kind(content, path)
+        kind = sniff_content(content, path)
         entry.update(_summarise(kind, path, content))
     except LodestarError as error:
         entry["error"] = str(error)
@@ -48,37 +47,11 @@ def file_info(path) -> dict:
     return entry
 
 
-def _kind(content: bytes, path) -> str:
-    if not content or content.isspace():
-        raise FormatError(path, None, "a non-empty file", "no data")
-    head = content[:400].lstrip(b"\r\n")
-    try:
-        return sniff_format(head)
-    except FormatError as error:
-        raise FormatError(path, error.line, error.expected, error.found) from None
-
-
 def _summarise(kind: str, path, content: bytes) -> dict:
-    if kind == "obs":
-        from .rinex_obs import read_obs
-
-        return obs_summary(read_obs(path, content=content))
-    if kind not in _READERS:
-        raise FormatError(path, 1, "an observation, navigation, SP3, clock, SINEX or Bias-SINEX file", f"a {kind} file")
-    reader = _reader(kind, path)
-    product = reader(path) if kind == "antex" else reader(path, content=content)
-    return {"nav": nav_summary, "sp3": orbit_summary, "clk": orbit_summary, "sinex": sinex_summary,
-            "bias-sinex": bias_summary, "antex": antex_summary}[kind](product)
-
-
-def _reader(kind, path):
-    module_name, function = _READERS[kind]
-    try:
-        module = __import__(f"lodestar.io.{module_name}", fromlist=[function])
-        return getattr(module, function)
-    except (ImportError, AttributeError):
-        raise LodestarError(f"{path}: a {kind} file, but lodestar.io.{module_name}.{function} "
-                            "is not available in this installation") from None
+    product = read_content(kind, path, content)
+    return {"obs": obs_summary, "nav": nav_summary, "sp3": orbit_summary, "clk": orbit_summary,
+            "sinex": sinex_summary, "bias-sinex": bias_summary, "antex": antex_summary,
+            "rtklib-pos": solution_summary}[kind](product)
 
 
 def _ordered(counts: dict) -> dict:
@@ -182,8 +155,6 @@ def bias_summary(table) -> dict:
 
 def antex_summary(atx) -> dict:
     """Summary of an ANTEX file: satellite antennas per system, receiver antenna types (as stations)."""
-    from .antex import is_satellite_code
-
     satellites: dict[str, int] = {}
     receivers = set()
     for entry in atx.entries:
@@ -194,3 +165,10 @@ def antex_summary(atx) -> dict:
     problems = sum(bool(entry.problem) for entry in atx.entries)
     return {"format": "ANTEX", "version": None, "satellites": _ordered(satellites), "stations": len(receivers),
             "skipped": {"unreadable antenna blocks": problems} if problems else {}}
+
+
+def solution_summary(ds) -> dict:
+    """Summary of an RTKLIB ``.pos`` solution: its span and epochs (satellites are not named there)."""
+    summary = {"format": "RTKLIB POS", "version": None}
+    summary.update(_span(ds["time"].values, None))
+    return summary

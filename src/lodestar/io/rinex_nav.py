@@ -23,7 +23,7 @@ import pandas as pd
 from ..errors import FormatError, LodestarError
 from ..systems import SYSTEM_ORDER, parse_system_set
 from ..time import Time
-from ._nav_fields import UNKNOWN_MARK, datetimes
+from ._columns import UNKNOWN_MARK, datetimes
 from ._nav_header import read_header
 from ._nav_layouts import KM_FIELDS, REQUIRED_FIELDS
 from ._nav_records import Body, SystemRows, read_body, record_values

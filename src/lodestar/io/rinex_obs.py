@@ -22,9 +22,9 @@ import xarray as xr
 from ..errors import FormatError
 from ..systems import SYSTEM_ORDER, parse_system_set
 from ..time import Time
-from . import _obs_scan
-from ._obs_body import line_bounds, trim_trailer, walk_v3
-from ._obs_body2 import walk_v2
+from . import _obs_order, _obs_scan
+from ._obs_body_rinex3 import line_bounds, trim_trailer, walk_v3
+from ._obs_body_rinex2 import walk_v2
 from ..xarray_build import indexed_coords, variable
 from ._obs_header import UNITS, parse_header
 from .compression import read_bytes
@@ -99,7 +99,15 @@ def _build_dataset(header, body, buf, path, wanted) -> xr.Dataset:
     sv_names = np.array([f"{SYSTEM_ORDER[c // 100]}{c % 100:02d}" for c in sv_codes], dtype=object)
     _apply_scale_factors(header, values, var_codes, sv_names)
     times = _epoch_times(header, body, data_epochs, path)
-    return _assemble(header, body, path, var_codes, values, lli, ssi, times, sv_names, flag, data_epochs, present)
+    # time order, duplicates, far-off dates (_obs_order; the 1-day tolerance dwarfs time-system offsets)
+    rows, counts = _obs_order.epoch_order(times, header.attrs.get("first_obs"), header.attrs.get("last_obs"))
+    if rows is not None:
+        values, times, data_epochs = values[rows], times[rows], data_epochs[rows]
+        lli, ssi = (lli[0][rows], lli[1]), (ssi[0][rows], ssi[1])
+        body.skipped.update({k: v for k, v in counts.items() if v})  # shown by `lodestar info`
+    ds = _assemble(header, body, path, var_codes, values, lli, ssi, times, sv_names, flag, data_epochs, present)
+    ds.attrs.update(counts)
+    return ds
 
 
 def _fill(header, body, buf, path, present, var_codes, seg_system, seg_col, data_epochs, flag):

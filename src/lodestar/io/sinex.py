@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import DataNotFoundError, FormatError, LodestarError
 from ..time import Time
-from ._nav_fields import Line, number
+from ._columns import Line, number
 from .compression import read_bytes
 
 __all__ = ["read_sinex", "station_position", "sinex_span", "read_satellite_ids", "read_satellite_phase_centers",

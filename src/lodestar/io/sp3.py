@@ -12,8 +12,10 @@ Velocity (``V``) and correlation (``EP``/``EV``) lines are counted in ``attrs["s
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,7 +24,8 @@ import xarray as xr
 from ..errors import FormatError, LodestarError
 from ..systems import SYSTEM_ORDER
 from ..time import Time
-from ._nav_fields import Line, block_floats, datetimes, epoch_fields, number, text_block
+from ..xarray_build import indexed_coords, variable
+from ._columns import Line, block_floats, datetimes, epoch_fields, number, text_block
 from .compression import read_bytes
 
 __all__ = ["read_sp3", "merge_sp3"]
@@ -41,21 +44,91 @@ class _Header:
     body_start: int = 0
 
 
-def read_sp3(path, *, content: bytes | None = None) -> xr.Dataset:
-    """Read one SP3 file (any compression ``read_bytes`` opens)."""
+def read_sp3(path, *, content: bytes | None = None, allow_truncated: bool = False,
+             max_bytes: int | None = None) -> xr.Dataset:
+    """Read one SP3 file (any compression ``read_bytes`` opens).
+
+    A file without its ``EOF`` line that holds fewer epochs than its header declares (SP3-d
+    line 1, columns 33-39), or whose last epoch lacks records, was cut: a ``FormatError`` naming
+    the last complete epoch, or with ``allow_truncated`` the file up to that epoch and a note in
+    ``attrs["warnings"]``. ``max_bytes``: decompressed-size limit (``compression.read_bytes``).
+    """
     if content is None:
-        content = read_bytes(path)
+        content = read_bytes(path, max_bytes=max_bytes)
     lines = [line.rstrip(b"\r") for line in content.split(b"\n")]
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
         raise FormatError(path, None, "an SP3 file", "an empty file")
     header = _read_header(path, lines, first)
     epochs, positions, skipped, complete = _scan_body(path, lines, header.body_start)
+    covered = _name_span_covered(path, lines, epochs, header.attrs["interval_s"])
+    epochs, positions, warnings = _completeness(path, lines, header, epochs, positions, complete, allow_truncated,
+                                                covered)
     times = _epoch_times(path, lines, epochs, header.attrs["time_system"])
     dataset = _positions(path, lines, positions, epochs, times)
     dataset.attrs.update(header.attrs, path=str(path), header_satellites=header.satellites,
-                         skipped=dict(skipped), complete=complete)
+                         skipped=dict(skipped), complete=complete, warnings=warnings)
     return dataset
+
+
+# --- completeness --------------------------------------------------------------------------
+_POSITION_RECORD_CHARS = 60  # SP3-d 2.3: 'P', satellite, x, y, z (3 x F14.6) and clock (F14.6) end at column 60
+
+
+#: IGS long product names (IGS "Guidelines for product file names", v2.0, 2017): centre, campaign, type,
+#: start yyyydddhhmm, period LEN and sampling SMP, e.g. ``WUM0MGXULT_20220010000_01H_05M_ORB.SP3``
+_LONG_NAME = re.compile(r"_\d{11}_(\d\d)([MHDW])_\d\d[SMHD]_")
+_UNIT_S = {"M": 60, "H": 3600, "D": 86400, "W": 604800}
+
+
+def _name_span_covered(path, lines, epochs, interval_s) -> bool:
+    """The file name declares a period (``_01H_``) and the epochs span it (a file trimmed on purpose)."""
+    match = _LONG_NAME.search(Path(str(path)).name)
+    if match is None or len(epochs) < 2:
+        return False
+    ends = [epoch_fields(path, Line(i + 1, lines[i].decode("latin-1")), lines[i].decode("latin-1")[1:31], "SP3 epoch")
+            for i in (epochs[0], epochs[-1])]
+    first, last = datetimes(np.array(ends, dtype=np.float64))
+    period_s = int(match.group(1)) * _UNIT_S[match.group(2)]
+    step_s = interval_s if interval_s == interval_s and interval_s > 0 else 0.0
+    return (last - first) / np.timedelta64(1, "s") >= period_s - step_s
+
+
+def epoch_text(fields: str) -> str:
+    """``'2020  6 25  4 45  0.00000000'`` -> ``'2020-06-25 04:45:00'`` (as written if it does not parse)."""
+    parts = fields.split()
+    try:
+        year, month, day, hour, minute = (int(p) for p in parts[:5])
+        second = float(parts[5])
+    except (ValueError, IndexError):
+        return fields.strip()
+    return f"{year:04d}-{month:02d}-{day:02d} {hour:02d}:{minute:02d}:{second:02.0f}"
+
+
+def _completeness(path, lines, header: _Header, epochs, positions, complete: bool, allow: bool, covered: bool):
+    """(epochs, positions, warnings) after the EOF / declared-epochs / last-epoch checks."""
+    declared = header.attrs["header_epochs"]
+    if complete or not epochs:
+        short_of = f"declares {declared} epochs and holds {len(epochs)} before its EOF line"
+        return epochs, positions, [] if len(epochs) == declared or not complete else [f"{path}: {short_of}"]
+    counts = np.bincount(np.searchsorted(np.asarray(epochs), np.asarray(positions, dtype=np.int64)) - 1,
+                         minlength=len(epochs)) if positions else np.zeros(len(epochs), int)
+    last_cut = bool(positions) and len(lines[positions[-1]].rstrip()) < _POSITION_RECORD_CHARS
+    last_whole = counts[-1] >= counts.max() and not last_cut
+    if len(epochs) == declared and last_whole:
+        return epochs, positions, [f"{path}: no EOF line after the {declared} declared epochs"]
+    if covered and last_whole:
+        return epochs, positions, [f"{path}: no EOF line; {len(epochs)} of the {declared} declared epochs, "
+                                   "spanning the period in the file name"]
+    keep = len(epochs) if last_whole else len(epochs) - 1
+    last = epoch_text(lines[epochs[keep - 1]].decode("latin-1")[3:31]) if keep else "none"
+    if not allow:
+        raise FormatError(path, len(lines), f"the {declared} epochs the header declares and an 'EOF' line "
+                          f"(the file is truncated: last complete epoch {last}; allow_truncated=True / "
+                          "--allow-truncated uses it up to there)", f"{len(epochs)} epochs and no EOF")
+    stop = epochs[keep] if keep < len(epochs) else len(lines)
+    note = f"{path}: truncated after epoch {last} ({keep} of {declared} declared epochs used)"
+    return epochs[:keep], [i for i in positions if i < stop], [note]
 
 
 # --- header --------------------------------------------------------------------------------
@@ -171,10 +244,10 @@ def _positions(path, lines: list[bytes], positions: list[int], epochs: list[int]
         raise FormatError(path, int(index[0]) + 1, "an epoch line '*' before the first position record",
                           lines[index[0]].decode("latin-1").rstrip())
     texts = [lines[i] for i in positions]
-    short = [i for i, text in zip(positions, texts) if len(text.rstrip()) < 46]
+    short = [i for i, text in zip(positions, texts) if len(text.rstrip()) < _POSITION_RECORD_CHARS]
     if short:
-        raise FormatError(path, short[0] + 1, "a position record with x, y, z in columns 5-46 (truncated line?)",
-                          lines[short[0]].decode("latin-1").rstrip())
+        raise FormatError(path, short[0] + 1, "a position record with x, y, z and clock in columns 5-60 "
+                          "(a number cut short?)", lines[short[0]].decode("latin-1").rstrip())
     block = text_block(texts, 60) if texts else np.zeros((0, 60), dtype=np.uint8)
     numbers = {k: block_floats(path, block, a, b, index + 1, f"SP3 {k}")
                for k, a, b in (("x", 4, 18), ("y", 18, 32), ("z", 32, 46), ("clock", 46, 60))}
@@ -220,9 +293,10 @@ def _dataset(times, svs, epoch_of, sv_of, numbers) -> xr.Dataset:
     grid[epoch_of, sv_of] = np.where(clock >= _BAD_CLOCK_US, np.nan, clock * 1e-6)  # us -> s
     grids["clock_s"] = grid
     units = {"x_m": "m", "y_m": "m", "z_m": "m", "clock_s": "s"}
+    # built without xarray's dask probe (lodestar.xarray_build): ~0.4 s of imports per process
     return xr.Dataset(
-        {name: (("time", "sv"), grid, {"units": units[name]}) for name, grid in grids.items()},
-        coords={"time": times, "sv": np.array(svs, dtype=object)},
+        {name: variable(("time", "sv"), grid, {"units": units[name]}) for name, grid in grids.items()},
+        coords=indexed_coords(time=np.asarray(times, dtype="datetime64[ns]"), sv=np.array(svs, dtype=object)),
     )
 
 
@@ -240,4 +314,5 @@ def merge_sp3(items) -> xr.Dataset:
     merged = merged.sel(sv=order)
     merged.attrs["path"] = " + ".join(d.attrs.get("path", "") for d in datasets)
     merged.attrs["header_epochs"] = sum(d.attrs.get("header_epochs", 0) for d in datasets)
+    merged.attrs["warnings"] = [w for d in datasets for w in d.attrs.get("warnings", [])]
     return merged

@@ -19,7 +19,7 @@ The IGS ANTEX file (igs14.atx) holds per-satellite, per-frequency estimates; its
 available to this project, so these nominal block values stand in (see docs/orbits.md for how
 well each block matches the broadcast reference point on the data).
 
-Attitude: nominal yaw steering (z toward the Earth centre, y = z × ŝ perpendicular to the
+Attitude: nominal yaw steering, now in lodestar.models.attitude (z toward the Earth centre, y = z × ŝ, the
 Sun–satellite–Earth plane, x = y × z toward the Sun side). Noon/midnight turns and eclipse
 seasons are not modelled: enough for a broadcast-orbit analysis, where only the 0.2–0.5 m x
 offsets depend on yaw and the radial (z) part does not depend on it at all.
@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..models.phase_center import PhaseCentres
+from ..models.attitude import sun_position_ecef_m, yaw_steering_axes  # moved; re-exported here
 from ..time import Time
 
-__all__ = ["PCO_BLOCKS_M", "SATELLITE_BLOCKS", "BLOCK_TABLE_VALID", "block_of", "pco_body_m",
+__all__ = ["CLOCK_PAIRS", "satellite_pco_ecef_m", "PCO_BLOCKS_M", "SATELLITE_BLOCKS", "BLOCK_TABLE_VALID", "block_of", "pco_body_m",
            "sun_position_ecef_m", "yaw_steering_axes", "pco_ecef_m"]
 
 # The nominal block table now lives in lodestar.models.published_pco (the phase-centre layer's last
@@ -71,39 +73,6 @@ def pco_body_m(svs, times: Time | None = None) -> np.ndarray:
     return out
 
 
-def _centuries_tt(times: Time) -> np.ndarray:
-    return times.seconds_since_j2000("tt") / (86400.0 * 36525.0)
-
-
-def sun_position_ecef_m(times: Time) -> np.ndarray:
-    """Sun position (ECEF, m, ``times.shape + (3,)``), Montenbruck & Gill (2000) eq. 3.43–3.46 + GMST."""
-    t = _centuries_tt(times)
-    mean_anomaly = np.radians(357.5256 + 35999.049 * t)
-    # ecliptic longitude: Ω + ω = 282.9400°, equation of centre in arcseconds, + precession to date
-    lon = np.radians(282.9400 + 1.3972 * t) + mean_anomaly + np.radians(
-        (6892.0 * np.sin(mean_anomaly) + 72.0 * np.sin(2 * mean_anomaly)) / 3600.0)
-    dist = (149.619 - 2.499 * np.cos(mean_anomaly) - 0.021 * np.cos(2 * mean_anomaly)) * 1e9
-    eps = np.radians(23.43929111)
-    eci = np.stack([dist * np.cos(lon), dist * np.sin(lon) * np.cos(eps), dist * np.sin(lon) * np.sin(eps)], axis=-1)
-    # GMST, IAU 1982 (Aoki et al. 1982), linear terms: UT1 taken as UTC (< 1 s → < 0.004°)
-    days_ut = times.seconds_since_j2000("utc") / 86400.0
-    gmst = np.radians(np.mod(280.46061837 + 360.98564736629 * days_ut, 360.0))
-    c, s = np.cos(gmst), np.sin(gmst)
-    return np.stack([c * eci[..., 0] + s * eci[..., 1], -s * eci[..., 0] + c * eci[..., 1], eci[..., 2]], axis=-1)
-
-
-def yaw_steering_axes(positions_m: np.ndarray, sun_m: np.ndarray):
-    """Body axes (x, y, z) unit vectors ``(..., 3)`` of nominal yaw steering, ECEF.
-
-    z toward the Earth centre, y = z × (unit vector satellite→Sun), x = y × z (Sun side).
-    """
-    z = -positions_m / np.linalg.norm(positions_m, axis=-1, keepdims=True)
-    to_sun = sun_m - positions_m
-    y = np.cross(z, to_sun)
-    y /= np.linalg.norm(y, axis=-1, keepdims=True)
-    return np.cross(y, z), y, z
-
-
 def pco_ecef_m(svs, times: Time, positions_m: np.ndarray) -> np.ndarray:
     """CoM → antenna phase centre vectors ``(T, S, 3)`` in ECEF for CoM ``positions_m`` ``(T, S, 3)``.
 
@@ -114,3 +83,27 @@ def pco_ecef_m(svs, times: Time, positions_m: np.ndarray) -> np.ndarray:
     sun = sun_position_ecef_m(times)[:, None, :]
     x, y, z = yaw_steering_axes(positions_m, sun)
     return x * body[None, :, 0:1] + y * body[None, :, 1:2] + z * body[None, :, 2:3]
+
+
+#: Band pairs (RINEX band digits) of the ionosphere-free clocks of IGS/MGEX products: GPS L1/L2,
+#: GLONASS G1/G2, Galileo E1/E5a, BeiDou B1I/B3I, QZSS L1/L2 (the SATELLITE_CLOCK_REFERENCE_OBSERVABLES
+#: of the Bias-SINEX files here: G C1W/C2W, R C1P/C2P, E C1C/C5Q, C C2I/C6I, J C1X/C2X).
+CLOCK_PAIRS = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6"), "J": ("1", "2")}
+
+
+def satellite_pco_ecef_m(svs, times: Time, com_m: np.ndarray, phase_centres=None):
+    """CoM -> phase centre of the clock pair (``CLOCK_PAIRS``), ``(T, S, 3)`` ECEF, and the provenance.
+
+    ``phase_centres``: a :class:`~lodestar.models.phase_center.PhaseCentres` (default: no files, i.e.
+    the published table). Attitude: nominal yaw steering. NaN rows where no offset is known.
+    """
+    phase_centres = phase_centres if phase_centres is not None else PhaseCentres()
+    sat = phase_centres.satellites(svs, times.gpst.ravel()[0])
+    body = np.full((len(svs), 3), np.nan)
+    for letter, (band1, band2) in CLOCK_PAIRS.items():
+        cols = np.char.startswith(np.asarray(svs).astype(str), letter)
+        if cols.any():
+            body[cols] = sat.pco_if_body_m(band1, band2)[cols]
+    sun = sun_position_ecef_m(times)[:, None, :]
+    x, y, z = yaw_steering_axes(com_m, sun)
+    return x * body[None, :, 0:1] + y * body[None, :, 1:2] + z * body[None, :, 2:3], sat

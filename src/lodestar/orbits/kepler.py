@@ -27,18 +27,24 @@ KEPLER_FIELDS = (
 BDS_GEO_TILT_RAD = np.radians(-5.0)
 
 
-def eccentric_anomaly(mean_anomaly, e, iterations: int = 12):
+def eccentric_anomaly(mean_anomaly, e, iterations: int = 30):
     """Kepler's equation ``E − e sin E = M`` by Newton steps until every step is below 1e-14 rad.
 
-    Newton converges quadratically; for GNSS eccentricities (< 0.03) 3–4 steps suffice.
+    The one two-body solver of Lodestar (GNSS broadcast orbits, the lunar relay, any 0 ≤ e < 1).
+    Newton runs on M reduced to [0, 2π) from Danby's start ``E0 = M + 0.85 e sign(sin M)``, which
+    converges for every M and e < 1 (Danby, Fundamentals of Celestial Mechanics, 2nd ed. 1988,
+    §6.6); the whole turns of M are added back, so E follows M continuously. GNSS eccentricities
+    (< 0.03) need 3–4 steps, Queqiao-2 (e ≈ 0.8) about 6.
     """
-    ecc = np.array(mean_anomaly, dtype=float, copy=True)
+    mean_anomaly = np.asarray(mean_anomaly, dtype=float)
+    reduced = np.mod(mean_anomaly, 2 * np.pi)
+    ecc = reduced + 0.85 * e * np.where(np.sin(reduced) < 0, -1.0, 1.0)
     for _ in range(iterations):
-        step = (ecc - e * np.sin(ecc) - mean_anomaly) / (1.0 - e * np.cos(ecc))
-        ecc -= step
+        step = (ecc - e * np.sin(ecc) - reduced) / (1.0 - e * np.cos(ecc))
+        ecc = ecc - step
         if ecc.size == 0 or np.max(np.abs(step)) < 1e-14:
             break
-    return ecc
+    return ecc + (mean_anomaly - reduced)
 
 
 def _orbital_plane(el, tk, gm):

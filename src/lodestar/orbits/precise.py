@@ -1,7 +1,22 @@
 """Precise orbits and clocks: SP3 positions by Lagrange interpolation, RINEX CLK clocks.
 
->>> eph = PreciseEphemeris(read_sp3(path), read_clk(clk_path))   # or lists of consecutive files
+>>> eph = PreciseEphemeris(read_sp3(path), read_clk(clk_path))   # or lists of files
+>>> eph = PreciseEphemeris([grg_day1, grg_day2, iac], [grg_clk])  # several centres and days
 >>> st = eph.states(times, ["R01", "C05"])
+>>> eph.sources, eph.warnings, eph.provenance(st)                 # who served what
+
+Several centres and days (docs/precise-products.md):
+- files are grouped by analysis centre (the IGS long file name's first three letters, else the SP3
+  agency); a centre's consecutive days are joined, so interpolation windows cross midnight;
+- a CLK file belongs to the centre of the same name (else to the first centre, with a warning);
+  a centre without CLK uses its SP3 clock column, and so does a centre with CLK before and after
+  its CLK files (e.g. the previous day's SP3 serves the first seconds of the day);
+- per system, centres are ranked by the user's order, then by the finer SP3 interval; each cell
+  (epoch, satellite) is served by the best-ranked centre with a valid orbit and clock there; a
+  lower-ranked centre's clock is moved onto the system's first centre's datum by the median clock
+  difference over the satellites both carry (the clock datum is a per-system constant);
+- two centres whose orbits of one satellite differ by more than ``DISAGREE_M`` on common epochs: a
+  warning names both and the satellite; the better-ranked one is kept.
 
 - Positions: Lagrange polynomial through ``n_points`` consecutive SP3 epochs centred on the interval
   holding the time (10 points, degree 9, by default: at 15 min sampling it reproduces GNSS orbits
@@ -20,13 +35,39 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
 import xarray as xr
 
+from ..errors import LodestarError
 from .broadcast import relativity_s
 from .states import SatStates, as_time_grid
 
-__all__ = ["PreciseEphemeris", "lagrange_weights", "join_products"]
+__all__ = [
+    "DISAGREE_M",
+    "OUTSIDE_SPAN",
+    "PreciseEphemeris",
+    "centre_of",
+    "check_product_days",
+    "join_products",
+    "lagrange_weights",
+]
+
+#: Reason for epochs outside every centre's interpolation span.
+OUTSIDE_SPAN = "outside precise orbit span"
+#: Reasons of invalid cells, by code (0 = valid): integer codes inside, strings in the result.
+_REASONS = ("", "satellite not in SP3", OUTSIDE_SPAN, "missing SP3 epoch in the interpolation window",
+            "gap in the SP3 orbit of this satellite",
+            "satellite not in SP3 clocks", "outside the SP3 clock span", "no precise clock (SP3 gap)",
+            "satellite not in CLK", "outside the CLK clock span", "no precise clock (CLK gap)")
+_NOT_IN_SP3, _OUTSIDE, _MISSING_EPOCH, _GAP = 1, 2, 3, 4
+_CLOCK_CODES = {"SP3": (5, 6, 7), "CLK": (8, 9, 10)}
+#: Orbit difference (m) between two centres beyond which a warning is given (centres agree to a few cm
+#: for GPS/Galileo/GLONASS and 0.1-0.5 m for BDS MEO/IGSO: Montenbruck et al. 2017, ASR 59:1671).
+DISAGREE_M = 1.0
 
 
 def join_products(datasets) -> xr.Dataset:
@@ -75,111 +116,331 @@ def _interval_s(times) -> float:
     return float(np.median(np.diff(times.astype(np.int64)))) / 1e9
 
 
+_LONG_NAME = re.compile(r"^([A-Z0-9]{3})[0-9][A-Z0-9]{3}[A-Z]{3}_[0-9]{11}_")
+
+
+def centre_of(dataset) -> str:
+    """Analysis centre of an SP3/CLK dataset: the long file name's first three letters, else the agency."""
+    name = Path(str(dataset.attrs.get("path", "")).split(" + ")[0]).name.upper()
+    match = _LONG_NAME.match(name)
+    if match:
+        return match.group(1)
+    agency = str(dataset.attrs.get("agency", "")).strip().upper()
+    return agency[:3] or name[:3] or "?"
+
+
+def _span(dataset):
+    times = dataset["time"].values
+    return (times[0], times[-1]) if times.size else (None, None)
+
+
+def check_product_days(datasets, start, end, kind="SP3"):
+    """Keep the products overlapping [start - 1 day, end + 1 day]; (kept, warnings).
+
+    A file from another day is dropped with a warning naming it; none left: a LodestarError naming them.
+    """
+    day = np.timedelta64(1, "D")
+    kept, warnings = [], []
+    for dataset in datasets:
+        first, last = _span(dataset)
+        path = dataset.attrs.get("path", "?")
+        if first is None or last < start - day or first > end + day:
+            warnings.append(f"{kind} {path} ({first} to {last}) is not from the observation days "
+                            f"({str(start)[:10]} to {str(end)[:10]}): not used")
+        else:
+            kept.append(dataset)
+    if not kept:
+        raise LodestarError(f"no {kind} file covers the observations ({str(start)[:19]} to {str(end)[:19]}): "
+                            + "; ".join(warnings))
+    return kept, warnings
+
+
+@dataclass(frozen=True)
+class _Table:
+    """One centre's samples: times (N,), svs (S,), values (N, S[, 3]), interval (s)."""
+
+    times: np.ndarray
+    svs: np.ndarray
+    values: np.ndarray
+    interval_s: float
+    kind: str  # "SP3" or "CLK"
+
+    @classmethod
+    def orbits(cls, datasets):
+        return cls._joined(datasets, lambda d: np.stack([d[k].values for k in ("x_m", "y_m", "z_m")], axis=-1), "SP3")
+
+    @classmethod
+    def clocks(cls, datasets, kind):
+        return cls._joined(datasets, lambda d: d["clock_s"].values, kind)
+
+    @classmethod
+    def _joined(cls, datasets, values_of, kind):
+        """Consecutive files of one centre as one table (numpy: no xarray concat); a repeated epoch
+        keeps the first file's samples (the join_products rule)."""
+        datasets = _as_list(datasets)
+        svs = list(dict.fromkeys(sv for d in datasets for sv in d["sv"].values.astype(str)))
+        times = np.concatenate([d["time"].values.astype("datetime64[ns]") for d in datasets])
+        unique, first = np.unique(times, return_index=True)
+        sample = values_of(datasets[0])
+        out = np.full((unique.size, len(svs)) + sample.shape[2:], np.nan)
+        taken = np.zeros(unique.size, dtype=bool)
+        start = 0
+        for d in datasets:  # a few files per centre
+            n = d.sizes["time"]
+            rows = np.searchsorted(unique, d["time"].values.astype("datetime64[ns]"))
+            mine = np.isin(np.arange(start, start + n), first) & ~taken[rows]
+            cols = _columns(svs, d["sv"].values.astype(str))
+            block = values_of(d).astype(float)
+            out[np.ix_(rows[mine], cols)] = block[mine]
+            taken[rows[mine]] = True
+            start += n
+        return cls(unique, np.array(svs, dtype=str), out, _interval_s(unique), kind)
+
+
+@dataclass(frozen=True)
+class _Source:
+    name: str
+    rank: int
+    orbit: _Table
+    clock: _Table
+    paths: tuple
+    sp3_clock: _Table | None = None  # the SP3 clock column where CLK files do not reach (same centre)
+
+    def systems(self) -> set:
+        return {sv[0] for sv in self.orbit.svs}
+
+
+def _group(datasets):
+    """{centre: [datasets]} in order of first appearance."""
+    groups: dict[str, list] = {}
+    for dataset in datasets:
+        groups.setdefault(centre_of(dataset), []).append(dataset)
+    return groups
+
+
+def _as_list(products):
+    if products is None:
+        return []
+    return [products] if isinstance(products, xr.Dataset) else list(products)
+
+
+def _build_sources(sp3, clk):
+    """Sources in the user's order, and the warnings about clocks paired with another centre's orbits."""
+    orbit_groups = _group(_as_list(sp3))
+    clock_groups = _group(_as_list(clk))
+    warnings = []
+    names = list(orbit_groups)
+    for name in clock_groups:
+        if name not in orbit_groups:
+            warnings.append(f"CLK of {name} has no SP3 of the same centre: used with the orbits of {names[0]}")
+            clock_groups.setdefault(names[0], []).extend(clock_groups[name])
+    sources = []
+    for rank, name in enumerate(names):
+        sp3_clocks = _Table.clocks(orbit_groups[name], "SP3")
+        clocks = _Table.clocks(clock_groups[name], "CLK") if name in clock_groups else sp3_clocks
+        paths = tuple(str(d.attrs.get("path", "")) for d in orbit_groups[name] + clock_groups.get(name, []))
+        sources.append(_Source(name, rank, _Table.orbits(orbit_groups[name]), clocks, paths,
+                               sp3_clocks if clocks is not sp3_clocks else None))
+    return sources, warnings
+
+
 class PreciseEphemeris:
-    """Satellite states from SP3 orbits (and, optionally, RINEX CLK clocks)."""
+    """Satellite states from SP3 orbits (and, optionally, RINEX CLK clocks) of one or several centres."""
 
     source = "precise"
 
     def __init__(self, sp3, clk=None, *, n_points: int = 10):
-        sp3 = join_products(sp3)
         self.n_points = n_points
-        self.times = sp3["time"].values.astype("datetime64[ns]")
-        self.sp3_svs = sp3["sv"].values.astype(str)
-        self.positions = np.stack([sp3[k].values for k in ("x_m", "y_m", "z_m")], axis=-1).astype(float)
-        self.interval_s = _interval_s(self.times)
-        if clk is not None:
-            clk = join_products(clk)
-            self.clock_source = "clk"
-        else:
-            clk = sp3
-            self.clock_source = "sp3"
-        self.clock_times = clk["time"].values.astype("datetime64[ns]")
-        self.clock_svs = clk["sv"].values.astype(str)
-        self.clocks = clk["clock_s"].values.astype(float)
-        self.clock_interval_s = _interval_s(self.clock_times)
+        self.sources, self.warnings = _build_sources(sp3, clk)
+        if not self.sources:
+            raise LodestarError("precise orbits need at least one SP3 file")
+        self.warnings += _disagreements(self.sources)
+        first = self.sources[0]
+        # single-source attributes kept for callers of the one-centre API
+        self.times, self.sp3_svs, self.positions = first.orbit.times, first.orbit.svs, first.orbit.values
+        self.interval_s = first.orbit.interval_s
+        self.clock_source = first.clock.kind.lower()
+        self.clock_times, self.clock_svs, self.clocks = first.clock.times, first.clock.svs, first.clock.values
+        self.clock_interval_s = first.clock.interval_s
 
     @property
     def svs(self) -> np.ndarray:
-        return self.sp3_svs
+        seen = dict.fromkeys(sv for source in self.sources for sv in source.orbit.svs)
+        return np.array(list(seen), dtype=str)
 
     @property
     def glonass_channels(self) -> dict:
         """SP3 and CLK carry no GLONASS channels; take them from navigation or observation headers."""
         return {}
 
+    def ranking(self, system: str) -> list:
+        """Sources carrying ``system``, best first: the user's order, then the finer SP3 interval."""
+        mine = [s for s in self.sources if system in s.systems()]
+        return sorted(mine, key=lambda s: (s.rank, s.orbit.interval_s))
+
     def states(self, time, svs=None) -> SatStates:
         """States of ``svs`` (default: every SP3 satellite) at GPST ``time`` of shape (T,) or (T, S)."""
+        return self.states_and_sources(time, svs)[0]
+
+    def states_and_sources(self, time, svs=None):
+        """(states, served_by): ``served_by`` (T, S) names the centre of each valid cell ("" none)."""
         svs = self.svs if svs is None else np.asarray(svs).astype(str).reshape(-1)
         grid = as_time_grid(time, len(svs))
-        pos, vel, orbit_reason = self._orbits(grid.gpst, svs)
-        clock, clock_reason = self._clocks(grid.gpst, svs)
-        orbit_ok = orbit_reason == ""
-        reason = np.where(orbit_ok, clock_reason, orbit_reason)
-        valid = orbit_ok & (clock_reason == "")
-        return SatStates(
-            sv=svs, time=grid, position_m=pos, velocity_mps=vel, clock_s=np.where(orbit_ok, clock, np.nan),
-            relativity_s=relativity_s(pos, vel), valid=valid, reason=reason.astype(str), source=self.source,
-            group_delay_s={},
-        )
-
-    def _orbits(self, query, svs):
+        query = grid.gpst
         shape = query.shape
         pos = np.full(shape + (3,), np.nan)
         vel = np.full(shape + (3,), np.nan)
-        column = _columns(self.sp3_svs, svs)
-        reason = np.where(column[None, :] < 0, "satellite not in SP3", "").astype(object)
-        reason = np.broadcast_to(reason, shape).copy()
-        half = self.n_points // 2
-        offsets = np.arange(self.n_points) - (half - 1)
-        n_epochs = self.times.size
-        q = query.astype("datetime64[ns]")
-        left = np.searchsorted(self.times, q, side="right") - 1
-        start = left - (half - 1)
-        inside = (start >= 0) & (start + self.n_points - 1 < n_epochs)
-        reason[(reason == "") & ~inside] = "outside the SP3 interpolation span"
-        ok = reason == ""
-        rows, cols = np.nonzero(ok)
-        s0 = start[rows, cols]
-        col = column[cols]
-        nodes = s0[:, None] + np.arange(self.n_points)[None, :]
-        node_times = self.times[nodes].astype(np.int64)
-        regular = np.all(np.diff(node_times, axis=1) == round(self.interval_s * 1e9), axis=1)
-        values = self.positions[nodes, col[:, None]]  # (M, n, 3)
-        complete = np.all(np.isfinite(values), axis=(1, 2))
-        bad = ~(regular & complete)
-        reason[rows[~regular], cols[~regular]] = "missing SP3 epoch in the interpolation window"
-        gap = regular & ~complete
-        reason[rows[gap], cols[gap]] = "gap in the SP3 orbit of this satellite"
-        rows, cols, nodes, values = rows[~bad], cols[~bad], nodes[~bad], values[~bad]
-        x = (q[rows, cols] - self.times[nodes[:, half - 1]]).astype(np.int64) / (self.interval_s * 1e9)
-        weights, derivative = lagrange_weights(x, offsets)
-        pos[rows, cols] = np.einsum("mk,mkc->mc", weights, values)
-        vel[rows, cols] = np.einsum("mk,mkc->mc", derivative, values) / self.interval_s
-        return pos, vel, reason.astype(str)
-
-    def _clocks(self, query, svs):
-        shape = query.shape
-        column = _columns(self.clock_svs, svs)
         clock = np.full(shape, np.nan)
-        reason = np.broadcast_to(np.where(column[None, :] < 0, f"satellite not in {self.clock_source.upper()}", ""), shape).astype(object)
-        n = self.clock_times.size
-        left = np.searchsorted(self.clock_times, query, side="right") - 1
-        inside = (left >= 0) & (left < n)
-        reason[(reason == "") & ~inside] = f"outside the {self.clock_source.upper()} clock span"
-        rows, cols = np.nonzero(reason == "")
-        j = left[rows, cols]
-        c = column[cols]
-        t = query[rows, cols]
-        on_node = t == self.clock_times[j]
-        j1 = np.minimum(j + 1, n - 1)
-        span = (self.clock_times[j1] - self.clock_times[j]).astype(np.int64) / 1e9
-        c0, c1 = self.clocks[j, c], self.clocks[j1, c]
-        frac = np.where(span > 0, (t - self.clock_times[j]).astype(np.int64) / 1e9 / np.where(span > 0, span, 1), 0.0)
-        value = np.where(on_node, c0, c0 + (c1 - c0) * frac)
-        usable = np.isfinite(value) & (on_node | ((j + 1 < n) & (span <= 1.01 * self.clock_interval_s)))
-        clock[rows[usable], cols[usable]] = value[usable]
-        reason[rows[~usable], cols[~usable]] = f"no precise clock ({self.clock_source.upper()} gap)"
-        return clock, reason.astype(str)
+        reason = np.full(shape, _NOT_IN_SP3, dtype=np.int8)
+        served = np.full(shape, -1, dtype=np.int16)  # index into self.sources
+        letters = np.array([sv[0] for sv in svs])
+        for system in dict.fromkeys(letters):
+            ranked = self.ranking(system)
+            for k, src in enumerate(ranked):
+                open_cells = (served < 0) & (letters == system)[None, :]
+                if not open_cells.any():
+                    break
+                rows = np.nonzero(open_cells.any(axis=1))[0]  # only the cells still open are computed
+                cols = np.nonzero(open_cells.any(axis=0))[0]
+                block = np.ix_(rows, cols)
+                p, v, o_reason = _orbits(src.orbit, query[block], svs[cols], self.n_points)
+                c, c_reason = _clocks(src.clock, query[block], svs[cols])
+                if src.sp3_clock is not None:  # before / after the CLK files: the same centre's SP3 clocks
+                    edge = c_reason == _CLOCK_CODES["CLK"][1]
+                    if edge.any():
+                        c2, r2 = _clocks(src.sp3_clock, query[block], svs[cols])
+                        c, c_reason = np.where(edge, c2, c), np.where(edge, r2, c_reason)
+                if k:
+                    c = c + _datum_shift(ranked[0], src, svs[cols])[None, :]
+                still_open = open_cells[block]
+                take = still_open & (o_reason == 0) & (c_reason == 0)
+                first = still_open & (reason[block] == _NOT_IN_SP3) & (o_reason != _NOT_IN_SP3)
+                # cells nobody serves keep the best-ranked centre's reason (and its orbit, if any)
+                note = first & ~take
+                keep = take | (note & (o_reason == 0))
+                pos[block] = np.where(keep[..., None], p, pos[block])
+                vel[block] = np.where(keep[..., None], v, vel[block])
+                clock[block] = np.where(take, c, clock[block])
+                served[block] = np.where(take, src.rank, served[block])
+                reason[block] = np.where(note, np.where(o_reason == 0, c_reason, o_reason), reason[block])
+        valid = served >= 0
+        reason[valid] = 0
+        states = SatStates(
+            sv=svs, time=grid, position_m=pos, velocity_mps=vel, clock_s=np.where(valid, clock, np.nan),
+            relativity_s=relativity_s(pos, vel), valid=valid, reason=np.array(_REASONS)[reason], source=self.source,
+            group_delay_s={})
+        names = np.array([src.name for src in self.sources] + [""])
+        return states, names[served]
+
+    def provenance(self, svs=(), served=None) -> dict:
+        """Centres (files, interval, clocks), warnings and, given ``served`` (T, S) for ``svs``,
+        ``{system: {centre: n_cells}}``."""
+        out = {"centres": {s.name: {"files": list(s.paths), "interval_s": s.orbit.interval_s,
+                                    "clocks": s.clock.kind} for s in self.sources},
+               "served": {}, "warnings": list(self.warnings)}
+        if served is None:
+            return out
+        letters = np.array([sv[0] for sv in svs])
+        for system in dict.fromkeys(letters):
+            names, counts = np.unique(served[:, letters == system], return_counts=True)
+            out["served"][system] = {str(n): int(c) for n, c in zip(names, counts) if n}
+        return out
+
+
+def _orbits(table: _Table, query, svs, n_points):
+    """(position, velocity, reason) on the (T, S) query grid from one centre's SP3 samples."""
+    shape = query.shape
+    pos = np.full(shape + (3,), np.nan)
+    vel = np.full(shape + (3,), np.nan)
+    column = _columns(table.svs, svs)
+    reason = np.broadcast_to(np.where(column[None, :] < 0, _NOT_IN_SP3, 0), shape).astype(np.int8)
+    half = n_points // 2
+    offsets = np.arange(n_points) - (half - 1)
+    q = query.astype("datetime64[ns]")
+    left = np.searchsorted(table.times, q, side="right") - 1
+    start = left - (half - 1)
+    inside = (start >= 0) & (start + n_points - 1 < table.times.size)
+    reason[(reason == 0) & ~inside] = _OUTSIDE
+    rows, cols = np.nonzero(reason == 0)
+    nodes = start[rows, cols][:, None] + np.arange(n_points)[None, :]
+    node_times = table.times[nodes].astype(np.int64)
+    regular = np.all(np.diff(node_times, axis=1) == round(table.interval_s * 1e9), axis=1)
+    values = table.values[nodes, column[cols][:, None]]  # (M, n, 3)
+    complete = np.all(np.isfinite(values), axis=(1, 2))
+    reason[rows[~regular], cols[~regular]] = _MISSING_EPOCH
+    gap = regular & ~complete
+    reason[rows[gap], cols[gap]] = _GAP
+    good = regular & complete
+    rows, cols, nodes, values = rows[good], cols[good], nodes[good], values[good]
+    x = (q[rows, cols] - table.times[nodes[:, half - 1]]).astype(np.int64) / (table.interval_s * 1e9)
+    weights, derivative = lagrange_weights(x, offsets)
+    pos[rows, cols] = np.einsum("mk,mkc->mc", weights, values)
+    vel[rows, cols] = np.einsum("mk,mkc->mc", derivative, values) / table.interval_s
+    return pos, vel, reason
+
+
+def _clocks(table: _Table, query, svs):
+    """(clock, reason): linear interpolation between neighbouring samples, NaN across a gap."""
+    shape = query.shape
+    column = _columns(table.svs, svs)
+    clock = np.full(shape, np.nan)
+    not_in, outside, gap = _CLOCK_CODES[table.kind]
+    reason = np.broadcast_to(np.where(column[None, :] < 0, not_in, 0), shape).astype(np.int8)
+    n = table.times.size
+    left = np.searchsorted(table.times, query, side="right") - 1
+    inside = (left >= 0) & (left < n)
+    reason[(reason == 0) & ~inside] = outside
+    rows, cols = np.nonzero(reason == 0)
+    j = left[rows, cols]
+    c = column[cols]
+    t = query[rows, cols]
+    on_node = t == table.times[j]
+    j1 = np.minimum(j + 1, n - 1)
+    span = (table.times[j1] - table.times[j]).astype(np.int64) / 1e9
+    c0, c1 = table.values[j, c], table.values[j1, c]
+    frac = np.where(span > 0, (t - table.times[j]).astype(np.int64) / 1e9 / np.where(span > 0, span, 1), 0.0)
+    value = np.where(on_node, c0, c0 + (c1 - c0) * frac)
+    usable = np.isfinite(value) & (on_node | ((j + 1 < n) & (span <= 1.01 * table.interval_s)))
+    clock[rows[usable], cols[usable]] = value[usable]
+    reason[rows[~usable], cols[~usable]] = gap
+    return clock, reason
+
+
+def _datum_shift(primary: _Source, other: _Source, svs) -> np.ndarray:
+    """(S,) seconds added to ``other``'s clocks of ``svs`` to put them on ``primary``'s datum: the median,
+    over the satellites of the same system both carry and their common epochs, of the difference."""
+    out = np.zeros(len(svs))
+    for system in dict.fromkeys(sv[0] for sv in svs):
+        common = sorted({sv for sv in primary.clock.svs if sv[0] == system} & set(other.clock.svs))
+        times = np.intersect1d(primary.clock.times, other.clock.times)
+        if not common or times.size == 0:
+            continue
+        a = primary.clock.values[np.searchsorted(primary.clock.times, times)][:, _columns(primary.clock.svs, common)]
+        b = other.clock.values[np.searchsorted(other.clock.times, times)][:, _columns(other.clock.svs, common)]
+        diff = (a - b)[np.isfinite(a - b)]
+        if diff.size:
+            out[np.array([sv[0] == system for sv in svs])] = float(np.median(diff))
+    return out
+
+
+def _disagreements(sources) -> list:
+    """Warnings for satellites whose orbits differ by more than DISAGREE_M between two centres."""
+    warnings = []
+    for i, better in enumerate(sources):
+        for worse in sources[i + 1:]:
+            common = sorted(set(better.orbit.svs) & set(worse.orbit.svs))
+            times = np.intersect1d(better.orbit.times, worse.orbit.times)
+            if not common or times.size == 0:
+                continue
+            a = better.orbit.values[np.searchsorted(better.orbit.times, times)][:, _columns(better.orbit.svs, common)]
+            b = worse.orbit.values[np.searchsorted(worse.orbit.times, times)][:, _columns(worse.orbit.svs, common)]
+            with np.errstate(invalid="ignore"):
+                worst = np.nanmax(np.linalg.norm(a - b, axis=-1), axis=0)
+            for sv, metres in zip(common, worst):
+                if np.isfinite(metres) and metres > DISAGREE_M:
+                    warnings.append(f"{better.name} and {worse.name} disagree by {metres:.1f} m on {sv} "
+                                    f"(largest difference on common epochs): {better.name} kept (ranked first)")
+    return warnings
 
 
 def _columns(product_svs, svs) -> np.ndarray:

@@ -37,16 +37,11 @@ import numpy as np
 from ..constants import C_MPS, SYSTEM_CONSTANTS
 from ..errors import LodestarError
 from ..time import Time
-from .antenna import sun_position_ecef_m, yaw_steering_axes
+from .antenna import CLOCK_PAIRS, satellite_pco_ecef_m
 from .broadcast import is_beidou_geo
 
 __all__ = ["SISRE_WEIGHTS", "CLOCK_PAIRS", "compare_broadcast_precise", "rac_frame",
            "broadcast_clock_on_precise_reference", "satellite_pco_ecef_m"]
-
-#: Band pairs (RINEX band digits) of the ionosphere-free clocks of IGS/MGEX products: GPS L1/L2,
-#: GLONASS G1/G2, Galileo E1/E5a, BeiDou B1I/B3I, QZSS L1/L2 (the SATELLITE_CLOCK_REFERENCE_OBSERVABLES
-#: of the Bias-SINEX files here: G C1W/C2W, R C1P/C2P, E C1C/C5Q, C C2I/C6I, J C1X/C2X).
-CLOCK_PAIRS = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6"), "J": ("1", "2")}
 
 #: (w_r, w_ac²) per class, Montenbruck et al. 2018 (Adv. Space Res. 61:3020) table 3.
 SISRE_WEIGHTS = {"G": (0.98, 1 / 49), "R": (0.98, 1 / 45), "E": (0.98, 1 / 61), "J": (0.99, 1 / 126),
@@ -116,26 +111,6 @@ def _rms(values, axis=0):
     count = np.sum(np.isfinite(values), axis=axis)
     with np.errstate(invalid="ignore"):
         return np.where(count > 0, np.sqrt(np.nansum(values**2, axis=axis) / np.maximum(count, 1)), np.nan)
-
-
-def satellite_pco_ecef_m(svs, times: Time, com_m: np.ndarray, phase_centres=None):
-    """CoM -> phase centre of the clock pair (``CLOCK_PAIRS``), ``(T, S, 3)`` ECEF, and the provenance.
-
-    ``phase_centres``: a :class:`~lodestar.models.phase_center.PhaseCentres` (default: no files, i.e.
-    the published table). Attitude: nominal yaw steering. NaN rows where no offset is known.
-    """
-    from ..models.phase_center import PhaseCentres
-
-    phase_centres = phase_centres if phase_centres is not None else PhaseCentres()
-    sat = phase_centres.satellites(svs, times.gpst.ravel()[0])
-    body = np.full((len(svs), 3), np.nan)
-    for letter, (band1, band2) in CLOCK_PAIRS.items():
-        cols = np.char.startswith(np.asarray(svs).astype(str), letter)
-        if cols.any():
-            body[cols] = sat.pco_if_body_m(band1, band2)[cols]
-    sun = sun_position_ecef_m(times)[:, None, :]
-    x, y, z = yaw_steering_axes(com_m, sun)
-    return x * body[None, :, 0:1] + y * body[None, :, 1:2] + z * body[None, :, 2:3], sat
 
 
 def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: bool = True,

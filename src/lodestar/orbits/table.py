@@ -8,7 +8,7 @@ With precise products a cell takes the precise state where valid and the broadca
 cells with neither are left out and counted, by reason, in ``summary``.
 Precise positions are of the centre of mass; with ``phase_centres`` (a
 :class:`~lodestar.models.phase_center.PhaseCentres`) they are moved to the antenna phase centre of the
-clock pair (:data:`lodestar.orbits.sisre.CLOCK_PAIRS`), as broadcast positions are, and a column
+clock pair (:data:`lodestar.orbits.antenna.CLOCK_PAIRS`), as broadcast positions are, and a column
 ``pco_source`` says where each precise row's offset came from (``summary["pco"]`` per satellite).
 """
 
@@ -20,6 +20,7 @@ import pandas as pd
 from ..errors import LodestarError
 from ..systems import parse_system_set
 from ..time import Time
+from .antenna import satellite_pco_ecef_m
 from .broadcast import BroadcastEphemeris
 from .precise import PreciseEphemeris
 
@@ -48,8 +49,8 @@ def load_precise(sp3_paths, clk_paths=()) -> PreciseEphemeris:
     from ..io.clk import read_clk
     from ..io.sp3 import read_sp3
 
-    sp3 = [read_sp3(p) for p in sp3_paths]
-    clk = [read_clk(p) for p in clk_paths] if clk_paths else None
+    sp3 = [p if hasattr(p, "attrs") else read_sp3(p) for p in sp3_paths]  # Datasets pass (--allow-truncated)
+    clk = [p if hasattr(p, "attrs") else read_clk(p) for p in clk_paths] if clk_paths else None
     return PreciseEphemeris(sp3, clk)
 
 
@@ -100,8 +101,6 @@ def _moved_to_phase_centre(com_m, svs, times, phase_centres):
     """Precise positions moved to the phase centre (NaN where no offset) and (provenance, source per sv)."""
     if phase_centres is None:
         return com_m, None
-    from .sisre import satellite_pco_ecef_m
-
     offset, sat = satellite_pco_ecef_m(svs, times, com_m, phase_centres)
     return com_m + offset, (sat.provenance(), np.asarray(sat.source).astype(str))
 

@@ -18,7 +18,7 @@ import numpy as np
 from ..frames import enu_matrix
 
 __all__ = ["design_matrix", "normal_solve", "NormalSolution", "redundancy", "dops", "clock_constraints",
-           "ClockConstraints", "position_sigmas", "signed_sqrt", "SIGMA_COLUMNS"]
+           "ClockConstraints", "position_sigmas", "signed_sqrt", "SIGMA_COLUMNS", "MAX_CONDITION"]
 
 
 def design_matrix(unit_los, system_index, n_systems: int):
@@ -39,6 +39,7 @@ class NormalSolution:
     covariance: np.ndarray  # (T, M, M) inverse of the weighted normal matrix (a-priori units)
     present: np.ndarray  # (T, K) bool: system has at least one used satellite
     n_used: np.ndarray  # (T,) satellites used
+    reason: np.ndarray | None = None  # (T,) why an epoch has no solution ("" = solved)
 
 
 @dataclass(frozen=True)
@@ -97,8 +98,9 @@ def normal_solve(h, weight, misclosure, constraints: ClockConstraints | None = N
     used = weight > 0
     h = np.where(used[..., None], h, 0.0)  # unused satellites may have NaN geometry
     wh = h * weight[..., None]
-    normal = np.matmul(np.swapaxes(wh, 1, 2), h)
-    rhs = np.matmul(np.swapaxes(wh, 1, 2), np.where(used, misclosure, 0.0)[..., None])[..., 0]
+    with np.errstate(invalid="ignore", over="ignore"):  # a non-finite epoch is caught in _regular
+        normal = np.matmul(np.swapaxes(wh, 1, 2), h)
+        rhs = np.matmul(np.swapaxes(wh, 1, 2), np.where(used, misclosure, 0.0)[..., None])[..., 0]
     sys_count = np.matmul(np.swapaxes(h[..., 3:], 1, 2), used[..., None].astype(float))[..., 0]
     present = sys_count > 0
     absent_diag = np.where(present, 0.0, 1.0)
@@ -112,13 +114,41 @@ def normal_solve(h, weight, misclosure, constraints: ClockConstraints | None = N
         rhs += np.matmul(np.swapaxes(wa, 1, 2), constraints.misclosure[..., None])[..., 0]
         n_pseudo = constraints.count
     # a constrained system clock is no unknown of its own: n satellites solve 3 + (systems - constraints)
-    solvable = n_used + n_pseudo >= 3 + present.sum(axis=1)
+    enough = n_used + n_pseudo >= 3 + present.sum(axis=1)
+    reason = np.where(enough, "", "fewer observations than unknowns").astype(object)
+    solvable = _regular(normal, rhs, enough, reason)
     normal[~solvable] = np.eye(h.shape[-1])
-    covariance = np.linalg.inv(normal)
+    covariance = np.linalg.inv(normal)  # every matrix left is finite and well conditioned: no LinAlgError
+    rhs[~solvable] = 0.0
     delta = np.matmul(covariance, rhs[..., None])[..., 0]
     delta[~solvable] = np.nan
     covariance[~solvable] = np.nan
-    return NormalSolution(delta, covariance, present, n_used)
+    return NormalSolution(delta, covariance, present, n_used, reason)
+
+
+#: Largest condition number (2-norm) of a normal matrix worth inverting: beyond ~1e12 the
+#: solution keeps fewer than 4 of float64's ~16 significant digits (Golub & Van Loan 2013, §2.7).
+MAX_CONDITION = 1e12
+
+
+def _regular(normal, rhs, candidate, reason):
+    """``candidate`` epochs whose normal equations are finite and well conditioned; ``reason`` names the others.
+
+    Rank-deficient geometry (satellites on one line of sight, a clock column without data that
+    the pinning missed) or non-finite inputs become a per-epoch reason, never a ``LinAlgError``.
+    """
+    finite = np.isfinite(normal).all(axis=(1, 2)) & np.isfinite(rhs).all(axis=1)
+    bad_input = candidate & ~finite
+    reason[bad_input] = "non-finite normal equations"
+    ok = candidate & finite
+    if ok.any():
+        with np.errstate(all="ignore"):
+            condition = np.linalg.cond(normal[ok])
+        well = np.isfinite(condition) & (condition < MAX_CONDITION)
+        rows = np.flatnonzero(ok)[~well]
+        reason[rows] = "singular or ill-conditioned geometry"
+        ok[rows] = False
+    return ok
 
 
 def redundancy(h, weight, covariance):
@@ -150,6 +180,7 @@ def dops(h, used, present, lat_deg, lon_deg, constraints: ClockConstraints | Non
         normal += _TIED_WEIGHT * np.matmul(np.swapaxes(tied, 1, 2), tied)
         n_pseudo = constraints.count
     ok = used.sum(axis=1) + n_pseudo >= 3 + present.sum(axis=1)
+    ok = _regular(normal, np.zeros(normal.shape[:2]), ok, np.full(ok.shape, "", dtype=object))
     normal[~ok] = np.eye(h.shape[-1])
     q = np.linalg.inv(normal)
     q[~ok] = np.nan

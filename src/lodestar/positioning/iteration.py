@@ -22,6 +22,9 @@ __all__ = ["Problem", "Iterate", "gauss_newton"]
 _EARTH_RADIUS_M = 6_371_000.0  # mean Earth radius (IUGG), m: only to test "near the surface" within 200 km
 _MAX_ITERATIONS = 10  # Gauss-Newton from the Earth's centre converges in 4-6 (RTKLIB MAXITR is 10)
 _CONVERGED_M = 1e-3  # position step below 1 mm: converged
+#: A receiver position beyond 1e8 m from the geocentre (~2.4 GEO radii) is no near-Earth receiver:
+#: the iteration diverged (e.g. on an absurd observation that passed every check) and stops there.
+_DIVERGED_M = 1e8
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ class Iterate:
     trop_m: np.ndarray  # (T, S)
     prior_residual: np.ndarray  # (T, K) post-fit residual of the clock pseudo-observations (m)
     prior_weight: np.ndarray  # (T, K) their weight, 0 = none
+    note: np.ndarray | None = None  # (T,) why the normal equations of an epoch had no solution ("" = solved)
 
 
 def _plausible(xyz):
@@ -167,21 +171,23 @@ def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
             "step": np.zeros((n_rows, n_par)), "cov": np.full((n_rows, n_par, n_par), np.nan),
             "present": np.zeros((n_rows, p.n_systems), bool),
             "pv": np.zeros((n_rows, p.n_systems)), "pw": np.zeros((n_rows, p.n_systems)),
-            "pa": np.zeros((n_rows, p.n_systems, n_par))}
+            "pa": np.zeros((n_rows, p.n_systems, n_par)), "note": np.full(n_rows, "", dtype=object)}
     active = np.arange(n_rows)
     atmosphere = _Atmosphere(p, rows)
     for _ in range(_MAX_ITERATIONS):
         v, w, h, el, iono = _linearize(p, rows[active], state[active], exclude[active], atmosphere.view(active))
         cons = _constraints(p, rows[active], w, state[active, 3:])
         sol = estimator.normal_solve(h, w, v, cons)
-        step = np.nan_to_num(sol.delta)
+        step = np.nan_to_num(sol.delta, nan=0.0, posinf=0.0, neginf=0.0)
         state[active] += step
+        note = _diverged(state[active], sol.reason)
+        state[active[note == "diverged (position beyond 1e8 m)"]] = np.nan  # callers restart these from a fallback
         for name, value in (("v", v), ("w", w), ("h", h), ("el", el), ("iono", iono), ("step", step),
-                            ("cov", sol.covariance), ("present", sol.present)):
+                            ("cov", sol.covariance), ("present", sol.present), ("note", note)):
             keep[name][active] = value
         if cons is not None:
             keep["pv"][active], keep["pw"][active], keep["pa"][active] = cons.misclosure, cons.weight, cons.design
-        solvable = np.isfinite(sol.delta).all(axis=1)
+        solvable = np.isfinite(sol.delta).all(axis=1) & (note == "")
         done = solvable & (np.linalg.norm(step[:, :3], axis=1) < _CONVERGED_M)
         converged[active[done]] = True
         active = active[~done & solvable]  # unsolvable epochs leave too, unconverged
@@ -190,4 +196,10 @@ def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
     residual = np.where(keep["w"] > 0, keep["v"] - np.einsum("tsi,ti->ts", keep["h"], keep["step"]), np.nan)
     prior_residual = np.where(keep["pw"] > 0, keep["pv"] - np.einsum("tki,ti->tk", keep["pa"], keep["step"]), 0.0)
     return Iterate(state, residual, keep["w"], keep["el"], keep["h"], keep["cov"], keep["present"], converged,
-                   keep["iono"], atmosphere.trop_all, prior_residual, keep["pw"])
+                   keep["iono"], atmosphere.trop_all, prior_residual, keep["pw"], keep["note"])
+
+
+def _diverged(state, reason):
+    """The estimator's reason per epoch, plus "diverged" for a position flung far from the Earth."""
+    far = ~(np.linalg.norm(state[:, :3], axis=1) < _DIVERGED_M)
+    return np.where(far & (reason == ""), "diverged (position beyond 1e8 m)", reason).astype(object)

@@ -18,7 +18,7 @@ from ..constants import C_MPS
 from ..errors import LodestarError, NoEphemerisError
 from ..systems import SYSTEM_NAMES, SYSTEM_ORDER
 from ..time import Time
-from . import observables
+from . import observables, screening
 
 __all__ = ["Prepared", "prepare", "SUPPORTED_SYSTEMS"]
 
@@ -61,29 +61,13 @@ def _read_inputs(obs, nav, sp3, clk, systems):
 
         obs = read_obs(obs, systems=tuple(systems))  # only the systems asked for: less memory
     if sp3 is not None:
-        from ..orbits import PreciseEphemeris
-        from ..io.sp3 import merge_sp3, read_sp3
+        from .precise_inputs import precise_ephemeris
 
-        sp3_list = [sp3] if isinstance(sp3, (str, Path)) else list(sp3)
-        sp3_data = merge_sp3([read_sp3(p) if isinstance(p, (str, Path)) else p for p in sp3_list])
-        clk_data = None
-        if clk is not None:
-            from ..io.clk import read_clk
-
-            clk_list = [clk] if isinstance(clk, (str, Path)) else list(clk)
-            clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in clk_list]
-            clk_data = clk_data[0] if len(clk_data) == 1 else _concat_clk(clk_data)
-        return obs, _read_nav(nav, systems), PreciseEphemeris(sp3_data, clk_data), "precise"
+        return obs, _read_nav(nav, systems), precise_ephemeris(sp3, clk, obs), "precise"
     nav = _read_nav(nav, systems)
     if nav is None:
         raise NoEphemerisError("single-point positioning needs navigation data: give --nav FILE (or sp3=)")
     return obs, nav, BroadcastEphemeris(nav), "broadcast"
-
-
-def _concat_clk(datasets):
-    import xarray as xr
-
-    return xr.concat(datasets, dim="time").sortby("time")
 
 
 def _read_nav(nav, systems):
@@ -116,7 +100,7 @@ def _choose_svs(obs, systems):
 
 
 def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=None, clk=None,
-            priority=None, smoothing_s=None, selection=None) -> Prepared:
+            priority=None, smoothing_s=None, selection=None, antex=None, sinex=None, bias=None) -> Prepared:
     """Read and pre-correct the observations of ``systems`` (letters) for :func:`solve`.
 
     ``obs``: path or Dataset (``lodestar.io.rinex_obs.read_obs``); ``nav``: path(s) or NavData;
@@ -125,6 +109,8 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     ``smoothing_s``: Hatch carrier-smoothing window in seconds (None = raw code).
     ``selection``: an :class:`~lodestar.positioning.selection.ObservationSelection` (time window,
     decimation, SNR mask, excluded satellites), applied to the observations before anything else.
+    ``antex``/``sinex``: phase-centre sources for precise orbits (:mod:`.precise_inputs`; the
+    published values when none); ``bias``: Bias-SINEX file(s) whose OSB code biases are applied.
     """
     if iono not in IONO_MODES:
         raise LodestarError(f"iono must be one of {', '.join(IONO_MODES)}, not {iono!r}")
@@ -148,11 +134,12 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
 
         pseudorange = hatch_smooth_prepared(obs, svs, channels, pseudorange, code, smoothing_s, iono)
     t_rx = np.asarray(obs["time"].values, dtype="datetime64[ns]")
-    travel = np.where(np.isfinite(pseudorange), pseudorange / C_MPS, _NOMINAL_TRAVEL_S)
+    travel = np.where(np.abs(pseudorange) < C_MPS, pseudorange / C_MPS, _NOMINAL_TRAVEL_S)  # absurd: screening.py
     t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
     # broadcast orbits: only the observed cells are computed (the others are never used)
     cells = {"cells": np.isfinite(pseudorange)} if source == "broadcast" else {}
-    st = eph.states(Time(t_tx), list(svs), **cells)
+    st, served = (eph.states_and_sources(Time(t_tx), list(svs)) if source == "precise"
+                  else (eph.states(Time(t_tx), list(svs), **cells), None))
     clock_total = st.clock_s + np.nan_to_num(st.relativity_s)
     group_delay = st.group_delay_s
     if source == "precise":
@@ -163,13 +150,21 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     corrected = pseudorange + C_MPS * (clock_total - group)
     # move each satellite from t_rx - P/c to the true transmit time (P/c already contains -dts)
     sat_xyz = st.position_m - st.velocity_mps * clock_total[..., None]
+    precise_meta = {}
+    if source == "precise":
+        from .precise_inputs import precise_corrections
+
+        corrected, sat_xyz, precise_meta = precise_corrections(
+            eph, st, served, corrected, sat_xyz, code, svs, t_tx, obs, antex=antex, sinex=sinex, bias=bias,
+            group_s=group)
     usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
     _check_navigation(systems, svs, st, code != "", usable, sp3 if source == "precise" else nav, obs)
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
             "marker_name": obs.attrs.get("marker_name", ""),
             "orbit_reasons": _observed_without_orbit(st, pseudorange),
             "smoothing_s": smoothing_s or 0, "systems": systems,
-            "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}}
+            "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}, **precise_meta}
+    usable, meta["notes"] = screening.screen(svs, t_rx, corrected, sat_xyz, st.clock_s, usable, obs)  # absurd values out
     return Prepared(time=t_rx, sv=svs, pseudorange_m=corrected, sat_xyz=sat_xyz, usable=usable,
                     frequency_hz=freq, code=code, iono_mode=iono, iono=dict(getattr(nav, "iono", {}) or {}),
                     approx_xyz=_header_vector(obs, "approx_position_m"),

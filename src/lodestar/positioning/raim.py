@@ -116,7 +116,7 @@ class FdeResult:
 
 def _merge(full: Iterate, rows, part: Iterate):
     for name in ("state", "residual", "weight", "elevation", "h", "covariance", "present", "converged", "iono_m",
-                 "trop_m", "prior_residual", "prior_weight"):
+                 "trop_m", "prior_residual", "prior_weight", "note"):
         getattr(full, name)[rows] = getattr(part, name)
 
 

@@ -60,6 +60,19 @@ def _status(n_used, needed, converged, failed_test, gdop, excluded_any, protecti
     return status, reason
 
 
+def _orbit_span_reason(sub, status, reason):
+    """An epoch short of satellites because precise orbits do not reach it says so (prepare's
+    ``outside_span``: observed cells outside every SP3 interpolation window), not "too few satellites"."""
+    outside = sub.meta.get("outside_span") or {}
+    rows = [outside[sv] for sv in sub.sv if sv in outside]
+    if not rows:
+        return reason
+    span = np.any(rows, axis=0)
+    reason = reason.copy()
+    reason[(status == "insufficient") & span] = "outside precise orbit span"
+    return reason
+
+
 def _protection_level(sub, it, cons, risk):
     sisre = np.array([integrity.SISRE_M.get(sv[0], 2.0) for sv in sub.sv])
     with np.errstate(invalid="ignore"):
@@ -74,7 +87,8 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     # a system clock tied to another by a session-ISB constraint (isb.py) is no unknown of its own
     needed = 3 + it.present.sum(axis=1) - (it.prior_weight > 0).sum(axis=1)
     xyz_arp = it.state[:, :3]
-    lat_a, lon_a, _ = ecef_to_geodetic(np.nan_to_num(xyz_arp))
+    with np.errstate(divide="ignore", invalid="ignore"):  # unsolved epochs sit at the geocentre
+        lat_a, lon_a, _ = ecef_to_geodetic(np.nan_to_num(xyz_arp))
     cons = estimator.ClockConstraints(np.zeros(it.h.shape[:1] + (it.present.shape[1],) + it.h.shape[2:]),
                                       it.prior_weight, it.prior_residual)
     if problem.clock_prior is not None:
@@ -88,6 +102,9 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
     gated = np.where(dof < 1, protection, 0.0) if info.get("gate", "untestable") == "untestable" else protection
     status, reason = _status(n_used, np.maximum(needed, 4), it.converged, fde.failed_test, gdop,
                              fde.excluded.any(axis=1), gated, np.inf if alert is None else alert)
+    if it.note is not None:  # the estimator's own reason for an epoch it could not solve (estimator.normal_solve)
+        reason = np.where((status == "failed") & (it.note != ""), it.note, reason)
+    reason = _orbit_span_reason(sub, status, reason)
     good = np.isin(status, SOLVED_STATUSES)
     xyz = np.where(good[:, None], _marker(np.nan_to_num(xyz_arp), sub.antenna_hen_m), np.nan)
     lat, lon, height = ecef_to_geodetic(xyz)
@@ -135,4 +152,14 @@ def _attributes(sub, info, alert) -> dict:
         "antenna_delta_hen_m": [float(v) for v in sub.antenna_hen_m],
         "marker_name": str(sub.meta.get("marker_name", "")), "obs_path": sub.meta.get("obs_path", ""),
         "nav_path": sub.meta.get("nav_path", ""),
+        "input_notes": json.dumps(sub.meta.get("notes", {})),  # screened cells, epoch order (screening.py)
+        **_precise_attributes(sub.meta),
     }
+
+
+def _precise_attributes(meta) -> dict:
+    """Provenance of precise products (centres, phase-centre sources) and their warnings, as JSON text."""
+    if "precise_products" not in meta:
+        return {}
+    return {"precise_products": json.dumps(meta["precise_products"], default=str),
+            "warnings": json.dumps(meta.get("warnings", []))}

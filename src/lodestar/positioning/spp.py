@@ -216,7 +216,8 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
           max_exclusions: int = raim.DEFAULT_MAX_EXCLUSIONS, priority=None, smoothing_s=None,
           session_isb: bool = True, alert_limit_m: float | None = integrity.DEFAULT_ALERT_LIMIT_M,
           integrity_risk: float = integrity.DEFAULT_RISK, integrity_gate: str = "untestable",
-          calibration: Calibration | None = None, residuals: bool = False, causal: bool = False):
+          calibration: Calibration | None = None, residuals: bool = False, causal: bool = False,
+          antex=None, sinex=None, bias=None):
     """Single-point positions of the marker, one row per epoch (``xarray.Dataset``).
 
     ``obs``: observation path, Dataset, or a :class:`Prepared` (from :func:`prepare`, to reuse
@@ -232,6 +233,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     exceeds the alert limit is ``failed``; None disables the gate. ``integrity_gate``:
     ``"untestable"`` (default) applies it to epochs RAIM cannot test (no redundancy), ``"all"`` to
     every epoch (conservative: see docs/positioning.md).
+    ``antex``/``sinex``/``bias``: phase-centre and code-bias sources for ``sp3`` (see :func:`prepare`).
     ``calibration``: a :class:`Calibration` (code biases per satellite, session ISBs) of the same
     receiver and day, e.g. ``Calibration.from_solution(solve(prep, mask_deg=10))``: applied as
     known, instead of estimating biases and ISBs from this run's data (``biases_mode`` and
@@ -245,7 +247,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     system_tuple = _checked_options(systems, integrity_gate, biases_mode)
     prep = obs if isinstance(obs, Prepared) else prepare(
         obs, nav, systems="".join(system_tuple), iono=iono, sp3=sp3, clk=clk, priority=priority,
-        smoothing_s=smoothing_s)
+        smoothing_s=smoothing_s, antex=antex, sinex=sinex, bias=bias)
     prepared = set(prep.meta.get("systems", "".join(sorted({sv[0] for sv in prep.sv}))))
     if isinstance(obs, Prepared) and not set(system_tuple) <= prepared:
         missing = ", ".join(SYSTEM_NAMES[s] for s in system_tuple if s not in prepared)
@@ -293,7 +295,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
 def solve_many(obs, nav=None, sets=("R", "C", "R+C", "G+R+E+C"), masks=(10.0,), iono="klobuchar", **kwargs):
     """``{(set_text, mask_deg): Dataset}`` for every set and mask, reading and preparing once."""
     letters = "".join(sorted({s for text in sets for s in parse_system_set(text)}))
-    prep_keys = ("sp3", "clk", "priority", "smoothing_s")
+    prep_keys = ("sp3", "clk", "priority", "smoothing_s", "antex", "sinex", "bias")
     prep_args = {k: kwargs.pop(k) for k in prep_keys if k in kwargs}
     prep = obs if isinstance(obs, Prepared) else prepare(obs, nav, systems=letters, iono=iono, **prep_args)
     results = {}

@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..analysis.compare import error_enu, improvement_table, solved_mask
+from ..analysis.rtklib import rtklib_errors_enu, rtklib_table
 from .html import HtmlReport
-from .plots import availability_vs_mask, error_series, horizontal_scatter, sats_and_pdop, skyplot
+from .plots import availability_vs_mask, beside_rtklib, day_panels, horizontal_scatter, skyplot
 
 __all__ = ["compare_report", "write_compare_report"]
 
@@ -23,12 +25,12 @@ def _display_table(rows: pd.DataFrame) -> pd.DataFrame:
                "rms_h_m": "RMS h (m)", "rms_v_m": "RMS v (m)", "rms3d_m": "RMS 3D (m)",
                "p95_h_m": "95 % h (m)", "p95_v_m": "95 % v (m)", "p95_3d_m": "95 % 3D (m)",
                "max_err_3d_m": "max 3D (m)", "reason": "note"}
+    if not table["reason"].fillna("").astype(str).str.strip().any():
+        del columns["reason"]  # no set was skipped: no notes to show
     return table[list(columns)].rename(columns=columns)
 
 
 def _improvement(result) -> pd.DataFrame | None:
-    from ..analysis.compare import improvement_table
-
     table = improvement_table(result.rows, gains=result.gains)  # RMS change on the epochs both solved
     if table.empty:
         return None
@@ -42,33 +44,80 @@ def _improvement(result) -> pd.DataFrame | None:
 
 
 def _solved(solution) -> np.ndarray:
-    from ..analysis.compare import solved_mask
-
     return solved_mask(solution)
 
 
-def _series(result):
+def _at_mask(result, mask) -> dict:
+    """set -> solution at ``mask`` (older results kept only the first mask's)."""
+    by_mask = getattr(result, "solutions_by_mask", None) or {}
+    found = {name: sol for (name, m), sol in by_mask.items() if m == mask}
+    return found or (dict(result.solutions) if mask == result.masks[0] else {})
+
+
+def _series(solutions):
     series = {}
-    for name, solution in result.solutions.items():
+    for name, solution in solutions.items():
         solved = _solved(solution)
         n_sats = np.where(solved, solution["n_sats"].values.astype(float), 0.0)
         series[name] = (n_sats, np.where(solved, solution["pdop"].values, np.nan))
     return series
 
 
-def _errors(result):
-    from ..analysis.compare import error_enu
-
-    truth = np.asarray(result.truth)
+def _errors(solutions, truth):
+    truth = np.asarray(truth)
     errors = {}
-    for name, solution in result.solutions.items():
+    for name, solution in solutions.items():
         enu = np.where(_solved(solution)[:, None], error_enu(solution, truth), np.nan)
         errors[name] = (enu[:, 0], enu[:, 1], enu[:, 2])
     return errors
 
 
-def compare_report(result) -> HtmlReport:
-    """The HTML report of a :class:`~lodestar.analysis.compare.CompareResult`."""
+def _day_section(report, result, mask, when) -> None:
+    """Satellites, PDOP and errors over the data's span at one mask (every mask the tables argue about)."""
+    solutions = _at_mask(result, mask)
+    if not solutions:
+        return
+    times = next(iter(solutions.values()))["time"].values
+    errors = _errors(solutions, result.truth) if result.truth is not None else None
+    report.heading(f"Over the {_span_name(times)} at a {mask:g}° mask")
+    what = "satellites used and PDOP" + (", horizontal and vertical error" if errors else "")
+    report.figure(day_panels(times, _series(solutions), errors, f"{when}, mask {mask:g}°"),
+                  f"Per solved epoch: {what}, per system set (satellites 0 = not solved).")
+    if errors and mask == result.masks[0]:
+        report.figure(horizontal_scatter(errors, f"Horizontal error, {when}, mask {mask:g}°"),
+                      "East/north error of every solved epoch, with the 95 % circle.")
+
+
+def _span_name(times) -> str:
+    hours = (times[-1] - times[0]) / np.timedelta64(1, "h") if len(times) > 1 else 0.0
+    return "day" if hours >= 20 else (f"{hours:.1f} h" if hours >= 1 else f"{hours * 60:.0f} min")
+
+
+def _rtklib_section(report, result, rtklib, when) -> None:
+    ours = _at_mask(result, result.masks[0])
+    rtklib = {name: rtklib[name] for name in ours if name in rtklib}  # in the report's set order
+    table = rtklib_table(ours, rtklib, result.truth)
+    if table.empty:
+        return
+    report.heading("Beside RTKLIB")
+    report.paragraph(f"RTKLIB's .pos solutions, moved from the antenna reference point to the marker with the "
+                     f"header's antenna height, against the same truth. Lodestar at the {result.masks[0]:g}° mask; "
+                     "RMS on the epochs both solved.")
+    report.table(table, float_format="{:.2f}")
+    errors = _errors(ours, result.truth)
+    times = next(iter(ours.values()))["time"].values
+    mine = {name: (times, *errors[name]) for name in rtklib}
+    theirs = {name: (rtk["time"].values, *rtklib_errors_enu(rtk, result.truth).T) for name, rtk in rtklib.items()}
+    report.figure(beside_rtklib(mine, theirs, f"Lodestar and RTKLIB, {when}"),
+                  f"Horizontal and vertical error per set: Lodestar at the {result.masks[0]:g}° mask (solid), "
+                  "RTKLIB (dashed; its own mask and options, from its configuration).")
+
+
+def compare_report(result, rtklib: dict | None = None) -> HtmlReport:
+    """The HTML report of a :class:`~lodestar.analysis.compare.CompareResult`.
+
+    ``rtklib``: set -> RTKLIB solution (``analysis.rtklib.load_rtklib_solutions``), drawn beside ours.
+    """
     first = result.masks[0]
     when = f"{result.station} ({result.marker}), {result.date}"
     report = HtmlReport(f"GLONASS and BeiDou at {when}")
@@ -96,19 +145,12 @@ def compare_report(result) -> HtmlReport:
                               result.sky["sv"].values, f"Tracked satellites, {when}", mask_deg=first),
                       "Skyplot: north up, azimuth clockwise, centre = zenith, edge = horizon (radius 90° − "
                       "elevation); every 2 min over the day.")
-    if result.solutions:
-        times = next(iter(result.solutions.values()))["time"].values
-        report.heading(f"Over the day at a {first:g}° mask")
-        report.figure(sats_and_pdop(times, _series(result), f"Satellites used and PDOP, {when}, mask {first:g}°"),
-                      "Satellites used per solved epoch (0 = not solved) and PDOP, per system set.")
-        if result.truth is not None:
-            errors = _errors(result)
-            report.figure(error_series(times, errors, f"Position error, {when}, mask {first:g}°"),
-                          "Horizontal and vertical error of solved epochs against the truth.")
-            report.figure(horizontal_scatter(errors, f"Horizontal error, {when}, mask {first:g}°"),
-                          "East/north error of every solved epoch, with the 95 % circle.")
+    if rtklib and result.truth is not None:
+        _rtklib_section(report, result, rtklib, when)
+    for mask in result.masks:
+        _day_section(report, result, mask, when)
     return report
 
 
-def write_compare_report(result, path) -> None:
-    compare_report(result).write(path)
+def write_compare_report(result, path, rtklib: dict | None = None) -> None:
+    compare_report(result, rtklib).write(path)

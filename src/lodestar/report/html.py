@@ -1,6 +1,7 @@
 """Self-contained HTML reports: one file, opens offline, fetches nothing.
 
-Figures are embedded as base64 PNG (matplotlib, Agg backend); tables as plain HTML; the only
+Figures are embedded as base64 PNG (matplotlib figures with their own Agg canvas, see
+:mod:`.figures`; pyplot's global backend is never touched); tables as plain HTML; the only
 style is inline CSS. Writing is atomic: a report is either the old file or the whole new one.
 """
 
@@ -11,12 +12,7 @@ import html
 import io
 from dataclasses import dataclass, field
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-
-from ..output import atomic_path  # noqa: E402
+from ..output import atomic_path
 
 __all__ = ["HtmlReport", "figure_png_base64"]
 
@@ -35,10 +31,9 @@ footer{margin-top:3em;font-size:.8em;color:#57606a}
 
 
 def figure_png_base64(fig, dpi: int = 110) -> str:
-    """A matplotlib figure as base64 PNG text (the figure is closed)."""
+    """A matplotlib figure as base64 PNG text."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 

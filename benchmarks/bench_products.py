@@ -1,0 +1,179 @@
+"""Precise products in single-point positioning (issue #12): accuracy, coverage, speed, clock honesty.
+
+    python benchmarks/bench_products.py [--data DIR] [--no-solve] [--no-speed] [--repeat 3]
+
+1. Clock interpolation: GRG's 30 s CLK on 2020-06-25 decimated to 5 min and 15 min, linearly
+   interpolated back to the 30 s epochs between the kept samples (what ``PreciseEphemeris`` does),
+   compared with the 30 s values: RMS per system (and the worst satellite), in centimetres.
+2. Accuracy on the ESBC day (2020-06-25, full day, 10 deg mask, Klobuchar, auto code biases)
+   against ESBC's ITRF2014 truth (tests/reference.py), broadcast vs precise (and precise + WUM OSB
+   code biases of 2020-001, the only Bias-SINEX with GLONASS/BeiDou here) **on the same epochs**:
+   R with GRG SP3 (+ the day before) + 30 s CLK; C with IAC's SP3 (clocks inside); R+C and G+R+E+C
+   with both at once. Phase-centre offsets from the SINEX files of ``sinex/`` (ESA 2024-185, JAXA
+   2020-244, IGS 2020 week 2131), else the published table (provenance printed).
+3. Coverage: epochs solved by broadcast and by precise, and the per-epoch reasons of the others.
+4. Speed: ``lodestar solve`` end to end (one process each, R+C, full day), broadcast vs precise,
+   median of ``--repeat`` runs; the machine is shared: figures are "under load" unless it is quiet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from reference import ESBC_ITRF2014_TRUTH, ESBC_ITRF2014_XYZ
+
+DAY = "esbc-2020-177"
+OBS = "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"
+NAV = "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
+GRG_SP3 = ("GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz", "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz")
+GRG_CLK = ("GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz",)
+IAC_SP3 = ("Sta21114.sp3.gz",)
+SINEX = ("ESA0OPSFIN_20241850000_01D_01D_SOL.SNX", "JAX0MGXFIN_20202440000_01D_000_SOL.SNX", "igs20P2131_wocov.snx")
+BIAS = "bias/WUM0MGXRAP_20200010000_01D_01D_ABS.BIA.gz"  # WUM OSB of 2020-001: ~175 days before the data
+C_MPS = 299_792_458.0
+
+
+def clock_interpolation(data: Path) -> dict:
+    """{interval_s: {system: (rms_m, worst_sv, worst_rms_m)}} of linear interpolation vs 30 s CLK."""
+    from lodestar.io.clk import read_clk
+
+    clk = read_clk(data / DAY / GRG_CLK[0])
+    seconds = (clk["time"].values - clk["time"].values[0]).astype("timedelta64[s]").astype(float)
+    values = clk["clock_s"].values
+    svs = clk["sv"].values.astype(str)
+    out = {}
+    for interval in (300, 900):
+        kept = np.mod(seconds, interval) == 0
+        interpolated = np.full(values.shape, np.nan)
+        for j in range(len(svs)):  # per satellite column (benchmark only)
+            good = kept & np.isfinite(values[:, j])
+            if good.sum() >= 2:
+                interpolated[:, j] = np.interp(seconds, seconds[good], values[good, j], left=np.nan, right=np.nan)
+        error_m = (interpolated - values) * C_MPS
+        error_m[kept] = np.nan
+        per_sv = np.sqrt(np.nanmean(error_m**2, axis=0))
+        table = {}
+        for system in "GRE":
+            cols = np.char.startswith(svs, system)
+            rms = float(np.sqrt(np.nanmean(error_m[:, cols] ** 2)))
+            worst = int(np.nanargmax(np.where(cols, per_sv, -1)))
+            table[system] = (rms, svs[worst], float(per_sv[worst]))
+        out[interval] = table
+    return out
+
+
+def _rms_3d(ds, rows) -> float:
+    xyz = np.stack([ds["x_m"].values, ds["y_m"].values, ds["z_m"].values], axis=1)[rows]
+    return float(np.sqrt(np.mean(np.sum((xyz - np.array(ESBC_ITRF2014_XYZ)) ** 2, axis=1))))
+
+
+def accuracy(data: Path) -> list:
+    from lodestar.io.rinex_obs import read_obs
+    from lodestar.positioning import solve
+
+    folder = data / DAY
+    obs = read_obs(folder / OBS, systems=tuple("GREC"))
+    nav = str(folder / NAV)
+    grg = [str(folder / f) for f in GRG_SP3]
+    clk = [str(folder / f) for f in GRG_CLK]
+    iac = [str(folder / f) for f in IAC_SP3]
+    sinex = [str(data / "sinex" / f) for f in SINEX]
+    runs = [("R", {"sp3": grg, "clk": clk}, "GRG SP3 x2 + CLK"), ("C", {"sp3": iac}, "IAC SP3"),
+            ("R+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC"), ("G+R+E+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC")]
+    rows = []
+    for systems, products, label in runs:
+        broadcast = solve(obs, nav, systems=systems)
+        precise = solve(obs, nav, systems=systems, sinex=sinex, **products)
+        with_osb = solve(obs, nav, systems=systems, sinex=sinex, bias=[str(data / BIAS)], **products)
+        ok_b = np.isin(broadcast["status"].values, ("ok", "fde"))
+        ok_p = np.isin(precise["status"].values, ("ok", "fde"))
+        same = ok_b & ok_p & np.isin(with_osb["status"].values, ("ok", "fde"))
+        reasons = {}
+        for reason in precise["reason"].values[~ok_p]:
+            reasons[str(reason)] = reasons.get(str(reason), 0) + 1
+        meta = json.loads(precise.attrs["precise_products"])
+        rows.append({"set": systems, "products": label, "common": int(same.sum()),
+                     "broadcast_3d_m": _rms_3d(broadcast, same), "precise_3d_m": _rms_3d(precise, same),
+                     "osb_3d_m": _rms_3d(with_osb, same),
+                     "solved_broadcast": int(ok_b.sum()), "solved_precise": int(ok_p.sum()),
+                     "first_hour_precise": int(ok_p[:120].sum()), "reasons": reasons,
+                     "served": meta["served"], "pco_sources": meta["phase_centres"]["satellite_sources"],
+                     "receiver": meta["phase_centres"]["receiver"].get("source"),
+                     "warnings": json.loads(precise.attrs.get("warnings", "[]"))})
+    return rows
+
+
+def _timed(args) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, check=True, capture_output=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "src"),
+                                                                            "PATH": "/usr/bin:/bin"})
+    return time.perf_counter() - start
+
+
+def speed(data: Path, repeat: int) -> dict:
+    folder = data / DAY
+    with tempfile.TemporaryDirectory() as tmp:
+        base = [sys.executable, "-m", "lodestar", "solve", str(folder / OBS), "--nav", str(folder / NAV),
+                "--systems", "R+C", "--out", str(Path(tmp) / "out.csv")]
+        precise = base + ["--sp3", *[str(folder / f) for f in GRG_SP3 + IAC_SP3],
+                          "--clk", *[str(folder / f) for f in GRG_CLK]]
+        with_sinex = precise + ["--sinex", *[str(data / "sinex" / f) for f in SINEX]]
+        times = {"broadcast": [], "precise": [], "precise + sinex": []}
+        for _ in range(repeat):  # alternate, so load changes hit all alike
+            times["broadcast"].append(_timed(base))
+            times["precise"].append(_timed(precise))
+            times["precise + sinex"].append(_timed(with_sinex))
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
+    parser.add_argument("--no-solve", action="store_true")
+    parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args(argv)
+    data = Path(args.data)
+
+    print("Clock interpolation error vs GRG 30 s CLK, ESBC day 2020-06-25 (linear, between kept samples)")
+    print(f"{'interval':>9} {'system':>6} {'RMS cm':>8} {'worst satellite':>16}")
+    for interval, table in clock_interpolation(data).items():
+        for system, (rms, worst, worst_rms) in table.items():
+            print(f"{interval // 60:>6} min {system:>6} {rms * 100:8.1f} {worst:>8} {worst_rms * 100:6.1f} cm")
+    if not args.no_solve:
+        print(f"\nESBC 2020-06-25, 10 deg, Klobuchar; 3D RMS of the marker vs ITRF2014 truth {ESBC_ITRF2014_TRUTH}")
+        print("(precise: SP3/CLK + satellite and receiver PCO; + OSB: also WUM's 2020-001 code biases, ~175 days old)")
+        print(f"{'set':>8} {'products':>18} {'epochs':>6} {'broadcast m':>11} {'precise m':>9} {'+ OSB m':>8} "
+              f"{'better':>6} {'solved b/p':>11} {'first hour':>10}")
+        for row in accuracy(data):
+            best = min(row["precise_3d_m"], row["osb_3d_m"])
+            better = "yes" if best < row["broadcast_3d_m"] else "NO"
+            print(f"{row['set']:>8} {row['products']:>18} {row['common']:>6} {row['broadcast_3d_m']:11.3f} "
+                  f"{row['precise_3d_m']:9.3f} {row['osb_3d_m']:8.3f} {better:>6} "
+                  f"{row['solved_broadcast']:>5}/{row['solved_precise']:<5} {row['first_hour_precise']:>6}/120")
+            print(f"{'':>10}not solved: {row['reasons'] or '-'}; served {row['served']}; satellite PCO "
+                  f"{row['pco_sources']}; receiver PCO {row['receiver']}")
+            for warning in row["warnings"]:
+                print(f"{'':>10}warning: {warning}")
+    if not args.no_speed:
+        print(f"\nlodestar solve R+C, full ESBC day, end to end, median of {args.repeat} (under load if shared):")
+        times = speed(data, args.repeat)
+        for name, seconds in times.items():
+            extra = (seconds / times["broadcast"] - 1) * 100
+            print(f"  {name:<16} {seconds:6.2f} s  ({extra:+.0f} % vs broadcast)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The lunar numerical core: ephemerides, orientation, gravity, propagation, two-body helpers."""

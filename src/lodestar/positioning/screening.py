@@ -1,0 +1,119 @@
+"""Range checks on every observation and product value before estimation.
+
+A value no satellite and no receiver near the Earth can produce (a pseudorange of 1e10 m, a
+broadcast clock of 0.12 s, an orbit inside the Earth) is flagged per cell with a reason and
+left out; the epoch goes on with the other satellites. The estimator never sees it.
+
+Bounds, per cell (``T`` epochs x ``S`` satellites):
+
+* satellite clock offset: the range of the broadcast clock-bias field of the system's ICD (a
+  precise clock tracks the broadcast one within nanoseconds, so the same bound holds);
+* orbit radius: the system's nominal semi-major axes and largest eccentricity, plus a margin;
+* pseudorange, satellite clock applied (``P + c dts``): the geometric range from a receiver at
+  most ``MAX_RECEIVER_HEIGHT_M`` above the ellipsoid to a satellite at the cell's radius ``r``
+  that is above the receiver's horizon, plus the receiver clock offset (RINEX receivers keep
+  their clock within +-1 ms by millisecond jumps, RINEX 3.05 §5.7 "receiver clock offset"), plus
+  the atmosphere. Geometry, with ``b`` the Earth's polar radius and ``R`` the receiver radius::
+
+        shortest range  (satellite at the zenith):      r - R
+        longest range   (line of sight grazing Earth):  sqrt(r^2 - b^2) + sqrt(R^2 - b^2)
+
+  e.g. GPS (r ~ 26 560 km) seen from the ground (R = 6 378 km): 20 180 ... 26 310 km; a GEO
+  (42 164 km): 35 786 ... 42 200 km. A receiver 100 km up, the receiver clock (+-300 km, c x 1 ms)
+  and 1 km of atmosphere widen the GPS band to 19 780 ... 27 340 km.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..constants import C_MPS
+
+__all__ = ["screen", "CLOCK_LIMIT_S", "ORBIT_RADIUS_M", "RECEIVER_CLOCK_LIMIT_S", "MAX_RECEIVER_HEIGHT_M"]
+
+#: Largest |satellite clock offset| per system, s: the range of the broadcast clock-bias field.
+CLOCK_LIMIT_S = {
+    "G": 2.0**-10,  # af0: 22 bits, scale 2^-31 s (IS-GPS-200N Table 20-III) -> +-0.977 ms
+    "J": 2.0**-10,  # af0 as GPS (IS-QZSS-PNT-005 Table 4.1.2-4)
+    "C": 2.0**-10,  # a0: 24 bits, scale 2^-33 s (BDS-SIS-ICD-B1I-3.0 Table 5-7) -> +-0.977 ms
+    "R": 2.0**-9,   # tau_n: 22 bits, scale 2^-30 s (GLONASS ICD 5.1 Table 4.5) -> +-1.953 ms
+    "E": 2.0**-4,   # af0: 31 bits, scale 2^-34 s (Galileo OS SIS ICD 2.0 Table 60) -> +-62.5 ms; 6.8 ms seen in 2018
+    "I": 2.0**-10,  # af0: 22 bits, scale 2^-31 s (IRNSS SIS ICD 1.1 Table 11)
+    "S": 2.0**-10,  # SBAS aGf0 is +-2^-20 s (RTCA DO-229E); the GPS bound is ample
+}
+
+_GEO_A_M = 42_164_170.0  # geostationary semi-major axis, m (GM / omega^2)^(1/3)
+#: (smallest semi-major axis m, largest m, largest eccentricity) per system, nominal constellations
+_ORBITS = {
+    "G": (26_559_700.0, 26_559_700.0, 0.03),  # IS-GPS-200N §3.3.1.1 / 20.3.3.4.1 (e < 0.03 in use)
+    "R": (25_508_200.0, 25_508_200.0, 0.01),  # GLONASS ICD 5.1 §3.5: 19 100 km altitude, e <= 0.01
+    "E": (27_977_600.0, 29_599_800.0, 0.17),  # Galileo: 29 600 km; E14/E18 eccentric (a 27 978 km, e 0.16)
+    "C": (27_906_100.0, _GEO_A_M, 0.01),      # BDS-SIS-ICD-B1I-3.0 §3: MEO 21 528 km altitude, IGSO/GEO
+    "J": (_GEO_A_M, _GEO_A_M, 0.09),          # IS-QZSS: QZO e = 0.075 +- 0.015, and GEO
+    "I": (_GEO_A_M, _GEO_A_M, 0.01),          # NavIC GEO / IGSO
+    "S": (_GEO_A_M, _GEO_A_M, 0.01),          # SBAS GEO
+}
+_ORBIT_MARGIN = 0.02  # 2 % of the radius beyond the nominal band: manoeuvres, extrapolated orbits
+#: (smallest, largest) orbit radius per system, m
+ORBIT_RADIUS_M = {s: (a_min * (1 - e) * (1 - _ORBIT_MARGIN), a_max * (1 + e) * (1 + _ORBIT_MARGIN))
+                  for s, (a_min, a_max, e) in _ORBITS.items()}
+
+RECEIVER_CLOCK_LIMIT_S = 1e-3  # receivers steer their clock within +-1 ms (RINEX 3.05 §5.7)
+MAX_RECEIVER_HEIGHT_M = 100e3  # ground, aircraft and balloons: below the Karman line
+_POLAR_RADIUS_M = 6_356_752.3  # WGS-84 semi-minor axis b, m: the sphere every line of sight clears
+_EQUATOR_RADIUS_M = 6_378_137.0  # WGS-84 a, m
+_ATMOSPHERE_M = 1e3  # slant troposphere (< 30 m) + ionosphere (< 300 m at L-band) + group delays, rounded up
+
+
+def _orbit_reason(letters, radius_m):
+    bands = np.array([ORBIT_RADIUS_M.get(s, (0.0, np.inf)) for s in letters])
+    bad = ~((radius_m >= bands[None, :, 0]) & (radius_m <= bands[None, :, 1]))
+    return bad, "orbit radius outside the system's band"
+
+
+def _clock_reason(letters, clock_s):
+    limit = np.array([CLOCK_LIMIT_S.get(s, 2.0**-10) for s in letters])
+    bad = ~(np.abs(clock_s) <= limit[None, :])
+    return bad, "satellite clock offset beyond the ICD range"
+
+
+def _range_reason(corrected_m, radius_m):
+    receiver_max = _EQUATOR_RADIUS_M + MAX_RECEIVER_HEIGHT_M
+    slack = C_MPS * RECEIVER_CLOCK_LIMIT_S + _ATMOSPHERE_M
+    with np.errstate(invalid="ignore"):
+        shortest = radius_m - receiver_max - slack
+        longest = (np.sqrt(radius_m**2 - _POLAR_RADIUS_M**2) + np.sqrt(receiver_max**2 - _POLAR_RADIUS_M**2)
+                   + slack)
+    bad = ~((corrected_m >= shortest) & (corrected_m <= longest))
+    return bad, "pseudorange outside the geometric range from a near-Earth receiver"
+
+
+def screen(svs, time, corrected_m, sat_xyz, sat_clock_s, usable, obs=None):
+    """``(usable, notes)``: ``usable`` without the absurd cells, and what was flagged, for the JSON.
+
+    ``corrected_m`` ``(T, S)`` pseudoranges with the satellite clock applied, ``sat_xyz``
+    ``(T, S, 3)``, ``sat_clock_s`` ``(T, S)``; only cells that were usable are judged (a cell
+    without an orbit has its own reason already). ``obs``: the observation Dataset, whose
+    epoch-order counts (``rinex_obs``) join the notes.
+    """
+    letters = [str(sv)[0] for sv in svs]
+    with np.errstate(invalid="ignore", over="ignore"):
+        radius_m = np.linalg.norm(np.where(usable[..., None], sat_xyz, 0.0), axis=-1)
+    reason = np.full(usable.shape, "", dtype=object)
+    # later checks win: the most basic cause (a broken product value) is the one reported
+    for bad, text in (_range_reason(corrected_m, radius_m), _clock_reason(letters, sat_clock_s),
+                      _orbit_reason(letters, radius_m)):
+        reason[usable & bad] = text
+    flagged = reason != ""
+    notes = {"screened_cells": int(flagged.sum()), "screened": _examples(reason, flagged, svs, time)}
+    if obs is not None:
+        notes.update({k: v for k, v in obs.attrs.items() if k.startswith("epochs_")})
+    return usable & ~flagged, notes
+
+
+def _examples(reason, flagged, svs, time, limit: int = 20) -> list:
+    """The first ``limit`` flagged cells as ``{"time", "sv", "reason"}`` (the JSON stays small)."""
+    rows, cols = np.nonzero(flagged)
+    times = np.asarray(time, dtype="datetime64[s]")
+    return [{"time": str(times[t]), "sv": str(svs[s]), "reason": str(reason[t, s])}
+            for t, s in zip(rows[:limit], cols[:limit])]

@@ -1,0 +1,120 @@
+"""The compare report (issue 15): every mask's time series, system names, no empty note column,
+RTKLIB's .pos solutions read (xyz and llh), reduced to the marker and drawn beside ours."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from lodestar.analysis.rtklib import match_pos_files, rtklib_table
+from lodestar.cli import main
+from lodestar.errors import FormatError, LodestarError
+from lodestar.frames import ecef_to_geodetic
+from lodestar.io import read
+from lodestar.io.rtklib_pos import read_rtklib_pos, reduce_to_marker
+from reference import ESBC_ITRF2014_TRUTH, ESBC_ITRF2014_XYZ
+
+HOUR = "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
+NAV = "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
+POS = "rtklib/ESBC_2020177_spp_{}.pos"
+ESBC_DELTA_HEN_M = (0.2160, 0.0, 0.0)  # ESBC header, ANTENNA: DELTA H/E/N
+
+
+def _llh_copy(esbc, tmp_path):
+    """The R+C file rewritten in RTKLIB's llh layout (outpos, solution.c: deg, ellipsoidal height)."""
+    xyz = read_rtklib_pos(esbc / POS.format("R+C"))
+    lat, lon, height = ecef_to_geodetic(np.stack([xyz[c].values for c in ("x_m", "y_m", "z_m")], axis=-1))
+    stamps = np.datetime_as_string(xyz["time"].values, unit="ms")
+    lines = ["% program   : RTKLIB ver.2.4.3",
+             "%  GPST                  latitude(deg) longitude(deg)  height(m)   Q  ns   sdn(m)   sde(m)   sdu(m)"]
+    for t, la, lo, h, ns in zip(stamps, lat, lon, height, xyz["n_sats"].values):
+        lines.append(f"{t[:10].replace('-', '/')} {t[11:]}  {la:14.9f} {lo:14.9f} {h:10.4f}   5 {ns:3d}"
+                     "   1.0000   1.0000   1.0000")
+    path = tmp_path / "esbc_llh_R+C.pos"
+    path.write_text("\n".join(lines) + "\n")
+    return xyz, path
+
+
+def test_rtklib_pos_reads_in_xyz_and_llh(esbc, tmp_path):
+    xyz, path = _llh_copy(esbc, tmp_path)
+    assert xyz.sizes["time"] == 2880 and xyz.attrs["layout"] == "xyz"
+    # first line of the file: 2020/06/25 00:00:00.000 3582104.0707 532589.8660 5232754.9917 (R+C)
+    llh = read(path)  # io.read knows the format
+    assert llh.attrs["layout"] == "llh"
+    np.testing.assert_array_equal(llh["time"].values, xyz["time"].values)
+    gap = np.hypot(llh["x_m"].values - xyz["x_m"].values, llh["z_m"].values - xyz["z_m"].values)
+    assert gap.max() < 1e-3  # 1e-9 deg and 0.1 mm of the llh text: sub-millimetre
+
+
+def test_rtklib_pos_refuses_what_it_cannot_read(tmp_path):
+    path = tmp_path / "x.pos"
+    path.write_text("% program   : RTKLIB ver.2.4.3\n%  GPST   latitude(d'\") longitude(d'\") height(m)\n")
+    with pytest.raises(FormatError, match="degrees"):
+        read_rtklib_pos(path)
+    path.write_text("% program   : RTKLIB ver.2.4.3\n%  GPST   x-ecef(m)  y-ecef(m)  z-ecef(m)  Q  ns\n2020/06/25 00:00:00.000 1 2\n")
+    with pytest.raises(FormatError, match="line 3"):
+        read_rtklib_pos(path)
+
+
+def test_arp_is_moved_down_to_the_marker(esbc):
+    arp = read_rtklib_pos(esbc / POS.format("C"))
+    marker = reduce_to_marker(arp, ESBC_DELTA_HEN_M)
+    xyz = lambda ds: np.stack([ds[c].values for c in ("x_m", "y_m", "z_m")], axis=-1)  # noqa: E731
+    _, _, h_arp = ecef_to_geodetic(xyz(arp))
+    _, _, h_marker = ecef_to_geodetic(xyz(marker))
+    np.testing.assert_allclose(h_arp - h_marker, 0.2160, atol=1e-6)  # straight down by the antenna height
+    assert np.linalg.norm(xyz(arp) - xyz(marker), axis=1).max() == pytest.approx(0.2160, abs=1e-6)
+
+
+def test_pos_files_match_their_sets_by_name_or_by_prefix(esbc):
+    sets = ("R", "C", "R+C", "G+R+E+C")
+    files = [str(esbc / POS.format(s)) for s in ("R", "R+C", "G+R+E+C")]
+    matched = match_pos_files(files + [f"C={esbc / 'rtklib' / 'any.pos'}"], sets)
+    assert {k: v.name for k, v in matched.items()} == {
+        "R": "ESBC_2020177_spp_R.pos", "R+C": "ESBC_2020177_spp_R+C.pos",
+        "G+R+E+C": "ESBC_2020177_spp_G+R+E+C.pos", "C": "any.pos"}
+    with pytest.raises(LodestarError, match="SET=FILE"):
+        match_pos_files([str(esbc / "rtklib" / "spp.conf")], sets)
+    with pytest.raises(LodestarError, match="two files"):
+        match_pos_files(files[:1] * 2, sets)
+
+
+@pytest.fixture(scope="module")
+def report_html(esbc, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cmp") / "esbc.html"
+    code = main(["compare", str(esbc / HOUR), "--nav", str(esbc / NAV), "--truth", ESBC_ITRF2014_TRUTH,
+                 "--no-progress", "--out", str(out),
+                 "--rtklib-pos", str(esbc / POS.format("R+C")), f"C={esbc / POS.format('C')}"])
+    assert code == 0
+    return out.read_text()
+
+
+def test_report_has_time_series_at_every_mask(report_html):
+    for mask in (10, 20, 30, 40):
+        assert re.search(rf"Over the [^<]* at a {mask}° mask", report_html)
+    assert ">note<" not in report_html  # no set skipped: no empty note column
+
+
+def test_report_puts_rtklib_beside_ours_on_the_same_epochs_and_truth(esbc, report_html):
+    assert "Beside RTKLIB" in report_html
+    # independent figure: RTKLIB's R+C over the hour, read with numpy, ARP -> marker by 0.216 m up
+    xyz = np.loadtxt(esbc / POS.format("R+C"), comments="%", usecols=(2, 3, 4))[:120]
+    up = np.array(ESBC_ITRF2014_XYZ) / np.linalg.norm(ESBC_ITRF2014_XYZ)  # radial, not the ellipsoid normal: < 1 mm apart over 0.216 m
+    error = xyz - 0.2160 * up - np.array(ESBC_ITRF2014_XYZ)
+    rms = np.sqrt(np.mean(np.sum(error**2, axis=1)))
+    row = re.search(r"<tr><td>R\+C</td><td>(\d+)</td><td>\d+</td>(?:<td>[\d.]+</td>){3}<td>([\d.]+)</td>",
+                    report_html)
+    assert row and int(row.group(1)) == 120
+    assert float(row.group(2)) == pytest.approx(rms, abs=0.01)
+
+
+def test_rtklib_option_needs_a_report_and_a_truth(esbc, capsys):
+    assert main(["compare", str(esbc / HOUR), "--nav", str(esbc / NAV), "--truth", ESBC_ITRF2014_TRUTH,
+                 "--rtklib-pos", str(esbc / POS.format("C"))]) != 0
+    assert "--out" in capsys.readouterr().err
+
+
+def test_rtklib_table_is_empty_without_common_sets():
+    assert rtklib_table({}, {}, ESBC_ITRF2014_XYZ).empty

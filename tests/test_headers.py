@@ -1,0 +1,68 @@
+"""The one header reader (lodestar.io.headers): sniffing, RINEX 2 navigation types, Hatanaka heads."""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+
+from lodestar.errors import FormatError
+from lodestar.io import read, sniff_format
+from lodestar.io.headers import (FORMATS, RINEX2_NAV_SYSTEMS, nav_header_systems, obs_header_identity, read_head,
+                                 reader_for)
+from lodestar.io.rinex_nav import read_nav
+
+
+def _first_line(version: str, kind: str, text: str, label: str = "RINEX VERSION / TYPE") -> bytes:
+    """A first header line laid out as RINEX 2.11 table A1: F9.2,11X, A1 type at column 21, label at 61."""
+    return f"{version:>9}{'':11}{kind:<20}{text:<20}{label:<20}".encode()
+
+
+@pytest.mark.parametrize("kind, system", sorted(RINEX2_NAV_SYSTEMS.items()))
+def test_every_rinex2_navigation_type_is_sniffed_and_named(kind, system):
+    """RINEX 2.11 §6.4 (N G H), 2.12 (J QZSS, C BeiDou), L/E Galileo: the batch map lacked J and C."""
+    head = _first_line("2.11", kind, "")
+    # "C" in column 21 is also RINEX clock 2.00's type; the clock reading wins in the sniffer (as before),
+    # a file known to be navigation (by its name or its reader) is BeiDou
+    assert sniff_format(head) == ("clk" if kind == "C" else "nav")
+    assert nav_header_systems(head) == system
+
+
+def test_rinex3_and_clock_and_products_are_told_apart():
+    assert sniff_format(_first_line("3.04", "N: GNSS NAV DATA", "M: MIXED")) == "nav"
+    assert nav_header_systems(_first_line("3.04", "N: GNSS NAV DATA", "C: BDS")) == "C"
+    assert sniff_format(_first_line("3.05", "OBSERVATION DATA", "M")) == "obs"
+    assert sniff_format(_first_line("2.00", "C", "")) == "clk"  # RINEX clock 2: C in column 21
+    assert sniff_format(b"#dP2020  6 25  0  0  0.00000000      96 ORBIT IGS14 HLM  IGS") == "sp3"
+    assert sniff_format(b"%=SNX 2.01 IGS 20:177:00000") == "sinex"
+    with pytest.raises(FormatError):
+        sniff_format(b"hello world")
+
+
+def test_the_registry_reads_what_it_recognises():
+    kinds = [fmt.kind for fmt in FORMATS]
+    assert len(kinds) == len(set(kinds))
+    for fmt in FORMATS:
+        if fmt.reader:
+            assert callable(reader_for(fmt.kind, "x"))
+    assert reader_for("nav", "x") is read_nav
+
+
+def test_rinex2_qzss_navigation_file_reads_through_read(tmp_path):
+    """A RINEX 2 'J' navigation header is sniffed as navigation (the sniffer lacked J) and read."""
+    path = tmp_path / "brdc1770.20j"
+    path.write_bytes(_first_line("2.12", "J", "") + b"\n" + f"{'':60}{'END OF HEADER':<20}\n".encode())
+    nav = read(path)
+    assert nav.version == pytest.approx(2.12)
+    assert sum(len(t) for t in nav.records.values()) == 0
+
+
+def test_hatanaka_head_starts_with_the_rinex_header(esbc, tmp_path):
+    head = read_head(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz", 4000)
+    assert b"RINEX VERSION / TYPE" in head.split(b"\n", 1)[0]
+    assert sniff_format(head) == "obs"
+    marker, day = obs_header_identity(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz")
+    assert (marker, day.isoformat()) == ("ESBC00DNK", "2020-06-25")
+    plain = tmp_path / "x.rnx.gz"
+    plain.write_bytes(gzip.compress(head))
+    assert read_head(plain, 100) == head[:100]

@@ -1,0 +1,235 @@
+"""Precise products in single-point positioning (issue #12 part B): several centres and days, epoch
+reasons, phase centres, provenance; the full-day accuracy targets are marked slow.
+
+Data: ../shared/data/esbc-2020-177 (GRG SP3 of 2020-06-24/25 + 30 s CLK, IAC Sta21114 SP3 with
+clocks, CODE 5 min SP3), truth: ESBC's ITRF2014 coordinate (tests/reference.py).
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from reference import ESBC_ITRF2014_XYZ
+
+from lodestar.errors import LodestarError
+from lodestar.io.sp3 import read_sp3
+from lodestar.orbits.precise import OUTSIDE_SPAN, PreciseEphemeris, check_product_days
+from lodestar.time import Time
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+DAY = DATA / "esbc-2020-177"
+OBS_1H = DAY / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
+OBS_DAY = DAY / "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"
+NAV = DAY / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
+GRG_BEFORE = DAY / "GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz"
+GRG = DAY / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"
+GRG_CLK = DAY / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"
+IAC = DAY / "Sta21114.sp3.gz"
+COD = DAY / "COD0MGXFIN_20201770000_01D_05M_ORB.SP3"
+SINEX = [DATA / "sinex" / "ESA0OPSFIN_20241850000_01D_01D_SOL.SNX", DATA / "sinex" / "igs20P2131_wocov.snx"]
+
+
+@pytest.fixture(scope="module")
+def products():
+    return {"grg": [read_sp3(GRG_BEFORE), read_sp3(GRG)], "iac": read_sp3(IAC), "cod": read_sp3(COD)}
+
+
+def _day(step_s=300):
+    start = np.datetime64("2020-06-25T00:00:00", "ns")
+    return Time(start + np.arange(0, 86400, step_s).astype("timedelta64[s]"))
+
+
+def test_centres_ranked_by_user_order_then_interval(products):
+    eph = PreciseEphemeris(products["grg"] + [products["iac"], products["cod"]])
+    assert [s.name for s in eph.sources] == ["GRG", "IAC", "COD"]  # GRG's two days joined as one centre
+    assert [s.name for s in eph.ranking("R")] == ["GRG", "IAC", "COD"]
+    assert [s.name for s in eph.ranking("C")] == ["IAC", "COD"]  # GRG has no BeiDou
+
+
+def test_a_satellite_or_epoch_missing_from_one_centre_is_taken_from_another(products):
+    """GRG has no BeiDou and ends its day at 23:45 (interpolation to ~22:45); IAC/COD fill both."""
+    eph = PreciseEphemeris(products["grg"] + [products["iac"], products["cod"]])
+    svs = ["G01", "R01", "C20", "C08"]
+    st, served = eph.states_and_sources(_day(), svs)
+    late = np.asarray(_day().gpst) >= np.datetime64("2020-06-25T22:45", "ns")
+    assert set(served[~late, 0][st.valid[~late, 0]]) == {"GRG"}
+    assert set(served[late, 0][st.valid[late, 0]]) <= {"IAC", "COD"} and st.valid[late, 0].any()
+    assert set(served[:, 2][st.valid[:, 2]]) == {"IAC"}
+    grg_only = PreciseEphemeris(products["grg"]).states(_day(), svs)
+    assert st.valid.sum() > grg_only.valid.sum()
+    assert set(grg_only.reason[late, 0]) == {OUTSIDE_SPAN}
+
+
+def test_lower_ranked_clocks_are_moved_onto_the_first_centres_datum(products):
+    """IAC's clocks of G01 at the end of the day, shifted by the median GRG-IAC GPS clock difference,
+    continue GRG's: the step at the hand-over is far below the raw datum difference (~1.5 ns)."""
+    eph = PreciseEphemeris([products["grg"][1], products["iac"]])
+    times = Time(np.arange(np.datetime64("2020-06-25T22:30", "ns"), np.datetime64("2020-06-25T22:58", "ns"),
+                           np.timedelta64(30, "s")))
+    st, served = eph.states_and_sources(times, ["G01"])
+    change = np.nonzero(served[1:, 0] != served[:-1, 0])[0]
+    assert change.size == 1
+    k = change[0]
+    step_m = abs(st.clock_s[k + 1, 0] - st.clock_s[k, 0]) * 299792458.0
+    raw = PreciseEphemeris(products["iac"]).states(times, ["G01"]).clock_s[k + 1, 0]
+    datum_m = abs(raw - st.clock_s[k + 1, 0]) * 299792458.0
+    assert datum_m > 0.3  # the centres' datums differ (IAC aligns to GNSS time)
+    assert step_m < 0.1
+
+
+def test_two_centres_disagreeing_by_metres_are_named(products):
+    """IAC and CODE differ by 3.0 m on C07 (eclipse-season IGSO): warned, IAC (ranked first) kept."""
+    eph = PreciseEphemeris([products["iac"], products["cod"]])
+    named = [w for w in eph.warnings if "C07" in w]
+    assert named and "IAC and COD disagree" in named[0] and "IAC kept" in named[0]
+
+
+def test_an_sp3_of_another_day_is_named_and_dropped():
+    other = read_sp3(DATA / "tlse-2022-001" / "WUM0MGXULT_20220010000_01H_05M_ORB.SP3")
+    start, end = np.datetime64("2020-06-25T00:00", "ns"), np.datetime64("2020-06-25T23:59", "ns")
+    kept, warnings = check_product_days([read_sp3(GRG), other], start, end)
+    assert len(kept) == 1 and "WUM0MGXULT_20220010000_01H_05M_ORB.SP3" in warnings[0]
+    with pytest.raises(LodestarError, match="WUM0MGXULT"):
+        check_product_days([other], start, end)
+
+
+def test_epochs_outside_the_products_say_so_and_the_previous_day_fills_them():
+    """Broadcast solves all 120 epochs of the first hour. CODE's 5-min SP3 of the day alone cannot
+    interpolate its first ~20 min (10-point windows): those epochs say "outside precise orbit span"
+    (not "too few satellites"); GRG's own day covers none of the hour (a clear error); with
+    2020-06-24's GRG SP3 every epoch is solved."""
+    from lodestar.errors import NoEphemerisError
+    from lodestar.positioning import solve
+
+    cod = solve(OBS_1H, NAV, systems="R", sp3=[COD])
+    unsolved = ~np.isin(cod["status"].values, ("ok", "fde"))
+    assert 30 < unsolved.sum() < 60 and unsolved[:30].all()
+    assert set(cod["reason"].values[unsolved]) == {OUTSIDE_SPAN}
+    with pytest.raises(NoEphemerisError, match="outside precise orbit span"):
+        solve(OBS_1H, NAV, systems="R", sp3=[GRG], clk=[GRG_CLK])
+    joined = solve(OBS_1H, NAV, systems="R", sp3=[GRG_BEFORE, GRG], clk=[GRG_CLK])
+    assert np.isin(joined["status"].values, ("ok", "fde")).all()
+
+
+def test_phase_centres_moved_and_provenance_carried():
+    """SINEX gives ESBC's antenna (ASH701945E_M SCIS); satellites get published/SINEX offsets; the
+    solution's attributes say which source served what."""
+    from lodestar.positioning import prepare
+
+    prep = prepare(OBS_1H, NAV, systems="GR", sp3=[GRG_BEFORE, GRG], clk=[GRG_CLK], sinex=SINEX)
+    bare = prepare(OBS_1H, NAV, systems="GR", sp3=[GRG_BEFORE, GRG], clk=[GRG_CLK])
+    meta = prep.meta["precise_products"]
+    assert meta["phase_centres"]["receiver"]["source"] == "sinex"
+    assert "ASH701945E_M" in meta["phase_centres"]["receiver"]["antenna"]
+    assert set(meta["phase_centres"]["satellite_sources"]) <= {"antex", "sinex", "published", "none"}
+    both = prep.usable & bare.usable
+    # the receiver PCO (up ~0.09 m, ESA SINEX) lengthens every range by up * sin(elevation): 0-9 cm
+    extra = (prep.pseudorange_m - bare.pseudorange_m)[both]
+    assert 0.0 < np.median(extra) < 0.09
+    r = int(np.argmax(np.char.startswith(prep.sv.astype(str), "R") & both.any(axis=0)))
+    moved = np.linalg.norm(prep.sat_xyz[:, r] - bare.sat_xyz[:, r], axis=-1)
+    assert np.allclose(moved[np.isfinite(moved)], moved[np.isfinite(moved)][0], atol=1e-6)  # same PCO
+
+
+def test_solution_json_names_the_sources(tmp_path):
+    out = tmp_path / "r.csv"
+    run = subprocess.run(
+        [sys.executable, "-m", "lodestar", "solve", str(OBS_1H), "--nav", str(NAV), "--systems", "R",
+         "--sp3", str(GRG_BEFORE), str(GRG), "--clk", str(GRG_CLK), "--sinex", *map(str, SINEX),
+         "--out", str(out), "--json", "-"], capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stderr
+    info = json.loads(run.stdout)
+    assert info["precise_products"]["served"]["R"] == {"GRG": pytest.approx(info["precise_products"]["served"]["R"]["GRG"])}
+    assert info["precise_products"]["phase_centres"]["receiver"]["source"] == "sinex"
+
+
+def test_phase_centre_options_need_sp3(tmp_path):
+    run = subprocess.run(
+        [sys.executable, "-m", "lodestar", "solve", str(OBS_1H), "--nav", str(NAV), "--antex",
+         str(DATA / "antex" / "igs14_small.atx"), "--out", str(tmp_path / "x.csv")],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode != 0 and "--sp3" in run.stderr
+
+
+@pytest.fixture(scope="module")
+def full_day():
+    from lodestar.io.rinex_obs import read_obs
+
+    return read_obs(OBS_DAY, systems=tuple("GREC"))
+
+
+def _compare(full_day, systems, **products):
+    from lodestar.positioning import solve
+
+    broadcast = solve(full_day, str(NAV), systems=systems)
+    precise = solve(full_day, str(NAV), systems=systems, sinex=SINEX, **products)
+    same = np.isin(broadcast["status"].values, ("ok", "fde")) & np.isin(precise["status"].values, ("ok", "fde"))
+
+    def rms(ds):
+        xyz = np.stack([ds["x_m"].values, ds["y_m"].values, ds["z_m"].values], axis=1)[same]
+        return float(np.sqrt(np.mean(np.sum((xyz - np.array(ESBC_ITRF2014_XYZ)) ** 2, axis=1))))
+    return rms(broadcast), rms(precise), same.sum()
+
+
+@pytest.mark.slow
+def test_glonass_with_grg_is_better_than_broadcast_on_the_same_epochs(full_day):
+    broadcast, precise, epochs = _compare(full_day, "R", sp3=[GRG_BEFORE, GRG], clk=[GRG_CLK])
+    assert epochs > 2600
+    assert precise < broadcast
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason="not met: IAC's BeiDou clocks carry per-satellite constants of metres "
+                   "relative to the receiver's B1I code (BDS-2 vs BDS-3 datum, no OSB of the day, no BDS-2 PCO): "
+                   "docs/precise-products.md")
+@pytest.mark.parametrize("systems", ["C", "R+C", "G+R+E+C"])
+def test_sets_with_beidou_better_than_broadcast_on_the_same_epochs(full_day, systems):
+    products = {"sp3": [IAC]} if systems == "C" else {"sp3": [GRG_BEFORE, GRG, IAC], "clk": [GRG_CLK]}
+    broadcast, precise, _ = _compare(full_day, systems, **products)
+    assert precise < broadcast
+
+
+BIAS = DATA / "bias" / "WUM0MGXRAP_20200010000_01D_01D_ABS.BIA.gz"
+
+
+def test_osb_code_biases_make_c1c_consistent_with_the_c1w_c2w_clocks():
+    """GPS C1C with GRG's (C1W/C2W iono-free) clocks, first hour: the WUM OSBs (C1C - IF(C1W, C2W))
+    take off the satellite code biases the broadcast TGD cannot (C1C-C1W): 3D RMS falls from 1.6 m to
+    under 1 m (broadcast: 2.3 m). The file is of 2020-001: used ~175 days away, with a warning naming it."""
+    from lodestar.positioning import solve
+    from lodestar.positioning.output import summary
+
+    kw = {"systems": "G", "sp3": [GRG_BEFORE, GRG], "clk": [GRG_CLK]}
+    without = summary(solve(OBS_1H, NAV, **kw), ESBC_ITRF2014_XYZ)["accuracy"]["rms_3d_m"]
+    ds = solve(OBS_1H, NAV, bias=[BIAS], **kw)
+    with_osb = summary(ds, ESBC_ITRF2014_XYZ)["accuracy"]["rms_3d_m"]
+    assert with_osb < 1.0 < without
+    warnings = json.loads(ds.attrs["warnings"])
+    assert any("WUM0MGXRAP_20200010000_01D_01D_ABS.BIA.gz" in w and "days away" in w for w in warnings)
+    applied = json.loads(ds.attrs["precise_products"])["code_biases"]["applied"]
+    assert "C1C" in applied and len(applied["C1C"]) > 5
+
+
+def test_osb_of_an_iono_free_pair_is_its_difference_to_the_clock_reference():
+    """C1C+C2W iono-free against clocks on C1W+C2W: the OSB correction is -c a1 (OSB_C1C - OSB_C1W),
+    a1 = f1^2/(f1^2 - f2^2) = 2.546 (the broadcast TGD conversion of this pair is zero)."""
+    from lodestar.io.bias import code_bias_s, read_bias
+    from lodestar.positioning import prepare
+
+    kw = {"systems": "G", "iono": "iflc", "sp3": [GRG_BEFORE, GRG], "clk": [GRG_CLK]}
+    plain, osb = prepare(OBS_1H, NAV, **kw), prepare(OBS_1H, NAV, bias=[BIAS], **kw)
+    table = read_bias(BIAS)
+    when = np.datetime64("2020-01-01T12:00", "ns")
+    a1 = 1575.42**2 / (1575.42**2 - 1227.60**2)  # IS-GPS-200 L1, L2 (MHz)
+    checked = 0
+    for j, sv in enumerate(plain.sv):
+        cells = (plain.code[:, j] == "C1C+C2W") & plain.usable[:, j] & osb.usable[:, j]
+        dcb = code_bias_s(table, [sv], "C1C", when)[0] - code_bias_s(table, [sv], "C1W", when)[0]
+        if cells.any() and np.isfinite(dcb):
+            expected = -299792458.0 * a1 * dcb
+            assert np.allclose(osb.pseudorange_m[cells, j] - plain.pseudorange_m[cells, j], expected, atol=1e-6)
+            checked += 1
+    assert checked >= 5
