@@ -161,14 +161,15 @@ def running_biases(it, bias_used, groups, system_index, dt_s, prior_m=None, incl
     return bias, variance
 
 
-def running_factors(it, redundancy_number, system_index, n_systems, apriori, dt_s):
+def running_factors(it, redundancy_number, system_index, n_systems, apriori, dt_s, sisre_m=0.0):
     """``(T, K)`` noise factor per epoch and system from the past epochs' variance components.
 
     Koch's estimator on the noise part of the error model (``weights.code_variance_m2`` with
-    factor 1): the unknown-bias variance of :func:`running_biases` is no noise of the receiver.
+    factor 1, broadcast SISRE ``sisre_m`` included): the unknown-bias variance of
+    :func:`running_biases` is no noise of the receiver.
     """
     use = _usable(it)
-    w1 = 1.0 / weights.code_variance_m2(it.elevation, 1.0, it.iono_m)
+    w1 = 1.0 / weights.code_variance_m2(it.elevation, 1.0, it.iono_m, sisre_m)
     w1v2 = np.where(use, w1 * np.nan_to_num(it.residual) ** 2, 0.0)
     r = np.where(use, redundancy_number, 0.0)
     onehot = (np.asarray(system_index)[:, None] == np.arange(n_systems)[None, :]).astype(float)  # (S, K)
