@@ -13,13 +13,14 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import LodestarError
-from ..systems import SYSTEM_NAMES, format_system_set, parse_system_set
 from ..models.ionosphere import BroadcastIonosphere
+from ..systems import SYSTEM_NAMES, format_system_set, parse_system_set
 from . import biases, causal, integrity, isb, raim, weights
 from .calibration import Calibration
+from .estimator import redundancy
 from .iteration import Problem, gauss_newton
 from .prepare import SUPPORTED_SYSTEMS, Prepared, prepare
-from .estimator import redundancy
+from .residuals import residual_table
 from .result import MAX_GDOP, build_result
 
 __all__ = ["solve", "solve_many", "prepare", "Prepared", "Calibration"]
@@ -286,8 +287,6 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
             + (", causal: running estimates from past epochs only" if causal else "")}
     result = build_result(sub, problem, fde, info)
     if residuals:
-        from .residuals import residual_table
-
         return result, residual_table(sub, problem, fde)
     return result
 
