@@ -1,0 +1,77 @@
+"""BeiDou precise clocks tied, satellite by satellite, to the broadcast B1I code datum.
+
+A precise clock refers to the ionosphere-free combination of the analysis centre's signals
+(B1I/B3I for BeiDou) *in the analysis centre's code-bias datum*: the constant part of each
+satellite's clock is not separable from the satellite's code biases, and an analysis centre
+fixes it with its own conventions (its receiver-bias constraints, its datum per constellation;
+SINEX BIAS format 1.00, Schaer 2016: OSBs are consistent only with the clocks of the centre that
+estimated them; Montenbruck et al. 2017, ASR 59:1671, on MGEX clock and bias products). A user of the precise clock therefore needs the *same* centre's
+observable-specific biases (OSB) to reach a given code; without them the broadcast TGD1 alone
+does not reach the B1I code the receiver tracks.
+
+Measured on the ESBC day (docs/precise-products.md, "Why BeiDou ..."): IAC's BeiDou clocks carry
+per-satellite constants relative to the broadcast B1I datum (BDS-2 +1 ... +9.5 m, BDS-3 -2.2 ...
++0.4 m in modelled range), stable over the day (0.1 - 0.9 m scatter), and no Bias-SINEX of the
+day consistent with them is available. The broadcast navigation message is the system
+operator's own B1I realisation (clock af0 on B3I plus TGD1, BDS ICD B1I 5.2.4.10) and is the
+datum the receiver's code actually meets, so the constant part is taken from it and the
+variation within the day from the precise clock:
+
+    shift_j = median_t[ (|x_prec - r| - P_prec) - (|x_brdc - r| - P_brdc) ]
+
+(``P_*``: the pseudorange corrected by each ephemeris' clock, group delay and, for precise, phase
+centres; ``r``: the header's approximate position; metre errors in ``r`` change the difference of
+two ranges to the same satellite by millimetres). No truth coordinate enters. It applies to
+BeiDou only and only when no Bias-SINEX is given (a given OSB defines the datum instead).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..constants import C_MPS
+
+__all__ = ["ALIGNED_SYSTEMS", "MIN_CELLS", "broadcast_clock_datum_shift"]
+
+#: Systems whose precise clocks are tied to the broadcast code datum (the measured problem: BeiDou).
+ALIGNED_SYSTEMS = "C"
+#: A satellite needs this many cells with both ephemerides (10 min at 30 s) for its median.
+MIN_CELLS = 20
+
+
+def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_xyz, usable, broadcast_group_s,
+                                approx_xyz):
+    """((T, S) shift to add to the precise-corrected pseudoranges (m), {sv: shift_m}, warnings).
+
+    ``corrected_m`` / ``sat_xyz``: precise-corrected pseudoranges and positions at transmit time;
+    ``broadcast_group_s``: each cell's code group delay in the broadcast convention (TGD), s.
+    """
+    svs = np.asarray(svs).astype(str)
+    shift = np.zeros(np.shape(corrected_m))
+    cols = np.flatnonzero(np.array([sv[0] in ALIGNED_SYSTEMS for sv in svs], dtype=bool))
+    if cols.size == 0 or nav is None:
+        return shift, {}, []
+    if approx_xyz is None:
+        return shift, {}, ["BeiDou precise clocks not tied to the broadcast datum: no approximate position"]
+    from ..orbits import BroadcastEphemeris
+    from ..time import Time
+
+    cells = np.asarray(usable)[:, cols] & np.isfinite(np.asarray(pseudorange_m)[:, cols])
+    st = BroadcastEphemeris(nav).states(Time(np.asarray(t_tx)[:, cols]), list(svs[cols]), cells=cells)
+    clock_b = st.clock_s + np.nan_to_num(st.relativity_s)
+    corrected_b = np.asarray(pseudorange_m)[:, cols] + C_MPS * (clock_b - np.asarray(broadcast_group_s)[:, cols])
+    xyz_b = st.position_m - st.velocity_mps * clock_b[..., None]
+    rx = np.asarray(approx_xyz, dtype=float)
+    model_p = np.linalg.norm(np.asarray(sat_xyz)[:, cols] - rx, axis=-1) - np.asarray(corrected_m)[:, cols]
+    model_b = np.linalg.norm(xyz_b - rx, axis=-1) - corrected_b
+    difference = np.where(cells & st.valid, model_p - model_b, np.nan)
+    count = np.isfinite(difference).sum(axis=0)
+    with np.errstate(all="ignore"):
+        median = np.where(count >= MIN_CELLS, np.nanmedian(np.where(count >= MIN_CELLS, difference, 0.0), axis=0),
+                          0.0)
+    shift[:, cols] = median[None, :]
+    table = {str(sv): round(float(m), 3) for sv, m, n in zip(svs[cols], median, count) if n >= MIN_CELLS}
+    short = [str(sv) for sv, n in zip(svs[cols], count) if 0 < n < MIN_CELLS]
+    warnings = [f"BeiDou precise clock of {', '.join(short)} not tied to the broadcast datum: fewer than "
+                f"{MIN_CELLS} epochs with both ephemerides"] if short else []
+    return shift, table, warnings
