@@ -1,4 +1,4 @@
-"""BeiDou precise clocks tied, satellite by satellite, to the broadcast B1I code datum.
+"""GLONASS and BeiDou precise clocks tied, satellite by satellite, to the broadcast code datum.
 
 A precise clock refers to the ionosphere-free combination of the analysis centre's signals
 (B1I/B3I for BeiDou) *in the analysis centre's code-bias datum*: the constant part of each
@@ -21,8 +21,17 @@ variation within the day from the precise clock:
 
 (``P_*``: the pseudorange corrected by each ephemeris' clock, group delay and, for precise, phase
 centres; ``r``: the header's approximate position; metre errors in ``r`` change the difference of
-two ranges to the same satellite by millimetres). No truth coordinate enters. It applies to
-BeiDou only and only when no Bias-SINEX is given (a given OSB defines the datum instead).
+two ranges to the same satellite by millimetres). No truth coordinate enters. It applies only when
+no Bias-SINEX is given (a given OSB defines the datum instead), and only to the systems whose
+code datum is satellite-specific and not carried by the broadcast group delays:
+- BeiDou (above);
+- GLONASS: FDMA code inter-frequency biases are satellite (channel) specific and each analysis
+  centre fixes them by its own convention (Wanninger 2012, GPS Solut 16:439); GRG's GLONASS clocks
+  sit -2.9 ... +3.9 m per satellite from the broadcast L1 C/A datum on the ESBC day.
+GPS and Galileo are left alone: their precise clocks refer to the same signal pairs as the
+broadcast group delays (P1/P2 with TGD, IS-GPS-200 20.3.3.3.3.2; E1/E5a with BGD, Galileo OS SIS
+ICD 5.1.5), and tying them would import the broadcast clocks' day-mean errors (measured: GPS
+shifts -1.3 ... +1.7 m, and G+R+E+C worse, 0.883 vs 0.875 m).
 """
 
 from __future__ import annotations
@@ -33,18 +42,17 @@ from ..constants import C_MPS
 
 __all__ = ["ALIGNED_SYSTEMS", "MIN_CELLS", "broadcast_clock_datum_shift"]
 
-#: Systems whose precise clocks are tied to the broadcast code datum (the measured problem: BeiDou).
-ALIGNED_SYSTEMS = "C"
+#: Systems whose precise clocks are tied to the broadcast code datum (see the module docstring).
+ALIGNED_SYSTEMS = "RC"
 #: A satellite needs this many cells with both ephemerides (10 min at 30 s) for its median.
 MIN_CELLS = 20
 
 
-def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_xyz, usable, broadcast_group_s,
-                                approx_xyz):
+def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_xyz, usable, codes, approx_xyz):
     """((T, S) shift to add to the precise-corrected pseudoranges (m), {sv: shift_m}, warnings).
 
     ``corrected_m`` / ``sat_xyz``: precise-corrected pseudoranges and positions at transmit time;
-    ``broadcast_group_s``: each cell's code group delay in the broadcast convention (TGD), s.
+    ``codes``: (T, S) RINEX code of each cell (``"C2I"``, ``"C2I+C6I"`` for iono-free cells).
     """
     svs = np.asarray(svs).astype(str)
     shift = np.zeros(np.shape(corrected_m))
@@ -59,7 +67,8 @@ def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_
     cells = np.asarray(usable)[:, cols] & np.isfinite(np.asarray(pseudorange_m)[:, cols])
     st = BroadcastEphemeris(nav).states(Time(np.asarray(t_tx)[:, cols]), list(svs[cols]), cells=cells)
     clock_b = st.clock_s + np.nan_to_num(st.relativity_s)
-    corrected_b = np.asarray(pseudorange_m)[:, cols] + C_MPS * (clock_b - np.asarray(broadcast_group_s)[:, cols])
+    group_b = _broadcast_group_delay_s(svs[cols], np.asarray(codes).astype(str)[:, cols], st.group_delay_s)
+    corrected_b = np.asarray(pseudorange_m)[:, cols] + C_MPS * (clock_b - group_b)
     xyz_b = st.position_m - st.velocity_mps * clock_b[..., None]
     rx = np.asarray(approx_xyz, dtype=float)
     model_p = np.linalg.norm(np.asarray(sat_xyz)[:, cols] - rx, axis=-1) - np.asarray(corrected_m)[:, cols]
@@ -75,3 +84,22 @@ def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_
     warnings = [f"BeiDou precise clock of {', '.join(short)} not tied to the broadcast datum: fewer than "
                 f"{MIN_CELLS} epochs with both ephemerides"] if short else []
     return shift, table, warnings
+
+
+def _broadcast_group_delay_s(svs, codes, group_delay):
+    """(T, S) delay of each cell's code behind the broadcast clock, from the records the broadcast
+    orbit layer selected (the same TGD/BGD the broadcast solution uses; a per-satellite median over
+    the navigation file would mix Galileo F/NAV records, whose E5b/E1 BGD field is 0, with I/NAV)."""
+    from .observables import code_frequency_hz, iono_free, signal_group_delay_s
+
+    out = np.zeros(codes.shape)
+    letters = np.array([sv[0] for sv in svs])
+    for system in set(letters) - {"R"}:  # GLONASS FDMA: no broadcast group delay on L1/L2 C/A here
+        for code in set(np.unique(codes[:, letters == system])) - {""}:
+            cells = (codes == code) & (letters == system)[None, :]
+            parts = code.split("+")
+            delays = [signal_group_delay_s(system, c, group_delay, codes.shape) for c in parts]
+            value = delays[0] if len(parts) == 1 else iono_free(
+                delays[0], delays[1], code_frequency_hz(parts[0], system), code_frequency_hz(parts[1], system))
+            out = np.where(cells, value, out)
+    return out
