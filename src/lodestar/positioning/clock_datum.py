@@ -60,7 +60,7 @@ def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_
     if cols.size == 0 or nav is None:
         return shift, {}, []
     if approx_xyz is None:
-        return shift, {}, ["BeiDou precise clocks not tied to the broadcast datum: no approximate position"]
+        return shift, {}, ["GLONASS/BeiDou precise clocks not tied to the broadcast datum: no approximate position in the header"]
     from ..orbits import BroadcastEphemeris
     from ..time import Time
 
@@ -81,7 +81,7 @@ def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_
     shift[:, cols] = median[None, :]
     table = {str(sv): round(float(m), 3) for sv, m, n in zip(svs[cols], median, count) if n >= MIN_CELLS}
     short = [str(sv) for sv, n in zip(svs[cols], count) if 0 < n < MIN_CELLS]
-    warnings = [f"BeiDou precise clock of {', '.join(short)} not tied to the broadcast datum: fewer than "
+    warnings = [f"precise clock of {', '.join(short)} not tied to the broadcast datum: fewer than "
                 f"{MIN_CELLS} epochs with both ephemerides"] if short else []
     return shift, table, warnings
 
