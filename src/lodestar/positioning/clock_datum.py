@@ -40,12 +40,15 @@ import numpy as np
 
 from ..constants import C_MPS
 
-__all__ = ["ALIGNED_SYSTEMS", "MIN_CELLS", "broadcast_clock_datum_shift"]
+__all__ = ["ALIGNED_SYSTEMS", "MIN_CELLS", "ROW_STEP", "broadcast_clock_datum_shift"]
 
 #: Systems whose precise clocks are tied to the broadcast code datum (see the module docstring).
 ALIGNED_SYSTEMS = "RC"
-#: A satellite needs this many cells with both ephemerides (10 min at 30 s) for its median.
-MIN_CELLS = 20
+#: Every ROW_STEP-th epoch enters the medians (5 min at 30 s: the GLONASS broadcast integration on
+#: every observed cell would cost ~40 % of a solve; the median of a day-constant needs no more).
+ROW_STEP = 10
+#: A satellite needs this many sampled cells with both ephemerides (50 min at 30 s) for its median.
+MIN_CELLS = 10
 
 
 def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_xyz, usable, codes, approx_xyz):
@@ -64,14 +67,16 @@ def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_
     from ..orbits import BroadcastEphemeris
     from ..time import Time
 
-    cells = np.asarray(usable)[:, cols] & np.isfinite(np.asarray(pseudorange_m)[:, cols])
-    st = BroadcastEphemeris(nav).states(Time(np.asarray(t_tx)[:, cols]), list(svs[cols]), cells=cells)
+    rows = np.arange(0, np.shape(corrected_m)[0], ROW_STEP)  # a day-constant needs no 30 s sampling
+    grid = np.ix_(rows, cols)
+    cells = np.asarray(usable)[grid] & np.isfinite(np.asarray(pseudorange_m)[grid])
+    st = BroadcastEphemeris(nav).states(Time(np.asarray(t_tx)[grid]), list(svs[cols]), cells=cells)
     clock_b = st.clock_s + np.nan_to_num(st.relativity_s)
-    group_b = _broadcast_group_delay_s(svs[cols], np.asarray(codes).astype(str)[:, cols], st.group_delay_s)
-    corrected_b = np.asarray(pseudorange_m)[:, cols] + C_MPS * (clock_b - group_b)
+    group_b = _broadcast_group_delay_s(svs[cols], np.asarray(codes).astype(str)[grid], st.group_delay_s)
+    corrected_b = np.asarray(pseudorange_m)[grid] + C_MPS * (clock_b - group_b)
     xyz_b = st.position_m - st.velocity_mps * clock_b[..., None]
     rx = np.asarray(approx_xyz, dtype=float)
-    model_p = np.linalg.norm(np.asarray(sat_xyz)[:, cols] - rx, axis=-1) - np.asarray(corrected_m)[:, cols]
+    model_p = np.linalg.norm(np.asarray(sat_xyz)[grid] - rx, axis=-1) - np.asarray(corrected_m)[grid]
     model_b = np.linalg.norm(xyz_b - rx, axis=-1) - corrected_b
     difference = np.where(cells & st.valid, model_p - model_b, np.nan)
     count = np.isfinite(difference).sum(axis=0)
