@@ -86,8 +86,8 @@ def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_
     shift[:, cols] = median[None, :]
     table = {str(sv): round(float(m), 3) for sv, m, n in zip(svs[cols], median, count) if n >= MIN_CELLS}
     short = [str(sv) for sv, n in zip(svs[cols], count) if 0 < n < MIN_CELLS]
-    warnings = [f"precise clock of {', '.join(short)} not tied to the broadcast datum: fewer than "
-                f"{MIN_CELLS} epochs with both ephemerides"] if short else []
+    warnings = [(f"precise clock of {', '.join(short)} not tied to the broadcast datum: fewer than "
+                 f"{MIN_CELLS} sampled epochs with both ephemerides")] if short else []
     return shift, table, warnings
 
 
