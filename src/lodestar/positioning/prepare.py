@@ -156,7 +156,7 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
 
         corrected, sat_xyz, precise_meta = precise_corrections(
             eph, st, served, corrected, sat_xyz, code, svs, t_tx, obs, antex=antex, sinex=sinex, bias=bias,
-            group_s=group)
+            group_s=group, nav=nav, pseudorange_m=pseudorange)
     usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
     _check_navigation(systems, svs, st, code != "", usable, sp3 if source == "precise" else nav, obs)
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
