@@ -39,6 +39,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import C_MPS
+from ..orbits import BroadcastEphemeris
+from ..time import Time
+from .observables import code_frequency_hz, iono_free, signal_group_delay_s
 
 __all__ = ["ALIGNED_SYSTEMS", "MIN_CELLS", "ROW_STEP", "broadcast_clock_datum_shift"]
 
@@ -64,9 +67,6 @@ def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_
         return shift, {}, []
     if approx_xyz is None:
         return shift, {}, ["GLONASS/BeiDou precise clocks not tied to the broadcast datum: no approximate position in the header"]
-    from ..orbits import BroadcastEphemeris
-    from ..time import Time
-
     rows = np.arange(0, np.shape(corrected_m)[0], ROW_STEP)  # a day-constant needs no 30 s sampling
     grid = np.ix_(rows, cols)
     cells = np.asarray(usable)[grid] & np.isfinite(np.asarray(pseudorange_m)[grid])
@@ -95,8 +95,6 @@ def _broadcast_group_delay_s(svs, codes, group_delay):
     """(T, S) delay of each cell's code behind the broadcast clock, from the records the broadcast
     orbit layer selected (the same TGD/BGD the broadcast solution uses; a per-satellite median over
     the navigation file would mix Galileo F/NAV records, whose E5b/E1 BGD field is 0, with I/NAV)."""
-    from .observables import code_frequency_hz, iono_free, signal_group_delay_s
-
     out = np.zeros(codes.shape)
     letters = np.array([sv[0] for sv in svs])
     for system in set(letters) - {"R"}:  # GLONASS FDMA: no broadcast group delay on L1/L2 C/A here

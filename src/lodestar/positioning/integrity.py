@@ -29,6 +29,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+from scipy.optimize import brentq
+from scipy.stats import ncx2
 
 from .raim import chi2_threshold
 
@@ -80,9 +82,6 @@ def detectable_noncentrality(dof: int, pfa: float, pmd: float) -> float:
 
 @lru_cache(maxsize=256)  # a handful of (dof, pfa, pmd) per run, each a root search
 def _noncentrality(dof: int, pfa: float, pmd: float) -> float:
-    from scipy.optimize import brentq  # lazy: scipy costs start-up time (see raim.py)
-    from scipy.stats import ncx2
-
     threshold = float(chi2_threshold(np.array([dof]), pfa)[0])
     return brentq(lambda lam: ncx2.cdf(threshold, dof, lam) - pmd, 1e-6, 1e4)
 

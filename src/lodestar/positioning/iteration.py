@@ -14,8 +14,8 @@ import numpy as np
 
 from ..frames import ecef_to_geodetic, enu_matrix
 from ..models import geometry
-from . import estimator, weights
 from ..models.troposphere import troposphere_delay_m
+from . import estimator, weights
 
 __all__ = ["Problem", "Iterate", "gauss_newton"]
 

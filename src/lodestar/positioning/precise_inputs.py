@@ -12,7 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.clk import read_clk
+from ..io.sp3 import read_sp3
 from ..orbits.precise import OUTSIDE_SPAN, PreciseEphemeris, check_product_days
+from .clock_datum import broadcast_clock_datum_shift
+from .osb import apply_code_biases
 from .phase_centres import apply_phase_centres
 
 __all__ = ["precise_corrections", "precise_ephemeris"]
@@ -27,9 +31,6 @@ def _as_list(value):
 def precise_ephemeris(sp3, clk, obs) -> PreciseEphemeris:
     """SP3 (and CLK) paths or Datasets -> :class:`PreciseEphemeris`, keeping the files of the
     observations' days (a file of another day is dropped with a warning naming it; none left: error)."""
-    from ..io.clk import read_clk
-    from ..io.sp3 import read_sp3
-
     sp3_data = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in _as_list(sp3)]
     clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in _as_list(clk)]
     times = np.asarray(obs["time"].values, dtype="datetime64[ns]")
@@ -58,15 +59,11 @@ def precise_corrections(eph, states, served, corrected, sat_xyz, code, svs, t_tx
     warnings = list(eph.warnings)
     biases = {}
     if bias:
-        from .osb import apply_code_biases
-
         group_s = np.zeros(corrected.shape) if group_s is None else group_s
         corrected, biases, bias_warnings = apply_code_biases(corrected, code, svs, t_tx, _as_list(bias), group_s)
         warnings += bias_warnings
     datum = {}
     if not bias and nav is not None and pseudorange_m is not None:
-        from .clock_datum import broadcast_clock_datum_shift
-
         usable = states.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
         shift, datum, datum_warnings = broadcast_clock_datum_shift(
             nav, svs, t_tx, pseudorange_m, corrected, sat_xyz, usable, code, _approx(obs))

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 __all__ = ["code_variance_m2", "APRIORI_FACTOR", "BROADCAST_SISRE_M", "broadcast_sisre_m", "variance_factors"]
 
 #: A-priori variance factor per system (module docstring: RTKLIB EFACT_GPS/GLO/GAL/CMP/QZS/IRN/SBS).
