@@ -154,3 +154,17 @@ def test_causal_hour_against_rtklib(hour_preps, station, system_set, rtklib_rms)
     stats = accuracy(solve(prep, systems=system_set, causal=True), truth)
     assert stats["solved"] == 120
     assert stats["rms_3d_m"] < rtklib_rms
+
+
+@pytest.mark.parametrize("decay, epochs", [(0.9958, 2880), (0.5, 500), (0.9999, 86400), (0.0, 10), (1.0, 50)])
+def test_first_order_recursion_matches_scipy_lfilter(decay, epochs):
+    """The running sums' recursion y[t] = x[t] + d y[t-1], written without scipy.signal (whose import
+    costs ~1.4 s per process), against scipy.signal.lfilter (an independent implementation)."""
+    from scipy.signal import lfilter
+
+    from lodestar.positioning.causal import first_order_recursion
+
+    x = np.random.default_rng(3).normal(size=(epochs, 5))
+    reference = lfilter([1.0], [1.0, -decay], x, axis=0)
+    # rounding of the recursion itself: a few eps times the largest partial sum (here <= ~300)
+    np.testing.assert_allclose(first_order_recursion(x, decay), reference, rtol=0, atol=1e-11)
