@@ -142,8 +142,9 @@ def _regular(normal, rhs, candidate, reason):
     reason[bad_input] = "non-finite normal equations"
     ok = candidate & finite
     if ok.any():
-        with np.errstate(all="ignore"):
-            condition = np.linalg.cond(normal[ok])
+        with np.errstate(all="ignore"):  # symmetric: eigenvalues give the 2-norm condition, cheaper than an SVD
+            eig = np.abs(np.linalg.eigvalsh(normal[ok]))
+            condition = eig.max(axis=1) / eig.min(axis=1)
         well = np.isfinite(condition) & (condition < MAX_CONDITION)
         rows = np.flatnonzero(ok)[~well]
         reason[rows] = "singular or ill-conditioned geometry"
