@@ -34,6 +34,12 @@ PPP_SYSTEMS = "GREC"
 #: with 6 cm, BeiDou-only "converged" epochs reached 19 cm horizontal error (statuses dishonest);
 #: with 10 cm none exceeds 3 cm, and R+C kinematic keeps a 6 cm RMS.
 _CLOCK_INTERPOLATION_SIGMA_M = {30.0: 0.005, 300.0: 0.04, 900.0: 0.10}
+#: Extra range sigma (m) of a cell whose SP3 position came from a Lagrange window moved off-centre
+#: by |shift| nodes at a product's first/last epochs. Measured on ESBC 2020-177 (GRG, IAC 15 min;
+#: CODE 5 min; off-centre vs centred windows of the same file cut at 12:00, docs/precise-products.md):
+#: |shift| <= 2: <= 0.7 mm RMS (G/R/C); 3: <= 1.8 mm RMS, 8 mm max; 4 (the last/first interval):
+#: 3-8 mm RMS, up to 41 mm (GPS), 95 mm (Galileo); the largest of those as sigma.
+_WINDOW_SHIFT_SIGMA_M = (0.0, 0.0, 0.0, 0.01, 0.04, 0.0)  # by |shift|; 5 = exactly on the last node
 
 
 def _read_obs(obs, systems):
@@ -162,6 +168,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
     usable = side.valid & (arcs.arc >= 0)
     arc = np.where(usable, _split_at_centre_changes(arcs.arc, side.served_by), -1)
+    shift = np.abs(side.window_shift if side.window_shift is not None else np.zeros(arc.shape, int))
+    orbit_var = np.asarray(_WINDOW_SHIFT_SIGMA_M)[np.minimum(shift, len(_WINDOW_SHIFT_SIGMA_M) - 1)] ** 2
     ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
                                      obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0))
     rx_source = rcv.source if rcv is not None else "none"
@@ -180,12 +188,14 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
-                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]), meta={
+                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
+                      orbit_var_m2=orbit_var, meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
         "code_bias_corrections": bias_note,
+        "offcentre_orbit_cells": int(((shift > 0) & usable).sum()),
         "epoch_unused": _dominant_reason(np.where(dual.usable & ~side.valid, side.reason, "")),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
@@ -276,7 +286,8 @@ def _reversed(inp):
 
     rev = replace(inp, times_ns=inp.times_ns[::-1], p_if=inp.p_if[::-1], l_if=inp.l_if[::-1], arc=inp.arc[::-1],
                   sat_xyz=inp.sat_xyz[::-1], sat_clock_m=inp.sat_clock_m[::-1], code_corr_m=inp.code_corr_m[::-1],
-                  phase_corr_m=inp.phase_corr_m[::-1], tide_m=inp.tide_m[::-1], day_of_year=inp.day_of_year[::-1])
+                  phase_corr_m=inp.phase_corr_m[::-1], tide_m=inp.tide_m[::-1], day_of_year=inp.day_of_year[::-1],
+                  orbit_var_m2=None if inp.orbit_var_m2 is None else inp.orbit_var_m2[::-1])
     return rev
 
 

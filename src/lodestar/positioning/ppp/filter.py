@@ -82,6 +82,7 @@ class FilterInput:
     day_of_year: np.ndarray  # (T,)
     svs: np.ndarray | None = None  # (S,)
     code_bias_sat: np.ndarray | None = None  # (S,) bool: satellites with an estimated code bias
+    orbit_var_m2: np.ndarray | None = None  # (T, S) extra range variance: SP3 interpolated off-centre
     meta: dict = field(default_factory=dict)
 
 
@@ -264,6 +265,8 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
         out.note[t] = f"too few satellites ({int(ok.sum())})"
         _store(st, out, t, zhd, ok, sys_i, None, None, None)
         return
+    if inp.orbit_var_m2 is not None:
+        product_var = product_var + inp.orbit_var_m2[t]
     var_phase = inp.if_factor**2 * cfg.phase_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
     var_code = (inp.if_factor * code_factor) ** 2 * cfg.code_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
     use_code, use_phase = ok.copy(), ok.copy()
