@@ -107,6 +107,22 @@ def test_wettzell_hour_static_and_kinematic(data, station):
     assert kinematic["rms_3d_m"] is not None and kinematic["rms_3d_m"] <= 0.10
 
 
+@pytest.mark.parametrize("station", ["WTZR", "WTZZ"])
+def test_beidou_hour_at_the_products_start_is_not_refused(data, station):
+    # IAC's SP3 starts at 00:00 like the hour (no day before): off-centre windows serve it from the
+    # first node on; only the first epoch (transmit times before 00:00) lacks products, and says so.
+    obs = data / "esbc-2020-177" / f"{station}00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
+    ds = ppp(obs, sp3=data / "esbc-2020-177" / IAC, systems="C", antex=data / "antex" / "igs20_wettzell_trim.atx",
+             sinex=[data / "sinex" / "igs20P2131_wocov.snx"])
+    status, reason = ds["status"].values, ds["reason"].values.astype(str)
+    assert status.size == 120 and status[0] == "failed" and "outside precise orbit span" in reason[0]
+    assert ds.attrs["offcentre_orbit_cells"] > 0
+    if station == "WTZR":  # tracks 6 non-GEO BDS-2 satellites on B1I/B3I, 4 above the mask: flagged rows
+        assert (status[1:] == "failed").all() and all(r.startswith("too few satellites") for r in reason[1:])
+    else:  # WTZZ tracks BDS-3 too: every other epoch solved
+        assert np.isin(status[1:], ("converging", "converged")).all()
+
+
 def _dual(data):
     from lodestar.io.rinex_obs import read_obs
 
