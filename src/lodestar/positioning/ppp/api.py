@@ -74,6 +74,19 @@ def _load_products(sp3, clk):
     return PreciseEphemeris(sp3_items, clk_items or None)
 
 
+def _cell_clock_var(eph, served_by, svs):
+    """(T, S) extra variance (m^2) of cells served by a centre whose clocks are coarser than the
+    system's best-ranked centre's (e.g. IAC's 15-min SP3 clocks after GRG's 30 s CLK ends)."""
+    letters = np.array([str(sv)[0] for sv in svs])
+    base = _clock_sigma(eph, "".join(dict.fromkeys(letters)))
+    base_var = np.array([base[s] ** 2 for s in letters])[None, :]
+    cell_var = np.zeros(served_by.shape)
+    for src in eph.sources:
+        key = min(_CLOCK_INTERPOLATION_SIGMA_M, key=lambda k: abs(k - src.clock.interval_s))
+        cell_var = np.where(served_by == src.name, _CLOCK_INTERPOLATION_SIGMA_M[key] ** 2, cell_var)
+    return np.maximum(cell_var - base_var, 0.0)
+
+
 def _clock_sigma(eph, systems):
     """Product-error sigma per system from the clock interval of the system's best-ranked centre."""
     out = {}
@@ -168,6 +181,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
     usable = side.valid & (arcs.arc >= 0)
     arc = np.where(usable, _split_at_centre_changes(arcs.arc, side.served_by), -1)
+    handover = _handovers(side.served_by, usable)
     shift = np.abs(side.window_shift if side.window_shift is not None else np.zeros(arc.shape, int))
     orbit_var = np.asarray(_WINDOW_SHIFT_SIGMA_M)[np.minimum(shift, len(_WINDOW_SHIFT_SIGMA_M) - 1)] ** 2
     ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
@@ -189,16 +203,29 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
                       tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
-                      orbit_var_m2=orbit_var, meta={
+                      orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover, meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
         "code_bias_corrections": bias_note,
         "offcentre_orbit_cells": int(((shift > 0) & usable).sum()),
+        "centre_handovers": int(handover.sum()),
         "epoch_unused": _dominant_reason(np.where(dual.usable & ~side.valid, side.reason, "")),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
+
+
+def _handovers(served_by, usable):
+    """(T, S) bool: the cell's centre differs from the one that served the satellite's previous usable
+    cell (a real handover; gaps and unusable cells in between do not count)."""
+    names, code = np.unique(served_by, return_inverse=True)
+    code = np.where(usable, code.reshape(served_by.shape), -1)
+    rows = np.where(code >= 0, np.arange(code.shape[0])[:, None], -1)
+    last_row = np.maximum.accumulate(rows, axis=0)  # forward fill of the last usable cell per satellite
+    previous = np.vstack([np.full((1, code.shape[1]), -1), last_row[:-1]])
+    before = np.where(previous >= 0, np.take_along_axis(code, np.maximum(previous, 0), axis=0), -1)
+    return (code >= 0) & (before >= 0) & (code != before)
 
 
 def _split_at_centre_changes(arc, served_by):
@@ -287,8 +314,20 @@ def _reversed(inp):
     rev = replace(inp, times_ns=inp.times_ns[::-1], p_if=inp.p_if[::-1], l_if=inp.l_if[::-1], arc=inp.arc[::-1],
                   sat_xyz=inp.sat_xyz[::-1], sat_clock_m=inp.sat_clock_m[::-1], code_corr_m=inp.code_corr_m[::-1],
                   phase_corr_m=inp.phase_corr_m[::-1], tide_m=inp.tide_m[::-1], day_of_year=inp.day_of_year[::-1],
-                  orbit_var_m2=None if inp.orbit_var_m2 is None else inp.orbit_var_m2[::-1])
+                  orbit_var_m2=None if inp.orbit_var_m2 is None else inp.orbit_var_m2[::-1],
+                  handover=None if inp.handover is None else _handovers_reversed(inp))
     return rev
+
+
+def _handovers_reversed(inp):
+    """Handovers seen backwards: a cell whose next usable cell of the satellite was a forward handover."""
+    h = inp.handover
+    usable = inp.arc >= 0
+    rows = np.where(usable, np.arange(h.shape[0])[:, None], h.shape[0])
+    next_row = np.minimum.accumulate(rows[::-1], axis=0)[::-1]  # first usable row at or after t
+    after = np.vstack([next_row[1:], np.full((1, h.shape[1]), h.shape[0])])
+    padded = np.vstack([h, np.zeros((1, h.shape[1]), bool)])
+    return (usable & np.take_along_axis(padded, after, axis=0))[::-1]
 
 
 def _reverse_output(out):

@@ -82,7 +82,8 @@ class FilterInput:
     day_of_year: np.ndarray  # (T,)
     svs: np.ndarray | None = None  # (S,)
     code_bias_sat: np.ndarray | None = None  # (S,) bool: satellites with an estimated code bias
-    orbit_var_m2: np.ndarray | None = None  # (T, S) extra range variance: SP3 interpolated off-centre
+    orbit_var_m2: np.ndarray | None = None  # (T, S) extra range variance: SP3 off-centre, coarser clocks
+    handover: np.ndarray | None = None  # (T, S) bool: the satellite passes to another analysis centre here
     meta: dict = field(default_factory=dict)
 
 
@@ -255,6 +256,10 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     new = ok & (inp.arc[t] != st.arc)
     _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
     st.arc[new] = inp.arc[t, new]
+    if inp.handover is not None:
+        # the centres differ by a constant per satellite in code and phase alike: the code bias restarts
+        # with the ambiguity (a kept bias would pull the position by that constant, up to 1.6 m GRG-IAC)
+        st.bias_alive[ok & inp.handover[t] & st.bias_alive] = False
     if cfg.glonass_code_bias:
         for j in np.flatnonzero(ok & inp.code_bias_sat & ~st.bias_alive):
             st.reset_param(st.i_bias + j, 0.0, _CODE_BIAS_SIGMA_M)
