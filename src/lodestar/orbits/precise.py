@@ -51,6 +51,8 @@ from .states import SatStates, as_time_grid
 
 __all__ = [
     "DISAGREE_M",
+    "BRIDGED_SHIFT",
+    "BRIDGE_S",
     "MAX_WINDOW_SHIFT",
     "OUTSIDE_SPAN",
     "PreciseEphemeris",
@@ -76,6 +78,11 @@ _CLOCK_CODES = {"SP3": (5, 6, 7), "CLK": (8, 9, 10)}
 #: first/last interval): 3-8 mm RMS, <= 41 mm max (GPS), Galileo E18 (eccentric) 0.7 m; 5-min CODE:
 #: <= 8 mm RMS, <= 15 mm max. Flagged per cell (``states_and_sources(..., with_shift=True)``).
 MAX_WINDOW_SHIFT = 5
+#: Seconds past a centre's first/last SP3 node over which its orbit is bridged by another centre's,
+#: moved onto it at that node (so its clocks, 15 min longer in GRG's CLK, keep serving): one 15-min interval.
+BRIDGE_S = 900.0
+#: Shift value (signed) of cells whose orbit was bridged from another centre.
+BRIDGED_SHIFT = 99
 #: Orbit difference (m) between two centres beyond which a warning is given (centres agree to a few cm
 #: for GPS/Galileo/GLONASS and 0.1-0.5 m for BDS MEO/IGSO: Montenbruck et al. 2017, ASR 59:1671).
 DISAGREE_M = 1.0
@@ -260,9 +267,11 @@ class PreciseEphemeris:
 
     source = "precise"
 
-    def __init__(self, sp3, clk=None, *, n_points: int = 10, max_shift: int = MAX_WINDOW_SHIFT):
+    def __init__(self, sp3, clk=None, *, n_points: int = 10, max_shift: int = MAX_WINDOW_SHIFT,
+                 bridge_s: float = BRIDGE_S):
         self.n_points = n_points
         self.max_shift = int(max_shift)
+        self.bridge_s = float(bridge_s)
         self.sources, self.warnings = _build_sources(sp3, clk)
         if not self.sources:
             raise LodestarError("precise orbits need at least one SP3 file")
@@ -320,6 +329,8 @@ class PreciseEphemeris:
                 cols = np.nonzero(open_cells.any(axis=0))[0]
                 block = np.ix_(rows, cols)
                 p, v, o_reason, o_shift = _orbits(src.orbit, query[block], svs[cols], self.n_points, self.max_shift)
+                if self.bridge_s > 0:
+                    p, v, o_reason, o_shift = self._bridge(src, ranked, query[block], svs[cols], p, v, o_reason, o_shift)
                 c, c_reason = _clocks(src.clock, query[block], svs[cols])
                 if src.sp3_clock is not None:  # before / after the CLK files: the same centre's SP3 clocks
                     edge = c_reason == _CLOCK_CODES["CLK"][1]
@@ -350,6 +361,37 @@ class PreciseEphemeris:
         if with_shift:
             return states, names[served], shift
         return states, names[served]
+
+    def _bridge(self, src, ranked, query, svs, p, v, reason, shift):
+        """Cells just past ``src``'s first/last SP3 node (its clocks may go on: GRG's CLK runs 15 min past
+        its last SP3 epoch) take another centre's orbit moved onto ``src``'s at that node: the centres'
+        orbit difference is a slowly varying vector (once per revolution), so the clock, its datum and
+        the ambiguities stay ``src``'s. Marked ``BRIDGED_SHIFT`` (signed) in the shift array."""
+        times = src.orbit.times
+        if times.size == 0:
+            return p, v, reason, shift
+        column = _columns(src.orbit.svs, svs)
+        limit = np.timedelta64(int(self.bridge_s * 1e9), "ns")
+        q = query.astype("datetime64[ns]")
+        for edge_index, side, sign in ((-1, q > times[-1], -1), (0, q < times[0], 1)):
+            edge = times[edge_index]
+            open_cells = (reason == _OUTSIDE) & side & (np.abs(q - edge) <= limit) & (column >= 0)[None, :]
+            if not open_cells.any():
+                continue
+            edge_m = np.where((column >= 0)[:, None], src.orbit.values[edge_index, np.maximum(column, 0)], np.nan)
+            for other in ranked:
+                if other is src or not open_cells.any():
+                    continue
+                at_edge, _, r_edge, _ = _orbits(other.orbit, np.full((1, len(svs)), edge), svs, self.n_points, self.max_shift)
+                offset = np.where((r_edge[0] == 0)[:, None], edge_m - at_edge[0], np.nan)  # (S, 3)
+                p2, v2, r2, _ = _orbits(other.orbit, q, svs, self.n_points, self.max_shift)
+                take = open_cells & (r2 == 0) & np.all(np.isfinite(offset), axis=1)[None, :]
+                p = np.where(take[..., None], p2 + offset[None], p)
+                v = np.where(take[..., None], v2, v)
+                reason = np.where(take, 0, reason).astype(np.int8)
+                shift = np.where(take, sign * BRIDGED_SHIFT, shift).astype(np.int8)
+                open_cells &= ~take
+        return p, v, reason, shift
 
     def provenance(self, svs=(), served=None) -> dict:
         """Centres (files, interval, clocks), warnings and, given ``served`` (T, S) for ``svs``,

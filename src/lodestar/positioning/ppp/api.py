@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import LodestarError
+from ...orbits.precise import BRIDGED_SHIFT
 from ...systems import SYSTEM_ORDER, parse_system_set
 from .antennas import phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .corrections import BDS_GEO, satellite_side
@@ -40,6 +41,9 @@ _CLOCK_INTERPOLATION_SIGMA_M = {30.0: 0.005, 300.0: 0.04, 900.0: 0.10}
 #: |shift| <= 2: <= 0.7 mm RMS (G/R/C); 3: <= 1.8 mm RMS, 8 mm max; 4 (the last/first interval):
 #: 3-8 mm RMS, up to 41 mm (GPS), 95 mm (Galileo); the largest of those as sigma.
 _WINDOW_SHIFT_SIGMA_M = (0.0, 0.0, 0.0, 0.01, 0.04, 0.0)  # by |shift|; 5 = exactly on the last node
+#: Orbit bridged past a centre's last node by another centre's, moved onto it (orbits.precise BRIDGE_S):
+#: measured 3-4.5 mm RMS, <= 24 mm max over 15 min (GRG cut at 06/12/18 h, bridged by IAC or CODE).
+_BRIDGED_SIGMA_M = 0.02
 
 
 def _read_obs(obs, systems):
@@ -183,7 +187,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     arc = np.where(usable, _split_at_centre_changes(arcs.arc, side.served_by), -1)
     handover = _handovers(side.served_by, usable)
     shift = np.abs(side.window_shift if side.window_shift is not None else np.zeros(arc.shape, int))
-    orbit_var = np.asarray(_WINDOW_SHIFT_SIGMA_M)[np.minimum(shift, len(_WINDOW_SHIFT_SIGMA_M) - 1)] ** 2
+    sigma = np.asarray(_WINDOW_SHIFT_SIGMA_M)[np.minimum(shift, len(_WINDOW_SHIFT_SIGMA_M) - 1)]
+    orbit_var = np.where(shift == BRIDGED_SHIFT, _BRIDGED_SIGMA_M, sigma) ** 2
     ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
                                      obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0))
     rx_source = rcv.source if rcv is not None else "none"
@@ -209,7 +214,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
         "code_bias_corrections": bias_note,
-        "offcentre_orbit_cells": int(((shift > 0) & usable).sum()),
+        "offcentre_orbit_cells": int(((shift > 0) & (shift != BRIDGED_SHIFT) & usable).sum()),
+        "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
         "centre_handovers": int(handover.sum()),
         "epoch_unused": _dominant_reason(np.where(dual.usable & ~side.valid, side.reason, "")),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
