@@ -254,6 +254,23 @@ def test_esbc_kinematic_day_r_plus_c(data):
     assert info["rms_3d_m"] <= 0.10  # issue #13: 3D RMS after convergence
     assert info["converged_status_max_h_error_m"] < 0.10  # no "converged" epoch outside the bound
     assert ds.attrs["bridged_orbit_cells"] > 0
+    assert ds.attrs["centre_handovers"] == 0  # GRG serves GLONASS all day, IAC BeiDou: no arc restarts
+
+
+def test_handovers_are_real_centre_changes_only():
+    from lodestar.positioning.ppp.api import _handovers, _handovers_reversed
+
+    # one satellite: GRG, GRG, (gap), GRG, IAC, IAC, GRG; another: IAC then unusable then IAC
+    served = np.array([["GRG", "IAC"], ["GRG", ""], ["", ""], ["GRG", "IAC"], ["IAC", "IAC"], ["IAC", "IAC"], ["GRG", "IAC"]])
+    usable = served != ""
+    h = _handovers(served, usable)
+    assert h[:, 0].tolist() == [False, False, False, False, True, False, True]  # the gap is not a handover
+    assert not h[:, 1].any()
+    from types import SimpleNamespace
+
+    back = _handovers_reversed(SimpleNamespace(handover=h, arc=np.where(usable, 0, -1)))[::-1]
+    # seen backwards, the centre changes at the last GRG cell before IAC and the last IAC before GRG
+    assert back[:, 0].tolist() == [False, False, False, True, False, True, False]
 
 
 def test_bias_sinex_makes_c_codes_consistent_with_p_clocks(data):
