@@ -50,9 +50,9 @@ from .broadcast import relativity_s
 from .states import SatStates, as_time_grid
 
 __all__ = [
-    "DISAGREE_M",
     "BRIDGED_SHIFT",
     "BRIDGE_S",
+    "DISAGREE_M",
     "MAX_WINDOW_SHIFT",
     "OUTSIDE_SPAN",
     "PreciseEphemeris",

@@ -225,7 +225,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
 def _handovers(served_by, usable):
     """(T, S) bool: the cell's centre differs from the one that served the satellite's previous usable
     cell (a real handover; gaps and unusable cells in between do not count)."""
-    names, code = np.unique(served_by, return_inverse=True)
+    _, code = np.unique(served_by, return_inverse=True)
     code = np.where(usable, code.reshape(served_by.shape), -1)
     rows = np.where(code >= 0, np.arange(code.shape[0])[:, None], -1)
     last_row = np.maximum.accumulate(rows, axis=0)  # forward fill of the last usable cell per satellite
