@@ -640,6 +640,20 @@ TABLE_HEAD = ["| station | set | mode | solver | epochs solved | final error E/N
               "|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
 
+def print_speed_target(rows) -> None:
+    """Issue 13's speed target: Lodestar R+C static, a day end to end, against RTKLIB's GPS PPP of
+    the same day (run ``--sets G R+C --modes static --peers lodestar rtklib``): ratio <= 1."""
+    def wall(set_name, peer):
+        found = [r.get("wall_s") for r in rows if r["set"] == set_name and r["mode"] == "static"
+                 and r["peer"] == peer and r.get("wall_s")]
+        return found[0] if found else None
+
+    ours, theirs = wall("R+C", "lodestar"), wall("G", "rtklib")
+    if ours and theirs:
+        print(f"\nspeed: Lodestar R+C static {ours:.1f} s vs RTKLIB 2.4.3 G static {theirs:.1f} s "
+              f"(wall, end to end, child processes): ratio {ours / theirs:.2f} (target <= 1)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default=None, help="sample-data folder")
@@ -667,6 +681,7 @@ def main() -> int:
             print(f"{peer}: {missing[peer]}")
     print("\n".join(TABLE_HEAD))
     rows = run_benchmark(data_dir(args.data), args.sets, args.modes, args.peers, args.hours, tuple(args.stations))
+    print_speed_target(rows)
     if args.readme:
         print("\nREADME table (2020-177; truth ESBC ITRF2014, WTZR/WTZZ SINEX; figures measured under load):\n")
         print("\n".join(TABLE_HEAD + [format_row(r) for r in rows]))

@@ -1,6 +1,6 @@
 """Precise products in single-point positioning (issue #12): accuracy, coverage, speed, clock honesty.
 
-    python benchmarks/bench_products.py [--data DIR] [--no-solve] [--no-speed] [--repeat 3]
+    python benchmarks/bench_products.py [--data DIR] [--no-solve] [--no-speed] [--repeat 3] [--sets C R+C] [--no-clock]
 
 1. Clock interpolation: GRG's 30 s CLK on 2020-06-25 decimated to 5 min and 15 min, linearly
    interpolated back to the 30 s epochs between the kept samples (what ``PreciseEphemeris`` does),
@@ -78,7 +78,7 @@ def _rms_3d(ds, rows) -> float:
     return float(np.sqrt(np.mean(np.sum((xyz - np.array(ESBC_ITRF2014_XYZ)) ** 2, axis=1))))
 
 
-def accuracy(data: Path) -> list:
+def accuracy(data: Path, sets=None) -> list:
     from lodestar.io.rinex_obs import read_obs
     from lodestar.positioning import solve
 
@@ -93,6 +93,8 @@ def accuracy(data: Path) -> list:
             ("R+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC"), ("G+R+E+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC")]
     rows = []
     for systems, products, label in runs:
+        if sets and systems not in sets:
+            continue
         broadcast = solve(obs, nav, systems=systems)
         precise = solve(obs, nav, systems=systems, sinex=sinex, **products)
         with_osb = solve(obs, nav, systems=systems, sinex=sinex, bias=[str(data / BIAS)], **products)
@@ -143,20 +145,23 @@ def main(argv=None) -> int:
     parser.add_argument("--no-solve", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sets", nargs="+", choices=("R", "C", "R+C", "G+R+E+C"), help="only these sets")
+    parser.add_argument("--no-clock", action="store_true", help="skip the clock-interpolation table")
     args = parser.parse_args(argv)
     data = Path(args.data)
 
-    print("Clock interpolation error vs GRG 30 s CLK, ESBC day 2020-06-25 (linear, between kept samples)")
-    print(f"{'interval':>9} {'system':>6} {'RMS cm':>8} {'worst satellite':>16}")
-    for interval, table in clock_interpolation(data).items():
-        for system, (rms, worst, worst_rms) in table.items():
-            print(f"{interval // 60:>6} min {system:>6} {rms * 100:8.1f} {worst:>8} {worst_rms * 100:6.1f} cm")
+    if not args.no_clock:
+        print("Clock interpolation error vs GRG 30 s CLK, ESBC day 2020-06-25 (linear, between kept samples)")
+        print(f"{'interval':>9} {'system':>6} {'RMS cm':>8} {'worst satellite':>16}")
+        for interval, table in clock_interpolation(data).items():
+            for system, (rms, worst, worst_rms) in table.items():
+                print(f"{interval // 60:>6} min {system:>6} {rms * 100:8.1f} {worst:>8} {worst_rms * 100:6.1f} cm")
     if not args.no_solve:
         print(f"\nESBC 2020-06-25, 10 deg, Klobuchar; 3D RMS of the marker vs ITRF2014 truth {ESBC_ITRF2014_TRUTH}")
         print("(precise: SP3/CLK + satellite and receiver PCO; + OSB: also WUM's 2020-001 code biases, ~175 days old)")
         print(f"{'set':>8} {'products':>18} {'epochs':>6} {'broadcast m':>11} {'precise m':>9} {'+ OSB m':>8} "
               f"{'better':>6} {'solved b/p':>11} {'first hour':>10}")
-        for row in accuracy(data):
+        for row in accuracy(data, args.sets):
             best = min(row["precise_3d_m"], row["osb_3d_m"])
             better = "yes" if best < row["broadcast_3d_m"] else "NO"
             print(f"{row['set']:>8} {row['products']:>18} {row['common']:>6} {row['broadcast_3d_m']:11.3f} "

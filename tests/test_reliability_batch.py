@@ -151,6 +151,27 @@ def test_sigkill_during_solve_leaves_no_partial_output(data, tmp_path, seed):
     assert _temporaries(tmp_path) == []
 
 
+def test_sigkill_during_ppp_leaves_no_partial_output(data, tmp_path):
+    """Issue 14, done when: a SIGKILL during `lodestar ppp` leaves no partial output, and the next run
+    writes the same file as an undisturbed run and leaves no temporary."""
+    products = [str(data / f"{ESBC}/GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz"),
+                str(data / f"{ESBC}/GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz")]
+    argv_of = lambda out: ["ppp", str(data / OBS), "--sp3", *products,  # noqa: E731
+                           "--clk", str(data / f"{ESBC}/GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"),
+                           "--nav", str(data / NAV), "--systems", "R", "--mode", "static", "--out", str(out)]
+    reference = tmp_path / "ref"
+    reference.mkdir()
+    assert main(argv_of(reference / "ppp.csv")) == 0
+    out = tmp_path / "ppp.csv"
+    _kill_group(_run(argv_of(out)), random.Random(5).uniform(1.0, 6.0))
+    if out.exists():  # killed after the rename: whole
+        assert out.read_bytes() == (reference / "ppp.csv").read_bytes()
+    done = _run(argv_of(out))
+    assert done.wait(timeout=300) == 0, done.stderr.read()
+    assert out.read_bytes() == (reference / "ppp.csv").read_bytes()
+    assert _temporaries(tmp_path) == []
+
+
 def test_a_killed_temporary_is_cleaned_by_the_next_solve(data, tmp_path):
     """Deterministic form of the kill: a temporary named by a dead writer, as SIGKILL leaves it."""
     out = tmp_path / "sol.csv"

@@ -75,7 +75,7 @@ def module_imports(src: Path) -> dict[str, set[str]]:
 
 
 #: Top-level modules every layer may use (shown as one node, "shared").
-SHARED = {"time", "frames", "constants", "systems", "errors", "output", "data", "xarray_build"}
+SHARED = {"time", "frames", "constants", "systems", "statuses", "errors", "output", "data", "xarray_build"}
 
 
 def _package(module: str) -> str:

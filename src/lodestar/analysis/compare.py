@@ -10,9 +10,8 @@ satellites, geometry or integrity refused) is an unsolved epoch, never a positio
 
 from __future__ import annotations
 
-import json
-
 import contextlib
+import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import xarray as xr
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..errors import DataNotFoundError, LodestarError, NoEphemerisError
 from ..frames import azimuth_elevation
+from ..io.rinex_nav import load_nav as _load
+from ..io.rinex_obs import read_obs
+from ..io.sinex import station_position
+from ..orbits import BroadcastEphemeris
+from ..positioning import Calibration, prepare, solve
 from ..positioning.accuracy import error_enu, error_statistics, solved_mask
 from ..positioning.result import SOLVED_STATUSES
 from ..systems import DEFAULT_SETS, SYSTEM_NAMES, format_system_set, parse_system_set
@@ -90,15 +96,11 @@ def _plain(value, integer: bool = False):
 def load_obs(obs) -> xr.Dataset:
     if isinstance(obs, xr.Dataset):
         return obs
-    from ..io.rinex_obs import read_obs
-
     return read_obs(obs)
 
 
 def load_nav(nav):
     """A ``NavData`` from a path, a list of paths (merged) or a ``NavData``."""
-    from ..io.rinex_nav import load_nav as _load
-
     return _load(nav)
 
 
@@ -123,8 +125,6 @@ def resolve_truth(truth, obs: xr.Dataset, station: str) -> tuple[np.ndarray | No
                                 "to use as truth; give --truth X,Y,Z or --sinex FILE")
         return np.asarray(approx, dtype=float), "header APPROX POSITION XYZ (approximate, about 1 m)"
     if isinstance(truth, tuple) and len(truth) == 2 and truth[0] == "sinex":
-        from ..io.sinex import station_position
-
         epoch = obs["time"].values[len(obs["time"]) // 2]
         paths = [truth[1]] if isinstance(truth[1], (str, Path)) else list(truth[1])
         return np.asarray(station_position(paths, station, epoch), dtype=float), \
@@ -269,9 +269,6 @@ def progress_bar(description: str, enabled: bool = True):
     if not enabled:
         yield lambda done, total, what=None: None
         return
-    from rich.console import Console
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
                   TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal) as bar:
@@ -300,8 +297,6 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
     ``antex``/``sinex``/``bias``: phase-centre and code-bias sources used with ``sp3``
     (:func:`lodestar.positioning.prepare`).
     """
-    from ..positioning import prepare, solve
-
     sets = tuple(dict.fromkeys(format_system_set(s) for s in sets))
     masks = tuple(float(m) if float(m) % 1 else int(m) for m in masks)
     if not sets or not masks:
@@ -358,8 +353,6 @@ def _solve_calibrated(solve, prepared, name, mask, lowest, calibrations, calibra
     other mask (``positioning.Calibration``; docs/complementarity.md). ``calibrations`` caches
     ``set -> (Calibration, solution at the lowest mask)``.
     """
-    from ..positioning import Calibration
-
     if not calibrate:
         return solve(prepared, systems=name, mask_deg=mask, causal=causal)
     if name not in calibrations:
@@ -393,8 +386,6 @@ def _prepare_usable(prepare, obs, nav, sets, why_not, **products):
 
 def _sky(obs, nav, reference, solutions, step_s: float = 120.0) -> xr.Dataset | None:
     """Azimuth and elevation of tracked GLONASS/BeiDou/GPS/Galileo satellites, every ``step_s``."""
-    from ..orbits import BroadcastEphemeris
-
     position = reference if reference is not None else _median_position(solutions)
     if position is None:
         return None

@@ -16,9 +16,12 @@ median / 95 % envelopes of the error versus time since (re)start that the HTML r
 
 from __future__ import annotations
 
+from concurrent.futures import ProcessPoolExecutor
+
 import numpy as np
 
 from ..frames import ecef_to_enu, ecef_to_geodetic
+from ..positioning.ppp import ppp
 
 __all__ = [
     "HORIZONTAL_LIMIT_M",
@@ -189,20 +192,9 @@ def set_summary(restarted, static, truth_xyz_m, restart_s: float | None) -> dict
     return row
 
 
-def _engine():
-    """The PPP engine: ``lodestar.ppp`` once the front door exports it, else its module."""
-    import lodestar
-
-    if "ppp" in dir(lodestar):
-        return lodestar.ppp
-    from ..positioning.ppp import ppp
-
-    return ppp
-
-
 def _run_one(job: dict):
     mask = job.pop("mask_deg")
-    return _engine()(job.pop("obs"), mask_deg=mask, **job)
+    return ppp(job.pop("obs"), mask_deg=mask, **job)
 
 
 def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks=(7.0, 30.0),
@@ -213,8 +205,6 @@ def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks
     ``products``: ``sp3=, clk=, nav=, antex=, sinex=, bias=`` as ``lodestar.ppp`` takes them.
     Jobs run in a process pool of ``workers`` (the engine's filter is one Python loop per run).
     """
-    from concurrent.futures import ProcessPoolExecutor
-
     restart_s = restart_hours * 3600.0 if restart_hours else None
     jobs = {}
     for system_set in sets:

@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..analysis.compare import compare
 from ..errors import DataNotFoundError, LodestarError
-from ..frames import ecef_to_geodetic
+from ..frames import ecef_to_enu, ecef_to_geodetic
+from ..io.precise_files import read_precise_files
 from ..io.rinex_obs import read_obs
 from ..io.sinex import station_position
+from ..output import atomic_path
+from ..positioning.ppp import ppp
 from ..systems import format_system_set
 from .discover import StationDay
 from .summary import ROW_COLUMNS, write_day_results
@@ -114,8 +118,6 @@ def _compare_day(day: StationDay, options: TaskOptions):
 
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
-    from ..io.precise_files import read_precise_files
-
     sp3, clk, _ = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
     result = compare(obs, list(day.nav), truth=truth, sets=tuple(options.sets), masks=tuple(options.masks),
                      sp3=sp3, clk=clk, antex=list(options.antex) or None,
@@ -158,29 +160,15 @@ PPP_COLUMNS = ["station", "date", "systems", "status", "reason", "epochs", "epoc
 
 
 def day_ppp_path(out_dir, key: str):
-    from pathlib import Path
-
     return Path(out_dir) / "days" / f"{key}.ppp.parquet"
-
-
-def _ppp_engine():
-    try:
-        from .. import ppp  # the front door, once the engine is exported there
-    except ImportError:
-        from ..positioning.ppp import ppp
-    return ppp
 
 
 def _ppp_day(day: StationDay, options: TaskOptions):
     """Static PPP of every set for one station-day; writes the day's coordinate rows (Parquet)."""
-    from ..io.rinex_obs import read_obs
-    from ..output import atomic_path
-
     if not day.sp3:
         raise LodestarError(f"{day.obs}: PPP needs precise orbits and clocks for {day.date} (give --sp3-dir)")
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
-    ppp = _ppp_engine()
     solutions, coordinates = {}, []
     for system_set in options.sets:
         try:
@@ -206,8 +194,6 @@ def _ppp_day(day: StationDay, options: TaskOptions):
 
 
 def _ppp_coordinate_row(day: StationDay, system_set: str, solution, truth, truth_source: str) -> dict:
-    from ..frames import ecef_to_enu, ecef_to_geodetic
-
     xyz = np.stack([solution[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
     solved = np.isfinite(xyz).all(axis=1)
     row = {"station": day.station, "date": day.date, "systems": format_system_set(system_set), "file": day.obs,
@@ -232,10 +218,6 @@ def _ppp_coordinate_row(day: StationDay, system_set: str, solution, truth, truth
 
 def write_ppp_series(out_dir) -> dict:
     """The network's PPP time series: daily coordinates (Parquet + CSV) and ZTD per epoch (Parquet)."""
-    from pathlib import Path
-
-    from ..output import atomic_path
-
     out_dir = Path(out_dir)
     day_files = sorted((out_dir / "days").glob("*.ppp.parquet"))
     if not day_files:

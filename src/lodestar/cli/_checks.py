@@ -74,6 +74,18 @@ def _number(text: str) -> float:
     return value
 
 
+def ecef_xyz(text: str, option: str = "--truth") -> list[float]:
+    """``X,Y,Z`` in metres (ECEF) from an option's text; negative values are values (lodestar.cli's parser)."""
+    try:
+        values = [float(v) for v in text.replace(" ", "").split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 3 or not all(np.isfinite(v) and abs(v) < 1e8 for v in values):
+        raise LodestarError(f"{option} {text!r}: give the marker's ECEF X,Y,Z in metres, e.g. "
+                            "3582104.768,532590.174,5232755.144 (ESBC, ITRF2014)")
+    return values
+
+
 def check_time_order(start: str, end: str) -> None:
     if np.datetime64(end, "ns") <= np.datetime64(start, "ns"):
         raise LodestarError(f"--to {end} must be after --from {start}")

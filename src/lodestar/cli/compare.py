@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ._checks import check_output_files, check_suffix, elevation_deg
+from ._checks import check_output_files, check_suffix, ecef_xyz, elevation_deg
 
 NAME = "compare"
 HELP = "compare R, C, R+C and G+R+E+C positioning at a station under several elevation masks"
@@ -42,20 +42,12 @@ def add_arguments(parser) -> None:
 
 
 def _truth(args):
-    from ..errors import LodestarError
-
+    """The truth spec for analysis.compare: SINEX files, 'header', X,Y,Z, or None."""
     if args.sinex:
         return ("sinex", args.sinex)
     if args.truth is None or args.truth == "header":
         return args.truth
-    try:
-        values = [float(v) for v in args.truth.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 3:
-        raise LodestarError(f"--truth {args.truth!r}: give X,Y,Z in metres (e.g. 3582105.29,532589.73,5232754.81) "
-                            "or 'header'")
-    return values
+    return ecef_xyz(args.truth, "--truth")
 
 
 def _rtklib(args):

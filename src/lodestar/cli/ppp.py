@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import warnings
 
-from ._checks import check_output_files, elevation_deg, positive_float
+from ._checks import check_output_files, ecef_xyz, elevation_deg, positive_float
 
 NAME = "ppp"
 HELP = "precise point positioning (GLONASS, BeiDou, GPS, Galileo; static or kinematic) with SP3/CLK products"
 
 
 def truth_xyz(text: str | None) -> list[float] | None:
-    """``X,Y,Z`` in metres (ECEF); negative values are values (Lodestar's parser, lodestar.cli)."""
-    if not text:
-        return None
-    from ..errors import LodestarError
-
-    try:
-        values = [float(v) for v in text.replace(" ", "").split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 3 or not all(abs(v) < 1e8 for v in values):
-        raise LodestarError(f"--truth expects X,Y,Z in metres (ECEF), got {text!r}")
-    return values
+    """``X,Y,Z`` in metres (ECEF), or None; negative values are values (Lodestar's parser, lodestar.cli)."""
+    return ecef_xyz(text, "--truth") if text else None
 
 
 def add_arguments(parser) -> None:

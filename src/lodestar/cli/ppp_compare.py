@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ._checks import check_output_files, elevation_deg
+from ._checks import check_output_files, ecef_xyz, elevation_deg
 
 NAME = "ppp-compare"
 HELP = "PPP convergence per system set (R, C, R+C, G+R+E+C) with filter restarts, table and HTML report"
@@ -47,17 +47,7 @@ def add_arguments(parser) -> None:
     add_compare_arguments(parser)
 
 
-def _truth(text: str):
-    from ..errors import LodestarError
 
-    try:
-        values = [float(v) for v in text.split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 3:
-        raise LodestarError(f"--truth {text!r}: give the marker's ECEF X,Y,Z in metres, e.g. "
-                            "3582104.768,532590.174,5232755.144")
-    return values
 
 
 def run_compare(args) -> int:
@@ -68,7 +58,7 @@ def run_compare(args) -> int:
     check_output_files(out=args.out, json=args.json)
     if args.workers < 1:
         raise LodestarError(f"--workers {args.workers}: give at least 1")
-    truth = _truth(args.truth)
+    truth = ecef_xyz(args.truth, "--truth")
     products = {key: getattr(args, key) for key in ("sp3", "clk", "nav", "antex", "sinex", "bias")
                 if getattr(args, key, None)}
     start = time.perf_counter()

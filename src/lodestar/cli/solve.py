@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from ..errors import DataNotFoundError, LodestarError
-from ._checks import check_output_files, check_time_order, elevation_deg, iso_time, positive_float
+from ._checks import check_output_files, check_time_order, ecef_xyz, elevation_deg, iso_time, positive_float
 from ._precise_args import add_precise_arguments, precise_options, precise_summary
 
 NAME = "solve"
@@ -116,7 +116,7 @@ def run(args) -> int:
     if args.start and args.end:
         check_time_order(args.start, args.end)
     truth_spec = ("sinex", args.sinex) if args.sinex else _truth_spec(args.truth)
-    origin = _xyz(args.origin, "--origin") if args.origin else None
+    origin = ecef_xyz(args.origin, "--origin") if args.origin else None
     selection = _selection(args)
     calibration = _calibration(args.calibration)
     from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
@@ -254,17 +254,7 @@ def _selection(args):
 def _truth_spec(text):
     if text is None or text.strip().lower() == "header":
         return None if text is None else "header"
-    return _xyz(text, "--truth")
-
-
-def _xyz(text, option):
-    try:
-        values = [float(v) for v in text.replace(" ", "").split(",")]
-    except ValueError:
-        values = []
-    if len(values) != 3:
-        raise LodestarError(f"{option} expects X,Y,Z in metres (ECEF), got {text!r}")
-    return values
+    return ecef_xyz(text, "--truth")
 
 
 def _calibration(path):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LodestarError
+from ..statuses import SOLVED_STATUSES
 
 __all__ = ["SUFFIX_FORMATS", "FORMATS", "format_for_path", "solved"]
 
@@ -23,7 +24,6 @@ SUFFIX_FORMATS = {
     ".kml": "kml", ".geojson": "geojson", ".nmea": "nmea",
 }
 FORMATS = ("csv", "rtklib", "parquet", "kml", "geojson", "nmea")
-SOLVED_STATUSES = ("ok", "fde")
 
 
 def format_for_path(path) -> str:

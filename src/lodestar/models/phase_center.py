@@ -33,8 +33,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import GLONASS_FDMA, frequency_hz
-from ..errors import LodestarError
+from ..errors import DataNotFoundError, LodestarError
 from ..io.antex import AntennaPattern, read_antex
+from ..io.compression import read_bytes
+from ..io.sinex import (
+    read_receiver_phase_centers,
+    read_satellite_ids,
+    read_satellite_phase_centers,
+    sinex_span,
+)
 from .published_pco import published_cospar, published_offsets
 
 __all__ = ["PhaseCentres", "SatelliteAntennas", "ReceiverAntenna", "frequency_code", "if_coefficients"]
@@ -195,9 +202,6 @@ class _SinexIndex:
 
 @functools.lru_cache(maxsize=16)
 def _sinex_index(path: str, mtime_ns: int, size: int) -> _SinexIndex:
-    from ..io.compression import read_bytes
-    from ..io.sinex import read_receiver_phase_centers, read_satellite_ids, read_satellite_phase_centers, sinex_span
-
     content = read_bytes(path)
     ids = read_satellite_ids(path, content=content)
     by_prn, by_cospar, block_of = {}, {}, {}
@@ -223,7 +227,6 @@ def _stat_key(path) -> tuple[str, int, int]:
     try:
         stat = os.stat(path)
     except OSError:
-        from ..errors import DataNotFoundError
         raise DataNotFoundError(f"SINEX file {path} not found", "give the path of a .snx file (--sinex)") from None
     return str(path), stat.st_mtime_ns, stat.st_size
 

@@ -26,7 +26,6 @@ This is a fault-free bound: a fault on an epoch without redundancy cannot be det
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 import numpy as np
 
@@ -66,46 +65,3 @@ def protection_level_m(q_xyz, risk: float = DEFAULT_RISK):
         lam[finite] = np.linalg.eigvalsh(q_xyz[finite])[:, -1]
     k = np.sqrt(float(chi2_threshold(np.array([3]), risk)[0]))
     return k * np.sqrt(np.maximum(lam, 0.0))
-
-
-DEFAULT_PMD = 1e-3
-
-
-def detectable_noncentrality(dof: int, pfa: float, pmd: float) -> float:
-    """Non-centrality lambda of the chi-square test that a single fault must reach to be detected
-    with missed-detection probability ``pmd`` at false-alarm probability ``pfa`` (Brown & Chin 1997,
-    "GPS RAIM: calculation of thresholds and protection radius using chi-square methods")."""
-    return _noncentrality(int(dof), float(pfa), float(pmd))
-
-
-@lru_cache(maxsize=256)  # a handful of (dof, pfa, pmd) per run, each a root search
-def _noncentrality(dof: int, pfa: float, pmd: float) -> float:
-    from scipy.optimize import brentq  # lazy: scipy costs start-up time (see raim.py)
-    from scipy.stats import ncx2
-
-    threshold = float(chi2_threshold(np.array([dof]), pfa)[0])
-    return brentq(lambda lam: ncx2.cdf(threshold, dof, lam) - pmd, 1e-6, 1e4)
-
-
-def fault_protection_level_m(h, weight, covariance, dof, pfa: float, pmd: float = DEFAULT_PMD):
-    """Largest 3D position error a single undetected satellite fault can cause, per epoch.
-
-    A bias ``b`` on satellite i moves the position by ``|G_i| b`` (``G`` the estimator's gain) and
-    the test statistic by the non-centrality ``b^2 w_i r_i`` (``r_i`` its redundancy number); the
-    largest bias RAIM misses with probability ``pmd`` thus moves the position by
-    ``slope_i sqrt(lambda_det)`` with ``slope_i = |G_i| / sqrt(w_i r_i)``. Epochs without
-    redundancy (``dof < 1``) cannot detect any fault: infinite.
-    """
-    used = weight > 0
-    hw = np.where(used[..., None], h, 0.0) * weight[..., None]
-    gain = np.matmul(covariance, np.swapaxes(hw, 1, 2))[:, :3, :]  # (T, 3, S)
-    hu = np.where(used[..., None], h, 0.0)
-    r = np.where(used, 1.0 - np.einsum("tsi,tij,tsj->ts", hu, covariance, hu) * weight, 0.0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = np.where(used & (r > 1e-9), np.linalg.norm(gain, axis=1) / np.sqrt(weight * r), 0.0)
-        slope = np.where(used & (r <= 1e-9), np.inf, slope)
-    out = np.full(h.shape[0], np.inf)
-    for k in np.unique(dof[dof >= 1]):  # a loop over degrees of freedom (a handful)
-        rows = dof == k
-        out[rows] = slope[rows].max(axis=1) * np.sqrt(detectable_noncentrality(int(k), pfa, pmd))
-    return out

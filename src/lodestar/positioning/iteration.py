@@ -14,8 +14,8 @@ import numpy as np
 
 from ..frames import ecef_to_geodetic, enu_matrix
 from ..models import geometry
-from . import estimator, weights
 from ..models.troposphere import troposphere_delay_m
+from . import estimator, weights
 
 __all__ = ["Problem", "Iterate", "gauss_newton"]
 
@@ -44,6 +44,7 @@ class Problem:
     fixed_delays: tuple | None = None  # (trop (T, S), iono (T, S)) frozen after the first solution
     bias_variance_m2: object = 0.0  # (S,) or (T, S) variance of the code bias still unknown (causal.py), m^2
     clock_prior: tuple | None = None  # (isb_m, sigma_m) (K,) or (T, K) ISBs vs system 0 (isb.py, causal.py), NaN = free
+    sisre_m: object = 0.0  # (S,) broadcast orbit + clock error along the line of sight, m (weights.BROADCAST_SISRE_M)
 
 
 @dataclass
@@ -136,7 +137,7 @@ def _linearize(p: Problem, rows, state, exclude, atmosphere: _AtmosphereView):
     misclosure = p.pseudorange_m[rows] - bias - rng - state[:, 3:][:, sys_idx] - trop - iono
     use = p.candidate[rows] & ~exclude & (~ready | (el >= p.mask_rad)) & np.isfinite(misclosure)
     factor = p.factor[rows][:, sys_idx] if np.ndim(p.factor) == 2 else p.factor[sys_idx]
-    variance = weights.code_variance_m2(np.where(ready, el, np.pi / 2), factor, iono)
+    variance = weights.code_variance_m2(np.where(ready, el, np.pi / 2), factor, iono, p.sisre_m)
     variance = variance + (p.bias_variance_m2[rows] if np.ndim(p.bias_variance_m2) == 2 else p.bias_variance_m2)
     weight = np.where(use, 1.0 / variance, 0.0)
     h = estimator.design_matrix(los, sys_idx, p.n_systems)

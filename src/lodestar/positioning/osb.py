@@ -23,13 +23,13 @@ import numpy as np
 
 from ..constants import C_MPS
 from ..errors import LodestarError
+from ..io.bias import code_bias_s, read_bias
+from ..models.phase_center import if_coefficients
 
 __all__ = ["apply_code_biases"]
 
 
 def _read(paths):
-    from ..io.bias import read_bias
-
     tables = []
     for path in paths:
         if not Path(path).exists():
@@ -57,8 +57,6 @@ def _osb(tables, svs, code, when):
     """(S,) OSB (s) of one code for every satellite: the first file that has it."""
     out = np.full(len(svs), np.nan)
     for table, at in zip(tables, when):
-        from ..io.bias import code_bias_s
-
         missing = np.isnan(out)
         if missing.any():
             out[missing] = code_bias_s(table, np.asarray(svs)[missing], code, at)
@@ -73,8 +71,6 @@ CLOCK_REFERENCE = {"G": ("C1W", "C2W"), "R": ("C1P", "C2P"), "E": ("C1C", "C5Q")
 def _reference_osb(tables, svs, when):
     """(S,) OSB of each satellite's clock-reference iono-free combination (0 when the file uses the
     same reference; NaN where the file lacks one of the two)."""
-    from ..models.phase_center import if_coefficients
-
     out = np.zeros(len(svs))
     for system, (r1, r2) in CLOCK_REFERENCE.items():
         cols = np.array([str(sv)[0] == system for sv in svs])
@@ -89,8 +85,6 @@ def _reference_osb(tables, svs, when):
 
 def apply_code_biases(corrected, codes, svs, t_tx, paths, group_s):
     """(pseudorange, info, warnings): OSB-corrected where every code of a cell has an OSB."""
-    from ..models.phase_center import if_coefficients
-
     tables = _read(paths)
     time = np.datetime64(np.asarray(t_tx).reshape(-1)[len(np.asarray(t_tx).reshape(-1)) // 2], "ns")
     warnings = []

@@ -14,6 +14,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..errors import LodestarError
+from ..formats import FORMATS, format_for_path
+from ..formats.nmea import nmea_text
+from ..formats.rtklib_pos import pos_text
+from ..formats.tracks import geojson_text, kml_text
 from ..output import atomic_path
 from ..time import Time
 from .accuracy import error_statistics
@@ -62,15 +67,10 @@ def write_solution(ds, target, fmt: str | None = None, *, pos_format: str = "xyz
     ``.pos`` layout, ``xyz`` / ``llh`` / ``enu``; ``origin_xyz``: the origin of ``enu`` (ECEF m;
     default the first solved epoch).
     """
-    from ..errors import LodestarError
-    from ..formats import FORMATS, format_for_path
-
     fmt = fmt or format_for_path(target)
     if fmt not in FORMATS:
         raise LodestarError(f"unknown output format {fmt!r}; use {', '.join(FORMATS)}")
     if fmt == "rtklib":
-        from ..formats.rtklib_pos import pos_text
-
         text = pos_text(ds, pos_format, origin_xyz)  # checked (and built) before the file is opened
     with atomic_path(target) as tmp:
         if fmt == "csv":
@@ -85,15 +85,9 @@ def write_solution(ds, target, fmt: str | None = None, *, pos_format: str = "xyz
 
 def _track_text(ds, fmt: str) -> str:
     if fmt == "kml":
-        from ..formats.tracks import kml_text
-
         return kml_text(ds)
     if fmt == "geojson":
-        from ..formats.tracks import geojson_text
-
         return geojson_text(ds)
-    from ..formats.nmea import nmea_text
-
     return nmea_text(ds)
 
 

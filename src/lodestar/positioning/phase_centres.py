@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..frames import ecef_to_geodetic, enu_matrix
+from ..models.attitude import default_block, satellite_attitude
+from ..models.phase_center import PhaseCentres, if_coefficients
 from ..time import Time
 
 __all__ = ["apply_phase_centres", "code_bands"]
@@ -54,8 +56,6 @@ def _satellite_pco(sat, codes, svs):
 
 
 def _blocks(sat, svs, when):
-    from ..models.attitude import default_block
-
     return {sv: (str(sat.block[k]) or default_block(sv, when) or "") for k, sv in enumerate(svs)}
 
 
@@ -72,8 +72,6 @@ def _by_system_and_code(codes, svs):
 
 def _combined(system, bands, values):
     """One value per band -> the cell's value (the iono-free combination for two bands)."""
-    from ..models.phase_center import if_coefficients
-
     if len(bands) == 2:
         a1, a2 = if_coefficients(system, *bands)
         return a1 * values[0] + a2 * values[1]
@@ -108,9 +106,6 @@ def apply_phase_centres(*, pseudorange_m, sat_xyz, velocity_mps, codes, svs, t_t
     ``codes`` (T, S) RINEX code per cell (``"C1C"``, ``"C1C+C2C"``, ``""``); ``antenna`` the header's
     ``ANT # / TYPE`` (type and radome); ``approx_xyz`` (3,) or None (then no receiver correction).
     """
-    from ..models.attitude import satellite_attitude
-    from ..models.phase_center import PhaseCentres
-
     centres = PhaseCentres(antex=list(antex or ()), sinex=list(sinex or ()))
     when = np.asarray(t_tx).reshape(-1)[0]
     sat = centres.satellites(list(svs), when)
@@ -150,8 +145,6 @@ def apply_phase_centres(*, pseudorange_m, sat_xyz, velocity_mps, codes, svs, t_t
 
 def _satellite_pcv(sat, codes, nadir):
     """(T, S) satellite nadir PCV of each cell's signal (IF combination for iono-free cells)."""
-    from ..models.phase_center import if_coefficients
-
     out = np.zeros(codes.shape)
     letters = np.array([str(sv)[0] for sv in sat.sv])
     for code in np.unique(codes):

@@ -12,7 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..io.clk import read_clk
+from ..io.sp3 import read_sp3
 from ..orbits.precise import OUTSIDE_SPAN, PreciseEphemeris, check_product_days
+from .clock_datum import broadcast_clock_datum_shift
+from .osb import apply_code_biases
 from .phase_centres import apply_phase_centres
 
 __all__ = ["precise_corrections", "precise_ephemeris"]
@@ -27,9 +31,6 @@ def _as_list(value):
 def precise_ephemeris(sp3, clk, obs) -> PreciseEphemeris:
     """SP3 (and CLK) paths or Datasets -> :class:`PreciseEphemeris`, keeping the files of the
     observations' days (a file of another day is dropped with a warning naming it; none left: error)."""
-    from ..io.clk import read_clk
-    from ..io.sp3 import read_sp3
-
     sp3_data = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in _as_list(sp3)]
     clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in _as_list(clk)]
     times = np.asarray(obs["time"].values, dtype="datetime64[ns]")
@@ -44,8 +45,12 @@ def precise_ephemeris(sp3, clk, obs) -> PreciseEphemeris:
 
 
 def precise_corrections(eph, states, served, corrected, sat_xyz, code, svs, t_tx, obs, *, antex=None, sinex=None,
-                        bias=None, group_s=None):
-    """(pseudorange, sat_xyz, meta) after the phase-centre (and code-bias) corrections of precise products."""
+                        bias=None, group_s=None, nav=None, pseudorange_m=None):
+    """(pseudorange, sat_xyz, meta) after the phase-centre (and code-bias) corrections of precise products.
+
+    Without ``bias`` but with ``nav`` (and the raw ``pseudorange_m``), the GLONASS and
+    BeiDou precise clocks are tied per satellite to the broadcast code datum (:mod:`.clock_datum`).
+    """
     observed = np.asarray(code) != ""
     corrected, sat_xyz, centres = apply_phase_centres(
         pseudorange_m=corrected, sat_xyz=sat_xyz, velocity_mps=states.velocity_mps, codes=code, svs=svs,
@@ -54,15 +59,21 @@ def precise_corrections(eph, states, served, corrected, sat_xyz, code, svs, t_tx
     warnings = list(eph.warnings)
     biases = {}
     if bias:
-        from .osb import apply_code_biases
-
         group_s = np.zeros(corrected.shape) if group_s is None else group_s
         corrected, biases, bias_warnings = apply_code_biases(corrected, code, svs, t_tx, _as_list(bias), group_s)
         warnings += bias_warnings
+    datum = {}
+    if not bias and nav is not None and pseudorange_m is not None:
+        usable = states.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
+        shift, datum, datum_warnings = broadcast_clock_datum_shift(
+            nav, svs, t_tx, pseudorange_m, corrected, sat_xyz, usable, code, _approx(obs))
+        corrected = corrected + shift
+        warnings += datum_warnings
     outside = (np.asarray(states.reason) == OUTSIDE_SPAN) & observed
     meta = {
         "precise_products": {**eph.provenance(list(svs), np.where(observed, served, "")),
-                             "phase_centres": _summarise(centres), "code_biases": biases},
+                             "phase_centres": _summarise(centres), "code_biases": biases,
+                             "broadcast_clock_datum_m": datum},
         "warnings": warnings,
         "outside_span": {str(sv): outside[:, j] for j, sv in enumerate(svs) if outside[:, j].any()},
     }

@@ -16,9 +16,14 @@ import numpy as np
 
 from ..constants import C_MPS
 from ..errors import LodestarError, NoEphemerisError
+from ..io.rinex_nav import load_nav
+from ..io.rinex_obs import read_obs
+from ..orbits import BroadcastEphemeris
 from ..systems import SYSTEM_NAMES, SYSTEM_ORDER
 from ..time import Time
 from . import observables, screening
+from .precise_inputs import precise_corrections, precise_ephemeris
+from .smoothing import hatch_smooth_prepared
 
 __all__ = ["Prepared", "prepare", "SUPPORTED_SYSTEMS"]
 
@@ -54,15 +59,9 @@ class Prepared:
 
 def _read_inputs(obs, nav, sp3, clk, systems):
     """Paths / lists of paths -> Dataset, NavData, ephemeris object."""
-    from ..orbits import BroadcastEphemeris
-
     if isinstance(obs, (str, Path)):
-        from ..io.rinex_obs import read_obs
-
         obs = read_obs(obs, systems=tuple(systems))  # only the systems asked for: less memory
     if sp3 is not None:
-        from .precise_inputs import precise_ephemeris
-
         return obs, _read_nav(nav, systems), precise_ephemeris(sp3, clk, obs), "precise"
     nav = _read_nav(nav, systems)
     if nav is None:
@@ -73,8 +72,6 @@ def _read_inputs(obs, nav, sp3, clk, systems):
 def _read_nav(nav, systems):
     if nav is None:
         return None
-    from ..io.rinex_nav import load_nav
-
     # only the systems asked for: the records of the others are skipped unread (faster)
     return load_nav(nav, systems=systems)
 
@@ -130,8 +127,6 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     else:
         pseudorange, code, freq, delays = _single_codes(obs, svs, channels, merged_priority)
     if smoothing_s:
-        from .smoothing import hatch_smooth_prepared
-
         pseudorange = hatch_smooth_prepared(obs, svs, channels, pseudorange, code, smoothing_s, iono)
     t_rx = np.asarray(obs["time"].values, dtype="datetime64[ns]")
     travel = np.where(np.abs(pseudorange) < C_MPS, pseudorange / C_MPS, _NOMINAL_TRAVEL_S)  # absurd: screening.py
@@ -152,11 +147,9 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     sat_xyz = st.position_m - st.velocity_mps * clock_total[..., None]
     precise_meta = {}
     if source == "precise":
-        from .precise_inputs import precise_corrections
-
         corrected, sat_xyz, precise_meta = precise_corrections(
             eph, st, served, corrected, sat_xyz, code, svs, t_tx, obs, antex=antex, sinex=sinex, bias=bias,
-            group_s=group)
+            group_s=group, nav=nav, pseudorange_m=pseudorange)
     usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
     _check_navigation(systems, svs, st, code != "", usable, sp3 if source == "precise" else nav, obs)
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),

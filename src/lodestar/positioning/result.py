@@ -18,6 +18,7 @@ import xarray as xr
 
 from ..constants import C_MPS
 from ..frames import ecef_to_geodetic, enu_matrix
+from ..statuses import SOLVED_STATUSES, STATUSES
 from ..systems import format_system_set
 from ..xarray_build import indexed_coords, variable
 from . import estimator, integrity
@@ -25,9 +26,6 @@ from .raim import raim_statistic
 
 __all__ = ["build_result", "STATUSES", "SOLVED_STATUSES", "MAX_GDOP"]
 
-STATUSES = ("ok", "fde", "insufficient", "failed")
-#: The statuses of an epoch with a position: every "solved" count and statistic uses these.
-SOLVED_STATUSES = ("ok", "fde")
 MAX_GDOP = 30.0  # RTKLIB's default ``maxgdop``: beyond it a position is mostly geometry noise
 
 
