@@ -107,6 +107,22 @@ def test_wettzell_hour_static_and_kinematic(data, station):
     assert kinematic["rms_3d_m"] is not None and kinematic["rms_3d_m"] <= 0.10
 
 
+@pytest.mark.parametrize("station", ["WTZR", "WTZZ"])
+def test_beidou_hour_at_the_products_start_is_not_refused(data, station):
+    # IAC's SP3 starts at 00:00 like the hour (no day before): off-centre windows serve it from the
+    # first node on; only the first epoch (transmit times before 00:00) lacks products, and says so.
+    obs = data / "esbc-2020-177" / f"{station}00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
+    ds = ppp(obs, sp3=data / "esbc-2020-177" / IAC, systems="C", antex=data / "antex" / "igs20_wettzell_trim.atx",
+             sinex=[data / "sinex" / "igs20P2131_wocov.snx"])
+    status, reason = ds["status"].values, ds["reason"].values.astype(str)
+    assert status.size == 120 and status[0] == "failed" and "outside precise orbit span" in reason[0]
+    assert ds.attrs["offcentre_orbit_cells"] > 0
+    if station == "WTZR":  # tracks 6 non-GEO BDS-2 satellites on B1I/B3I, 4 above the mask: flagged rows
+        assert (status[1:] == "failed").all() and all(r.startswith("too few satellites") for r in reason[1:])
+    else:  # WTZZ tracks BDS-3 too: every other epoch solved
+        assert np.isin(status[1:], ("converging", "converged")).all()
+
+
 def _dual(data):
     from lodestar.io.rinex_obs import read_obs
 
@@ -230,12 +246,31 @@ def test_esbc_static_day_vertical(static_days, systems):
 @pytest.mark.slow
 def test_esbc_kinematic_day_r_plus_c(data):
     ds = _run(data, DAY, "R+C", "kinematic")
-    # Evaluated while both centres interpolate with centred windows: from 22:45 GRG's last SP3 epoch
-    # (23:45) no longer centres a 10-point window, GLONASS is handed to IAC's 15-min product and its
-    # ambiguities restart (no next-day files here). Measured: convergence 3.2 h, RMS 5.8 cm.
-    info = accuracy_summary(ds.sel(time=slice("2020-06-25T00:00", "2020-06-25T22:44:30")), ESBC_ITRF2014_XYZ)
-    assert info["rms_3d_m"] is not None and info["rms_3d_m"] <= 0.10  # issue #13: 3D RMS after convergence
+    # The whole day, forward: GRG's SP3 ends at 23:45 (its CLK at 23:59:30); off-centre windows reach
+    # 23:45 and IAC's orbit bridged onto GRG's serves the last 15 min, so GLONASS keeps its ambiguities.
+    # Measured: convergence 5040 s, 3D RMS 6.1 cm after it (before the fix: 23 h, restart at 22:45).
+    info = accuracy_summary(ds, ESBC_ITRF2014_XYZ)
+    assert info["convergence_s"] is not None and info["convergence_s"] <= 3 * 3600
+    assert info["rms_3d_m"] <= 0.10  # issue #13: 3D RMS after convergence
     assert info["converged_status_max_h_error_m"] < 0.10  # no "converged" epoch outside the bound
+    assert ds.attrs["bridged_orbit_cells"] > 0
+    assert ds.attrs["centre_handovers"] == 0  # GRG serves GLONASS all day, IAC BeiDou: no arc restarts
+
+
+def test_handovers_are_real_centre_changes_only():
+    from lodestar.positioning.ppp.api import _handovers, _handovers_reversed
+
+    # one satellite: GRG, GRG, (gap), GRG, IAC, IAC, GRG; another: IAC then unusable then IAC
+    served = np.array([["GRG", "IAC"], ["GRG", ""], ["", ""], ["GRG", "IAC"], ["IAC", "IAC"], ["IAC", "IAC"], ["GRG", "IAC"]])
+    usable = served != ""
+    h = _handovers(served, usable)
+    assert h[:, 0].tolist() == [False, False, False, False, True, False, True]  # the gap is not a handover
+    assert not h[:, 1].any()
+    from types import SimpleNamespace
+
+    back = _handovers_reversed(SimpleNamespace(handover=h, arc=np.where(usable, 0, -1)))[::-1]
+    # seen backwards, the centre changes at the last GRG cell before IAC and the last IAC before GRG
+    assert back[:, 0].tolist() == [False, False, False, True, False, True, False]
 
 
 def test_bias_sinex_makes_c_codes_consistent_with_p_clocks(data):

@@ -21,9 +21,12 @@ Several centres and days (docs/precise-products.md):
 - Positions: Lagrange polynomial through ``n_points`` consecutive SP3 epochs centred on the interval
   holding the time (10 points, degree 9, by default: at 15 min sampling it reproduces GNSS orbits
   to the millimetre level, Schenewerk 2003, GPS Solutions 7:46). Velocity is the polynomial's
-  derivative. NaN with a reason when the window leaves the data (file ends), when a node is missing
-  (a gap, a missing satellite), or when the nodes are not equally spaced (a missing epoch).
-  Consecutive files are joined first, so the window crosses midnight.
+  derivative. At a product's first/last epochs the window slides inwards (same points, off-centre,
+  up to ``max_shift`` nodes; never extrapolating beyond the first/last node, as RTKLIB's
+  ``pephpos`` does); the shift of each cell is returned by ``states_and_sources(..., with_shift=True)``.
+  NaN with a reason outside the product, when a node is missing (a gap, a missing satellite), or
+  when the nodes are not equally spaced (a missing epoch). Consecutive files are joined first, so
+  the window crosses midnight centred.
 - Clocks: linear interpolation between neighbouring CLK samples (30 s; clocks are random walks, a
   higher order would not help), NaN across a gap longer than the file's interval. Without CLK the
   SP3 clock column is interpolated the same way.
@@ -47,7 +50,10 @@ from .broadcast import relativity_s
 from .states import SatStates, as_time_grid
 
 __all__ = [
+    "BRIDGED_SHIFT",
+    "BRIDGE_S",
     "DISAGREE_M",
+    "MAX_WINDOW_SHIFT",
     "OUTSIDE_SPAN",
     "PreciseEphemeris",
     "centre_of",
@@ -65,6 +71,18 @@ _REASONS = ("", "satellite not in SP3", OUTSIDE_SPAN, "missing SP3 epoch in the 
             "satellite not in CLK", "outside the CLK clock span", "no precise clock (CLK gap)")
 _NOT_IN_SP3, _OUTSIDE, _MISSING_EPOCH, _GAP = 1, 2, 3, 4
 _CLOCK_CODES = {"SP3": (5, 6, 7), "CLK": (8, 9, 10)}
+#: Nodes by which the 10-point Lagrange window may slide off-centre at a product's first/last epochs
+#: (the time always stays between the first and last node: no extrapolation). 5 = the whole span.
+#: Measured on ESBC 2020-177 against centred windows of the same file cut at 12:00 (docs/precise-products.md):
+#: 15-min GRG/IAC, |shift| <= 3: <= 1.5 mm RMS, <= 8 mm max for G/R/C; |shift| 4 (the product's
+#: first/last interval): 3-8 mm RMS, <= 41 mm max (GPS), Galileo E18 (eccentric) 0.7 m; 5-min CODE:
+#: <= 8 mm RMS, <= 15 mm max. Flagged per cell (``states_and_sources(..., with_shift=True)``).
+MAX_WINDOW_SHIFT = 5
+#: Seconds past a centre's first/last SP3 node over which its orbit is bridged by another centre's,
+#: moved onto it at that node (so its clocks, 15 min longer in GRG's CLK, keep serving): one 15-min interval.
+BRIDGE_S = 900.0
+#: Shift value (signed) of cells whose orbit was bridged from another centre.
+BRIDGED_SHIFT = 99
 #: Orbit difference (m) between two centres beyond which a warning is given (centres agree to a few cm
 #: for GPS/Galileo/GLONASS and 0.1-0.5 m for BDS MEO/IGSO: Montenbruck et al. 2017, ASR 59:1671).
 DISAGREE_M = 1.0
@@ -249,8 +267,11 @@ class PreciseEphemeris:
 
     source = "precise"
 
-    def __init__(self, sp3, clk=None, *, n_points: int = 10):
+    def __init__(self, sp3, clk=None, *, n_points: int = 10, max_shift: int = MAX_WINDOW_SHIFT,
+                 bridge_s: float = BRIDGE_S):
         self.n_points = n_points
+        self.max_shift = int(max_shift)
+        self.bridge_s = float(bridge_s)
         self.sources, self.warnings = _build_sources(sp3, clk)
         if not self.sources:
             raise LodestarError("precise orbits need at least one SP3 file")
@@ -282,8 +303,11 @@ class PreciseEphemeris:
         """States of ``svs`` (default: every SP3 satellite) at GPST ``time`` of shape (T,) or (T, S)."""
         return self.states_and_sources(time, svs)[0]
 
-    def states_and_sources(self, time, svs=None):
-        """(states, served_by): ``served_by`` (T, S) names the centre of each valid cell ("" none)."""
+    def states_and_sources(self, time, svs=None, *, with_shift=False):
+        """(states, served_by): ``served_by`` (T, S) names the centre of each valid cell ("" none).
+
+        ``with_shift``: also return (T, S) int8, the nodes by which the serving centre's Lagrange
+        window was moved off-centre at its product's ends (0: centred)."""
         svs = self.svs if svs is None else np.asarray(svs).astype(str).reshape(-1)
         grid = as_time_grid(time, len(svs))
         query = grid.gpst
@@ -293,6 +317,7 @@ class PreciseEphemeris:
         clock = np.full(shape, np.nan)
         reason = np.full(shape, _NOT_IN_SP3, dtype=np.int8)
         served = np.full(shape, -1, dtype=np.int16)  # index into self.sources
+        shift = np.zeros(shape, dtype=np.int8)
         letters = np.array([sv[0] for sv in svs])
         for system in dict.fromkeys(letters):
             ranked = self.ranking(system)
@@ -303,7 +328,9 @@ class PreciseEphemeris:
                 rows = np.nonzero(open_cells.any(axis=1))[0]  # only the cells still open are computed
                 cols = np.nonzero(open_cells.any(axis=0))[0]
                 block = np.ix_(rows, cols)
-                p, v, o_reason = _orbits(src.orbit, query[block], svs[cols], self.n_points)
+                p, v, o_reason, o_shift = _orbits(src.orbit, query[block], svs[cols], self.n_points, self.max_shift)
+                if self.bridge_s > 0:
+                    p, v, o_reason, o_shift = self._bridge(src, ranked, query[block], svs[cols], p, v, o_reason, o_shift)
                 c, c_reason = _clocks(src.clock, query[block], svs[cols])
                 if src.sp3_clock is not None:  # before / after the CLK files: the same centre's SP3 clocks
                     edge = c_reason == _CLOCK_CODES["CLK"][1]
@@ -322,6 +349,7 @@ class PreciseEphemeris:
                 vel[block] = np.where(keep[..., None], v, vel[block])
                 clock[block] = np.where(take, c, clock[block])
                 served[block] = np.where(take, src.rank, served[block])
+                shift[block] = np.where(take, o_shift, shift[block])
                 reason[block] = np.where(note, np.where(o_reason == 0, c_reason, o_reason), reason[block])
         valid = served >= 0
         reason[valid] = 0
@@ -330,7 +358,40 @@ class PreciseEphemeris:
             relativity_s=relativity_s(pos, vel), valid=valid, reason=np.array(_REASONS)[reason], source=self.source,
             group_delay_s={})
         names = np.array([src.name for src in self.sources] + [""])
+        if with_shift:
+            return states, names[served], shift
         return states, names[served]
+
+    def _bridge(self, src, ranked, query, svs, p, v, reason, shift):
+        """Cells just past ``src``'s first/last SP3 node (its clocks may go on: GRG's CLK runs 15 min past
+        its last SP3 epoch) take another centre's orbit moved onto ``src``'s at that node: the centres'
+        orbit difference is a slowly varying vector (once per revolution), so the clock, its datum and
+        the ambiguities stay ``src``'s. Marked ``BRIDGED_SHIFT`` (signed) in the shift array."""
+        times = src.orbit.times
+        if times.size == 0:
+            return p, v, reason, shift
+        column = _columns(src.orbit.svs, svs)
+        limit = np.timedelta64(int(self.bridge_s * 1e9), "ns")
+        q = query.astype("datetime64[ns]")
+        for edge_index, side, sign in ((-1, q > times[-1], -1), (0, q < times[0], 1)):
+            edge = times[edge_index]
+            open_cells = (reason == _OUTSIDE) & side & (np.abs(q - edge) <= limit) & (column >= 0)[None, :]
+            if not open_cells.any():
+                continue
+            edge_m = np.where((column >= 0)[:, None], src.orbit.values[edge_index, np.maximum(column, 0)], np.nan)
+            for other in ranked:
+                if other is src or not open_cells.any():
+                    continue
+                at_edge, _, r_edge, _ = _orbits(other.orbit, np.full((1, len(svs)), edge), svs, self.n_points, self.max_shift)
+                offset = np.where((r_edge[0] == 0)[:, None], edge_m - at_edge[0], np.nan)  # (S, 3)
+                p2, v2, r2, _ = _orbits(other.orbit, q, svs, self.n_points, self.max_shift)
+                take = open_cells & (r2 == 0) & np.all(np.isfinite(offset), axis=1)[None, :]
+                p = np.where(take[..., None], p2 + offset[None], p)
+                v = np.where(take[..., None], v2, v)
+                reason = np.where(take, 0, reason).astype(np.int8)
+                shift = np.where(take, sign * BRIDGED_SHIFT, shift).astype(np.int8)
+                open_cells &= ~take
+        return p, v, reason, shift
 
     def provenance(self, svs=(), served=None) -> dict:
         """Centres (files, interval, clocks), warnings and, given ``served`` (T, S) for ``svs``,
@@ -347,19 +408,29 @@ class PreciseEphemeris:
         return out
 
 
-def _orbits(table: _Table, query, svs, n_points):
-    """(position, velocity, reason) on the (T, S) query grid from one centre's SP3 samples."""
+def _orbits(table: _Table, query, svs, n_points, max_shift=0):
+    """(position, velocity, reason, shift) on the (T, S) query grid from one centre's SP3 samples.
+
+    The window of ``n_points`` nodes is centred on the interval holding the time; at the table's
+    ends it slides inwards by up to ``max_shift`` nodes (never extrapolating: the time stays between
+    the first and last node). ``shift`` (T, S) int8: nodes the window was moved (0 centred; > 0
+    at the start, < 0 at the end)."""
     shape = query.shape
     pos = np.full(shape + (3,), np.nan)
     vel = np.full(shape + (3,), np.nan)
+    shift = np.zeros(shape, dtype=np.int8)
     column = _columns(table.svs, svs)
     reason = np.broadcast_to(np.where(column[None, :] < 0, _NOT_IN_SP3, 0), shape).astype(np.int8)
     half = n_points // 2
     offsets = np.arange(n_points) - (half - 1)
     q = query.astype("datetime64[ns]")
+    n_times = table.times.size
     left = np.searchsorted(table.times, q, side="right") - 1
-    start = left - (half - 1)
-    inside = (start >= 0) & (start + n_points - 1 < table.times.size)
+    centred = left - (half - 1)
+    start = np.clip(centred, 0, max(n_times - n_points, 0))
+    moved = start - centred
+    within = (left >= 0) & ((left < n_times - 1) | (q == table.times[-1])) if n_times else np.zeros(shape, bool)
+    inside = within & (np.abs(moved) <= max_shift) & (n_times >= n_points)
     reason[(reason == 0) & ~inside] = _OUTSIDE
     rows, cols = np.nonzero(reason == 0)
     nodes = start[rows, cols][:, None] + np.arange(n_points)[None, :]
@@ -372,11 +443,13 @@ def _orbits(table: _Table, query, svs, n_points):
     reason[rows[gap], cols[gap]] = _GAP
     good = regular & complete
     rows, cols, nodes, values = rows[good], cols[good], nodes[good], values[good]
+    # time in intervals from the window's node (half - 1): in [0, 1) centred, beyond at the ends
     x = (q[rows, cols] - table.times[nodes[:, half - 1]]).astype(np.int64) / (table.interval_s * 1e9)
     weights, derivative = lagrange_weights(x, offsets)
     pos[rows, cols] = np.einsum("mk,mkc->mc", weights, values)
     vel[rows, cols] = np.einsum("mk,mkc->mc", derivative, values) / table.interval_s
-    return pos, vel, reason
+    shift[rows, cols] = moved[rows, cols]
+    return pos, vel, reason, shift
 
 
 def _clocks(table: _Table, query, svs):

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import LodestarError
+from ...orbits.precise import BRIDGED_SHIFT
 from ...systems import SYSTEM_ORDER, parse_system_set
 from .antennas import phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .corrections import BDS_GEO, satellite_side
@@ -34,6 +35,15 @@ PPP_SYSTEMS = "GREC"
 #: with 6 cm, BeiDou-only "converged" epochs reached 19 cm horizontal error (statuses dishonest);
 #: with 10 cm none exceeds 3 cm, and R+C kinematic keeps a 6 cm RMS.
 _CLOCK_INTERPOLATION_SIGMA_M = {30.0: 0.005, 300.0: 0.04, 900.0: 0.10}
+#: Extra range sigma (m) of a cell whose SP3 position came from a Lagrange window moved off-centre
+#: by |shift| nodes at a product's first/last epochs. Measured on ESBC 2020-177 (GRG, IAC 15 min;
+#: CODE 5 min; off-centre vs centred windows of the same file cut at 12:00, docs/precise-products.md):
+#: |shift| <= 2: <= 0.7 mm RMS (G/R/C); 3: <= 1.8 mm RMS, 8 mm max; 4 (the last/first interval):
+#: 3-8 mm RMS, up to 41 mm (GPS), 95 mm (Galileo); the largest of those as sigma.
+_WINDOW_SHIFT_SIGMA_M = (0.0, 0.0, 0.0, 0.01, 0.04, 0.0)  # by |shift|; 5 = exactly on the last node
+#: Orbit bridged past a centre's last node by another centre's, moved onto it (orbits.precise BRIDGE_S):
+#: measured 3-4.5 mm RMS, <= 24 mm max over 15 min (GRG cut at 06/12/18 h, bridged by IAC or CODE).
+_BRIDGED_SIGMA_M = 0.02
 
 
 def _read_obs(obs, systems):
@@ -66,6 +76,19 @@ def _load_products(sp3, clk):
         raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")
     clk_items = [read_clk(p) if isinstance(p, (str, Path)) else p for p in as_list(clk)]
     return PreciseEphemeris(sp3_items, clk_items or None)
+
+
+def _cell_clock_var(eph, served_by, svs):
+    """(T, S) extra variance (m^2) of cells served by a centre whose clocks are coarser than the
+    system's best-ranked centre's (e.g. IAC's 15-min SP3 clocks after GRG's 30 s CLK ends)."""
+    letters = np.array([str(sv)[0] for sv in svs])
+    base = _clock_sigma(eph, "".join(dict.fromkeys(letters)))
+    base_var = np.array([base[s] ** 2 for s in letters])[None, :]
+    cell_var = np.zeros(served_by.shape)
+    for src in eph.sources:
+        key = min(_CLOCK_INTERPOLATION_SIGMA_M, key=lambda k: abs(k - src.clock.interval_s))
+        cell_var = np.where(served_by == src.name, _CLOCK_INTERPOLATION_SIGMA_M[key] ** 2, cell_var)
+    return np.maximum(cell_var - base_var, 0.0)
 
 
 def _clock_sigma(eph, systems):
@@ -162,6 +185,10 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
     usable = side.valid & (arcs.arc >= 0)
     arc = np.where(usable, _split_at_centre_changes(arcs.arc, side.served_by), -1)
+    handover = _handovers(side.served_by, usable)
+    shift = np.abs(side.window_shift if side.window_shift is not None else np.zeros(arc.shape, int))
+    sigma = np.asarray(_WINDOW_SHIFT_SIGMA_M)[np.minimum(shift, len(_WINDOW_SHIFT_SIGMA_M) - 1)]
+    orbit_var = np.where(shift == BRIDGED_SHIFT, _BRIDGED_SIGMA_M, sigma) ** 2
     ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
                                      obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0))
     rx_source = rcv.source if rcv is not None else "none"
@@ -180,15 +207,31 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
-                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]), meta={
+                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
+                      orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover, meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
         "code_bias_corrections": bias_note,
+        "offcentre_orbit_cells": int(((shift > 0) & (shift != BRIDGED_SHIFT) & usable).sum()),
+        "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
+        "centre_handovers": int(handover.sum()),
         "epoch_unused": _dominant_reason(np.where(dual.usable & ~side.valid, side.reason, "")),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
+
+
+def _handovers(served_by, usable):
+    """(T, S) bool: the cell's centre differs from the one that served the satellite's previous usable
+    cell (a real handover; gaps and unusable cells in between do not count)."""
+    _, code = np.unique(served_by, return_inverse=True)
+    code = np.where(usable, code.reshape(served_by.shape), -1)
+    rows = np.where(code >= 0, np.arange(code.shape[0])[:, None], -1)
+    last_row = np.maximum.accumulate(rows, axis=0)  # forward fill of the last usable cell per satellite
+    previous = np.vstack([np.full((1, code.shape[1]), -1), last_row[:-1]])
+    before = np.where(previous >= 0, np.take_along_axis(code, np.maximum(previous, 0), axis=0), -1)
+    return (code >= 0) & (before >= 0) & (code != before)
 
 
 def _split_at_centre_changes(arc, served_by):
@@ -276,8 +319,21 @@ def _reversed(inp):
 
     rev = replace(inp, times_ns=inp.times_ns[::-1], p_if=inp.p_if[::-1], l_if=inp.l_if[::-1], arc=inp.arc[::-1],
                   sat_xyz=inp.sat_xyz[::-1], sat_clock_m=inp.sat_clock_m[::-1], code_corr_m=inp.code_corr_m[::-1],
-                  phase_corr_m=inp.phase_corr_m[::-1], tide_m=inp.tide_m[::-1], day_of_year=inp.day_of_year[::-1])
+                  phase_corr_m=inp.phase_corr_m[::-1], tide_m=inp.tide_m[::-1], day_of_year=inp.day_of_year[::-1],
+                  orbit_var_m2=None if inp.orbit_var_m2 is None else inp.orbit_var_m2[::-1],
+                  handover=None if inp.handover is None else _handovers_reversed(inp))
     return rev
+
+
+def _handovers_reversed(inp):
+    """Handovers seen backwards: a cell whose next usable cell of the satellite was a forward handover."""
+    h = inp.handover
+    usable = inp.arc >= 0
+    rows = np.where(usable, np.arange(h.shape[0])[:, None], h.shape[0])
+    next_row = np.minimum.accumulate(rows[::-1], axis=0)[::-1]  # first usable row at or after t
+    after = np.vstack([next_row[1:], np.full((1, h.shape[1]), h.shape[0])])
+    padded = np.vstack([h, np.zeros((1, h.shape[1]), bool)])
+    return (usable & np.take_along_axis(padded, after, axis=0))[::-1]
 
 
 def _reverse_output(out):

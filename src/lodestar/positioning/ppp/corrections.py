@@ -69,6 +69,7 @@ class SatelliteSide:
     elevation_rad: np.ndarray  # (T, S) from the approximate position
     azimuth_rad: np.ndarray
     served_by: np.ndarray  # (T, S) product centre serving each cell ("" none)
+    window_shift: np.ndarray | None = None  # (T, S) nodes the SP3 Lagrange window sat off-centre (0 centred)
 
 
 def bds2_code_bias_m(svs, band: str, elevation_rad) -> np.ndarray:
@@ -97,9 +98,9 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas,
     travel = np.where(np.isfinite(p_if), p_if / C_MPS, 0.075)
     t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
     if hasattr(eph, "states_and_sources"):
-        st, served = eph.states_and_sources(Time(t_tx), list(svs))
+        st, served, shift = eph.states_and_sources(Time(t_tx), list(svs), with_shift=True)
     else:
-        st, served = eph.states(Time(t_tx), list(svs)), np.full(p_if.shape, "")
+        st, served, shift = eph.states(Time(t_tx), list(svs)), np.full(p_if.shape, ""), np.zeros(p_if.shape, np.int8)
     clock_s = st.clock_s + np.nan_to_num(st.relativity_s)
     com = st.position_m - st.velocity_mps * clock_s[..., None]
     times = Time(t_rx)
@@ -132,7 +133,8 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas,
     # the wind-up enters the observed phase: the modelled phase carries + wind-up (Kouba 2015 §5.1.2)
     return SatelliteSide(sat_xyz=sat_xyz, sat_clock_m=C_MPS * clock_s, valid=valid, reason=reason.astype(str),
                          code_m=shapiro + pcv - code_bias, phase_m=shapiro + pcv + np.nan_to_num(windup_m),
-                         tide_m=tide, elevation_rad=el, azimuth_rad=az, served_by=np.asarray(served).astype(str))
+                         tide_m=tide, elevation_rad=el, azimuth_rad=az, served_by=np.asarray(served).astype(str),
+                         window_shift=np.asarray(shift))
 
 
 def _pcv_if_m(sat_pc, rcv_pc, svs, sat_xyz, approx, el, az, f1_hz, f2_hz):

@@ -82,6 +82,8 @@ class FilterInput:
     day_of_year: np.ndarray  # (T,)
     svs: np.ndarray | None = None  # (S,)
     code_bias_sat: np.ndarray | None = None  # (S,) bool: satellites with an estimated code bias
+    orbit_var_m2: np.ndarray | None = None  # (T, S) extra range variance: SP3 off-centre, coarser clocks
+    handover: np.ndarray | None = None  # (T, S) bool: the satellite passes to another analysis centre here
     meta: dict = field(default_factory=dict)
 
 
@@ -254,6 +256,10 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
     new = ok & (inp.arc[t] != st.arc)
     _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
     st.arc[new] = inp.arc[t, new]
+    if inp.handover is not None:
+        # the centres differ by a constant per satellite in code and phase alike: the code bias restarts
+        # with the ambiguity (a kept bias would pull the position by that constant, up to 1.6 m GRG-IAC)
+        st.bias_alive[ok & inp.handover[t] & st.bias_alive] = False
     if cfg.glonass_code_bias:
         for j in np.flatnonzero(ok & inp.code_bias_sat & ~st.bias_alive):
             st.reset_param(st.i_bias + j, 0.0, _CODE_BIAS_SIGMA_M)
@@ -264,6 +270,8 @@ def _epoch(inp, cfg, st, t, out, code_factor, product_var):
         out.note[t] = f"too few satellites ({int(ok.sum())})"
         _store(st, out, t, zhd, ok, sys_i, None, None, None)
         return
+    if inp.orbit_var_m2 is not None:
+        product_var = product_var + inp.orbit_var_m2[t]
     var_phase = inp.if_factor**2 * cfg.phase_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
     var_code = (inp.if_factor * code_factor) ** 2 * cfg.code_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
     use_code, use_phase = ok.copy(), ok.copy()
