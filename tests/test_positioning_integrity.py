@@ -152,7 +152,6 @@ def test_clock_constraint_solves_a_two_system_epoch_with_four_satellites():
     from lodestar.positioning import estimator
 
     rng = np.random.default_rng(7)
-    rx = np.array([3582105.0, 532590.0, 5232755.0])
     dirs = rng.normal(size=(1, 4, 3))
     dirs[..., 2] = np.abs(dirs[..., 2]) + 0.5  # above the horizon (roughly)
     los = dirs / np.linalg.norm(dirs, axis=-1, keepdims=True)

@@ -232,7 +232,7 @@ def _obs_types_v2(header, line, n, pending):
 def _collect_codes(header, n, pending, fields, pattern, expected):
     """Add one line's observation codes to the pending record; None once it holds its announced count."""
     codes = pending[3]
-    for code in (field.strip() for field in fields):
+    for code in (text.strip() for text in fields):
         if code:
             if not pattern.match(code):
                 _fail(header.path, n, expected, code)

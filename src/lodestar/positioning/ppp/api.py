@@ -11,17 +11,30 @@ forward + backward combined -> Dataset (:mod:`.result`).
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from ...errors import LodestarError
+from ...io.bias import read_bias
+from ...io.clk import read_clk
+from ...io.rinex_nav import load_nav
+from ...io.rinex_obs import read_obs
+from ...io.sp3 import read_sp3
+from ...models.phase_center import ReceiverAntenna
+from ...orbits import BroadcastEphemeris, PreciseEphemeris
 from ...orbits.precise import BRIDGED_SHIFT
 from ...systems import SYSTEM_ORDER, parse_system_set
 from .antennas import phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
-from .observables import check_phase_present, if_coefficients, select_dual_frequency
+from .observables import (
+    check_phase_present,
+    code_bias_corrections_m,
+    if_coefficients,
+    select_dual_frequency,
+)
 from .quality import screen
 from .result import build_dataset, combine
 
@@ -48,8 +61,6 @@ _BRIDGED_SIGMA_M = 0.02
 
 def _read_obs(obs, systems):
     if isinstance(obs, (str, Path)):
-        from ...io.rinex_obs import read_obs
-
         return read_obs(obs, systems=tuple(systems))
     return obs
 
@@ -57,19 +68,12 @@ def _read_obs(obs, systems):
 def _channels(obs, nav):
     channels = dict(obs.attrs.get("glonass_channels") or {})
     if nav is not None:
-        from ...io.rinex_nav import load_nav
-        from ...orbits import BroadcastEphemeris
-
         channels.update(BroadcastEphemeris(load_nav(nav, systems="R")).glonass_channels or {})
     return channels
 
 
 def _load_products(sp3, clk):
     """Orbits and clocks of one or several centres and days (:class:`lodestar.orbits.PreciseEphemeris`)."""
-    from ...io.clk import read_clk
-    from ...io.sp3 import read_sp3
-    from ...orbits import PreciseEphemeris
-
     as_list = lambda v: [] if v is None else ([v] if isinstance(v, (str, Path)) else list(v))
     sp3_items = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in as_list(sp3)]
     if not sp3_items:
@@ -244,8 +248,6 @@ def _split_at_centre_changes(arc, served_by):
 
 
 def _user_receiver(antenna, offsets):
-    from ...models.phase_center import ReceiverAntenna
-
     table = {("G", str(band)): np.asarray(neu, float) for band, neu in offsets.items()}
     return ReceiverAntenna(antenna, "", antenna, "", "user", "offsets given by the caller (GPS bands, all systems)", table)
 
@@ -254,9 +256,6 @@ def _apply_code_biases(dual, bias, when, warn) -> dict:
     """Bias-SINEX OSB: codes other than the clock reference pair made consistent with it (in place)."""
     if not bias:
         return {}
-    from ...io.bias import read_bias
-    from .observables import code_bias_corrections_m
-
     items = [bias] if isinstance(bias, (str, Path)) else list(bias)
     tables = [read_bias(b) if isinstance(b, (str, Path)) else b for b in items]
     d1, d2, missing = code_bias_corrections_m(tables, dual, when)
@@ -285,8 +284,6 @@ def _count(values) -> dict:
 
 
 def _subset(dual, keep):
-    from dataclasses import replace
-
     return replace(dual, sv=dual.sv[keep], p1_m=dual.p1_m[:, keep], p2_m=dual.p2_m[:, keep], l1_m=dual.l1_m[:, keep],
                    l2_m=dual.l2_m[:, keep], f1_hz=dual.f1_hz[keep], f2_hz=dual.f2_hz[keep], lli=dual.lli[:, keep],
                    signals={sv: dual.signals[sv] for sv in dual.sv[keep]})
@@ -315,8 +312,6 @@ def _check_products(side, obs, eph):
 
 
 def _reversed(inp):
-    from dataclasses import replace
-
     rev = replace(inp, times_ns=inp.times_ns[::-1], p_if=inp.p_if[::-1], l_if=inp.l_if[::-1], arc=inp.arc[::-1],
                   sat_xyz=inp.sat_xyz[::-1], sat_clock_m=inp.sat_clock_m[::-1], code_corr_m=inp.code_corr_m[::-1],
                   phase_corr_m=inp.phase_corr_m[::-1], tide_m=inp.tide_m[::-1], day_of_year=inp.day_of_year[::-1],

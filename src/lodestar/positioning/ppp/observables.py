@@ -20,6 +20,7 @@ import numpy as np
 
 from ...constants import C_MPS, frequency_hz
 from ...errors import LodestarError
+from ...io.bias import code_bias_s
 
 __all__ = ["SIGNALS", "DualFrequency", "check_phase_present", "if_coefficients", "select_dual_frequency"]
 
@@ -128,9 +129,6 @@ def code_bias_corrections_m(tables, dual, when) -> tuple[np.ndarray, np.ndarray,
     code of the band), i.e. the differential bias that makes a C1C (or C2C, C1X...) code consistent
     with clocks made from C1W/C2W (C1P/C2P, ...). Bias-SINEX convention: corrected = observed - c OSB
     (Schaer 2016). Zero where a code is the reference or the file lacks a value ({sv: why} noted)."""
-    from ...constants import C_MPS
-    from ...io.bias import code_bias_s
-
     n = len(dual.sv)
     d1, d2 = np.zeros(n), np.zeros(n)
     missing = {}
