@@ -14,7 +14,6 @@ import contextlib
 import json
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,12 +25,12 @@ from ..errors import DataNotFoundError, LodestarError, NoEphemerisError
 from ..frames import azimuth_elevation
 from ..io.rinex_nav import load_nav as _load
 from ..io.rinex_obs import read_obs
-from ..io.sinex import station_position
 from ..orbits import BroadcastEphemeris
 from ..positioning import Calibration, prepare, solve
 from ..positioning.accuracy import error_enu, error_statistics, solved_mask
 from ..positioning.result import SOLVED_STATUSES
 from ..systems import DEFAULT_SETS, SYSTEM_NAMES, format_system_set, parse_system_set
+from .truth import resolve_truth, station_names
 
 __all__ = ["compare", "CompareResult", "ROW_COLUMNS", "SOLVED_STATUSES", "GAIN_COLUMNS", "load_nav", "load_obs",
            "error_enu", "improvement_table", "common_epoch_gains", "solved_errors_by_epoch"]
@@ -102,37 +101,6 @@ def load_obs(obs) -> xr.Dataset:
 def load_nav(nav):
     """A ``NavData`` from a path, a list of paths (merged) or a ``NavData``."""
     return _load(nav)
-
-
-def station_names(obs: xr.Dataset) -> tuple[str, str]:
-    """(4-character station id, full marker name), from the header or else the file name."""
-    marker = str(obs.attrs.get("marker_name") or "").strip()
-    if not marker:
-        marker = Path(str(obs.attrs.get("path", "UNKN"))).name.split(".")[0]
-    return marker[:4].upper(), marker
-
-
-def resolve_truth(truth, obs: xr.Dataset, station: str) -> tuple[np.ndarray | None, str]:
-    """The reference marker position (3,) and where it came from."""
-    if truth is None:
-        return None, "none"
-    if isinstance(truth, str):
-        if truth != "header":
-            raise LodestarError(f"truth {truth!r}: use 'header', X,Y,Z, or ('sinex', [files])")
-        approx = obs.attrs.get("approx_position_m")
-        if approx is None or not np.any(np.asarray(approx, dtype=float)):
-            raise LodestarError(f"{obs.attrs.get('path', 'observations')}: no APPROX POSITION XYZ in the header "
-                                "to use as truth; give --truth X,Y,Z or --sinex FILE")
-        return np.asarray(approx, dtype=float), "header APPROX POSITION XYZ (approximate, about 1 m)"
-    if isinstance(truth, tuple) and len(truth) == 2 and truth[0] == "sinex":
-        epoch = obs["time"].values[len(obs["time"]) // 2]
-        paths = [truth[1]] if isinstance(truth[1], (str, Path)) else list(truth[1])
-        return np.asarray(station_position(paths, station, epoch), dtype=float), \
-            f"SINEX ({', '.join(Path(p).name for p in paths)})"
-    position = np.asarray(truth, dtype=float).reshape(-1)
-    if position.shape != (3,) or not np.all(np.isfinite(position)) or np.linalg.norm(position) < 6.0e6:
-        raise LodestarError(f"truth {truth!r} is not an ECEF position X,Y,Z in metres")
-    return position, "given X,Y,Z"
 
 
 def _missing_systems(systems, nav, obs) -> str:

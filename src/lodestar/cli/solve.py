@@ -2,7 +2,7 @@
 
 Batch post-processing: the whole file is read and the session quantities (code biases, the
 inter-system bias, per-system noise) are estimated from the day before the positions are final.
-The same steps in a notebook: ``read_obs`` -> ``analysis.compare.resolve_truth`` ->
+The same steps in a notebook: ``read_obs`` -> ``analysis.truth.resolve_truth`` ->
 ``positioning.prepare(..., selection=ObservationSelection(...))`` ->
 ``positioning.solve(prep, ..., residuals=True)`` -> ``positioning.output.write_solution`` /
 ``accuracy`` (see docs/cli.md).
@@ -13,7 +13,14 @@ from __future__ import annotations
 import sys
 
 from ..errors import DataNotFoundError, LodestarError
-from ._checks import check_output_files, check_time_order, ecef_xyz, elevation_deg, iso_time, positive_float
+from ._checks import (
+    check_output_files,
+    check_time_order,
+    ecef_xyz,
+    elevation_deg,
+    iso_time,
+    positive_float,
+)
 from ._precise_args import add_precise_arguments, precise_options, precise_summary
 
 NAME = "solve"
@@ -119,7 +126,9 @@ def run(args) -> int:
     origin = ecef_xyz(args.origin, "--origin") if args.origin else None
     selection = _selection(args)
     calibration = _calibration(args.calibration)
-    from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
+    from ..io.precise_files import (
+        read_precise_files,  # products read here: --allow-truncated, and its notes
+    )
 
     args.sp3, args.clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     ds, residuals, truth, truth_source = _solve(args, truth_spec, selection, calibration)
@@ -141,7 +150,7 @@ def run(args) -> int:
 
 def _solve(args, truth_spec, selection, calibration):
     """Read, resolve the truth, prepare (with the selection) and solve: (ds, residuals, truth, source)."""
-    from ..analysis.compare import resolve_truth, station_names
+    from ..analysis.truth import resolve_truth, station_names
     from ..io.rinex_obs import read_obs
     from ..positioning import prepare, solve
     from ..systems import parse_system_set
