@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import FormatError
-from .compression import read_bytes
+from .sinex import block_lines
 
 __all__ = ["read_bias", "code_bias_s", "phase_bias_cycles", "differential_bias_s"]
 
@@ -34,14 +34,7 @@ _KINDS = ("OSB", "DSB", "ISB")
 
 def read_bias(path, *, content: bytes | None = None) -> pd.DataFrame:
     """All ``BIAS/SOLUTION`` rows of a Bias-SINEX file (one row per bias)."""
-    if content is None:
-        content = read_bytes(path)
-    lines = content.decode("latin-1").split("\n")
-    if not lines[0].startswith("%=BIA"):
-        raise FormatError(path, 1, "a Bias-SINEX first line '%=BIA'", lines[0].rstrip() or "an empty file")
-    start = next((i for i, text in enumerate(lines) if text.startswith("+BIAS/SOLUTION")), None)
-    if start is None:
-        raise FormatError(path, None, "a +BIAS/SOLUTION block", "none")
+    lines, start = block_lines(path, content, "%=BIA", "BIAS/SOLUTION")
     rows = []
     epochs: dict = {}  # the same few time tags repeat on every line: convert each once
     for index in range(start + 1, len(lines)):

@@ -34,14 +34,7 @@ _PARAMETERS = {"STAX": "x_m", "STAY": "y_m", "STAZ": "z_m", "VELX": "vx_mps", "V
 
 def read_sinex(path, *, content: bytes | None = None) -> pd.DataFrame:
     """Station coordinates (and velocities) of a SINEX file's SOLUTION/ESTIMATE block."""
-    if content is None:
-        content = read_bytes(path)
-    lines = content.decode("latin-1").split("\n")
-    if not lines[0].startswith("%=SNX"):
-        raise FormatError(path, 1, "a SINEX first line '%=SNX'", lines[0].rstrip() or "an empty file")
-    start = next((i for i, text in enumerate(lines) if text.startswith("+SOLUTION/ESTIMATE")), None)
-    if start is None:
-        raise FormatError(path, None, "a +SOLUTION/ESTIMATE block", "none")
+    lines, start = block_lines(path, content, "%=SNX", "SOLUTION/ESTIMATE")
     rows: dict[tuple, dict] = {}
     for index in range(start + 1, len(lines)):
         text = lines[index].rstrip("\r")
@@ -52,6 +45,24 @@ def read_sinex(path, *, content: bytes | None = None) -> pd.DataFrame:
         _estimate(path, Line(index + 1, text), rows)
     raise FormatError(path, len(lines), "the end of the block '-SOLUTION/ESTIMATE'", "end of file")
 
+
+
+def block_lines(path, content: bytes | None, first: str, block: str) -> tuple[list[str], int]:
+    """The lines of a SINEX-family file (SINEX, Bias-SINEX) and the index of its ``+block`` line.
+
+    ``first``: the first line's required start (``%=SNX``, ``%=BIA``; SINEX 2.02 and Bias-SINEX
+    1.00 §2: the header line). A wrong first line or a missing block is a :class:`FormatError`.
+    """
+    if content is None:
+        content = read_bytes(path)
+    lines = content.decode("latin-1").split("\n")
+    if not lines[0].startswith(first):
+        kind = "Bias-SINEX" if first == "%=BIA" else "SINEX"
+        raise FormatError(path, 1, f"a {kind} first line '{first}'", lines[0].rstrip() or "an empty file")
+    start = next((i for i, text in enumerate(lines) if text.startswith(f"+{block}")), None)
+    if start is None:
+        raise FormatError(path, None, f"a +{block} block", "none")
+    return lines, start
 
 def _estimate(path, line: Line, rows: dict) -> None:
     text = line.text
