@@ -230,8 +230,9 @@ def common_epoch_gains(solved_errors: dict, sets, masks, block_epochs: int = 20)
 def block_bootstrap_gain_pct(error_set, error_over, both, block_epochs: int):
     """``(blocks, lo, hi)``: the 95 % interval of ``100 (1 - rms_set / rms_over)`` on the epochs ``both``.
 
-    Moving-block bootstrap (Kuensch 1989, Ann. Stat. 17:1217) with fixed, non-overlapping blocks of
-    ``block_epochs`` epochs: the blocks holding common epochs are drawn with replacement and each
+    Block bootstrap with non-overlapping blocks of ``block_epochs`` epochs (Carlstein 1986, Ann. Stat.
+    14:1171; the moving-block variant: Kuensch 1989, Ann. Stat. 17:1217), for errors correlated
+    within a block: the blocks holding common epochs are drawn with replacement and each
     draw's RMS ratio computed from the blocks' sums of squared errors (vectorized over draws). NaN
     bounds with fewer than two blocks or without errors.
     """
