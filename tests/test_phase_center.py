@@ -143,3 +143,16 @@ def test_sisre_and_orbits_commands_name_their_sources(data, tmp_path, capsys):
     assert header.endswith(",source,pco_source")
     assert {row.split(",")[-1] for row in rows} <= {"sinex", "published", "broadcast"}
     assert "antenna phase centre" in capsys.readouterr().out
+
+
+def test_gps_published_fallback_is_flagged_as_not_the_products_model(data):
+    # Without a source of the products' offsets (igs20P2131 has only receiver offsets), GPS satellites take
+    # the relative-era nominal block values (IIR-M G05: z = 0) and say that heights are biased by them;
+    # with JAXA MGEX 2020-244 (igs14, the model of GRG's 2020 products) G05 is z = 0.7780 m (line 615).
+    fallback = PhaseCentres(sinex=[data / IGS20W]).satellites(["G05", "R01"], ESBC_DAY)
+    assert fallback.source[0] == "published" and "relative-PCV-era" in fallback.note[0]
+    assert fallback.pco_if_body_m("1", "2")[0, 2] == 0.0
+    assert "relative-PCV-era" not in fallback.note[1]  # the caveat is about GPS only
+    igs14 = PhaseCentres(sinex=[data / JAXA, data / IGS20W]).satellites(["G05"], ESBC_DAY)
+    assert igs14.source[0] == "sinex"
+    np.testing.assert_allclose(igs14.pco_if_body_m("1", "2")[0], [-0.0033, -0.0003, 0.7780])
