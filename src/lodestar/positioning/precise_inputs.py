@@ -28,11 +28,12 @@ def _as_list(value):
     return [value] if isinstance(value, (str, Path)) or hasattr(value, "attrs") else list(value)
 
 
-def precise_ephemeris(sp3, clk, obs) -> PreciseEphemeris:
+def precise_ephemeris(sp3, clk, obs, systems=None) -> PreciseEphemeris:
     """SP3 (and CLK) paths or Datasets -> :class:`PreciseEphemeris`, keeping the files of the
-    observations' days (a file of another day is dropped with a warning naming it; none left: error)."""
+    observations' days (a file of another day is dropped with a warning naming it; none left: error).
+    ``systems``: letters whose clocks are read from CLK paths (None: all)."""
     sp3_data = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in _as_list(sp3)]
-    clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in _as_list(clk)]
+    clk_data = [read_clk(p, systems=systems) if isinstance(p, (str, Path)) else p for p in _as_list(clk)]
     times = np.asarray(obs["time"].values, dtype="datetime64[ns]")
     start, end = times.min(), times.max()
     sp3_data, warnings = check_product_days(sp3_data, start, end, "SP3")

@@ -72,7 +72,7 @@ def _orbit_span_reason(sub, status, reason):
 
 
 def _protection_level(sub, it, cons, risk):
-    sisre = np.array([integrity.SISRE_M.get(sv[0], 2.0) for sv in sub.sv])
+    sisre = integrity.broadcast_sisre_m([sv[0] for sv in sub.sv])
     with np.errstate(invalid="ignore"):
         q = integrity.position_covariance(it.h, it.weight, sisre, it.covariance, cons.design, it.prior_weight)
     return integrity.protection_level_m(q, risk)
