@@ -129,7 +129,6 @@ def run(args) -> int:
     from ..io.precise_files import (
         read_precise_files,  # products read here: --allow-truncated, and its notes
     )
-
     from ..systems import parse_system_set
 
     args.sp3, args.clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated,

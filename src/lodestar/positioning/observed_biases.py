@@ -22,7 +22,7 @@ import numpy as np
 
 from ..models.phase_center import if_coefficients
 
-__all__ = ["REFERENCE_CODE", "MIN_SAMPLES", "observed_reference_shift"]
+__all__ = ["MIN_SAMPLES", "REFERENCE_CODE", "observed_reference_shift"]
 
 #: Code -> the precise clocks' reference code of the same band, measured on the same receiver.
 REFERENCE_CODE = {"G": {"C1C": "C1W", "C2L": "C2W", "C2X": "C2W"}}
