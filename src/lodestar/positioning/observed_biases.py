@@ -3,9 +3,10 @@
 Precise GPS clocks refer to the ionosphere-free combination of the P(Y) codes C1W/C2W (IGS
 convention; GRG's CLK header: ``CC2NONCC P1C1.DCB``, i.e. C/A observations converted to P1 with
 CODE's P1-C1 biases before the clocks were estimated). A receiver tracking C1C differs from C1W by
-the satellite's P1-C1 code bias (decimetres to a metre, satellite-specific: Schaer 1999, Ray 2001 in
-IGS Mail 3215 on CC2NONCC) plus a receiver part common to every satellite (taken up by the receiver
-clock). When the same receiver also tracks the reference code, the satellite part is measured
+the satellite's P1-C1 code bias (decimetres to a metre, satellite-specific: Schaer & Steigenberger
+2006, "Determination and use of GPS differential code bias values", IGS Workshop, Darmstadt; the IGS
+converts C/A receivers' data with J. Ray's CC2NONCC) plus a receiver part common to every satellite
+(taken up by the receiver clock). When the same receiver also tracks the reference code, the satellite part is measured
 directly: per satellite, the session median of ``C1W - C1C`` (same carrier, same antenna: no
 ionosphere, the same multipath to first order) is added to the C1C cells, so they meet the precise
 clock's datum with C1C's lower noise. ``C2L``/``C2X`` cells (iono-free pairs without C2W) are moved
