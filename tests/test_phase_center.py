@@ -53,7 +53,8 @@ def test_esbc_day_offline_sources(offline):
     assert source["G11"] == "sinex" and "JAX0MGXFIN" in sat.note[1]
     assert source["R09"] == "sinex" and sat.svn[2] == "R802"  # GLONASS-K1, 2014-075A
     assert source["E11"] == "sinex" and sat.svn[4] == "E101"
-    assert source["E14"] == "published" and source["C19"] == "published"
+    assert source["E14"] == "sinex" and "mean of the 22 GALILEO-2 SVNs" in sat.note[5]  # not in ESA's file
+    assert source["C19"] == "published"
     assert source["C31"] == "none" and np.isnan(sat.pco_body_m("2")[7]).all()  # BDS-3S IGSO: no value
     # C19 (BDS-3 MEO, CAST): CSNO/TARC per-frequency values, B1I z 1.460 m, B3I z 1.180 m; their B1I/B3I
     # IF, 2.9437 * 1.460 - 1.9437 * 1.180 = 2.004 m, is GPSPACE's nominal BE3 row (0.5 mm apart)
@@ -69,7 +70,7 @@ def test_esbc_day_offline_sources(offline):
 def test_jaxa_prn_rows_only_for_the_same_spacecraft(offline):
     # G14 was SVN41 (2000-071A) until 2020-07-09 (GPSPACE): JAXA's 2020-08-31 G14 row is another spacecraft
     sat = offline.satellites(["G14"], ESBC_DAY)
-    assert sat.source[0] == "published"
+    assert sat.source[0] == "sinex" and "JAX0MGXFIN" not in sat.note[0] and "BLOCK IIR-A" in sat.note[0]
     on_file_day = offline.satellites(["G14"], np.datetime64("2020-08-31T12:00"))
     assert on_file_day.source[0] == "sinex" and "file's span" in on_file_day.note[0]
 
@@ -173,3 +174,19 @@ def test_esbc_antenna_pattern_from_the_igs08_block():
     zenith = np.radians([45.0, 80.0])
     pcv_if = a1 * rcv.pcv_m("G", "1", zenith) + a2 * rcv.pcv_m("G", "2", zenith)
     np.testing.assert_allclose(pcv_if, [-0.01538, 0.00479], atol=2e-5)
+
+
+def test_a_satellite_missing_from_the_sinex_takes_its_blocks_mean(offline):
+    """G14 (SVN41, IIR-A) and G23 (SVN60, IIR-B) flew on the ESBC day but are not in ESA's 2024 SINEX:
+    they take the mean of the file's own IIR-A / IIR-B SVNs (IGS block-mean convention), not the
+    published 1998 IIR value z = 0 (relative-model era), which left G14's precise range ~1 m off."""
+    sat = offline.satellites(["G14", "G23", "E01"], ESBC_DAY)
+    assert list(sat.source) == ["sinex", "sinex", "sinex"]
+    # ESA 2024-185 SATELLITE/PHASE_CENTER lines 1348 1351 1355 1356 1357 (G043 G056 G051 G045 G044, IIR-A)
+    # and 1337 1354 (G061 G059, IIR-B), L1 z: means 1.23304 and 0.70025 m
+    assert sat.pco_body_m("1")[0, 2] == pytest.approx((1.2871 + 1.3892 + 1.2624 + 1.2903 + 0.9362) / 5, abs=1e-9)
+    assert sat.pco_body_m("1")[1, 2] == pytest.approx((0.7186 + 0.6819) / 2, abs=1e-9)
+    assert sat.block[0] == "BLOCK IIR-A" and sat.block[1] == "BLOCK IIR-B"
+    # E01 (GSAT0210): the GALILEO-2 mean per frequency, E1 above E5a as for every FOC of the file
+    assert sat.pco_body_m("1")[2, 2] > sat.pco_body_m("5")[2, 2] + 0.05
+    assert PhaseCentres().satellites(["G14"], ESBC_DAY).source[0] == "published"  # no SINEX: the table

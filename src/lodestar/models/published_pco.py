@@ -43,7 +43,8 @@ import numpy as np
 from ..constants import frequency_hz
 
 __all__ = ["PublishedOffset", "PUBLISHED_BLOCK_OFFSETS_M", "PUBLISHED_BAND_OFFSETS_M", "BLOCKS_JUNE_2020",
-           "BLOCKS_JUNE_2020_VALID", "COSPAR_JUNE_2020", "published_offsets", "published_cospar", "block_if_offset_m"]
+           "BLOCKS_JUNE_2020_VALID", "COSPAR_JUNE_2020", "published_offsets", "published_cospar", "block_if_offset_m",
+           "igs_block_name"]
 
 #: Said in the provenance of GPS satellites served from this table (see the module's caveat).
 _GPS_CAVEAT = ("relative-PCV-era nominal value, not the products' absolute-PCV (igs05+/igs14) satellite-specific "
@@ -105,6 +106,27 @@ _BLOCK_MEMBERS = {
 }
 #: Satellite -> block in June 2020.
 BLOCKS_JUNE_2020: dict[str, str] = {sv: block for block, svs in _BLOCK_MEMBERS.items() for sv in svs.split()}
+
+#: The IGS block name (ANTEX ``TYPE / SERIAL NO``, SINEX ``SATELLITE/ID``) of each published block. GPS
+#: IIR splits into IIR-A (SVN 41-46, 51, 54, 56) and IIR-B (SVN 47, 59-61) by the antenna panel the IGS
+#: models give separate values (IGS satellite metadata; the ESA 2024-185 SINEX labels G13 G16 G20 G21 G28
+#: IIR-A and G02 G19 IIR-B alike): in June 2020 G11 G13 G14 G16 G20 G21 G28 (SVN 46 43 41 56 51 45 44) and
+#: G02 G19 G22 G23 (SVN 61 59 47 60).
+_IGS_BLOCK_NAMES = {"GPS-IIA": "BLOCK IIA", "GPS-IIR-M": "BLOCK IIR-M", "GPS-IIF": "BLOCK IIF",
+                    "GPS-IIIA": "BLOCK IIIA", "GLONASS-M": "GLONASS-M", "GLONASS-K1": "GLONASS-K1",
+                    "GALILEO-IOV": "GALILEO-1", "GALILEO-FOC": "GALILEO-2"}
+_IIR_B_JUNE_2020 = ("G02", "G19", "G22", "G23")
+
+
+def igs_block_name(sv: str, time) -> str | None:
+    """The IGS block name of ``sv`` at ``time`` per the published table (``"BLOCK IIR-A"``), or None."""
+    when = np.datetime64(time, "ns")
+    if not (BLOCKS_JUNE_2020_VALID[0] <= when < BLOCKS_JUNE_2020_VALID[1]):
+        return None
+    block = BLOCKS_JUNE_2020.get(sv)
+    if block == "GPS-IIR":
+        return "BLOCK IIR-B" if sv in _IIR_B_JUNE_2020 else "BLOCK IIR-A"
+    return _IGS_BLOCK_NAMES.get(block)
 
 
 # Satellite -> COSPAR ID (the spacecraft's identity) in June 2020, from GPSPACE's yearly rows
