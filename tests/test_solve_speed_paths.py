@@ -40,3 +40,47 @@ def test_prepare_on_the_partial_read_equals_the_full_read(data, options):
     for name in ("time", "sv", "pseudorange_m", "sat_xyz", "usable", "frequency_hz", "code"):
         np.testing.assert_array_equal(getattr(part, name), getattr(full, name), err_msg=name)
     assert part.meta["notes"] == full.meta["notes"]
+
+
+def _reference_line_of_sight(receiver_xyz, sat_xyz):
+    """The former (T, S, 3) form of geometry.line_of_sight: norm, rotate, einsum."""
+    from lodestar.constants import C_MPS
+    from lodestar.models.geometry import rotate_for_earth_rotation
+
+    rng = np.linalg.norm(sat_xyz - receiver_xyz[:, None, :], axis=-1)
+    diff = rotate_for_earth_rotation(sat_xyz, rng / C_MPS) - receiver_xyz[:, None, :]
+    rng = np.sqrt(np.einsum("tsi,tsi->ts", diff, diff))
+    return rng, diff / rng[..., None]
+
+
+def test_line_of_sight_planes_are_bit_identical(data):
+    from lodestar.models.geometry import line_of_sight
+
+    prep = prepare(data / WTZR, [data / NAV], systems="GREC")
+    receiver = np.broadcast_to(prep.approx_xyz, (len(prep.time), 3)) + np.linspace(-50.0, 50.0, len(prep.time))[:, None]
+    new, old = line_of_sight(receiver, prep.sat_xyz), _reference_line_of_sight(receiver, prep.sat_xyz)
+    assert np.isfinite(new[0]).sum() > 1000
+    for a, b in zip(new, old):
+        np.testing.assert_array_equal(a, b)  # exact, NaN where no satellite
+
+
+def test_condition_shortcut_keeps_every_decision():
+    from lodestar.positioning.estimator import MAX_CONDITION, _regular
+
+    rng = np.random.default_rng(7)
+    a = rng.normal(size=(400, 5, 5))
+    normal = a @ np.swapaxes(a, 1, 2) + 0.1 * np.eye(5)
+    normal[10] = np.diag([1.0, 1.0, 1.0, 1.0, 1e-13])  # condition 1e13: ill-conditioned
+    normal[11] = np.diag([1.0, 1.0, 1.0, 1.0, 0.0])  # exactly singular
+    normal[12, 0, 0] = np.nan
+    with np.errstate(divide="ignore"):
+        eig = np.abs(np.linalg.eigvalsh(np.nan_to_num(normal)))
+        expected = (eig.max(axis=1) / eig.min(axis=1) < MAX_CONDITION) & np.isfinite(normal).all(axis=(1, 2))
+    # with the exactly singular matrix (the batch inverse fails: every epoch is checked), and without it
+    for candidate in (np.ones(400, bool), np.arange(400) != 11):
+        reason = np.full(400, "", dtype=object)
+        ok, inverse = _regular(normal, np.zeros((400, 5)), candidate.copy(), reason)
+        np.testing.assert_array_equal(ok, expected & candidate)
+        assert reason[10] == "singular or ill-conditioned geometry" and reason[12] == "non-finite normal equations"
+        np.testing.assert_array_equal(inverse[ok], np.linalg.inv(normal[ok]))  # each matrix inverted on its own
+        assert np.isnan(inverse[~ok]).all()

@@ -110,7 +110,7 @@ class _AtmosphereView:
     def delays(self, xyz, lat, lon, height, az, el):
         parent, subset = self.parent, self.subset
         if parent.fixed:
-            return parent.trop_all[subset], parent.iono_all[subset]
+            return _take(parent.trop_all, subset), _take(parent.iono_all, subset)
         stale = np.any(np.abs(xyz - parent.xyz[subset]) >= parent._MOVE_M, axis=1)
         if stale.any():
             idx = subset[stale]
@@ -126,16 +126,25 @@ class _AtmosphereView:
         return parent.trop_all[subset], parent.iono_all[subset]
 
 
+def _take(array, rows):
+    """``array[rows]`` read-only: the array itself when ``rows`` is every row in order (no copy;
+    the first iteration of every pass runs on all epochs, and ``sat_xyz`` alone is ~4 MB)."""
+    rows = np.asarray(rows)
+    if rows.dtype != bool and len(rows) == len(array) and np.array_equal(rows, np.arange(len(array))):
+        return array
+    return array[rows]
+
+
 def _linearize(p: Problem, rows, state, exclude, atmosphere: _AtmosphereView):
     xyz = state[:, :3]
-    rng, los = geometry.line_of_sight(xyz, p.sat_xyz[rows])
+    rng, los = geometry.line_of_sight(xyz, _take(p.sat_xyz, rows))
     lat, lon, height, az, el = _az_el(xyz, los)
     ready = _plausible(xyz)[:, None]
     trop, iono = atmosphere.delays(xyz, lat, lon, height, az, el)
-    bias = p.bias_m[rows] if np.ndim(p.bias_m) == 2 else p.bias_m
+    bias = _take(p.bias_m, rows) if np.ndim(p.bias_m) == 2 else p.bias_m
     sys_idx = p.system_index
-    misclosure = p.pseudorange_m[rows] - bias - rng - state[:, 3:][:, sys_idx] - trop - iono
-    use = p.candidate[rows] & ~exclude & (~ready | (el >= p.mask_rad)) & np.isfinite(misclosure)
+    misclosure = _take(p.pseudorange_m, rows) - bias - rng - state[:, 3:][:, sys_idx] - trop - iono
+    use = _take(p.candidate, rows) & ~exclude & (~ready | (el >= p.mask_rad)) & np.isfinite(misclosure)
     factor = p.factor[rows][:, sys_idx] if np.ndim(p.factor) == 2 else p.factor[sys_idx]
     variance = weights.code_variance_m2(np.where(ready, el, np.pi / 2), factor, iono, p.sisre_m)
     variance = variance + (p.bias_variance_m2[rows] if np.ndim(p.bias_variance_m2) == 2 else p.bias_variance_m2)
