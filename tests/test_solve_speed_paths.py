@@ -84,3 +84,24 @@ def test_condition_shortcut_keeps_every_decision():
         assert reason[10] == "singular or ill-conditioned geometry" and reason[12] == "non-finite normal equations"
         np.testing.assert_array_equal(inverse[ok], np.linalg.inv(normal[ok]))  # each matrix inverted on its own
         assert np.isnan(inverse[~ok]).all()
+
+
+def test_csv_writer_writes_what_pandas_wrote(data, tmp_path):
+    """The csv-module writer gives the bytes of the former ``frame.to_csv(path, index=False, na_rep="")``."""
+    import math
+
+    from lodestar.positioning import solve
+    from lodestar.positioning.output import _CSV_FORMATS, _write_csv, to_dataframe
+
+    ds = solve(prepare(data / WTZR, [data / NAV], systems="RC"), systems="R", mask_deg=35.0)
+    assert set(ds["status"].values) - {"ok", "fde"}  # unsolved rows: empty coordinates
+    ds["reason"].values[:3] = ["a, b", 'said "x"', "two\nlines"]  # text the csv dialect must quote
+    frame = to_dataframe(ds)
+    for column in frame.columns:
+        if column in _CSV_FORMATS:
+            frame[column] = ["" if not math.isfinite(v) else _CSV_FORMATS[column] % v for v in frame[column]]
+        elif frame[column].dtype.kind == "f":
+            frame[column] = ["" if v != v else "%.6g" % v for v in frame[column]]
+    frame.to_csv(tmp_path / "pandas.csv", index=False, na_rep="")
+    _write_csv(ds, tmp_path / "ours.csv")
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
