@@ -105,3 +105,23 @@ def test_csv_writer_writes_what_pandas_wrote(data, tmp_path):
     frame.to_csv(tmp_path / "pandas.csv", index=False, na_rep="")
     _write_csv(ds, tmp_path / "ours.csv")
     assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_process_exit_skips_only_the_teardown(data, tmp_path):
+    """``python -m lodestar.cli`` ends with os._exit after main(): outputs complete, stdout flushed, codes kept."""
+    import json
+    import subprocess
+    import sys
+
+    from lodestar.cli import main
+
+    args = ["solve", str(data / WTZR), "--nav", str(data / NAV), "--systems", "R+C"]
+    done = subprocess.run([sys.executable, "-m", "lodestar.cli", *args, "--out", str(tmp_path / "a.csv"), "--json", "-"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["epochs"] == 120  # the whole JSON reached the pipe
+    assert main([*args, "--out", str(tmp_path / "b.csv")]) == 0  # in-process: main() returns as before
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    failed = subprocess.run([sys.executable, "-m", "lodestar", "solve", str(tmp_path / "none.rnx"), "--nav",
+                             str(data / NAV), "--out", str(tmp_path / "c.csv")], capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 1 and "error" in failed.stderr
