@@ -19,7 +19,6 @@ from ..errors import LodestarError
 from ..formats import FORMATS, format_for_path
 from ..formats.nmea import nmea_text
 from ..formats.rtklib_pos import pos_text
-from ..formats.tracks import geojson_text, kml_text
 from ..output import atomic_path
 from ..time import Time
 from .accuracy import error_statistics
@@ -96,6 +95,8 @@ def write_solution(ds, target, fmt: str | None = None, *, pos_format: str = "xyz
 
 
 def _track_text(ds, fmt: str) -> str:
+    from ..formats.tracks import geojson_text, kml_text  # xml.sax.saxutils pulls in urllib, http, ssl: ~10 ms
+
     if fmt == "kml":
         return kml_text(ds)
     if fmt == "geojson":

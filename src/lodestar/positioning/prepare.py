@@ -22,7 +22,6 @@ from ..orbits import BroadcastEphemeris
 from ..systems import SYSTEM_NAMES, SYSTEM_ORDER
 from ..time import Time
 from . import observables, screening
-from .precise_inputs import precise_corrections, precise_ephemeris
 from .smoothing import hatch_smooth_prepared
 
 __all__ = ["Prepared", "prepare", "observation_codes", "SUPPORTED_SYSTEMS"]
@@ -83,6 +82,8 @@ def _read_inputs(obs, nav, sp3, clk, systems, codes=None):
     if isinstance(obs, (str, Path)):
         obs = read_obs(obs, systems=tuple(systems), codes=codes)  # only what is asked for: less memory, faster
     if sp3 is not None:
+        from .precise_inputs import precise_ephemeris  # precise-product modules only when asked for
+
         return obs, _read_nav(nav, systems), precise_ephemeris(sp3, clk, obs), "precise"
     nav = _read_nav(nav, systems)
     if nav is None:
@@ -169,6 +170,8 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     sat_xyz = st.position_m - st.velocity_mps * clock_total[..., None]
     precise_meta = {}
     if source == "precise":
+        from .precise_inputs import precise_corrections
+
         corrected, sat_xyz, precise_meta = precise_corrections(
             eph, st, served, corrected, sat_xyz, code, svs, t_tx, obs, antex=antex, sinex=sinex, bias=bias,
             group_s=group, nav=nav, pseudorange_m=pseudorange)
