@@ -4,8 +4,9 @@
 
 Speed (issue #4): end to end on the decompressed full ESBC day (read obs + nav, orbits, solve
 R+C for 2880 epochs, write the CSV) as two processes, ``lodestar solve`` and ``rnx2rtkp -k
-spp.conf`` (Debian package ``rtklib``, 2.4.3 b34), run alternately ``--repeat`` times: median wall
-time, the ratio, and each process's peak resident memory (``os.wait4`` rusage).
+spp.conf`` (Debian package ``rtklib``, 2.4.3 b34), run alternately ``--repeat`` times after one
+warm-up run each: median wall time, the ratio, the median CPU time (user + system) and its ratio,
+and each process's peak resident memory (``os.wait4`` rusage).
 
 Accuracy: epochs solved, horizontal / vertical / 3D RMS and 95th percentile for every system set,
 Lodestar (Klobuchar, iono-free, iono-free + Hatch) beside RTKLIB with the same settings, each row
@@ -39,6 +40,22 @@ takes ~1.25 s here): of the first 2.0 s, more than half was start-up cost, not c
   (``BroadcastEphemeris.states(cells=)``: 39 % of the R+C grid is observed).
 - What remains is mostly fixed: Python + numpy + pandas + xarray imports ~0.4 s, interpreter
   teardown ~0.1 s, the estimator ~0.35 s.
+
+The second profile (the ratio had regressed from 0.96 to 1.05-1.18 as screening, RAIM/integrity,
+phase centres and biases landed; ``python -X importtime`` and cProfile of ``python -m lodestar.cli
+solve``; docs/positioning.md "Speed"): no new import was to blame, the work had grown.
+- The reader parsed every field (24 R+C codes) for the 4 pseudorange codes a solution uses:
+  ``read_obs(codes=prepare.observation_codes(...))`` reads 0.30 -> 0.11 s.
+- Per Gauss-Newton iteration (12 per solve) the line of sight on (T, S, 3) arrays cost 10 ms and
+  ``eigvalsh`` for every normal matrix ~5 ms: per-plane arithmetic (bit-identical), and the
+  eigenvalues only where ``||N||_F ||N^-1||_F`` cannot rule out a condition above 1e12.
+- The CSV went through pandas' Arrow strings: the ``csv`` module writes the same bytes in half the
+  time; interpreter teardown (~0.1 s of freeing pandas' objects) is skipped after the exit handlers.
+- This script ran Lodestar under ``PYTHONDONTWRITEBYTECODE`` (set in the workplace): ~90 modules
+  recompiled per run, 0.1-0.3 s no installed package pays. The children now keep the bytecode cache.
+- Under load, wall times of both programs stretch by 2-3x; the CPU-time ratio printed beside the
+  wall-time ratio moves less with the other processes on the machine.
+Every change keeps the CSV byte-identical (tests/test_solve_speed_paths.py).
 """
 
 from __future__ import annotations
