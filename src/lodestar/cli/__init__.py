@@ -14,6 +14,7 @@ import os
 import pkgutil
 import re
 import sys
+import threading
 
 from ..errors import LodestarError
 
@@ -114,11 +115,14 @@ def console() -> None:
     When the command is done every output is written and closed (``output.atomic_path``); what
     the interpreter would still do is free every module's objects one by one: ~0.1 s for pandas
     alone, 7 % of a whole ``lodestar solve`` (docs/positioning.md "Speed"). So the exit handlers
-    run (thread pools, logging, ``weakref.finalize``, coverage) and the process ends there.
+    run (logging, ``weakref.finalize``, multiprocessing, coverage) and the process ends there; if a
+    Python thread is still running, the normal exit (which waits for it) is kept.
     :func:`main` itself returns normally (tests and notebooks call it).
     """
     _keep_freed_memory()
     code = main()
+    if threading.active_count() > 1:  # a thread still running is waited for by a normal exit only
+        sys.exit(code)
     try:
         sys.stdout.flush()
         sys.stderr.flush()
