@@ -4,8 +4,9 @@
 
 Speed (issue #4): end to end on the decompressed full ESBC day (read obs + nav, orbits, solve
 R+C for 2880 epochs, write the CSV) as two processes, ``lodestar solve`` and ``rnx2rtkp -k
-spp.conf`` (Debian package ``rtklib``, 2.4.3 b34), run alternately ``--repeat`` times: median wall
-time, the ratio, and each process's peak resident memory (``os.wait4`` rusage).
+spp.conf`` (Debian package ``rtklib``, 2.4.3 b34), run alternately ``--repeat`` times after one
+warm-up run each: median wall time, the ratio, the median CPU time (user + system) and its ratio,
+and each process's peak resident memory (``os.wait4`` rusage).
 
 Accuracy: epochs solved, horizontal / vertical / 3D RMS and 95th percentile for every system set,
 Lodestar (Klobuchar, iono-free, iono-free + Hatch) beside RTKLIB with the same settings, each row
@@ -39,6 +40,24 @@ takes ~1.25 s here): of the first 2.0 s, more than half was start-up cost, not c
   (``BroadcastEphemeris.states(cells=)``: 39 % of the R+C grid is observed).
 - What remains is mostly fixed: Python + numpy + pandas + xarray imports ~0.4 s, interpreter
   teardown ~0.1 s, the estimator ~0.35 s.
+
+The second profile (the ratio had regressed from 0.96 to 1.05-1.18 as screening, RAIM/integrity,
+phase centres and biases landed; ``python -X importtime`` and cProfile of ``python -m lodestar.cli
+solve``; docs/positioning.md "Speed"): no new import was to blame, the work had grown.
+- The reader parsed every field (24 R+C codes) for the 4 pseudorange codes a solution uses:
+  ``read_obs(codes=prepare.observation_codes(...))`` reads 0.30 -> 0.11 s.
+- Per Gauss-Newton iteration (12 per solve) the line of sight on (T, S, 3) arrays cost 10 ms and
+  ``eigvalsh`` for every normal matrix ~5 ms: per-plane arithmetic (bit-identical), and the
+  eigenvalues only where ``||N||_F ||N^-1||_F`` cannot rule out a condition above 1e12.
+- The CSV went through pandas' Arrow strings: the ``csv`` module writes the same bytes in half the
+  time; interpreter teardown (~0.1 s of freeing pandas' objects) is skipped after the exit handlers;
+  glibc's page faults on re-allocated temporaries (55k -> 38k per run) through ``mallopt``.
+- Measured with this script under load ~7.5: ratio 1.19 (CPU 1.09) before, 0.85 (CPU 0.86) after.
+- This script ran Lodestar under ``PYTHONDONTWRITEBYTECODE`` (set in the workplace): ~90 modules
+  recompiled per run, 0.1-0.3 s no installed package pays. The children now keep the bytecode cache.
+- Under load, wall times of both programs stretch by 2-3x; the CPU-time ratio printed beside the
+  wall-time ratio moves less with the other processes on the machine.
+Every change keeps the CSV byte-identical (tests/test_solve_speed_paths.py).
 """
 
 from __future__ import annotations
@@ -92,15 +111,24 @@ def _conf(data: Path, tmp: Path, system_set: str) -> Path:
     return path
 
 
-def _run(command) -> tuple[float, float]:
-    """Wall time (s) and peak RSS (MB) of one child process."""
+def _run(command, env=None) -> tuple[float, float, float]:
+    """Wall time (s), CPU time user + system (s) and peak RSS (MB) of one child process."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
         raise SystemExit(f"{command[0]} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024.0
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024.0
+
+
+def _lodestar_env() -> dict:
+    """This environment, minus PYTHONDONTWRITEBYTECODE: an installed package runs from compiled
+    bytecode (pip compiles it; a source tree writes ``__pycache__`` on its first run). With the
+    variable set, every run recompiled ~90 Lodestar modules: ~0.1-0.3 s that no user pays."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def speed(data: Path, tmp: Path, repeat: int) -> dict:
@@ -109,21 +137,27 @@ def speed(data: Path, tmp: Path, repeat: int) -> dict:
     lodestar = [sys.executable, "-m", "lodestar.cli", "solve", str(obs), "--nav", str(nav), "--systems", "R+C",
                 "--out", str(tmp / "lodestar.csv")]
     rtklib = ["rnx2rtkp", "-k", str(_conf(data, tmp, "R+C")), "-o", str(tmp / "rtklib.pos"), str(obs), str(nav)]
-    _run(lodestar)  # warm the file cache and numba's kernel cache once
+    env = {"lodestar": _lodestar_env(), "rtklib": None}
+    _run(lodestar, env["lodestar"])  # warm the file cache and write the bytecode cache once
+    _run(rtklib)
     times = {"lodestar": [], "rtklib": []}
+    cpu = {"lodestar": [], "rtklib": []}
     memory = {"lodestar": 0.0, "rtklib": 0.0}
     for _ in range(repeat):
         for name, command in (("lodestar", lodestar), ("rtklib", rtklib)):
-            elapsed, rss = _run(command)
+            elapsed, used, rss = _run(command, env[name])
             times[name].append(elapsed)
+            cpu[name].append(used)
             memory[name] = max(memory[name], rss)
     result = {name: statistics.median(values) for name, values in times.items()}
+    cpu_median = {name: statistics.median(values) for name, values in cpu.items()}
     print("\nSpeed: decompressed ESBC day, R+C, 2880 epochs, read + orbits + solve + write")
     for name in ("lodestar", "rtklib"):
         print(f"  {name:9s} median {result[name]:6.2f} s  (runs {', '.join(f'{t:.2f}' for t in times[name])})"
-              f"  peak RSS {memory[name]:7.1f} MB")
-    print(f"  ratio lodestar / rtklib = {result['lodestar'] / result['rtklib']:.2f}  (target <= 1, aim 0.5)")
-    return {"times": times, "median": result, "peak_rss_mb": memory}
+              f"  CPU {cpu_median[name]:5.2f} s  peak RSS {memory[name]:7.1f} MB")
+    print(f"  ratio lodestar / rtklib = {result['lodestar'] / result['rtklib']:.2f}  (target <= 1, aim 0.5); "
+          f"CPU time ratio {cpu_median['lodestar'] / cpu_median['rtklib']:.2f}")
+    return {"times": times, "median": result, "cpu": cpu, "cpu_median": cpu_median, "peak_rss_mb": memory}
 
 
 def _stats(xyz, truth, epochs):

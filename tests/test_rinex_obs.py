@@ -11,6 +11,7 @@ import warnings
 import numpy as np
 import pytest
 
+from lodestar.errors import FormatError
 from lodestar.io import read
 from lodestar.io.compression import read_bytes
 from lodestar.io.rinex_obs import glonass_channels, obs_codes, read_obs
@@ -235,6 +236,30 @@ def test_systems_filter(data):
     assert {sv[0] for sv in ds["sv"].values} == {"R", "C"}
     full = read_obs(data / ESBC_HOUR)
     np.testing.assert_array_equal(ds["C2I"].values, full["C2I"].sel(sv=ds["sv"].values).values)
+
+
+def test_codes_filter_reads_the_same_values(data):
+    # codes=: only those variables, each identical to the full read (RINEX 3 and RINEX 2 files)
+    for name, codes in ((ESBC_HOUR, {"C1C", "C2I", "L2I"}), ("rinex2/rovn0010.21o", {"C1C", "S2W"})):
+        part, full = read_obs(data / name, codes=codes), read_obs(data / name)
+        assert {v for v in part.data_vars if len(v) == 3} == codes
+        np.testing.assert_array_equal(part["sv"].values, full["sv"].values)
+        np.testing.assert_array_equal(part["time"].values, full["time"].values)
+        for v in part.data_vars:
+            np.testing.assert_array_equal(part[v].values, full[v].values)
+        assert part.attrs == full.attrs
+
+
+def test_codes_filter_skips_unread_fields_unchecked(data, tmp_path):
+    # WTZR's first G05 line: "G05  20746298.836    20746297.947 ... 109022563.58108 ..." (C1C ... L1C);
+    # L1C made bad: a read that skips L1C does not look at it, a read of L1C still names it
+    def edit(text):
+        return text.replace("109022563.58108", "109022563.5x108", 1)
+
+    path = _mutated(tmp_path, data, "esbc-2020-177/WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx", edit)
+    assert np.isfinite(read_obs(path, codes={"C1C"})["C1C"].sel(sv="G05").values[0])
+    with pytest.raises(FormatError, match="L1C"):
+        read_obs(path, codes={"C1C", "L1C"})
 
 
 def _mutated(tmp_path, data, name, edit, suffix=".rnx"):

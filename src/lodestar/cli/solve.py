@@ -155,10 +155,13 @@ def _solve(args, truth_spec, selection, calibration):
     from ..analysis.truth import resolve_truth, station_names
     from ..io.rinex_obs import read_obs
     from ..positioning import prepare, solve
+    from ..positioning.prepare import observation_codes
     from ..systems import parse_system_set
 
     letters = "".join(parse_system_set(args.systems))
-    obs = read_obs(args.obs, systems=tuple(letters))
+    # only the codes the solution can use are read (~3x faster on a multi-frequency file)
+    codes = observation_codes(letters, args.iono, smoothing_s=args.smooth, selection=selection)
+    obs = read_obs(args.obs, systems=tuple(letters), codes=codes)
     try:
         truth, source = resolve_truth(truth_spec, obs, station_names(obs)[0])
     except DataNotFoundError:

@@ -141,13 +141,15 @@ def parse_fixed_fields(buf, line_start, line_end, col_a, col_b, allow_dot):
 
 
 def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_field0, seg_nfields,
-                      data_offset, field_var, values, lli, ssi, seen_lli, seen_ssi):
+                      data_offset, field_var, values, lli, ssi, seen_lli, seen_ssi, skip_unread=False):
     """Read every observation field of every record segment into ``values``/``lli``/``ssi``.
 
     A segment is one line of satellite data: ``data_offset`` characters of satellite ID (3 in
     RINEX 3, 0 in RINEX 2) then ``seg_nfields`` fields of 16 characters (F14.3, LLI, SSI)
     holding observations ``seg_field0 ...`` of system ``seg_sys``; ``field_var[sys, field]``
-    is the output variable; ``seen_lli``/``seen_ssi`` mark variables with any indicator. Outputs
+    is the output variable (with ``skip_unread``, -1 marks a code not asked for: its fields are
+    skipped unchecked);
+    ``seen_lli``/``seen_ssi`` mark variables with any indicator. Outputs
     are (time, satellite, variable) so that the fields of one line land side by side in memory.
     Returns (-1, 0, 0) or (segment, column, what) of the first bad field in file order (what:
     0 number, 1 LLI, 2 signal strength, 3 extra characters after the last field).
@@ -163,6 +165,9 @@ def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_fi
         start = seg_start[seg] + data_offset + _FIELD * k
         end = seg_end[seg]
         present = start < end  # a line may stop before its last fields
+        if skip_unread:  # fields of codes not asked for (variable -1) are not read at all
+            slot = seg_field0[seg] + k
+            present &= field_var[seg_sys[seg], np.minimum(slot, field_var.shape[1] - 1)] >= 0
         seg, k, start, end = seg[present], k[present], start[present], end[present]
         chars = windows(buf, start, _FIELD, end)
         words = chars.view("<u8")  # columns 0-7 and 8-15 of each field as two little-endian words

@@ -37,11 +37,14 @@ _TIME_SCALES = {"GPS": "gpst", "GAL": "gpst", "QZS": "gpst", "IRN": "gpst", "BDT
 _HEADER_SEARCH_BYTES = 400_000
 
 
-def read_obs(path, *, content: bytes | None = None, systems=None) -> xr.Dataset:
+def read_obs(path, *, content: bytes | None = None, systems=None, codes=None) -> xr.Dataset:
     """Read a RINEX observation file (any compression) into a time x satellite ``Dataset``.
 
     ``content``: the file's bytes already decompressed (e.g. from ``read_bytes``), so the file is
     not read twice. ``systems``: keep only these systems (``"R+C"`` or ``("R", "C")``).
+    ``codes``: keep only these RINEX 3 observation codes (e.g. ``{"C1C", "C2I"}``; None = all):
+    the fields of the others are skipped unread, so their values are not checked either. A
+    single-point solution reads 4 of the ESBC day's 24 R+C codes (``positioning.prepare.observation_codes``).
     """
     path = Path(path)
     if content is None:
@@ -59,7 +62,7 @@ def read_obs(path, *, content: bytes | None = None, systems=None) -> xr.Dataset:
     if trailer:
         body.skipped["end_of_file_trailer_lines"] = trailer
     wanted = _wanted_systems(systems)
-    return _build_dataset(header, body, buf, path, wanted)
+    return _build_dataset(header, body, buf, path, wanted, None if codes is None else frozenset(codes))
 
 
 def _read_header(content: bytes, path):
@@ -83,7 +86,7 @@ def _wanted_systems(systems):
     return np.array([SYSTEM_ORDER.index(s) for s in letters])
 
 
-def _build_dataset(header, body, buf, path, wanted) -> xr.Dataset:
+def _build_dataset(header, body, buf, path, wanted, codes=None) -> xr.Dataset:
     seg_system = body.seg_sv // 100
     if wanted is not None:
         keep = np.isin(seg_system, wanted)
@@ -92,10 +95,13 @@ def _build_dataset(header, body, buf, path, wanted) -> xr.Dataset:
     present = [SYSTEM_ORDER[i] for i in np.unique(seg_system)]
     _check_declared(header, body, seg_system, present, path)
     var_codes = _variable_codes(header, present)
+    if codes is not None:
+        var_codes = [c for c in var_codes if c in codes]
     flag = np.nan_to_num(body.fields[:, 6], nan=0).astype(np.int64)
     data_epochs = np.flatnonzero(flag <= 1)
     sv_codes, seg_col = np.unique(body.seg_sv, return_inverse=True)
-    values, lli, ssi = _fill(header, body, buf, path, present, var_codes, seg_system, seg_col, data_epochs, flag)
+    values, lli, ssi = _fill(header, body, buf, path, present, var_codes, seg_system, seg_col, data_epochs, flag,
+                             skip_unread=codes is not None)
     sv_names = np.array([f"{SYSTEM_ORDER[c // 100]}{c % 100:02d}" for c in sv_codes], dtype=object)
     _apply_scale_factors(header, values, var_codes, sv_names)
     times = _epoch_times(header, body, data_epochs, path)
@@ -110,7 +116,7 @@ def _build_dataset(header, body, buf, path, wanted) -> xr.Dataset:
     return ds
 
 
-def _fill(header, body, buf, path, present, var_codes, seg_system, seg_col, data_epochs, flag):
+def _fill(header, body, buf, path, present, var_codes, seg_system, seg_col, data_epochs, flag, skip_unread=False):
     """(time, sv, code) arrays of values, LLI and strength, filled by the byte kernel."""
     field_var, n_obs = _field_map(header, present, var_codes)
     nfields = np.where(body.seg_nfields < 0, n_obs[seg_system], body.seg_nfields)
@@ -126,7 +132,7 @@ def _fill(header, body, buf, path, present, var_codes, seg_system, seg_col, data
     seen = np.zeros((2, len(var_codes)), dtype=np.bool_)
     bad = _obs_scan.fill_observations(buf, body.seg_start, body.seg_end, seg_row, seg_col.astype(np.int64),
                                       seg_system, body.seg_field0, nfields, body.data_offset, field_var,
-                                      values, lli, ssi, seen[0], seen[1])
+                                      values, lli, ssi, seen[0], seen[1], skip_unread=skip_unread)
     if bad[0] >= 0:
         _raise_field_error(header, body, buf, bad, seg_system, nfields, var_codes, field_var, path)
     return values, (lli, seen[0]), (ssi, seen[1])
@@ -162,7 +168,7 @@ def _field_map(header, present, var_codes):
         system = SYSTEM_ORDER.index(letter)
         codes = header.obs_codes[letter]
         n_obs[system] = len(codes)
-        field_var[system, : len(codes)] = [index[c] for c in codes]
+        field_var[system, : len(codes)] = [index.get(c, -1) for c in codes]  # -1: a code not read
     return field_var, n_obs
 
 

@@ -125,7 +125,7 @@ class BroadcastIonosphere:
             self.note["C"] = ("beidou-klobuchar" if self.bds is not None else
                               "gps-klobuchar (no BeiDou coefficients in the navigation header)"
                               if self.gps is not None else "none (no coefficients)")
-        for letter in set(self.letters) - {"C"}:
+        for letter in [x for x in dict.fromkeys(self.letters.tolist()) if x != "C"]:  # column order, not a set's: stable JSON
             self.note[letter] = "gps-klobuchar" if self.gps is not None else "none (no GPS coefficients)"
 
     def __call__(self, rows, lat, lon, az, el):

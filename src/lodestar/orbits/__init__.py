@@ -15,13 +15,24 @@
 (Sagnac) once, for every source. ``lodestar.orbits.sisre`` compares broadcast with precise.
 """
 
+import importlib
+
 from . import geometry
 from .broadcast import BroadcastEphemeris, is_beidou_geo
 from .geometry import SignalGeometry, transmit_states
-from .precise import PreciseEphemeris
 from .selection import DEFAULT_WINDOWS_S
 from .states import SatStates
-from .table import load_broadcast, load_precise, orbit_table
+
+#: Imported on first use (PEP 562): the precise-product side (xarray SP3/CLK readers, antenna
+#: offsets, attitude, ANTEX) is not needed by a broadcast solution, whose process it would slow.
+_LAZY = {"PreciseEphemeris": ".precise", "load_broadcast": ".table", "load_precise": ".table", "orbit_table": ".table"}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["BroadcastEphemeris", "PreciseEphemeris", "SatStates", "SignalGeometry", "transmit_states",
            "geometry", "is_beidou_geo", "DEFAULT_WINDOWS_S", "load_broadcast", "load_precise", "orbit_table"]

@@ -51,11 +51,13 @@ def _derivative_by_axis(pos, vel, acc_ls, constants):
     mu_r3 = mu / (r2 * r)
     j2_term = 1.5 * j2 * mu * ae * ae / (r2 * r2 * r)
     z2_r2 = 5.0 * z * z / r2
+    minus_mu_r3, equatorial = -mu_r3, 1.0 - z2_r2  # shared by the rows: computed once, same values
     acc = np.empty_like(pos)
-    acc[0] = -mu_r3 * x - j2_term * x * (1.0 - z2_r2) + omega * omega * x + 2.0 * omega * vel[1]
-    acc[1] = -mu_r3 * y - j2_term * y * (1.0 - z2_r2) + omega * omega * y - 2.0 * omega * vel[0]
-    acc[2] = -mu_r3 * z - j2_term * z * (3.0 - z2_r2)
-    return vel, acc + acc_ls
+    acc[0] = minus_mu_r3 * x - j2_term * x * equatorial + omega * omega * x + 2.0 * omega * vel[1]
+    acc[1] = minus_mu_r3 * y - j2_term * y * equatorial + omega * omega * y - 2.0 * omega * vel[0]
+    acc[2] = minus_mu_r3 * z - j2_term * z * (3.0 - z2_r2)
+    acc += acc_ls
+    return vel, acc
 
 
 def integrate_glonass(pos0, vel0, acc_ls, dt_s, max_step_s: float = DEFAULT_STEP_S, constants=GLONASS):
@@ -72,13 +74,14 @@ def integrate_glonass(pos0, vel0, acc_ls, dt_s, max_step_s: float = DEFAULT_STEP
     longest = float(np.nanmax(np.abs(dt_s))) if np.isfinite(dt_s).any() else 0.0
     n_steps = max(1, math.ceil(longest / max_step_s - 1e-9))
     h = dt_s / n_steps
+    half, sixth = 0.5 * h, h / 6.0  # the products ``0.5 * h * k`` and ``h / 6.0 * (...)`` evaluate these first
     for _ in range(n_steps):
         k1v, k1a = _derivative_by_axis(pos, vel, acc_ls, constants)
-        k2v, k2a = _derivative_by_axis(pos + 0.5 * h * k1v, vel + 0.5 * h * k1a, acc_ls, constants)
-        k3v, k3a = _derivative_by_axis(pos + 0.5 * h * k2v, vel + 0.5 * h * k2a, acc_ls, constants)
+        k2v, k2a = _derivative_by_axis(pos + half * k1v, vel + half * k1a, acc_ls, constants)
+        k3v, k3a = _derivative_by_axis(pos + half * k2v, vel + half * k2a, acc_ls, constants)
         k4v, k4a = _derivative_by_axis(pos + h * k3v, vel + h * k3a, acc_ls, constants)
-        pos = pos + h / 6.0 * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
-        vel = vel + h / 6.0 * (k1a + 2.0 * k2a + 2.0 * k3a + k4a)
+        pos = pos + sixth * (k1v + 2.0 * k2v + 2.0 * k3v + k4v)
+        vel = vel + sixth * (k1a + 2.0 * k2a + 2.0 * k3a + k4a)
     return np.ascontiguousarray(pos.T), np.ascontiguousarray(vel.T)
 
 

@@ -69,12 +69,14 @@ def _plausible(xyz):
     return np.abs(np.linalg.norm(xyz, axis=-1) - _EARTH_RADIUS_M) < 200e3
 
 
-def _az_el(xyz, los):
+def _az_el(xyz, los, azimuth=True):
+    """Receiver lat/lon (rad), height, azimuth and elevation (rad); ``azimuth=False``: None for it
+    (only the atmosphere uses it, and it is frozen after the first pass)."""
     with np.errstate(divide="ignore", invalid="ignore"):  # the Earth's centre, first iteration without a header position
         lat, lon, height = ecef_to_geodetic(xyz)
     enu = np.matmul(los, np.swapaxes(enu_matrix(lat, lon), -1, -2))
     elevation = np.arcsin(np.clip(enu[..., 2], -1.0, 1.0))
-    azimuth = np.arctan2(enu[..., 0], enu[..., 1])
+    azimuth = np.arctan2(enu[..., 0], enu[..., 1]) if azimuth else None
     return np.radians(lat), np.radians(lon), height, azimuth, elevation
 
 
@@ -110,7 +112,7 @@ class _AtmosphereView:
     def delays(self, xyz, lat, lon, height, az, el):
         parent, subset = self.parent, self.subset
         if parent.fixed:
-            return parent.trop_all[subset], parent.iono_all[subset]
+            return _take(parent.trop_all, subset), _take(parent.iono_all, subset)
         stale = np.any(np.abs(xyz - parent.xyz[subset]) >= parent._MOVE_M, axis=1)
         if stale.any():
             idx = subset[stale]
@@ -126,16 +128,25 @@ class _AtmosphereView:
         return parent.trop_all[subset], parent.iono_all[subset]
 
 
+def _take(array, rows):
+    """``array[rows]`` read-only: the array itself when ``rows`` is every row in order (no copy;
+    the first iteration of every pass runs on all epochs, and ``sat_xyz`` alone is ~4 MB)."""
+    rows = np.asarray(rows)
+    if rows.dtype != bool and len(rows) == len(array) and np.array_equal(rows, np.arange(len(array))):
+        return array
+    return array[rows]
+
+
 def _linearize(p: Problem, rows, state, exclude, atmosphere: _AtmosphereView):
     xyz = state[:, :3]
-    rng, los = geometry.line_of_sight(xyz, p.sat_xyz[rows])
-    lat, lon, height, az, el = _az_el(xyz, los)
+    rng, los = geometry.line_of_sight(xyz, _take(p.sat_xyz, rows))
+    lat, lon, height, az, el = _az_el(xyz, los, azimuth=not atmosphere.parent.fixed)
     ready = _plausible(xyz)[:, None]
     trop, iono = atmosphere.delays(xyz, lat, lon, height, az, el)
-    bias = p.bias_m[rows] if np.ndim(p.bias_m) == 2 else p.bias_m
+    bias = _take(p.bias_m, rows) if np.ndim(p.bias_m) == 2 else p.bias_m
     sys_idx = p.system_index
-    misclosure = p.pseudorange_m[rows] - bias - rng - state[:, 3:][:, sys_idx] - trop - iono
-    use = p.candidate[rows] & ~exclude & (~ready | (el >= p.mask_rad)) & np.isfinite(misclosure)
+    misclosure = _take(p.pseudorange_m, rows) - bias - rng - state[:, 3:][:, sys_idx] - trop - iono
+    use = _take(p.candidate, rows) & ~exclude & (~ready | (el >= p.mask_rad)) & np.isfinite(misclosure)
     factor = p.factor[rows][:, sys_idx] if np.ndim(p.factor) == 2 else p.factor[sys_idx]
     variance = weights.code_variance_m2(np.where(ready, el, np.pi / 2), factor, iono, p.sisre_m)
     variance = variance + (p.bias_variance_m2[rows] if np.ndim(p.bias_variance_m2) == 2 else p.bias_variance_m2)
@@ -182,9 +193,13 @@ def gauss_newton(p: Problem, rows, start_state, exclude=None) -> Iterate:
         state[active] += step
         note = _diverged(state[active], sol.reason)
         state[active[note == "diverged (position beyond 1e8 m)"]] = np.nan  # callers restart these from a fallback
+        everything = len(active) == n_rows  # the first iteration: a plain copy, not a scatter (~2 ms for h)
         for name, value in (("v", v), ("w", w), ("h", h), ("el", el), ("iono", iono), ("step", step),
                             ("cov", sol.covariance), ("present", sol.present), ("note", note)):
-            keep[name][active] = value
+            if everything:
+                keep[name][...] = value
+            else:
+                keep[name][active] = value
         if cons is not None:
             keep["pv"][active], keep["pw"][active], keep["pa"][active] = cons.misclosure, cons.weight, cons.design
         solvable = np.isfinite(sol.delta).all(axis=1) & (note == "")

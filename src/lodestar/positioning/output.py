@@ -8,6 +8,7 @@ the ``.pos`` unchanged; NMEA has a sentence per epoch (quality 0 when unsolved).
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 
@@ -18,7 +19,6 @@ from ..errors import LodestarError
 from ..formats import FORMATS, format_for_path
 from ..formats.nmea import nmea_text
 from ..formats.rtklib_pos import pos_text
-from ..formats.tracks import geojson_text, kml_text
 from ..output import atomic_path
 from ..time import Time
 from .accuracy import error_statistics
@@ -45,17 +45,28 @@ _CSV_FORMATS = {"x_m": "%.4f", "y_m": "%.4f", "z_m": "%.4f", "height_m": "%.4f",
 def _write_csv(ds, path):
     """Coordinates as fixed decimals (empty when not finite), other floats ``%.6g`` (empty when NaN).
 
-    Every float column is formatted here, in one list comprehension each, and written as text:
-    pandas' own per-value float formatting took ~4x longer for the same characters.
+    Every float column is formatted here, in one list comprehension each, and the rows go to the
+    ``csv`` module's writer with pandas' ``to_csv`` dialect (the module pandas writes with:
+    minimal quoting, ``\n``): the same bytes as ``frame.to_csv(path, index=False, na_rep="")`` in
+    ~half the time (pandas first stored the formatted text as Arrow strings, then re-read it).
     """
     frame = to_dataframe(ds)
+    columns = []
     for column in frame.columns:
+        values = frame[column].to_numpy()
         if column in _CSV_FORMATS:
             fmt = _CSV_FORMATS[column]
-            frame[column] = ["" if not math.isfinite(v) else fmt % v for v in frame[column].to_numpy().tolist()]
-        elif frame[column].dtype.kind == "f":  # what to_csv(float_format="%.6g", na_rep="") writes
-            frame[column] = ["" if v != v else "%.6g" % v for v in frame[column].to_numpy().tolist()]
-    frame.to_csv(path, index=False, na_rep="")
+            columns.append(["" if not math.isfinite(v) else fmt % v for v in values.tolist()])
+        elif values.dtype.kind == "f":  # what to_csv(float_format="%.6g", na_rep="") writes
+            columns.append(["" if v != v else "%.6g" % v for v in values.tolist()])
+        elif values.dtype.kind in "iub":
+            columns.append(values.tolist())
+        else:  # text: a missing value (None / NaN) is na_rep ""
+            columns.append(["" if v is None or (isinstance(v, float) and v != v) else v for v in values.tolist()])
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(frame.columns)
+        writer.writerows(zip(*columns))
 
 
 def write_solution(ds, target, fmt: str | None = None, *, pos_format: str = "xyz", origin_xyz=None) -> None:
@@ -84,6 +95,8 @@ def write_solution(ds, target, fmt: str | None = None, *, pos_format: str = "xyz
 
 
 def _track_text(ds, fmt: str) -> str:
+    from ..formats.tracks import geojson_text, kml_text  # xml.sax.saxutils pulls in urllib, http, ssl: ~10 ms
+
     if fmt == "kml":
         return kml_text(ds)
     if fmt == "geojson":
