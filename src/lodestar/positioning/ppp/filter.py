@@ -18,10 +18,17 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
   defaults: err 0.003 m, eratio 100), f_IF = sqrt(a1^2 + a2^2) the IF noise factor, plus a per-system product-error sigma
   (clock interpolation: 15-min BeiDou clocks cost centimetres).
 - Update: Joseph form (I - KH) P (I - KH)' + K R K' (Bucy & Joseph 1968), numerically safe with
-  30 m and 3 mm sigmas side by side.
+  30 m and 3 mm sigmas side by side, symmetrised; only the live states (position, clocks, ZWD,
+  ambiguities and code biases in use) enter it.
 - Quality control: pre-fit code innovations over 30 m are dropped; after the update the worst
   normalised post-fit residual above 4 sigma is rejected (phase: its ambiguity restarts; code: that
   code is dropped) and the epoch is re-solved, up to ``max_rejections`` times.
+
+Speed (a day of R+C at 30 s, docs/ppp-benchmark.md): the measurement models (geometry, Earth
+rotation, elevations, troposphere, weights) are computed vectorised over blocks of epochs x
+satellites at a reference position (:class:`_Models`), so the per-epoch loop holds little more
+than the Kalman update; the update runs on one BLAS thread (multithreaded OpenBLAS on these small
+matrices cost 10x on a loaded machine); plain numpy (a numba import alone costs 0.35-0.5 s).
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
+from threadpoolctl import threadpool_limits
 
 from ...constants import C_MPS
 from ...frames import ecef_to_geodetic, enu_matrix
@@ -47,6 +54,9 @@ _CODE_GATE_M = 30.0
 _CODE_BIAS_SIGMA_M = 5.0  # GLONASS inter-frequency code bias prior (receiver IFBs reach metres)
 _REJECT_SIGMAS = 4.0
 _RETIRE_AFTER_NS = 600 * 10**9  # longer than any gap an arc survives (quality.screen: <= 75 s at 30 s)
+_MODEL_TOL_M = 0.5  # models of a block serve positions within this of its reference (_Models: < 4e-6 m error)
+_HEIGHT_STEP_M = 1.0  # finite-difference step of the hydrostatic delay's height derivative
+_BLOCK_START, _BLOCK_MAX = 8, 512  # epochs per model block: first length, longest
 
 
 @dataclass(frozen=True)
@@ -122,30 +132,104 @@ class _State:
         self.started = False
         self.start_ns = None
         self.last_ns = None
+        self.nis = np.nan
 
     @property
     def i_zwd(self):
         return 3 + self.n_sys
 
     @property
+    def i_amb(self):
+        return 3 + self.n_sys + 1
+
+    @property
     def i_bias(self):
         return 3 + self.n_sys + 1 + self.n_sat
 
     def reset_param(self, index, value, sigma):
+        """Re-initialise one or several parameters (int or int array): no correlation, ``sigma`` prior."""
         self.P[index, :] = 0.0
         self.P[:, index] = 0.0
         self.x[index] = value
         self.P[index, index] = sigma**2
 
 
+class _Models:
+    """Measurement models of a block of epochs, evaluated at one reference position ``x_ref``.
+
+    The filter loop asks for epoch t at its predicted position x; while |x - x_ref| <= ``_MODEL_TOL_M``
+    the block's models are moved to x to first order (range: -unit . dx; the hydrostatic delay's
+    height dependence: d(zhd m_h)/dh . up . dx), otherwise the block is recomputed at x. Left out:
+    second-order range terms (|dx|^2 / 2 rho < 1e-8 m), the Sagnac rotation's dependence on the
+    receiver (omega |sat| / c = 6e-6 m per metre) and the elevation's (< 3e-8 rad): < 4e-6 m at the
+    tolerance. Block lengths adapt: doubled when a block is used to its end (static, converged),
+    cut to twice the epochs used when the position moved away (kinematic: down to one epoch).
+    """
+
+    def __init__(self, inp, cfg, n_t):
+        self.inp, self.cfg, self.n_t = inp, cfg, n_t
+        self.t0 = self.t1 = 0
+        self.length = _BLOCK_START
+        self.x_ref = np.full(3, np.nan)
+        self.code_factor = np.array([cfg.code_factor.get(s, 1.0) for s in inp.systems])[inp.sys_index]
+        self.product_var = np.array([cfg.product_sigma_m.get(s, 0.0) ** 2 for s in inp.systems])[inp.sys_index]
+
+    def at(self, t, x):
+        """(code model, phase model, unit (S,3), wet mapping, elevation, var_code, var_phase, zhd) at epoch t."""
+        dx = x - self.x_ref
+        inside = self.t0 <= t < self.t1
+        if not (inside and float(dx @ dx) <= _MODEL_TOL_M**2):
+            used = t - self.t0
+            self.length = min(_BLOCK_MAX, 2 * self.length) if not inside else max(1, 2 * used)
+            self._evaluate(t, min(self.n_t, t + self.length), x)
+            dx = x - self.x_ref
+        k = t - self.t0
+        shift = self.jac[k] @ dx
+        zhd = self.zhd + self.dzhd_dh * float(self.up @ dx)
+        return (self.code[k] + shift, self.phase[k] + shift, self.unit[k], self.m_w[k], self.el[k], self.az[k],
+                self.var_code[k], self.var_phase[k], zhd)
+
+    def _evaluate(self, t0, t1, x):
+        inp, cfg = self.inp, self.cfg
+        self.t0, self.t1, self.x_ref = t0, t1, np.array(x, float)
+        lat, lon, h = ecef_to_geodetic(self.x_ref)
+        rot = enu_matrix(lat, lon)  # rows e, n, u
+        rx_apc = (self.x_ref + inp.tide_m[t0:t1])[:, None, :] + (inp.antenna_enu_m @ rot)[None, :, :]
+        rng, unit = _line_of_sight(inp.sat_xyz[t0:t1], rx_apc)
+        enu = unit @ rot.T
+        el = np.arcsin(np.clip(enu[..., 2], -1.0, 1.0))
+        self.az = np.arctan2(enu[..., 0], enu[..., 1]) % (2 * np.pi)
+        lat_rad, h_clip = np.radians(lat), float(np.clip(h, -500, 9000))
+        h_up = float(np.clip(h + _HEIGHT_STEP_M, -500, 9000))
+        doy = inp.day_of_year[t0:t1, None]
+        el_floor = np.maximum(el, 0.02)
+        zhd, _ = saastamoinen_zenith_m(lat_rad, h_clip)
+        zhd_up, _ = saastamoinen_zenith_m(lat_rad, h_up)
+        m_h, m_w = niell_mapping(lat_rad, h_clip, doy, el_floor)
+        m_h_up, _ = niell_mapping(lat_rad, h_up, doy, el_floor)
+        base = rng - inp.sat_clock_m[t0:t1] + zhd * m_h
+        slope = (zhd_up * m_h_up - zhd * m_h) / _HEIGHT_STEP_M  # d(zhd m_h)/dh per satellite
+        self.up, self.zhd, self.dzhd_dh = rot[2], float(zhd), float((zhd_up - zhd) / _HEIGHT_STEP_M)
+        self.jac = -unit + slope[..., None] * rot[2]
+        self.code, self.phase = base + inp.code_corr_m[t0:t1], base + inp.phase_corr_m[t0:t1]
+        self.unit, self.m_w, self.el = unit, m_w, el
+        product_var = self.product_var if inp.orbit_var_m2 is None else self.product_var + inp.orbit_var_m2[t0:t1]
+        elev_term = 1.0 + 1.0 / np.sin(el_floor) ** 2
+        self.var_phase = inp.if_factor**2 * cfg.phase_sigma_m**2 * elev_term + product_var
+        self.var_code = (inp.if_factor * self.code_factor) ** 2 * cfg.code_sigma_m**2 * elev_term + product_var
+
+
+def _line_of_sight(sat_xyz, rx_xyz):
+    """Ranges (..., S) and unit vectors receiver->satellite, Earth rotation during flight."""
+    rng = np.linalg.norm(sat_xyz - rx_xyz, axis=-1)
+    diff = rotate_for_earth_rotation(sat_xyz, rng / C_MPS) - rx_xyz
+    rng = np.sqrt(np.einsum("...i,...i->...", diff, diff))
+    return rng, diff / rng[..., None]
+
+
 def _geometry(inp, t, rx_apc):
-    """Ranges (S,) and unit vectors (S, 3) receiver->satellite, Earth rotation during flight."""
-    sat = inp.sat_xyz[t]
-    rng = np.linalg.norm(sat - rx_apc, axis=-1)
-    rotated = rotate_for_earth_rotation(sat, rng / C_MPS)
-    diff = rotated - rx_apc
-    rng = np.linalg.norm(diff, axis=-1)
-    return rng, diff / rng[:, None]
+    """Ranges (S,) and unit vectors (S, 3) receiver->satellite at epoch t (the code fix's iterations)."""
+    return _line_of_sight(inp.sat_xyz[t], rx_apc)
 
 
 def _elev_az(unit, rot):
@@ -184,18 +268,28 @@ def _code_fix(inp, t, ok, x0, n_sys):
 
 
 def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
+    """The forward pass over ``inp``'s epochs (give a reversed input for the backward pass)."""
+    # every matrix here is small (< 300 x 300): one BLAS thread. OpenBLAS's threads on a loaded
+    # machine made each 60 x 60 solve cost ~3 ms instead of ~30 us (10x the whole loop, measured).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _run(inp, cfg)
+
+
+def _run(inp, cfg):
     n_t, n_s = inp.p_if.shape
     n_sys = len(inp.systems)
     out = _allocate(n_t, n_s, n_sys)
     st = _State(n_sys, n_s)
     seconds = (inp.times_ns - inp.times_ns[0]).astype(np.int64) / 1e9
     restart_block = np.floor(seconds / cfg.restart_s).astype(int) if cfg.restart_s else np.zeros(n_t, int)
-    code_factor = np.array([cfg.code_factor.get(s, 1.0) for s in inp.systems])[inp.sys_index]
-    product_var = np.array([cfg.product_sigma_m.get(s, 0.0) ** 2 for s in inp.systems])[inp.sys_index]
+    sat_ok = np.all(np.isfinite(inp.sat_xyz), axis=-1)
+    ok_all = (inp.arc >= 0) & np.isfinite(inp.p_if) & np.isfinite(inp.l_if) & sat_ok
+    ambiguity_start = inp.l_if - inp.p_if - (inp.phase_corr_m - inp.code_corr_m)  # phase - code, corrections
+    models = _Models(inp, cfg, n_t)
     for t in range(n_t):
         if t > 0 and restart_block[t] != restart_block[t - 1]:
             st = _State(n_sys, n_s)
-        _epoch(inp, cfg, st, t, out, code_factor, product_var)
+        _epoch(inp, cfg, st, t, out, ok_all[t].copy(), ambiguity_start[t], models)
         out.since_start_s[t] = (inp.times_ns[t] - st.start_ns).astype(np.int64) / 1e9 if st.started else np.nan
     return out
 
@@ -214,8 +308,7 @@ def _start(inp, st, t, ok):
     x0 = _code_fix(inp, t, ok, inp.approx_xyz if inp.approx_xyz is not None else np.zeros(3), st.n_sys)
     if x0 is None:
         return False
-    for i in range(3):
-        st.reset_param(i, x0[i], _POSITION_SIGMA_M)
+    st.reset_param(np.arange(3), x0, _POSITION_SIGMA_M)
     lat, _, h = ecef_to_geodetic(x0)
     _, zwd0 = saastamoinen_zenith_m(np.radians(lat), h)
     st.reset_param(st.i_zwd, float(zwd0), _ZWD_SIGMA_M)
@@ -224,87 +317,101 @@ def _start(inp, st, t, ok):
     return True
 
 
-def _epoch(inp, cfg, st, t, out, code_factor, product_var):
-    ok = (inp.arc[t] >= 0) & np.isfinite(inp.p_if[t]) & np.isfinite(inp.l_if[t]) & np.all(np.isfinite(inp.sat_xyz[t]), axis=1)
+def _epoch(inp, cfg, st, t, out, ok, ambiguity_start, models):
     if not st.started and not _start(inp, st, t, ok):
         out.note[t] = "no initial position: too few satellites"
         return
     dt = (inp.times_ns[t] - st.last_ns).astype(np.int64) / 1e9
     st.last_ns = inp.times_ns[t]
     _predict(st, cfg, dt)
-    x_m = st.x[:3]
-    lat, lon, h = ecef_to_geodetic(x_m)
-    rot = enu_matrix(lat, lon)  # rows e, n, u
-    rx_apc = x_m + inp.tide_m[t]
-    ant = inp.antenna_enu_m @ rot  # (S, 3) ECEF offsets per satellite (IF PCO per system)
-    rng, unit = _geometry(inp, t, rx_apc[None, :] + ant)
-    el, az = _elev_az(unit, rot)
+    code_model, phase_model, unit, m_w, el, az, var_code, var_phase, zhd = models.at(t, st.x[:3])
     out.elevation_rad[t], out.azimuth_rad[t] = el, az
     ok &= el >= cfg.mask_rad
-    zhd, _ = saastamoinen_zenith_m(np.radians(lat), np.clip(h, -500, 9000))
-    m_h, m_w = niell_mapping(np.radians(lat), float(np.clip(h, -500, 9000)), inp.day_of_year[t], np.maximum(el, 0.02))
-    base = rng - inp.sat_clock_m[t] + zhd * m_h
-    code_model = base + inp.code_corr_m[t]
-    phase_model = base + inp.phase_corr_m[t]
     sys_i = inp.sys_index
-    # clocks: white noise, re-initialised from the code
-    for k in range(st.n_sys):
-        mine = ok & (sys_i == k)
-        resid = inp.p_if[t, mine] - code_model[mine] - st.x[st.i_zwd] * m_w[mine] - st.x[st.i_bias:][mine]
-        st.reset_param(3 + k, float(np.sort(resid)[resid.size // 2]) if resid.size else 0.0, _CLOCK_SIGMA_M)
-    # ambiguities of new arcs
+    _reset_clocks(st, inp.p_if[t], code_model, m_w, ok, sys_i)
     new = ok & (inp.arc[t] != st.arc)
-    _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
+    _reset_ambiguities(st, np.flatnonzero(new), ambiguity_start)
     st.arc[new] = inp.arc[t, new]
     if inp.handover is not None:
         # the centres differ by a constant per satellite in code and phase alike: the code bias restarts
         # with the ambiguity (a kept bias would pull the position by that constant, up to 1.6 m GRG-IAC)
         st.bias_alive[ok & inp.handover[t] & st.bias_alive] = False
     if cfg.glonass_code_bias:
-        for j in np.flatnonzero(ok & inp.code_bias_sat & ~st.bias_alive):
-            st.reset_param(st.i_bias + j, 0.0, _CODE_BIAS_SIGMA_M)
-            st.bias_alive[j] = True
+        fresh = np.flatnonzero(ok & inp.code_bias_sat & ~st.bias_alive)
+        st.reset_param(st.i_bias + fresh, 0.0, _CODE_BIAS_SIGMA_M)
+        st.bias_alive[fresh] = True
     _retire(st, inp, t, ok)
-    n_needed = 3 + len(set(sys_i[ok])) + 1
+    n_needed = 3 + np.unique(sys_i[ok]).size + 1
     if ok.sum() < max(n_needed, 4):
         out.note[t] = f"too few satellites ({int(ok.sum())})"
         _store(st, out, t, zhd, ok, sys_i, None, None, None)
         return
-    if inp.orbit_var_m2 is not None:
-        product_var = product_var + inp.orbit_var_m2[t]
-    var_phase = inp.if_factor**2 * cfg.phase_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
-    var_code = (inp.if_factor * code_factor) ** 2 * cfg.code_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
     use_code, use_phase = ok.copy(), ok.copy()
     gate = np.abs(inp.p_if[t] - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]) > _CODE_GATE_M
     use_code &= ~gate
-    prior_x, prior_P = st.x.copy(), st.P.copy()
+    obs = (inp.p_if[t], inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase)
+    res = _solve_epoch(st, inp, cfg, out, obs, use_code, use_phase, ambiguity_start)
+    _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase)
+
+
+def _reset_clocks(st, p_if, code_model, m_w, ok, sys_i):
+    """Clocks: white noise, re-initialised each epoch from the (upper) median code residual per system."""
+    resid_all = p_if - code_model - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]
+    values = np.zeros(st.n_sys)
+    for k in range(st.n_sys):  # a loop over systems (<= 4)
+        resid = resid_all[ok & (sys_i == k)]
+        if resid.size:
+            values[k] = np.sort(resid)[resid.size // 2]
+    st.reset_param(3 + np.arange(st.n_sys), values, _CLOCK_SIGMA_M)
+
+
+def _solve_epoch(st, inp, cfg, out, obs, use_code, use_phase, ambiguity_start):
+    """Measurement update with post-fit outlier rejection; only the live states are touched.
+
+    Live states: position, clocks, ZWD, ambiguities and code biases in use (the others have zero
+    rows and columns in P, so leaving them out changes nothing).
+    """
+    amb_sat, bias_sat = np.flatnonzero(st.alive), np.flatnonzero(st.bias_alive)
+    live = np.concatenate([np.arange(st.i_zwd + 1), st.i_amb + amb_sat, st.i_bias + bias_sat])
+    amb_col = np.full(st.n_sat, -1)
+    amb_col[amb_sat] = st.i_zwd + 1 + np.arange(amb_sat.size)
+    bias_col = np.full(st.n_sat, -1)
+    bias_col[bias_sat] = st.i_zwd + 1 + amb_sat.size + np.arange(bias_sat.size)
+    prior_x, prior_P = st.x[live], st.P[np.ix_(live, live)]
+    x, P = prior_x, prior_P
+    var_code, var_phase = obs[6], obs[7]
     for attempt in range(cfg.max_rejections + 1):
-        res = _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase, var_code, var_phase)
+        x, P, res = _update(st, x0=prior_x, P0=prior_P, obs=obs, cols=(amb_col, bias_col), sys_i=inp.sys_index,
+                            use=(use_code, use_phase))
         worst = _worst(res, use_code, use_phase, var_code, var_phase)
         if worst is None or attempt == cfg.max_rejections:
             break
         kind, j = worst
-        st.x, st.P = prior_x.copy(), prior_P.copy()
-        if kind == "phase":
-            _reset_ambiguities(st, [j], inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
-            prior_x, prior_P = st.x.copy(), st.P.copy()
+        if kind == "phase":  # its ambiguity restarts (in the prior), the epoch is solved again
+            c = amb_col[j]
+            prior_x, prior_P = prior_x.copy(), prior_P.copy()
+            prior_P[c, :] = 0.0
+            prior_P[:, c] = 0.0
+            prior_P[c, c] = _AMBIGUITY_SIGMA_M**2
+            prior_x[c] = ambiguity_start[j]
+            st.x[live[c]] = ambiguity_start[j]
             out.rejected += 1
         else:
             use_code[j] = False
-    _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase)
+    st.x[live] = x
+    st.P[np.ix_(live, live)] = P
+    return res
 
 
 def _predict(st, cfg, dt):
     if cfg.kinematic:
-        for i in range(3):
-            st.reset_param(i, st.x[i], _POSITION_SIGMA_M)
+        st.reset_param(np.arange(3), st.x[:3].copy(), _POSITION_SIGMA_M)
     st.P[st.i_zwd, st.i_zwd] += cfg.ztd_psd_m2_per_s * abs(dt)  # abs: the backward pass
 
 
 def _reset_ambiguities(st, columns, value_m):
-    for j in columns:
-        st.reset_param(3 + st.n_sys + 1 + j, float(value_m[j]), _AMBIGUITY_SIGMA_M)
-        st.alive[j] = True
+    st.reset_param(st.i_amb + columns, value_m[columns], _AMBIGUITY_SIGMA_M)
+    st.alive[columns] = True
 
 
 def _retire(st, inp, t, ok):
@@ -312,55 +419,57 @@ def _retire(st, inp, t, ok):
     now = inp.times_ns[t].astype(np.int64)
     st.last_seen_ns[ok] = now
     stale = st.alive & ~ok & (np.abs(now - st.last_seen_ns) > _RETIRE_AFTER_NS)
-    for j in np.flatnonzero(stale):
-        st.reset_param(3 + st.n_sys + 1 + j, 0.0, 0.0)
-        st.alive[j] = False
-        st.arc[j] = -1
-    for j in np.flatnonzero(stale & st.bias_alive):
-        st.reset_param(st.i_bias + j, 0.0, 0.0)
-        st.bias_alive[j] = False
+    if not stale.any():
+        return
+    gone = np.flatnonzero(stale)
+    st.reset_param(st.i_amb + gone, 0.0, 0.0)
+    st.alive[gone] = False
+    st.arc[gone] = -1
+    gone_bias = np.flatnonzero(stale & st.bias_alive)
+    st.reset_param(st.i_bias + gone_bias, 0.0, 0.0)
+    st.bias_alive[gone_bias] = False
 
 
-def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase, var_code, var_phase):
-    """One Joseph-form measurement update with the usable codes and phases; returns post-fit residuals."""
-    cc, pc = np.flatnonzero(use_code), np.flatnonzero(use_phase)
+def _update(st, x0, P0, obs, cols, sys_i, use):
+    """One Joseph-form measurement update of the live states (x0, P0); returns them updated and the
+    post-fit residuals (code, phase) per satellite."""
+    p_if, l_if, code_model, phase_model, unit, m_w, var_code, var_phase = obs
+    amb_col, bias_col = cols
+    cc, pc = np.flatnonzero(use[0]), np.flatnonzero(use[1])
     n_c = cc.size
     rows = n_c + pc.size
-    live = np.concatenate([np.arange(st.i_zwd + 1), st.i_zwd + 1 + np.flatnonzero(st.alive), st.i_bias + np.flatnonzero(st.bias_alive)])
-    column = np.full(st.n, -1)
-    column[live] = np.arange(live.size)
-    H = np.zeros((rows, live.size))
+    i_zwd = 3 + st.n_sys
+    H = np.zeros((rows, x0.size))
     sat_col = np.concatenate([cc, pc])
     H[:, :3] = -unit[sat_col]
-    H[np.arange(rows), 3 + inp.sys_index[sat_col]] = 1.0
-    H[:, st.i_zwd] = m_w[sat_col]
-    H[n_c + np.arange(pc.size), column[st.i_zwd + 1 + pc]] = 1.0
-    biased = st.bias_alive[cc]
-    H[np.flatnonzero(biased), column[st.i_bias + cc[biased]]] = 1.0
-    amb = st.x[st.i_zwd + 1:st.i_bias]
+    H[np.arange(rows), 3 + sys_i[sat_col]] = 1.0
+    H[:, i_zwd] = m_w[sat_col]
+    H[n_c + np.arange(pc.size), amb_col[pc]] = 1.0
+    biased = bias_col[cc] >= 0
+    H[np.flatnonzero(biased), bias_col[cc[biased]]] = 1.0
+    amb = st.x[st.i_amb:st.i_bias]
     code_bias = st.x[st.i_bias:]
-    clk = st.x[3:3 + st.n_sys][inp.sys_index]
-    predicted = np.concatenate([code_model[cc] + clk[cc] + st.x[st.i_zwd] * m_w[cc] + code_bias[cc],
-                                phase_model[pc] + clk[pc] + st.x[st.i_zwd] * m_w[pc] + amb[pc]])
-    y = np.concatenate([inp.p_if[t, cc], inp.l_if[t, pc]]) - predicted
-    R = np.concatenate([var_code[cc], var_phase[pc]])
-    P = st.P[np.ix_(live, live)]
-    PHt = P @ H.T
-    S = H @ PHt + np.diag(R)
-    factor = cho_factor(S, check_finite=False)  # S is symmetric positive definite
-    K = cho_solve(factor, PHt.T, check_finite=False).T
+    clk = x0[3:i_zwd][sys_i]
+    zwd = x0[i_zwd]
+    predicted = np.concatenate([code_model[cc] + clk[cc] + zwd * m_w[cc] + code_bias[cc],
+                                phase_model[pc] + clk[pc] + zwd * m_w[pc] + amb[pc]])
+    y = np.concatenate([p_if[cc], l_if[pc]]) - predicted
+    PHt = P0 @ H.T
+    S = H @ PHt
+    S[np.diag_indices(rows)] += np.concatenate([var_code[cc], var_phase[pc]])
+    # S is symmetric positive definite: one solve gives the gain and S^-1 y (for the NIS)
+    solved = np.linalg.solve(S, np.concatenate([PHt.T, y[:, None]], axis=1))
+    K = solved[:, :-1].T
     dx = K @ y
-    st.nis = float(y @ cho_solve(factor, y, check_finite=False)) / rows  # normalised innovation squared per obs
+    st.nis = float(y @ solved[:, -1]) / rows  # normalised innovation squared per observation
     # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
     KHP = K @ PHt.T
-    P = P - KHP - KHP.T + K @ S @ K.T
-    st.P[np.ix_(live, live)] = 0.5 * (P + P.T)
-    st.x[live] = st.x[live] + dx
+    P = P0 - KHP - KHP.T + K @ S @ K.T
     post = y - H @ dx
-    code_res = np.full(inp.p_if.shape[1], np.nan)
-    phase_res = np.full(inp.p_if.shape[1], np.nan)
+    code_res = np.full(p_if.size, np.nan)
+    phase_res = np.full(p_if.size, np.nan)
     code_res[cc], phase_res[pc] = post[:n_c], post[n_c:]
-    return code_res, phase_res
+    return x0 + dx, 0.5 * (P + P.T), (code_res, phase_res)
 
 
 def _worst(res, use_code, use_phase, var_code, var_phase):
@@ -388,4 +497,4 @@ def _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase):
     out.n_used[t] = int(used.sum())
     out.n_used_sys[t] = np.bincount(sys_i[used], minlength=st.n_sys)
     out.code_res[t], out.phase_res[t] = res
-    out.ambiguity_m[t, ok] = st.x[st.i_zwd + 1:st.i_bias][ok]
+    out.ambiguity_m[t, ok] = st.x[st.i_amb:st.i_bias][ok]
