@@ -33,8 +33,11 @@ _OTHER_RECORDS = (b"AR", b"CR", b"DR", b"MS")
 
 
 def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = False,
-             max_bytes: int | None = None) -> xr.Dataset:
+             max_bytes: int | None = None, systems: str | None = None) -> xr.Dataset:
     """Read one RINEX clock file (any compression ``read_bytes`` opens).
+
+    ``systems``: system letters to keep (e.g. ``"RC"``); the AS records of the others are skipped
+    before any value is parsed (a 30 s GRG day: 60 000 GLONASS records of 216 000).
 
     RINEX clock files have no end marker: a file is taken as cut when its last line lacks its
     newline or a value field (fixed columns), or its last epoch holds fewer than half the
@@ -49,7 +52,8 @@ def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = Fals
         raise FormatError(path, None, "a RINEX clock file", "an empty file")
     attrs, body_start = _read_header(path, lines)
     shift = 5 if attrs["version"] >= 3.04 else 0
-    records, skipped = _scan_body(path, lines, body_start)
+    wanted = None if systems is None else {letter.encode() for letter in systems if letter.isalpha()}
+    records, skipped = _scan_body(path, lines, body_start, wanted)
     records, warnings = _completeness(path, lines, records, shift, content.endswith(b"\n"), allow_truncated)
     dataset = _clock_dataset(path, lines, records, shift, attrs["time_system"], skipped)
     dataset.attrs.update(attrs, path=str(path), skipped=dict(skipped), warnings=warnings)
@@ -124,20 +128,35 @@ def _read_header(path, lines: list[bytes]) -> tuple[dict, int]:
     raise FormatError(path, len(lines), "an 'END OF HEADER' line", "end of file")
 
 
-def _scan_body(path, lines: list[bytes], start: int) -> tuple[list[int], Counter]:
-    records: list[int] = []
+def _scan_body(path, lines: list[bytes], start: int, wanted=None) -> tuple[list[int], Counter]:
+    """Indices of the AS lines (of the ``wanted`` systems), and the counts of the records skipped.
+
+    Classified with numpy on the first 7 bytes of every line (a 30 s day has 216 000 lines)."""
+    body = lines[start:]
+    if not body:
+        return [], Counter()
+    heads = np.array([line[:7] for line in body], dtype="S7")  # numpy pads short lines with NUL
+    codes = heads.view(np.uint8).reshape(len(body), 7).copy()
+    codes[codes == 0] = ord(" ")
+    record = codes[:, 0].astype(np.int64) * 256 + codes[:, 1]
+    satellite = (record == ord("A") * 256 + ord("S")) & (codes[:, 2] == ord(" "))
+    other_codes = np.array([c[0] * 256 + c[1] for c in _OTHER_RECORDS])
+    other = np.isin(record, other_codes) & (codes[:, 2] == ord(" "))
+    # a line starting with a blank continues the previous record (values 3-6: rates)
+    suspect = np.flatnonzero(~satellite & ~other & (codes[:, 0] != ord(" ")))
+    for offset in suspect:
+        if body[offset].strip():
+            raise FormatError(path, start + int(offset) + 1, "a clock record AS, AR, CR, DR or MS",
+                              body[offset].decode("latin-1").rstrip())
     skipped: Counter = Counter()
-    for index in range(start, len(lines)):
-        head = lines[index][:3]
-        if head == b"AS ":
-            records.append(index)
-        elif head[:2] in _OTHER_RECORDS and head[2:3] == b" ":
-            skipped[f"{head[:2].decode()} records"] += 1
-        elif head[:1] != b" " and lines[index].strip():
-            # a line starting with a blank continues the previous record (values 3-6: rates)
-            raise FormatError(path, index + 1, "a clock record AS, AR, CR, DR or MS",
-                              lines[index].decode("latin-1").rstrip())
-    return records, skipped
+    kinds, counts = np.unique(record[other], return_counts=True)
+    for kind, count in zip(kinds, counts):
+        skipped[f"{chr(kind // 256)}{chr(kind % 256)} records"] += int(count)
+    if wanted is not None:  # the satellite id's first non-blank byte (columns 4-7) is its system
+        ids = codes[:, 3:7]
+        letter = ids[np.arange(len(body)), np.argmax(ids != ord(" "), axis=1)]
+        satellite &= np.isin(letter, [ord(w) for w in wanted])
+    return (start + np.flatnonzero(satellite)).tolist(), skipped
 
 
 def _clock_dataset(path, lines, records: list[int], shift: int, time_system: str, skipped: Counter) -> xr.Dataset:

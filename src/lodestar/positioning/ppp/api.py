@@ -72,13 +72,14 @@ def _channels(obs, nav):
     return channels
 
 
-def _load_products(sp3, clk):
-    """Orbits and clocks of one or several centres and days (:class:`lodestar.orbits.PreciseEphemeris`)."""
+def _load_products(sp3, clk, letters):
+    """Orbits and clocks of one or several centres and days (:class:`lodestar.orbits.PreciseEphemeris`);
+    clock records of systems other than ``letters`` are not parsed."""
     as_list = lambda v: [] if v is None else ([v] if isinstance(v, (str, Path)) else list(v))
     sp3_items = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in as_list(sp3)]
     if not sp3_items:
         raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")
-    clk_items = [read_clk(p) if isinstance(p, (str, Path)) else p for p in as_list(clk)]
+    clk_items = [read_clk(p, systems=letters) if isinstance(p, (str, Path)) else p for p in as_list(clk)]
     return PreciseEphemeris(sp3_items, clk_items or None)
 
 
@@ -140,7 +141,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     if obs.attrs.get("format", "RINEX OBS") != "RINEX OBS":
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
     check_phase_present(obs, letters)
-    eph = _load_products(sp3, clk)
+    eph = _load_products(sp3, clk, letters)
     warn = list(eph.warnings)
     prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m, bias,
                     code_bias_systems)

@@ -439,14 +439,10 @@ def _update(st, x0, P0, obs, cols, sys_i, use):
     n_c = cc.size
     rows = n_c + pc.size
     i_zwd = 3 + st.n_sys
-    H = np.zeros((rows, x0.size))
     sat_col = np.concatenate([cc, pc])
-    H[:, :3] = -unit[sat_col]
-    H[np.arange(rows), 3 + sys_i[sat_col]] = 1.0
-    H[:, i_zwd] = m_w[sat_col]
-    H[n_c + np.arange(pc.size), amb_col[pc]] = 1.0
-    biased = bias_col[cc] >= 0
-    H[np.flatnonzero(biased), bias_col[cc[biased]]] = 1.0
+    extra = np.concatenate([bias_col[cc], amb_col[pc]])  # code bias or ambiguity column, -1 none
+    has_extra = extra >= 0
+    H = _SparseRows(unit[sat_col], 3 + sys_i[sat_col], i_zwd, m_w[sat_col], extra[has_extra], has_extra)
     amb = st.x[st.i_amb:st.i_bias]
     code_bias = st.x[st.i_bias:]
     clk = x0[3:i_zwd][sys_i]
@@ -454,8 +450,8 @@ def _update(st, x0, P0, obs, cols, sys_i, use):
     predicted = np.concatenate([code_model[cc] + clk[cc] + zwd * m_w[cc] + code_bias[cc],
                                 phase_model[pc] + clk[pc] + zwd * m_w[pc] + amb[pc]])
     y = np.concatenate([p_if[cc], l_if[pc]]) - predicted
-    PHt = P0 @ H.T
-    S = H @ PHt
+    PHt = H.right(P0)
+    S = H.left(PHt)
     S[np.diag_indices(rows)] += np.concatenate([var_code[cc], var_phase[pc]])
     # S is symmetric positive definite: one solve gives the gain and S^-1 y (for the NIS)
     solved = np.linalg.solve(S, np.concatenate([PHt.T, y[:, None]], axis=1))
@@ -464,12 +460,35 @@ def _update(st, x0, P0, obs, cols, sys_i, use):
     st.nis = float(y @ solved[:, -1]) / rows  # normalised innovation squared per observation
     # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
     KHP = K @ PHt.T
-    P = P0 - KHP - KHP.T + K @ S @ K.T
-    post = y - H @ dx
+    P = P0 - KHP - KHP.T + K @ (S @ K.T)
+    post = y - H.left(dx)
     code_res = np.full(p_if.size, np.nan)
     phase_res = np.full(p_if.size, np.nan)
     code_res[cc], phase_res[pc] = post[:n_c], post[n_c:]
     return x0 + dx, 0.5 * (P + P.T), (code_res, phase_res)
+
+
+class _SparseRows:
+    """The design matrix H of one epoch, kept by its few non-zeros per row: -unit (position), 1 (the
+    system's clock), the wet mapping (ZWD), 1 (the ambiguity of a phase, the code bias of a code).
+    Products with it are gathers instead of dense matrix products with mostly zeros."""
+
+    def __init__(self, unit, clock_col, zwd_col, m_w, extra_col, has_extra):
+        self.unit, self.clock_col, self.zwd_col, self.m_w = unit, clock_col, zwd_col, m_w
+        self.extra_col, self.has_extra = extra_col, has_extra
+
+    def right(self, M):
+        """M @ H.T for M (k, n)."""
+        out = M[:, self.clock_col] - M[:, :3] @ self.unit.T + M[:, self.zwd_col, None] * self.m_w
+        out[:, self.has_extra] += M[:, self.extra_col]
+        return out
+
+    def left(self, N):
+        """H @ N for N (n, k) or (n,)."""
+        m_w = self.m_w if N.ndim == 1 else self.m_w[:, None]
+        out = N[self.clock_col] - self.unit @ N[:3] + m_w * N[self.zwd_col]
+        out[self.has_extra] += N[self.extra_col]
+        return out
 
 
 def _worst(res, use_code, use_phase, var_code, var_phase):
