@@ -209,6 +209,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
     arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
     doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
+    unused = np.where(dual.usable & ~side.valid, side.reason, "")  # (T, S) why observed cells are not used
     inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
@@ -217,12 +218,12 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
-        "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
+        "unused_reasons": _count(unused),
         "code_bias_corrections": bias_note,
         "offcentre_orbit_cells": int(((shift > 0) & (shift != BRIDGED_SHIFT) & usable).sum()),
         "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
         "centre_handovers": int(handover.sum()),
-        "epoch_unused": _dominant_reason(np.where(dual.usable & ~side.valid, side.reason, "")),
+        "epoch_unused": _dominant_reason(unused),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
 
@@ -280,7 +281,9 @@ def _dominant_reason(reasons) -> np.ndarray:
 
 
 def _count(values) -> dict:
-    names, counts = np.unique(np.asarray(values).astype(str), return_counts=True)
+    values = np.asarray(values)
+    values = values[values != ""]  # most cells have no reason: sort only the others
+    names, counts = np.unique(values.astype(str), return_counts=True)
     return {str(n): int(c) for n, c in zip(names, counts) if n}
 
 

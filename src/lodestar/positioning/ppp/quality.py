@@ -82,11 +82,17 @@ def screen(dual, times_ns, *, max_gap_s: float | None = None) -> Arcs:
     return _walk(usable, dual.lli, mw_cycles, gf_m, seconds, max_gap_s, notes, jump_m)
 
 
+#: Why a new arc started, by code (0: it did not); _walk works on the codes, the strings come at the end.
+_SLIP_REASONS = np.array(["", "new satellite", "data gap", "loss of lock (LLI)", "Melbourne-Wubbena jump",
+                          "geometry-free jump", "receiver-wide slip"], dtype=object)
+_NEW, _GAP, _LLI, _MW, _GF, _RECEIVER_WIDE = 1, 2, 3, 4, 5, 6
+
+
 def _walk(usable, lli, mw, gf, seconds, max_gap_s, notes, jump_m) -> Arcs:
     """Epoch loop, vectorised over satellites: running MW statistics (Welford) per arc."""
     n_t, n_s = usable.shape
     arc = np.full((n_t, n_s), -1, np.int64)
-    reason = np.full((n_t, n_s), "", dtype=object)
+    reason = np.zeros((n_t, n_s), np.int8)
     current = np.full(n_s, -1, np.int64)
     next_id = 0
     last_t = np.full(n_s, -np.inf)
@@ -98,22 +104,21 @@ def _walk(usable, lli, mw, gf, seconds, max_gap_s, notes, jump_m) -> Arcs:
         ok = usable[t]
         dt = seconds[t] - last_t
         new = ok & (current < 0)
-        why = np.where(new, "new satellite", "").astype(object)
-        gap = ok & ~new & (dt > max_gap_s)
-        why[gap] = "data gap"
-        lost = ok & ~new & lli[t]
-        why[lost & (why == "")] = "loss of lock (LLI)"
+        continuing = ok & ~new
+        why = np.where(new, _NEW, 0).astype(np.int8)
+        why[continuing & (dt > max_gap_s)] = _GAP
+        why[continuing & lli[t] & (why == 0)] = _LLI
         sigma = np.sqrt(m2 / np.maximum(count - 1, 1))
         limit = np.maximum(MW_SIGMAS * np.where(count >= 5, sigma, 0.0), MW_MIN_CYCLES)
-        mw_jump = ok & ~new & (count > 0) & (np.abs(mw[t] - mean) > limit)
-        why[mw_jump & (why == "")] = "Melbourne-Wubbena jump"
+        mw_jump = continuing & (count > 0) & (np.abs(mw[t] - mean) > limit)
+        why[mw_jump & (why == 0)] = _MW
         gf_limit = GF_BASE_M + GF_RATE_MPS * np.where(np.isfinite(dt), dt, 0.0)
-        gf_jump = ok & ~new & (np.abs(gf[t] - last_gf) > gf_limit)
-        why[gf_jump & (why == "")] = "geometry-free jump"
-        slip = ok & (why != "")
-        continuing = ok & ~new
-        if continuing.sum() >= 4 and (slip & continuing).sum() >= _RECEIVER_WIDE_SHARE * continuing.sum():
-            why[ok & (why == "")] = "receiver-wide slip"
+        gf_jump = continuing & (np.abs(gf[t] - last_gf) > gf_limit)
+        why[gf_jump & (why == 0)] = _GF
+        slip = ok & (why != 0)
+        n_continuing = int(continuing.sum())
+        if n_continuing >= 4 and (slip & continuing).sum() >= _RECEIVER_WIDE_SHARE * n_continuing:
+            why[ok & (why == 0)] = _RECEIVER_WIDE
             slip = ok.copy()
             notes[t] = "; ".join(x for x in (notes[t], "receiver-wide slip: all ambiguities reset") if x)
         n_new = int(slip.sum())
@@ -129,4 +134,4 @@ def _walk(usable, lli, mw, gf, seconds, max_gap_s, notes, jump_m) -> Arcs:
         reason[t, slip] = why[slip]
         last_t[ok] = seconds[t]
         last_gf[ok] = gf[t, ok]
-    return Arcs(arc, reason, notes, jump_m)
+    return Arcs(arc, _SLIP_REASONS[reason], notes, jump_m)
