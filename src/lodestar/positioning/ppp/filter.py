@@ -129,6 +129,8 @@ class _State:
         self.last_seen_ns = np.zeros(n_sat, np.int64)
         self.alive = np.zeros(n_sat, bool)  # ambiguity state in use (others are zero rows, skipped)
         self.bias_alive = np.zeros(n_sat, bool)  # code-bias state in use (GLONASS IFB)
+        self.base_states = np.arange(3 + n_sys + 1)  # position, clocks, ZWD
+        self.position_states, self.clock_states = self.base_states[:3], self.base_states[3:3 + n_sys]
         self.started = False
         self.start_ns = None
         self.last_ns = None
@@ -275,22 +277,49 @@ def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
         return _run(inp, cfg)
 
 
+class _Run:
+    """What one pass needs besides the state: per-run constants and the per-epoch output rows."""
+
+    def __init__(self, inp, cfg, n_t, n_s, n_sys):
+        self.inp, self.cfg = inp, cfg
+        self.sys_i = inp.sys_index
+        self.sys_masks = [inp.sys_index == k for k in range(n_sys)]
+        self.nan_s = np.full(n_s, np.nan)
+        self.models = _Models(inp, cfg, n_t)
+        self.out = _allocate(n_t, n_s, n_sys)
+        self.state = np.full((n_t, 3 + n_sys + 1), np.nan)  # position, clocks, ZWD after each epoch
+        self.zwd_var = np.full(n_t, np.nan)
+        self.start_ns = np.zeros(n_t, np.int64)
+
+
 def _run(inp, cfg):
     n_t, n_s = inp.p_if.shape
     n_sys = len(inp.systems)
-    out = _allocate(n_t, n_s, n_sys)
+    run = _Run(inp, cfg, n_t, n_s, n_sys)
     st = _State(n_sys, n_s)
     seconds = (inp.times_ns - inp.times_ns[0]).astype(np.int64) / 1e9
     restart_block = np.floor(seconds / cfg.restart_s).astype(int) if cfg.restart_s else np.zeros(n_t, int)
     sat_ok = np.all(np.isfinite(inp.sat_xyz), axis=-1)
     ok_all = (inp.arc >= 0) & np.isfinite(inp.p_if) & np.isfinite(inp.l_if) & sat_ok
     ambiguity_start = inp.l_if - inp.p_if - (inp.phase_corr_m - inp.code_corr_m)  # phase - code, corrections
-    models = _Models(inp, cfg, n_t)
+    started = np.zeros(n_t, bool)
     for t in range(n_t):
         if t > 0 and restart_block[t] != restart_block[t - 1]:
             st = _State(n_sys, n_s)
-        _epoch(inp, cfg, st, t, out, ok_all[t].copy(), ambiguity_start[t], models)
-        out.since_start_s[t] = (inp.times_ns[t] - st.start_ns).astype(np.int64) / 1e9 if st.started else np.nan
+        _epoch(run, st, t, ok_all[t].copy(), ambiguity_start[t])
+        if st.started:
+            started[t], run.start_ns[t] = True, st.start_ns
+    return _finish(run, started, n_sys)
+
+
+def _finish(run, started, n_sys):
+    out = run.out
+    out.xyz[:] = run.state[:, :3]
+    out.clock_m[:] = run.state[:, 3:3 + n_sys]
+    out.zwd_m[:] = run.state[:, -1]
+    out.zwd_sigma_m[:] = np.sqrt(run.zwd_var)
+    since = (run.inp.times_ns.astype("datetime64[ns]").astype(np.int64) - run.start_ns) / 1e9
+    out.since_start_s[:] = np.where(started, since, np.nan)
     return out
 
 
@@ -308,83 +337,84 @@ def _start(inp, st, t, ok):
     x0 = _code_fix(inp, t, ok, inp.approx_xyz if inp.approx_xyz is not None else np.zeros(3), st.n_sys)
     if x0 is None:
         return False
-    st.reset_param(np.arange(3), x0, _POSITION_SIGMA_M)
+    st.reset_param(st.position_states, x0, _POSITION_SIGMA_M)
     lat, _, h = ecef_to_geodetic(x0)
     _, zwd0 = saastamoinen_zenith_m(np.radians(lat), h)
     st.reset_param(st.i_zwd, float(zwd0), _ZWD_SIGMA_M)
-    st.started, st.start_ns, st.last_ns = True, inp.times_ns[t], inp.times_ns[t]
+    st.started, st.start_ns, st.last_ns = True, int(inp.times_ns[t].astype(np.int64)), inp.times_ns[t]
     st.arc[:] = -1
     return True
 
 
-def _epoch(inp, cfg, st, t, out, ok, ambiguity_start, models):
+def _epoch(run, st, t, ok, ambiguity_start):
+    inp, cfg, out = run.inp, run.cfg, run.out
     if not st.started and not _start(inp, st, t, ok):
         out.note[t] = "no initial position: too few satellites"
         return
     dt = (inp.times_ns[t] - st.last_ns).astype(np.int64) / 1e9
     st.last_ns = inp.times_ns[t]
     _predict(st, cfg, dt)
-    code_model, phase_model, unit, m_w, el, az, var_code, var_phase, zhd = models.at(t, st.x[:3])
+    code_model, phase_model, unit, m_w, el, az, var_code, var_phase, zhd = run.models.at(t, st.x[:3])
     out.elevation_rad[t], out.azimuth_rad[t] = el, az
     ok &= el >= cfg.mask_rad
-    sys_i = inp.sys_index
-    _reset_clocks(st, inp.p_if[t], code_model, m_w, ok, sys_i)
-    new = ok & (inp.arc[t] != st.arc)
-    _reset_ambiguities(st, np.flatnonzero(new), ambiguity_start)
-    st.arc[new] = inp.arc[t, new]
+    p_if = inp.p_if[t]
+    _reset_clocks(st, p_if - code_model - st.x[st.i_zwd] * m_w - st.x[st.i_bias:], ok, run.sys_masks)
+    new = (ok & (inp.arc[t] != st.arc)).nonzero()[0]
+    if new.size:
+        _reset_ambiguities(st, new, ambiguity_start)
+        st.arc[new] = inp.arc[t, new]
     if inp.handover is not None:
         # the centres differ by a constant per satellite in code and phase alike: the code bias restarts
         # with the ambiguity (a kept bias would pull the position by that constant, up to 1.6 m GRG-IAC)
         st.bias_alive[ok & inp.handover[t] & st.bias_alive] = False
     if cfg.glonass_code_bias:
-        fresh = np.flatnonzero(ok & inp.code_bias_sat & ~st.bias_alive)
-        st.reset_param(st.i_bias + fresh, 0.0, _CODE_BIAS_SIGMA_M)
-        st.bias_alive[fresh] = True
+        fresh = (ok & inp.code_bias_sat & ~st.bias_alive).nonzero()[0]
+        if fresh.size:
+            st.reset_param(st.i_bias + fresh, 0.0, _CODE_BIAS_SIGMA_M)
+            st.bias_alive[fresh] = True
     _retire(st, inp, t, ok)
-    n_needed = 3 + np.unique(sys_i[ok]).size + 1
-    if ok.sum() < max(n_needed, 4):
-        out.note[t] = f"too few satellites ({int(ok.sum())})"
-        _store(st, out, t, zhd, ok, sys_i, None, None, None)
+    n_ok = int(np.count_nonzero(ok))
+    n_needed = 3 + sum(bool((ok & mask).any()) for mask in run.sys_masks) + 1
+    if n_ok < max(n_needed, 4):
+        out.note[t] = f"too few satellites ({n_ok})"
+        _store(run, st, t, zhd)
         return
-    use_code, use_phase = ok.copy(), ok.copy()
-    gate = np.abs(inp.p_if[t] - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]) > _CODE_GATE_M
-    use_code &= ~gate
-    obs = (inp.p_if[t], inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase)
-    res = _solve_epoch(st, inp, cfg, out, obs, use_code, use_phase, ambiguity_start)
-    _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase)
+    sys_i = run.sys_i
+    gate = np.abs(p_if - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]) > _CODE_GATE_M
+    use_code, use_phase = ok & ~gate, ok.copy()
+    obs = (p_if, inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase)
+    post, cc, pc = _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start)
+    _store(run, st, t, zhd)
+    _store_used(run, st, t, ok, post, cc, pc)
 
 
-def _reset_clocks(st, p_if, code_model, m_w, ok, sys_i):
+def _reset_clocks(st, code_resid, ok, sys_masks):
     """Clocks: white noise, re-initialised each epoch from the (upper) median code residual per system."""
-    resid_all = p_if - code_model - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]
     values = np.zeros(st.n_sys)
-    for k in range(st.n_sys):  # a loop over systems (<= 4)
-        resid = resid_all[ok & (sys_i == k)]
+    for k, mask in enumerate(sys_masks):  # a loop over systems (<= 4)
+        resid = code_resid[ok & mask]
         if resid.size:
-            values[k] = np.sort(resid)[resid.size // 2]
-    st.reset_param(3 + np.arange(st.n_sys), values, _CLOCK_SIGMA_M)
+            resid.sort()
+            values[k] = resid[resid.size // 2]
+    st.reset_param(st.clock_states, values, _CLOCK_SIGMA_M)
 
 
-def _solve_epoch(st, inp, cfg, out, obs, use_code, use_phase, ambiguity_start):
+def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
     """Measurement update with post-fit outlier rejection; only the live states are touched.
 
     Live states: position, clocks, ZWD, ambiguities and code biases in use (the others have zero
-    rows and columns in P, so leaving them out changes nothing).
+    rows and columns in P, so leaving them out changes nothing). Returns the post-fit residuals
+    of the last update and the satellites of its code and phase rows.
     """
-    amb_sat, bias_sat = np.flatnonzero(st.alive), np.flatnonzero(st.bias_alive)
-    live = np.concatenate([np.arange(st.i_zwd + 1), st.i_amb + amb_sat, st.i_bias + bias_sat])
-    amb_col = np.full(st.n_sat, -1)
-    amb_col[amb_sat] = st.i_zwd + 1 + np.arange(amb_sat.size)
-    bias_col = np.full(st.n_sat, -1)
-    bias_col[bias_sat] = st.i_zwd + 1 + amb_sat.size + np.arange(bias_sat.size)
-    prior_x, prior_P = st.x[live], st.P[np.ix_(live, live)]
-    x, P = prior_x, prior_P
-    var_code, var_phase = obs[6], obs[7]
-    for attempt in range(cfg.max_rejections + 1):
-        x, P, res = _update(st, x0=prior_x, P0=prior_P, obs=obs, cols=(amb_col, bias_col), sys_i=inp.sys_index,
-                            use=(use_code, use_phase))
-        worst = _worst(res, use_code, use_phase, var_code, var_phase)
-        if worst is None or attempt == cfg.max_rejections:
+    live = np.concatenate((st.base_states, st.i_amb + st.alive.nonzero()[0], st.i_bias + st.bias_alive.nonzero()[0]))
+    column = np.full(st.n, -1)
+    column[live] = np.arange(live.size)
+    amb_col, bias_col = column[st.i_amb:st.i_bias], column[st.i_bias:]
+    prior_x, prior_P = st.x[live], st.P[live[:, None], live]
+    for attempt in range(run.cfg.max_rejections + 1):
+        x, P, post, cc, pc = _update(st, prior_x, prior_P, obs, (amb_col, bias_col), run.sys_i, (use_code, use_phase))
+        worst = _worst(post, cc, pc, obs[6], obs[7])
+        if worst is None or attempt == run.cfg.max_rejections:
             break
         kind, j = worst
         if kind == "phase":  # its ambiguity restarts (in the prior), the epoch is solved again
@@ -395,17 +425,17 @@ def _solve_epoch(st, inp, cfg, out, obs, use_code, use_phase, ambiguity_start):
             prior_P[c, c] = _AMBIGUITY_SIGMA_M**2
             prior_x[c] = ambiguity_start[j]
             st.x[live[c]] = ambiguity_start[j]
-            out.rejected += 1
+            run.out.rejected += 1
         else:
             use_code[j] = False
     st.x[live] = x
-    st.P[np.ix_(live, live)] = P
-    return res
+    st.P[live[:, None], live] = P
+    return post, cc, pc
 
 
 def _predict(st, cfg, dt):
     if cfg.kinematic:
-        st.reset_param(np.arange(3), st.x[:3].copy(), _POSITION_SIGMA_M)
+        st.reset_param(st.position_states, st.x[:3].copy(), _POSITION_SIGMA_M)
     st.P[st.i_zwd, st.i_zwd] += cfg.ztd_psd_m2_per_s * abs(dt)  # abs: the backward pass
 
 
@@ -421,51 +451,42 @@ def _retire(st, inp, t, ok):
     stale = st.alive & ~ok & (np.abs(now - st.last_seen_ns) > _RETIRE_AFTER_NS)
     if not stale.any():
         return
-    gone = np.flatnonzero(stale)
+    gone = stale.nonzero()[0]
     st.reset_param(st.i_amb + gone, 0.0, 0.0)
     st.alive[gone] = False
     st.arc[gone] = -1
-    gone_bias = np.flatnonzero(stale & st.bias_alive)
+    gone_bias = (stale & st.bias_alive).nonzero()[0]
     st.reset_param(st.i_bias + gone_bias, 0.0, 0.0)
     st.bias_alive[gone_bias] = False
 
 
 def _update(st, x0, P0, obs, cols, sys_i, use):
-    """One Joseph-form measurement update of the live states (x0, P0); returns them updated and the
-    post-fit residuals (code, phase) per satellite."""
+    """One Joseph-form measurement update of the live states (x0, P0): (x, P, post-fit residuals of
+    the rows, satellites of the code rows, satellites of the phase rows)."""
     p_if, l_if, code_model, phase_model, unit, m_w, var_code, var_phase = obs
     amb_col, bias_col = cols
-    cc, pc = np.flatnonzero(use[0]), np.flatnonzero(use[1])
+    cc, pc = use[0].nonzero()[0], use[1].nonzero()[0]
     n_c = cc.size
-    rows = n_c + pc.size
     i_zwd = 3 + st.n_sys
-    sat_col = np.concatenate([cc, pc])
-    extra = np.concatenate([bias_col[cc], amb_col[pc]])  # code bias or ambiguity column, -1 none
+    sat_col = np.concatenate((cc, pc))
+    extra = np.concatenate((bias_col[cc], amb_col[pc]))  # code bias or ambiguity column, -1 none
     has_extra = extra >= 0
     H = _SparseRows(unit[sat_col], 3 + sys_i[sat_col], i_zwd, m_w[sat_col], extra[has_extra], has_extra)
-    amb = st.x[st.i_amb:st.i_bias]
-    code_bias = st.x[st.i_bias:]
-    clk = x0[3:i_zwd][sys_i]
-    zwd = x0[i_zwd]
-    predicted = np.concatenate([code_model[cc] + clk[cc] + zwd * m_w[cc] + code_bias[cc],
-                                phase_model[pc] + clk[pc] + zwd * m_w[pc] + amb[pc]])
-    y = np.concatenate([p_if[cc], l_if[pc]]) - predicted
+    common = x0[3:i_zwd][sys_i] + x0[i_zwd] * m_w  # clock + wet delay, per satellite
+    y = np.concatenate((p_if[cc] - (code_model[cc] + common[cc] + st.x[st.i_bias:][cc]),
+                        l_if[pc] - (phase_model[pc] + common[pc] + st.x[st.i_amb:st.i_bias][pc])))
     PHt = H.right(P0)
     S = H.left(PHt)
-    S[np.diag_indices(rows)] += np.concatenate([var_code[cc], var_phase[pc]])
+    S.flat[::S.shape[0] + 1] += np.concatenate((var_code[cc], var_phase[pc]))
     # S is symmetric positive definite: one solve gives the gain and S^-1 y (for the NIS)
-    solved = np.linalg.solve(S, np.concatenate([PHt.T, y[:, None]], axis=1))
+    solved = np.linalg.solve(S, np.concatenate((PHt.T, y[:, None]), axis=1))
     K = solved[:, :-1].T
     dx = K @ y
-    st.nis = float(y @ solved[:, -1]) / rows  # normalised innovation squared per observation
+    st.nis = float(y @ solved[:, -1]) / y.size  # normalised innovation squared per observation
     # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
     KHP = K @ PHt.T
     P = P0 - KHP - KHP.T + K @ (S @ K.T)
-    post = y - H.left(dx)
-    code_res = np.full(p_if.size, np.nan)
-    phase_res = np.full(p_if.size, np.nan)
-    code_res[cc], phase_res[pc] = post[:n_c], post[n_c:]
-    return x0 + dx, 0.5 * (P + P.T), (code_res, phase_res)
+    return x0 + dx, 0.5 * (P + P.T), y - H.left(dx), cc, pc
 
 
 class _SparseRows:
@@ -491,29 +512,33 @@ class _SparseRows:
         return out
 
 
-def _worst(res, use_code, use_phase, var_code, var_phase):
-    code_res, phase_res = res
-    z_code = np.where(use_code, np.abs(code_res) / np.sqrt(var_code), 0.0)
-    z_phase = np.where(use_phase, np.abs(phase_res) / np.sqrt(var_phase), 0.0)
-    zc, zp = np.nanmax(z_code, initial=0.0), np.nanmax(z_phase, initial=0.0)
+def _worst(post, cc, pc, var_code, var_phase):
+    """("phase" | "code", satellite) of the largest normalised post-fit residual above the limit, or None."""
+    n_c = cc.size
+    z_code = np.abs(post[:n_c]) / np.sqrt(var_code[cc])
+    z_phase = np.abs(post[n_c:]) / np.sqrt(var_phase[pc])
+    zc, zp = z_code.max(initial=0.0), z_phase.max(initial=0.0)
     if max(zc, zp) <= _REJECT_SIGMAS:
         return None
-    return ("phase", int(np.nanargmax(z_phase))) if zp >= zc else ("code", int(np.nanargmax(z_code)))
+    return ("phase", int(pc[z_phase.argmax()])) if zp >= zc else ("code", int(cc[z_code.argmax()]))
 
 
-def _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase):
-    out.xyz[t] = st.x[:3]
-    out.cov[t] = st.P[:3, :3]
-    out.zhd_m[t] = zhd
-    out.zwd_m[t] = st.x[st.i_zwd]
-    out.zwd_sigma_m[t] = np.sqrt(st.P[st.i_zwd, st.i_zwd])
-    out.clock_m[t] = st.x[3:3 + st.n_sys]
-    if res is None:
-        return
+def _store(run, st, t, zhd):
+    run.state[t] = st.x[:st.i_zwd + 1]
+    run.zwd_var[t] = st.P[st.i_zwd, st.i_zwd]
+    run.out.cov[t] = st.P[:3, :3]
+    run.out.zhd_m[t] = zhd
+
+
+def _store_used(run, st, t, ok, post, cc, pc):
+    out = run.out
     out.updated[t] = True
     out.nis[t] = st.nis
-    used = use_code | use_phase
-    out.n_used[t] = int(used.sum())
-    out.n_used_sys[t] = np.bincount(sys_i[used], minlength=st.n_sys)
-    out.code_res[t], out.phase_res[t] = res
+    out.code_res[t, cc] = post[:cc.size]
+    out.phase_res[t, pc] = post[cc.size:]
+    used = np.zeros(ok.size, bool)
+    used[cc] = True
+    used[pc] = True
+    out.n_used[t] = int(np.count_nonzero(used))
+    out.n_used_sys[t] = np.bincount(run.sys_i[used], minlength=st.n_sys)
     out.ambiguity_m[t, ok] = st.x[st.i_amb:st.i_bias][ok]
