@@ -466,50 +466,33 @@ def _update(st, x0, P0, obs, cols, sys_i, use):
     p_if, l_if, code_model, phase_model, unit, m_w, var_code, var_phase = obs
     amb_col, bias_col = cols
     cc, pc = use[0].nonzero()[0], use[1].nonzero()[0]
-    n_c = cc.size
     i_zwd = 3 + st.n_sys
     sat_col = np.concatenate((cc, pc))
+    rows = sat_col.size
+    # H: -unit (position), 1 (the system's clock), wet mapping (ZWD), 1 (the phase's ambiguity or the
+    # code's bias); dense: at these sizes (~30 x 30) a matrix product beats gathering the non-zeros
+    H = np.zeros((rows, x0.size))
+    H[:, :3] = -unit[sat_col]
+    H[np.arange(rows), 3 + sys_i[sat_col]] = 1.0
+    H[:, i_zwd] = m_w[sat_col]
     extra = np.concatenate((bias_col[cc], amb_col[pc]))  # code bias or ambiguity column, -1 none
-    has_extra = extra >= 0
-    H = _SparseRows(unit[sat_col], 3 + sys_i[sat_col], i_zwd, m_w[sat_col], extra[has_extra], has_extra)
+    has_extra = (extra >= 0).nonzero()[0]
+    H[has_extra, extra[has_extra]] = 1.0
     common = x0[3:i_zwd][sys_i] + x0[i_zwd] * m_w  # clock + wet delay, per satellite
     y = np.concatenate((p_if[cc] - (code_model[cc] + common[cc] + st.x[st.i_bias:][cc]),
                         l_if[pc] - (phase_model[pc] + common[pc] + st.x[st.i_amb:st.i_bias][pc])))
-    PHt = H.right(P0)
-    S = H.left(PHt)
-    S.flat[::S.shape[0] + 1] += np.concatenate((var_code[cc], var_phase[pc]))
+    PHt = P0 @ H.T
+    S = H @ PHt
+    S.flat[::rows + 1] += np.concatenate((var_code[cc], var_phase[pc]))
     # S is symmetric positive definite: one solve gives the gain and S^-1 y (for the NIS)
     solved = np.linalg.solve(S, np.concatenate((PHt.T, y[:, None]), axis=1))
     K = solved[:, :-1].T
     dx = K @ y
-    st.nis = float(y @ solved[:, -1]) / y.size  # normalised innovation squared per observation
+    st.nis = float(y @ solved[:, -1]) / rows  # normalised innovation squared per observation
     # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
     KHP = K @ PHt.T
     P = P0 - KHP - KHP.T + K @ (S @ K.T)
-    return x0 + dx, 0.5 * (P + P.T), y - H.left(dx), cc, pc
-
-
-class _SparseRows:
-    """The design matrix H of one epoch, kept by its few non-zeros per row: -unit (position), 1 (the
-    system's clock), the wet mapping (ZWD), 1 (the ambiguity of a phase, the code bias of a code).
-    Products with it are gathers instead of dense matrix products with mostly zeros."""
-
-    def __init__(self, unit, clock_col, zwd_col, m_w, extra_col, has_extra):
-        self.unit, self.clock_col, self.zwd_col, self.m_w = unit, clock_col, zwd_col, m_w
-        self.extra_col, self.has_extra = extra_col, has_extra
-
-    def right(self, M):
-        """M @ H.T for M (k, n)."""
-        out = M[:, self.clock_col] - M[:, :3] @ self.unit.T + M[:, self.zwd_col, None] * self.m_w
-        out[:, self.has_extra] += M[:, self.extra_col]
-        return out
-
-    def left(self, N):
-        """H @ N for N (n, k) or (n,)."""
-        m_w = self.m_w if N.ndim == 1 else self.m_w[:, None]
-        out = N[self.clock_col] - self.unit @ N[:3] + m_w * N[self.zwd_col]
-        out[self.has_extra] += N[self.extra_col]
-        return out
+    return x0 + dx, 0.5 * (P + P.T), y - H @ dx, cc, pc
 
 
 def _worst(post, cc, pc, var_code, var_phase):
