@@ -130,7 +130,6 @@ class _State:
         self.alive = np.zeros(n_sat, bool)  # ambiguity state in use (others are zero rows, skipped)
         self.bias_alive = np.zeros(n_sat, bool)  # code-bias state in use (GLONASS IFB)
         self.base_states = np.arange(3 + n_sys + 1)  # position, clocks, ZWD
-        self.position_states, self.clock_states = self.base_states[:3], self.base_states[3:3 + n_sys]
         self.started = False
         self.start_ns = None
         self.last_ns = None
@@ -147,6 +146,13 @@ class _State:
     @property
     def i_bias(self):
         return 3 + self.n_sys + 1 + self.n_sat
+
+    def reset_block(self, start, stop, value, sigma):
+        """:meth:`reset_param` for the contiguous parameters ``start:stop`` (slices are cheaper)."""
+        self.P[start:stop, :] = 0.0
+        self.P[:, start:stop] = 0.0
+        self.x[start:stop] = value
+        self.P[self.base_states[start:stop], self.base_states[start:stop]] = sigma**2
 
     def reset_param(self, index, value, sigma):
         """Re-initialise one or several parameters (int or int array): no correlation, ``sigma`` prior."""
@@ -290,6 +296,7 @@ class _Run:
         self.state = np.full((n_t, 3 + n_sys + 1), np.nan)  # position, clocks, ZWD after each epoch
         self.zwd_var = np.full(n_t, np.nan)
         self.start_ns = np.zeros(n_t, np.int64)
+        self.epoch_ns = inp.times_ns.astype("datetime64[ns]").astype(np.int64).tolist()  # Python ints: cheap per epoch
 
 
 def _run(inp, cfg):
@@ -337,11 +344,12 @@ def _start(inp, st, t, ok):
     x0 = _code_fix(inp, t, ok, inp.approx_xyz if inp.approx_xyz is not None else np.zeros(3), st.n_sys)
     if x0 is None:
         return False
-    st.reset_param(st.position_states, x0, _POSITION_SIGMA_M)
+    st.reset_block(0, 3, x0, _POSITION_SIGMA_M)
     lat, _, h = ecef_to_geodetic(x0)
     _, zwd0 = saastamoinen_zenith_m(np.radians(lat), h)
     st.reset_param(st.i_zwd, float(zwd0), _ZWD_SIGMA_M)
-    st.started, st.start_ns, st.last_ns = True, int(inp.times_ns[t].astype(np.int64)), inp.times_ns[t]
+    st.started, st.start_ns = True, int(inp.times_ns[t].astype("datetime64[ns]").astype(np.int64))
+    st.last_ns = st.start_ns
     st.arc[:] = -1
     return True
 
@@ -351,8 +359,9 @@ def _epoch(run, st, t, ok, ambiguity_start):
     if not st.started and not _start(inp, st, t, ok):
         out.note[t] = "no initial position: too few satellites"
         return
-    dt = (inp.times_ns[t] - st.last_ns).astype(np.int64) / 1e9
-    st.last_ns = inp.times_ns[t]
+    now_ns = run.epoch_ns[t]
+    dt = (now_ns - st.last_ns) / 1e9
+    st.last_ns = now_ns
     _predict(st, cfg, dt)
     code_model, phase_model, unit, m_w, el, az, var_code, var_phase, zhd = run.models.at(t, st.x[:3])
     out.elevation_rad[t], out.azimuth_rad[t] = el, az
@@ -372,9 +381,10 @@ def _epoch(run, st, t, ok, ambiguity_start):
         if fresh.size:
             st.reset_param(st.i_bias + fresh, 0.0, _CODE_BIAS_SIGMA_M)
             st.bias_alive[fresh] = True
-    _retire(st, inp, t, ok)
+    _retire(st, now_ns, ok)
     n_ok = int(np.count_nonzero(ok))
-    n_needed = 3 + sum(bool((ok & mask).any()) for mask in run.sys_masks) + 1
+    per_system = np.bincount(run.sys_i[ok], minlength=st.n_sys)
+    n_needed = 3 + int(np.count_nonzero(per_system)) + 1
     if n_ok < max(n_needed, 4):
         out.note[t] = f"too few satellites ({n_ok})"
         _store(run, st, t, zhd)
@@ -385,7 +395,7 @@ def _epoch(run, st, t, ok, ambiguity_start):
     obs = (p_if, inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase)
     post, cc, pc = _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start)
     _store(run, st, t, zhd)
-    _store_used(run, st, t, ok, post, cc, pc)
+    _store_used(run, st, t, ok, post, cc, pc, per_system)
 
 
 def _reset_clocks(st, code_resid, ok, sys_masks):
@@ -396,7 +406,7 @@ def _reset_clocks(st, code_resid, ok, sys_masks):
         if resid.size:
             resid.sort()
             values[k] = resid[resid.size // 2]
-    st.reset_param(st.clock_states, values, _CLOCK_SIGMA_M)
+    st.reset_block(3, 3 + st.n_sys, values, _CLOCK_SIGMA_M)
 
 
 def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
@@ -435,7 +445,7 @@ def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
 
 def _predict(st, cfg, dt):
     if cfg.kinematic:
-        st.reset_param(st.position_states, st.x[:3].copy(), _POSITION_SIGMA_M)
+        st.reset_block(0, 3, st.x[:3].copy(), _POSITION_SIGMA_M)
     st.P[st.i_zwd, st.i_zwd] += cfg.ztd_psd_m2_per_s * abs(dt)  # abs: the backward pass
 
 
@@ -444,11 +454,10 @@ def _reset_ambiguities(st, columns, value_m):
     st.alive[columns] = True
 
 
-def _retire(st, inp, t, ok):
+def _retire(st, now_ns, ok):
     """Ambiguities unseen for longer than their arc can last are removed from the state."""
-    now = inp.times_ns[t].astype(np.int64)
-    st.last_seen_ns[ok] = now
-    stale = st.alive & ~ok & (np.abs(now - st.last_seen_ns) > _RETIRE_AFTER_NS)
+    st.last_seen_ns[ok] = now_ns
+    stale = st.alive & ~ok & (np.abs(now_ns - st.last_seen_ns) > _RETIRE_AFTER_NS)
     if not stale.any():
         return
     gone = stale.nonzero()[0]
@@ -513,15 +522,14 @@ def _store(run, st, t, zhd):
     run.out.zhd_m[t] = zhd
 
 
-def _store_used(run, st, t, ok, post, cc, pc):
+def _store_used(run, st, t, ok, post, cc, pc, per_system):
+    """Rows of an updated epoch. Satellites used: every ``ok`` one (its phase is always used; a
+    rejected phase restarts its ambiguity, a rejected code leaves the phase)."""
     out = run.out
     out.updated[t] = True
     out.nis[t] = st.nis
     out.code_res[t, cc] = post[:cc.size]
     out.phase_res[t, pc] = post[cc.size:]
-    used = np.zeros(ok.size, bool)
-    used[cc] = True
-    used[pc] = True
-    out.n_used[t] = int(np.count_nonzero(used))
-    out.n_used_sys[t] = np.bincount(run.sys_i[used], minlength=st.n_sys)
+    out.n_used[t] = pc.size
+    out.n_used_sys[t] = per_system
     out.ambiguity_m[t, ok] = st.x[st.i_amb:st.i_bias][ok]
