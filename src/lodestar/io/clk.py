@@ -54,8 +54,9 @@ def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = Fals
     shift = 5 if attrs["version"] >= 3.04 else 0
     wanted = None if systems is None else {letter.encode() for letter in systems if letter.isalpha()}
     records, skipped = _scan_body(path, lines, body_start, wanted)
-    records, warnings = _completeness(path, lines, records, shift, content.endswith(b"\n"), allow_truncated)
-    dataset = _clock_dataset(path, lines, records, shift, attrs["time_system"], skipped)
+    block = text_block([lines[i] for i in records], 80 + shift) if records else np.zeros((0, 80 + shift), np.uint8)
+    keep, warnings = _completeness(path, lines, records, block, shift, content.endswith(b"\n"), allow_truncated)
+    dataset = _clock_dataset(path, records[:keep], block[:keep], shift, attrs["time_system"], skipped)
     dataset.attrs.update(attrs, path=str(path), skipped=dict(skipped), warnings=warnings)
     return dataset
 
@@ -65,24 +66,25 @@ def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = Fals
 _COUNT, _BIAS_END, _SIGMA_END = (34, 37), 59, 79
 
 
-def _cut_records(lines, records, shift) -> np.ndarray:
-    """Positions (in ``records``) of AS lines too short for the values they declare."""
-    lengths = np.array([len(lines[i].rstrip()) for i in records], dtype=np.int64)
-    counts = np.array([lines[i][_COUNT[0] + shift:_COUNT[1] + shift].strip() or b"0" for i in records])
-    two = np.char.isdigit(counts.astype("S")) & (np.char.strip(counts.astype("S")) != b"1")
-    needed = np.where(two, _SIGMA_END + shift, _BIAS_END + shift)
-    return np.flatnonzero(lengths < needed)
+_WHITESPACE = np.zeros(256, dtype=bool)  # what bytes.rstrip() removes (and text_block's NUL padding)
+_WHITESPACE[[0, 9, 10, 11, 12, 13, 32]] = True
 
 
-def _epoch_key(lines, index, shift) -> bytes:
-    return lines[index][8 + shift:34 + shift]
+def _cut_records(block, shift) -> np.ndarray:
+    """Positions (rows of ``block``) of AS lines too short for the values they declare: blank from
+    the last column of the bias (one value) or of its sigma (two) on."""
+    counts = np.char.strip(np.ascontiguousarray(block[:, _COUNT[0] + shift:_COUNT[1] + shift]).view("S3").ravel())
+    two = (np.char.isdigit(counts) & (counts != b"1")) | (counts == b"")  # a blank count reads as "0"
+    short_bias = _WHITESPACE[block[:, _BIAS_END + shift - 1:]].all(axis=1)
+    short_sigma = _WHITESPACE[block[:, _SIGMA_END + shift - 1:]].all(axis=1)
+    return np.flatnonzero(np.where(two, short_sigma, short_bias))
 
 
-def _completeness(path, lines, records, shift, newline_at_end: bool, allow: bool):
-    """(records, warnings) once cut value fields and a cut last epoch are handled."""
+def _completeness(path, lines, records, block, shift, newline_at_end: bool, allow: bool):
+    """(how many records to keep, warnings) once cut value fields and a cut last epoch are handled."""
     if not records:
-        return records, []
-    cut = _cut_records(lines, records, shift)
+        return 0, []
+    cut = _cut_records(block, shift)
     last_cut = (not newline_at_end and lines[-1].strip() != b"" and records[-1] == len(lines) - 1) or (
         cut.size and cut[-1] == len(records) - 1)
     inner = cut[cut < len(records) - 1] if last_cut else cut
@@ -90,19 +92,19 @@ def _completeness(path, lines, records, shift, newline_at_end: bool, allow: bool
         index = records[inner[0]]
         raise FormatError(path, index + 1, "clock values in their full columns (a number cut short?)",
                           lines[index].decode("latin-1").rstrip())
-    keys = [_epoch_key(lines, i, shift) for i in records]
-    starts = [0] + [k for k in range(1, len(keys)) if keys[k] != keys[k - 1]]
-    sizes = np.diff(starts + [len(keys)])
+    keys = np.ascontiguousarray(block[:, 8 + shift:34 + shift]).view("S26").ravel()
+    starts = np.concatenate(([0], np.flatnonzero(keys[1:] != keys[:-1]) + 1))
+    sizes = np.diff(np.append(starts, len(keys)))
     short_last = len(sizes) > 2 and sizes[-1] < 0.5 * np.median(sizes[:-1])
     if not (last_cut or short_last):
-        return records, []
-    keep = starts[-1]  # the whole last epoch goes: it is the one the cut fell in
-    last = epoch_text(keys[keep - 1].decode("latin-1")) if keep else "none"
+        return len(records), []
+    keep = int(starts[-1])  # the whole last epoch goes: it is the one the cut fell in
+    last = epoch_text(bytes(keys[keep - 1]).decode("latin-1")) if keep else "none"
     if not allow:
         raise FormatError(path, len(lines), "complete clock records to the end (the file is truncated: last "
                           f"complete epoch {last}; allow_truncated=True / --allow-truncated uses it up to there)",
                           lines[records[-1]].decode("latin-1").rstrip())
-    return records[:keep], [f"{path}: truncated after epoch {last} (the cut last epoch is not used)"]
+    return keep, [f"{path}: truncated after epoch {last} (the cut last epoch is not used)"]
 
 
 def _read_header(path, lines: list[bytes]) -> tuple[dict, int]:
@@ -159,9 +161,8 @@ def _scan_body(path, lines: list[bytes], start: int, wanted=None) -> tuple[list[
     return (start + np.flatnonzero(satellite)).tolist(), skipped
 
 
-def _clock_dataset(path, lines, records: list[int], shift: int, time_system: str, skipped: Counter) -> xr.Dataset:
+def _clock_dataset(path, records: list[int], block, shift: int, time_system: str, skipped: Counter) -> xr.Dataset:
     index = np.asarray(records, dtype=np.int64)
-    block = text_block([lines[i] for i in records], 80 + shift) if records else np.zeros((0, 80 + shift), np.uint8)
     times, time_of = _times(path, block, index, shift, time_system)
     svs, sv_of = _satellites(path, block, index, 3 + 4 + shift)
     count = block_floats(path, block, 34 + shift, 37 + shift, index + 1, "number of values")
