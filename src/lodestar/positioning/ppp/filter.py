@@ -129,6 +129,7 @@ class _State:
         self.last_seen_ns = np.zeros(n_sat, np.int64)
         self.alive = np.zeros(n_sat, bool)  # ambiguity state in use (others are zero rows, skipped)
         self.bias_alive = np.zeros(n_sat, bool)  # code-bias state in use (GLONASS IFB)
+        self.live = None  # (live state indices, column of each state in them): None when alive changed
         self.base_states = np.arange(3 + n_sys + 1)  # position, clocks, ZWD
         self.started = False
         self.start_ns = None
@@ -378,12 +379,16 @@ def _epoch(run, st, t, ok, ambiguity_start):
     if inp.handover is not None:
         # the centres differ by a constant per satellite in code and phase alike: the code bias restarts
         # with the ambiguity (a kept bias would pull the position by that constant, up to 1.6 m GRG-IAC)
-        st.bias_alive[ok & inp.handover[t] & st.bias_alive] = False
+        handed = ok & inp.handover[t] & st.bias_alive
+        if handed.any():
+            st.bias_alive[handed] = False
+            st.live = None
     if cfg.glonass_code_bias:
         fresh = (ok & inp.code_bias_sat & ~st.bias_alive).nonzero()[0]
         if fresh.size:
             st.reset_param(st.i_bias + fresh, 0.0, _CODE_BIAS_SIGMA_M)
             st.bias_alive[fresh] = True
+            st.live = None
     _retire(st, now_ns, ok)
     n_ok = int(np.count_nonzero(ok))
     per_system = np.bincount(run.sys_i[ok], minlength=st.n_sys)
@@ -419,11 +424,14 @@ def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
     rows and columns in P, so leaving them out changes nothing). Returns the post-fit residuals
     of the last update and the satellites of its code and phase rows.
     """
-    live = np.concatenate((st.base_states, st.i_amb + st.alive.nonzero()[0], st.i_bias + st.bias_alive.nonzero()[0]))
-    column = np.full(st.n, -1)
-    column[live] = np.arange(live.size)
+    if st.live is None:  # the live set changes when arcs start or end: rarely
+        live = np.concatenate((st.base_states, st.i_amb + st.alive.nonzero()[0], st.i_bias + st.bias_alive.nonzero()[0]))
+        column = np.full(st.n, -1)
+        column[live] = np.arange(live.size)
+        st.live = (live, live[:, None], column)
+    live, live_rows, column = st.live
     amb_col, bias_col = column[st.i_amb:st.i_bias], column[st.i_bias:]
-    prior_x, prior_P = st.x[live], st.P[live[:, None], live]
+    prior_x, prior_P = st.x[live], st.P[live_rows, live]
     for attempt in range(run.cfg.max_rejections + 1):
         x, P, post, cc, pc = _update(st, prior_x, prior_P, obs, (amb_col, bias_col), run.sys_i, (use_code, use_phase))
         worst = _worst(post, cc, pc, obs[6], obs[7])
@@ -442,7 +450,7 @@ def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
         else:
             use_code[j] = False
     st.x[live] = x
-    st.P[live[:, None], live] = P
+    st.P[live_rows, live] = P
     return post, cc, pc
 
 
@@ -455,6 +463,7 @@ def _predict(st, cfg, dt):
 def _reset_ambiguities(st, columns, value_m):
     st.reset_param(st.i_amb + columns, value_m[columns], _AMBIGUITY_SIGMA_M)
     st.alive[columns] = True
+    st.live = None
 
 
 def _retire(st, now_ns, ok):
@@ -466,6 +475,7 @@ def _retire(st, now_ns, ok):
     gone = stale.nonzero()[0]
     st.reset_param(st.i_amb + gone, 0.0, 0.0)
     st.alive[gone] = False
+    st.live = None
     st.arc[gone] = -1
     gone_bias = (stale & st.bias_alive).nonzero()[0]
     st.reset_param(st.i_bias + gone_bias, 0.0, 0.0)
@@ -491,8 +501,9 @@ def _update(st, x0, P0, obs, cols, sys_i, use):
     has_extra = (extra >= 0).nonzero()[0]
     H[has_extra, extra[has_extra]] = 1.0
     common = x0[3:i_zwd][sys_i] + x0[i_zwd] * m_w  # clock + wet delay, per satellite
-    y = np.concatenate((p_if[cc] - (code_model[cc] + common[cc] + st.x[st.i_bias:][cc]),
-                        l_if[pc] - (phase_model[pc] + common[pc] + st.x[st.i_amb:st.i_bias][pc])))
+    y_code = p_if - (code_model + common + st.x[st.i_bias:])
+    y_phase = l_if - (phase_model + common + st.x[st.i_amb:st.i_bias])
+    y = np.concatenate((y_code[cc], y_phase[pc]))
     PHt = P0 @ H.T
     S = H @ PHt
     S.flat[::rows + 1] += np.concatenate((var_code[cc], var_phase[pc]))
