@@ -37,8 +37,9 @@ Speed target (issue #13): ``--sets G R+C --modes static --peers lodestar rtklib 
 prints Lodestar's R+C static day beside RTKLIB's GPS day, wall and CPU (user + system of the child)
 and their ratios; on a shared machine the CPU ratio is the steadier one, ``--repeat`` keeps each
 solver's fastest run. What the profile taught (docs/ppp-benchmark.md, "Speed"): the filter loop was
-the largest cost, and most of it was OpenBLAS running each ~30 x 30 solve on two threads that wait
-for each other under load (10x on a G+R+E+C day: the filter now runs on one BLAS thread), then
+the largest cost, and most of it was OpenBLAS running scipy's Cholesky solve of each ~60 x 60 system
+on two threads that wait for each other under load (10x on a G+R+E+C day; numpy's solve on the
+live block stays on one thread), then
 per-epoch measurement models (now vectorised over blocks of epochs) and call overhead around a
 tiny update; xarray's dask probe (0.3-0.5 s of imports) and clock records of systems not asked
 for came next. Profile the worker itself: ``python -m cProfile -o out.prof benchmarks/bench_ppp.py

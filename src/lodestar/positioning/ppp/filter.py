@@ -27,8 +27,10 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
 Speed (a day of R+C at 30 s, docs/ppp-benchmark.md): the measurement models (geometry, Earth
 rotation, elevations, troposphere, weights) are computed vectorised over blocks of epochs x
 satellites at a reference position (:class:`_Models`), so the per-epoch loop holds little more
-than the Kalman update; the update runs on one BLAS thread (multithreaded OpenBLAS on these small
-matrices cost 10x on a loaded machine); plain numpy (a numba import alone costs 0.35-0.5 s).
+than the Kalman update, on the live states only, with numpy's LU solve (scipy's Cholesky solve on
+the full live set let OpenBLAS thread each ~60 x 60 solve: 10x the loop's time on a loaded machine;
+numpy's at these sizes stays on one thread: a one-thread limit changes nothing, measured); plain
+numpy (a numba import alone costs 0.35-0.5 s).
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from ...constants import C_MPS
 from ...frames import ecef_to_geodetic, enu_matrix
@@ -281,10 +282,7 @@ def _code_fix(inp, t, ok, x0, n_sys):
 
 def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
     """The forward pass over ``inp``'s epochs (give a reversed input for the backward pass)."""
-    # every matrix here is small (< 300 x 300): one BLAS thread. OpenBLAS's threads on a loaded
-    # machine made each 60 x 60 solve cost ~3 ms instead of ~30 us (10x the whole loop, measured).
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _run(inp, cfg)
+    return _run(inp, cfg)
 
 
 class _Run:
