@@ -162,8 +162,9 @@ def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_fi
         k = np.arange(len(seg)) - np.repeat(np.cumsum(chunk) - chunk, chunk)  # ... and its index there
         start = seg_start[seg] + data_offset + _FIELD * k
         end = seg_end[seg]
-        present = start < end  # a line may stop before its last fields
-        seg, k, start, end = seg[present], k[present], start[present], end[present]
+        var = field_var[seg_sys[seg], seg_field0[seg] + k]
+        present = (start < end) & (var >= 0)  # a line may stop before its last fields; -1: a code not read
+        seg, k, start, end, var = seg[present], k[present], start[present], end[present], var[present]
         chars = windows(buf, start, _FIELD, end)
         words = chars.view("<u8")  # columns 0-7 and 8-15 of each field as two little-endian words
         empty = (words[:, 0] == _BLANK8) & (((words[:, 1] ^ _BLANK8) & np.uint64(0xFFFF_FFFF_FFFF)) == 0)
@@ -176,7 +177,6 @@ def fill_observations(buf, seg_start, seg_end, seg_row, seg_col, seg_sys, seg_fi
                 errors.append((int(seg[i[0]]), int(start[i[0]] + offset - seg_start[seg[i[0]]]), what))
         if len(errors) > 1 or errors[0] is not None:
             continue  # an error is certain: the caller raises, outputs are not used
-        var = field_var[seg_sys[seg], seg_field0[seg] + k]
         # every (epoch, satellite, variable) cell has at most one field (the caller checked that
         # each satellite appears once per epoch), so blanks may be written: NaN / -1 as before
         cell = cell_of_segment[seg] + var

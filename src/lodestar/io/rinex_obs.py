@@ -37,11 +37,13 @@ _TIME_SCALES = {"GPS": "gpst", "GAL": "gpst", "QZS": "gpst", "IRN": "gpst", "BDT
 _HEADER_SEARCH_BYTES = 400_000
 
 
-def read_obs(path, *, content: bytes | None = None, systems=None) -> xr.Dataset:
+def read_obs(path, *, content: bytes | None = None, systems=None, codes=None) -> xr.Dataset:
     """Read a RINEX observation file (any compression) into a time x satellite ``Dataset``.
 
     ``content``: the file's bytes already decompressed (e.g. from ``read_bytes``), so the file is
     not read twice. ``systems``: keep only these systems (``"R+C"`` or ``("R", "C")``).
+    ``codes``: keep only these observation codes (e.g. PPP's code and phase candidates); the
+    other fields are neither converted nor checked (``attrs["obs_codes"]`` still lists the header's).
     """
     path = Path(path)
     if content is None:
@@ -59,7 +61,7 @@ def read_obs(path, *, content: bytes | None = None, systems=None) -> xr.Dataset:
     if trailer:
         body.skipped["end_of_file_trailer_lines"] = trailer
     wanted = _wanted_systems(systems)
-    return _build_dataset(header, body, buf, path, wanted)
+    return _build_dataset(header, body, buf, path, wanted, None if codes is None else set(codes))
 
 
 def _read_header(content: bytes, path):
@@ -83,7 +85,7 @@ def _wanted_systems(systems):
     return np.array([SYSTEM_ORDER.index(s) for s in letters])
 
 
-def _build_dataset(header, body, buf, path, wanted) -> xr.Dataset:
+def _build_dataset(header, body, buf, path, wanted, codes=None) -> xr.Dataset:
     seg_system = body.seg_sv // 100
     if wanted is not None:
         keep = np.isin(seg_system, wanted)
@@ -91,7 +93,7 @@ def _build_dataset(header, body, buf, path, wanted) -> xr.Dataset:
         seg_system = seg_system[keep]
     present = [SYSTEM_ORDER[i] for i in np.unique(seg_system)]
     _check_declared(header, body, seg_system, present, path)
-    var_codes = _variable_codes(header, present)
+    var_codes = [c for c in _variable_codes(header, present) if codes is None or c in codes]
     flag = np.nan_to_num(body.fields[:, 6], nan=0).astype(np.int64)
     data_epochs = np.flatnonzero(flag <= 1)
     sv_codes, seg_col = np.unique(body.seg_sv, return_inverse=True)
@@ -162,7 +164,7 @@ def _field_map(header, present, var_codes):
         system = SYSTEM_ORDER.index(letter)
         codes = header.obs_codes[letter]
         n_obs[system] = len(codes)
-        field_var[system, : len(codes)] = [index[c] for c in codes]
+        field_var[system, : len(codes)] = [index.get(c, -1) for c in codes]  # -1: a code not read
     return field_var, n_obs
 
 

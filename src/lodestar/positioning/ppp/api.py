@@ -30,6 +30,7 @@ from .antennas import phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
 from .observables import (
+    candidate_codes,
     check_phase_present,
     code_bias_corrections_m,
     if_coefficients,
@@ -60,8 +61,8 @@ _BRIDGED_SIGMA_M = 0.02
 
 
 def _read_obs(obs, systems):
-    if isinstance(obs, (str, Path)):
-        return read_obs(obs, systems=tuple(systems))
+    if isinstance(obs, (str, Path)):  # only the codes and phases PPP may use are converted
+        return read_obs(obs, systems=tuple(systems), codes=candidate_codes(systems))
     return obs
 
 

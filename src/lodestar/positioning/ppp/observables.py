@@ -22,7 +22,8 @@ from ...constants import C_MPS, frequency_hz
 from ...errors import LodestarError
 from ...io.bias import code_bias_s
 
-__all__ = ["SIGNALS", "DualFrequency", "check_phase_present", "if_coefficients", "select_dual_frequency"]
+__all__ = ["SIGNALS", "DualFrequency", "candidate_codes", "check_phase_present", "if_coefficients",
+           "select_dual_frequency"]
 
 #: (code list band 1, code list band 2) per system; phases use the same attribute letters (L...).
 SIGNALS = {
@@ -65,6 +66,12 @@ def if_coefficients(f1_hz, f2_hz):
     return g1 / (g1 - g2), g2 / (g1 - g2)
 
 
+def candidate_codes(systems: str) -> set[str]:
+    """Every observation code :func:`select_dual_frequency` may take for ``systems`` (e.g. "RC")."""
+    return {name for system in systems if system in SIGNALS
+            for bands in (SIGNALS[system], _PHASES[system]) for band in bands for name in band}
+
+
 def _pick(obs, column: int, names) -> str | None:
     """``obs``: {observation code: (T, all satellites) array} of the candidates present."""
     counts = [(name, int(np.isfinite(obs[name][:, column]).sum()) if name in obs else 0) for name in names]
@@ -77,8 +84,7 @@ def _pick(obs, column: int, names) -> str | None:
 def select_dual_frequency(obs, svs, glonass_channels: dict) -> DualFrequency:
     """Codes and phases (m) of ``svs`` from a RINEX observation Dataset; NaN where not tracked."""
     all_svs = list(np.asarray(obs["sv"].values).astype(str))
-    wanted = {name for system in {str(sv)[0] for sv in svs} if system in SIGNALS
-              for bands in (SIGNALS[system], _PHASES[system]) for band in bands for name in band}
+    wanted = candidate_codes("".join({str(sv)[0] for sv in svs}))
     values = {name: obs[name].values for name in wanted if name in obs.data_vars}  # one xarray lookup each
     flags = {name: obs[f"{name}_lli"].values for name in wanted if f"{name}_lli" in obs.data_vars}
     n_t, n_s = obs.sizes["time"], len(svs)
