@@ -130,7 +130,7 @@ class _State:
         self.last_seen_ns = np.zeros(n_sat, np.int64)
         self.alive = np.zeros(n_sat, bool)  # ambiguity state in use (others are zero rows, skipped)
         self.bias_alive = np.zeros(n_sat, bool)  # code-bias state in use (GLONASS IFB)
-        self.live = None  # (live state indices, column of each state in them): None when alive changed
+        self.live = None  # (live state indices, as a column, each state's column in them); None: to redo
         self.base_states = np.arange(3 + n_sys + 1)  # position, clocks, ZWD
         self.started = False
         self.start_ns = None
@@ -188,7 +188,8 @@ class _Models:
         self.product_var = np.array([cfg.product_sigma_m.get(s, 0.0) ** 2 for s in inp.systems])[inp.sys_index]
 
     def at(self, t, x):
-        """(code model, phase model, unit (S,3), wet mapping, elevation, var_code, var_phase, zhd) at epoch t."""
+        """(code, phase models, unit vectors (S, 3), wet mapping, elevation, azimuth, code and phase
+        variances, zenith hydrostatic delay) at epoch t for the position x."""
         dx = x - self.x_ref
         inside = self.t0 <= t < self.t1
         if not (inside and float(dx @ dx) <= _MODEL_TOL_M**2):
@@ -280,11 +281,6 @@ def _code_fix(inp, t, ok, x0, n_sys):
     return x
 
 
-def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
-    """The forward pass over ``inp``'s epochs (give a reversed input for the backward pass)."""
-    return _run(inp, cfg)
-
-
 class _Run:
     """What one pass needs besides the state: per-run constants and the per-epoch output rows."""
 
@@ -292,7 +288,6 @@ class _Run:
         self.inp, self.cfg = inp, cfg
         self.sys_i = inp.sys_index
         self.sys_masks = [inp.sys_index == k for k in range(n_sys)]
-        self.nan_s = np.full(n_s, np.nan)
         self.models = _Models(inp, cfg, n_t)
         self.out = _allocate(n_t, n_s, n_sys)
         self.state = np.full((n_t, 3 + n_sys + 1), np.nan)  # position, clocks, ZWD after each epoch
@@ -301,7 +296,8 @@ class _Run:
         self.epoch_ns = inp.times_ns.astype("datetime64[ns]").astype(np.int64).tolist()  # Python ints: cheap per epoch
 
 
-def _run(inp, cfg):
+def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
+    """The forward pass over ``inp``'s epochs (give a reversed input for the backward pass)."""
     n_t, n_s = inp.p_if.shape
     n_sys = len(inp.systems)
     run = _Run(inp, cfg, n_t, n_s, n_sys)
@@ -370,6 +366,26 @@ def _epoch(run, st, t, ok, ambiguity_start):
     ok &= el >= cfg.mask_rad
     p_if = inp.p_if[t]
     _reset_clocks(st, p_if - code_model - st.x[st.i_zwd] * m_w - st.x[st.i_bias:], ok, run.sys_masks)
+    _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start)
+    _retire(st, now_ns, ok)
+    n_ok = int(np.count_nonzero(ok))
+    per_system = np.bincount(run.sys_i[ok], minlength=st.n_sys)
+    n_needed = 3 + int(np.count_nonzero(per_system)) + 1
+    if n_ok < max(n_needed, 4):
+        out.note[t] = f"too few satellites ({n_ok})"
+        _store(run, st, t, zhd)
+        return
+    sys_i = run.sys_i
+    gate = np.abs(p_if - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]) > _CODE_GATE_M
+    use_code, use_phase = ok & ~gate, ok.copy()
+    obs = (p_if, inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase)
+    post, cc, pc = _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start)
+    _store(run, st, t, zhd)
+    _store_used(run, st, t, ok, post, cc, pc, per_system)
+
+
+def _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start):
+    """New arcs get a new ambiguity; code biases start with a satellite, and again at a handover."""
     new = (ok & (inp.arc[t] != st.arc)).nonzero()[0]
     if new.size:
         _reset_ambiguities(st, new, ambiguity_start)
@@ -387,21 +403,6 @@ def _epoch(run, st, t, ok, ambiguity_start):
             st.reset_param(st.i_bias + fresh, 0.0, _CODE_BIAS_SIGMA_M)
             st.bias_alive[fresh] = True
             st.live = None
-    _retire(st, now_ns, ok)
-    n_ok = int(np.count_nonzero(ok))
-    per_system = np.bincount(run.sys_i[ok], minlength=st.n_sys)
-    n_needed = 3 + int(np.count_nonzero(per_system)) + 1
-    if n_ok < max(n_needed, 4):
-        out.note[t] = f"too few satellites ({n_ok})"
-        _store(run, st, t, zhd)
-        return
-    sys_i = run.sys_i
-    gate = np.abs(p_if - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]) > _CODE_GATE_M
-    use_code, use_phase = ok & ~gate, ok.copy()
-    obs = (p_if, inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase)
-    post, cc, pc = _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start)
-    _store(run, st, t, zhd)
-    _store_used(run, st, t, ok, post, cc, pc, per_system)
 
 
 def _reset_clocks(st, code_resid, ok, sys_masks):
