@@ -143,3 +143,33 @@ def test_sisre_and_orbits_commands_name_their_sources(data, tmp_path, capsys):
     assert header.endswith(",source,pco_source")
     assert {row.split(",")[-1] for row in rows} <= {"sinex", "published", "broadcast"}
     assert "antenna phase centre" in capsys.readouterr().out
+
+
+def test_gps_published_fallback_is_flagged_as_not_the_products_model(data):
+    # Without a source of the products' offsets (igs20P2131 has only receiver offsets), GPS satellites take
+    # the relative-era nominal block values (IIR-M G05: z = 0) and say that heights are biased by them;
+    # with JAXA MGEX 2020-244 (igs14, the model of GRG's 2020 products) G05 is z = 0.7780 m (line 615).
+    fallback = PhaseCentres(sinex=[data / IGS20W]).satellites(["G05", "R01"], ESBC_DAY)
+    assert fallback.source[0] == "published" and "relative-PCV-era" in fallback.note[0]
+    assert fallback.pco_if_body_m("1", "2")[0, 2] == 0.0
+    assert "relative-PCV-era" not in fallback.note[1]  # the caveat is about GPS only
+    igs14 = PhaseCentres(sinex=[data / JAXA, data / IGS20W]).satellites(["G05"], ESBC_DAY)
+    assert igs14.source[0] == "sinex"
+    np.testing.assert_allclose(igs14.pco_if_body_m("1", "2")[0], [-0.0033, -0.0003, 0.7780])
+
+
+def test_esbc_antenna_pattern_from_the_igs08_block():
+    # ESBC's ASH701945E_M SCIS (tests/fixtures: igs08.atx block, NGS 25-MAR-11): the pattern the data folder
+    # lacks. IF combination of its G01/G02 NOAZI rows: -15.4 mm at 45 deg zenith (2.5457 x -9.81 - 1.5457 x -6.21)
+    # and +4.8 mm at 80 deg (2.5457 x 3.37 - 1.5457 x 2.45): the shape ESBC's post-fit residuals showed without it.
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "fixtures" / "igs08_1805_ASH701945E_M_SCIS.atx"
+    rcv = PhaseCentres(antex=[fixture]).receiver("ASH701945E_M    SCIS")
+    assert rcv.source == "antex" and rcv.matched_radome == "SCIS"
+    np.testing.assert_allclose(rcv.pco_neu_m("G", "1"), [0.00048, 0.00013, 0.08965])
+    np.testing.assert_allclose(rcv.pco_neu_m("R", "2"), [-0.00058, 0.00001, 0.11925])  # GLONASS G2 takes GPS L2
+    a1, a2 = if_coefficients("G", "1", "2")
+    zenith = np.radians([45.0, 80.0])
+    pcv_if = a1 * rcv.pcv_m("G", "1", zenith) + a2 * rcv.pcv_m("G", "2", zenith)
+    np.testing.assert_allclose(pcv_if, [-0.01538, 0.00479], atol=2e-5)

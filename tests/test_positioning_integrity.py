@@ -214,3 +214,35 @@ def test_protection_level_constant():
     # 3D bound: sqrt(chi2_3 upper 1e-3 quantile) = sqrt(16.266) (chi-square tables; scipy.stats.chi2.isf)
     q = np.diag([4.0, 1.0, 1.0])[None]
     assert integrity.protection_level_m(q, 1e-3)[0] == pytest.approx(np.sqrt(16.2662) * 2.0, rel=1e-4)
+
+
+def test_broadcast_sisre_counted_once_in_the_protection_level():
+    """When the estimator's weights already hold the SISRE (1/w = noise + s^2) and the bound's SISRE
+    is the same s, the sandwich G C G^T with C = 1/w is the estimator's own covariance (HᵀWH)^-1
+    (weighted least squares, Koch 1999 §3.2); adding s^2 on top of 1/w (the double count that
+    refused every GLONASS epoch at 40°) gives a larger bound."""
+    from lodestar.positioning import integrity
+
+    rng = np.random.default_rng(7)
+    los = rng.normal(size=(1, 6, 3))
+    h = np.concatenate([-los / np.linalg.norm(los, axis=-1, keepdims=True), np.ones((1, 6, 1))], axis=-1)
+    noise_m2, sisre_m = rng.uniform(0.1, 1.0, (1, 6)), np.full(6, 2.0)
+    weight = 1.0 / (noise_m2 + sisre_m**2)
+    covariance = np.linalg.inv(np.einsum("tsi,ts,tsj->tij", h, weight, h))
+    once = integrity.position_covariance(h, weight, sisre_m, covariance, counted_m2=sisre_m[None, :] ** 2)
+    np.testing.assert_allclose(once, covariance[:, :3, :3], rtol=1e-10)
+    twice = integrity.position_covariance(h, weight, sisre_m, covariance)
+    assert np.trace(twice[0]) > 1.5 * np.trace(once[0])
+
+
+@pytest.mark.slow
+def test_glonass_alone_at_40_deg_solves_within_its_bound(esbc):
+    """ESBC day, GLONASS alone at 40°: the 4-satellite epochs whose bound (SISRE counted once) stays
+    under the 50 m alert limit solve (50 epochs; 0 while the bound counted the SISRE twice), and the
+    bound holds on every one of them (largest error / bound 0.24)."""
+    ds = solve(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz", esbc / NAV_FILE, systems="R", mask_deg=40)
+    solved = np.isin(ds["status"].values, ("ok", "fde"))
+    xyz = np.stack([ds[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)[solved]
+    error = np.linalg.norm(xyz - ESBC_TRUTH, axis=1)
+    assert solved.sum() >= 20
+    assert (error <= ds["protection_level_m"].values[solved]).all() and error.max() < 50.0

@@ -248,6 +248,19 @@ def test_batch_task_refuses_a_truncated_product_unless_allowed(data, sp3_text, t
     assert rows[0]["status"] == "failed" and "truncated: last complete epoch 2020-06-25 04:45:00" in rows[0]["error"]
     rows = run_station_day(day, TaskOptions(**options, out_dir=str(tmp_path / "b"), allow_truncated=True))
     assert rows[0]["status"] == "ok" and rows[0]["epochs_solved"] >= 118
+    # the result says what it rests on: the row and the saved day table name the truncated file
+    assert "truncated after epoch 2020-06-25 04:45:00" in rows[0]["warnings"] and cut.name in rows[0]["warnings"]
+    from lodestar.batch.summary import read_day_rows
+
+    saved = read_day_rows(tmp_path / "b")
+    assert saved["warnings"].str.contains("truncated after epoch").all()
+    # the PPP task reads its products under the same rule
+    ppp_options = dict(options, out_dir=str(tmp_path / "c"), ppp=True)
+    rows = run_station_day(day, TaskOptions(**ppp_options))
+    assert rows[0]["status"] == "failed" and "truncated: last complete epoch" in rows[0]["error"]
+    rows = run_station_day(day, TaskOptions(**dict(ppp_options, out_dir=str(tmp_path / "d")), allow_truncated=True))
+    assert rows[0]["status"] == "ok" and "truncated after epoch" in rows[0]["warnings"]
+    assert "no phase-centre calibration" in rows[0]["warnings"]  # no --sinex given: the PPP's own warning
 
 
 def test_unix_z_is_streamed_with_the_limit(data, tmp_path):

@@ -31,10 +31,10 @@ COMPARE_COLUMNS = [
     "max_err_3d_m",
 ]
 ROW_COLUMNS = [
-    "station", "marker", "date", *COMPARE_COLUMNS, "error", "error_kind", "file", "nav_files",
+    "station", "marker", "date", *COMPARE_COLUMNS, "error", "error_kind", "warnings", "file", "nav_files",
     "sp3_files", "truth_source", "lat_deg", "lon_deg", "elapsed_s",
 ]
-_TEXT_COLUMNS = {"station", "marker", "date", "systems", "status", "error", "error_kind", "file",
+_TEXT_COLUMNS = {"station", "marker", "date", "systems", "status", "error", "error_kind", "warnings", "file",
                  "nav_files", "sp3_files", "truth_source"}
 
 

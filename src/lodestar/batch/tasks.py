@@ -14,6 +14,7 @@ limit (``--memory-limit``) or split them.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,12 +119,19 @@ def _compare_day(day: StationDay, options: TaskOptions):
 
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
-    sp3, clk, _ = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
+    sp3, clk, notes = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
     result = compare(obs, list(day.nav), truth=truth, sets=tuple(options.sets), masks=tuple(options.masks),
                      sp3=sp3, clk=clk, antex=list(options.antex) or None,
                      sinex=list(options.sinex_paths) or None, bias=list(options.bias) or None)
     rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth))
-    return rows, result.solutions
+    return _with_warnings(rows, notes), result.solutions
+
+
+def _with_warnings(rows: list[dict], notes: list[str]) -> list[dict]:
+    """Every row of the station-day carries its input warnings (e.g. a truncated SP3 used up to its
+    last complete epoch under ``--allow-truncated``), so the summary says which results rest on them."""
+    text = "; ".join(notes)
+    return [{**row, "warnings": text} for row in rows]
 
 
 def _station_lat_lon(obs, truth):
@@ -169,10 +177,11 @@ def _ppp_day(day: StationDay, options: TaskOptions):
         raise LodestarError(f"{day.obs}: PPP needs precise orbits and clocks for {day.date} (give --sp3-dir)")
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
+    sp3, clk, notes = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
     solutions, coordinates = {}, []
     for system_set in options.sets:
         try:
-            solution = ppp(obs, sp3=list(day.sp3), clk=list(day.clk) or None, nav=list(day.nav) or None,
+            solution = ppp(obs, sp3=sp3, clk=clk, nav=list(day.nav) or None,
                            systems=system_set, mode="static", mask_deg=min(options.masks),
                            sinex=list(options.sinex_paths) or None)
         except LodestarError as exc:
@@ -188,9 +197,18 @@ def _ppp_day(day: StationDay, options: TaskOptions):
              "status": "ok" if row["status"] == "ok" else "failed", "error": row.get("reason") or "",
              "error_kind": "" if row["status"] == "ok" else "input", "epochs": row.get("epochs"),
              "epochs_solved": row.get("epochs_solved"), "truth_source": truth_source,
-             "lat_deg": row.get("lat_deg"), "lon_deg": row.get("lon_deg")}
+             "lat_deg": row.get("lat_deg"), "lon_deg": row.get("lon_deg"),
+             "warnings": "; ".join([*notes, *_solution_warnings(solutions.get(row["systems"]))])}
             for row in coordinates]
     return rows, solutions
+
+
+def _solution_warnings(solution) -> list[str]:
+    """A PPP solution's own warnings (e.g. a receiver antenna without calibration)."""
+    if solution is None:
+        return []
+    value = solution.attrs.get("warnings") or []
+    return [str(w) for w in (json.loads(value) if isinstance(value, str) else value)]  # attrs keep lists as JSON
 
 
 def _ppp_coordinate_row(day: StationDay, system_set: str, solution, truth, truth_source: str) -> dict:

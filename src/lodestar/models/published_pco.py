@@ -21,6 +21,13 @@ Sources:
   28-MAY-19``; the record's text is reproduced in cssrlib's test data, src/cssrlib/data/test.atx).
   Their B1I/B3I ionosphere-free value, z = 2.004 m, is GPSPACE's BE3 65 row: the two sources agree.
 - CAST or SECM per PRN: GPSPACE gpsppp.svb_bei_yrly header lines (``BEI19 MEO-1S CAST`` ...).
+- Caveat, GPS (measured on ESBC 2020-177 with GRG's IGS14 products, docs/ppp.md "The height"): the
+  GPS rows are nominal block values of the relative-PCV era (IIR z = 0), not the satellite-specific
+  z-offsets of the absolute-PCV models the products since igs05.atx (2006) are made with (igs14:
+  IIR 0.7-1.5 m, IIF 1.4-1.55 m). With them static GPS-alone PPP sits 3.3 cm higher than with the
+  products' own igs14 offsets (-1.3 vs -4.7 cm against the ITRF2014 truth): a system-specific error
+  that looks like accuracy. Give a SINEX/ANTEX with the products' offsets (JAXA MGEX 2020-244 carries
+  igs14's) for centimetre work; the provenance of every satellite served from here says so.
 What is not here: CSNO values for SECM-built MEO, BDS-3 IGSO and GEO, and the IGS MGEX conventional
 BDS-2 values were not found as text by this project: SECM MEO, IGSO and GEO use GPSPACE's nominal IF
 rows (BE3 65 labelled CAST, 66, 67); BDS-2 has no value (``None``): GPSPACE's BE2 rows disagree with
@@ -38,6 +45,9 @@ from ..constants import frequency_hz
 __all__ = ["PublishedOffset", "PUBLISHED_BLOCK_OFFSETS_M", "PUBLISHED_BAND_OFFSETS_M", "BLOCKS_JUNE_2020",
            "BLOCKS_JUNE_2020_VALID", "COSPAR_JUNE_2020", "published_offsets", "published_cospar", "block_if_offset_m"]
 
+#: Said in the provenance of GPS satellites served from this table (see the module's caveat).
+_GPS_CAVEAT = ("relative-PCV-era nominal value, not the products' absolute-PCV (igs05+/igs14) satellite-specific "
+               "z-offset: heights biased by centimetres")
 #: Nominal IF offsets per block (x, y, z) in metres, the band pair they serve, and their source.
 PUBLISHED_BLOCK_OFFSETS_M: dict[str, tuple[tuple[float, float, float], tuple[str, str], str]] = {
     "GPS-IIA": ((0.279, 0.0, 1.023), ("1", "2"), "GPSPACE gpsppp.svb_gps_yrly BLK IIA; IGS 1998 convention"),
@@ -195,4 +205,6 @@ def published_offsets(sv: str, time) -> PublishedOffset | None:
     if block is None:
         return None
     offsets, bands, source = _entry(block)
+    if block.startswith("GPS-"):
+        source = f"{source} ({_GPS_CAVEAT})"
     return PublishedOffset(block, {band: np.array(v, dtype=float) for band, v in offsets.items()}, bands, source)

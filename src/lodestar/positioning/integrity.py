@@ -39,16 +39,19 @@ DEFAULT_ALERT_LIMIT_M = 50.0
 DEFAULT_RISK = 1e-3
 
 
-def position_covariance(h, weight, sisre_m, covariance, prior_design=None, prior_weight=None):
+def position_covariance(h, weight, sisre_m, covariance, prior_design=None, prior_weight=None, counted_m2=0.0):
     """``(T, 3, 3)`` covariance of the estimated position under model noise + SISRE.
 
     ``h`` ``(T, S, M)``, ``weight`` ``(T, S)`` the estimator's weights (0 = unused), ``sisre_m``
-    ``(S,)``, ``covariance`` ``(T, M, M)`` the estimator's inverse normal matrix.
+    ``(S,)``, ``covariance`` ``(T, M, M)`` the estimator's inverse normal matrix. ``counted_m2``
+    ``(T, S)``: the share of ``1 / weight`` that already is broadcast orbit and clock error (the
+    estimator's own SISRE term, ``weights.code_variance_m2``): replaced by ``sisre_m``, not added to it.
     """
     used = weight > 0
     hw = np.where(used[..., None], h, 0.0) * weight[..., None]
     gain = np.matmul(covariance, np.swapaxes(hw, 1, 2))  # (T, M, S)
-    variance = np.where(used, 1.0 / np.where(used, weight, 1.0) + np.asarray(sisre_m)[None, :] ** 2, 0.0)
+    noise = 1.0 / np.where(used, weight, 1.0) - np.asarray(counted_m2)
+    variance = np.where(used, noise + np.asarray(sisre_m)[None, :] ** 2, 0.0)
     q = np.einsum("tis,ts,tjs->tij", gain, variance, gain)
     if prior_design is not None and prior_weight is not None:
         pg = np.matmul(covariance, np.swapaxes(prior_design * prior_weight[..., None], 1, 2))  # (T, M, K)

@@ -71,10 +71,15 @@ def _orbit_span_reason(sub, status, reason):
     return reason
 
 
-def _protection_level(sub, it, cons, risk):
+def _protection_level(sub, problem, it, cons, risk):
     sisre = np.array([integrity.SISRE_M.get(sv[0], 2.0) for sv in sub.sv])
+    # the estimator's weights already hold its (factor-scaled) broadcast SISRE term: count SISRE once
+    factor = problem.factor[:, problem.system_index] if np.ndim(problem.factor) == 2 else \
+        np.asarray(problem.factor)[problem.system_index]
+    counted = np.broadcast_to(factor**2 * np.asarray(problem.sisre_m, float) ** 2, it.weight.shape)
     with np.errstate(invalid="ignore"):
-        q = integrity.position_covariance(it.h, it.weight, sisre, it.covariance, cons.design, it.prior_weight)
+        q = integrity.position_covariance(it.h, it.weight, sisre, it.covariance, cons.design, it.prior_weight,
+                                          counted)
     return integrity.protection_level_m(q, risk)
 
 
@@ -93,7 +98,7 @@ def build_result(sub, problem, fde, info) -> xr.Dataset:
         tied = estimator.clock_constraints(it.present, it.state[:, 3:], *problem.clock_prior)
         cons = replace(cons, design=tied.design)
     gdop, pdop, hdop, vdop, tdop = estimator.dops(it.h, used, it.present, lat_a, lon_a, cons)
-    protection = _protection_level(sub, it, cons, info.get("integrity_risk", integrity.DEFAULT_RISK))
+    protection = _protection_level(sub, problem, it, cons, info.get("integrity_risk", integrity.DEFAULT_RISK))
     alert = info.get("alert_limit_m", integrity.DEFAULT_ALERT_LIMIT_M)
     stat, dof = raim_statistic(it)
     # RAIM tests every epoch with redundancy; one without has only the predicted bound to go by

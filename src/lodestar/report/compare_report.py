@@ -37,7 +37,10 @@ def _improvement(result) -> pd.DataFrame | None:
     table = table.rename(columns={"mask_deg": "mask (°)", "over": "R+C over",
                                   "extra_epochs_solved": "extra epochs solved",
                                   "pdop_median_change_pct": "PDOP median change (%)",
-                                  "rms3d_change_pct": "RMS 3D change (%)"})
+                                  "rms3d_change_pct": "RMS 3D change (%)",
+                                  "rms3d_change_lo_pct": "95 % interval low (%)",
+                                  "rms3d_change_hi_pct": "95 % interval high (%)",
+                                  "common_epochs": "common epochs", "common_blocks": "10-min blocks"})
     table["mask (°)"] = table["mask (°)"].map(lambda m: f"{m:g}")
     table["extra epochs solved"] = table["extra epochs solved"].map(lambda v: "—" if v != v else f"{int(v):+d}")
     return table
