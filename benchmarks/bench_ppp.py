@@ -32,6 +32,18 @@ Peers and what each needed (docs/ppp-benchmark.md has the details):
   fine clock series.
 - cssrlib 1.2.1 (PyPI): see ``_cssrlib_worker``.
 Peers that are not installed are reported as missing (``pip install -e .[bench]``).
+
+Speed target (issue #13): ``--sets G R+C --modes static --peers lodestar rtklib [--repeat 3]``
+prints Lodestar's R+C static day beside RTKLIB's GPS day, wall and CPU (user + system of the child)
+and their ratios; on a shared machine the CPU ratio is the steadier one, ``--repeat`` keeps each
+solver's fastest run. What the profile taught (docs/ppp-benchmark.md, "Speed"): the filter loop was
+the largest cost, and most of it was OpenBLAS running scipy's Cholesky solve of each ~60 x 60 system
+on two threads that wait for each other under load (10x on a G+R+E+C day; numpy's solve on the
+live block stays on one thread), then
+per-epoch measurement models (now vectorised over blocks of epochs) and call overhead around a
+tiny update; xarray's dask probe (0.3-0.5 s of imports) and clock records of systems not asked
+for came next. Profile the worker itself: ``python -m cProfile -o out.prof benchmarks/bench_ppp.py
+--worker lodestar --inputs <tmp>/inputs.json --set R+C --mode static --out <tmp>/x.npz``.
 """
 
 from __future__ import annotations
@@ -571,7 +583,8 @@ def run_child(peer: str, inputs_path: Path, system_set: str, mode: str, out: Pat
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
-    meta = {"wall_s": time.perf_counter() - start, "peak_rss_mb": usage.ru_maxrss / 1024.0, "exit": status}
+    meta = {"wall_s": time.perf_counter() - start, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mb": usage.ru_maxrss / 1024.0, "exit": status}
     meta_path = out.with_suffix(".json")
     if meta_path.exists():
         meta.update(json.loads(meta_path.read_text()))
@@ -598,15 +611,28 @@ def score(npz: Path, truth, mode: str) -> dict:
     return summary
 
 
-def run_benchmark(data: Path, sets, modes, peers, hours: float | None, stations=("ESBC",)) -> list[dict]:
+def run_benchmark(data: Path, sets, modes, peers, hours: float | None, stations=("ESBC",), repeat: int = 1) -> list[dict]:
     rows = []
     for station in stations:
         with tempfile.TemporaryDirectory(prefix="bench_ppp_") as name:
-            rows += _run_station(data, Path(name), CASES[station], sets, modes, peers, hours)
+            rows += _run_station(data, Path(name), CASES[station], sets, modes, peers, hours, repeat)
     return rows
 
 
-def _run_station(data: Path, tmp: Path, case: dict, sets, modes, peers, hours) -> list[dict]:
+def _fastest(runs) -> dict:
+    """The run with the least CPU time of several (``--repeat``), its wall time the least of all.
+
+    On a shared machine a run's wall time measures the others' load as much as the solver; the
+    least of a few runs is the usual estimate of what the solver needs (the other figures of the
+    runs are the same: same inputs, deterministic solvers)."""
+    runs = list(runs)
+    best = dict(min(runs, key=lambda r: r["cpu_s"]))
+    best["wall_s"] = min(r["wall_s"] for r in runs)
+    best["runs"] = len(runs)
+    return best
+
+
+def _run_station(data: Path, tmp: Path, case: dict, sets, modes, peers, hours, repeat=1) -> list[dict]:
     missing = available_peers()
     rows = []
     inputs = prepare_inputs(data, tmp, case)
@@ -623,7 +649,7 @@ def _run_station(data: Path, tmp: Path, case: dict, sets, modes, peers, hours) -
                     row["note"] = "no kinematic mode"
                 else:
                     out = tmp / f"{peer}_{system_set.replace('+', '')}_{mode}.npz"
-                    row.update(run_child(peer, inputs_path, system_set, mode, out))
+                    row.update(_fastest(run_child(peer, inputs_path, system_set, mode, out) for _ in range(repeat)))
                     row.update(score(out, inputs["truth"], mode))
                 rows.append(row)
                 print(format_row(row), flush=True)
@@ -639,26 +665,30 @@ def format_row(row: dict) -> str:
     enu_text = "-" if enu is None else "/".join(f"{v:+.3f}" for v in enu)
     return (f"| {row['station']} | {row['set']} | {row['mode']} | {row['peer']} | {row.get('epochs', '-')} | "
             f"{enu_text} | {f('final_error_3d_m')} | {f('rms_3d_m')} | {f('convergence_s', 1 / 60, '{:.1f}')} | "
-            f"{f('wall_s', 1, '{:.1f}')} | {f('peak_rss_mb', 1, '{:.0f}')} | {row.get('note', '')} |")
+            f"{f('wall_s', 1, '{:.1f}')} | {f('cpu_s', 1, '{:.1f}')} | {f('peak_rss_mb', 1, '{:.0f}')} | "
+            f"{row.get('note', '')} |")
 
 
 TABLE_HEAD = ["| station | set | mode | solver | epochs solved | final error E/N/U (m) | final 3D (m) | "
-              "3D RMS after conv. (m) | convergence (min) | wall (s) | peak RSS (MB) | note |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+              "3D RMS after conv. (m) | convergence (min) | wall (s) | CPU (s) | peak RSS (MB) | note |",
+              "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
 
 
 def print_speed_target(rows) -> None:
     """Issue 13's speed target: Lodestar R+C static, a day end to end, against RTKLIB's GPS PPP of
     the same day (run ``--sets G R+C --modes static --peers lodestar rtklib``): ratio <= 1."""
-    def wall(set_name, peer):
-        found = [r.get("wall_s") for r in rows if r["set"] == set_name and r["mode"] == "static"
-                 and r["peer"] == peer and r.get("wall_s")]
+    def wall(set_name, peer, key="wall_s"):
+        found = [r.get(key) for r in rows if r["set"] == set_name and r["mode"] == "static"
+                 and r["peer"] == peer and r.get(key)]
         return found[0] if found else None
 
     ours, theirs = wall("R+C", "lodestar"), wall("G", "rtklib")
     if ours and theirs:
         print(f"\nspeed: Lodestar R+C static {ours:.1f} s vs RTKLIB 2.4.3 G static {theirs:.1f} s "
               f"(wall, end to end, child processes): ratio {ours / theirs:.2f} (target <= 1)")
+        ours, theirs = wall("R+C", "lodestar", "cpu_s"), wall("G", "rtklib", "cpu_s")
+        print(f"       CPU time (user + system, less sensitive to other load): {ours:.1f} s vs {theirs:.1f} s: "
+              f"ratio {ours / theirs:.2f}")
 
 
 def main() -> int:
@@ -670,6 +700,8 @@ def main() -> int:
     parser.add_argument("--hours", type=float, default=None, help="process only the first H hours")
     parser.add_argument("--stations", nargs="+", default=["ESBC"], choices=sorted(CASES),
                         help="ESBC (full day, default), WTZR, WTZZ (1 h each)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run every solver N times, report the fastest (timings on a shared machine)")
     parser.add_argument("--readme", action="store_true", help="print the table as markdown for the README")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--inputs", help=argparse.SUPPRESS)
@@ -687,7 +719,8 @@ def main() -> int:
         if missing.get(peer):
             print(f"{peer}: {missing[peer]}")
     print("\n".join(TABLE_HEAD))
-    rows = run_benchmark(data_dir(args.data), args.sets, args.modes, args.peers, args.hours, tuple(args.stations))
+    rows = run_benchmark(data_dir(args.data), args.sets, args.modes, args.peers, args.hours, tuple(args.stations),
+                         max(1, args.repeat))
     print_speed_target(rows)
     if args.readme:
         print("\nREADME table (2020-177; truth ESBC ITRF2014, WTZR/WTZZ SINEX; figures measured under load):\n")

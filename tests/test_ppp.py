@@ -385,3 +385,40 @@ def test_sinex_serves_the_truth_when_no_truth_is_given(data):
     wtzr = _sinex_truth(esbc / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx", sinex)
     np.testing.assert_allclose(wtzr, station_position(sinex, "WTZR", "2020-06-25"), atol=1e-6)
     assert _sinex_truth(esbc / HOUR, sinex) is None
+
+
+def test_block_models_follow_the_filter_position_to_micrometres(data, monkeypatch):
+    """filter._Models: measurement models computed for a block of epochs at a reference position and
+    moved to the filter's position to first order agree with models computed at that position
+    directly: within 20 um at the 0.5 m tolerance, whose largest neglected term is the local vertical's
+    tilt (0.5 m / 6371 km = 8e-8 rad of elevation) times the hydrostatic mapping's slope at 7 deg
+    (~67 per rad x 2.3 m); measured here <= 7.5 um. Beyond the tolerance the block is recomputed."""
+    from lodestar.positioning.ppp import api
+    from lodestar.positioning.ppp import filter as ppp_filter
+
+    captured = []
+    real = api.run_filter
+    monkeypatch.setattr(api, "run_filter", lambda inp, cfg: captured.append((inp, cfg)) or real(inp, cfg))
+    _run(data, HOUR, "R+C", "static")
+    inp, cfg = captured[0]
+    n_t = inp.p_if.shape[0]
+    x_ref = np.asarray(inp.approx_xyz, float)
+    rng = np.random.default_rng(13)
+    for t in (5, 60, 115):
+        dx = rng.normal(size=3)
+        dx *= 0.49 / np.linalg.norm(dx)
+        block = ppp_filter._Models(inp, cfg, n_t)
+        block._evaluate(t, n_t, x_ref)
+        moved = block.at(t, x_ref + dx)
+        assert np.array_equal(block.x_ref, x_ref)  # within the tolerance: the block served it
+        direct = ppp_filter._Models(inp, cfg, n_t)
+        direct._evaluate(t, t + 1, x_ref + dx)
+        exact = direct.at(t, x_ref + dx)
+        seen = np.isfinite(exact[0]) & (exact[4] >= cfg.mask_rad)  # what the filter uses
+        assert seen.sum() >= 8
+        for k in (0, 1):  # code and phase models (m)
+            assert np.max(np.abs(moved[k][seen] - exact[k][seen])) < 2e-5
+        assert np.max(np.abs(moved[4][seen] - exact[4][seen])) < 1.1e-7  # elevation (rad): 0.5 m / R + 0.5 m / rho
+        assert abs(moved[8] - exact[8]) < 1e-6  # zenith hydrostatic delay (m)
+        block.at(t + 1, x_ref + 3 * dx)  # 1.5 m away: recomputed there
+        assert np.allclose(block.x_ref, x_ref + 3 * dx) and block.t0 == t + 1

@@ -262,6 +262,25 @@ def test_codes_filter_skips_unread_fields_unchecked(data, tmp_path):
         read_obs(path, codes={"C1C", "L1C"})
 
 
+def test_codes_filter_reads_only_those_fields(data, tmp_path):
+    """``codes=``: only those observation codes are converted (what PPP reads); their values, LLI and
+    strength equal a full read's; the header's code lists stay whole; an unread field is not checked."""
+    codes = {"C2I", "C6I", "L2I", "L6I"}
+    some = read_obs(data / ESBC_HOUR, systems="C", codes=codes)
+    full = read_obs(data / ESBC_HOUR, systems="C")
+    assert {v for v in some.data_vars if v[:3] not in codes} == {"epoch_flag"}
+    assert {v for v in full.data_vars if v[0] == "D"}  # the full read has the Doppler fields
+    for name in some.data_vars:
+        np.testing.assert_array_equal(some[name].values, full[name].values)
+    assert some.attrs["obs_codes"] == full.attrs["obs_codes"]
+    # line 57: 'C05  40715949.461 5                  40715946.882 6        -2.196 5 ...' (D2I -2.196)
+    line = "C05  40715949.461 5                  40715946.882 6        -2.196"
+    bad = _mutated(tmp_path, data, ESBC_HOUR, lambda text: text.replace(line, line[:-6] + "-2.1x6", 1))
+    assert np.array_equal(read_obs(bad, systems="C", codes=codes)["L2I"].values, some["L2I"].values, equal_nan=True)
+    with pytest.raises(FormatError, match="D2I"):
+        read_obs(bad, systems="C")
+
+
 def _mutated(tmp_path, data, name, edit, suffix=".rnx"):
     text = read_bytes(data / name).decode("latin-1")
     out = tmp_path / f"mutated{suffix}"

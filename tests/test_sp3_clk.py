@@ -87,6 +87,22 @@ def test_clock_304_wide_layout(data):
     assert clk.attrs["skipped"] == {"AR records": sum(line.startswith("AR ") for line in lines)}
 
 
+def test_clock_records_of_chosen_systems_only(data):
+    """``systems=``: only those AS records are parsed; values equal to a full read's, AR still counted.
+
+    COD 3.04 (GPS, GLONASS, Galileo, BeiDou, QZSS): the C and R columns of both reads agree exactly."""
+    path = data / "precise-misc/COD0MGXFIN_20211180000_01D_30S_CLK.CLK"
+    full, some = read_clk(path), read_clk(path, systems="RC")
+    assert {sv[0] for sv in some.sv.values} == {"R", "C"}
+    chosen = [sv for sv in full.sv.values if sv[0] in "RC"]
+    assert list(some.sv.values) == chosen
+    np.testing.assert_array_equal(some.clock_s.values, full.clock_s.sel(sv=chosen).values)
+    text = read_bytes(path).decode().splitlines()
+    others = sum(line.startswith("AS ") and line[3] not in "RC" for line in text)
+    assert some.attrs["skipped"] == {**full.attrs["skipped"], "AS records of other systems than RC": others}
+    assert int(some.clock_s.notnull().sum()) == sum(line.startswith(("AS R", "AS C")) for line in text)
+
+
 @pytest.mark.parametrize("name", sorted(
     ["precise-misc/COD0OPSRAP_20230730000_01D_30S_CLK.CLK", "precise-misc/GFZ0MGXRAP_20201380000_01D_30S_CLK.CLK",
      "precise-misc/WUM0MGXFIN_20190730000_01D_30S_CLK.CLK", "short-obs/IGS0OPSFIN_20261330000_90M_30S_CLK.CLK"]))

@@ -30,6 +30,7 @@ from .antennas import phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
 from .observables import (
+    candidate_codes,
     check_phase_present,
     code_bias_corrections_m,
     if_coefficients,
@@ -60,8 +61,8 @@ _BRIDGED_SIGMA_M = 0.02
 
 
 def _read_obs(obs, systems):
-    if isinstance(obs, (str, Path)):
-        return read_obs(obs, systems=tuple(systems))
+    if isinstance(obs, (str, Path)):  # only the codes and phases PPP may use are converted
+        return read_obs(obs, systems=tuple(systems), codes=candidate_codes(systems))
     return obs
 
 
@@ -72,13 +73,14 @@ def _channels(obs, nav):
     return channels
 
 
-def _load_products(sp3, clk):
-    """Orbits and clocks of one or several centres and days (:class:`lodestar.orbits.PreciseEphemeris`)."""
+def _load_products(sp3, clk, letters):
+    """Orbits and clocks of one or several centres and days (:class:`lodestar.orbits.PreciseEphemeris`);
+    clock records of systems other than ``letters`` are not parsed."""
     as_list = lambda v: [] if v is None else ([v] if isinstance(v, (str, Path)) else list(v))
     sp3_items = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in as_list(sp3)]
     if not sp3_items:
         raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")
-    clk_items = [read_clk(p) if isinstance(p, (str, Path)) else p for p in as_list(clk)]
+    clk_items = [read_clk(p, systems=letters) if isinstance(p, (str, Path)) else p for p in as_list(clk)]
     return PreciseEphemeris(sp3_items, clk_items or None)
 
 
@@ -140,7 +142,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     if obs.attrs.get("format", "RINEX OBS") != "RINEX OBS":
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
     check_phase_present(obs, letters)
-    eph = _load_products(sp3, clk)
+    eph = _load_products(sp3, clk, letters)
     warn = list(eph.warnings)
     prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m, bias,
                     code_bias_systems)
@@ -208,6 +210,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
     arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
     doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
+    unused = np.where(dual.usable & ~side.valid, side.reason, "")  # (T, S) why observed cells are not used
     inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
@@ -216,12 +219,12 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
-        "unused_reasons": _count(np.where(dual.usable & ~side.valid, side.reason, "")),
+        "unused_reasons": _count(unused),
         "code_bias_corrections": bias_note,
         "offcentre_orbit_cells": int(((shift > 0) & (shift != BRIDGED_SHIFT) & usable).sum()),
         "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
         "centre_handovers": int(handover.sum()),
-        "epoch_unused": _dominant_reason(np.where(dual.usable & ~side.valid, side.reason, "")),
+        "epoch_unused": _dominant_reason(unused),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
 
@@ -279,7 +282,9 @@ def _dominant_reason(reasons) -> np.ndarray:
 
 
 def _count(values) -> dict:
-    names, counts = np.unique(np.asarray(values).astype(str), return_counts=True)
+    values = np.asarray(values)
+    values = values[values != ""]  # most cells have no reason: sort only the others
+    names, counts = np.unique(values.astype(str), return_counts=True)
     return {str(n): int(c) for n, c in zip(names, counts) if n}
 
 

@@ -18,10 +18,19 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
   defaults: err 0.003 m, eratio 100), f_IF = sqrt(a1^2 + a2^2) the IF noise factor, plus a per-system product-error sigma
   (clock interpolation: 15-min BeiDou clocks cost centimetres).
 - Update: Joseph form (I - KH) P (I - KH)' + K R K' (Bucy & Joseph 1968), numerically safe with
-  30 m and 3 mm sigmas side by side.
+  30 m and 3 mm sigmas side by side, symmetrised; only the live states (position, clocks, ZWD,
+  ambiguities and code biases in use) enter it.
 - Quality control: pre-fit code innovations over 30 m are dropped; after the update the worst
   normalised post-fit residual above 4 sigma is rejected (phase: its ambiguity restarts; code: that
   code is dropped) and the epoch is re-solved, up to ``max_rejections`` times.
+
+Speed (a day of R+C at 30 s, docs/ppp-benchmark.md): the measurement models (geometry, Earth
+rotation, elevations, troposphere, weights) are computed vectorised over blocks of epochs x
+satellites at a reference position (:class:`_Models`), so the per-epoch loop holds little more
+than the Kalman update, on the live states only, with numpy's LU solve (scipy's Cholesky solve on
+the full live set let OpenBLAS thread each ~60 x 60 solve: 10x the loop's time on a loaded machine;
+numpy's at these sizes stays on one thread: a one-thread limit changes nothing, measured); plain
+numpy (a numba import alone costs 0.35-0.5 s).
 """
 
 from __future__ import annotations
@@ -29,7 +38,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.linalg import cho_factor, cho_solve
 
 from ...constants import C_MPS
 from ...frames import ecef_to_geodetic, enu_matrix
@@ -47,6 +55,9 @@ _CODE_GATE_M = 30.0
 _CODE_BIAS_SIGMA_M = 5.0  # GLONASS inter-frequency code bias prior (receiver IFBs reach metres)
 _REJECT_SIGMAS = 4.0
 _RETIRE_AFTER_NS = 600 * 10**9  # longer than any gap an arc survives (quality.screen: <= 75 s at 30 s)
+_MODEL_TOL_M = 0.5  # models of a block serve positions within this of its reference (_Models: < 2e-5 m error)
+_HEIGHT_STEP_M = 1.0  # finite-difference step of the hydrostatic delay's height derivative
+_BLOCK_START, _BLOCK_MAX = 8, 512  # epochs per model block: first length, longest
 
 
 @dataclass(frozen=True)
@@ -119,33 +130,120 @@ class _State:
         self.last_seen_ns = np.zeros(n_sat, np.int64)
         self.alive = np.zeros(n_sat, bool)  # ambiguity state in use (others are zero rows, skipped)
         self.bias_alive = np.zeros(n_sat, bool)  # code-bias state in use (GLONASS IFB)
+        self.live = None  # (live state indices, as a column, each state's column in them); None: to redo
+        self.base_states = np.arange(3 + n_sys + 1)  # position, clocks, ZWD
         self.started = False
         self.start_ns = None
         self.last_ns = None
+        self.nis = np.nan
 
     @property
     def i_zwd(self):
         return 3 + self.n_sys
 
     @property
+    def i_amb(self):
+        return 3 + self.n_sys + 1
+
+    @property
     def i_bias(self):
         return 3 + self.n_sys + 1 + self.n_sat
 
+    def reset_block(self, start, stop, value, sigma):
+        """:meth:`reset_param` for the contiguous parameters ``start:stop`` (slices are cheaper)."""
+        self.P[start:stop, :] = 0.0
+        self.P[:, start:stop] = 0.0
+        self.x[start:stop] = value
+        self.P[self.base_states[start:stop], self.base_states[start:stop]] = sigma**2
+
     def reset_param(self, index, value, sigma):
+        """Re-initialise one or several parameters (int or int array): no correlation, ``sigma`` prior."""
         self.P[index, :] = 0.0
         self.P[:, index] = 0.0
         self.x[index] = value
         self.P[index, index] = sigma**2
 
 
+class _Models:
+    """Measurement models of a block of epochs, evaluated at one reference position ``x_ref``.
+
+    The filter loop asks for epoch t at its predicted position x; while |x - x_ref| <= ``_MODEL_TOL_M``
+    the block's models are moved to x to first order (range: -unit . dx; the hydrostatic delay's
+    height dependence: d(zhd m_h)/dh . up . dx), otherwise the block is recomputed at x. Left out:
+    the elevations' change (the local vertical tilts by |dx| / 6371 km, the line of sight by
+    |dx| / rho: <= 1e-7 rad at 0.5 m), which moves the hydrostatic delay by <= 67 / rad x 2.3 m x
+    1e-7 = 1.6e-5 m at 7 deg; the Sagnac rotation's dependence on the receiver (omega |sat| / c =
+    6e-6 m per metre); second-order range terms (|dx|^2 / 2 rho < 1e-8 m). So < 2e-5 m at the
+    tolerance (tests/test_ppp.py measures <= 7.5 um). Block lengths adapt: doubled when a block is
+    used to its end (static, converged), cut to twice the epochs used when the position moved away
+    (kinematic: down to one epoch).
+    """
+
+    def __init__(self, inp, cfg, n_t):
+        self.inp, self.cfg, self.n_t = inp, cfg, n_t
+        self.t0 = self.t1 = 0
+        self.length = _BLOCK_START
+        self.x_ref = np.full(3, np.nan)
+        self.code_factor = np.array([cfg.code_factor.get(s, 1.0) for s in inp.systems])[inp.sys_index]
+        self.product_var = np.array([cfg.product_sigma_m.get(s, 0.0) ** 2 for s in inp.systems])[inp.sys_index]
+
+    def at(self, t, x):
+        """(code, phase models, unit vectors (S, 3), wet mapping, elevation, azimuth, code and phase
+        variances, zenith hydrostatic delay) at epoch t for the position x."""
+        dx = x - self.x_ref
+        inside = self.t0 <= t < self.t1
+        if not (inside and float(dx @ dx) <= _MODEL_TOL_M**2):
+            used = t - self.t0
+            self.length = min(_BLOCK_MAX, 2 * self.length) if not inside else max(1, 2 * used)
+            self._evaluate(t, min(self.n_t, t + self.length), x)
+            dx = x - self.x_ref
+        k = t - self.t0
+        shift = self.jac[k] @ dx
+        zhd = self.zhd + self.dzhd_dh * float(self.up @ dx)
+        return (self.code[k] + shift, self.phase[k] + shift, self.unit[k], self.m_w[k], self.el[k], self.az[k],
+                self.var_code[k], self.var_phase[k], zhd)
+
+    def _evaluate(self, t0, t1, x):
+        inp, cfg = self.inp, self.cfg
+        self.t0, self.t1, self.x_ref = t0, t1, np.array(x, float)
+        lat, lon, h = ecef_to_geodetic(self.x_ref)
+        rot = enu_matrix(lat, lon)  # rows e, n, u
+        rx_apc = (self.x_ref + inp.tide_m[t0:t1])[:, None, :] + (inp.antenna_enu_m @ rot)[None, :, :]
+        rng, unit = _line_of_sight(inp.sat_xyz[t0:t1], rx_apc)
+        enu = unit @ rot.T
+        el = np.arcsin(np.clip(enu[..., 2], -1.0, 1.0))
+        self.az = np.arctan2(enu[..., 0], enu[..., 1]) % (2 * np.pi)
+        lat_rad, h_clip = np.radians(lat), float(np.clip(h, -500, 9000))
+        h_up = float(np.clip(h + _HEIGHT_STEP_M, -500, 9000))
+        doy = inp.day_of_year[t0:t1, None]
+        el_floor = np.maximum(el, 0.02)
+        zhd, _ = saastamoinen_zenith_m(lat_rad, h_clip)
+        zhd_up, _ = saastamoinen_zenith_m(lat_rad, h_up)
+        m_h, m_w = niell_mapping(lat_rad, h_clip, doy, el_floor)
+        m_h_up, _ = niell_mapping(lat_rad, h_up, doy, el_floor)
+        base = rng - inp.sat_clock_m[t0:t1] + zhd * m_h
+        slope = (zhd_up * m_h_up - zhd * m_h) / _HEIGHT_STEP_M  # d(zhd m_h)/dh per satellite
+        self.up, self.zhd, self.dzhd_dh = rot[2], float(zhd), float((zhd_up - zhd) / _HEIGHT_STEP_M)
+        self.jac = -unit + slope[..., None] * rot[2]
+        self.code, self.phase = base + inp.code_corr_m[t0:t1], base + inp.phase_corr_m[t0:t1]
+        self.unit, self.m_w, self.el = unit, m_w, el
+        product_var = self.product_var if inp.orbit_var_m2 is None else self.product_var + inp.orbit_var_m2[t0:t1]
+        elev_term = 1.0 + 1.0 / np.sin(el_floor) ** 2
+        self.var_phase = inp.if_factor**2 * cfg.phase_sigma_m**2 * elev_term + product_var
+        self.var_code = (inp.if_factor * self.code_factor) ** 2 * cfg.code_sigma_m**2 * elev_term + product_var
+
+
+def _line_of_sight(sat_xyz, rx_xyz):
+    """Ranges (..., S) and unit vectors receiver->satellite, Earth rotation during flight."""
+    rng = np.linalg.norm(sat_xyz - rx_xyz, axis=-1)
+    diff = rotate_for_earth_rotation(sat_xyz, rng / C_MPS) - rx_xyz
+    rng = np.sqrt(np.einsum("...i,...i->...", diff, diff))
+    return rng, diff / rng[..., None]
+
+
 def _geometry(inp, t, rx_apc):
-    """Ranges (S,) and unit vectors (S, 3) receiver->satellite, Earth rotation during flight."""
-    sat = inp.sat_xyz[t]
-    rng = np.linalg.norm(sat - rx_apc, axis=-1)
-    rotated = rotate_for_earth_rotation(sat, rng / C_MPS)
-    diff = rotated - rx_apc
-    rng = np.linalg.norm(diff, axis=-1)
-    return rng, diff / rng[:, None]
+    """Ranges (S,) and unit vectors (S, 3) receiver->satellite at epoch t (the code fix's iterations)."""
+    return _line_of_sight(inp.sat_xyz[t], rx_apc)
 
 
 def _elev_az(unit, rot):
@@ -183,20 +281,50 @@ def _code_fix(inp, t, ok, x0, n_sys):
     return x
 
 
+class _Run:
+    """What one pass needs besides the state: per-run constants and the per-epoch output rows."""
+
+    def __init__(self, inp, cfg, n_t, n_s, n_sys):
+        self.inp, self.cfg = inp, cfg
+        self.sys_i = inp.sys_index
+        self.sys_masks = [inp.sys_index == k for k in range(n_sys)]
+        self.models = _Models(inp, cfg, n_t)
+        self.out = _allocate(n_t, n_s, n_sys)
+        self.state = np.full((n_t, 3 + n_sys + 1), np.nan)  # position, clocks, ZWD after each epoch
+        self.zwd_var = np.full(n_t, np.nan)
+        self.start_ns = np.zeros(n_t, np.int64)
+        self.epoch_ns = inp.times_ns.astype("datetime64[ns]").astype(np.int64).tolist()  # Python ints: cheap per epoch
+
+
 def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
+    """The forward pass over ``inp``'s epochs (give a reversed input for the backward pass)."""
     n_t, n_s = inp.p_if.shape
     n_sys = len(inp.systems)
-    out = _allocate(n_t, n_s, n_sys)
+    run = _Run(inp, cfg, n_t, n_s, n_sys)
     st = _State(n_sys, n_s)
     seconds = (inp.times_ns - inp.times_ns[0]).astype(np.int64) / 1e9
     restart_block = np.floor(seconds / cfg.restart_s).astype(int) if cfg.restart_s else np.zeros(n_t, int)
-    code_factor = np.array([cfg.code_factor.get(s, 1.0) for s in inp.systems])[inp.sys_index]
-    product_var = np.array([cfg.product_sigma_m.get(s, 0.0) ** 2 for s in inp.systems])[inp.sys_index]
+    sat_ok = np.all(np.isfinite(inp.sat_xyz), axis=-1)
+    ok_all = (inp.arc >= 0) & np.isfinite(inp.p_if) & np.isfinite(inp.l_if) & sat_ok
+    ambiguity_start = inp.l_if - inp.p_if - (inp.phase_corr_m - inp.code_corr_m)  # phase - code, corrections
+    started = np.zeros(n_t, bool)
     for t in range(n_t):
         if t > 0 and restart_block[t] != restart_block[t - 1]:
             st = _State(n_sys, n_s)
-        _epoch(inp, cfg, st, t, out, code_factor, product_var)
-        out.since_start_s[t] = (inp.times_ns[t] - st.start_ns).astype(np.int64) / 1e9 if st.started else np.nan
+        _epoch(run, st, t, ok_all[t].copy(), ambiguity_start[t])
+        if st.started:
+            started[t], run.start_ns[t] = True, st.start_ns
+    return _finish(run, started, n_sys)
+
+
+def _finish(run, started, n_sys):
+    out = run.out
+    out.xyz[:] = run.state[:, :3]
+    out.clock_m[:] = run.state[:, 3:3 + n_sys]
+    out.zwd_m[:] = run.state[:, -1]
+    out.zwd_sigma_m[:] = np.sqrt(run.zwd_var)
+    since = (run.inp.times_ns.astype("datetime64[ns]").astype(np.int64) - run.start_ns) / 1e9
+    out.since_start_s[:] = np.where(started, since, np.nan)
     return out
 
 
@@ -214,178 +342,207 @@ def _start(inp, st, t, ok):
     x0 = _code_fix(inp, t, ok, inp.approx_xyz if inp.approx_xyz is not None else np.zeros(3), st.n_sys)
     if x0 is None:
         return False
-    for i in range(3):
-        st.reset_param(i, x0[i], _POSITION_SIGMA_M)
+    st.reset_block(0, 3, x0, _POSITION_SIGMA_M)
     lat, _, h = ecef_to_geodetic(x0)
     _, zwd0 = saastamoinen_zenith_m(np.radians(lat), h)
     st.reset_param(st.i_zwd, float(zwd0), _ZWD_SIGMA_M)
-    st.started, st.start_ns, st.last_ns = True, inp.times_ns[t], inp.times_ns[t]
+    st.started, st.start_ns = True, int(inp.times_ns[t].astype("datetime64[ns]").astype(np.int64))
+    st.last_ns = st.start_ns
     st.arc[:] = -1
     return True
 
 
-def _epoch(inp, cfg, st, t, out, code_factor, product_var):
-    ok = (inp.arc[t] >= 0) & np.isfinite(inp.p_if[t]) & np.isfinite(inp.l_if[t]) & np.all(np.isfinite(inp.sat_xyz[t]), axis=1)
+def _epoch(run, st, t, ok, ambiguity_start):
+    inp, cfg, out = run.inp, run.cfg, run.out
     if not st.started and not _start(inp, st, t, ok):
         out.note[t] = "no initial position: too few satellites"
         return
-    dt = (inp.times_ns[t] - st.last_ns).astype(np.int64) / 1e9
-    st.last_ns = inp.times_ns[t]
+    now_ns = run.epoch_ns[t]
+    dt = (now_ns - st.last_ns) / 1e9
+    st.last_ns = now_ns
     _predict(st, cfg, dt)
-    x_m = st.x[:3]
-    lat, lon, h = ecef_to_geodetic(x_m)
-    rot = enu_matrix(lat, lon)  # rows e, n, u
-    rx_apc = x_m + inp.tide_m[t]
-    ant = inp.antenna_enu_m @ rot  # (S, 3) ECEF offsets per satellite (IF PCO per system)
-    rng, unit = _geometry(inp, t, rx_apc[None, :] + ant)
-    el, az = _elev_az(unit, rot)
+    code_model, phase_model, unit, m_w, el, az, var_code, var_phase, zhd = run.models.at(t, st.x[:3])
     out.elevation_rad[t], out.azimuth_rad[t] = el, az
     ok &= el >= cfg.mask_rad
-    zhd, _ = saastamoinen_zenith_m(np.radians(lat), np.clip(h, -500, 9000))
-    m_h, m_w = niell_mapping(np.radians(lat), float(np.clip(h, -500, 9000)), inp.day_of_year[t], np.maximum(el, 0.02))
-    base = rng - inp.sat_clock_m[t] + zhd * m_h
-    code_model = base + inp.code_corr_m[t]
-    phase_model = base + inp.phase_corr_m[t]
-    sys_i = inp.sys_index
-    # clocks: white noise, re-initialised from the code
-    for k in range(st.n_sys):
-        mine = ok & (sys_i == k)
-        resid = inp.p_if[t, mine] - code_model[mine] - st.x[st.i_zwd] * m_w[mine] - st.x[st.i_bias:][mine]
-        st.reset_param(3 + k, float(np.sort(resid)[resid.size // 2]) if resid.size else 0.0, _CLOCK_SIGMA_M)
-    # ambiguities of new arcs
-    new = ok & (inp.arc[t] != st.arc)
-    _reset_ambiguities(st, np.flatnonzero(new), inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
-    st.arc[new] = inp.arc[t, new]
+    p_if = inp.p_if[t]
+    _reset_clocks(st, p_if - code_model - st.x[st.i_zwd] * m_w - st.x[st.i_bias:], ok, run.sys_masks)
+    _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start)
+    _retire(st, now_ns, ok)
+    n_ok = int(np.count_nonzero(ok))
+    per_system = np.bincount(run.sys_i[ok], minlength=st.n_sys)
+    n_needed = 3 + int(np.count_nonzero(per_system)) + 1
+    if n_ok < max(n_needed, 4):
+        out.note[t] = f"too few satellites ({n_ok})"
+        _store(run, st, t, zhd)
+        return
+    sys_i = run.sys_i
+    gate = np.abs(p_if - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]) > _CODE_GATE_M
+    use_code, use_phase = ok & ~gate, ok.copy()
+    obs = (p_if, inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase)
+    post, cc, pc = _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start)
+    _store(run, st, t, zhd)
+    _store_used(run, st, t, ok, post, cc, pc, per_system)
+
+
+def _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start):
+    """New arcs get a new ambiguity; code biases start with a satellite, and again at a handover."""
+    new = (ok & (inp.arc[t] != st.arc)).nonzero()[0]
+    if new.size:
+        _reset_ambiguities(st, new, ambiguity_start)
+        st.arc[new] = inp.arc[t, new]
     if inp.handover is not None:
         # the centres differ by a constant per satellite in code and phase alike: the code bias restarts
         # with the ambiguity (a kept bias would pull the position by that constant, up to 1.6 m GRG-IAC)
-        st.bias_alive[ok & inp.handover[t] & st.bias_alive] = False
+        handed = ok & inp.handover[t] & st.bias_alive
+        if handed.any():
+            st.bias_alive[handed] = False
+            st.live = None
     if cfg.glonass_code_bias:
-        for j in np.flatnonzero(ok & inp.code_bias_sat & ~st.bias_alive):
-            st.reset_param(st.i_bias + j, 0.0, _CODE_BIAS_SIGMA_M)
-            st.bias_alive[j] = True
-    _retire(st, inp, t, ok)
-    n_needed = 3 + len(set(sys_i[ok])) + 1
-    if ok.sum() < max(n_needed, 4):
-        out.note[t] = f"too few satellites ({int(ok.sum())})"
-        _store(st, out, t, zhd, ok, sys_i, None, None, None)
-        return
-    if inp.orbit_var_m2 is not None:
-        product_var = product_var + inp.orbit_var_m2[t]
-    var_phase = inp.if_factor**2 * cfg.phase_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
-    var_code = (inp.if_factor * code_factor) ** 2 * cfg.code_sigma_m**2 * (1.0 + 1.0 / np.sin(np.maximum(el, 0.02)) ** 2) + product_var
-    use_code, use_phase = ok.copy(), ok.copy()
-    gate = np.abs(inp.p_if[t] - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]) > _CODE_GATE_M
-    use_code &= ~gate
-    prior_x, prior_P = st.x.copy(), st.P.copy()
-    for attempt in range(cfg.max_rejections + 1):
-        res = _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase, var_code, var_phase)
-        worst = _worst(res, use_code, use_phase, var_code, var_phase)
-        if worst is None or attempt == cfg.max_rejections:
+        fresh = (ok & inp.code_bias_sat & ~st.bias_alive).nonzero()[0]
+        if fresh.size:
+            st.reset_param(st.i_bias + fresh, 0.0, _CODE_BIAS_SIGMA_M)
+            st.bias_alive[fresh] = True
+            st.live = None
+
+
+def _reset_clocks(st, code_resid, ok, sys_masks):
+    """Clocks: white noise, re-initialised each epoch from the (upper) median code residual per system."""
+    values = np.zeros(st.n_sys)
+    for k, mask in enumerate(sys_masks):  # a loop over systems (<= 4)
+        resid = code_resid[ok & mask]
+        if resid.size:
+            resid.sort()
+            values[k] = resid[resid.size // 2]
+    st.reset_block(3, 3 + st.n_sys, values, _CLOCK_SIGMA_M)
+
+
+def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
+    """Measurement update with post-fit outlier rejection; only the live states are touched.
+
+    Live states: position, clocks, ZWD, ambiguities and code biases in use (the others have zero
+    rows and columns in P, so leaving them out changes nothing). Returns the post-fit residuals
+    of the last update and the satellites of its code and phase rows.
+    """
+    if st.live is None:  # the live set changes when arcs start or end: rarely
+        live = np.concatenate((st.base_states, st.i_amb + st.alive.nonzero()[0], st.i_bias + st.bias_alive.nonzero()[0]))
+        column = np.full(st.n, -1)
+        column[live] = np.arange(live.size)
+        st.live = (live, live[:, None], column)
+    live, live_rows, column = st.live
+    amb_col, bias_col = column[st.i_amb:st.i_bias], column[st.i_bias:]
+    prior_x, prior_P = st.x[live], st.P[live_rows, live]
+    for attempt in range(run.cfg.max_rejections + 1):
+        x, P, post, cc, pc = _update(st, prior_x, prior_P, obs, (amb_col, bias_col), run.sys_i, (use_code, use_phase))
+        worst = _worst(post, cc, pc, obs[6], obs[7])
+        if worst is None or attempt == run.cfg.max_rejections:
             break
         kind, j = worst
-        st.x, st.P = prior_x.copy(), prior_P.copy()
-        if kind == "phase":
-            _reset_ambiguities(st, [j], inp.l_if[t] - inp.p_if[t] - (inp.phase_corr_m[t] - inp.code_corr_m[t]))
-            prior_x, prior_P = st.x.copy(), st.P.copy()
-            out.rejected += 1
+        if kind == "phase":  # its ambiguity restarts (in the prior), the epoch is solved again
+            c = amb_col[j]
+            prior_x, prior_P = prior_x.copy(), prior_P.copy()
+            prior_P[c, :] = 0.0
+            prior_P[:, c] = 0.0
+            prior_P[c, c] = _AMBIGUITY_SIGMA_M**2
+            prior_x[c] = ambiguity_start[j]
+            st.x[live[c]] = ambiguity_start[j]
+            run.out.rejected += 1
         else:
             use_code[j] = False
-    _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase)
+    st.x[live] = x
+    st.P[live_rows, live] = P
+    return post, cc, pc
 
 
 def _predict(st, cfg, dt):
     if cfg.kinematic:
-        for i in range(3):
-            st.reset_param(i, st.x[i], _POSITION_SIGMA_M)
+        st.reset_block(0, 3, st.x[:3].copy(), _POSITION_SIGMA_M)
     st.P[st.i_zwd, st.i_zwd] += cfg.ztd_psd_m2_per_s * abs(dt)  # abs: the backward pass
 
 
 def _reset_ambiguities(st, columns, value_m):
-    for j in columns:
-        st.reset_param(3 + st.n_sys + 1 + j, float(value_m[j]), _AMBIGUITY_SIGMA_M)
-        st.alive[j] = True
+    st.reset_param(st.i_amb + columns, value_m[columns], _AMBIGUITY_SIGMA_M)
+    st.alive[columns] = True
+    st.live = None
 
 
-def _retire(st, inp, t, ok):
+def _retire(st, now_ns, ok):
     """Ambiguities unseen for longer than their arc can last are removed from the state."""
-    now = inp.times_ns[t].astype(np.int64)
-    st.last_seen_ns[ok] = now
-    stale = st.alive & ~ok & (np.abs(now - st.last_seen_ns) > _RETIRE_AFTER_NS)
-    for j in np.flatnonzero(stale):
-        st.reset_param(3 + st.n_sys + 1 + j, 0.0, 0.0)
-        st.alive[j] = False
-        st.arc[j] = -1
-    for j in np.flatnonzero(stale & st.bias_alive):
-        st.reset_param(st.i_bias + j, 0.0, 0.0)
-        st.bias_alive[j] = False
+    st.last_seen_ns[ok] = now_ns
+    stale = st.alive & ~ok & (np.abs(now_ns - st.last_seen_ns) > _RETIRE_AFTER_NS)
+    if not stale.any():
+        return
+    gone = stale.nonzero()[0]
+    st.reset_param(st.i_amb + gone, 0.0, 0.0)
+    st.alive[gone] = False
+    st.live = None
+    st.arc[gone] = -1
+    gone_bias = (stale & st.bias_alive).nonzero()[0]
+    st.reset_param(st.i_bias + gone_bias, 0.0, 0.0)
+    st.bias_alive[gone_bias] = False
 
 
-def _update(st, inp, t, unit, m_w, code_model, phase_model, use_code, use_phase, var_code, var_phase):
-    """One Joseph-form measurement update with the usable codes and phases; returns post-fit residuals."""
-    cc, pc = np.flatnonzero(use_code), np.flatnonzero(use_phase)
-    n_c = cc.size
-    rows = n_c + pc.size
-    live = np.concatenate([np.arange(st.i_zwd + 1), st.i_zwd + 1 + np.flatnonzero(st.alive), st.i_bias + np.flatnonzero(st.bias_alive)])
-    column = np.full(st.n, -1)
-    column[live] = np.arange(live.size)
-    H = np.zeros((rows, live.size))
-    sat_col = np.concatenate([cc, pc])
+def _update(st, x0, P0, obs, cols, sys_i, use):
+    """One Joseph-form measurement update of the live states (x0, P0): (x, P, post-fit residuals of
+    the rows, satellites of the code rows, satellites of the phase rows)."""
+    p_if, l_if, code_model, phase_model, unit, m_w, var_code, var_phase = obs
+    amb_col, bias_col = cols
+    cc, pc = use[0].nonzero()[0], use[1].nonzero()[0]
+    i_zwd = 3 + st.n_sys
+    sat_col = np.concatenate((cc, pc))
+    rows = sat_col.size
+    # H: -unit (position), 1 (the system's clock), wet mapping (ZWD), 1 (the phase's ambiguity or the
+    # code's bias); dense: at these sizes (~30 x 30) a matrix product beats gathering the non-zeros
+    H = np.zeros((rows, x0.size))
     H[:, :3] = -unit[sat_col]
-    H[np.arange(rows), 3 + inp.sys_index[sat_col]] = 1.0
-    H[:, st.i_zwd] = m_w[sat_col]
-    H[n_c + np.arange(pc.size), column[st.i_zwd + 1 + pc]] = 1.0
-    biased = st.bias_alive[cc]
-    H[np.flatnonzero(biased), column[st.i_bias + cc[biased]]] = 1.0
-    amb = st.x[st.i_zwd + 1:st.i_bias]
-    code_bias = st.x[st.i_bias:]
-    clk = st.x[3:3 + st.n_sys][inp.sys_index]
-    predicted = np.concatenate([code_model[cc] + clk[cc] + st.x[st.i_zwd] * m_w[cc] + code_bias[cc],
-                                phase_model[pc] + clk[pc] + st.x[st.i_zwd] * m_w[pc] + amb[pc]])
-    y = np.concatenate([inp.p_if[t, cc], inp.l_if[t, pc]]) - predicted
-    R = np.concatenate([var_code[cc], var_phase[pc]])
-    P = st.P[np.ix_(live, live)]
-    PHt = P @ H.T
-    S = H @ PHt + np.diag(R)
-    factor = cho_factor(S, check_finite=False)  # S is symmetric positive definite
-    K = cho_solve(factor, PHt.T, check_finite=False).T
+    H[np.arange(rows), 3 + sys_i[sat_col]] = 1.0
+    H[:, i_zwd] = m_w[sat_col]
+    extra = np.concatenate((bias_col[cc], amb_col[pc]))  # code bias or ambiguity column, -1 none
+    has_extra = (extra >= 0).nonzero()[0]
+    H[has_extra, extra[has_extra]] = 1.0
+    common = x0[3:i_zwd][sys_i] + x0[i_zwd] * m_w  # clock + wet delay, per satellite
+    y_code = p_if - (code_model + common + st.x[st.i_bias:])
+    y_phase = l_if - (phase_model + common + st.x[st.i_amb:st.i_bias])
+    y = np.concatenate((y_code[cc], y_phase[pc]))
+    PHt = P0 @ H.T
+    S = H @ PHt
+    S.flat[::rows + 1] += np.concatenate((var_code[cc], var_phase[pc]))
+    # S is symmetric positive definite: one solve gives the gain and S^-1 y (for the NIS)
+    solved = np.linalg.solve(S, np.concatenate((PHt.T, y[:, None]), axis=1))
+    K = solved[:, :-1].T
     dx = K @ y
-    st.nis = float(y @ cho_solve(factor, y, check_finite=False)) / rows  # normalised innovation squared per obs
+    st.nis = float(y @ solved[:, -1]) / rows  # normalised innovation squared per observation
     # Joseph form (I-KH) P (I-KH)' + K R K', expanded: P - K H P - (K H P)' + K (H P H' + R) K'
     KHP = K @ PHt.T
-    P = P - KHP - KHP.T + K @ S @ K.T
-    st.P[np.ix_(live, live)] = 0.5 * (P + P.T)
-    st.x[live] = st.x[live] + dx
-    post = y - H @ dx
-    code_res = np.full(inp.p_if.shape[1], np.nan)
-    phase_res = np.full(inp.p_if.shape[1], np.nan)
-    code_res[cc], phase_res[pc] = post[:n_c], post[n_c:]
-    return code_res, phase_res
+    P = P0 - KHP - KHP.T + K @ (S @ K.T)
+    return x0 + dx, 0.5 * (P + P.T), y - H @ dx, cc, pc
 
 
-def _worst(res, use_code, use_phase, var_code, var_phase):
-    code_res, phase_res = res
-    z_code = np.where(use_code, np.abs(code_res) / np.sqrt(var_code), 0.0)
-    z_phase = np.where(use_phase, np.abs(phase_res) / np.sqrt(var_phase), 0.0)
-    zc, zp = np.nanmax(z_code, initial=0.0), np.nanmax(z_phase, initial=0.0)
+def _worst(post, cc, pc, var_code, var_phase):
+    """("phase" | "code", satellite) of the largest normalised post-fit residual above the limit, or None."""
+    n_c = cc.size
+    z_code = np.abs(post[:n_c]) / np.sqrt(var_code[cc])
+    z_phase = np.abs(post[n_c:]) / np.sqrt(var_phase[pc])
+    zc, zp = z_code.max(initial=0.0), z_phase.max(initial=0.0)
     if max(zc, zp) <= _REJECT_SIGMAS:
         return None
-    return ("phase", int(np.nanargmax(z_phase))) if zp >= zc else ("code", int(np.nanargmax(z_code)))
+    return ("phase", int(pc[z_phase.argmax()])) if zp >= zc else ("code", int(cc[z_code.argmax()]))
 
 
-def _store(st, out, t, zhd, ok, sys_i, res, use_code, use_phase):
-    out.xyz[t] = st.x[:3]
-    out.cov[t] = st.P[:3, :3]
-    out.zhd_m[t] = zhd
-    out.zwd_m[t] = st.x[st.i_zwd]
-    out.zwd_sigma_m[t] = np.sqrt(st.P[st.i_zwd, st.i_zwd])
-    out.clock_m[t] = st.x[3:3 + st.n_sys]
-    if res is None:
-        return
+def _store(run, st, t, zhd):
+    run.state[t] = st.x[:st.i_zwd + 1]
+    run.zwd_var[t] = st.P[st.i_zwd, st.i_zwd]
+    run.out.cov[t] = st.P[:3, :3]
+    run.out.zhd_m[t] = zhd
+
+
+def _store_used(run, st, t, ok, post, cc, pc, per_system):
+    """Rows of an updated epoch. Satellites used: every ``ok`` one (its phase is always used; a
+    rejected phase restarts its ambiguity, a rejected code leaves the phase)."""
+    out = run.out
     out.updated[t] = True
     out.nis[t] = st.nis
-    used = use_code | use_phase
-    out.n_used[t] = int(used.sum())
-    out.n_used_sys[t] = np.bincount(sys_i[used], minlength=st.n_sys)
-    out.code_res[t], out.phase_res[t] = res
-    out.ambiguity_m[t, ok] = st.x[st.i_zwd + 1:st.i_bias][ok]
+    out.code_res[t, cc] = post[:cc.size]
+    out.phase_res[t, pc] = post[cc.size:]
+    out.n_used[t] = pc.size
+    out.n_used_sys[t] = per_system
+    out.ambiguity_m[t, ok] = st.x[st.i_amb:st.i_bias][ok]

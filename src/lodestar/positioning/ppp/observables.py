@@ -22,7 +22,8 @@ from ...constants import C_MPS, frequency_hz
 from ...errors import LodestarError
 from ...io.bias import code_bias_s
 
-__all__ = ["SIGNALS", "DualFrequency", "check_phase_present", "if_coefficients", "select_dual_frequency"]
+__all__ = ["SIGNALS", "DualFrequency", "candidate_codes", "check_phase_present", "if_coefficients",
+           "select_dual_frequency"]
 
 #: (code list band 1, code list band 2) per system; phases use the same attribute letters (L...).
 SIGNALS = {
@@ -65,9 +66,15 @@ def if_coefficients(f1_hz, f2_hz):
     return g1 / (g1 - g2), g2 / (g1 - g2)
 
 
+def candidate_codes(systems: str) -> set[str]:
+    """Every observation code :func:`select_dual_frequency` may take for ``systems`` (e.g. "RC")."""
+    return {name for system in systems if system in SIGNALS
+            for bands in (SIGNALS[system], _PHASES[system]) for band in bands for name in band}
+
+
 def _pick(obs, column: int, names) -> str | None:
-    counts = [(name, int(np.isfinite(obs[name].values[:, column]).sum()) if name in obs.data_vars else 0)
-              for name in names]
+    """``obs``: {observation code: (T, all satellites) array} of the candidates present."""
+    counts = [(name, int(np.isfinite(obs[name][:, column]).sum()) if name in obs else 0) for name in names]
     best = max(c for _, c in counts)
     if best == 0:
         return None
@@ -77,6 +84,9 @@ def _pick(obs, column: int, names) -> str | None:
 def select_dual_frequency(obs, svs, glonass_channels: dict) -> DualFrequency:
     """Codes and phases (m) of ``svs`` from a RINEX observation Dataset; NaN where not tracked."""
     all_svs = list(np.asarray(obs["sv"].values).astype(str))
+    wanted = candidate_codes("".join({str(sv)[0] for sv in svs}))
+    values = {name: obs[name].values for name in wanted if name in obs.data_vars}  # one xarray lookup each
+    flags = {name: obs[f"{name}_lli"].values for name in wanted if f"{name}_lli" in obs.data_vars}
     n_t, n_s = obs.sizes["time"], len(svs)
     arrays = {k: np.full((n_t, n_s), np.nan) for k in ("p1", "p2", "l1", "l2")}
     lli = np.zeros((n_t, n_s), bool)
@@ -87,20 +97,20 @@ def select_dual_frequency(obs, svs, glonass_channels: dict) -> DualFrequency:
         channel = glonass_channels.get(sv) if system == "R" else None
         if system == "R" and channel is None:
             continue  # FDMA frequency unknown: the satellite cannot be used
-        names = [_pick(obs, col, SIGNALS[system][0]), _pick(obs, col, SIGNALS[system][1]),
-                 _pick(obs, col, _PHASES[system][0]), _pick(obs, col, _PHASES[system][1])]
+        names = [_pick(values, col, SIGNALS[system][0]), _pick(values, col, SIGNALS[system][1]),
+                 _pick(values, col, _PHASES[system][0]), _pick(values, col, _PHASES[system][1])]
         if None in names:
             continue
         f1[j] = frequency_hz(system, names[0][1], channel)
         f2[j] = frequency_hz(system, names[1][1], channel)
-        arrays["p1"][:, j] = obs[names[0]].values[:, col]
-        arrays["p2"][:, j] = obs[names[1]].values[:, col]
-        arrays["l1"][:, j] = obs[names[2]].values[:, col] * C_MPS / f1[j]
-        arrays["l2"][:, j] = obs[names[3]].values[:, col] * C_MPS / f2[j]
+        arrays["p1"][:, j] = values[names[0]][:, col]
+        arrays["p2"][:, j] = values[names[1]][:, col]
+        arrays["l1"][:, j] = values[names[2]][:, col] * C_MPS / f1[j]
+        arrays["l2"][:, j] = values[names[3]][:, col] * C_MPS / f2[j]
         for name in names[2:]:
-            flag = obs.get(f"{name}_lli")
+            flag = flags.get(name)
             if flag is not None:
-                lli[:, j] |= (flag.values[:, col] > 0) & ((flag.values[:, col] & 1) == 1)
+                lli[:, j] |= (flag[:, col] > 0) & ((flag[:, col] & 1) == 1)
         signals[sv] = f"{names[0]}/{names[1]} {names[2]}/{names[3]}"
     return DualFrequency(np.asarray(svs), arrays["p1"], arrays["p2"], arrays["l1"], arrays["l2"], f1, f2, lli, signals)
 

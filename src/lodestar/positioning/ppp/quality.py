@@ -82,38 +82,40 @@ def screen(dual, times_ns, *, max_gap_s: float | None = None) -> Arcs:
     return _walk(usable, dual.lli, mw_cycles, gf_m, seconds, max_gap_s, notes, jump_m)
 
 
+#: Why a new arc started, by code (0: it did not); _walk works on the codes, the strings come at the end.
+_SLIP_REASONS = np.array(["", "new satellite", "data gap", "loss of lock (LLI)", "Melbourne-Wubbena jump",
+                          "geometry-free jump", "receiver-wide slip"], dtype=object)
+_NEW, _GAP, _LLI, _MW, _GF, _RECEIVER_WIDE = 1, 2, 3, 4, 5, 6
+
+
 def _walk(usable, lli, mw, gf, seconds, max_gap_s, notes, jump_m) -> Arcs:
-    """Epoch loop, vectorised over satellites: running MW statistics (Welford) per arc."""
+    """Epoch loop, vectorised over satellites: running MW statistics (Welford) per arc.
+
+    The tests that look only at a satellite's previous usable epoch (new satellite, gap, LLI,
+    geometry-free jump) are made for every cell before the loop; the loop keeps what depends on
+    the arcs themselves (MW statistics since the last slip, receiver-wide slips)."""
     n_t, n_s = usable.shape
+    first, gf_jump = _previous_epoch_tests(usable, lli, gf, seconds, max_gap_s)
     arc = np.full((n_t, n_s), -1, np.int64)
-    reason = np.full((n_t, n_s), "", dtype=object)
+    reason = np.zeros((n_t, n_s), np.int8)
     current = np.full(n_s, -1, np.int64)
     next_id = 0
-    last_t = np.full(n_s, -np.inf)
-    last_gf = np.full(n_s, np.nan)
     count = np.zeros(n_s)
     mean = np.zeros(n_s)
     m2 = np.zeros(n_s)
     for t in range(n_t):
         ok = usable[t]
-        dt = seconds[t] - last_t
-        new = ok & (current < 0)
-        why = np.where(new, "new satellite", "").astype(object)
-        gap = ok & ~new & (dt > max_gap_s)
-        why[gap] = "data gap"
-        lost = ok & ~new & lli[t]
-        why[lost & (why == "")] = "loss of lock (LLI)"
+        why = first[t].copy()
+        continuing = ok & (why != _NEW)
         sigma = np.sqrt(m2 / np.maximum(count - 1, 1))
         limit = np.maximum(MW_SIGMAS * np.where(count >= 5, sigma, 0.0), MW_MIN_CYCLES)
-        mw_jump = ok & ~new & (count > 0) & (np.abs(mw[t] - mean) > limit)
-        why[mw_jump & (why == "")] = "Melbourne-Wubbena jump"
-        gf_limit = GF_BASE_M + GF_RATE_MPS * np.where(np.isfinite(dt), dt, 0.0)
-        gf_jump = ok & ~new & (np.abs(gf[t] - last_gf) > gf_limit)
-        why[gf_jump & (why == "")] = "geometry-free jump"
-        slip = ok & (why != "")
-        continuing = ok & ~new
-        if continuing.sum() >= 4 and (slip & continuing).sum() >= _RECEIVER_WIDE_SHARE * continuing.sum():
-            why[ok & (why == "")] = "receiver-wide slip"
+        mw_jump = continuing & (count > 0) & (np.abs(mw[t] - mean) > limit)
+        why[mw_jump & (why == 0)] = _MW
+        why[gf_jump[t] & (why == 0)] = _GF
+        slip = ok & (why != 0)
+        n_continuing = int(continuing.sum())
+        if n_continuing >= 4 and (slip & continuing).sum() >= _RECEIVER_WIDE_SHARE * n_continuing:
+            why[ok & (why == 0)] = _RECEIVER_WIDE
             slip = ok.copy()
             notes[t] = "; ".join(x for x in (notes[t], "receiver-wide slip: all ambiguities reset") if x)
         n_new = int(slip.sum())
@@ -127,6 +129,26 @@ def _walk(usable, lli, mw, gf, seconds, max_gap_s, notes, jump_m) -> Arcs:
         m2[ok] += delta * (mw[t, ok] - mean[ok])
         arc[t, ok] = current[ok]
         reason[t, slip] = why[slip]
-        last_t[ok] = seconds[t]
-        last_gf[ok] = gf[t, ok]
-    return Arcs(arc, reason, notes, jump_m)
+    return Arcs(arc, _SLIP_REASONS[reason], notes, jump_m)
+
+
+def _previous_epoch_tests(usable, lli, gf, seconds, max_gap_s):
+    """(T, S) first reason code among new satellite, data gap, LLI (0 none), and (T, S) geometry-free
+    jumps: each cell against its satellite's previous usable epoch."""
+    n_t, n_s = usable.shape
+    rows = np.where(usable, np.arange(n_t)[:, None], -1)
+    seen = np.maximum.accumulate(rows, axis=0)  # last usable row at or before t
+    previous = np.vstack([np.full((1, n_s), -1), seen[:-1]])
+    has_previous = previous >= 0
+    before = np.maximum(previous, 0)
+    dt = np.where(has_previous, seconds[:, None] - seconds[before], np.inf)
+    new = usable & ~has_previous
+    continuing = usable & has_previous
+    first = np.where(new, _NEW, 0).astype(np.int8)
+    first[continuing & (dt > max_gap_s)] = _GAP
+    first[continuing & lli & (first == 0)] = _LLI
+    last_gf = np.where(has_previous, np.take_along_axis(gf, before, axis=0), np.nan)
+    gf_limit = GF_BASE_M + GF_RATE_MPS * np.where(np.isfinite(dt), dt, 0.0)
+    with np.errstate(invalid="ignore"):
+        gf_jump = continuing & (np.abs(gf - last_gf) > gf_limit)
+    return first, gf_jump
