@@ -114,7 +114,9 @@ def _estimate(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa,
     problem = replace(problem, fixed_delays=(it.trop_m, it.iono_m))
     # faults found with the (conservative) a-priori weights stay out of the session estimates
     first = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
-    it, problem = _without_persistent_faults(problem, first, sub, prep, causal_mode=False)
+    # a satellite with a session bias of its own (auto: arc >= 3 h) has its constant error estimated there
+    own_bias = groups == np.asarray(sub.sv).astype(str)
+    it, problem = _without_persistent_faults(problem, first, sub, prep, causal_mode=False, judged=~own_bias)
     problem, it, bias_table = _refine(problem, it, groups, biases_mode, first.excluded)
     if session_isb:
         problem = _with_session_isb(problem, it, pfa, sub.time)
@@ -172,10 +174,11 @@ def _estimate_causal(problem: Problem, prep: Prepared, sub, channels, biases_mod
     return problem, fde, table, (final_bias, isb_end)
 
 
-def _without_persistent_faults(problem: Problem, first, sub, prep: Prepared, causal_mode: bool):
+def _without_persistent_faults(problem: Problem, first, sub, prep: Prepared, causal_mode: bool, judged=None):
     """Satellites with a persistent range error (persistent.py), one per round: excluded from the
     epochs that keep redundancy without them, their error's size added to their variance in the
-    others; re-solved. Returns the iterate and the problem (its ``candidate`` and variance changed)."""
+    others; re-solved. ``judged`` ``(S,)``: the satellites tested (default all). Returns the iterate
+    and the problem (its ``candidate`` and variance changed)."""
     it, rows = first.iterate, np.arange(problem.pseudorange_m.shape[0])
     sisre = weights.broadcast_sisre_m([sv[0] for sv in sub.sv]) if prep.source == "broadcast" else np.zeros(len(sub.sv))
     flagged, extra, candidate = None, 0.0, problem.candidate
@@ -184,7 +187,7 @@ def _without_persistent_faults(problem: Problem, first, sub, prep: Prepared, cau
         b, u, _ = persistent.persistent_error_m(it.residual, it.weight, it.h, it.covariance, problem.system_index,
                                                 sisre, causal.epoch_spacing_s(sub.time), causal=causal_mode,
                                                 identifiable=testable)
-        faulty = persistent.worst_fault(u, flagged)
+        faulty = persistent.worst_fault(u if judged is None else np.where(judged, u, 0.0), flagged)
         if not faulty.any():
             break
         flagged = faulty if flagged is None else flagged | faulty
