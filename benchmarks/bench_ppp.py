@@ -16,9 +16,9 @@ before) + GRG 30 s CLK for G/R/E; IAC ``Sta21114.sp3.gz`` (15 min, with clocks) 
 ``--stations WTZR WTZZ``: the Wettzell hour (same products; SINEX truth; LEIAR25.R3 LEIT from
 ``antex/igs20_wettzell_trim.atx`` for every solver).
 Truth: ESBC's ITRF2014 coordinate (``tests/reference.py``). All peers get the same receiver antenna
-model: ASH701945E_M SCIS's L1/L2 offsets from the IGS SINEX ``+SITE/GPS_PHASE_CENTER`` block
-(igs20P2131, IGS14_2132 model), written as a temporary ANTEX in the temp folder (no PCV, offsets
-used for every system's first and second frequency).
+model: ESBC's ASH701945E_M SCIS from the IGS ANTEX block of igs08.atx (PCO and PCV, G01/G02 used for
+every system's first and second frequency; ``tests/fixtures/igs08_1805_ASH701945E_M_SCIS.atx``).
+Until 2026-12-06 it was the SINEX L1/L2 offsets alone (no PCV): every set ~3 cm lower (docs/ppp.md).
 
 Peers and what each needed (docs/ppp-benchmark.md has the details):
 - RTKLIB 2.4.3 b34 via PyPI ``pyrtklib`` (the C library's ``postpos``), configs
@@ -64,8 +64,15 @@ ESBC = {
             "esbc-2020-177/GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"],
     "sp3_bds": ["esbc-2020-177/Sta21114.sp3.gz"],  # BeiDou orbits and clocks (IAC, 15 min)
     "clk": ["esbc-2020-177/GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"],
-    "sinex": ["sinex/igs20P2131_wocov.snx"],  # ESBC_ANTENNA's source
-    "antenna": ESBC_ANTENNA,
+    # satellite offsets of the products' own model (igs14 for GPS/GLONASS from JAXA MGEX 2020-244, the
+    # calibrated Galileo values from ESA 2024-185; without them GPS takes relative-era nominal values and
+    # sits 3.3 cm high: docs/ppp.md "The height"); ESBC_ANTENNA keeps the SINEX 2131 receiver offsets for reference
+    "sinex": ["sinex/igs20P2131_wocov.snx", "sinex/JAX0MGXFIN_20202440000_01D_000_SOL.SNX",
+              "sinex/ESA0OPSFIN_20241850000_01D_01D_SOL.SNX"],
+    # ESBC's antenna with its pattern for every solver: the IGS ANTEX block of ASH701945E_M SCIS (igs08.atx,
+    # one-antenna extract; origin in tests/fixtures/README.md). An absolute path: data / it = it.
+    "antex": str(HERE.parent / "tests" / "fixtures" / "igs08_1805_ASH701945E_M_SCIS.atx"),
+    "antenna": ESBC_ANTENNA[:2],
     "delta_h_m": 0.2160,  # RINEX header ANTENNA: DELTA H/E/N
 }
 

@@ -1,6 +1,7 @@
 """Precise products in single-point positioning (issue #12): accuracy, coverage, speed, clock honesty.
 
-    python benchmarks/bench_products.py [--data DIR] [--no-solve] [--no-speed] [--repeat 3] [--sets C R+C] [--no-clock]
+    python benchmarks/bench_products.py [--data DIR] [--no-solve] [--no-speed] [--repeat 3] [--sets C R+C]
+        [--iono klobuchar|iflc] [--no-clock]
 
 1. Clock interpolation: GRG's 30 s CLK on 2020-06-25 decimated to 5 min and 15 min, linearly
    interpolated back to the 30 s epochs between the kept samples (what ``PreciseEphemeris`` does),
@@ -9,7 +10,7 @@
    against ESBC's ITRF2014 truth (tests/reference.py), broadcast vs precise (and precise + WUM OSB
    code biases of 2020-001, the only Bias-SINEX with GLONASS/BeiDou here) **on the same epochs**:
    R with GRG SP3 (+ the day before) + 30 s CLK; C with IAC's SP3 (clocks inside); R+C and G+R+E+C
-   with both at once. Phase-centre offsets from the SINEX files of ``sinex/`` (ESA 2024-185, JAXA
+   with both at once; G, E and G+E with GRG when named in ``--sets``. Phase-centre offsets from the SINEX files of ``sinex/`` (ESA 2024-185, JAXA
    2020-244, IGS 2020 week 2131), else the published table (provenance printed).
 3. Coverage: epochs solved by broadcast and by precise, and the per-epoch reasons of the others.
 4. Speed: ``lodestar solve`` end to end (one process each, R+C, full day), broadcast vs precise,
@@ -42,6 +43,8 @@ IAC_SP3 = ("Sta21114.sp3.gz",)
 SINEX = ("ESA0OPSFIN_20241850000_01D_01D_SOL.SNX", "JAX0MGXFIN_20202440000_01D_000_SOL.SNX", "igs20P2131_wocov.snx")
 BIAS = "bias/WUM0MGXRAP_20200010000_01D_01D_ABS.BIA.gz"  # WUM OSB of 2020-001: ~175 days before the data
 C_MPS = 299_792_458.0
+SETS = ("R", "C", "R+C", "G+R+E+C", "G", "E", "G+E")
+EXTRA_SETS = ("G", "E", "G+E")  # run only when named with --sets (issue #12's targets are the first four)
 
 
 def clock_interpolation(data: Path) -> dict:
@@ -78,7 +81,7 @@ def _rms_3d(ds, rows) -> float:
     return float(np.sqrt(np.mean(np.sum((xyz - np.array(ESBC_ITRF2014_XYZ)) ** 2, axis=1))))
 
 
-def accuracy(data: Path, sets=None) -> list:
+def accuracy(data: Path, sets=None, iono: str = "klobuchar") -> list:
     from lodestar.io.rinex_obs import read_obs
     from lodestar.positioning import solve
 
@@ -90,14 +93,16 @@ def accuracy(data: Path, sets=None) -> list:
     iac = [str(folder / f) for f in IAC_SP3]
     sinex = [str(data / "sinex" / f) for f in SINEX]
     runs = [("R", {"sp3": grg, "clk": clk}, "GRG SP3 x2 + CLK"), ("C", {"sp3": iac}, "IAC SP3"),
-            ("R+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC"), ("G+R+E+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC")]
+            ("R+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC"), ("G+R+E+C", {"sp3": grg + iac, "clk": clk}, "GRG + IAC"),
+            ("G", {"sp3": grg, "clk": clk}, "GRG SP3 x2 + CLK"), ("E", {"sp3": grg, "clk": clk}, "GRG SP3 x2 + CLK"),
+            ("G+E", {"sp3": grg, "clk": clk}, "GRG SP3 x2 + CLK")]
     rows = []
     for systems, products, label in runs:
-        if sets and systems not in sets:
+        if (sets and systems not in sets) or (not sets and systems in EXTRA_SETS):
             continue
-        broadcast = solve(obs, nav, systems=systems)
-        precise = solve(obs, nav, systems=systems, sinex=sinex, **products)
-        with_osb = solve(obs, nav, systems=systems, sinex=sinex, bias=[str(data / BIAS)], **products)
+        broadcast = solve(obs, nav, systems=systems, iono=iono)
+        precise = solve(obs, nav, systems=systems, sinex=sinex, iono=iono, **products)
+        with_osb = solve(obs, nav, systems=systems, sinex=sinex, bias=[str(data / BIAS)], iono=iono, **products)
         ok_b = np.isin(broadcast["status"].values, ("ok", "fde"))
         ok_p = np.isin(precise["status"].values, ("ok", "fde"))
         same = ok_b & ok_p & np.isin(with_osb["status"].values, ("ok", "fde"))
@@ -145,7 +150,9 @@ def main(argv=None) -> int:
     parser.add_argument("--no-solve", action="store_true")
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--sets", nargs="+", choices=("R", "C", "R+C", "G+R+E+C"), help="only these sets")
+    parser.add_argument("--sets", nargs="+", choices=SETS, help="only these sets (G, E, G+E only when named)")
+    parser.add_argument("--iono", choices=("klobuchar", "iflc"), default="klobuchar",
+                        help="ionosphere of every run (iflc: dual-frequency ionosphere-free code)")
     parser.add_argument("--no-clock", action="store_true", help="skip the clock-interpolation table")
     args = parser.parse_args(argv)
     data = Path(args.data)
@@ -157,11 +164,11 @@ def main(argv=None) -> int:
             for system, (rms, worst, worst_rms) in table.items():
                 print(f"{interval // 60:>6} min {system:>6} {rms * 100:8.1f} {worst:>8} {worst_rms * 100:6.1f} cm")
     if not args.no_solve:
-        print(f"\nESBC 2020-06-25, 10 deg, Klobuchar; 3D RMS of the marker vs ITRF2014 truth {ESBC_ITRF2014_TRUTH}")
+        print(f"\nESBC 2020-06-25, 10 deg, {args.iono}; 3D RMS of the marker vs ITRF2014 truth {ESBC_ITRF2014_TRUTH}")
         print("(precise: SP3/CLK + satellite and receiver PCO; + OSB: also WUM's 2020-001 code biases, ~175 days old)")
         print(f"{'set':>8} {'products':>18} {'epochs':>6} {'broadcast m':>11} {'precise m':>9} {'+ OSB m':>8} "
               f"{'better':>6} {'solved b/p':>11} {'first hour':>10}")
-        for row in accuracy(data, args.sets):
+        for row in accuracy(data, args.sets, args.iono):
             best = min(row["precise_3d_m"], row["osb_3d_m"])
             better = "yes" if best < row["broadcast_3d_m"] else "NO"
             print(f"{row['set']:>8} {row['products']:>18} {row['common']:>6} {row['broadcast_3d_m']:11.3f} "

@@ -53,7 +53,8 @@ def test_esbc_day_offline_sources(offline):
     assert source["G11"] == "sinex" and "JAX0MGXFIN" in sat.note[1]
     assert source["R09"] == "sinex" and sat.svn[2] == "R802"  # GLONASS-K1, 2014-075A
     assert source["E11"] == "sinex" and sat.svn[4] == "E101"
-    assert source["E14"] == "published" and source["C19"] == "published"
+    assert source["E14"] == "sinex" and "mean of the 22 GALILEO-2 SVNs" in sat.note[5]  # not in ESA's file
+    assert source["C19"] == "published"
     assert source["C31"] == "none" and np.isnan(sat.pco_body_m("2")[7]).all()  # BDS-3S IGSO: no value
     # C19 (BDS-3 MEO, CAST): CSNO/TARC per-frequency values, B1I z 1.460 m, B3I z 1.180 m; their B1I/B3I
     # IF, 2.9437 * 1.460 - 1.9437 * 1.180 = 2.004 m, is GPSPACE's nominal BE3 row (0.5 mm apart)
@@ -69,7 +70,7 @@ def test_esbc_day_offline_sources(offline):
 def test_jaxa_prn_rows_only_for_the_same_spacecraft(offline):
     # G14 was SVN41 (2000-071A) until 2020-07-09 (GPSPACE): JAXA's 2020-08-31 G14 row is another spacecraft
     sat = offline.satellites(["G14"], ESBC_DAY)
-    assert sat.source[0] == "published"
+    assert sat.source[0] == "sinex" and "JAX0MGXFIN" not in sat.note[0] and "BLOCK IIR-A" in sat.note[0]
     on_file_day = offline.satellites(["G14"], np.datetime64("2020-08-31T12:00"))
     assert on_file_day.source[0] == "sinex" and "file's span" in on_file_day.note[0]
 
@@ -143,3 +144,49 @@ def test_sisre_and_orbits_commands_name_their_sources(data, tmp_path, capsys):
     assert header.endswith(",source,pco_source")
     assert {row.split(",")[-1] for row in rows} <= {"sinex", "published", "broadcast"}
     assert "antenna phase centre" in capsys.readouterr().out
+
+
+def test_gps_published_fallback_is_flagged_as_not_the_products_model(data):
+    # Without a source of the products' offsets (igs20P2131 has only receiver offsets), GPS satellites take
+    # the relative-era nominal block values (IIR-M G05: z = 0) and say that heights are biased by them;
+    # with JAXA MGEX 2020-244 (igs14, the model of GRG's 2020 products) G05 is z = 0.7780 m (line 615).
+    fallback = PhaseCentres(sinex=[data / IGS20W]).satellites(["G05", "R01"], ESBC_DAY)
+    assert fallback.source[0] == "published" and "relative-PCV-era" in fallback.note[0]
+    assert fallback.pco_if_body_m("1", "2")[0, 2] == 0.0
+    assert "relative-PCV-era" not in fallback.note[1]  # the caveat is about GPS only
+    igs14 = PhaseCentres(sinex=[data / JAXA, data / IGS20W]).satellites(["G05"], ESBC_DAY)
+    assert igs14.source[0] == "sinex"
+    np.testing.assert_allclose(igs14.pco_if_body_m("1", "2")[0], [-0.0033, -0.0003, 0.7780])
+
+
+def test_esbc_antenna_pattern_from_the_igs08_block():
+    # ESBC's ASH701945E_M SCIS (tests/fixtures: igs08.atx block, NGS 25-MAR-11): the pattern the data folder
+    # lacks. IF combination of its G01/G02 NOAZI rows: -15.4 mm at 45 deg zenith (2.5457 x -9.81 - 1.5457 x -6.21)
+    # and +4.8 mm at 80 deg (2.5457 x 3.37 - 1.5457 x 2.45): the shape ESBC's post-fit residuals showed without it.
+    from pathlib import Path
+
+    fixture = Path(__file__).parent / "fixtures" / "igs08_1805_ASH701945E_M_SCIS.atx"
+    rcv = PhaseCentres(antex=[fixture]).receiver("ASH701945E_M    SCIS")
+    assert rcv.source == "antex" and rcv.matched_radome == "SCIS"
+    np.testing.assert_allclose(rcv.pco_neu_m("G", "1"), [0.00048, 0.00013, 0.08965])
+    np.testing.assert_allclose(rcv.pco_neu_m("R", "2"), [-0.00058, 0.00001, 0.11925])  # GLONASS G2 takes GPS L2
+    a1, a2 = if_coefficients("G", "1", "2")
+    zenith = np.radians([45.0, 80.0])
+    pcv_if = a1 * rcv.pcv_m("G", "1", zenith) + a2 * rcv.pcv_m("G", "2", zenith)
+    np.testing.assert_allclose(pcv_if, [-0.01538, 0.00479], atol=2e-5)
+
+
+def test_a_satellite_missing_from_the_sinex_takes_its_blocks_mean(offline):
+    """G14 (SVN41, IIR-A) and G23 (SVN60, IIR-B) flew on the ESBC day but are not in ESA's 2024 SINEX:
+    they take the mean of the file's own IIR-A / IIR-B SVNs (IGS block-mean convention), not the
+    published 1998 IIR value z = 0 (relative-model era), which left G14's precise range ~1 m off."""
+    sat = offline.satellites(["G14", "G23", "E01"], ESBC_DAY)
+    assert list(sat.source) == ["sinex", "sinex", "sinex"]
+    # ESA 2024-185 SATELLITE/PHASE_CENTER lines 1348 1351 1355 1356 1357 (G043 G056 G051 G045 G044, IIR-A)
+    # and 1337 1354 (G061 G059, IIR-B), L1 z: means 1.23304 and 0.70025 m
+    assert sat.pco_body_m("1")[0, 2] == pytest.approx((1.2871 + 1.3892 + 1.2624 + 1.2903 + 0.9362) / 5, abs=1e-9)
+    assert sat.pco_body_m("1")[1, 2] == pytest.approx((0.7186 + 0.6819) / 2, abs=1e-9)
+    assert sat.block[0] == "BLOCK IIR-A" and sat.block[1] == "BLOCK IIR-B"
+    # E01 (GSAT0210): the GALILEO-2 mean per frequency, E1 above E5a as for every FOC of the file
+    assert sat.pco_body_m("1")[2, 2] > sat.pco_body_m("5")[2, 2] + 0.05
+    assert PhaseCentres().satellites(["G14"], ESBC_DAY).source[0] == "published"  # no SINEX: the table

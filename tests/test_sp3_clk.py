@@ -198,3 +198,12 @@ def test_clock_damage_is_refused(data):
         read_clk("x.clk", content=text + b"garbage line\n")
     with pytest.raises(LodestarError):
         read_clk("x.clk", content=b"")
+
+
+def test_clk_systems_filter_reads_only_those_satellites(data, grg_clk):
+    """``systems=`` skips the other systems' records unparsed (counted); the kept values are the same."""
+    only = read_clk(data / GRG_CLK, systems="R")
+    assert {str(sv)[0] for sv in only.sv.values} == {"R"}
+    full_r = grg_clk["clock_s"].sel(sv=only.sv.values)
+    np.testing.assert_array_equal(only["clock_s"].values, full_r.values)
+    assert only.attrs["skipped"]["AS records of other systems than R"] > 0

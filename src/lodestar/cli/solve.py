@@ -129,8 +129,10 @@ def run(args) -> int:
     from ..io.precise_files import (
         read_precise_files,  # products read here: --allow-truncated, and its notes
     )
+    from ..systems import parse_system_set
 
-    args.sp3, args.clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
+    args.sp3, args.clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated,
+                                                      systems="".join(parse_system_set(args.systems)))
     ds, residuals, truth, truth_source = _solve(args, truth_spec, selection, calibration)
     _write_outputs(args, ds, residuals, fmt, origin if origin is not None else truth)
     info = summary(ds, truth)

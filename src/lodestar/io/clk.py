@@ -30,11 +30,15 @@ from .sp3 import TIME_SYSTEM_SCALES, epoch_text
 __all__ = ["read_clk"]
 
 _OTHER_RECORDS = (b"AR", b"CR", b"DR", b"MS")
+_SPACE_BYTE = ord(" ")
 
 
 def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = False,
-             max_bytes: int | None = None) -> xr.Dataset:
+             max_bytes: int | None = None, systems: str | None = None) -> xr.Dataset:
     """Read one RINEX clock file (any compression ``read_bytes`` opens).
+
+    ``systems``: system letters (``"RC"``) whose satellites are read; the others' records are
+    skipped unparsed and counted in ``attrs["skipped"]`` (None: every system).
 
     RINEX clock files have no end marker: a file is taken as cut when its last line lacks its
     newline or a value field (fixed columns), or its last epoch holds fewer than half the
@@ -44,14 +48,18 @@ def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = Fals
     """
     if content is None:
         content = read_bytes(path, max_bytes=max_bytes)
-    lines = [line.rstrip(b"\r") for line in content.split(b"\n")]
+    lines = content.split(b"\n")
+    if b"\r" in content:  # CRLF line ends
+        lines = [line.rstrip(b"\r") for line in lines]
     if not content.strip():
         raise FormatError(path, None, "a RINEX clock file", "an empty file")
     attrs, body_start = _read_header(path, lines)
     shift = 5 if attrs["version"] >= 3.04 else 0
-    records, skipped = _scan_body(path, lines, body_start)
-    records, warnings = _completeness(path, lines, records, shift, content.endswith(b"\n"), allow_truncated)
-    dataset = _clock_dataset(path, lines, records, shift, attrs["time_system"], skipped)
+    records, skipped = _scan_body(path, lines, body_start, systems)
+    block = text_block([lines[i] for i in records], 80 + shift) if records else np.zeros((0, 80 + shift), np.uint8)
+    records, block, warnings = _completeness(path, lines, records, block, shift, content.endswith(b"\n"),
+                                             allow_truncated)
+    dataset = _clock_dataset(path, block, records, shift, attrs["time_system"], skipped)
     dataset.attrs.update(attrs, path=str(path), skipped=dict(skipped), warnings=warnings)
     return dataset
 
@@ -61,24 +69,28 @@ def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = Fals
 _COUNT, _BIAS_END, _SIGMA_END = (34, 37), 59, 79
 
 
-def _cut_records(lines, records, shift) -> np.ndarray:
-    """Positions (in ``records``) of AS lines too short for the values they declare."""
-    lengths = np.array([len(lines[i].rstrip()) for i in records], dtype=np.int64)
-    counts = np.array([lines[i][_COUNT[0] + shift:_COUNT[1] + shift].strip() or b"0" for i in records])
-    two = np.char.isdigit(counts.astype("S")) & (np.char.strip(counts.astype("S")) != b"1")
-    needed = np.where(two, _SIGMA_END + shift, _BIAS_END + shift)
-    return np.flatnonzero(lengths < needed)
+def _cut_records(block, shift) -> np.ndarray:
+    """Positions (rows of ``block``) of AS lines too short for the values they declare."""
+    count = block[:, _COUNT[0] + shift:_COUNT[1] + shift]
+    digits = (count >= ord("0")) & (count <= ord("9"))
+    marked = count != _SPACE_BYTE
+    only_one = (marked.sum(axis=1) == 1) & (count == ord("1")).any(axis=1)
+    two = (digits | ~marked).all(axis=1) & ~only_one  # a blank count reads as 0: both fields needed
+    # a line shorter than ``needed`` (trailing blanks stripped) has nothing from column needed - 1 on
+    reaches_sigma = (block[:, _SIGMA_END + shift - 1:] != _SPACE_BYTE).any(axis=1)
+    reaches_bias = reaches_sigma | (block[:, _BIAS_END + shift - 1:_SIGMA_END + shift - 1] != _SPACE_BYTE).any(axis=1)
+    return np.flatnonzero(np.where(two, ~reaches_sigma, ~reaches_bias))
 
 
-def _epoch_key(lines, index, shift) -> bytes:
-    return lines[index][8 + shift:34 + shift]
+def _epoch_keys(block, shift) -> np.ndarray:
+    return np.ascontiguousarray(block[:, 8 + shift:34 + shift]).view("S26").ravel()
 
 
-def _completeness(path, lines, records, shift, newline_at_end: bool, allow: bool):
-    """(records, warnings) once cut value fields and a cut last epoch are handled."""
+def _completeness(path, lines, records, block, shift, newline_at_end: bool, allow: bool):
+    """(records, block, warnings) once cut value fields and a cut last epoch are handled."""
     if not records:
-        return records, []
-    cut = _cut_records(lines, records, shift)
+        return records, block, []
+    cut = _cut_records(block, shift)
     last_cut = (not newline_at_end and lines[-1].strip() != b"" and records[-1] == len(lines) - 1) or (
         cut.size and cut[-1] == len(records) - 1)
     inner = cut[cut < len(records) - 1] if last_cut else cut
@@ -86,19 +98,19 @@ def _completeness(path, lines, records, shift, newline_at_end: bool, allow: bool
         index = records[inner[0]]
         raise FormatError(path, index + 1, "clock values in their full columns (a number cut short?)",
                           lines[index].decode("latin-1").rstrip())
-    keys = [_epoch_key(lines, i, shift) for i in records]
-    starts = [0] + [k for k in range(1, len(keys)) if keys[k] != keys[k - 1]]
-    sizes = np.diff(starts + [len(keys)])
+    keys = _epoch_keys(block, shift)
+    starts = np.concatenate([[0], np.flatnonzero(keys[1:] != keys[:-1]) + 1])
+    sizes = np.diff(np.append(starts, len(keys)))
     short_last = len(sizes) > 2 and sizes[-1] < 0.5 * np.median(sizes[:-1])
     if not (last_cut or short_last):
-        return records, []
-    keep = starts[-1]  # the whole last epoch goes: it is the one the cut fell in
+        return records, block, []
+    keep = int(starts[-1])  # the whole last epoch goes: it is the one the cut fell in
     last = epoch_text(keys[keep - 1].decode("latin-1")) if keep else "none"
     if not allow:
         raise FormatError(path, len(lines), "complete clock records to the end (the file is truncated: last "
                           f"complete epoch {last}; allow_truncated=True / --allow-truncated uses it up to there)",
                           lines[records[-1]].decode("latin-1").rstrip())
-    return records[:keep], [f"{path}: truncated after epoch {last} (the cut last epoch is not used)"]
+    return records[:keep], block[:keep], [f"{path}: truncated after epoch {last} (the cut last epoch is not used)"]
 
 
 def _read_header(path, lines: list[bytes]) -> tuple[dict, int]:
@@ -124,25 +136,37 @@ def _read_header(path, lines: list[bytes]) -> tuple[dict, int]:
     raise FormatError(path, len(lines), "an 'END OF HEADER' line", "end of file")
 
 
-def _scan_body(path, lines: list[bytes], start: int) -> tuple[list[int], Counter]:
-    records: list[int] = []
+def _scan_body(path, lines: list[bytes], start: int, systems=None) -> tuple[list[int], Counter]:
+    """Line indices of the AS records (of ``systems``, all when None) and the counts of the others.
+
+    Vectorized over the lines' first four bytes; a line that is none of AS, AR, CR, DR, MS, a
+    continuation (leading blank) or blank is a FormatError.
+    """
     skipped: Counter = Counter()
-    for index in range(start, len(lines)):
-        head = lines[index][:3]
-        if head == b"AS ":
-            records.append(index)
-        elif head[:2] in _OTHER_RECORDS and head[2:3] == b" ":
-            skipped[f"{head[:2].decode()} records"] += 1
-        elif head[:1] != b" " and lines[index].strip():
-            # a line starting with a blank continues the previous record (values 3-6: rates)
-            raise FormatError(path, index + 1, "a clock record AS, AR, CR, DR or MS",
-                              lines[index].decode("latin-1").rstrip())
-    return records, skipped
+    if start >= len(lines):
+        return [], skipped
+    head = np.array(lines[start:], dtype="S4").view(np.uint8).reshape(-1, 4)  # NUL-padded
+    blank_third = head[:, 2] == _SPACE_BYTE
+    pair = np.ascontiguousarray(head[:, :2]).view("S2").ravel()
+    is_as = (pair == b"AS") & blank_third
+    other = np.isin(pair, _OTHER_RECORDS) & blank_third
+    unknown = np.flatnonzero(~(is_as | other | (head[:, 0] == _SPACE_BYTE) | (head[:, 0] == 0)))
+    for row in unknown:  # rare: a line starting with a tab or another character
+        if lines[start + row].strip():
+            raise FormatError(path, start + row + 1, "a clock record AS, AR, CR, DR or MS",
+                              lines[start + row].decode("latin-1").rstrip())
+    names, counts = np.unique(pair[other], return_counts=True)
+    skipped.update({f"{name.decode()} records": int(n) for name, n in zip(names, counts)})
+    if systems is not None:
+        wanted = np.isin(head[:, 3], np.frombuffer(systems.encode(), np.uint8))
+        if (is_as & ~wanted).any():
+            skipped[f"AS records of other systems than {systems}"] += int((is_as & ~wanted).sum())
+        is_as &= wanted
+    return (np.flatnonzero(is_as) + start).tolist(), skipped
 
 
-def _clock_dataset(path, lines, records: list[int], shift: int, time_system: str, skipped: Counter) -> xr.Dataset:
+def _clock_dataset(path, block, records: list[int], shift: int, time_system: str, skipped: Counter) -> xr.Dataset:
     index = np.asarray(records, dtype=np.int64)
-    block = text_block([lines[i] for i in records], 80 + shift) if records else np.zeros((0, 80 + shift), np.uint8)
     times, time_of = _times(path, block, index, shift, time_system)
     svs, sv_of = _satellites(path, block, index, 3 + 4 + shift)
     count = block_floats(path, block, 34 + shift, 37 + shift, index + 1, "number of values")

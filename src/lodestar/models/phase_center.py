@@ -8,7 +8,8 @@
 >>> rcv = pc.receiver("ASH701945E_M", "SCIS")
 >>> rcv.pco_neu_m("R", "1"), rcv.note  # (3,) north, east, up from the ARP; the fallback used is stated
 
-Priority per satellite: the ANTEX files (in the order given) > the SINEX files > the published table
+Priority per satellite: the ANTEX files (in the order given) > the SINEX files > the mean of the
+satellite's block in a SINEX file (source ``sinex``, said in ``note``) > the published table
 (:mod:`lodestar.models.published_pco`) > none. Bands are RINEX band digits of the satellite's system
 (GLONASS ``"1"``, ``"2"``; BeiDou ``"2"`` B1I, ``"6"`` B3I, ``"7"``, ``"1"``, ``"5"``), mapped to
 ANTEX frequency codes ``G01``, ``C06``... (antex14 section 4) and to SINEX frequency codes (the band digit).
@@ -42,11 +43,13 @@ from ..io.sinex import (
     read_satellite_phase_centers,
     sinex_span,
 )
-from .published_pco import published_cospar, published_offsets
+from .published_pco import igs_block_name, published_cospar, published_offsets
 
 __all__ = ["PhaseCentres", "SatelliteAntennas", "ReceiverAntenna", "frequency_code", "if_coefficients"]
 
 _SOURCES = ("antex", "sinex", "published", "none")
+#: A SINEX block mean needs at least this many SVNs of the block in the file.
+MIN_BLOCK_MEMBERS = 2
 #: Common nadir grid (deg) for vectorized satellite PCV; 0.1 deg holds every ANTEX grid node (DZEN 0.5, 1).
 _NADIR_GRID_DEG = np.round(np.arange(0.0, 20.05, 0.1), 1)
 
@@ -264,7 +267,8 @@ class PhaseCentres:
                 return _SatelliteEntry(pattern.svn, pattern.antenna_type, "antex",
                                        f"{atx.path}:{pattern.line} (PCO and PCV)", offsets, pattern)
         svn = self._svn(sv, when)
-        for entry in (self._sinex_satellite(sv, svn, when), self._published(sv, when, svn)):
+        for entry in (self._sinex_satellite(sv, svn, when), self._sinex_block_mean(sv, svn, when),
+                      self._published(sv, when, svn)):
             if entry is not None:
                 return _with_problems(entry, problems)
         return _with_problems(_SatelliteEntry(svn[0] if svn else "", "", "none",
@@ -308,6 +312,29 @@ class PhaseCentres:
             if cospar is not None and cospar == published_cospar(sv, start):
                 return _sinex_entry(index, found, svn_text, block,
                                     f"by PRN; the same spacecraft {cospar} on the file's day (published PRN table)")
+        return None
+
+    def _sinex_block_mean(self, sv, svn, when) -> _SatelliteEntry | None:
+        """A satellite a SINEX file does not hold, but whose block it does: the mean of that block's SVNs.
+
+        The IGS model gives a satellite without an estimate of its own the mean of its block (Schmid et
+        al. 2016, J Geod 90:343, on igs08.atx's values for new satellites); the block mean of the file
+        that serves the other satellites keeps their convention (frame scale, per-frequency values),
+        which a nominal value of another era does not (the published GPS IIR z = 0 is the 1998
+        relative-model convention: on the ESBC day G14's precise range then sat ~1 m from broadcast).
+        """
+        block = (svn[1] if svn and svn[1] else None) or igs_block_name(sv, when)
+        if not block:
+            return None
+        for index in self._sinex:
+            members = sorted(k for k in index.svn_offsets if k[0] == sv[0] and index.block_of.get(k) == block)
+            if len(members) < MIN_BLOCK_MEMBERS:
+                continue
+            bands = set.intersection(*(set(index.svn_offsets[k][0]) for k in members))
+            offsets = {band: np.mean([index.svn_offsets[k][0][band] for k in members], axis=0) for band in bands}
+            note = (f"{index.path}: mean of the {len(members)} {block} SVNs it holds ({' '.join(members)}), "
+                    f"{sv} itself absent (block-mean convention, Schmid et al. 2016); no PCV")
+            return _SatelliteEntry(svn[0] if svn else "", block, "sinex", note, offsets)
         return None
 
     @staticmethod

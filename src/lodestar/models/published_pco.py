@@ -21,6 +21,13 @@ Sources:
   28-MAY-19``; the record's text is reproduced in cssrlib's test data, src/cssrlib/data/test.atx).
   Their B1I/B3I ionosphere-free value, z = 2.004 m, is GPSPACE's BE3 65 row: the two sources agree.
 - CAST or SECM per PRN: GPSPACE gpsppp.svb_bei_yrly header lines (``BEI19 MEO-1S CAST`` ...).
+- Caveat, GPS (measured on ESBC 2020-177 with GRG's IGS14 products, docs/ppp.md "The height"): the
+  GPS rows are nominal block values of the relative-PCV era (IIR z = 0), not the satellite-specific
+  z-offsets of the absolute-PCV models the products since igs05.atx (2006) are made with (igs14:
+  IIR 0.7-1.5 m, IIF 1.4-1.55 m). With them static GPS-alone PPP sits 3.3 cm higher than with the
+  products' own igs14 offsets (-1.3 vs -4.7 cm against the ITRF2014 truth): a system-specific error
+  that looks like accuracy. Give a SINEX/ANTEX with the products' offsets (JAXA MGEX 2020-244 carries
+  igs14's) for centimetre work; the provenance of every satellite served from here says so.
 What is not here: CSNO values for SECM-built MEO, BDS-3 IGSO and GEO, and the IGS MGEX conventional
 BDS-2 values were not found as text by this project: SECM MEO, IGSO and GEO use GPSPACE's nominal IF
 rows (BE3 65 labelled CAST, 66, 67); BDS-2 has no value (``None``): GPSPACE's BE2 rows disagree with
@@ -36,8 +43,12 @@ import numpy as np
 from ..constants import frequency_hz
 
 __all__ = ["PublishedOffset", "PUBLISHED_BLOCK_OFFSETS_M", "PUBLISHED_BAND_OFFSETS_M", "BLOCKS_JUNE_2020",
-           "BLOCKS_JUNE_2020_VALID", "COSPAR_JUNE_2020", "published_offsets", "published_cospar", "block_if_offset_m"]
+           "BLOCKS_JUNE_2020_VALID", "COSPAR_JUNE_2020", "published_offsets", "published_cospar", "block_if_offset_m",
+           "igs_block_name"]
 
+#: Said in the provenance of GPS satellites served from this table (see the module's caveat).
+_GPS_CAVEAT = ("relative-PCV-era nominal value, not the products' absolute-PCV (igs05+/igs14) satellite-specific "
+               "z-offset: heights biased by centimetres")
 #: Nominal IF offsets per block (x, y, z) in metres, the band pair they serve, and their source.
 PUBLISHED_BLOCK_OFFSETS_M: dict[str, tuple[tuple[float, float, float], tuple[str, str], str]] = {
     "GPS-IIA": ((0.279, 0.0, 1.023), ("1", "2"), "GPSPACE gpsppp.svb_gps_yrly BLK IIA; IGS 1998 convention"),
@@ -95,6 +106,27 @@ _BLOCK_MEMBERS = {
 }
 #: Satellite -> block in June 2020.
 BLOCKS_JUNE_2020: dict[str, str] = {sv: block for block, svs in _BLOCK_MEMBERS.items() for sv in svs.split()}
+
+#: The IGS block name (ANTEX ``TYPE / SERIAL NO``, SINEX ``SATELLITE/ID``) of each published block. GPS
+#: IIR splits into IIR-A (SVN 41-46, 51, 54, 56) and IIR-B (SVN 47, 59-61) by the antenna panel the IGS
+#: models give separate values (IGS satellite metadata; the ESA 2024-185 SINEX labels G13 G16 G20 G21 G28
+#: IIR-A and G02 G19 IIR-B alike): in June 2020 G11 G13 G14 G16 G20 G21 G28 (SVN 46 43 41 56 51 45 44) and
+#: G02 G19 G22 G23 (SVN 61 59 47 60).
+_IGS_BLOCK_NAMES = {"GPS-IIA": "BLOCK IIA", "GPS-IIR-M": "BLOCK IIR-M", "GPS-IIF": "BLOCK IIF",
+                    "GPS-IIIA": "BLOCK IIIA", "GLONASS-M": "GLONASS-M", "GLONASS-K1": "GLONASS-K1",
+                    "GALILEO-IOV": "GALILEO-1", "GALILEO-FOC": "GALILEO-2"}
+_IIR_B_JUNE_2020 = ("G02", "G19", "G22", "G23")
+
+
+def igs_block_name(sv: str, time) -> str | None:
+    """The IGS block name of ``sv`` at ``time`` per the published table (``"BLOCK IIR-A"``), or None."""
+    when = np.datetime64(time, "ns")
+    if not (BLOCKS_JUNE_2020_VALID[0] <= when < BLOCKS_JUNE_2020_VALID[1]):
+        return None
+    block = BLOCKS_JUNE_2020.get(sv)
+    if block == "GPS-IIR":
+        return "BLOCK IIR-B" if sv in _IIR_B_JUNE_2020 else "BLOCK IIR-A"
+    return _IGS_BLOCK_NAMES.get(block)
 
 
 # Satellite -> COSPAR ID (the spacecraft's identity) in June 2020, from GPSPACE's yearly rows
@@ -195,4 +227,6 @@ def published_offsets(sv: str, time) -> PublishedOffset | None:
     if block is None:
         return None
     offsets, bands, source = _entry(block)
+    if block.startswith("GPS-"):
+        source = f"{source} ({_GPS_CAVEAT})"
     return PublishedOffset(block, {band: np.array(v, dtype=float) for band, v in offsets.items()}, bands, source)

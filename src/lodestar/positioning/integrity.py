@@ -8,9 +8,8 @@ epoch also gets a protection level from the error model alone, not from the trut
 
 * per observation, variance = the estimator's error model (``models.code_variance_m2`` with the
   per-system factors estimated on the data) + the broadcast signal-in-space range error of its
-  system, which the residuals do not show (global averages, Montenbruck, Steigenberger & Hauschild
-  2015, GPS Solutions 19:321, table 3: GPS 0.7 m, GLONASS 1.9 m, Galileo 1.6 m, BeiDou 1.5 m,
-  QZSS 0.6 m; NavIC/SBAS not assessed there: 2.0 m assumed);
+  system, which the residuals do not show (``weights.BROADCAST_SISRE_M``, the one table, with its
+  sources; 2.0 m for a system it lacks);
 * the session-ISB pseudo-observations (``isb.py``) with their own variance;
 * the covariance of the weighted least-squares estimate under those variances (the "sandwich"
   ``G C G^T`` with the estimator's gain ``G``: its weights need not be the true ones);
@@ -26,15 +25,23 @@ This is a fault-free bound: a fault on an epoch without redundancy cannot be det
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from .raim import chi2_threshold
+from .weights import BROADCAST_SISRE_M
 
-__all__ = ["SISRE_M", "DEFAULT_ALERT_LIMIT_M", "DEFAULT_RISK", "protection_level_m", "position_covariance"]
+__all__ = ["DEFAULT_ALERT_LIMIT_M", "DEFAULT_RISK", "UNKNOWN_SISRE_M", "broadcast_sisre_m", "position_covariance",
+           "protection_level_m"]
 
-#: Broadcast signal-in-space range error per system, m (Montenbruck et al. 2015 table 3; I, S assumed).
-SISRE_M = {"G": 0.7, "R": 1.9, "E": 1.6, "C": 1.5, "J": 0.6, "I": 2.0, "S": 2.0}
+#: SISRE (m) assumed for a system the broadcast table (``weights.BROADCAST_SISRE_M``) lacks.
+UNKNOWN_SISRE_M = 2.0
+
+
+def broadcast_sisre_m(system_letters):
+    """``(S,)`` broadcast SISRE (m) per satellite for the bound (``weights.BROADCAST_SISRE_M``)."""
+    return np.array([BROADCAST_SISRE_M.get(letter, UNKNOWN_SISRE_M) for letter in system_letters], float)
+
+
 DEFAULT_ALERT_LIMIT_M = 50.0
 DEFAULT_RISK = 1e-3
 

@@ -16,6 +16,7 @@ from ..io.clk import read_clk
 from ..io.sp3 import read_sp3
 from ..orbits.precise import OUTSIDE_SPAN, PreciseEphemeris, check_product_days
 from .clock_datum import broadcast_clock_datum_shift
+from .observed_biases import MIN_SAMPLES, observed_reference_shift
 from .osb import apply_code_biases
 from .phase_centres import apply_phase_centres
 
@@ -28,11 +29,12 @@ def _as_list(value):
     return [value] if isinstance(value, (str, Path)) or hasattr(value, "attrs") else list(value)
 
 
-def precise_ephemeris(sp3, clk, obs) -> PreciseEphemeris:
+def precise_ephemeris(sp3, clk, obs, systems=None) -> PreciseEphemeris:
     """SP3 (and CLK) paths or Datasets -> :class:`PreciseEphemeris`, keeping the files of the
-    observations' days (a file of another day is dropped with a warning naming it; none left: error)."""
+    observations' days (a file of another day is dropped with a warning naming it; none left: error).
+    ``systems``: letters whose clocks are read from CLK paths (None: all)."""
     sp3_data = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in _as_list(sp3)]
-    clk_data = [read_clk(p) if isinstance(p, (str, Path)) else p for p in _as_list(clk)]
+    clk_data = [read_clk(p, systems=systems) if isinstance(p, (str, Path)) else p for p in _as_list(clk)]
     times = np.asarray(obs["time"].values, dtype="datetime64[ns]")
     start, end = times.min(), times.max()
     sp3_data, warnings = check_product_days(sp3_data, start, end, "SP3")
@@ -48,8 +50,9 @@ def precise_corrections(eph, states, served, corrected, sat_xyz, code, svs, t_tx
                         bias=None, group_s=None, nav=None, pseudorange_m=None):
     """(pseudorange, sat_xyz, meta) after the phase-centre (and code-bias) corrections of precise products.
 
-    Without ``bias`` but with ``nav`` (and the raw ``pseudorange_m``), the GLONASS and
-    BeiDou precise clocks are tied per satellite to the broadcast code datum (:mod:`.clock_datum`).
+    Without ``bias``: GPS C1C (C2L) cells are moved onto the clocks' C1W (C2W) datum measured by the
+    same receiver (:mod:`.observed_biases`), and, with ``nav`` (and the raw ``pseudorange_m``), the
+    GLONASS and BeiDou precise clocks are tied per satellite to the broadcast code datum (:mod:`.clock_datum`).
     """
     observed = np.asarray(code) != ""
     corrected, sat_xyz, centres = apply_phase_centres(
@@ -62,6 +65,13 @@ def precise_corrections(eph, states, served, corrected, sat_xyz, code, svs, t_tx
         group_s = np.zeros(corrected.shape) if group_s is None else group_s
         corrected, biases, bias_warnings = apply_code_biases(corrected, code, svs, t_tx, _as_list(bias), group_s)
         warnings += bias_warnings
+    measured = {}
+    if not bias:  # GPS C/A onto the clocks' P(Y) datum with the receiver's own C1W (observed_biases.py)
+        shift, measured, unmatched = observed_reference_shift(obs, svs, code)
+        corrected = corrected + shift
+        if unmatched:
+            warnings.append(f"GPS code of {', '.join(unmatched)} not moved onto the precise clocks' C1W/C2W "
+                            f"datum: fewer than {MIN_SAMPLES} epochs with both codes")
     datum = {}
     if not bias and nav is not None and pseudorange_m is not None:
         usable = states.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
@@ -73,6 +83,7 @@ def precise_corrections(eph, states, served, corrected, sat_xyz, code, svs, t_tx
     meta = {
         "precise_products": {**eph.provenance(list(svs), np.where(observed, served, "")),
                              "phase_centres": _summarise(centres), "code_biases": biases,
+                             "observed_code_biases_m": measured,
                              "broadcast_clock_datum_m": datum},
         "warnings": warnings,
         "outside_span": {str(sv): outside[:, j] for j, sv in enumerate(svs) if outside[:, j].any()},

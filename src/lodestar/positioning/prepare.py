@@ -62,7 +62,7 @@ def _read_inputs(obs, nav, sp3, clk, systems):
     if isinstance(obs, (str, Path)):
         obs = read_obs(obs, systems=tuple(systems))  # only the systems asked for: less memory
     if sp3 is not None:
-        return obs, _read_nav(nav, systems), precise_ephemeris(sp3, clk, obs), "precise"
+        return obs, _read_nav(nav, systems), precise_ephemeris(sp3, clk, obs, systems), "precise"
     nav = _read_nav(nav, systems)
     if nav is None:
         raise NoEphemerisError("single-point positioning needs navigation data: give --nav FILE (or sp3=)")
@@ -265,14 +265,16 @@ def _nav_group_delays(nav, svs, n_time) -> dict:
     fields = ("tgd_s", "tgd1_s", "tgd2_s", "bgd_e5a_e1_s", "bgd_e5b_e1_s")
     out = {name: np.full((n_time, len(svs)), np.nan) for name in fields}
     records = getattr(nav, "records", {}) if nav is not None else {}
-    for j, sv in enumerate(svs):
-        table = records.get(sv[0])
-        if table is None or table.empty:
+    for system in sorted({sv[0] for sv in svs}):  # one grouped median per system, not per satellite
+        table = records.get(system)
+        present = [name for name in fields if table is not None and name in table.columns]
+        if not present:
             continue
-        mine = table[table["sv"] == sv]
-        for name in fields:
-            if name in mine.columns and mine[name].notna().any():
-                out[name][:, j] = float(np.nanmedian(mine[name].to_numpy(dtype=float)))
+        medians = table.groupby("sv")[present].median()  # NaN-skipping, as np.nanmedian
+        for j, sv in enumerate(svs):
+            if sv in medians.index:
+                for name in present:
+                    out[name][:, j] = float(medians.at[sv, name])
     return out
 
 

@@ -72,7 +72,7 @@ def _orbit_span_reason(sub, status, reason):
 
 
 def _protection_level(sub, problem, it, cons, risk):
-    sisre = np.array([integrity.SISRE_M.get(sv[0], 2.0) for sv in sub.sv])
+    sisre = integrity.broadcast_sisre_m([sv[0] for sv in sub.sv])
     # the estimator's weights already hold its (factor-scaled) broadcast SISRE term: count SISRE once
     factor = problem.factor[:, problem.system_index] if np.ndim(problem.factor) == 2 else \
         np.asarray(problem.factor)[problem.system_index]

@@ -12,8 +12,13 @@ rate is half of GPS C/A); :func:`variance_factors` then re-estimates them on the
 (variance-component estimation, Koch 1999 §3.6: sigma^2_s = sum w v^2 / sum r over system s).
 ``s_SIS`` is the error of the broadcast orbit and clock along the line of sight (signal-in-space
 range error, SISRE): the same at every elevation, so it flattens the elevation weighting. Values
-(:data:`BROADCAST_SISRE_M`): the global RMS SISRE of Montenbruck, Steigenberger & Hauschild (2018,
-Adv. Space Res. 61:3020, 2017 data): Galileo 0.2 m, GPS 0.6 m, BeiDou-2 1 m, GLONASS 2 m. RTKLIB
+(:data:`BROADCAST_SISRE_M`, the one broadcast SISRE table of Lodestar: the integrity bound of
+``integrity.py`` uses it too): the global RMS SISRE of Montenbruck, Steigenberger & Hauschild
+(2018, Adv. Space Res. 61:3020, 2017 data): Galileo 0.2 m, GPS 0.6 m, BeiDou-2 1 m, GLONASS 2 m;
+QZSS 0.6 m from the same authors' 2015 assessment (GPS Solut 19:321, table 3, 2013 data), which
+for the four systems above gave the older G 0.7, R 1.9, E 1.6, C 1.5 m (Galileo then had four IOV
+satellites, BeiDou-2 its first years: the 2018 figures describe the 2020 ESBC era); NavIC and SBAS
+are assessed in neither: 2.0 m assumed. RTKLIB
 adds the same kind of term (``pntpos.c`` ``vare``: the record's URA, GLONASS ``ERREPH_GLO`` 5 m);
 without it GLONASS satellites at high elevation, whose broadcast errors reach +-3 m on ESBC, got
 most of the weight and GLONASS alone was worse than RTKLIB (docs/positioning.md). With precise
@@ -33,8 +38,9 @@ __all__ = ["code_variance_m2", "APRIORI_FACTOR", "BROADCAST_SISRE_M", "broadcast
 APRIORI_FACTOR = {"G": 1.0, "R": 1.5, "E": 1.0, "C": 1.0, "J": 1.0, "I": 1.5, "S": 3.0}
 _CODE_A_M = 0.3  # m, constant term of the code error (RTKLIB err 0.003 x eratio 100)
 _CODE_B_M = 0.3  # m, elevation term, divided by sin E (same source)
-#: Global RMS broadcast SISRE per system, m (Montenbruck et al. 2018, abstract: 2017 averages).
-BROADCAST_SISRE_M = {"G": 0.6, "R": 2.0, "E": 0.2, "C": 1.0}
+#: Global RMS broadcast SISRE per system, m (module docstring: Montenbruck et al. 2018, 2017 averages;
+#: QZSS Montenbruck et al. 2015 table 3; NavIC, SBAS assumed).
+BROADCAST_SISRE_M = {"G": 0.6, "R": 2.0, "E": 0.2, "C": 1.0, "J": 0.6, "I": 2.0, "S": 2.0}
 _IONO_FRACTION = 0.5  # residual fraction of the broadcast Klobuchar delay (Klobuchar 1987; RTKLIB ERR_BRDCI)
 
 

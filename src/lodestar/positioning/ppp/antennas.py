@@ -29,7 +29,9 @@ __all__ = [
 #: 2017, "The Multi-GNSS Experiment (MGEX) of the IGS", Adv. Space Res. 59:1671, conventional
 #: satellite PCOs; igs14.atx BEIDOU-2I/2M entries). Used only where no ANTEX/SINEX/published value
 #: exists, and said in the provenance. A z error moves the range by dz cos(nadir) (nadir <= 14 deg):
-#: ~97 % of it goes into the receiver clock.
+#: ~97 % of it goes into the receiver clock. Not yet checked against a text of the paper or of an igs14.atx
+#: BEIDOU-2I/2M block (IGSMAIL-7308/7361 say BDS-2 satellites entered igs08.atx "with conventional MGEX
+#: phase center offset values" without quoting them), so it stays here rather than in models/published_pco.py.
 BDS2_CONVENTIONAL_PCO_M = (0.600, 0.000, 1.100)
 #: RINEX band digits of the IF pair per system (the signals of the precise clocks)
 BANDS = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6")}
