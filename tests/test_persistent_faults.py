@@ -123,6 +123,15 @@ def test_no_false_alarm_on_the_2020_hours(data, station):
             assert named <= KNOWN_2020.get(station, set()), (systems, causal)
 
 
+def test_cli_solve_names_the_fault(data, tmp_path, capsys):
+    from lodestar.cli import main
+
+    out = tmp_path / "tlse.pos"
+    assert main(["solve", str(data / TLSE[0]), "--nav", str(data / TLSE[1]), "--systems", "R+C", "--mask", "30",
+                 "--out", str(out)]) == 0
+    assert "persistent range fault: R10 out of" in capsys.readouterr().out
+
+
 def eval_json(text):
     import json
 
