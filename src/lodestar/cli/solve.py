@@ -201,6 +201,9 @@ def _print_summary(ds, info, out) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
     print(f"{ds.attrs['systems']} at {info['mask_deg']:g}° ({info['mode']}): {info['solved']}/{info['epochs']} epochs "
           f"solved ({counts}) -> {out}")
+    faults = info.get("persistent_fault_epochs") or {}
+    if faults:  # satellites whose range stayed biased by metres (positioning/persistent.py)
+        print("persistent range fault: " + ", ".join(f"{sv} out of {n} epochs" for sv, n in faults.items()))
     accuracy = info.get("accuracy")
     if accuracy and accuracy["solved"]:
         print(f"accuracy vs {info['truth_source']}, {accuracy['solved']} epochs: "

@@ -146,6 +146,7 @@ def _attributes(sub, info, alert) -> dict:
         "mask_deg": float(info["mask_deg"]), "iono": info["iono"], "orbits": sub.source,
         "iono_models": json.dumps(info["iono_models"]), "code_bias_m": json.dumps(info["code_bias_m"]),
         "noise_factor": json.dumps(info["noise_factor"]),
+        "persistent_fault_epochs": json.dumps(info.get("persistent_fault_epochs", {})),  # persistent.py
         "session_isb_m": json.dumps(info.get("session_isb_m", {})),
         "calibration": info.get("calibration", ""), "calibrated": info.get("calibrated", "estimated"),
         "mode": info.get("mode", "post-processing"),  # or "causal": every epoch from the past only (causal.py)

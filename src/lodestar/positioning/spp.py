@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import LodestarError
 from ..models.ionosphere import BroadcastIonosphere
 from ..systems import SYSTEM_NAMES, format_system_set, parse_system_set
-from . import biases, causal, integrity, isb, raim, weights
+from . import biases, causal, integrity, isb, persistent, raim, weights
 from .calibration import Calibration
 from .estimator import redundancy
 from .iteration import Problem, gauss_newton
@@ -114,7 +114,10 @@ def _estimate(problem: Problem, prep: Prepared, sub, channels, biases_mode, pfa,
     problem = replace(problem, fixed_delays=(it.trop_m, it.iono_m))
     # faults found with the (conservative) a-priori weights stay out of the session estimates
     first = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
-    problem, it, bias_table = _refine(problem, first.iterate, groups, biases_mode, first.excluded)
+    # a satellite with a session bias of its own (auto: arc >= 3 h) has its constant error estimated there
+    own_bias = groups == np.asarray(sub.sv).astype(str)
+    it, problem = _without_persistent_faults(problem, first, sub, prep, causal_mode=False, judged=~own_bias)
+    problem, it, bias_table = _refine(problem, it, groups, biases_mode, first.excluded)
     if session_isb:
         problem = _with_session_isb(problem, it, pfa, sub.time)
     # the final test starts afresh: a first-pass exclusion may have been a bias now estimated
@@ -138,9 +141,11 @@ def _estimate_causal(problem: Problem, prep: Prepared, sub, channels, biases_mod
     it = _first_solution(problem, prep)
     problem = replace(problem, fixed_delays=(it.trop_m, it.iono_m), clock_prior=None)
     first = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
-    it, excluded = first.iterate, first.excluded
+    prior_bias = np.array(problem.bias_m, float)  # zero or the calibration's
+    it, problem = _without_persistent_faults(problem, first, sub, prep, causal_mode=True)
+    excluded, fault_var = first.excluded, problem.bias_variance_m2
     groups = biases.bias_groups(sub.sv, channels, "off" if biases_mode == "off" else "groups")
-    dt_s, prior_bias, apriori = causal.epoch_spacing_s(sub.time), np.array(problem.bias_m, float), problem.factor
+    dt_s, apriori = causal.epoch_spacing_s(sub.time), problem.factor
     letters = np.array([sv[0] for sv in sub.sv])
     sigma0 = np.array([causal.BIAS_SIGMA_M.get(s, 0.0) for s in letters]) * (calibration is None)
     for _ in range(_CAUSAL_ROUNDS):
@@ -149,7 +154,7 @@ def _estimate_causal(problem: Problem, prep: Prepared, sub, channels, biases_mod
                                         problem.sisre_m)
         bias, bias_var = causal.running_biases(it, problem.bias_m, groups, problem.system_index, dt_s, prior_bias,
                                                prior_sigma_m=sigma0, system_letters=letters)
-        problem = replace(problem, factor=factor, bias_m=bias, bias_variance_m2=bias_var)
+        problem = replace(problem, factor=factor, bias_m=bias, bias_variance_m2=bias_var + fault_var)
         it = gauss_newton(problem, rows, np.where(np.isfinite(it.state), it.state, _fallback_state(it.state)),
                           exclude=excluded)
     final_bias = causal.running_biases(it, problem.bias_m, groups, problem.system_index, dt_s, prior_bias,
@@ -167,6 +172,32 @@ def _estimate_causal(problem: Problem, prep: Prepared, sub, channels, biases_mod
     fde = raim.fault_detection_exclusion(problem, it, pfa=pfa, max_exclusions=max_exclusions)
     table = {sv: round(float(b), 3) for sv, b in zip(sub.sv, final_bias) if b != 0.0}
     return problem, fde, table, (final_bias, isb_end)
+
+
+def _without_persistent_faults(problem: Problem, first, sub, prep: Prepared, causal_mode: bool, judged=None):
+    """Satellites with a persistent range error (persistent.py), one per round: excluded from the
+    epochs that keep redundancy without them, their error's size added to their variance in the
+    others; re-solved. ``judged`` ``(S,)``: the satellites tested (default all). Returns the iterate
+    and the problem (its ``candidate`` and variance changed)."""
+    it, rows = first.iterate, np.arange(problem.pseudorange_m.shape[0])
+    sisre = weights.broadcast_sisre_m([sv[0] for sv in sub.sv]) if prep.source == "broadcast" else np.zeros(len(sub.sv))
+    flagged, extra, candidate = None, 0.0, problem.candidate
+    for _ in range(persistent.MAX_FAULTS):
+        testable = it.converged & (raim.raim_statistic(it)[1] >= 2)
+        b, u, _ = persistent.persistent_error_m(it.residual, it.weight, it.h, it.covariance, problem.system_index,
+                                                sisre, causal.epoch_spacing_s(sub.time), causal=causal_mode,
+                                                identifiable=testable)
+        faulty = persistent.worst_fault(u if judged is None else np.where(judged, u, 0.0), flagged)
+        if not faulty.any():
+            break
+        flagged = faulty if flagged is None else flagged | faulty
+        cells = np.broadcast_to(faulty, candidate.shape)
+        candidate = candidate & ~(cells & testable[:, None])  # out where the rest can still be tested
+        extra = extra + np.where(cells & ~testable[:, None], np.broadcast_to(b, candidate.shape) ** 2, 0.0)
+        problem = replace(problem, candidate=candidate, bias_variance_m2=extra)
+        start = np.where(np.isfinite(it.state), it.state, _fallback_state(it.state))
+        it = gauss_newton(problem, rows, start, exclude=first.excluded)
+    return it, problem
 
 
 def _solve_causal(problem, prep, sub, channels, biases_mode, pfa, max_exclusions, session_isb, calibration, systems,
@@ -196,6 +227,12 @@ def _estimated_calibration(sub, problem: Problem, systems, mask_deg) -> Calibrat
     source = (f"{format_system_set(systems)} at {mask_deg:g}° mask, "
               f"{sub.meta.get('marker_name', '')} {str(np.asarray(sub.time)[0])[:10]}")
     return Calibration.from_estimate(sub.sv, problem.bias_m, systems, problem.clock_prior, source)
+
+
+def _fault_epochs(svs, dropped) -> dict:
+    """``{sv: epochs}`` a persistent range fault took the satellite out of (persistent.py)."""
+    counts = np.asarray(dropped).sum(axis=0)
+    return {str(sv): int(n) for sv, n in zip(svs, counts) if n > 0}
 
 
 def _checked_options(systems, integrity_gate: str, biases_mode: str) -> tuple[str, ...]:
@@ -259,6 +296,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
         raise LodestarError(f"no {'/'.join(SYSTEM_NAMES[s] for s in system_tuple)} satellites in the observations")
     channels = np.array([prep.meta.get("glonass_channels", {}).get(sv, np.nan) for sv in prep.sv], dtype=float)
     sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
+    candidate = problem.candidate
     if causal:
         if biases_mode != "off":  # the running biases' own variance carries the satellite error not yet learnt
             problem = replace(problem, sisre_m=0.0)
@@ -281,6 +319,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
             "raim_pfa": raim_pfa, "session_isb_m": _isb_table(problem, present_systems),
             "mode": "causal" if causal else "post-processing",
             "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
+            "persistent_fault_epochs": _fault_epochs(sub.sv, candidate & ~problem.candidate),
             "noise_factor": dict(zip(present_systems, np.asarray(factor_now).tolist())), "max_gdop": MAX_GDOP,
             "calibration": used_calibration.to_json(),
             "calibrated": ("estimated" if calibration is None else f"given ({calibration.source or 'no source'})")
