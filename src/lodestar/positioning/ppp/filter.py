@@ -370,7 +370,10 @@ def _epoch(run, st, t, ok, ambiguity_start):
     _retire(st, now_ns, ok)
     n_ok = int(np.count_nonzero(ok))
     per_system = np.bincount(run.sys_i[ok], minlength=st.n_sys)
-    n_needed = 3 + int(np.count_nonzero(per_system)) + 1
+    # position + one clock per system (+ the zenith delay in kinematic mode; a static position and the
+    # slowly varying zenith delay are carried by the epochs before, so one satellite per unknown clock
+    # and coordinate is enough to add information)
+    n_needed = 3 + int(np.count_nonzero(per_system)) + (1 if cfg.kinematic else 0)
     if n_ok < max(n_needed, 4):
         out.note[t] = f"too few satellites ({n_ok})"
         _store(run, st, t, zhd)
