@@ -354,8 +354,12 @@ def _lodestar_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
              mask_deg=7.0, sinex=inputs["sinex"], antex=inputs.get("antex_lodestar"))  # same antenna source as the peers
     times = np.asarray(ds["time"].values, "datetime64[ns]")
     xyz = np.stack([ds[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
+    # solved = the filter updated the position at that epoch; an `insufficient` epoch only carries the
+    # prediction (a static start with too few satellites is the initial code fix) and is not scored
+    solved = np.isin(ds["status"].values, ("converged", "converging"))
+    xyz[~solved] = np.nan
     np.savez(out, time_gps_s=(times - GPS_EPOCH) / np.timedelta64(1, "s"), xyz_m=xyz)
-    return {"epochs": int(np.isfinite(xyz).all(axis=1).sum())}
+    return {"epochs": int(solved.sum())}
 
 
 def _if_observations(inputs: dict, system_set: str):
