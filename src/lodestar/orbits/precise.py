@@ -303,11 +303,12 @@ class PreciseEphemeris:
         """States of ``svs`` (default: every SP3 satellite) at GPST ``time`` of shape (T,) or (T, S)."""
         return self.states_and_sources(time, svs)[0]
 
-    def states_and_sources(self, time, svs=None, *, with_shift=False):
+    def states_and_sources(self, time, svs=None, *, with_shift=False, cells=None):
         """(states, served_by): ``served_by`` (T, S) names the centre of each valid cell ("" none).
 
         ``with_shift``: also return (T, S) int8, the nodes by which the serving centre's Lagrange
-        window was moved off-centre at its product's ends (0: centred)."""
+        window was moved off-centre at its product's ends (0: centred). ``cells``: (T, S) bool, the
+        cells wanted (e.g. the observed ones); the others are left invalid, uncomputed."""
         svs = self.svs if svs is None else np.asarray(svs).astype(str).reshape(-1)
         grid = as_time_grid(time, len(svs))
         query = grid.gpst
@@ -323,6 +324,8 @@ class PreciseEphemeris:
             ranked = self.ranking(system)
             for k, src in enumerate(ranked):
                 open_cells = (served < 0) & (letters == system)[None, :]
+                if cells is not None:
+                    open_cells &= cells
                 if not open_cells.any():
                     break
                 rows = np.nonzero(open_cells.any(axis=1))[0]  # only the cells still open are computed

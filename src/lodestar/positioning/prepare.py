@@ -154,9 +154,9 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     t_rx = np.asarray(obs["time"].values, dtype="datetime64[ns]")
     travel = np.where(np.abs(pseudorange) < C_MPS, pseudorange / C_MPS, _NOMINAL_TRAVEL_S)  # absurd: screening.py
     t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
-    # broadcast orbits: only the observed cells are computed (the others are never used)
-    cells = {"cells": np.isfinite(pseudorange)} if source == "broadcast" else {}
-    st, served = (eph.states_and_sources(Time(t_tx), list(svs)) if source == "precise"
+    # only the observed cells are computed (the others are never used)
+    cells = {"cells": np.isfinite(pseudorange)}
+    st, served = (eph.states_and_sources(Time(t_tx), list(svs), **cells) if source == "precise"
                   else (eph.states(Time(t_tx), list(svs), **cells), None))
     clock_total = st.clock_s + np.nan_to_num(st.relativity_s)
     group_delay = st.group_delay_s
