@@ -39,7 +39,7 @@ from .observables import (
 from .quality import screen
 from .result import build_dataset, combine
 
-__all__ = ["DIRECTIONS", "MODES", "PPP_SYSTEMS", "ppp"]
+__all__ = ["CODE_BIAS_SYSTEMS", "DIRECTIONS", "MODES", "PPP_SYSTEMS", "ppp"]
 
 MODES = ("kinematic", "static")
 DIRECTIONS = ("forward", "combined")
@@ -58,6 +58,13 @@ _WINDOW_SHIFT_SIGMA_M = (0.0, 0.0, 0.0, 0.01, 0.04, 0.0)  # by |shift|; 5 = exac
 #: Orbit bridged past a centre's last node by another centre's, moved onto it (orbits.precise BRIDGE_S):
 #: measured 3-4.5 mm RMS, <= 24 mm max over 15 min (GRG cut at 06/12/18 h, bridged by IAC or CODE).
 _BRIDGED_SIGMA_M = 0.02
+#: Systems whose satellites get a constant code-bias state by default. GLONASS: FDMA inter-frequency
+#: biases (metres on ESBC's receiver). BeiDou: IAC's clocks leave metre-level per-satellite code
+#: offsets (ESBC code residuals C13 -5 m, C09 +2 m; docs/precise-products.md: -10 ... +1.8 m) that a
+#: white 10 cm clock sigma cannot absorb: they pulled BeiDou's position and zenith delay (C kinematic
+#: ZTD 1.68-2.83 m over the ESBC day; 77 % of epochs within 3 sigma). With the states: 2.34-2.53 m, 95 %
+#: (docs/ppp.md, "BeiDou code biases").
+CODE_BIAS_SYSTEMS = "RC"
 
 
 def _read_obs(obs, systems):
@@ -110,7 +117,8 @@ def _clock_sigma(eph, systems):
 
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
-        include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None, code_bias_systems="R"):
+        include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None,
+        code_bias_systems=CODE_BIAS_SYSTEMS):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -123,8 +131,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     without them the published satellite offsets are used and the receiver antenna is uncalibrated.
     ``receiver_pco_neu_m``: {"1": (n, e, u), "2": (n, e, u)} receiver offsets given by the user
     (GPS L1/L2, used for every system), overriding antex/sinex for the receiver.
-    ``code_bias_systems``: systems whose satellites get a constant code-bias state (GLONASS: FDMA
-    inter-frequency biases).
+    ``code_bias_systems``: systems whose satellites get a constant code-bias state (default "RC":
+    GLONASS FDMA inter-frequency biases, BeiDou per-satellite code offsets left by the clocks).
     ``include_geo``: use BeiDou GEO satellites (off by default: see docs/ppp.md).
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
@@ -160,7 +168,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     return build_dataset(prep, result, attrs)
 
 
-def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None, code_bias_systems="R"):
+def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None,
+             code_bias_systems=CODE_BIAS_SYSTEMS):
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])

@@ -14,6 +14,8 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
 - GLONASS inter-frequency code biases: one constant per GLONASS satellite (FDMA: the receiver's
   code delay differs per frequency channel, by metres on ESBC's receiver; Wanninger 2012, GPS
   Solutions 16:439), prior 5 m; without them biased codes drag a 5-7 satellite kinematic solution.
+  The same constant per BeiDou satellite by default (``api.CODE_BIAS_SYSTEMS``): IAC's clocks leave
+  metre-level per-satellite code offsets.
 - Weights: sigma^2 = f_IF^2 (a^2 + b^2 / sin^2 el), a = b = 3 mm phase and 0.3 m code (RTKLIB's
   defaults: err 0.003 m, eratio 100), f_IF = sqrt(a1^2 + a2^2) the IF noise factor, plus a per-system product-error sigma
   (clock interpolation: 15-min BeiDou clocks cost centimetres).
