@@ -221,9 +221,9 @@ def test_esbc_day_two_hour_restarts_r_plus_c_beats_r_and_c_and_four_systems_beat
     """Issue #13: with 2-hour restarts over the ESBC day, R+C's median convergence is shorter than R's
     and C's alone, and G+R+E+C's shorter still. The inputs of the issue's command: GRG (G/R/E, 30 s
     CLK), IAC's 15-min SP3 clocks for BeiDou, ESBC's antenna pattern, the products' satellite offsets.
-    Measured 2026-12-06 (BeiDou code-bias states, api.CODE_BIAS_SYSTEMS = "RC"): medians R 27.5 min,
-    C never (3 of 12 segments converge), R+C 23.2, G+R+E+C 4.5; without the BeiDou states R+C was
-    27.8 min (> R) and G+R+E+C 6.8."""
+    Measured 2026-12-06 (BeiDou code-bias states, api.CODE_BIAS_SYSTEMS = "RC"; Gauss-Markov clock-error
+    states for 15-min clocks): medians R 27.5 min, C never (2 of 12 segments converge), R+C 25.2,
+    G+R+E+C 4.5; before both, R+C was 27.8 min (> R) and G+R+E+C 6.8."""
     from lodestar.analysis.ppp_convergence import run_sets
 
     esbc = data / "esbc-2020-177"
