@@ -422,3 +422,38 @@ def test_block_models_follow_the_filter_position_to_micrometres(data, monkeypatc
         assert abs(moved[8] - exact[8]) < 1e-6  # zenith hydrostatic delay (m)
         block.at(t + 1, x_ref + 3 * dx)  # 1.5 m away: recomputed there
         assert np.allclose(block.x_ref, x_ref + 3 * dx) and block.t0 == t + 1
+
+
+def test_clock_error_state_is_a_stationary_gauss_markov_process():
+    """filter._predict_clock_states: x <- exp(-dt/tau) x and the variance tends to sigma^2 whatever the
+    steps (first-order Gauss-Markov, Brown & Hwang 2012 §4.2); correlations with other states decay alike."""
+    from lodestar.positioning.ppp.filter import FilterConfig, _predict_clock_states, _State
+
+    cfg = FilterConfig(clock_state_tau_s=600.0)
+    st = _State(n_sys=1, n_sat=2)
+    i = st.i_clk
+    st.clk_alive[0], st.clk_sigma[0] = True, 0.06
+    st.x[i] = 0.05
+    st.P[i, i] = 0.0
+    st.P[0, i] = st.P[i, 0] = 1e-3
+    _predict_clock_states(st, cfg, 600.0)
+    assert st.x[i] == pytest.approx(0.05 * np.exp(-1.0), rel=1e-12)
+    assert st.P[0, i] == pytest.approx(1e-3 * np.exp(-1.0), rel=1e-12)
+    assert st.P[i, i] == pytest.approx(0.06**2 * (1 - np.exp(-2.0)), rel=1e-12)
+    for _ in range(200):  # 30 s steps for 100 min: stationary
+        _predict_clock_states(st, cfg, 30.0)
+    assert np.sqrt(st.P[i, i]) == pytest.approx(0.06, rel=1e-6)
+    assert st.P[i + 1, i + 1] == 0.0  # a satellite without the state is left alone
+
+
+def test_clock_error_states_only_for_cells_served_by_15_minute_clocks(data):
+    from lodestar.positioning.ppp import api
+
+    esbc = data / "esbc-2020-177"
+    eph = api._load_products([esbc / n for n in GRG] + [esbc / IAC], esbc / CLK, "RC")
+    t = np.array(["2020-06-25T12:00:00"], "datetime64[ns]")
+    svs = np.array(["R01", "C20"])
+    _, served = eph.states_and_sources(t, svs)
+    sigma = api._cell_clock_state_sigma(eph, served)
+    assert sigma[0, 0] == 0.0  # GRG's 30 s CLK: white only
+    assert sigma[0, 1] == pytest.approx(0.06)  # IAC's 15-min SP3 clock

@@ -39,16 +39,23 @@ from .observables import (
 from .quality import screen
 from .result import build_dataset, combine
 
-__all__ = ["DIRECTIONS", "MODES", "PPP_SYSTEMS", "ppp"]
+__all__ = ["CODE_BIAS_SYSTEMS", "DIRECTIONS", "MODES", "PPP_SYSTEMS", "ppp"]
 
 MODES = ("kinematic", "static")
 DIRECTIONS = ("forward", "combined")
 PPP_SYSTEMS = "GREC"
-#: Extra range sigma for products whose clocks are interpolated, by clock interval (s -> m), applied
-#: to code and phase. 15 min: 10 cm. Measured on ESBC 2020-177 (BeiDou with IAC's 15-min SP3 clocks):
-#: with 6 cm, BeiDou-only "converged" epochs reached 19 cm horizontal error (statuses dishonest);
-#: with 10 cm none exceeds 3 cm, and R+C kinematic keeps a 6 cm RMS.
-_CLOCK_INTERPOLATION_SIGMA_M = {30.0: 0.005, 300.0: 0.04, 900.0: 0.10}
+#: Extra white range sigma for products whose clocks are interpolated, by clock interval (s -> m),
+#: applied to code and phase. 15 min: 2 cm, the white floor of linear interpolation (GRG's 30 s CLK
+#: decimated to 15 min: 2 cm RMS 30 s from a node, docs/precise-products.md); the correlated part is
+#: the clock-error state below. (Before that state: 10 cm white, set so BeiDou-only statuses stayed honest.)
+_CLOCK_INTERPOLATION_SIGMA_M = {30.0: 0.005, 300.0: 0.04, 900.0: 0.02}
+#: Correlated clock error of 15-min clocks: one first-order Gauss-Markov state per satellite (filter.py),
+#: sigma 6 cm, correlation time 10 min. Measured on ESBC 2020-177, IAC's 15-min BeiDou clocks and
+#: orbits against CODE's 5-min ones (BDS-2, range error towards ESBC, epoch and per-pass means removed,
+#: the 5 satellites where the centres agree): 5.8 cm RMS, autocorrelation 0.68 at 5 min, 0.33 at 10 min,
+#: 0.27 at 15 min, ~0 beyond 45 min (docs/ppp.md, "BeiDou code biases, and what the 15-min clocks cost").
+_CLOCK_STATE_SIGMA_M = {30.0: 0.0, 300.0: 0.0, 900.0: 0.06}
+_CLOCK_STATE_TAU_S = 600.0
 #: Extra range sigma (m) of a cell whose SP3 position came from a Lagrange window moved off-centre
 #: by |shift| nodes at a product's first/last epochs. Measured on ESBC 2020-177 (GRG, IAC 15 min;
 #: CODE 5 min; off-centre vs centred windows of the same file cut at 12:00, docs/precise-products.md):
@@ -58,6 +65,13 @@ _WINDOW_SHIFT_SIGMA_M = (0.0, 0.0, 0.0, 0.01, 0.04, 0.0)  # by |shift|; 5 = exac
 #: Orbit bridged past a centre's last node by another centre's, moved onto it (orbits.precise BRIDGE_S):
 #: measured 3-4.5 mm RMS, <= 24 mm max over 15 min (GRG cut at 06/12/18 h, bridged by IAC or CODE).
 _BRIDGED_SIGMA_M = 0.02
+#: Systems whose satellites get a constant code-bias state by default. GLONASS: FDMA inter-frequency
+#: biases (metres on ESBC's receiver). BeiDou: IAC's clocks leave metre-level per-satellite code
+#: offsets (ESBC code residuals C13 -5 m, C09 +2 m; docs/precise-products.md: -10 ... +1.8 m) that a
+#: white 10 cm clock sigma cannot absorb: they pulled BeiDou's position and zenith delay (C kinematic
+#: ZTD 1.68-2.83 m over the ESBC day; 77 % of epochs within 3 sigma). With the states: 2.34-2.53 m, 95 %
+#: (docs/ppp.md, "BeiDou code biases").
+CODE_BIAS_SYSTEMS = "RC"
 
 
 def _read_obs(obs, systems):
@@ -97,6 +111,16 @@ def _cell_clock_var(eph, served_by, svs):
     return np.maximum(cell_var - base_var, 0.0)
 
 
+def _cell_clock_state_sigma(eph, served_by):
+    """(T, S) sigma (m) of the Gauss-Markov clock-error state of each cell: the serving centre's clock
+    interval's entry of _CLOCK_STATE_SIGMA_M (0: no state)."""
+    sigma = np.zeros(served_by.shape)
+    for src in eph.sources:
+        key = min(_CLOCK_STATE_SIGMA_M, key=lambda k: abs(k - src.clock.interval_s))
+        sigma = np.where(served_by == src.name, _CLOCK_STATE_SIGMA_M[key], sigma)
+    return sigma
+
+
 def _clock_sigma(eph, systems):
     """Product-error sigma per system from the clock interval of the system's best-ranked centre."""
     out = {}
@@ -110,7 +134,8 @@ def _clock_sigma(eph, systems):
 
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
-        include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None, code_bias_systems="R"):
+        include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None,
+        code_bias_systems=CODE_BIAS_SYSTEMS):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -123,8 +148,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     without them the published satellite offsets are used and the receiver antenna is uncalibrated.
     ``receiver_pco_neu_m``: {"1": (n, e, u), "2": (n, e, u)} receiver offsets given by the user
     (GPS L1/L2, used for every system), overriding antex/sinex for the receiver.
-    ``code_bias_systems``: systems whose satellites get a constant code-bias state (GLONASS: FDMA
-    inter-frequency biases).
+    ``code_bias_systems``: systems whose satellites get a constant code-bias state (default "RC":
+    GLONASS FDMA inter-frequency biases, BeiDou per-satellite code offsets left by the clocks).
     ``include_geo``: use BeiDou GEO satellites (off by default: see docs/ppp.md).
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
@@ -148,7 +173,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
                     code_bias_systems)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
-                       product_sigma_m=_clock_sigma(eph, prep.systems))
+                       product_sigma_m=_clock_sigma(eph, prep.systems), clock_state_tau_s=_CLOCK_STATE_TAU_S)
     forward = run_filter(prep, cfg)
     backward = None
     if direction == "combined":
@@ -160,7 +185,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     return build_dataset(prep, result, attrs)
 
 
-def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None, code_bias_systems="R"):
+def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None,
+             code_bias_systems=CODE_BIAS_SYSTEMS):
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
@@ -215,7 +241,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
                       tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
-                      orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover, meta={
+                      orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover,
+                      clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by), meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
@@ -321,7 +348,8 @@ def _reversed(inp):
                   sat_xyz=inp.sat_xyz[::-1], sat_clock_m=inp.sat_clock_m[::-1], code_corr_m=inp.code_corr_m[::-1],
                   phase_corr_m=inp.phase_corr_m[::-1], tide_m=inp.tide_m[::-1], day_of_year=inp.day_of_year[::-1],
                   orbit_var_m2=None if inp.orbit_var_m2 is None else inp.orbit_var_m2[::-1],
-                  handover=None if inp.handover is None else _handovers_reversed(inp))
+                  handover=None if inp.handover is None else _handovers_reversed(inp),
+                  clock_state_sigma_m=None if inp.clock_state_sigma_m is None else inp.clock_state_sigma_m[::-1])
     return rev
 
 

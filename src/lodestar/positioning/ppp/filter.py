@@ -14,9 +14,14 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
 - GLONASS inter-frequency code biases: one constant per GLONASS satellite (FDMA: the receiver's
   code delay differs per frequency channel, by metres on ESBC's receiver; Wanninger 2012, GPS
   Solutions 16:439), prior 5 m; without them biased codes drag a 5-7 satellite kinematic solution.
+  The same constant per BeiDou satellite by default (``api.CODE_BIAS_SYSTEMS``): IAC's clocks leave
+  metre-level per-satellite code offsets.
 - Weights: sigma^2 = f_IF^2 (a^2 + b^2 / sin^2 el), a = b = 3 mm phase and 0.3 m code (RTKLIB's
   defaults: err 0.003 m, eratio 100), f_IF = sqrt(a1^2 + a2^2) the IF noise factor, plus a per-system product-error sigma
   (clock interpolation: 15-min BeiDou clocks cost centimetres).
+- Satellite clock errors of clocks interpolated from 15-min samples: correlated over minutes, so one
+  first-order Gauss-Markov state per such satellite (same in code and phase; sigma and correlation
+  time measured, ``api._CLOCK_STATE_SIGMA_M``), instead of white noise the filter would average away.
 - Update: Joseph form (I - KH) P (I - KH)' + K R K' (Bucy & Joseph 1968), numerically safe with
   30 m and 3 mm sigmas side by side, symmetrised; only the live states (position, clocks, ZWD,
   ambiguities and code biases in use) enter it.
@@ -70,6 +75,7 @@ class FilterConfig:
     code_factor: dict = field(default_factory=dict)
     product_sigma_m: dict = field(default_factory=dict)
     restart_s: float | None = None
+    clock_state_tau_s: float = 600.0  # correlation time of the satellite clock-error states
     glonass_code_bias: bool = True
     max_rejections: int = 4
 
@@ -95,6 +101,7 @@ class FilterInput:
     code_bias_sat: np.ndarray | None = None  # (S,) bool: satellites with an estimated code bias
     orbit_var_m2: np.ndarray | None = None  # (T, S) extra range variance: SP3 off-centre, coarser clocks
     handover: np.ndarray | None = None  # (T, S) bool: the satellite passes to another analysis centre here
+    clock_state_sigma_m: np.ndarray | None = None  # (T, S) Gauss-Markov sigma of the cell's clock error, 0 none
     meta: dict = field(default_factory=dict)
 
 
@@ -123,13 +130,15 @@ class FilterOutput:
 class _State:
     def __init__(self, n_sys: int, n_sat: int):
         self.n_sys, self.n_sat = n_sys, n_sat
-        self.n = 3 + n_sys + 1 + 2 * n_sat  # ..., ambiguities (S), code biases (S)
+        self.n = 3 + n_sys + 1 + 3 * n_sat  # ..., ambiguities (S), code biases (S), clock errors (S)
         self.x = np.zeros(self.n)
         self.P = np.zeros((self.n, self.n))
         self.arc = np.full(n_sat, -1, np.int64)
         self.last_seen_ns = np.zeros(n_sat, np.int64)
         self.alive = np.zeros(n_sat, bool)  # ambiguity state in use (others are zero rows, skipped)
         self.bias_alive = np.zeros(n_sat, bool)  # code-bias state in use (GLONASS IFB)
+        self.clk_alive = np.zeros(n_sat, bool)  # clock-error state in use (clocks interpolated from 15 min)
+        self.clk_sigma = np.zeros(n_sat)  # its steady-state sigma (m)
         self.live = None  # (live state indices, as a column, each state's column in them); None: to redo
         self.base_states = np.arange(3 + n_sys + 1)  # position, clocks, ZWD
         self.started = False
@@ -148,6 +157,10 @@ class _State:
     @property
     def i_bias(self):
         return 3 + self.n_sys + 1 + self.n_sat
+
+    @property
+    def i_clk(self):
+        return 3 + self.n_sys + 1 + 2 * self.n_sat
 
     def reset_block(self, start, stop, value, sigma):
         """:meth:`reset_param` for the contiguous parameters ``start:stop`` (slices are cheaper)."""
@@ -361,12 +374,15 @@ def _epoch(run, st, t, ok, ambiguity_start):
     dt = (now_ns - st.last_ns) / 1e9
     st.last_ns = now_ns
     _predict(st, cfg, dt)
+    _predict_clock_states(st, cfg, dt)
     code_model, phase_model, unit, m_w, el, az, var_code, var_phase, zhd = run.models.at(t, st.x[:3])
     out.elevation_rad[t], out.azimuth_rad[t] = el, az
     ok &= el >= cfg.mask_rad
     p_if = inp.p_if[t]
-    _reset_clocks(st, p_if - code_model - st.x[st.i_zwd] * m_w - st.x[st.i_bias:], ok, run.sys_masks)
+    sat_terms = st.x[st.i_bias:st.i_clk] + st.x[st.i_clk:]  # code bias + clock error per satellite
+    _reset_clocks(st, p_if - code_model - st.x[st.i_zwd] * m_w - sat_terms, ok, run.sys_masks)
     _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start)
+    _clock_states(st, inp, t, ok)
     _retire(st, now_ns, ok)
     n_ok = int(np.count_nonzero(ok))
     per_system = np.bincount(run.sys_i[ok], minlength=st.n_sys)
@@ -379,7 +395,7 @@ def _epoch(run, st, t, ok, ambiguity_start):
         _store(run, st, t, zhd)
         return
     sys_i = run.sys_i
-    gate = np.abs(p_if - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - st.x[st.i_bias:]) > _CODE_GATE_M
+    gate = np.abs(p_if - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - sat_terms) > _CODE_GATE_M
     use_code, use_phase = ok & ~gate, ok.copy()
     obs = (p_if, inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase)
     post, cc, pc = _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start)
@@ -408,6 +424,44 @@ def _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start):
             st.live = None
 
 
+def _clock_states(st, inp, t, ok):
+    """Clock-error states: started (0, steady sigma) when a satellite's cell is served by a coarse
+    interpolated clock; removed when a finer centre serves it, or at a handover (another centre's
+    clock errors are independent)."""
+    if inp.clock_state_sigma_m is None:
+        return
+    sigma = inp.clock_state_sigma_m[t]
+    want = ok & (sigma > 0)
+    handed = st.clk_alive & ok & inp.handover[t] if inp.handover is not None else np.zeros_like(ok)
+    stop = (st.clk_alive & ok & ~want) | handed
+    if stop.any():
+        gone = stop.nonzero()[0]
+        st.reset_param(st.i_clk + gone, 0.0, 0.0)
+        st.clk_alive[gone] = False
+        st.live = None
+    start = want & ~st.clk_alive
+    if start.any():
+        fresh = start.nonzero()[0]
+        st.reset_param(st.i_clk + fresh, 0.0, sigma[fresh])
+        st.clk_alive[fresh] = True
+        st.clk_sigma[fresh] = sigma[fresh]
+        st.live = None
+
+
+def _predict_clock_states(st, cfg, dt):
+    """First-order Gauss-Markov step of the clock-error states: x <- phi x, P <- phi P phi + q,
+    phi = exp(-|dt| / tau), q = sigma^2 (1 - phi^2) (stationary; Brown & Hwang, Introduction to
+    Random Signals and Applied Kalman Filtering, 4th ed. 2012, §4.2); |dt|: the backward pass."""
+    if not st.clk_alive.any() or dt == 0:
+        return
+    idx = st.i_clk + st.clk_alive.nonzero()[0]
+    phi = np.exp(-abs(dt) / cfg.clock_state_tau_s)
+    st.x[idx] *= phi
+    st.P[idx, :] *= phi
+    st.P[:, idx] *= phi
+    st.P[idx, idx] += st.clk_sigma[st.clk_alive] ** 2 * (1.0 - phi**2)
+
+
 def _reset_clocks(st, code_resid, ok, sys_masks):
     """Clocks: white noise, re-initialised each epoch from the (upper) median code residual per system."""
     values = np.zeros(st.n_sys)
@@ -427,15 +481,16 @@ def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
     of the last update and the satellites of its code and phase rows.
     """
     if st.live is None:  # the live set changes when arcs start or end: rarely
-        live = np.concatenate((st.base_states, st.i_amb + st.alive.nonzero()[0], st.i_bias + st.bias_alive.nonzero()[0]))
+        live = np.concatenate((st.base_states, st.i_amb + st.alive.nonzero()[0], st.i_bias + st.bias_alive.nonzero()[0],
+                               st.i_clk + st.clk_alive.nonzero()[0]))
         column = np.full(st.n, -1)
         column[live] = np.arange(live.size)
         st.live = (live, live[:, None], column)
     live, live_rows, column = st.live
-    amb_col, bias_col = column[st.i_amb:st.i_bias], column[st.i_bias:]
+    amb_col, bias_col, clk_col = column[st.i_amb:st.i_bias], column[st.i_bias:st.i_clk], column[st.i_clk:]
     prior_x, prior_P = st.x[live], st.P[live_rows, live]
     for attempt in range(run.cfg.max_rejections + 1):
-        x, P, post, cc, pc = _update(st, prior_x, prior_P, obs, (amb_col, bias_col), run.sys_i, (use_code, use_phase))
+        x, P, post, cc, pc = _update(st, prior_x, prior_P, obs, (amb_col, bias_col, clk_col), run.sys_i, (use_code, use_phase))
         worst = _worst(post, cc, pc, obs[6], obs[7])
         if worst is None or attempt == run.cfg.max_rejections:
             break
@@ -482,13 +537,16 @@ def _retire(st, now_ns, ok):
     gone_bias = (stale & st.bias_alive).nonzero()[0]
     st.reset_param(st.i_bias + gone_bias, 0.0, 0.0)
     st.bias_alive[gone_bias] = False
+    gone_clk = (stale & st.clk_alive).nonzero()[0]
+    st.reset_param(st.i_clk + gone_clk, 0.0, 0.0)
+    st.clk_alive[gone_clk] = False
 
 
 def _update(st, x0, P0, obs, cols, sys_i, use):
     """One Joseph-form measurement update of the live states (x0, P0): (x, P, post-fit residuals of
     the rows, satellites of the code rows, satellites of the phase rows)."""
     p_if, l_if, code_model, phase_model, unit, m_w, var_code, var_phase = obs
-    amb_col, bias_col = cols
+    amb_col, bias_col, clk_col = cols
     cc, pc = use[0].nonzero()[0], use[1].nonzero()[0]
     i_zwd = 3 + st.n_sys
     sat_col = np.concatenate((cc, pc))
@@ -502,9 +560,12 @@ def _update(st, x0, P0, obs, cols, sys_i, use):
     extra = np.concatenate((bias_col[cc], amb_col[pc]))  # code bias or ambiguity column, -1 none
     has_extra = (extra >= 0).nonzero()[0]
     H[has_extra, extra[has_extra]] = 1.0
+    clk = clk_col[sat_col]  # the satellite's clock-error state, in code and phase alike
+    has_clk = (clk >= 0).nonzero()[0]
+    H[has_clk, clk[has_clk]] = 1.0
     common = x0[3:i_zwd][sys_i] + x0[i_zwd] * m_w  # clock + wet delay, per satellite
-    y_code = p_if - (code_model + common + st.x[st.i_bias:])
-    y_phase = l_if - (phase_model + common + st.x[st.i_amb:st.i_bias])
+    y_code = p_if - (code_model + common + st.x[st.i_bias:st.i_clk] + st.x[st.i_clk:])
+    y_phase = l_if - (phase_model + common + st.x[st.i_amb:st.i_bias] + st.x[st.i_clk:])
     y = np.concatenate((y_code[cc], y_phase[pc]))
     PHt = P0 @ H.T
     S = H @ PHt
