@@ -98,27 +98,32 @@ def _load_products(sp3, clk, letters):
     return PreciseEphemeris(sp3_items, clk_items or None)
 
 
+def _by_interval(table: dict, interval_s: float) -> float:
+    """The entry of a {clock interval (s): value} table nearest to ``interval_s``."""
+    return table[min(table, key=lambda k: abs(k - interval_s))]
+
+
+def _per_served_cell(eph, served_by, table: dict) -> np.ndarray:
+    """(T, S) the table's value for the clock interval of each cell's serving centre (0: not served)."""
+    values = np.zeros(served_by.shape)
+    for src in eph.sources:  # a loop over centres (a few)
+        values = np.where(served_by == src.name, _by_interval(table, src.clock.interval_s), values)
+    return values
+
+
 def _cell_clock_var(eph, served_by, svs):
     """(T, S) extra variance (m^2) of cells served by a centre whose clocks are coarser than the
     system's best-ranked centre's (e.g. IAC's 15-min SP3 clocks after GRG's 30 s CLK ends)."""
     letters = np.array([str(sv)[0] for sv in svs])
     base = _clock_sigma(eph, "".join(dict.fromkeys(letters)))
     base_var = np.array([base[s] ** 2 for s in letters])[None, :]
-    cell_var = np.zeros(served_by.shape)
-    for src in eph.sources:
-        key = min(_CLOCK_INTERPOLATION_SIGMA_M, key=lambda k: abs(k - src.clock.interval_s))
-        cell_var = np.where(served_by == src.name, _CLOCK_INTERPOLATION_SIGMA_M[key] ** 2, cell_var)
-    return np.maximum(cell_var - base_var, 0.0)
+    return np.maximum(_per_served_cell(eph, served_by, _CLOCK_INTERPOLATION_SIGMA_M) ** 2 - base_var, 0.0)
 
 
 def _cell_clock_state_sigma(eph, served_by):
     """(T, S) sigma (m) of the Gauss-Markov clock-error state of each cell: the serving centre's clock
     interval's entry of _CLOCK_STATE_SIGMA_M (0: no state)."""
-    sigma = np.zeros(served_by.shape)
-    for src in eph.sources:
-        key = min(_CLOCK_STATE_SIGMA_M, key=lambda k: abs(k - src.clock.interval_s))
-        sigma = np.where(served_by == src.name, _CLOCK_STATE_SIGMA_M[key], sigma)
-    return sigma
+    return _per_served_cell(eph, served_by, _CLOCK_STATE_SIGMA_M)
 
 
 def _clock_sigma(eph, systems):
@@ -126,9 +131,7 @@ def _clock_sigma(eph, systems):
     out = {}
     for s in systems:
         ranked = eph.ranking(s)
-        interval = ranked[0].clock.interval_s if ranked else 900.0
-        key = min(_CLOCK_INTERPOLATION_SIGMA_M, key=lambda k: abs(k - interval))
-        out[s] = _CLOCK_INTERPOLATION_SIGMA_M[key]
+        out[s] = _by_interval(_CLOCK_INTERPOLATION_SIGMA_M, ranked[0].clock.interval_s if ranked else 900.0)
     return out
 
 
