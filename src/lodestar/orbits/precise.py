@@ -29,7 +29,8 @@ Several centres and days (docs/precise-products.md):
   the window crosses midnight centred.
 - Clocks: linear interpolation between neighbouring CLK samples (30 s; clocks are random walks, a
   higher order would not help), NaN across a gap longer than the file's interval. Without CLK the
-  SP3 clock column is interpolated the same way.
+  SP3 clock column is interpolated the same way. Isolated bad samples (off the smooth series by more
+  than 0.5 m, :mod:`.clock_screen`) are removed first, with a warning naming them.
 - SP3 orbits refer to the centre of mass; clocks to the ionosphere-free combination of the
   product's observables, without the periodic relativistic term (given in ``relativity_s``).
 - A cell is ``valid`` only with both orbit and clock; ``position_m`` is kept wherever the orbit
@@ -47,6 +48,7 @@ import xarray as xr
 
 from ..errors import LodestarError
 from .broadcast import relativity_s
+from .clock_screen import FLOOR_M, isolated_outliers
 from .states import SatStates, as_time_grid
 
 __all__ = [
@@ -254,12 +256,25 @@ def _build_sources(sp3, clk):
             clock_groups.setdefault(names[0], []).extend(clock_groups[name])
     sources = []
     for rank, name in enumerate(names):
-        sp3_clocks = _Table.clocks(orbit_groups[name], "SP3")
-        clocks = _Table.clocks(clock_groups[name], "CLK") if name in clock_groups else sp3_clocks
+        sp3_clocks = _screened(_Table.clocks(orbit_groups[name], "SP3"), name, warnings)
+        clocks = _screened(_Table.clocks(clock_groups[name], "CLK"), name, warnings) if name in clock_groups \
+            else sp3_clocks
         paths = tuple(str(d.attrs.get("path", "")) for d in orbit_groups[name] + clock_groups.get(name, []))
         sources.append(_Source(name, rank, _Table.orbits(orbit_groups[name]), clocks, paths,
                                sp3_clocks if clocks is not sp3_clocks else None))
     return sources, warnings
+
+
+def _screened(table: _Table, centre: str, warnings: list) -> _Table:
+    """The table without its isolated bad clock samples (:mod:`.clock_screen`), each named in ``warnings``."""
+    bad = isolated_outliers(table.times, table.values)
+    if not bad.any():
+        return table
+    rows, cols = np.nonzero(bad)
+    named = ", ".join(f"{table.svs[c]} at {str(table.times[r])[:19]}" for r, c in zip(rows, cols))
+    warnings.append(f"{centre} {table.kind} clock samples off the smooth series by more than "
+                    f"{FLOOR_M:g} m, not used: {named}")
+    return _Table(table.times, table.svs, np.where(bad, np.nan, table.values), table.interval_s, table.kind)
 
 
 class PreciseEphemeris:
