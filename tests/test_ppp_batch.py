@@ -22,6 +22,7 @@ from lodestar.cli import main
 SETS = ("R", "G+R+E")
 FILES = ["WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx", "WTZZ00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"]
 SINEX = "sinex/igs20P2131_wocov.snx"  # IGS weekly solution of GPS week 2131 (has WTZR and WTZZ)
+BLQ = Path(__file__).parent / "fixtures" / "oceanload_wtzr_tlse.blq"  # WTZR's and TLSE's ocean loading (README)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def network(data, tmp_path_factory):
         (obs / name).symlink_to(data / "esbc-2020-177" / name)
     out = root / "out"
     result = run_batch([obs], data / "esbc-2020-177", out, sp3_dir=data / "esbc-2020-177", sinex=[data / SINEX],
-                       sets=SETS, masks=(7.0,), workers=1, progress=False, ppp=True)
+                       sets=SETS, masks=(7.0,), workers=1, progress=False, ppp=True, blq=BLQ)
     return {"result": result, "out": out, "obs": obs, "root": root}
 
 
@@ -69,6 +70,13 @@ def test_wtzr_and_wtzz_share_a_site(network):
     for system_set in SETS:
         difference = table.loc[(system_set, "WTZR"), "ztd_mean_m"] - table.loc[(system_set, "WTZZ"), "ztd_mean_m"]
         assert abs(difference) < 0.05
+
+
+def test_ocean_loading_is_applied_per_station(network):
+    table = pd.read_parquet(network["out"] / "ppp_coordinates.parquet").set_index(["systems", "station"])
+    for system_set in SETS:
+        assert table.loc[(system_set, "WTZR"), "ocean_loading"].startswith("WTZR from oceanload_wtzr_tlse.blq")
+        assert "WTZR's coefficients for WTZZ (nearby)" in table.loc[(system_set, "WTZZ"), "ocean_loading"]
 
 
 def test_summary_rows_say_ppp_results_are_done(network):

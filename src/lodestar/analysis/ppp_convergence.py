@@ -202,7 +202,7 @@ def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks
     """Run ``lodestar.ppp`` for every set (``mode`` with restarts at each mask; static once).
 
     Returns ``{"rows": {set: row}, "envelopes": {(set, mask): envelopes}, "restart_s": ...}``.
-    ``products``: ``sp3=, clk=, nav=, antex=, sinex=, bias=`` as ``lodestar.ppp`` takes them.
+    ``products``: ``sp3=, clk=, nav=, antex=, sinex=, bias=, blq=`` as ``lodestar.ppp`` takes them.
     Jobs run in a process pool of ``workers`` (the engine's filter is one Python loop per run).
     """
     restart_s = restart_hours * 3600.0 if restart_hours else None

@@ -57,6 +57,7 @@ class TaskOptions:
     sinex_paths: tuple = ()  # the SINEX files themselves, as phase-centre sources (precise orbits, PPP)
     bias: tuple = ()  # Bias-SINEX paths
     ppp: bool = False  # static PPP per set (daily coordinates, sigmas, ZTD) instead of compare
+    blq: str | None = None  # ocean-loading coefficients (BLQ) for the PPP
 
 
 def run_station_day(day: StationDay, options: TaskOptions) -> list[dict]:
@@ -164,7 +165,7 @@ def _rows_from_result(day: StationDay, table: pd.DataFrame, truth_source: str, l
 #: against the SINEX truth where the station is in the SINEX files given.
 PPP_COLUMNS = ["station", "date", "systems", "status", "reason", "epochs", "epochs_solved", "x_m", "y_m", "z_m",
                "lat_deg", "lon_deg", "height_m", "sde_m", "sdn_m", "sdu_m", "ztd_mean_m", "ztd_sd_m",
-               "error_e_m", "error_n_m", "error_u_m", "error_3d_m", "truth_source", "file"]
+               "error_e_m", "error_n_m", "error_u_m", "error_3d_m", "truth_source", "ocean_loading", "file"]
 
 
 def day_ppp_path(out_dir, key: str):
@@ -183,7 +184,8 @@ def _ppp_day(day: StationDay, options: TaskOptions):
         try:
             solution = ppp(obs, sp3=sp3, clk=clk, nav=list(day.nav) or None,
                            systems=system_set, mode="static", mask_deg=min(options.masks),
-                           sinex=list(options.sinex_paths) or None)
+                           sinex=list(options.sinex_paths) or None, antex=list(options.antex) or None,
+                           bias=list(options.bias) or None, blq=options.blq)
         except LodestarError as exc:
             coordinates.append({"station": day.station, "date": day.date, "systems": format_system_set(system_set),
                                 "status": "failed", "reason": str(exc), "file": day.obs})
@@ -215,7 +217,8 @@ def _ppp_coordinate_row(day: StationDay, system_set: str, solution, truth, truth
     xyz = np.stack([solution[k].values for k in ("x_m", "y_m", "z_m")], axis=-1)
     solved = np.isfinite(xyz).all(axis=1)
     row = {"station": day.station, "date": day.date, "systems": format_system_set(system_set), "file": day.obs,
-           "epochs": int(xyz.shape[0]), "epochs_solved": int(solved.sum()), "truth_source": truth_source}
+           "epochs": int(xyz.shape[0]), "epochs_solved": int(solved.sum()), "truth_source": truth_source,
+           "ocean_loading": str(solution.attrs.get("ocean_loading", ""))}
     if not solved.any():
         reasons = solution["reason"].values if "reason" in solution else []
         return {**row, "status": "failed", "reason": str(reasons[-1]) if len(reasons) else "no epoch solved"}

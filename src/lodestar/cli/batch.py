@@ -24,6 +24,9 @@ def add_arguments(parser) -> None:
                         help="ANTEX file(s): antenna phase centres for the precise orbits of --sp3-dir")
     parser.add_argument("--bias", nargs="+", default=[], metavar="FILE",
                         help="Bias-SINEX file(s): OSB code biases applied with --sp3-dir")
+    parser.add_argument("--blq", default=None, metavar="FILE",
+                        help="ocean-loading coefficients (BLQ) of the stations, for --ppp (a station not in it: "
+                             "without, and said in the row's warnings)")
     parser.add_argument("--sets", nargs="+", default=list(DEFAULT_SETS), metavar="SET",
                         help="system sets (default: R C R+C G+R+E+C)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=None, metavar="DEG",
@@ -56,7 +59,7 @@ def run(args) -> int:
         raise LodestarError("--ppp needs precise orbits and clocks: give --sp3-dir DIR")
     result = run_batch(
         args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
-        antex=args.antex, bias=args.bias, allow_truncated=args.allow_truncated,
+        antex=args.antex, bias=args.bias, blq=args.blq, allow_truncated=args.allow_truncated,
         masks=args.masks or ([7.0] if args.ppp else [10, 20, 30, 40]), workers=args.workers, scheduler=args.scheduler, force=args.force,
         progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT, ppp=args.ppp,
     )

@@ -24,6 +24,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--antex", **ext, default=None, metavar="F", help="ANTEX phase-centre files")
     parser.add_argument("--sinex", **ext, default=None, metavar="F", help="SINEX files with phase-centre blocks")
     parser.add_argument("--bias", **ext, default=None, metavar="F", help="Bias-SINEX: OSB code biases make each code consistent with the clocks' reference signals")
+    parser.add_argument("--blq", default=None, metavar="F",
+                        help="ocean-loading coefficients (BLQ, Onsala service) holding the station: IERS 2010 7.1.2")
     parser.add_argument("--systems", default="R+C", metavar="SET", help="system set: R, C, R+C, G+R+E+C ... (default R+C)")
     parser.add_argument("--mode", choices=("kinematic", "static"), default="kinematic", help="default kinematic")
     parser.add_argument("--mask", type=elevation_deg, default=7.0, metavar="DEG", help="elevation mask (default 7)")
@@ -99,7 +101,7 @@ def _run_sets(args) -> int:
     if not args.truth:
         raise LodestarError("--sets compares convergence against a truth: give --truth X,Y,Z")
     compare = argparse.Namespace(obs=args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex,
-                                 sinex=args.sinex, bias=args.bias, truth=args.truth, out=args.out, json=args.json,
+                                 sinex=args.sinex, bias=args.bias, blq=args.blq, truth=args.truth, out=args.out, json=args.json,
                                  sets=args.sets, restart=args.restart or 2.0,
                                  masks=[args.mask] + ([30.0] if args.mask != 30.0 else []),
                                  workers=2, no_static=False, mode=args.mode)
@@ -111,7 +113,7 @@ def _solve(args, truth):
 
     return ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
                systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
-               restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo)
+               restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq)
 
 
 def _format_from_suffix(path) -> str:

@@ -28,6 +28,7 @@ def add_compare_arguments(parser, *, with_products: bool = True) -> None:
         parser.add_argument("--antex", nargs="+", metavar="FILE", help="ANTEX antenna models")
         parser.add_argument("--sinex", nargs="+", metavar="FILE", help="SINEX files (phase-centre offsets)")
         parser.add_argument("--bias", nargs="+", metavar="FILE", help="Bias-SINEX OSB files")
+        parser.add_argument("--blq", metavar="FILE", help="ocean-loading coefficients (BLQ) holding the station")
         parser.add_argument("--truth", required=True, metavar="X,Y,Z", help="marker ECEF X,Y,Z in metres")
         parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
         parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
@@ -59,7 +60,7 @@ def run_compare(args) -> int:
     if args.workers < 1:
         raise LodestarError(f"--workers {args.workers}: give at least 1")
     truth = ecef_xyz(args.truth, "--truth")
-    products = {key: getattr(args, key) for key in ("sp3", "clk", "nav", "antex", "sinex", "bias")
+    products = {key: getattr(args, key) for key in ("sp3", "clk", "nav", "antex", "sinex", "bias", "blq")
                 if getattr(args, key, None)}
     start = time.perf_counter()
     result = run_sets(args.obs, args.sets, truth_xyz_m=truth, restart_hours=args.restart or None,

@@ -9,7 +9,7 @@ the displacement refers to the conventional tide-free ITRF as the IGS products d
 amplitudes ~30 cm radial, ~5 cm horizontal. Not modelled: Step 2 frequency corrections (the
 largest, K1, is 13 mm radial peak at 45° latitude, a diurnal signal that averages out over a day),
 the out-of-phase and l^(1) terms (< 1 mm in the ESBC latitude band), the pole tide (< 25 mm,
-slow) and ocean loading (needs a site BLQ file; mm to cm at coastal sites).
+slow) and ocean loading (mm to cm at coastal sites: :mod:`.ocean_loading`, from a BLQ file).
 
 Sun: :func:`lodestar.models.attitude.sun_position_ecef_m` (Astronomical Almanac low-precision formulae). Moon:
 the low-precision series of Montenbruck & Gill (2000) §3.3.2 eq. 3.47–3.48 (~0.1° in longitude,

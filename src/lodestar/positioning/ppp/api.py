@@ -18,14 +18,17 @@ import numpy as np
 
 from ...errors import LodestarError
 from ...io.bias import read_bias
+from ...io.blq import StationNotInFile, blq_site
 from ...io.clk import read_clk
 from ...io.rinex_nav import load_nav
 from ...io.rinex_obs import read_obs
 from ...io.sp3 import read_sp3
+from ...models.ocean_loading import ocean_loading_ecef_m
 from ...models.phase_center import ReceiverAntenna
 from ...orbits import BroadcastEphemeris, PreciseEphemeris
 from ...orbits.precise import BRIDGED_SHIFT
 from ...systems import SYSTEM_ORDER, parse_system_set
+from ...time import Time
 from .antennas import phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
@@ -138,7 +141,7 @@ def _clock_sigma(eph, systems):
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
         include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None,
-        code_bias_systems=CODE_BIAS_SYSTEMS):
+        code_bias_systems=CODE_BIAS_SYSTEMS, blq=None):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -154,6 +157,9 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     ``code_bias_systems``: systems whose satellites get a constant code-bias state (default "RC":
     GLONASS FDMA inter-frequency biases, BeiDou per-satellite code offsets left by the clocks).
     ``include_geo``: use BeiDou GEO satellites (off by default: see docs/ppp.md).
+    ``blq``: a BLQ file (ocean tide loading service) holding the station (the header's MARKER NAME): its
+    ocean-loading displacement joins the solid tide (:mod:`lodestar.models.ocean_loading`); a station
+    the file does not hold runs without it, with a warning.
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
     if mode not in MODES:
@@ -173,7 +179,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     eph = _load_products(sp3, clk, letters)
     warn = list(eph.warnings)
     prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m, bias,
-                    code_bias_systems)
+                    code_bias_systems, blq)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
                        product_sigma_m=_clock_sigma(eph, prep.systems), clock_state_tau_s=_CLOCK_STATE_TAU_S)
@@ -189,7 +195,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
 
 
 def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None,
-             code_bias_systems=CODE_BIAS_SYSTEMS):
+             code_bias_systems=CODE_BIAS_SYSTEMS, blq=None):
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
@@ -216,6 +222,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     bands = ("2", "6")  # BeiDou B1I / B3I (the only BeiDou pair used)
     side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
     _check_products(side, obs, eph)
+    ocean_m, ocean_note = _ocean_loading(blq, obs, approx, times, warn)
     arcs = screen(dual, times)
     l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
     usable = side.valid & (arcs.arc >= 0)
@@ -243,20 +250,37 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
-                      tide_m=side.tide_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
+                      tide_m=side.tide_m + ocean_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
                       orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover,
                       clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by), meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(unused),
-        "code_bias_corrections": bias_note,
+        "code_bias_corrections": bias_note, "ocean_loading": ocean_note,
         "offcentre_orbit_cells": int(((shift > 0) & (shift != BRIDGED_SHIFT) & usable).sum()),
         "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
         "centre_handovers": int(handover.sum()),
         "epoch_unused": _dominant_reason(unused),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
+
+
+def _ocean_loading(blq, obs, approx, times, warn):
+    """((T, 3) ECEF ocean-loading displacement (m), note) of the station from a BLQ file (0 without)."""
+    if not blq:
+        return 0.0, "not modelled (no BLQ file given)"
+    station = str(obs.attrs.get("marker_name", "") or "").strip()[:4] or Path(str(obs.attrs.get("path", ""))).name[:4]
+    try:
+        site = blq_site(blq, station, near_xyz_m=approx)
+    except StationNotInFile as exc:
+        warn.append(f"{exc}: ocean loading not applied")
+        warnings.warn(warn[-1], stacklevel=4)
+        return 0.0, "not applied (station not in the BLQ file)"
+    ocean = ocean_loading_ecef_m(site, approx, Time(times))
+    whose = site.name if site.name == station.upper() else f"{site.name}'s coefficients for {station.upper()} (nearby)"
+    return ocean, (f"{whose} from {Path(site.path).name} (line {site.line}), IERS 2010 7.1.2, 11 tides with "
+                   f"nodal modulation; up to {1e3 * float(np.abs(ocean).max()):.1f} mm over the data")
 
 
 def _handovers(served_by, usable):

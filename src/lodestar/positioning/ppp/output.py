@@ -112,7 +112,7 @@ def summary(ds, truth=None) -> dict:
         "final_sigma_enu_m": [float(ds[k].values[last[-1]]) for k in ("sde_m", "sdn_m", "sdu_m")] if last.size else None,
         "final_ztd_m": float(ds["ztd_m"].values[last[-1]]) if last.size else None,
         "receiver_antenna": ds.attrs.get("receiver_antenna"), "receiver_antenna_source": ds.attrs.get("receiver_antenna_source"),
-        "receiver_antenna_note": ds.attrs.get("receiver_antenna_note"),
+        "receiver_antenna_note": ds.attrs.get("receiver_antenna_note"), "ocean_loading": ds.attrs.get("ocean_loading"),
         "satellite_antenna_sources": _count_sources(_attr(ds, "satellite_antennas")),
         "precise_products": _attr(ds, "precise_products"), "signals": _attr(ds, "signals"),
         "slips": _attr(ds, "slip_reasons"), "unused_cells": _attr(ds, "unused_reasons"),
