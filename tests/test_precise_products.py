@@ -135,6 +135,28 @@ def test_phase_centres_moved_and_provenance_carried():
     assert np.allclose(moved[np.isfinite(moved)], moved[np.isfinite(moved)][0], atol=1e-6)  # same PCO
 
 
+def test_broadcast_solution_refers_to_the_marker_with_the_receiver_antenna():
+    """Broadcast orbits are satellite phase centres already, but the receiver antenna is the same whichever
+    orbits are used: with ``sinex`` a broadcast solution moves from the L1 phase centre to the ARP (and so
+    the marker) by the receiver PCO. ESBC's ASH701945E_M SCIS, ESA SINEX 2024-185 line 739 (IGS20_2317):
+    L1 up 0.0884, north 0.0010, east -0.0005 m; no PCV. A least-squares position moves by exactly -PCO
+    when every range takes e . PCO: the east/north/up shift is (+0.5, -1.0, -88.4) mm."""
+    from lodestar.frames import ecef_to_geodetic, enu_matrix
+    from lodestar.positioning import solve
+
+    plain = solve(OBS_1H, NAV, systems="G")
+    antenna = solve(OBS_1H, NAV, systems="G", sinex=SINEX)
+    same = np.isin(plain["status"].values, ("ok", "fde")) & np.isin(antenna["status"].values, ("ok", "fde"))
+    assert same.sum() > 100
+
+    def xyz(ds):
+        return np.stack([ds["x_m"].values, ds["y_m"].values, ds["z_m"].values], axis=1)[same]
+    lat, lon, _ = ecef_to_geodetic(np.array(ESBC_ITRF2014_XYZ)[None])
+    shift_enu = (xyz(antenna) - xyz(plain)) @ enu_matrix(lat, lon)[0].T
+    assert np.allclose(np.median(shift_enu, axis=0), [0.0005, -0.0010, -0.0884], atol=0.003)  # 3 mm
+    assert json.loads(antenna.attrs.get("receiver_antenna", "{}")).get("source") == "sinex"
+
+
 def test_solution_json_names_the_sources(tmp_path):
     out = tmp_path / "r.csv"
     run = subprocess.run(
