@@ -6,11 +6,12 @@
 1. Clock interpolation: GRG's 30 s CLK on 2020-06-25 decimated to 5 min and 15 min, linearly
    interpolated back to the 30 s epochs between the kept samples (what ``PreciseEphemeris`` does),
    compared with the 30 s values: RMS per system (and the worst satellite), in centimetres.
-2. Accuracy on the ESBC day (2020-06-25, full day, 10 deg mask, Klobuchar, auto code biases)
+2. Accuracy on the ESBC day (2020-06-25, full day, 10 deg mask, Klobuchar (or ``--iono``), auto code biases)
    against ESBC's ITRF2014 truth (tests/reference.py), broadcast vs precise (and precise + WUM OSB
    code biases of 2020-001, the only Bias-SINEX with GLONASS/BeiDou here) **on the same epochs**:
    R with GRG SP3 (+ the day before) + 30 s CLK; C with IAC's SP3 (clocks inside); R+C and G+R+E+C
-   with both at once; G, E and G+E with GRG when named in ``--sets``. Phase-centre offsets from the SINEX files of ``sinex/`` (ESA 2024-185, JAXA
+   with both at once; G, E and G+E with GRG when named in ``--sets``. Broadcast runs take the same
+   SINEX files for the receiver antenna (same inputs); the last column is broadcast without it. Phase-centre offsets from the SINEX files of ``sinex/`` (ESA 2024-185, JAXA
    2020-244, IGS 2020 week 2131), else the published table (provenance printed).
 3. Coverage: epochs solved by broadcast and by precise, and the per-epoch reasons of the others.
 4. Speed: ``lodestar solve`` end to end (one process each, R+C, full day), broadcast vs precise,
@@ -100,18 +101,21 @@ def accuracy(data: Path, sets=None, iono: str = "klobuchar") -> list:
     for systems, products, label in runs:
         if (sets and systems not in sets) or (not sets and systems in EXTRA_SETS):
             continue
-        broadcast = solve(obs, nav, systems=systems, iono=iono)
-        precise = solve(obs, nav, systems=systems, sinex=sinex, iono=iono, **products)
-        with_osb = solve(obs, nav, systems=systems, sinex=sinex, bias=[str(data / BIAS)], iono=iono, **products)
+        phase_centre = solve(obs, nav, systems=systems, iono=iono if iono != "observed" else "klobuchar")
+        broadcast = _solve(obs, nav, systems, iono, sinex=sinex)  # the receiver antenna as for precise: same inputs
+        precise = _solve(obs, nav, systems, iono, sinex=sinex, **products)
+        with_osb = _solve(obs, nav, systems, iono, sinex=sinex, bias=[str(data / BIAS)], **products)
         ok_b = np.isin(broadcast["status"].values, ("ok", "fde"))
         ok_p = np.isin(precise["status"].values, ("ok", "fde"))
         same = ok_b & ok_p & np.isin(with_osb["status"].values, ("ok", "fde"))
+        same &= np.isin(phase_centre["status"].values, ("ok", "fde"))
         reasons = {}
         for reason in precise["reason"].values[~ok_p]:
             reasons[str(reason)] = reasons.get(str(reason), 0) + 1
         meta = json.loads(precise.attrs["precise_products"])
         rows.append({"set": systems, "products": label, "common": int(same.sum()),
                      "broadcast_3d_m": _rms_3d(broadcast, same), "precise_3d_m": _rms_3d(precise, same),
+                     "broadcast_phase_centre_3d_m": _rms_3d(phase_centre, same),
                      "osb_3d_m": _rms_3d(with_osb, same),
                      "solved_broadcast": int(ok_b.sum()), "solved_precise": int(ok_p.sum()),
                      "first_hour_precise": int(ok_p[:120].sum()), "reasons": reasons,
@@ -119,6 +123,24 @@ def accuracy(data: Path, sets=None, iono: str = "klobuchar") -> list:
                      "receiver": meta["phase_centres"]["receiver"].get("source"),
                      "warnings": json.loads(precise.attrs.get("warnings", "[]"))})
     return rows
+
+
+def _solve(obs, nav, systems, iono, **options):
+    """``solve`` with ``iono`` ``klobuchar``/``iflc``, or ``observed``: the single-frequency code with the
+    carrier-levelled dual-frequency slant delay in place of Klobuchar for GPS and Galileo
+    (analysis/observed_ionosphere.py; GLONASS and BeiDou keep Klobuchar)."""
+    from lodestar.analysis.observed_ionosphere import observed_slant_delay_m, with_observed_ionosphere
+    from lodestar.io.rinex_nav import load_nav
+    from lodestar.positioning import prepare, solve
+
+    if iono != "observed":
+        return solve(obs, nav, systems=systems, iono=iono, **options)
+    navdata = load_nav(nav, systems="".join(s for s in "GREC" if s in systems))
+    prep = prepare(obs, navdata, systems="".join(s for s in "GREC" if s in systems), **options)
+    # GLONASS/BeiDou keep Klobuchar: their observed delays carry the receiver's per-channel and BDS-2/BDS-3
+    # code biases (metres; docs/precise-products.md), which no broadcast group delay removes
+    delay = observed_slant_delay_m(obs, prep, navdata)
+    return solve(with_observed_ionosphere(prep, delay, broadcast_systems="RC"), systems=systems)
 
 
 def _timed(args) -> float:
@@ -151,8 +173,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sets", nargs="+", choices=SETS, help="only these sets (G, E, G+E only when named)")
-    parser.add_argument("--iono", choices=("klobuchar", "iflc"), default="klobuchar",
-                        help="ionosphere of every run (iflc: dual-frequency ionosphere-free code)")
+    parser.add_argument("--iono", choices=("klobuchar", "iflc", "observed"), default="klobuchar",
+                        help="ionosphere of every run (iflc: dual-frequency ionosphere-free code; observed: "
+                             "single-frequency code with the carrier-levelled dual-frequency slant delay for "
+                             "GPS/Galileo, Klobuchar for GLONASS/BeiDou: a diagnostic of the broadcast model)")
     parser.add_argument("--no-clock", action="store_true", help="skip the clock-interpolation table")
     args = parser.parse_args(argv)
     data = Path(args.data)
@@ -166,14 +190,17 @@ def main(argv=None) -> int:
     if not args.no_solve:
         print(f"\nESBC 2020-06-25, 10 deg, {args.iono}; 3D RMS of the marker vs ITRF2014 truth {ESBC_ITRF2014_TRUTH}")
         print("(precise: SP3/CLK + satellite and receiver PCO; + OSB: also WUM's 2020-001 code biases, ~175 days old)")
+        print("(broadcast: with the receiver antenna's PCO of the same SINEX, as precise; 'L1 PC': without it,")
+        print(" the solution of the receiver's phase centre, as before 2026-12-07)")
         print(f"{'set':>8} {'products':>18} {'epochs':>6} {'broadcast m':>11} {'precise m':>9} {'+ OSB m':>8} "
-              f"{'better':>6} {'solved b/p':>11} {'first hour':>10}")
+              f"{'better':>6} {'solved b/p':>11} {'first hour':>10} {'brdc L1 PC':>10}")
         for row in accuracy(data, args.sets, args.iono):
             best = min(row["precise_3d_m"], row["osb_3d_m"])
             better = "yes" if best < row["broadcast_3d_m"] else "NO"
             print(f"{row['set']:>8} {row['products']:>18} {row['common']:>6} {row['broadcast_3d_m']:11.3f} "
                   f"{row['precise_3d_m']:9.3f} {row['osb_3d_m']:8.3f} {better:>6} "
-                  f"{row['solved_broadcast']:>5}/{row['solved_precise']:<5} {row['first_hour_precise']:>6}/120")
+                  f"{row['solved_broadcast']:>5}/{row['solved_precise']:<5} {row['first_hour_precise']:>6}/120 "
+                  f"{row['broadcast_phase_centre_3d_m']:10.3f}")
             print(f"{'':>10}not solved: {row['reasons'] or '-'}; served {row['served']}; satellite PCO "
                   f"{row['pco_sources']}; receiver PCO {row['receiver']}")
             for warning in row["warnings"]:

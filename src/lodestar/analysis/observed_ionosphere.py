@@ -7,7 +7,7 @@ for broadcast and for precise orbits and clocks alike.
 Per satellite and epoch, on the first signal's frequency f1 (gamma = f1^2 / f2^2):
 - code:  I_code  = (P2 - P1 - c (d2 - d1)) / (gamma - 1), d the satellites' broadcast group delays
   of the two signals (GPS TGD, Galileo BGD, BeiDou TGD1; GLONASS none: its satellite's P1-P2 bias
-  stays, a per-satellite constant);
+  stays, a per-satellite constant, unless a Bias-SINEX gives the satellites' OSBs);
 - phase: I_phase = (Phi1 - Phi2) / (gamma - 1) + a, the carrier (metres) levelled to the code by
   one constant a per continuous arc (mean of I_code - I_phase over the arc): the code's noise and
   multipath averaged out, the phase's precision kept (the "carrier-levelled" delay of GIM
@@ -28,7 +28,8 @@ from ..constants import C_MPS
 from ..positioning import observables
 from ..positioning.prepare import Prepared
 
-__all__ = ["OBSERVED_PAIRS", "SLIP_M", "MIN_ARC", "observed_slant_delay_m", "with_observed_ionosphere"]
+__all__ = ["OBSERVED_PAIRS", "SLIP_M", "MIN_ARC", "observed_slant_delay_m", "with_observed_ionosphere",
+           "broadcast_delay_at_header_m"]
 
 #: (code 1, phase 1, code 2, phase 2) per system, in order of preference: GPS P(Y) on both carriers
 #: (TGD is the P1-P2 group delay, IS-GPS-200N 20.3.3.3.3.2), Galileo E1/E5a (BGD E1/E5a, OS SIS ICD
@@ -112,11 +113,22 @@ def _levelled(code_iono_m, phase_iono_m):
     return out
 
 
-def observed_slant_delay_m(obs, prep: Prepared, nav=None) -> np.ndarray:
+def _osb_dcb_m(svs, used, bias, when):
+    """(S,) c (OSB2 - OSB1) of each satellite's two codes from a Bias-SINEX table (NaN where none)."""
+    from ..io.bias import code_bias_s
+
+    first = np.array([u[0] if u else "" for u in used])
+    second = np.array([u[1] if u else "" for u in used])
+    return C_MPS * (code_bias_s(bias, svs, second, when) - code_bias_s(bias, svs, first, when))
+
+
+def observed_slant_delay_m(obs, prep: Prepared, nav=None, bias=None) -> np.ndarray:
     """(T, S) observed slant delay (m) on each cell's frequency of ``prep`` (NaN where none).
 
     ``obs``: the observation Dataset ``prep`` was made from (same epochs), read with the phases of
-    :data:`OBSERVED_PAIRS`; ``nav``: NavData for the satellites' group delays (None: zero).
+    :data:`OBSERVED_PAIRS`; ``nav``: NavData for the satellites' group delays (None: zero);
+    ``bias``: a Bias-SINEX table (``lodestar.io.bias.read_bias``) whose OSBs give the satellites'
+    P1 - P2 bias where it has both codes (GLONASS has no broadcast one), else the broadcast delays.
     """
     from ..positioning.prepare import _nav_group_delays
 
@@ -125,6 +137,12 @@ def observed_slant_delay_m(obs, prep: Prepared, nav=None) -> np.ndarray:
     arrays, f1, f2, used = _pair_arrays(obs, svs, channels)
     n_time = len(prep.time)
     dcb_m = _satellite_dcb_m(svs, used, _nav_group_delays(nav, svs, n_time), n_time)
+    if bias is not None:
+        from ..positioning.osb import _when
+
+        # a file of another day: its biases at its nearest instant (satellite P1-P2 biases drift by ~0.1 ns a month)
+        osb_m = _osb_dcb_m(svs, used, bias, _when(bias, np.asarray(prep.time)[n_time // 2], []))
+        dcb_m = np.where(np.isfinite(osb_m), osb_m, dcb_m)
     gamma_minus_1 = (f1 / f2) ** 2 - 1.0
     code_iono = (arrays["p2"] - arrays["p1"] - dcb_m) / gamma_minus_1
     phase_iono = (arrays["l1"] - arrays["l2"]) / gamma_minus_1
@@ -132,11 +150,39 @@ def observed_slant_delay_m(obs, prep: Prepared, nav=None) -> np.ndarray:
     return iono_f1 * (f1 / prep.frequency_hz) ** 2  # first-order delay scales with 1/f^2
 
 
-def with_observed_ionosphere(prep: Prepared, delay_m) -> Prepared:
+def broadcast_delay_at_header_m(prep: Prepared) -> np.ndarray:
+    """(T, S) broadcast-model delay (Klobuchar; BeiDou's own for BeiDou) at the header position: the
+    model the solver applies, for the columns a diagnostic keeps on it (it varies by millimetres over
+    the metres between the header and the solution)."""
+    from ..frames import ecef_to_geodetic, enu_matrix
+    from ..models.geometry import line_of_sight
+    from ..models.ionosphere import BroadcastIonosphere
+
+    if prep.approx_xyz is None:
+        raise ValueError("no APPROX POSITION XYZ in the header: the broadcast delay needs a receiver position")
+    n_time = len(prep.time)
+    _, los = line_of_sight(np.broadcast_to(prep.approx_xyz, (n_time, 3)), prep.sat_xyz)
+    lat, lon, _ = ecef_to_geodetic(np.asarray(prep.approx_xyz)[None])
+    enu = los @ enu_matrix(lat, lon)[0].T
+    elevation = np.arcsin(np.clip(enu[..., 2], -1.0, 1.0))
+    azimuth = np.arctan2(enu[..., 0], enu[..., 1])
+    model = BroadcastIonosphere(prep.time, prep.frequency_hz, prep.iono, np.array([sv[0] for sv in prep.sv]))
+    rows = np.arange(n_time)
+    delay = model(rows, np.full(n_time, np.radians(lat[0])), np.full(n_time, np.radians(lon[0])), azimuth, elevation)
+    return np.where(elevation > 0, delay, np.nan)
+
+
+def with_observed_ionosphere(prep: Prepared, delay_m, broadcast_systems: str = "") -> Prepared:
     """``prep`` with the observed delay taken off its pseudoranges (cells without one: unusable),
-    for ``solve(..., )`` with no further ionosphere model (``iono_mode`` ``"off"``)."""
+    for ``solve(..., )`` with no further ionosphere model (``iono_mode`` ``"off"``).
+    ``broadcast_systems``: letters whose columns keep the broadcast model instead
+    (:func:`broadcast_delay_at_header_m`), e.g. ``"RC"``: GLONASS and BeiDou, whose observed delays
+    carry the receiver's per-channel and BDS-2/BDS-3 code biases."""
     if prep.iono_mode != "klobuchar":
         raise ValueError("the observed ionosphere replaces a single-frequency model: prepare with iono='klobuchar'")
+    keep = np.array([sv[0] in broadcast_systems for sv in prep.sv])
+    if keep.any():
+        delay_m = np.where(keep[None, :], broadcast_delay_at_header_m(prep), delay_m)
     usable = prep.usable & np.isfinite(delay_m)
     return replace(prep, pseudorange_m=prep.pseudorange_m - np.nan_to_num(delay_m), usable=usable, iono_mode="off",
                    meta={**prep.meta, "ionosphere": "observed (carrier-levelled dual-frequency slant delay)"})
