@@ -129,7 +129,10 @@ def _solve(obs, nav, systems, iono, **options):
     """``solve`` with ``iono`` ``klobuchar``/``iflc``, or ``observed``: the single-frequency code with the
     carrier-levelled dual-frequency slant delay in place of Klobuchar for GPS and Galileo
     (analysis/observed_ionosphere.py; GLONASS and BeiDou keep Klobuchar)."""
-    from lodestar.analysis.observed_ionosphere import observed_slant_delay_m, with_observed_ionosphere
+    from lodestar.analysis.observed_ionosphere import (
+        observed_slant_delay_m,
+        with_observed_ionosphere,
+    )
     from lodestar.io.rinex_nav import load_nav
     from lodestar.positioning import prepare, solve
 

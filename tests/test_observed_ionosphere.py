@@ -45,7 +45,7 @@ def test_gaps_split_arcs_and_short_arcs_give_nan():
 
 
 def test_columns_are_independent():
-    truth_m, code_m, phase_m = _series()
+    _, code_m, phase_m = _series()
     other = _series(seed=2)
     got = _levelled(np.hstack([code_m, other[1]]), np.hstack([phase_m, other[2] + 3.0]))
     assert got.shape == (600, 2)

@@ -239,7 +239,10 @@ def test_gps_galileo_products_better_than_broadcast_without_the_broadcast_ionosp
 def _observed_ionosphere_runs(full_day, systems):
     """Broadcast and precise (GRG + IAC) single-frequency solutions, each with Klobuchar and with the
     observed GPS/Galileo slant delay (GLONASS/BeiDou keep Klobuchar), and the epochs all four solve."""
-    from lodestar.analysis.observed_ionosphere import observed_slant_delay_m, with_observed_ionosphere
+    from lodestar.analysis.observed_ionosphere import (
+        observed_slant_delay_m,
+        with_observed_ionosphere,
+    )
     from lodestar.io.rinex_nav import load_nav
     from lodestar.positioning import prepare, solve
 

@@ -28,8 +28,14 @@ from ..constants import C_MPS
 from ..positioning import observables
 from ..positioning.prepare import Prepared
 
-__all__ = ["OBSERVED_PAIRS", "SLIP_M", "MIN_ARC", "observed_slant_delay_m", "with_observed_ionosphere",
-           "broadcast_delay_at_header_m"]
+__all__ = [
+    "MIN_ARC",
+    "OBSERVED_PAIRS",
+    "SLIP_M",
+    "broadcast_delay_at_header_m",
+    "observed_slant_delay_m",
+    "with_observed_ionosphere",
+]
 
 #: (code 1, phase 1, code 2, phase 2) per system, in order of preference: GPS P(Y) on both carriers
 #: (TGD is the P1-P2 group delay, IS-GPS-200N 20.3.3.3.3.2), Galileo E1/E5a (BGD E1/E5a, OS SIS ICD
