@@ -169,6 +169,92 @@ def speed(data: Path, repeat: int) -> dict:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
+def _residuals_at_truth(prep):
+    """(T, S) pseudorange minus the modelled range from the truth's ARP (Earth rotation, troposphere,
+    Klobuchar), each epoch's per-system median removed; NaN below 10 deg or unusable."""
+    from lodestar.analysis.observed_ionosphere import broadcast_delay_at_header_m
+    from lodestar.frames import ecef_to_geodetic, enu_matrix
+    from lodestar.models.geometry import line_of_sight
+    from lodestar.models.troposphere import troposphere_delay_m
+
+    truth = np.array(ESBC_ITRF2014_XYZ)
+    lat, lon, height = ecef_to_geodetic(truth[None])
+    rot = enu_matrix(lat, lon)[0]
+    h, e, n = prep.antenna_hen_m
+    arp = truth + rot.T @ np.array([e, n, h])
+    n_time = len(prep.time)
+    rng, los = line_of_sight(np.broadcast_to(arp, (n_time, 3)), prep.sat_xyz)
+    elevation = np.arcsin(np.clip((los @ rot.T)[..., 2], -1.0, 1.0))
+    trop = troposphere_delay_m(np.full((n_time, 1), np.radians(lat[0])), np.full((n_time, 1), height[0]), elevation)
+    residual = prep.pseudorange_m - rng - trop - broadcast_delay_at_header_m(prep)
+    residual = np.where(prep.usable & (elevation > np.radians(10.0)), residual, np.nan)
+    letters = np.array([sv[0] for sv in prep.sv])
+    for system in set(letters):
+        cols = letters == system
+        if np.isfinite(residual[:, cols]).any():
+            with np.errstate(all="ignore"):
+                residual[:, cols] -= np.nanmedian(residual[:, cols], axis=1)[:, None]
+    return residual
+
+
+def satellite_residuals(data: Path) -> None:
+    """Per GPS/Galileo satellite: mean residual at the truth, broadcast vs precise (GRG), same cells."""
+    import warnings
+
+    from lodestar.io.rinex_obs import read_obs
+    from lodestar.positioning import prepare
+
+    folder = data / DAY
+    obs = read_obs(folder / OBS, systems=("G", "E"))
+    sinex = [str(data / "sinex" / f) for f in SINEX]
+    products = {"sp3": [str(folder / f) for f in GRG_SP3], "clk": [str(folder / f) for f in GRG_CLK]}
+    broadcast = prepare(obs, str(folder / NAV), systems="GE", sinex=sinex)
+    precise = prepare(obs, str(folder / NAV), systems="GE", sinex=sinex, **products)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN epochs of a system
+        v_b, v_p = _residuals_at_truth(broadcast), _residuals_at_truth(precise)
+    both = np.isfinite(v_b) & np.isfinite(v_p)
+    v_b, v_p = np.where(both, v_b, np.nan), np.where(both, v_p, np.nan)
+    print("\nResidual at the truth per satellite (Klobuchar, per-epoch system median removed), GRG vs broadcast, m")
+    print(f"{'sv':>4} {'cells':>5} {'mean brdc':>9} {'mean prec':>9} {'RMS brdc':>8} {'RMS prec':>8} {'prec-brdc RMS':>13}")
+    for j, sv in enumerate(broadcast.sv):
+        cells = int(both[:, j].sum())
+        if cells >= 50:
+            diff = v_p[:, j] - v_b[:, j]
+            print(f"{sv:>4} {cells:5d} {np.nanmean(v_b[:, j]):9.3f} {np.nanmean(v_p[:, j]):9.3f} "
+                  f"{np.sqrt(np.nanmean(v_b[:, j] ** 2)):8.3f} {np.sqrt(np.nanmean(v_p[:, j] ** 2)):8.3f} "
+                  f"{np.sqrt(np.nanmean(diff ** 2)):13.3f}")
+    letters = np.array([sv[0] for sv in broadcast.sv])
+    for system in "GE":
+        cols = letters == system
+        print(f"{system}: RMS broadcast {np.sqrt(np.nanmean(v_b[:, cols] ** 2)):.3f} m, precise "
+              f"{np.sqrt(np.nanmean(v_p[:, cols] ** 2)):.3f} m")
+
+
+def decomposition(data: Path, sets) -> None:
+    """Error with Klobuchar = ionosphere part (Klobuchar run - observed run) + products part (observed run)."""
+    from lodestar.io.rinex_obs import read_obs
+
+    folder = data / DAY
+    obs = read_obs(folder / OBS, systems=tuple("GREC"))
+    nav = str(folder / NAV)
+    sinex = [str(data / "sinex" / f) for f in SINEX]
+    truth = np.array(ESBC_ITRF2014_XYZ)
+    print("\nMean square 3D error with Klobuchar = ionosphere part + products part + cross term (m^2), same epochs")
+    for systems in sets:
+        products = {"sp3": [str(folder / f) for f in GRG_SP3] + ([str(folder / IAC_SP3[0])] if "C" in systems else []),
+                    "clk": [str(folder / f) for f in GRG_CLK]}
+        runs = {name: [_solve(obs, nav, systems, iono, sinex=sinex, **extra) for iono in ("klobuchar", "observed")]
+                for name, extra in (("broadcast", {}), ("precise", products))}
+        same = np.logical_and.reduce([np.isin(ds["status"].values, ("ok", "fde")) for pair in runs.values() for ds in pair])
+        for name, (klobuchar, observed) in runs.items():
+            e_k, e_o = (np.stack([ds[k].values for k in ("x_m", "y_m", "z_m")], axis=1)[same] - truth
+                        for ds in (klobuchar, observed))
+            iono = e_k - e_o
+            print(f"{systems:>8} {name:>9}: {np.mean(np.sum(e_k ** 2, 1)):.3f} = iono {np.mean(np.sum(iono ** 2, 1)):.3f}"
+                  f" + products {np.mean(np.sum(e_o ** 2, 1)):.3f} + cross {2 * np.mean(np.sum(iono * e_o, 1)):+.3f}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
@@ -181,6 +267,9 @@ def main(argv=None) -> int:
                              "single-frequency code with the carrier-levelled dual-frequency slant delay for "
                              "GPS/Galileo, Klobuchar for GLONASS/BeiDou: a diagnostic of the broadcast model)")
     parser.add_argument("--no-clock", action="store_true", help="skip the clock-interpolation table")
+    parser.add_argument("--diagnose", action="store_true",
+                        help="also: per-satellite residuals at the truth (G, E: broadcast vs GRG) and the split of "
+                             "the Klobuchar error into ionosphere, products and cross term (E, G+E, G+R+E+C)")
     args = parser.parse_args(argv)
     data = Path(args.data)
 
@@ -208,6 +297,9 @@ def main(argv=None) -> int:
                   f"{row['pco_sources']}; receiver PCO {row['receiver']}")
             for warning in row["warnings"]:
                 print(f"{'':>10}warning: {warning}")
+    if args.diagnose:
+        satellite_residuals(data)
+        decomposition(data, args.sets or ("E", "G+E", "G+R+E+C"))
     if not args.no_speed:
         print(f"\nlodestar solve R+C, full ESBC day, end to end, median of {args.repeat} (under load if shared):")
         times = speed(data, args.repeat)

@@ -210,9 +210,9 @@ def test_glonass_with_grg_is_better_than_broadcast_on_the_same_epochs(full_day):
     "C", "R+C",
     pytest.param("G+R+E+C", marks=pytest.mark.xfail(
         strict=True, reason="not met with Klobuchar: 0.925 vs 0.888 m (broadcast with the receiver antenna; 0.842 "
-        "without it, i.e. of the L1 phase centre). Klobuchar's error is the same in both runs (E: 0.836 vs 0.834 m^2), "
-        "but broadcast's own orbit/clock error is anti-correlated with it on this day (cross term -0.166 vs "
-        "-0.032 m^2); with the observed ionosphere precise wins (0.320 vs 0.367 m): docs/precise-products.md"))])
+        "without it, i.e. of the L1 phase centre). Klobuchar's error is the same in both runs (E: 0.838 m^2), "
+        "but broadcast's own orbit/clock error is anti-correlated with it on this day (cross term -0.163 vs "
+        "-0.028 m^2); with the observed ionosphere precise wins (0.320 vs 0.367 m): docs/precise-products.md"))])
 def test_sets_with_beidou_better_than_broadcast_on_the_same_epochs(full_day, systems):
     """With GLONASS/BeiDou precise clocks tied per satellite to the broadcast code datum (clock_datum.py):
     C 1.31 vs 1.43 m, R+C 1.16 vs 1.27 m (bench_products.py)."""
@@ -274,10 +274,10 @@ def test_products_better_than_broadcast_with_the_observed_ionosphere(full_day, s
 @pytest.mark.slow
 def test_klobuchar_costs_both_runs_alike_and_broadcast_errors_offset_it(full_day):
     """Galileo alone, per epoch: error with Klobuchar = ionosphere part (Klobuchar run - observed run) +
-    products part (observed run). Measured: the ionosphere part is the same for both (0.836 vs 0.834 m^2
-    mean square), precise's products part is smaller (0.170 vs 0.200 m^2), and the cross term decides:
-    broadcast's orbit/clock error offsets Klobuchar's (2 mean(i . p) = -0.166 m^2), precise's hardly
-    (-0.032 m^2): docs/precise-products.md."""
+    products part (observed run). Measured (bench_products.py --diagnose): the ionosphere part is the same
+    for both (0.838 m^2 mean square), precise's products part is smaller (0.170 vs 0.200 m^2), and the cross
+    term decides: broadcast's orbit/clock error offsets Klobuchar's (2 mean(i . p) = -0.163 m^2), precise's
+    hardly (-0.028 m^2): docs/precise-products.md."""
     runs, same = _observed_ionosphere_runs(full_day, "E")
     truth = np.array(ESBC_ITRF2014_XYZ)
     parts = {}
