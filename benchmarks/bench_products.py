@@ -1,7 +1,7 @@
 """Precise products in single-point positioning (issue #12): accuracy, coverage, speed, clock honesty.
 
     python benchmarks/bench_products.py [--data DIR] [--no-solve] [--no-speed] [--repeat 3] [--sets C R+C]
-        [--iono klobuchar|iflc] [--no-clock]
+        [--iono klobuchar|iflc|observed] [--no-clock] [--diagnose]
 
 1. Clock interpolation: GRG's 30 s CLK on 2020-06-25 decimated to 5 min and 15 min, linearly
    interpolated back to the 30 s epochs between the kept samples (what ``PreciseEphemeris`` does),
@@ -11,11 +11,16 @@
    code biases of 2020-001, the only Bias-SINEX with GLONASS/BeiDou here) **on the same epochs**:
    R with GRG SP3 (+ the day before) + 30 s CLK; C with IAC's SP3 (clocks inside); R+C and G+R+E+C
    with both at once; G, E and G+E with GRG when named in ``--sets``. Broadcast runs take the same
-   SINEX files for the receiver antenna (same inputs); the last column is broadcast without it. Phase-centre offsets from the SINEX files of ``sinex/`` (ESA 2024-185, JAXA
-   2020-244, IGS 2020 week 2131), else the published table (provenance printed).
+   SINEX files for the receiver antenna (same inputs); the last column is broadcast without it.
+   Phase-centre offsets from the SINEX files of ``sinex/`` (ESA 2024-185, JAXA 2020-244, IGS 2020
+   week 2131), else the published table (provenance printed). ``--iono observed``: Klobuchar replaced
+   for GPS/Galileo by the carrier-levelled dual-frequency slant delay (a diagnostic).
 3. Coverage: epochs solved by broadcast and by precise, and the per-epoch reasons of the others.
 4. Speed: ``lodestar solve`` end to end (one process each, R+C, full day), broadcast vs precise,
    median of ``--repeat`` runs; the machine is shared: figures are "under load" unless it is quiet.
+5. ``--diagnose``: per GPS/Galileo satellite, the mean residual at the truth with broadcast and with
+   GRG's products; and the mean square 3D error with Klobuchar split into the ionosphere part, the
+   products part and their cross term (docs/precise-products.md, "the asymmetry, measured").
 """
 
 from __future__ import annotations
