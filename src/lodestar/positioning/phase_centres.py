@@ -11,7 +11,7 @@ antenna phase centres (IGS conventions; Montenbruck et al. 2015, ASR 56:1015). S
   e the unit vector receiver -> satellite (the ANTEX convention, antex14.txt; RTKLIB ``antmodel``);
   the marker then follows from ANTENNA: DELTA H/E/N as for broadcast orbits.
 Broadcast orbits and clocks already refer to the phase centre of the broadcast signals (each
-system's ICD): nothing here applies to them.
+system's ICD): only the receiver side applies to them (:func:`apply_receiver_antenna`).
 Provenance of every offset (``antex``, ``sinex``, ``published``, ``none``) is returned for the
 solution's metadata; ``none`` means a zero offset, said so.
 """
@@ -25,7 +25,7 @@ from ..models.attitude import default_block, satellite_attitude
 from ..models.phase_center import PhaseCentres, if_coefficients
 from ..time import Time
 
-__all__ = ["apply_phase_centres", "code_bands"]
+__all__ = ["apply_phase_centres", "apply_receiver_antenna", "code_bands"]
 
 
 def code_bands(code: str) -> tuple:
@@ -122,25 +122,47 @@ def apply_phase_centres(*, pseudorange_m, sat_xyz, velocity_mps, codes, svs, t_t
     if approx_xyz is None:
         info["receiver"] = {"source": "none", "note": "no APPROX POSITION XYZ in the header: receiver PCO not applied"}
         return corrected, sat_apc, info
-    los = sat_apc - np.asarray(approx_xyz)[None, None, :]
-    dist = np.linalg.norm(los, axis=-1)
-    e = los / dist[..., None]
+    e = _unit_lines_of_sight(sat_apc, approx_xyz)
     if np.any(sat.source == "antex"):  # satellite PCV: only ANTEX has them
         nadir = np.arccos(np.clip(-np.einsum("tsk,tsk->ts", e, np.nan_to_num(att.z)), -1.0, 1.0))
         corrected -= _satellite_pcv(sat, codes, nadir)
-    if antenna:
-        rcv = centres.receiver(antenna, None)
-        lat, lon, _ = ecef_to_geodetic(np.asarray(approx_xyz, dtype=float))
-        rot = enu_matrix(lat, lon)  # rows east, north, up
-        d_ecef = np.einsum("tsi,ij->tsj", _receiver_offsets_enu(rcv, codes, svs), rot)
-        enu = np.einsum("ij,tsj->tsi", rot, e)
-        zenith = np.arccos(np.clip(enu[..., 2], -1.0, 1.0))
-        azimuth = np.arctan2(enu[..., 0], enu[..., 1])
-        corrected += np.einsum("tsk,tsk->ts", e, d_ecef) - _receiver_pcv(rcv, codes, svs, zenith, azimuth)
-        info["receiver"] = {"antenna": antenna, "source": rcv.source, "note": rcv.note}
-    else:
-        info["receiver"] = {"source": "none", "note": "no antenna type in the header: receiver PCO not applied"}
+    corrected, info["receiver"] = _receiver_correction(corrected, e, codes, svs, approx_xyz, antenna, centres)
     return corrected, sat_apc, info
+
+
+def apply_receiver_antenna(*, pseudorange_m, sat_xyz, codes, svs, approx_xyz, antenna, antex=(), sinex=()):
+    """(pseudorange_m, info): ranges reduced from the receiver antenna's phase centre to its ARP only.
+
+    For broadcast orbits, whose satellite side already refers to the phase centre (each system's
+    ICD): the receiver antenna is the same whichever orbits are used, and without this the solution
+    is that of the receiver's phase centre (ESBC: 8.8 cm above the ARP on L1), not of the marker.
+    """
+    codes = np.asarray(codes).astype(str)
+    if approx_xyz is None:
+        return pseudorange_m, {"source": "none", "note": "no APPROX POSITION XYZ in the header: receiver PCO not applied"}
+    centres = PhaseCentres(antex=list(antex or ()), sinex=list(sinex or ()))
+    e = _unit_lines_of_sight(sat_xyz, approx_xyz)
+    return _receiver_correction(pseudorange_m.copy(), e, codes, svs, approx_xyz, antenna, centres)
+
+
+def _unit_lines_of_sight(sat_xyz, approx_xyz):
+    los = sat_xyz - np.asarray(approx_xyz)[None, None, :]
+    return los / np.linalg.norm(los, axis=-1)[..., None]
+
+
+def _receiver_correction(corrected, e, codes, svs, approx_xyz, antenna, centres):
+    """rho_ARP = P + e . d - PCV(zenith, azimuth) for the header's antenna (module docstring)."""
+    if not antenna:
+        return corrected, {"source": "none", "note": "no antenna type in the header: receiver PCO not applied"}
+    rcv = centres.receiver(antenna, None)
+    lat, lon, _ = ecef_to_geodetic(np.asarray(approx_xyz, dtype=float))
+    rot = enu_matrix(lat, lon)  # rows east, north, up
+    d_ecef = np.einsum("tsi,ij->tsj", _receiver_offsets_enu(rcv, codes, svs), rot)
+    enu = np.einsum("ij,tsj->tsi", rot, e)
+    zenith = np.arccos(np.clip(enu[..., 2], -1.0, 1.0))
+    azimuth = np.arctan2(enu[..., 0], enu[..., 1])
+    corrected = corrected + np.einsum("tsk,tsk->ts", e, d_ecef) - _receiver_pcv(rcv, codes, svs, zenith, azimuth)
+    return corrected, {"antenna": antenna, "source": rcv.source, "note": rcv.note}
 
 
 def _satellite_pcv(sat, codes, nadir):

@@ -129,7 +129,8 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     ``selection``: an :class:`~lodestar.positioning.selection.ObservationSelection` (time window,
     decimation, SNR mask, excluded satellites), applied to the observations before anything else.
     ``antex``/``sinex``: phase-centre sources for precise orbits (:mod:`.precise_inputs`; the
-    published values when none); ``bias``: Bias-SINEX file(s) whose OSB code biases are applied.
+    published values when none); with broadcast orbits they serve the receiver antenna alone (its
+    PCO/PCV; the broadcast satellite positions are phase centres already); ``bias``: Bias-SINEX file(s) whose OSB code biases are applied.
     """
     if iono not in IONO_MODES:
         raise LodestarError(f"iono must be one of {', '.join(IONO_MODES)}, not {iono!r}")
@@ -175,6 +176,8 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
         corrected, sat_xyz, precise_meta = precise_corrections(
             eph, st, served, corrected, sat_xyz, code, svs, t_tx, obs, antex=antex, sinex=sinex, bias=bias,
             group_s=group, nav=nav, pseudorange_m=pseudorange)
+    elif antex or sinex:  # broadcast: the satellite side is at the phase centre already, the receiver's is not
+        corrected, precise_meta = _broadcast_receiver_antenna(corrected, sat_xyz, code, svs, obs, antex, sinex)
     usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
     _check_navigation(systems, svs, st, code != "", usable, sp3 if source == "precise" else nav, obs)
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
@@ -189,6 +192,17 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
                     antenna_hen_m=_header_vector(obs, "antenna_delta_hen_m") if _header_vector(
                         obs, "antenna_delta_hen_m") is not None else np.zeros(3),
                     source=source, meta=meta)
+
+
+def _broadcast_receiver_antenna(corrected, sat_xyz, code, svs, obs, antex, sinex):
+    """Broadcast orbits with ``antex``/``sinex``: the receiver antenna's PCO/PCV (phase_centres.py)."""
+    from .phase_centres import apply_receiver_antenna
+    from .precise_inputs import _approx, _as_list
+
+    corrected, receiver = apply_receiver_antenna(
+        pseudorange_m=corrected, sat_xyz=sat_xyz, codes=code, svs=svs, approx_xyz=_approx(obs),
+        antenna=str(obs.attrs.get("antenna", "") or ""), antex=_as_list(antex), sinex=_as_list(sinex))
+    return corrected, {"receiver_antenna": receiver}
 
 
 def _selected(obs, selection):

@@ -162,7 +162,10 @@ def _attributes(sub, info, alert) -> dict:
 
 
 def _precise_attributes(meta) -> dict:
-    """Provenance of precise products (centres, phase-centre sources) and their warnings, as JSON text."""
+    """Provenance of precise products (centres, phase-centre sources) and their warnings, as JSON text;
+    with broadcast orbits, the receiver antenna's offsets when a source was given (``receiver_antenna``)."""
+    if "receiver_antenna" in meta:
+        return {"receiver_antenna": json.dumps(meta["receiver_antenna"], default=str)}
     if "precise_products" not in meta:
         return {}
     return {"precise_products": json.dumps(meta["precise_products"], default=str),
