@@ -169,12 +169,32 @@ def test_solution_json_names_the_sources(tmp_path):
     assert info["precise_products"]["phase_centres"]["receiver"]["source"] == "sinex"
 
 
-def test_phase_centre_options_need_sp3(tmp_path):
+def test_code_biases_need_sp3(tmp_path):
     run = subprocess.run(
-        [sys.executable, "-m", "lodestar", "solve", str(OBS_1H), "--nav", str(NAV), "--antex",
-         str(DATA / "antex" / "igs14_small.atx"), "--out", str(tmp_path / "x.csv")],
+        [sys.executable, "-m", "lodestar", "solve", str(OBS_1H), "--nav", str(NAV), "--bias",
+         str(DATA / "bias" / "WUM0MGXRAP_20200010000_01D_01D_ABS.BIA.gz"), "--out", str(tmp_path / "x.csv")],
         capture_output=True, text=True, timeout=300, check=False)
     assert run.returncode != 0 and "--sp3" in run.stderr
+
+
+def test_sinex_gives_broadcast_solutions_the_receiver_antenna(tmp_path):
+    """A SINEX serves everything it holds (issue #12): with broadcast orbits, the receiver antenna's offsets
+    (ASH701945E_M SCIS, igs20P2131 +SITE/GPS_PHASE_CENTER: L1 up 87.6 mm), so the solution is the marker's,
+    not the L1 phase centre's: 8.8 cm lower on ESBC's hour (the library's solve(sinex=) does the same)."""
+    import pandas as pd
+
+    heights = {}
+    for name, extra in (("plain", []), ("sinex", ["--sinex", str(DATA / "sinex" / "igs20P2131_wocov.snx")])):
+        out = tmp_path / f"{name}.csv"
+        run = subprocess.run([sys.executable, "-m", "lodestar", "solve", str(OBS_1H), "--nav", str(NAV), "--systems",
+                              "R", *extra, "--out", str(out), "--json", "-"], capture_output=True, text=True,
+                             timeout=300, check=False)
+        assert run.returncode == 0, run.stderr
+        heights[name] = pd.read_csv(out)["height_m"].to_numpy()
+        if name == "sinex":
+            info = json.loads(run.stdout)
+            assert info["receiver_antenna"]["source"] == "sinex" and info["truth_xyz_m"] is None
+    assert np.nanmedian(heights["plain"] - heights["sinex"]) == pytest.approx(0.088, abs=0.005)
 
 
 @pytest.fixture(scope="module")

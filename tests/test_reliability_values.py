@@ -103,7 +103,15 @@ def test_absurd_precise_clock_is_flagged(data, tmp_path):
     clk.write_text(_set_field(text, "AS R09  2020  6 25  0 10  0", 40, "0.122400000000E+00"))
     args = ["solve", str(data / OBS), "--nav", str(data / NAV), "--systems", "R", "--sp3", *(str(data / p) for p in SP3)]
     info, _ = _run_json([*args, "--clk", str(clk)], tmp_path)
-    flagged = {(c["sv"], c["reason"]) for c in info["input_notes"]["screened"]}
+    # found when the products are loaded, as a sample off its smooth series (orbits/clock_screen.py), before the
+    # per-cell range screen would see it (which flagged it "satellite clock offset beyond the ICD range")
+    assert any("R09 at 2020-06-25T00:10:00" in w and "not used" in w for w in info["warnings"]), info["warnings"]
+    assert info["input_notes"]["screened"] == []
+    # two absurd samples in a row are no isolated spike: the per-cell range screen flags them
+    held = tmp_path / "clk2.clk"
+    held.write_text(_set_field(clk.read_text(), "AS R09  2020  6 25  0 10 30", 40, "0.122400000000E+00"))
+    info2, _ = _run_json([*args, "--clk", str(held)], tmp_path)
+    flagged = {(c["sv"], c["reason"]) for c in info2["input_notes"]["screened"]}
     assert flagged == {("R09", "satellite clock offset beyond the ICD range")}
     clean, _ = _run_json([*args, "--clk", str(data / CLK)], tmp_path)
     assert info["solved"] == clean["solved"] >= 119  # as the clean run (120 since SP3 clocks fill the first CLK gap)

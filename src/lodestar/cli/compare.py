@@ -78,9 +78,9 @@ def run(args) -> int:
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     rtklib = _rtklib(args)
-    if (args.antex or args.bias) and not args.sp3:
-        raise LodestarError("--antex/--bias correct precise (SP3) orbits; broadcast orbits already refer to the "
-                            "antenna phase centre: add --sp3 (or drop them)")
+    if args.bias and not args.sp3:
+        raise LodestarError("--bias makes codes consistent with precise (SP3/CLK) clocks; broadcast clocks carry "
+                            "their own group delays: add --sp3 (or drop --bias)")
     start = time.perf_counter()
     from ..io.precise_files import read_precise_files  # products read here: --allow-truncated, and its notes
 

@@ -139,7 +139,8 @@ def run(args) -> int:
     info.update(precise_summary(ds))
     info.update(truth_source=truth_source, truth_xyz_m=None if truth is None else [float(v) for v in truth],
                 selection=selection.describe(),
-                mode="causal" if args.causal else "batch post-processing", warnings=warnings)
+                mode="causal" if args.causal else "batch post-processing",
+                warnings=list(dict.fromkeys(list(warnings) + list(info.get("warnings") or []))))
     if conf is not None:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
@@ -165,9 +166,10 @@ def _solve(args, truth_spec, selection, calibration):
     try:
         truth, source = resolve_truth(truth_spec, obs, station_names(obs)[0])
     except DataNotFoundError:
-        if not (args.sp3 and args.sinex):
+        if not args.sinex:
             raise
-        # the SINEX files serve the phase centres of --sp3; a station they lack just has no truth
+        # the SINEX files also serve the phase centres (receiver, and satellites with --sp3): a station they
+        # lack just has no truth
         truth, source = None, "none (station not in the --sinex files, used for phase centres)"
     prep = prepare(obs, args.nav, systems=letters, iono=args.iono, sp3=args.sp3, clk=args.clk,
                    smoothing_s=args.smooth, selection=selection, **precise_options(args))
