@@ -111,8 +111,8 @@ def run(data: Path, sets, hours) -> dict:
 
 def report(result, sets) -> str:
     n = len(result["hours"])
-    lines = [f"ESBC 2020-177, {n} one-hour runs (3D RMS of the marker vs ITRF2014, mean over the hours, m; "
-             "in brackets: hours where Lodestar is below RTKLIB)",
+    lines = [(f"ESBC 2020-177, {n} one-hour runs (3D RMS of the marker vs ITRF2014, mean over the hours, m; "
+              "in brackets: hours where Lodestar is below RTKLIB)"),
              "| set | RTKLIB 2.4.3 (forward) | Lodestar post-processing | Lodestar causal |", "|---|---|---|---|"]
     for s in sets:
         rtk = np.array(result["rtklib"][s])
