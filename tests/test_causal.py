@@ -33,7 +33,9 @@ STATIONS = {  # obs, nav, SINEX epoch, RTKLIB 3D RMS (m) for R, C, R+C, G+R+E+C 
              "tlse-2024-001/BRDC00IGS_R_20240010000_01D_MN.rnx.gz", "2024-01-01T18:30:00", (7.78, 5.65, 6.29, 4.95)),
 }
 SETS = ("R", "C", "R+C", "G+R+E+C")
-#: Where the causal mode does not (yet) beat RTKLIB on one hour (figures in docs/positioning.md).
+#: Where the causal mode does not (yet) beat RTKLIB on one hour (figures in docs/positioning.md, "third look":
+#: WTZR's BDS-2 GEO/IGSO range errors of ~1 m that precise orbits confirm are not SISRE; TLSE's Klobuchar scale
+#: error at solar maximum). Over the 24 hours of the ESBC day BeiDou alone beats RTKLIB in 20 (bench_spp_hours.py).
 CAUSAL_SHORT = {("WTZR", "C"), ("TLSE", "C")}
 
 
