@@ -8,7 +8,11 @@ import pytest
 
 from lodestar.errors import FormatError
 from lodestar.io.blq import StationNotInFile, blq_site, read_blq
-from lodestar.models.ocean_loading import nodal_modulation, ocean_loading_ecef_m, ocean_loading_enu_m
+from lodestar.models.ocean_loading import (
+    nodal_modulation,
+    ocean_loading_ecef_m,
+    ocean_loading_enu_m,
+)
 from lodestar.time import Time
 
 # WTZR and TLSE blocks of PRIDE-PPPAR's table/oceanload (Scherneck's service, FES2004): tests/fixtures/README.md
@@ -99,8 +103,8 @@ def test_ppp_applies_ocean_loading_and_says_so(data):
     from lodestar.positioning.ppp import ppp
 
     esbc = data / "esbc-2020-177"
-    kw = dict(sp3=[esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"], clk=esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz",
-              systems="R", mode="static")
+    kw = {"sp3": [esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"], "clk": esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz",
+              "systems": "R", "mode": "static"}
     wtzr = esbc / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
     plain, loaded = ppp(wtzr, **kw), ppp(wtzr, blq=BLQ, **kw)
     assert "not modelled" in plain.attrs["ocean_loading"]
