@@ -117,3 +117,20 @@ def test_missing_galileo_coefficients_is_a_clear_error():
         nequick.galileo_coefficients({"GPSA": [1e-8, 0, 0, 0], "GPSB": [8e4, 0, 0, 0]})
     np.testing.assert_allclose(nequick.galileo_coefficients({"GAL": [28.25, 0.0078125, 0.010071, 0.0]}),
                                [28.25, 0.0078125, 0.010071])
+
+
+def test_kernel_matches_numpy_expansion():
+    """The numba CCIR expansion (per-epoch table + row index) equals the numpy one (per-point rows)."""
+    from lodestar.models._nequick_kernel import f2_expansion
+
+    rng = np.random.default_rng(7)
+    lat, lon = rng.uniform(-89, 89, 500), rng.uniform(-180, 540, 500)
+    cf2, cm3 = nequick_profile.ccir_coefficients(np.array([1, 6, 11]), np.array([0.5, 12.0, 23.5]),
+                                                 np.array([0.0, 50.0, 150.0]))
+    key = rng.integers(0, 3, 500)
+    modip = nequick_profile.modip_deg(lat, lon)
+    numpy_f2, numpy_m3 = nequick_profile._f2_critical(lat, lon, modip, cf2[key], cm3[key])
+    kernel_f2, kernel_m3 = f2_expansion(lat, lon, modip, key, cf2, cm3, nequick_profile._F2_GRADES_ARRAY,
+                                        nequick_profile._M3000_GRADES_ARRAY)
+    np.testing.assert_allclose(kernel_f2, numpy_f2, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(kernel_m3, numpy_m3, rtol=0, atol=1e-10)

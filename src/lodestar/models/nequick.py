@@ -164,9 +164,8 @@ class _Density:
         for start in range(0, len(ray), _CHUNK_POINTS):
             r, x = ray[start:start + _CHUNK_POINTS], s[start:start + _CHUNK_POINTS]
             lat, lon, h = self.rays.points(r, x)
-            k = self.key[r]
             p = profile_parameters(lat, lon, self.month[r], self.utc_h[r], self.az[r], self.azr[r],
-                                   self.cf2[k], self.cm3[k])
+                                   self.cf2, self.cm3, key=self.key[r])
             out[start:start + _CHUNK_POINTS] = electron_density(h, p)
         return out
 
@@ -258,8 +257,10 @@ class NeQuickIonosphere:
     Same call as :class:`.ionosphere.BroadcastIonosphere` plus the receiver height; the satellite
     positions come from ``sat_xyz`` (T, S, 3) ECEF metres."""
 
-    def __init__(self, time, frequency_hz, iono: dict, letters, sat_xyz):
+    def __init__(self, time, frequency_hz, iono: dict, letters, sat_xyz, min_elevation_rad=0.0):
+        """``min_elevation_rad``: cells below it get no delay (0 m; the solver does not use them)."""
         self.coefficients = galileo_coefficients(iono)
+        self.min_elevation_rad = min_elevation_rad
         self.freq = frequency_hz
         self.sat_xyz = sat_xyz
         self.month, self.utc_h = _month_utc(time)
@@ -270,7 +271,7 @@ class NeQuickIonosphere:
         shape = el.shape
         height = np.zeros(len(rows)) if height_m is None else np.asarray(height_m, float)
         sat_lat, sat_lon, sat_h = ecef_to_geodetic(self.sat_xyz[rows])
-        up = np.isfinite(sat_h) & (el > 0)
+        up = np.isfinite(sat_h) & (el > max(self.min_elevation_rad, 0.0))
         stec = stec_tecu(self.coefficients, self.month[rows][:, None], self.utc_h[rows][:, None],
                          np.where(up, np.degrees(lat)[:, None], np.nan), np.degrees(lon)[:, None],
                          height[:, None], sat_lat, sat_lon, sat_h)

@@ -17,6 +17,8 @@ from importlib import resources
 
 import numpy as np
 
+from ._nequick_kernel import f2_expansion
+
 __all__ = ["model_data", "modip_deg", "effective_ionisation_sfu", "sunspot_number", "ccir_coefficients",
            "electron_density", "EARTH_RADIUS_KM"]
 
@@ -26,6 +28,8 @@ _AZ_RANGE_SFU = (0.0, 400.0)  # §2.5.4.2, eq. 3: Az clipped to [0, 400] sfu
 _FREQ_TO_DENSITY = 0.124  # Nm = 0.124 fo^2 (10^11 m^-3, fo in MHz), eqs. 39, 52, 77
 _F2_GRADES = (12, 12, 9, 5, 2, 1, 1, 1, 1)  # Legendre degrees per longitude order, foF2 (§2.5.5.3, 76 terms)
 _M3000_GRADES = (7, 8, 6, 3, 2, 1, 1)  # the same for M(3000)F2 (49 terms)
+_F2_GRADES_ARRAY = np.array(_F2_GRADES, dtype=np.int64)
+_M3000_GRADES_ARRAY = np.array(_M3000_GRADES, dtype=np.int64)
 _EXP_LIMIT = 80.0  # the spec's NeqClipExp: exp(+-80) clamped (F.2.12)
 
 
@@ -114,23 +118,18 @@ def ccir_coefficients(month, utc_h, azr):
     return out[0], out[1]
 
 
-def _legendre_layout(grades):
-    """(power j, latitude order i, 0 plain / 1 cos / 2 sin) of each term of the expansion."""
-    terms = [(j, 0, 0) for j in range(grades[0])]
+def _expansion(coefficients, grades, powers, cos_lat, cos_k, sin_k):
+    """sum over longitude orders i of cos(lat)^i sum_j sin(mu)^j (c_ij cos(i lon) + s_ij sin(i lon))
+    with the coefficients in the spec's order (order 0 first, then cos/sin pairs per degree)."""
+    value = np.einsum("nk,nk->n", powers[:, :grades[0]], coefficients[:, :grades[0]])
+    offset, lat_term = grades[0], np.ones_like(cos_lat)
     for order, grade in enumerate(grades[1:], start=1):
-        for j in range(grade):
-            terms += [(j, order, 1), (j, order, 2)]
-    return tuple(np.array(col) for col in zip(*terms))
-
-
-_F2_LAYOUT = _legendre_layout(_F2_GRADES)
-_M3000_LAYOUT = _legendre_layout(_M3000_GRADES)
-
-
-def _expansion(coefficients, layout, powers, cos_lat_pow, trig):
-    j, i, kind = layout
-    basis = powers[:, j] * cos_lat_pow[:, i] * trig[:, i, kind]
-    return np.einsum("nk,nk->n", basis, coefficients)
+        lat_term = lat_term * cos_lat
+        pairs = coefficients[:, offset:offset + 2 * grade]
+        inner = pairs[:, 0::2] * cos_k[:, order - 1, None] + pairs[:, 1::2] * sin_k[:, order - 1, None]
+        value += lat_term * np.einsum("nk,nk->n", powers[:, :grade], inner)
+        offset += 2 * grade
+    return value
 
 
 def _f2_critical(lat_deg, lon_deg, modip, cf2, cm3):
@@ -138,13 +137,11 @@ def _f2_critical(lat_deg, lon_deg, modip, cf2, cm3):
     sin_mu = np.sin(np.radians(modip))
     powers = np.cumprod(np.column_stack([np.ones_like(sin_mu)] + [sin_mu] * 11), axis=1)
     powers = np.where(np.abs(powers) <= 1e-30, 0.0, powers)
-    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
-    order = np.arange(9)
-    cos_lat_pow = np.cos(lat)[:, None] ** order
-    angle = np.outer(lon, order)
-    trig = np.stack([np.ones_like(angle), np.cos(angle), np.sin(angle)], axis=-1)
-    fo_f2 = _expansion(cf2, _F2_LAYOUT, powers, cos_lat_pow, trig)
-    m3000 = _expansion(cm3, _M3000_LAYOUT, powers, cos_lat_pow, trig)
+    angle = np.outer(np.radians(lon_deg), np.arange(1, 9))
+    cos_k, sin_k = np.cos(angle), np.sin(angle)
+    cos_lat = np.cos(np.radians(lat_deg))
+    fo_f2 = _expansion(cf2, _F2_GRADES, powers, cos_lat, cos_k, sin_k)
+    m3000 = _expansion(cm3, _M3000_GRADES, powers, cos_lat, cos_k, sin_k)
     return fo_f2, np.maximum(m3000, 1.0)
 
 
@@ -226,11 +223,17 @@ def _topside_thickness(p, month, azr):
     return h_top / ((0.041163 * x - 0.183981) * x + 1.424472)
 
 
-def profile_parameters(lat_deg, lon_deg, month, utc_h, az, azr, cf2, cm3):
-    """The layer peaks, heights and thicknesses at each point (dict of arrays, §2.5.5)."""
+def profile_parameters(lat_deg, lon_deg, month, utc_h, az, azr, cf2, cm3, key=None):
+    """The layer peaks, heights and thicknesses at each point (dict of arrays, §2.5.5).
+
+    ``cf2``/``cm3``: the CCIR coefficients of each point, or with ``key`` a per-epoch table and
+    each point's row in it (the numba kernel then reads them in place)."""
     modip = modip_deg(lat_deg, lon_deg)
     fo_e = _fo_e(lat_deg, lon_deg, month, utc_h, az)
-    fo_f2, m3000 = _f2_critical(lat_deg, lon_deg, modip, cf2, cm3)
+    if key is None:
+        fo_f2, m3000 = _f2_critical(lat_deg, lon_deg, modip, cf2, cm3)
+    else:
+        fo_f2, m3000 = f2_expansion(lat_deg, lon_deg, modip, key, cf2, cm3, _F2_GRADES_ARRAY, _M3000_GRADES_ARRAY)
     fo_f1 = _fo_f1(fo_e, fo_f2)
     p = {"fo_f1": fo_f1, "nm_e": _FREQ_TO_DENSITY * fo_e**2, "nm_f1": _FREQ_TO_DENSITY * fo_f1**2,
          "nm_f2": _FREQ_TO_DENSITY * fo_f2**2, "hm_e": np.full_like(fo_e, 120.0), "hm_f2": _hm_f2(fo_f2, m3000, fo_e)}
