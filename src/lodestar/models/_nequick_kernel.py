@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 __all__ = ["f2_expansion"]
 
@@ -32,25 +32,27 @@ def _expand(table, row, grades, powers, cos_lat, cos_k, sin_k):
     return value
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def f2_expansion(lat_deg, lon_deg, modip_deg, key, cf2, cm3, f2_grades, m3000_grades):
     """(foF2 MHz, M(3000)F2 >= 1) per point; ``key`` the row of ``cf2``/``cm3`` of each point."""
     n = lat_deg.shape[0]
     fo_f2 = np.empty(n)
     m3000 = np.empty(n)
-    for i in prange(n):
-        powers = np.empty(12)
+    powers = np.empty(12)  # scratch, reused point after point (no allocation in the loop)
+    cos_k = np.empty(8)
+    sin_k = np.empty(8)
+    for i in range(n):
         powers[0] = 1.0
         sin_mu = math.sin(math.radians(modip_deg[i]))
         for j in range(1, 12):
             term = powers[j - 1] * sin_mu
             powers[j] = term if abs(term) > 1e-30 else 0.0  # the spec's negligible-term cut
         lon = math.radians(lon_deg[i])
-        cos_k = np.empty(8)
-        sin_k = np.empty(8)
-        for k in range(8):
-            cos_k[k] = math.cos((k + 1) * lon)
-            sin_k[k] = math.sin((k + 1) * lon)
+        c1, s1 = math.cos(lon), math.sin(lon)
+        cos_k[0], sin_k[0] = c1, s1
+        for k in range(1, 8):  # cos/sin of (k + 1) lon by the angle-sum recurrence
+            cos_k[k] = cos_k[k - 1] * c1 - sin_k[k - 1] * s1
+            sin_k[k] = sin_k[k - 1] * c1 + cos_k[k - 1] * s1
         cos_lat = math.cos(math.radians(lat_deg[i]))
         fo_f2[i] = _expand(cf2, key[i], f2_grades, powers, cos_lat, cos_k, sin_k)
         m3000[i] = max(_expand(cm3, key[i], m3000_grades, powers, cos_lat, cos_k, sin_k), 1.0)
