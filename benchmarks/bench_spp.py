@@ -355,8 +355,9 @@ def main() -> int:
             table, pairs = accuracy(data, tmp, args.modes, not args.no_complementarity)
             print("\nAccuracy (truth: ESBC ITRF2014; WTZR/WTZZ/TLSE SINEX; marker positions; 10° mask)")
             print("\n".join(table))
-            print("\nGLONASS + BeiDou against each alone, on the epochs both solved (Klobuchar)")
-            print("\n".join(pairs))
+            if len(pairs) > 2:  # the header alone with --no-complementarity
+                print("\nGLONASS + BeiDou against each alone, on the epochs both solved (Klobuchar)")
+                print("\n".join(pairs))
             lines += table + ["", "GLONASS + BeiDou against each alone, on the epochs both solved:", ""] + pairs
     if args.readme and lines:
         _write_readme(lines)
