@@ -5,8 +5,8 @@ Frequency Users*, issue 1.2, September 2016 ("the spec"). The three broadcast co
 (ai0, ai1, ai2; RINEX ``GAL`` IONOSPHERIC CORR) give the effective ionisation level Az at the
 receiver's MODIP; the electron density of :mod:`.nequick_profile` is integrated along the straight
 receiver -> satellite ray (§2.5.8: ray perigee geometry, nodes at 1000 and 2000 km, adaptive
-Gauss-Kronrod G7/K15 with relative tolerance 0.001 below 1000 km and 0.01 above), and the slant
-TEC becomes a group delay 40.3 STEC / f^2 (§2.5.8.4, eq. 202 note; first-order term).
+Gauss-Kronrod G7/K15 with relative tolerance 0.001 below 1000 km and 0.01 above; F.2.5-F.2.6),
+and the slant TEC becomes the first-order group delay 40.3 STEC / f^2.
 
 Vectorised over rays: every ray of every epoch is integrated at once; the adaptive subdivision is
 breadth-first over all intervals still above tolerance (the spec's recursion, level by level).
@@ -24,15 +24,15 @@ from .nequick_profile import (EARTH_RADIUS_KM, ccir_coefficients, effective_ioni
 
 __all__ = ["stec_tecu", "delay_m", "NeQuickIonosphere", "IONO_M3_PER_S2", "galileo_coefficients"]
 
-IONO_M3_PER_S2 = 40.3  # first-order ionospheric group delay d = 40.3 STEC / f^2 (spec §1, eq. 1; STEC el/m^2)
-_TECU_PER_EL_M3_KM = 1e-13  # integral of m^-3 over km -> TECU (10^16 el/m^2): x 1e3 / 1e16 (spec eq. 151)
-_NODE_HEIGHTS_KM = (1000.0, 2000.0)  # integration break points (§2.5.8.2.8)
-_TOLERANCE = (0.001, 0.01)  # G7/K15 relative tolerance below / above 1000 km (§2.5.8.2.8, F.2.11)
+IONO_M3_PER_S2 = 40.3  # first-order ionospheric group delay d = 40.3 STEC / f^2 (m^3/s^2, STEC in el/m^2)
+_TECU_PER_EL_M3_KM = 1e-13  # integral of m^-3 over km -> TECU (10^16 el/m^2): x 1e3 / 1e16 (eqs. 151, 202)
+_NODE_HEIGHTS_KM = (1000.0, 2000.0)  # integration break points (§2.5.8)
+_TOLERANCE = (0.001, 0.01)  # G7/K15 relative tolerance below / above 1000 km (§2.5.8)
 _MAX_LEVEL = 50  # recursion limit of the reference integration
 _NODE_EPS = 1e-10
 _CHUNK_POINTS = 60_000  # density evaluations per batch: bounds memory (~100 MB)
 
-# Gauss-Kronrod 15-point nodes and weights (Kronrod 1965; the spec's Table F.2) and the embedded
+# Gauss-Kronrod 15-point nodes and weights (Kronrod 1965; QUADPACK, Piessens et al. 1983) and the embedded
 # 7-point Gauss-Legendre weights (on the odd-indexed nodes).
 _XK = np.array([0.991455371120812639206854697526329, 0.949107912342758524526189684047851,
                 0.864864423359769072789712788640926, 0.741531185599394439863864773280788,
@@ -61,7 +61,7 @@ def galileo_coefficients(iono: dict, source: str = "navigation header"):
 
 
 class _Rays:
-    """Straight-ray geometry of §2.5.8.2 for arrays of rays (perigee, azimuth, s range)."""
+    """Straight-ray geometry of §2.5.8 (F.2.5.2) for arrays of rays (perigee, azimuth, s range)."""
 
     def __init__(self, lat1, lon1, h1_km, lat2, lon2, h2_km):
         r1, r2 = EARTH_RADIUS_KM + h1_km, EARTH_RADIUS_KM + h2_km
@@ -91,12 +91,12 @@ class _Rays:
         start = np.maximum(0.0, h1_km)  # a vertical ray is integrated in height from the ground up
         self.lower = np.where(self.vertical, np.minimum(start, h2_km), np.minimum(s1, s2))
         self.upper = np.where(self.vertical, np.maximum(start, h2_km), np.maximum(s1, s2))
-        # satellite below the receiver's horizon with the perigee inside the Earth (§2.5.8.2.3);
+        # satellite below the receiver's horizon with the perigee inside the Earth;
         # also the straight-down ray (rp ~ 0, taken as vertical by the perigee test)
         self.through_earth = (sign < 0.0) & (s2 > 0.0) & (self.rp < EARTH_RADIUS_KM)
 
     def _azimuth(self, q1, q2):
-        """Azimuth of the ray at its perigee (§2.5.8.2.6); at a pole, due south/north."""
+        """Azimuth of the ray at its perigee; at a pole, due south/north."""
         pole = np.abs(np.abs(np.degrees(np.arctan2(self.sin_pp, self.cos_pp))) - 90.0) < 1e-10
         delta = q2 - self.lam_p
         cos_psi = self.sin_pp * np.sin(q1) + self.cos_pp * np.cos(q1) * np.cos(delta)
@@ -107,7 +107,7 @@ class _Rays:
 
     def nodes(self):
         """(N, 7) sorted integration break points (NaN-padded): the ends, the perigee, and the
-        crossings of the 1000 and 2000 km shells strictly inside (§2.5.8.2.8)."""
+        crossings of the 1000 and 2000 km shells strictly inside."""
         lower, upper = self.lower, self.upper
         extra = []
         for h in _NODE_HEIGHTS_KM:

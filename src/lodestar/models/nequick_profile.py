@@ -1,13 +1,14 @@
 """NeQuick-G electron density at arbitrary points: the profile part of the Galileo model.
 
 European GNSS (Galileo) Open Service, *Ionospheric Correction Algorithm for Galileo Single
-Frequency Users*, issue 1.2, September 2016 ("the spec"; section numbers below are its). Every
-function takes arrays of points (any length) and returns arrays: the E, F1 and F2 layer peaks
-(§2.5.5), the bottomside (§2.5.7.1) and the topside (§2.5.7.2) electron density.
+Frequency Users*, issue 1.2, September 2016 ("the spec"; section and equation numbers are those
+the JRC reference implementation's comments give). Every function takes arrays of points (any
+length) and returns arrays: the MODIP and solar inputs (§2.5.4), the E, F1 and F2 layer
+parameters (§2.5.5) and the electron density (§2.5.6).
 
 Model data (``data/nequick_ccir.npz``, built by ``tools/build_nequick_data.py``): the ITU-R
 (CCIR) foF2 and M(3000)F2 coefficient maps of each month and the MODIP grid, as distributed with
-the spec (§2.5.3, §2.5.4; files ``ccirXX.txt`` and ``modip2001_wrapped.asc``).
+the spec (files ``ccirXX.txt`` and ``modip2001_wrapped.asc``).
 """
 
 from __future__ import annotations
@@ -20,17 +21,17 @@ import numpy as np
 from ._nequick_kernel import f2_expansion
 
 __all__ = ["model_data", "modip_deg", "effective_ionisation_sfu", "sunspot_number", "ccir_coefficients",
-           "electron_density", "EARTH_RADIUS_KM"]
+           "profile_parameters", "electron_density", "EARTH_RADIUS_KM"]
 
-EARTH_RADIUS_KM = 6371.2  # the spec's mean Earth radius, §2.5.8.2 (Re)
-_AZ_DEFAULT_SFU = 63.7  # §3.3: Az when all three broadcast coefficients are zero
-_AZ_RANGE_SFU = (0.0, 400.0)  # §2.5.4.2, eq. 3: Az clipped to [0, 400] sfu
-_FREQ_TO_DENSITY = 0.124  # Nm = 0.124 fo^2 (10^11 m^-3, fo in MHz), eqs. 39, 52, 77
+EARTH_RADIUS_KM = 6371.2  # the spec's Earth radius RE (§2.5.2, constants)
+_AZ_DEFAULT_SFU = 63.7  # Az when all three broadcast coefficients are zero (the spec; ITU-R P.371-8 eq. 17)
+_AZ_RANGE_SFU = (0.0, 400.0)  # Az clipped to [0, 400] sfu (the spec)
+_FREQ_TO_DENSITY = 0.124  # Nm = 0.124 fo^2 (10^11 m^-3, fo in MHz), eqs. 36, 39, 48, 77 (F.2.9.4)
 _F2_GRADES = (12, 12, 9, 5, 2, 1, 1, 1, 1)  # Legendre degrees per longitude order, foF2 (§2.5.5.3, 76 terms)
 _M3000_GRADES = (7, 8, 6, 3, 2, 1, 1)  # the same for M(3000)F2 (49 terms)
 _F2_GRADES_ARRAY = np.array(_F2_GRADES, dtype=np.int64)
 _M3000_GRADES_ARRAY = np.array(_M3000_GRADES, dtype=np.int64)
-_EXP_LIMIT = 80.0  # the spec's NeqClipExp: exp(+-80) clamped (F.2.12)
+_EXP_LIMIT = 80.0  # the spec's clipped exponential: exp(+-80) saturated (F.2.12.1)
 
 
 def _exp(x):
@@ -39,7 +40,7 @@ def _exp(x):
 
 
 def _join(f1, f2, alpha, x):
-    """The spec's NeqJoin (eq. 33 and F.2.12): f1 for x >> 0, f2 for x << 0, a smooth step between."""
+    """The spec's join function (F.2.12.2): f1 for x >> 0, f2 for x << 0, a smooth step between."""
     e = _exp(alpha * x)
     return (f1 * e + f2) / (e + 1.0)
 
@@ -60,7 +61,7 @@ def model_data():
 
 
 def _third_order(z, offset):
-    """Third-order interpolation between z[1] and z[2] at ``offset`` in [0, 1] (§2.5.4.1, eqs. 6-11)."""
+    """Third-order interpolation between z[1] and z[2] at ``offset`` in [0, 1] (§2.5.7.1)."""
     z0, z1, z2, z3 = z
     delta = 2.0 * offset - 1.0
     g1, g2 = z2 + z1, z2 - z1
@@ -71,7 +72,7 @@ def _third_order(z, offset):
 
 
 def modip_deg(lat_deg, lon_deg):
-    """Modified dip latitude (deg) from the wrapped 5 x 10 deg grid (§2.5.4.1); +-90 at the poles."""
+    """Modified dip latitude (deg) from the wrapped 5 x 10 deg grid (§2.5.4.3); +-90 at the poles."""
     _, _, grid = model_data()
     lat = np.asarray(lat_deg, float)
     lon = np.mod(np.asarray(lon_deg, float) + 180.0, 360.0) - 180.0
@@ -88,7 +89,7 @@ def modip_deg(lat_deg, lon_deg):
 
 
 def effective_ionisation_sfu(coefficients, modip):
-    """Az = a0 + a1 mu + a2 mu^2, clipped to [0, 400] sfu; 63.7 when all coefficients are 0 (§3.3)."""
+    """Az = a0 + a1 mu + a2 mu^2, clipped to [0, 400] sfu; 63.7 when all three are 0 (< 1e-7)."""
     a = np.asarray(coefficients, float)
     if np.all(np.abs(a) < 1e-7):
         return np.full(np.shape(modip), _AZ_DEFAULT_SFU)
@@ -96,13 +97,13 @@ def effective_ionisation_sfu(coefficients, modip):
 
 
 def sunspot_number(az_sfu):
-    """Effective sunspot number Azr from Az (§2.5.4.3, eq. 19; ITU-R P.371-8)."""
+    """Effective sunspot number Azr from Az (ITU-R P.371-8, as the spec takes it)."""
     return np.sqrt(167273.0 + (az_sfu - 63.7) * 1123.6) - 408.99
 
 
 def ccir_coefficients(month, utc_h, azr):
-    """(CF2 (n, 76), Cm3 (n, 49)): the CCIR maps interpolated to Azr and evaluated at UT (§2.5.5.3,
-    eqs. 36-37: linear in Azr / 100 between the low- and high-activity maps; Fourier series in
+    """(CF2 (n, 76), Cm3 (n, 49)): the CCIR maps interpolated to Azr and evaluated at UT (§2.5.5.3.2:
+    linear in Azr / 100 between the low- and high-activity maps; Fourier series in
     T = 15 UT - 180 deg)."""
     f2_all, m3000_all, _ = model_data()
     month = np.asarray(month, int)
@@ -133,7 +134,7 @@ def _expansion(coefficients, grades, powers, cos_lat, cos_k, sin_k):
 
 
 def _f2_critical(lat_deg, lon_deg, modip, cf2, cm3):
-    """foF2 (MHz) and M(3000)F2 (>= 1) by the CCIR expansion (§2.5.5.3, eqs. 40-51)."""
+    """foF2 (MHz) and M(3000)F2 (>= 1) by the CCIR expansion (§2.5.5.3)."""
     sin_mu = np.sin(np.radians(modip))
     powers = np.cumprod(np.column_stack([np.ones_like(sin_mu)] + [sin_mu] * 11), axis=1)
     powers = np.where(np.abs(powers) <= 1e-30, 0.0, powers)
@@ -152,7 +153,7 @@ def _season(month):
 
 
 def _fo_e(lat_deg, lon_deg, month, utc_h, az):
-    """foE (MHz) from the effective solar zenith angle (§2.5.5.1, eqs. 20-35)."""
+    """foE (MHz) from the effective solar zenith angle (§2.5.5.1; §2.5.4.1, 2.5.4.6-8)."""
     day = 30.5 * month - 15.0 + (18.0 - utc_h) / 24.0
     mean_anomaly = np.radians(0.9856 * day - 3.289)
     ecliptic = mean_anomaly + np.radians(282.634) + np.radians(1.916) * np.sin(mean_anomaly) \
@@ -171,7 +172,7 @@ def _fo_e(lat_deg, lon_deg, month, utc_h, az):
 
 
 def _fo_f1(fo_e, fo_f2):
-    """foF1 (MHz): 1.4 foE softly cut where foE < 2 MHz and kept below 0.85 foF2 (§2.5.5.2)."""
+    """foF1 (MHz): 1.4 foE softly cut where foE < 2 MHz and kept below 0.85 foF2 (§2.5.5.1, F.2.9.1)."""
     fo = _join(1.4 * fo_e, 0.0, 1000.0, fo_e - 2.0)
     fo = _join(0.0, fo, 1000.0, fo_e - fo)
     fo = _join(fo, 0.85 * fo, 60.0, 0.85 * fo_f2 - fo)
@@ -179,7 +180,7 @@ def _fo_f1(fo_e, fo_f2):
 
 
 def _hm_f2(fo_f2, m3000, fo_e):
-    """F2 peak height (km), Dudeney's formula with the soft-clipped foF2/foE ratio (§2.5.5.6, eqs. 81-85)."""
+    """F2 peak height (km), Dudeney's formula with the soft-clipped foF2/foE ratio (§2.5.5.6)."""
     ratio = _join(fo_f2 / fo_e, 1.75, 20.0, fo_f2 / fo_e - 1.75)
     delta_m = np.where(fo_e >= 1e-30, 0.253 / (ratio - 1.215), 0.0)
     m2 = m3000**2
@@ -188,13 +189,13 @@ def _hm_f2(fo_f2, m3000, fo_e):
 
 
 def _epst(amplitude, peak_km, thickness_km, h_km):
-    """The spec's NeqEpstein (F.2.12) at height h, times 4: one layer's contribution."""
+    """An Epstein layer at height h, times 4: one layer's contribution."""
     e = _exp((h_km - peak_km) / thickness_km)
     return 4.0 * amplitude * e / (e + 1.0) ** 2
 
 
 def _amplitudes(p):
-    """Peak amplitudes A1 (F2), A2 (F1), A3 (E), 10^11 m^-3 (§2.5.5.10, eqs. 90-98): five rounds
+    """Peak amplitudes A1 (F2), A2 (F1), A3 (E), 10^11 m^-3 (§2.5.5.8, eqs. 90-98): five rounds
     separate E and F1, each peak net of the other layers' tails."""
     a1 = 4.0 * p["nm_f2"]
     e_net = 4.0 * p["nm_e"] - _epst(a1, p["hm_f2"], p["b2_bot"], p["hm_e"])
@@ -212,7 +213,7 @@ def _amplitudes(p):
 
 
 def _topside_thickness(p, month, azr):
-    """H0 (km): shape factor k (§2.5.5.11, eqs. 99-104) times B2bot, with the spec's correction."""
+    """H0 (km): shape factor k times B2bot, with the spec's correction (§2.5.5.11)."""
     summer = (month > 3) & (month < 10)
     k = np.where(summer, 6.705 - 0.014 * azr - 0.008 * p["hm_f2"],
                  -7.77 + 0.097 * (p["hm_f2"] / p["b2_bot"]) ** 2 + 0.153 * p["nm_f2"])
@@ -238,7 +239,7 @@ def profile_parameters(lat_deg, lon_deg, month, utc_h, az, azr, cf2, cm3, key=No
     p = {"fo_f1": fo_f1, "nm_e": _FREQ_TO_DENSITY * fo_e**2, "nm_f1": _FREQ_TO_DENSITY * fo_f1**2,
          "nm_f2": _FREQ_TO_DENSITY * fo_f2**2, "hm_e": np.full_like(fo_e, 120.0), "hm_f2": _hm_f2(fo_f2, m3000, fo_e)}
     p["hm_f1"] = (p["hm_e"] + p["hm_f2"]) / 2.0
-    gradient = 0.01 * np.exp(-3.467 + 0.857 * np.log(fo_f2**2) + 2.02 * np.log(m3000))  # eq. 87
+    gradient = 0.01 * np.exp(-3.467 + 0.857 * np.log(fo_f2**2) + 2.02 * np.log(m3000))  # §2.5.5.7, eq. 85
     p["b2_bot"] = 0.385 * p["nm_f2"] / gradient
     p["b1_top"] = 0.3 * (p["hm_f2"] - p["hm_f1"])
     p["b1_bot"] = 0.5 * (p["hm_f1"] - p["hm_e"])
@@ -250,7 +251,7 @@ def profile_parameters(lat_deg, lon_deg, month, utc_h, az, azr, cf2, cm3, key=No
 
 
 def _bottomside(p, h_km):
-    """Bottomside density (10^11 m^-3) below hmF2 (§2.5.7.1, eqs. 111-125): three semi-Epstein
+    """Bottomside density (10^11 m^-3) below hmF2 (§2.5.6, eqs. 112-123): three semi-Epstein
     layers, the E and F1 ones faded near the F2 peak, Chapman-corrected below 100 km."""
     hh = np.maximum(h_km, 100.0)
     b1 = np.where(h_km > p["hm_f1"], p["b1_top"], p["b1_bot"])
@@ -274,8 +275,8 @@ def _bottomside(p, h_km):
 
 
 def electron_density(h_km, p):
-    """Electron density (m^-3) at heights ``h_km`` for profiles ``p`` (§2.5.7): topside above
-    hmF2 (semi-Epstein with a height-dependent thickness, eqs. 126-130), bottomside below."""
+    """Electron density (m^-3) at heights ``h_km`` for profiles ``p`` (§2.5.6): topside above
+    hmF2 (semi-Epstein with a height-dependent thickness), bottomside below."""
     top = h_km > p["hm_f2"]
     bottom = _bottomside(p, np.where(top, p["hm_f2"], h_km))  # at hmF2 for topside points: NmF2
     dh = h_km - p["hm_f2"]
