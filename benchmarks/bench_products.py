@@ -1,7 +1,7 @@
 """Precise products in single-point positioning (issue #12): accuracy, coverage, speed, clock honesty.
 
     python benchmarks/bench_products.py [--data DIR] [--no-solve] [--no-speed] [--repeat 3] [--sets C R+C]
-        [--iono klobuchar|iflc|observed] [--no-clock] [--diagnose]
+        [--iono klobuchar|nequick|iflc|observed ...] [--no-clock] [--diagnose]
 
 1. Clock interpolation: GRG's 30 s CLK on 2020-06-25 decimated to 5 min and 15 min, linearly
    interpolated back to the 30 s epochs between the kept samples (what ``PreciseEphemeris`` does),
@@ -14,7 +14,9 @@
    SINEX files for the receiver antenna (same inputs); the last column is broadcast without it.
    Phase-centre offsets from the SINEX files of ``sinex/`` (ESA 2024-185, JAXA 2020-244, IGS 2020
    week 2131), else the published table (provenance printed). ``--iono observed``: Klobuchar replaced
-   for GPS/Galileo by the carrier-levelled dual-frequency slant delay (a diagnostic).
+   for GPS/Galileo by the carrier-levelled dual-frequency slant delay (a diagnostic); ``nequick``:
+   Galileo's NeQuick-G (the header's ai0-ai2) for every system. Several ``--iono`` values: one table
+   each, then the sets side by side (same epochs within each model's table).
 3. Coverage: epochs solved by broadcast and by precise, and the per-epoch reasons of the others.
 4. Speed: ``lodestar solve`` end to end (one process each, R+C, full day), broadcast vs precise,
    median of ``--repeat`` runs; the machine is shared: figures are "under load" unless it is quiet.
@@ -260,6 +262,46 @@ def decomposition(data: Path, sets) -> None:
                   f" + products {np.mean(np.sum(e_o ** 2, 1)):.3f} + cross {2 * np.mean(np.sum(iono * e_o, 1)):+.3f}")
 
 
+def _print_accuracy(data: Path, sets, iono: str) -> list:
+    """Print the accuracy table of one ionosphere model; return its rows."""
+    rows = []
+    print(f"\nESBC 2020-06-25, 10 deg, {iono}; 3D RMS of the marker vs ITRF2014 truth {ESBC_ITRF2014_TRUTH}")
+    print("(precise: SP3/CLK + satellite and receiver PCO; + OSB: also WUM's 2020-001 code biases, ~175 days old)")
+    print("(broadcast: with the receiver antenna's PCO of the same SINEX, as precise; 'L1 PC': without it,")
+    print(" the solution of the receiver's phase centre, as before 2026-12-07)")
+    print(f"{'set':>8} {'products':>18} {'epochs':>6} {'broadcast m':>11} {'precise m':>9} {'+ OSB m':>8} "
+          f"{'better':>6} {'solved b/p':>11} {'first hour':>10} {'brdc L1 PC':>10}")
+    for row in accuracy(data, sets, iono):
+        rows.append(row)
+        best = min(row["precise_3d_m"], row["osb_3d_m"])
+        better = "yes" if best < row["broadcast_3d_m"] else "NO"
+        print(f"{row['set']:>8} {row['products']:>18} {row['common']:>6} {row['broadcast_3d_m']:11.3f} "
+              f"{row['precise_3d_m']:9.3f} {row['osb_3d_m']:8.3f} {better:>6} "
+              f"{row['solved_broadcast']:>5}/{row['solved_precise']:<5} {row['first_hour_precise']:>6}/120 "
+              f"{row['broadcast_phase_centre_3d_m']:10.3f}")
+        print(f"{'':>10}not solved: {row['reasons'] or '-'}; served {row['served']}; satellite PCO "
+              f"{row['pco_sources']}; receiver PCO {row['receiver']}")
+        for warning in row["warnings"]:
+            print(f"{'':>10}warning: {warning}")
+    return rows
+
+
+def _print_side_by_side(tables: dict) -> None:
+    """3D RMS (m) per set and model: broadcast / precise, and whether precise beats broadcast."""
+    names = list(tables)
+    print("\n3D RMS (m) per set, broadcast / precise / precise + OSB, and whether precise (alone) beats broadcast")
+    print("(each model on its own common epochs)")
+    print(f"{'set':>8} " + " ".join(f"{name:>32}" for name in names))
+    for i, row in enumerate(tables[names[0]]):
+        cells = []
+        for name in names:
+            r = tables[name][i]
+            verdict = ("yes" if r["precise_3d_m"] < r["broadcast_3d_m"] - 5e-4 else
+                       "tie" if r["precise_3d_m"] < r["broadcast_3d_m"] + 5e-4 else "NO")
+            cells.append(f"{r['broadcast_3d_m']:6.3f} / {r['precise_3d_m']:6.3f} / {r['osb_3d_m']:6.3f} {verdict:>4}")
+        print(f"{row['set']:>8} " + " ".join(f"{c:>32}" for c in cells))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
@@ -267,8 +309,10 @@ def main(argv=None) -> int:
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sets", nargs="+", choices=SETS, help="only these sets (G, E, G+E only when named)")
-    parser.add_argument("--iono", choices=("klobuchar", "iflc", "observed"), default="klobuchar",
-                        help="ionosphere of every run (iflc: dual-frequency ionosphere-free code; observed: "
+    parser.add_argument("--iono", choices=("klobuchar", "nequick", "iflc", "observed"), nargs="+",
+                        default=["klobuchar"],
+                        help="ionosphere of every run, one table per value (nequick: Galileo's NeQuick-G for "
+                             "every system; iflc: dual-frequency ionosphere-free code; observed: "
                              "single-frequency code with the carrier-levelled dual-frequency slant delay for "
                              "GPS/Galileo, Klobuchar for GLONASS/BeiDou: a diagnostic of the broadcast model)")
     parser.add_argument("--no-clock", action="store_true", help="skip the clock-interpolation table")
@@ -285,23 +329,11 @@ def main(argv=None) -> int:
             for system, (rms, worst, worst_rms) in table.items():
                 print(f"{interval // 60:>6} min {system:>6} {rms * 100:8.1f} {worst:>8} {worst_rms * 100:6.1f} cm")
     if not args.no_solve:
-        print(f"\nESBC 2020-06-25, 10 deg, {args.iono}; 3D RMS of the marker vs ITRF2014 truth {ESBC_ITRF2014_TRUTH}")
-        print("(precise: SP3/CLK + satellite and receiver PCO; + OSB: also WUM's 2020-001 code biases, ~175 days old)")
-        print("(broadcast: with the receiver antenna's PCO of the same SINEX, as precise; 'L1 PC': without it,")
-        print(" the solution of the receiver's phase centre, as before 2026-12-07)")
-        print(f"{'set':>8} {'products':>18} {'epochs':>6} {'broadcast m':>11} {'precise m':>9} {'+ OSB m':>8} "
-              f"{'better':>6} {'solved b/p':>11} {'first hour':>10} {'brdc L1 PC':>10}")
-        for row in accuracy(data, args.sets, args.iono):
-            best = min(row["precise_3d_m"], row["osb_3d_m"])
-            better = "yes" if best < row["broadcast_3d_m"] else "NO"
-            print(f"{row['set']:>8} {row['products']:>18} {row['common']:>6} {row['broadcast_3d_m']:11.3f} "
-                  f"{row['precise_3d_m']:9.3f} {row['osb_3d_m']:8.3f} {better:>6} "
-                  f"{row['solved_broadcast']:>5}/{row['solved_precise']:<5} {row['first_hour_precise']:>6}/120 "
-                  f"{row['broadcast_phase_centre_3d_m']:10.3f}")
-            print(f"{'':>10}not solved: {row['reasons'] or '-'}; served {row['served']}; satellite PCO "
-                  f"{row['pco_sources']}; receiver PCO {row['receiver']}")
-            for warning in row["warnings"]:
-                print(f"{'':>10}warning: {warning}")
+        tables = {}
+        for iono in args.iono:
+            tables[iono] = _print_accuracy(data, args.sets, iono)
+        if len(tables) > 1:
+            _print_side_by_side(tables)
     if args.diagnose:
         satellite_residuals(data)
         decomposition(data, args.sets or ("E", "G+E", "G+R+E+C"))

@@ -1,6 +1,7 @@
 """Single-point positioning: Lodestar vs RTKLIB 2.4.3 ``rnx2rtkp``, speed and accuracy.
 
     python benchmarks/bench_spp.py [--data DIR] [--repeat 3] [--no-speed] [--no-accuracy] [--readme]
+        [--modes klobuchar nequick ...] [--no-complementarity]
 
 Speed (issue #4): end to end on the decompressed full ESBC day (read obs + nav, orbits, solve
 R+C for 2880 epochs, write the CSV) as two processes, ``lodestar solve`` and ``rnx2rtkp -k
@@ -9,7 +10,7 @@ warm-up run each: median wall time, the ratio, the median CPU time (user + syste
 and each process's peak resident memory (``os.wait4`` rusage).
 
 Accuracy: epochs solved, horizontal / vertical / 3D RMS and 95th percentile for every system set,
-Lodestar (Klobuchar, iono-free, iono-free + Hatch) beside RTKLIB with the same settings, each row
+Lodestar (Klobuchar, NeQuick-G, iono-free, iono-free + Hatch) beside RTKLIB with the same settings, each row
 with its mode: ``causal`` (every epoch from the past only: RTKLIB's forward solution, Lodestar
 ``solve --causal``) or ``post-processing`` (Lodestar's default: code biases, inter-system bias and
 weights estimated over the whole file, then applied to every epoch):
@@ -82,7 +83,7 @@ ESBC_ANTENNA_HEN_M = (0.216, 0.0, 0.0)  # ESBC header ANTENNA: DELTA H/E/N (data
 MODES = (  # (label, prepare variant, causal)
     ("klobuchar", "klobuchar", False), ("klobuchar", "klobuchar", True),
     ("klobuchar+hatch100", "klobuchar+hatch100", False), ("iflc", "iflc", False),
-    ("iflc+hatch300", "iflc+hatch300", False))
+    ("iflc+hatch300", "iflc+hatch300", False), ("nequick", "nequick", False), ("nequick", "nequick", True))
 NAVSYS = {"R": 4, "C": 32, "R+C": 36, "G+R+E+C": 45}  # RTKLIB pos1-navsys bit masks
 SETS = ("R", "C", "R+C", "G+R+E+C")
 STATIONS = [  # name, obs, nav, SINEX epoch
@@ -189,11 +190,11 @@ def _mode_name(causal: bool) -> str:
     return "causal" if causal else "post-processing"
 
 
-def _lodestar_rows(prep_by_mode, truth):
+def _lodestar_rows(prep_by_mode, truth, modes=MODES):
     from lodestar.positioning import solve
 
     rows = {}
-    for label, variant, causal in MODES:
+    for label, variant, causal in modes:
         for system_set in SETS:
             ds = solve(prep_by_mode[variant], systems=system_set, causal=causal)
             xyz = np.stack([ds["x_m"].values, ds["y_m"].values, ds["z_m"].values], axis=-1)
@@ -215,16 +216,16 @@ def complementarity(prep, truth, masks=(10.0, 30.0)) -> list[dict]:
     return out
 
 
-def _prepare_modes(obs, nav):
+def _prepare_modes(obs, nav, variants=None):
     from lodestar.positioning import prepare
 
-    return {"klobuchar": prepare(obs, nav, systems="GREC"),
-            "iflc": prepare(obs, nav, systems="GREC", iono="iflc"),
-            "iflc+hatch300": prepare(obs, nav, systems="GREC", iono="iflc", smoothing_s=300),
-            "klobuchar+hatch100": prepare(obs, nav, systems="GREC", smoothing_s=100)}
+    options = {"klobuchar": {}, "iflc": {"iono": "iflc"}, "iflc+hatch300": {"iono": "iflc", "smoothing_s": 300},
+               "klobuchar+hatch100": {"smoothing_s": 100}, "nequick": {"iono": "nequick"}}
+    return {name: prepare(obs, nav, systems="GREC", **kwargs) for name, kwargs in options.items()
+            if variants is None or name in variants or name == "klobuchar"}  # complementarity takes klobuchar
 
 
-def accuracy(data: Path, tmp: Path) -> tuple[list[str], list[str]]:
+def accuracy(data: Path, tmp: Path, labels=None, complementarity_rows=True) -> tuple[list[str], list[str]]:
     from lodestar.io.rinex_nav import read_nav
     from lodestar.io.rinex_obs import read_obs
     from lodestar.io.sinex import station_position
@@ -240,20 +241,21 @@ def accuracy(data: Path, tmp: Path) -> tuple[list[str], list[str]]:
         obs = read_obs(data / obs_rel)
         nav = read_nav(data / nav_rel)
         truth = ESBC_TRUTH if epoch is None else station_position(sinex, name, epoch)
-        preps = _prepare_modes(obs, nav)
-        ours = _lodestar_rows(preps, truth)
+        modes = [m for m in MODES if labels is None or m[0] in labels]
+        preps = _prepare_modes(obs, nav, {variant for _, variant, _ in modes})
+        ours = _lodestar_rows(preps, truth, modes)
         theirs = _rtklib_rows(data, tmp, name, obs_rel, nav_rel, obs, truth)
         for system_set in SETS:
             rows = [("RTKLIB 2.4.3", "causal", theirs.get(system_set))] + [
                 (f"Lodestar {label}", _mode_name(causal), ours[(label, causal, system_set)])
-                for label, _, causal in MODES]
+                for label, _, causal in modes]
             for solver, mode, s in rows:
                 if s is None:
                     continue
                 table.append(f"| {name} | {system_set} | {solver} | {mode} | {s['solved']}/{s['epochs']} | "
                              f"{s['h'][0]:.2f} / {s['h'][1]:.2f} | {s['v'][0]:.2f} / {s['v'][1]:.2f} | "
                              f"{s['3d'][0]:.2f} / {s['3d'][1]:.2f} |")
-        for g in complementarity(preps["klobuchar"], truth):
+        for g in (complementarity(preps["klobuchar"], truth) if complementarity_rows else []):
             if not g["common_epochs"]:  # the system alone solved nothing: availability only
                 pairs.append(f"| {name} | {g['mode']} | {g['mask_deg']:g}° | {g['over']} | "
                              f"{g['epochs_solved_set']} / {g['epochs_solved_over']} | 0 | — | — | (no common epoch) |")
@@ -330,6 +332,9 @@ def main() -> int:
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--no-accuracy", action="store_true")
     parser.add_argument("--readme", action="store_true", help="write the tables into README.md")
+    parser.add_argument("--modes", nargs="+", choices=sorted({label for label, _, _ in MODES}), default=None,
+                        help="only these Lodestar rows (default: all), e.g. klobuchar nequick")
+    parser.add_argument("--no-complementarity", action="store_true", help="skip the GLONASS + BeiDou table")
     args = parser.parse_args()
     from lodestar.data import data_dir
 
@@ -347,11 +352,12 @@ def main() -> int:
                              f"{med['lodestar']:.2f} s / {rss['lodestar']:.0f} MB, rnx2rtkp {med['rtklib']:.2f} s / "
                              f"{rss['rtklib']:.0f} MB, ratio {med['lodestar'] / med['rtklib']:.2f}.\n")
         if not args.no_accuracy:
-            table, pairs = accuracy(data, tmp)
+            table, pairs = accuracy(data, tmp, args.modes, not args.no_complementarity)
             print("\nAccuracy (truth: ESBC ITRF2014; WTZR/WTZZ/TLSE SINEX; marker positions; 10° mask)")
             print("\n".join(table))
-            print("\nGLONASS + BeiDou against each alone, on the epochs both solved (Klobuchar)")
-            print("\n".join(pairs))
+            if len(pairs) > 2:  # the header alone with --no-complementarity
+                print("\nGLONASS + BeiDou against each alone, on the epochs both solved (Klobuchar)")
+                print("\n".join(pairs))
             lines += table + ["", "GLONASS + BeiDou against each alone, on the epochs both solved:", ""] + pairs
     if args.readme and lines:
         _write_readme(lines)

@@ -43,8 +43,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--systems", default=None, metavar="SET",
                         help="system set: R, C, R+C, GREC, G+R+E+C ... (default R+C)")
     parser.add_argument("--mask", type=elevation_deg, default=None, metavar="DEG", help="elevation mask, degrees (default 10)")
-    parser.add_argument("--iono", choices=("klobuchar", "iflc", "off"), default=None,
-                        help="broadcast Klobuchar (default), dual-frequency iono-free, or none")
+    parser.add_argument("--iono", choices=("klobuchar", "nequick", "iflc", "off"), default=None,
+                        help="broadcast Klobuchar (default), Galileo's NeQuick-G for every system (the "
+                             "navigation header's GAL coefficients), dual-frequency iono-free, or none")
     parser.add_argument("--biases", choices=("auto", "satellite", "groups", "off"), default="auto",
                         help="session code biases: auto (default: per GLONASS/BeiDou satellite with a >= 3 h arc, "
                              "else per GLONASS channel / BDS-2 / BDS-3), per satellite, groups only, none")

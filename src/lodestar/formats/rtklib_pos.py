@@ -26,7 +26,7 @@ __all__ = ["POS_FORMATS", "pos_text"]
 POS_FORMATS = ("xyz", "llh", "enu")
 _Q_SINGLE = 5  # RTKLIB SOLQ_SINGLE
 _LEGEND = "Q=1:fix,2:float,3:sbas,4:dgps,5:single,6:ppp,ns=# of satellites"
-_IONO = {"klobuchar": "Broadcast", "iflc": "Iono-Free LC", "off": "OFF"}  # RTKLIB outprcopts s4
+_IONO = {"klobuchar": "Broadcast", "nequick": "Galileo NeQuick-G", "iflc": "Iono-Free LC", "off": "OFF"}  # RTKLIB outprcopts s4 (+ ours)
 _NAVSYS = {"G": "GPS", "R": "GLONASS", "E": "Galileo", "J": "QZSS", "C": "BDS", "I": "NavIC", "S": "SBAS"}
 _NAVSYS_ORDER = "GREJCIS"  # RTKLIB's order of systems in "navi sys"
 _SIGMAS = ("sdx_m", "sdy_m", "sdz_m", "sdxy_m", "sdyz_m", "sdzx_m")

@@ -128,8 +128,9 @@ class BroadcastIonosphere:
         for letter in [x for x in dict.fromkeys(self.letters.tolist()) if x != "C"]:  # column order, not a set's: stable JSON
             self.note[letter] = "gps-klobuchar" if self.gps is not None else "none (no GPS coefficients)"
 
-    def __call__(self, rows, lat, lon, az, el):
-        """Delay (m) on each cell's frequency for epochs ``rows``; receiver lat/lon (rad) per row."""
+    def __call__(self, rows, lat, lon, az, el, height_m=None):
+        """Delay (m) on each cell's frequency for epochs ``rows``; receiver lat/lon (rad) per row
+        (``height_m``: unused, the thin-shell models do not need it)."""
         out = np.zeros(el.shape)
         lat, lon = lat[:, None], lon[:, None]
         freq = self.freq[rows]

@@ -39,7 +39,7 @@ class Problem:
     mask_rad: float
     factor: np.ndarray  # (K,) or (T, K) code-noise factor per system (per epoch: causal.py)
     bias_m: np.ndarray  # (S,) or (T, S) code bias subtracted from the pseudoranges
-    iono: object  # callable(rows, lat, lon, az, el) -> (T, S) metres, or None
+    iono: object  # callable(rows, lat, lon, az, el, height_m) -> (T, S) metres, or None
     troposphere: bool = True
     fixed_delays: tuple | None = None  # (trop (T, S), iono (T, S)) frozen after the first solution
     bias_variance_m2: object = 0.0  # (S,) or (T, S) variance of the code bias still unknown (causal.py), m^2
@@ -122,7 +122,8 @@ class _AtmosphereView:
             if parent.p.troposphere:
                 trop = np.where(up, troposphere_delay_m(lat[stale, None], height[stale, None], el[stale]), 0.0)
             if parent.p.iono is not None:
-                iono = np.where(up, parent.p.iono(parent.rows[idx], lat[stale], lon[stale], az[stale], el[stale]), 0.0)
+                iono = np.where(up, parent.p.iono(parent.rows[idx], lat[stale], lon[stale], az[stale], el[stale],
+                                                    height[stale]), 0.0)
             parent.trop_all[idx], parent.iono_all[idx] = trop, iono
             parent.xyz[idx] = xyz[stale]
         return parent.trop_all[subset], parent.iono_all[subset]

@@ -27,7 +27,7 @@ from .smoothing import hatch_smooth_prepared
 __all__ = ["Prepared", "prepare", "observation_codes", "SUPPORTED_SYSTEMS"]
 
 SUPPORTED_SYSTEMS = "GREC"
-IONO_MODES = ("klobuchar", "iflc", "off")
+IONO_MODES = ("klobuchar", "nequick", "iflc", "off")
 _NOMINAL_TRAVEL_S = 0.075  # placeholder transmit offset for cells without a pseudorange (never used)
 
 
@@ -180,6 +180,8 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
         corrected, precise_meta = _broadcast_receiver_antenna(corrected, sat_xyz, code, svs, obs, antex, sinex)
     usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
     _check_navigation(systems, svs, st, code != "", usable, sp3 if source == "precise" else nav, obs)
+    if iono == "nequick":  # every system takes Galileo's NeQuick-G: its coefficients must be there
+        _nequick_coefficients(nav, getattr(nav, "iono", None))
     meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
             "marker_name": obs.attrs.get("marker_name", ""),
             "orbit_reasons": _observed_without_orbit(st, pseudorange),
@@ -192,6 +194,13 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
                     antenna_hen_m=_header_vector(obs, "antenna_delta_hen_m") if _header_vector(
                         obs, "antenna_delta_hen_m") is not None else np.zeros(3),
                     source=source, meta=meta)
+
+
+def _nequick_coefficients(nav, iono):
+    from ..models.nequick import galileo_coefficients
+
+    where = f"navigation header of {nav.path}" if getattr(nav, "path", None) else "navigation data (none given)"
+    return galileo_coefficients(iono or {}, where)
 
 
 def _broadcast_receiver_antenna(corrected, sat_xyz, code, svs, obs, antex, sinex):

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..errors import LodestarError
 from ..models.ionosphere import BroadcastIonosphere
+from ..models.nequick import NeQuickIonosphere
 from ..systems import SYSTEM_NAMES, format_system_set, parse_system_set
 from . import biases, causal, integrity, isb, persistent, raim, weights
 from .calibration import Calibration
@@ -44,12 +45,22 @@ def _problem_for(prep: Prepared, systems, mask_deg, iono_mode, channels):
     sys_letters = letters[cols]
     system_index = np.array([systems.index(s) for s in sys_letters], dtype=int)
     factor = np.array([weights.APRIORI_FACTOR.get(s, 1.0) for s in systems])
-    klobuchar = BroadcastIonosphere(sub.time, sub.frequency_hz, sub.iono, sys_letters) if iono_mode == "klobuchar" else None
+    klobuchar = _iono_model(sub, sys_letters, iono_mode, mask_deg)
     # broadcast orbit and clock errors weigh on every elevation alike (weights.BROADCAST_SISRE_M)
     sisre = weights.broadcast_sisre_m(sys_letters) if prep.source == "broadcast" else 0.0
     problem = Problem(sub.pseudorange_m, sub.sat_xyz, sub.usable, system_index, len(systems),
                       np.radians(mask_deg), factor, np.zeros(len(cols)), klobuchar, sisre_m=sisre)
     return sub, problem, klobuchar, channels[cols]
+
+
+def _iono_model(sub: Prepared, sys_letters, iono_mode, mask_deg):
+    """The single-frequency ionosphere model of ``iono_mode`` (None: iflc, off)."""
+    if iono_mode == "klobuchar":
+        return BroadcastIonosphere(sub.time, sub.frequency_hz, sub.iono, sys_letters)
+    if iono_mode == "nequick":  # below the mask less 1 deg no delay is computed: those cells are never used
+        return NeQuickIonosphere(sub.time, sub.frequency_hz, sub.iono, sys_letters, sub.sat_xyz,
+                                 min_elevation_rad=np.radians(mask_deg - 1.0))
+    return None
 
 
 def _first_solution(problem: Problem, prep: Prepared):
@@ -261,7 +272,9 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     ``obs``: observation path, Dataset, or a :class:`Prepared` (from :func:`prepare`, to reuse
     orbits and corrections across calls; ``nav``/``iono``/``sp3``/``clk``/``priority``/``smoothing_s``
     are then taken from it). ``systems``: ``"R"``, ``"C"``, ``"R+C"``, ``"G+R+E+C"``...
-    ``iono``: ``klobuchar`` (broadcast model), ``iflc`` (dual-frequency iono-free), ``off``.
+    ``iono``: ``klobuchar`` (broadcast model: GPS's, BeiDou's own for BeiDou), ``nequick`` (Galileo's
+    NeQuick-G with the navigation header's ai0-ai2, for every system), ``iflc`` (dual-frequency
+    iono-free), ``off``.
     ``biases_mode``: session code biases: ``auto`` (default: GLONASS/BeiDou satellites with >= 3 h
     arcs on their own, the rest per GLONASS channel / BDS-2 / BDS-3), ``satellite`` (every
     satellite), ``groups`` (channel and BDS-2/BDS-3 only), ``off``.
