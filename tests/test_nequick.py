@@ -217,3 +217,34 @@ def test_cli_solve_iono_nequick(fixtures, tmp_path, capsys):
                  "--iono", "nequick", "--out", str(tmp_path / "t.csv")])
     err = capsys.readouterr().err
     assert code != 0 and "Galileo ionospheric coefficients" in err and "Traceback" not in err
+
+
+def test_knots_interpolate_the_slant_delay_to_millimetres(data):
+    """Exact slant TEC on 5-min knots, linear in time between them (KNOT_S), against every 30 s epoch exact:
+    ESBC's first two hours, GPS + Galileo broadcast positions. Measured over the whole day: 0.21 cm RMS,
+    3.6 cm max in the L1 delay (models/nequick.py)."""
+    from lodestar.frames import azimuth_elevation, ecef_to_geodetic
+    from lodestar.io.rinex_nav import load_nav
+    from lodestar.orbits import BroadcastEphemeris
+    from lodestar.time import Time
+
+    esbc = data / "esbc-2020-177"
+    nav = load_nav(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz", systems="GE")
+    times = np.arange(np.datetime64("2020-06-25T00:00", "ns"), np.datetime64("2020-06-25T02:00", "ns"),
+                      np.timedelta64(30, "s"))
+    eph = BroadcastEphemeris(nav)
+    svs = [sv for sv in eph.svs if sv[0] in "GE"]
+    sat = eph.states(Time(np.repeat(times[:, None], len(svs), axis=1)), svs).position_m
+    rx = np.array((3582104.768, 532590.174, 5232755.144))
+    az, el = azimuth_elevation(rx, sat)
+    lat, lon, h = ecef_to_geodetic(rx)
+    rows = np.arange(times.size)
+    args = (np.full(times.size, np.radians(lat)), np.full(times.size, np.radians(lon)), np.radians(az), np.radians(el),
+            np.full(times.size, h))
+    freq = np.full(sat.shape[:2], 1575.42e6)
+    knotted = nequick.NeQuickIonosphere(times, freq, nav.iono, ["G", "E"], sat, np.radians(9.0))(rows, *args)
+    exact = nequick.NeQuickIonosphere(times, freq, nav.iono, ["G", "E"], sat, np.radians(9.0), knot_s=0.0)(rows, *args)
+    seen = exact != 0.0
+    assert seen.sum() > 3000
+    difference = (knotted - exact)[seen]
+    assert np.sqrt(np.mean(difference**2)) < 0.005 and np.abs(difference).max() < 0.05

@@ -22,7 +22,7 @@ from ..time import Time
 from .nequick_profile import (EARTH_RADIUS_KM, ccir_coefficients, effective_ionisation_sfu, electron_density,
                               modip_deg, profile_parameters, sunspot_number)
 
-__all__ = ["stec_tecu", "delay_m", "NeQuickIonosphere", "IONO_M3_PER_S2", "galileo_coefficients"]
+__all__ = ["IONO_M3_PER_S2", "KNOT_S", "NeQuickIonosphere", "delay_m", "galileo_coefficients", "stec_tecu"]
 
 IONO_M3_PER_S2 = 40.3  # first-order ionospheric group delay d = 40.3 STEC / f^2 (m^3/s^2, STEC in el/m^2)
 _TECU_PER_EL_M3_KM = 1e-13  # integral of m^-3 over km -> TECU (10^16 el/m^2): x 1e3 / 1e16 (eqs. 151, 202)
@@ -251,28 +251,83 @@ def _month_utc(time):
     return month, hours
 
 
+#: Slant TEC is computed exactly on knots this far apart (per satellite, at each knot epoch) and
+#: interpolated linearly in time between two consecutive knots that both see the satellite; the other
+#: cells (a pass's first and last minutes, gaps) are computed exactly. Measured on the ESBC day (G+E,
+#: 34,767 rays above 9 deg, knots every 120 / 300 / 600 s against every 30-s epoch exact): 0.15 / 0.21 /
+#: 0.45 cm RMS, 4.9 / 3.6 / 4.1 cm max in the L1 delay, 99 / 98 / 96 % of the cells interpolated.
+KNOT_S = 300.0
+
+
 class NeQuickIonosphere:
     """NeQuick-G delay per satellite column, every system (Galileo's broadcast coefficients).
 
     Same call as :class:`.ionosphere.BroadcastIonosphere` plus the receiver height; the satellite
-    positions come from ``sat_xyz`` (T, S, 3) ECEF metres."""
+    positions come from ``sat_xyz`` (T, S, 3) ECEF metres. ``knot_s``: exact slant TEC on knots this
+    far apart, linear in time between them (``KNOT_S``; 0: every cell exact)."""
 
-    def __init__(self, time, frequency_hz, iono: dict, letters, sat_xyz, min_elevation_rad=0.0):
+    def __init__(self, time, frequency_hz, iono: dict, letters, sat_xyz, min_elevation_rad=0.0, knot_s=KNOT_S):
         """``min_elevation_rad``: cells below it get no delay (0 m; the solver does not use them)."""
         self.coefficients = galileo_coefficients(iono)
         self.min_elevation_rad = min_elevation_rad
         self.freq = frequency_hz
         self.sat_xyz = sat_xyz
+        self.seconds = (np.asarray(time, "datetime64[ns]") - np.asarray(time, "datetime64[ns]")[0]) / np.timedelta64(1, "s")
+        self.knot_s = float(knot_s)
         self.month, self.utc_h = _month_utc(time)
         self.note = {letter: "nequick-g (Galileo ai0-ai2)" for letter in dict.fromkeys(np.asarray(letters).tolist())}
 
     def __call__(self, rows, lat, lon, az, el, height_m=None):
         """Delay (m) on each cell's frequency for epochs ``rows``; receiver lat/lon (rad), height (m)."""
+        rows = np.asarray(rows)
         shape = el.shape
         height = np.zeros(len(rows)) if height_m is None else np.asarray(height_m, float)
         sat_lat, sat_lon, sat_h = ecef_to_geodetic(self.sat_xyz[rows])
         up = np.isfinite(sat_h) & (el > max(self.min_elevation_rad, 0.0))
-        stec = stec_tecu(self.coefficients, self.month[rows][:, None], self.utc_h[rows][:, None],
-                         np.where(up, np.degrees(lat)[:, None], np.nan), np.degrees(lon)[:, None],
-                         height[:, None], sat_lat, sat_lon, sat_h)
+        rx = (np.broadcast_to(np.degrees(lat)[:, None], up.shape), np.broadcast_to(np.degrees(lon)[:, None], up.shape),
+              np.broadcast_to(height[:, None], up.shape))
+        month = np.broadcast_to(self.month[rows][:, None], up.shape)
+        utc_h = np.broadcast_to(self.utc_h[rows][:, None], up.shape)
+
+        def exact(cells):
+            return stec_tecu(self.coefficients, month[cells], utc_h[cells], rx[0][cells], rx[1][cells], rx[2][cells],
+                             sat_lat[cells], sat_lon[cells], sat_h[cells])
+
+        stec = np.full(up.shape, np.nan)
+        knots = _knot_rows(self.seconds[rows], self.knot_s)
+        if knots is None:
+            stec[up] = exact(up)
+        else:
+            on_knot = np.zeros(up.shape, bool)
+            on_knot[knots] = up[knots]
+            stec[on_knot] = exact(on_knot)
+            value, ok = _between_knots(stec, knots, self.seconds[rows], self.knot_s)
+            rest = up & ~on_knot & ~ok
+            stec = np.where(up & ok & ~on_knot, value, stec)
+            stec[rest] = exact(rest)
         return np.nan_to_num(delay_m(stec, self.freq[rows])).reshape(shape)
+
+
+def _knot_rows(seconds, knot_s):
+    """Indices of the knot epochs (the first of each ``knot_s`` bin, and the last epoch), or None when
+    interpolation cannot pay (no knot spacing, or fewer than three knots)."""
+    if knot_s <= 0 or seconds.size < 3:
+        return None
+    bins = np.floor((seconds - seconds[0]) / knot_s)
+    knots = np.flatnonzero(np.concatenate([[True], np.diff(bins) > 0]))
+    knots = np.union1d(knots, [seconds.size - 1])
+    return knots if knots.size >= 3 and knots.size < 0.5 * seconds.size else None
+
+
+def _between_knots(stec, knots, seconds, knot_s):
+    """((T, S) linear interpolation of the knots' slant TEC, (T, S) bool where it holds: both neighbouring
+    knots see the satellite and are at most 1.5 ``knot_s`` apart)."""
+    index = np.arange(seconds.size)
+    before = knots[np.clip(np.searchsorted(knots, index, side="right") - 1, 0, knots.size - 1)]
+    after = knots[np.clip(np.searchsorted(knots, index, side="left"), 0, knots.size - 1)]
+    span = seconds[after] - seconds[before]
+    frac = np.where(span > 0, (seconds - seconds[before]) / np.where(span > 0, span, 1.0), 0.0)
+    a, b = stec[before], stec[after]
+    value = a + (b - a) * frac[:, None]
+    ok = np.isfinite(a) & np.isfinite(b) & ((span <= 1.5 * knot_s) & (after > before))[:, None]
+    return value, ok
