@@ -12,7 +12,7 @@ import numpy as np
 
 from .constants import WGS84_A_M, WGS84_F
 
-__all__ = ["geodetic_to_ecef", "ecef_to_geodetic", "enu_matrix", "ecef_to_enu", "azimuth_elevation"]
+__all__ = ["geodetic_to_ecef", "ecef_to_geodetic", "enu_matrix", "ecef_to_enu", "azimuth_elevation", "gmst_rad"]
 
 _E2 = WGS84_F * (2.0 - WGS84_F)
 _B = WGS84_A_M * (1.0 - WGS84_F)
@@ -79,3 +79,11 @@ def azimuth_elevation(receiver_xyz, satellite_xyz) -> tuple[np.ndarray, np.ndarr
     azimuth = np.degrees(np.arctan2(east, north)) % 360.0
     elevation = np.degrees(np.arctan2(up, np.hypot(east, north)))
     return azimuth, elevation
+
+
+def gmst_rad(times) -> np.ndarray:
+    """Greenwich mean sidereal time (rad) of ``times`` (:class:`lodestar.time.Time`): the IAU 1982
+    expression's linear terms (GMST = 280.46061837 deg + 360.98564736629 deg/day since J2000, UT1 ~ UTC;
+    Astronomical Almanac), ~0.1 s over decades: enough for the Sun, Moon and tidal arguments here."""
+    days_ut = times.seconds_since_j2000("utc") / 86400.0
+    return np.radians(np.mod(280.46061837 + 360.98564736629 * days_ut, 360.0))

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..constants import GPS
+from ..frames import gmst_rad
 from ..time import Time
 from .published_pco import BLOCKS_JUNE_2020, BLOCKS_JUNE_2020_VALID
 
@@ -93,8 +94,7 @@ def sun_position_ecef_m(times: Time) -> np.ndarray:
     dist = (1.00014 - 0.01671 * np.cos(g) - 0.00014 * np.cos(2 * g)) * AU_M
     eps = np.radians(23.439 - 0.0000004 * days)
     eci = np.stack([dist * np.cos(lon), dist * np.sin(lon) * np.cos(eps), dist * np.sin(lon) * np.sin(eps)], axis=-1)
-    days_ut = times.seconds_since_j2000("utc") / 86400.0
-    gmst = np.radians(np.mod(280.46061837 + 360.98564736629 * days_ut, 360.0))
+    gmst = gmst_rad(times)
     c, s = np.cos(gmst), np.sin(gmst)
     return np.stack([c * eci[..., 0] + s * eci[..., 1], -s * eci[..., 0] + c * eci[..., 1], eci[..., 2]], axis=-1)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..frames import ecef_to_geodetic, enu_matrix
+from ..frames import ecef_to_geodetic, enu_matrix, gmst_rad
 from ..io.blq import TIDES, OceanLoadingSite
 from ..time import Time
 
@@ -68,18 +68,13 @@ def _delaunay_rad(t_cent):
     return l_moon, l_sun, f, d, omega
 
 
-def _gmst_rad(times: Time) -> np.ndarray:
-    days_ut = times.seconds_since_j2000("utc") / 86400.0  # IAU 1982, linear terms; UT1 ~ UTC
-    return np.radians(np.mod(280.46061837 + 360.98564736629 * days_ut, 360.0))
-
-
 def _doodson_variables(times: Time):
     t_cent = times.seconds_since_j2000("tdb") / 86400.0 / 36525.0
     l_moon, l_sun, f, d, omega = _delaunay_rad(t_cent)
     s = f + omega
     h = s - d
     p = s - l_moon
-    tau = _gmst_rad(times) + np.pi - s
+    tau = gmst_rad(times) + np.pi - s
     return np.stack([tau, s, h, p, -omega, s - d - l_sun], axis=-1), omega
 
 

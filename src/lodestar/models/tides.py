@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..frames import gmst_rad
 from ..time import Time
 from .attitude import sun_position_ecef_m
 
@@ -30,11 +31,6 @@ GM_RATIO_MOON = 0.0123000371  # GM_moon / GM_earth, IERS Conventions 2010 Table 
 GM_RATIO_SUN = 332946.0482  # GM_sun / GM_earth, IERS Conventions 2010 Table 1.1
 EARTH_RADIUS_M = 6378136.6  # IERS Conventions 2010 Table 1.1 (a_E)
 _OBLIQUITY_RAD = np.radians(23.43929111)  # J2000 mean obliquity (M&G 2000 eq. 3.43)
-
-
-def _gmst_rad(times: Time) -> np.ndarray:
-    days_ut = times.seconds_since_j2000("utc") / 86400.0  # IAU 1982 linear terms, UT1 ~ UTC
-    return np.radians(np.mod(280.46061837 + 360.98564736629 * days_ut, 360.0))
 
 
 def moon_position_ecef_m(times: Time) -> np.ndarray:
@@ -62,7 +58,7 @@ def moon_position_ecef_m(times: Time) -> np.ndarray:
     ecl = np.stack([dist * np.cos(lat) * np.cos(lon), dist * np.cos(lat) * np.sin(lon), dist * np.sin(lat)], axis=-1)
     ce, se = np.cos(_OBLIQUITY_RAD), np.sin(_OBLIQUITY_RAD)
     eci = np.stack([ecl[..., 0], ce * ecl[..., 1] - se * ecl[..., 2], se * ecl[..., 1] + ce * ecl[..., 2]], axis=-1)
-    gmst = _gmst_rad(times)
+    gmst = gmst_rad(times)
     c, s = np.cos(gmst), np.sin(gmst)
     return np.stack([c * eci[..., 0] + s * eci[..., 1], -s * eci[..., 0] + c * eci[..., 1], eci[..., 2]], axis=-1)
 
