@@ -14,7 +14,6 @@ import numpy as np
 
 from ..errors import LodestarError
 from ..models.ionosphere import BroadcastIonosphere
-from ..models.nequick import NeQuickIonosphere
 from ..systems import SYSTEM_NAMES, format_system_set, parse_system_set
 from . import biases, causal, integrity, isb, persistent, raim, weights
 from .calibration import Calibration
@@ -58,6 +57,8 @@ def _iono_model(sub: Prepared, sys_letters, iono_mode, mask_deg):
     if iono_mode == "klobuchar":
         return BroadcastIonosphere(sub.time, sub.frequency_hz, sub.iono, sys_letters)
     if iono_mode == "nequick":  # below the mask less 1 deg no delay is computed: those cells are never used
+        from ..models.nequick import NeQuickIonosphere  # here: its numba kernel costs 0.2 s of imports
+
         return NeQuickIonosphere(sub.time, sub.frequency_hz, sub.iono, sys_letters, sub.sat_xyz,
                                  min_elevation_rad=np.radians(mask_deg - 1.0))
     return None
