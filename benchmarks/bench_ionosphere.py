@@ -39,23 +39,9 @@ NAV = "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
 
 def model_delays(prep):
     """(elevation rad, Klobuchar m, NeQuick-G m) per cell at the truth, (T, S) each."""
-    from lodestar.frames import ecef_to_geodetic, enu_matrix
-    from lodestar.models.geometry import line_of_sight
-    from lodestar.models.ionosphere import BroadcastIonosphere
-    from lodestar.models.nequick import NeQuickIonosphere
+    from lodestar.analysis.observed_ionosphere import model_delays_m
 
-    n = len(prep.time)
-    xyz = np.broadcast_to(np.asarray(ESBC_ITRF2014_XYZ, float), (n, 3))
-    _, los = line_of_sight(xyz, prep.sat_xyz)
-    lat, lon, height = ecef_to_geodetic(xyz)
-    enu = los @ enu_matrix(lat[:1], lon[:1])[0].T
-    el, az = np.arcsin(np.clip(enu[..., 2], -1, 1)), np.arctan2(enu[..., 0], enu[..., 1])
-    letters = np.array([sv[0] for sv in prep.sv])
-    args = (np.arange(n), np.radians(lat), np.radians(lon), az, el)
-    klobuchar = BroadcastIonosphere(prep.time, prep.frequency_hz, prep.iono, letters)(*args)
-    nequick = NeQuickIonosphere(prep.time, prep.frequency_hz, prep.iono, letters, prep.sat_xyz,
-                                min_elevation_rad=np.radians(9.0))(*args, height)
-    return el, klobuchar, nequick
+    return model_delays_m(prep, ESBC_ITRF2014_XYZ, nequick=True, nequick_mask_rad=np.radians(9.0))
 
 
 def first_hour_heights(data: Path) -> None:

@@ -153,21 +153,10 @@ def _nav_without_galileo_iono(fixtures, tmp_path):
 
 def _delays_at_truth(prep):
     """(NeQuick-G, Klobuchar) delays (m) at ESBC's ITRF position for the cells above 10 deg."""
-    from lodestar.frames import ecef_to_geodetic, enu_matrix
-    from lodestar.models.geometry import line_of_sight
-    from lodestar.models.ionosphere import BroadcastIonosphere
+    from lodestar.analysis.observed_ionosphere import model_delays_m
     from reference import ESBC_ITRF2014_XYZ
 
-    n = len(prep.time)
-    xyz = np.broadcast_to(np.asarray(ESBC_ITRF2014_XYZ, float), (n, 3))
-    _, los = line_of_sight(xyz, prep.sat_xyz)
-    lat, lon, height = ecef_to_geodetic(xyz)
-    enu = los @ enu_matrix(lat[:1], lon[:1])[0].T
-    el, az = np.arcsin(np.clip(enu[..., 2], -1, 1)), np.arctan2(enu[..., 0], enu[..., 1])
-    letters = np.array([sv[0] for sv in prep.sv])
-    args = (np.arange(n), np.radians(lat), np.radians(lon), az, el)
-    nq = nequick.NeQuickIonosphere(prep.time, prep.frequency_hz, prep.iono, letters, prep.sat_xyz)(*args, height)
-    kl = BroadcastIonosphere(prep.time, prep.frequency_hz, prep.iono, letters)(*args)
+    el, kl, nq = model_delays_m(prep, ESBC_ITRF2014_XYZ, nequick=True)
     up = (el > np.radians(10.0)) & prep.usable
     return nq[up], kl[up]
 

@@ -33,6 +33,7 @@ __all__ = [
     "OBSERVED_PAIRS",
     "SLIP_M",
     "broadcast_delay_at_header_m",
+    "model_delays_m",
     "observed_slant_delay_m",
     "with_observed_ionosphere",
 ]
@@ -156,25 +157,41 @@ def observed_slant_delay_m(obs, prep: Prepared, nav=None, bias=None) -> np.ndarr
     return iono_f1 * (f1 / prep.frequency_hz) ** 2  # first-order delay scales with 1/f^2
 
 
-def broadcast_delay_at_header_m(prep: Prepared) -> np.ndarray:
-    """(T, S) broadcast-model delay (Klobuchar; BeiDou's own for BeiDou) at the header position: the
-    model the solver applies, for the columns a diagnostic keeps on it (it varies by millimetres over
-    the metres between the header and the solution)."""
+def model_delays_m(prep: Prepared, xyz_m=None, *, nequick: bool = False, nequick_mask_rad: float = 0.0):
+    """((T, S) elevation rad, (T, S) broadcast Klobuchar delay m (BeiDou's own for BeiDou), (T, S) NeQuick-G
+    delay m or None) of every cell seen from one fixed receiver position ``xyz_m`` (default: the header's).
+    NeQuick-G (``nequick=True``) is computed above ``nequick_mask_rad`` only (0 m below)."""
     from ..frames import ecef_to_geodetic, enu_matrix
     from ..models.geometry import line_of_sight
     from ..models.ionosphere import BroadcastIonosphere
 
-    if prep.approx_xyz is None:
+    xyz = prep.approx_xyz if xyz_m is None else xyz_m
+    if xyz is None:
         raise ValueError("no APPROX POSITION XYZ in the header: the broadcast delay needs a receiver position")
     n_time = len(prep.time)
-    _, los = line_of_sight(np.broadcast_to(prep.approx_xyz, (n_time, 3)), prep.sat_xyz)
-    lat, lon, _ = ecef_to_geodetic(np.asarray(prep.approx_xyz)[None])
+    _, los = line_of_sight(np.broadcast_to(np.asarray(xyz, float), (n_time, 3)), prep.sat_xyz)
+    lat, lon, height = ecef_to_geodetic(np.asarray(xyz, float)[None])
     enu = los @ enu_matrix(lat, lon)[0].T
     elevation = np.arcsin(np.clip(enu[..., 2], -1.0, 1.0))
     azimuth = np.arctan2(enu[..., 0], enu[..., 1])
-    model = BroadcastIonosphere(prep.time, prep.frequency_hz, prep.iono, np.array([sv[0] for sv in prep.sv]))
-    rows = np.arange(n_time)
-    delay = model(rows, np.full(n_time, np.radians(lat[0])), np.full(n_time, np.radians(lon[0])), azimuth, elevation)
+    letters = np.array([sv[0] for sv in prep.sv])
+    args = (np.arange(n_time), np.full(n_time, np.radians(lat[0])), np.full(n_time, np.radians(lon[0])), azimuth,
+            elevation)
+    klobuchar = BroadcastIonosphere(prep.time, prep.frequency_hz, prep.iono, letters)(*args)
+    if not nequick:
+        return elevation, klobuchar, None
+    from ..models.nequick import NeQuickIonosphere
+
+    model = NeQuickIonosphere(prep.time, prep.frequency_hz, prep.iono, letters, prep.sat_xyz,
+                              min_elevation_rad=nequick_mask_rad)
+    return elevation, klobuchar, model(*args, np.full(n_time, height[0]))
+
+
+def broadcast_delay_at_header_m(prep: Prepared) -> np.ndarray:
+    """(T, S) broadcast-model delay (Klobuchar; BeiDou's own for BeiDou) at the header position: the
+    model the solver applies, for the columns a diagnostic keeps on it (it varies by millimetres over
+    the metres between the header and the solution)."""
+    elevation, delay, _ = model_delays_m(prep)
     return np.where(elevation > 0, delay, np.nan)
 
 
