@@ -17,6 +17,8 @@ waits for the next good sample) and named in a warning; nothing else is changed.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..constants import C_MPS
@@ -50,7 +52,8 @@ def isolated_outliers(times, clock_s) -> np.ndarray:
     d2 = np.full(x.shape, np.nan)
     d2[1:-1] = x[:-2] - 2.0 * x[1:-1] + x[2:]
     d2[~regular] = np.nan
-    with np.errstate(all="ignore"), _quiet():
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: satellites without a series
         scatter = 1.4826 * np.nanmedian(np.abs(d2 - np.nanmedian(d2, axis=0)), axis=0)
     limit = np.maximum(FLOOR_M, SCATTER_FACTOR * np.nan_to_num(scatter))[None, :]
     size = np.abs(np.nan_to_num(d2))
@@ -82,16 +85,3 @@ def isolated_outliers(times, clock_s) -> np.ndarray:
             & (np.abs(shifted(-2)) < SIGNATURE_TOLERANCE * tail_size) & (np.abs(shifted(-3)) < SIGNATURE_TOLERANCE * tail_size)
     return bad | lead | tail
 
-
-class _quiet:
-    """Silence numpy's all-NaN slice warnings of satellites without a series."""
-
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)

@@ -23,7 +23,7 @@ from .prepare import SUPPORTED_SYSTEMS, Prepared, prepare
 from .residuals import residual_table
 from .result import MAX_GDOP, build_result
 
-__all__ = ["solve", "solve_many", "prepare", "Prepared", "Calibration"]
+__all__ = ["Calibration", "Prepared", "prepare", "solve", "solve_many"]
 
 _VCE_ROUNDS = 3  # with the SISRE term the factors need a third round: own calibration reproduces to 1 cm (2.7 cm after two)
 _CAUSAL_ROUNDS = 2  # as _VCE_ROUNDS: the second round's biases move the solution by centimetres
@@ -44,12 +44,12 @@ def _problem_for(prep: Prepared, systems, mask_deg, iono_mode, channels):
     sys_letters = letters[cols]
     system_index = np.array([systems.index(s) for s in sys_letters], dtype=int)
     factor = np.array([weights.APRIORI_FACTOR.get(s, 1.0) for s in systems])
-    klobuchar = _iono_model(sub, sys_letters, iono_mode, mask_deg)
+    iono_model = _iono_model(sub, sys_letters, iono_mode, mask_deg)
     # broadcast orbit and clock errors weigh on every elevation alike (weights.BROADCAST_SISRE_M)
     sisre = weights.broadcast_sisre_m(sys_letters) if prep.source == "broadcast" else 0.0
     problem = Problem(sub.pseudorange_m, sub.sat_xyz, sub.usable, system_index, len(systems),
-                      np.radians(mask_deg), factor, np.zeros(len(cols)), klobuchar, sisre_m=sisre)
-    return sub, problem, klobuchar, channels[cols]
+                      np.radians(mask_deg), factor, np.zeros(len(cols)), iono_model, sisre_m=sisre)
+    return sub, problem, iono_model, channels[cols]
 
 
 def _iono_model(sub: Prepared, sys_letters, iono_mode, mask_deg):
@@ -57,7 +57,9 @@ def _iono_model(sub: Prepared, sys_letters, iono_mode, mask_deg):
     if iono_mode == "klobuchar":
         return BroadcastIonosphere(sub.time, sub.frequency_hz, sub.iono, sys_letters)
     if iono_mode == "nequick":  # below the mask less 1 deg no delay is computed: those cells are never used
-        from ..models.nequick import NeQuickIonosphere  # here: its numba kernel costs 0.2 s of imports
+        from ..models.nequick import (
+            NeQuickIonosphere,  # here: its numba kernel costs 0.2 s of imports
+        )
 
         return NeQuickIonosphere(sub.time, sub.frequency_hz, sub.iono, sys_letters, sub.sat_xyz,
                                  min_elevation_rad=np.radians(mask_deg - 1.0))
@@ -309,7 +311,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
     if not present_systems:
         raise LodestarError(f"no {'/'.join(SYSTEM_NAMES[s] for s in system_tuple)} satellites in the observations")
     channels = np.array([prep.meta.get("glonass_channels", {}).get(sv, np.nan) for sv in prep.sv], dtype=float)
-    sub, problem, klobuchar, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
+    sub, problem, iono_model, sub_channels = _problem_for(prep, present_systems, mask_deg, prep.iono_mode, channels)
     candidate = problem.candidate
     if causal:
         if biases_mode != "off":  # the running biases' own variance carries the satellite error not yet learnt
@@ -332,7 +334,7 @@ def solve(obs, nav=None, systems="R+C", mask_deg: float = 10.0, iono: str = "klo
             "alert_limit_m": alert_limit_m, "integrity_risk": integrity_risk, "gate": integrity_gate,
             "raim_pfa": raim_pfa, "session_isb_m": _isb_table(problem, present_systems),
             "mode": "causal" if causal else "post-processing",
-            "iono_models": klobuchar.note if klobuchar else {}, "code_bias_m": bias_table,
+            "iono_models": iono_model.note if iono_model else {}, "code_bias_m": bias_table,
             "persistent_fault_epochs": _fault_epochs(sub.sv, candidate & ~problem.candidate),
             "noise_factor": dict(zip(present_systems, np.asarray(factor_now).tolist())), "max_gdop": MAX_GDOP,
             "calibration": used_calibration.to_json(),
