@@ -26,7 +26,7 @@ from ..errors import LodestarError
 from ..io.bias import code_bias_s, read_bias
 from ..models.phase_center import if_coefficients
 
-__all__ = ["apply_code_biases"]
+__all__ = ["apply_code_biases", "osb_lookup_time"]
 
 
 def _read(paths):
@@ -38,7 +38,7 @@ def _read(paths):
     return tables
 
 
-def _when(table, time, warnings):
+def osb_lookup_time(table, time, warnings):
     """The time to look biases up at: ``time`` if covered, else the nearest covered instant (warned)."""
     osb = table[table["kind"] == "OSB"]
     if osb.empty:
@@ -88,7 +88,7 @@ def apply_code_biases(corrected, codes, svs, t_tx, paths, group_s):
     tables = _read(paths)
     time = np.datetime64(np.asarray(t_tx).reshape(-1)[len(np.asarray(t_tx).reshape(-1)) // 2], "ns")
     warnings = []
-    when = [_when(table, time, warnings) for table in tables]
+    when = [osb_lookup_time(table, time, warnings) for table in tables]
     corrected = corrected.copy()
     codes = np.asarray(codes).astype(str)
     applied, missing = {}, {}

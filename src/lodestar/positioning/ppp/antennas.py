@@ -33,8 +33,24 @@ __all__ = [
 #: BEIDOU-2I/2M block (IGSMAIL-7308/7361 say BDS-2 satellites entered igs08.atx "with conventional MGEX
 #: phase center offset values" without quoting them), so it stays here rather than in models/published_pco.py.
 BDS2_CONVENTIONAL_PCO_M = (0.600, 0.000, 1.100)
-#: RINEX band digits of the IF pair per system (the signals of the precise clocks)
+#: RINEX band digits of the IF pair per system (the signals of the precise clocks); a satellite on
+#: another pair (BDS-3 B1C/B2a) is given its own bands, (S, 2), by the caller.
 BANDS = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6")}
+
+
+def _bands(svs, bands=None) -> np.ndarray:
+    """(S, 2) band digits per satellite: ``bands`` where given (non-empty), else the system's pair."""
+    default = np.array([BANDS[str(sv)[0]] for sv in svs], dtype=object).reshape(len(svs), 2)
+    if bands is None:
+        return default
+    given = np.asarray(bands, dtype=object).reshape(len(svs), 2)
+    return np.where(given == "", default, given)
+
+
+def _groups(pairs):
+    """[((b1, b2), column mask)] for each distinct band pair (a few)."""
+    keys = sorted({tuple(p) for p in pairs})
+    return [(key, np.all(pairs == np.array(key, dtype=object), axis=1)) for key in keys]
 
 
 def phase_centres(antex, sinex) -> PhaseCentres:
@@ -42,16 +58,29 @@ def phase_centres(antex, sinex) -> PhaseCentres:
     return PhaseCentres(antex=as_list(antex), sinex=as_list(sinex))
 
 
-def satellite_offsets(pc, svs, when):
-    """(S, 3) IF body-frame offsets (NaN unknown), the SatelliteAntennas object, {sv: provenance}."""
+def satellite_offsets(pc, svs, when, bands=None):
+    """(S, 3) IF body-frame offsets (NaN unknown), the SatelliteAntennas object, {sv: provenance}.
+
+    ``bands``: (S, 2) band digits per satellite (default: the system's clock pair). A satellite on
+    another pair whose source has no offsets for those bands (e.g. a published IF value of B1I/B3I only)
+    takes the clock pair's IF offset, said in its provenance: for BDS-3 CAST MEO, whose per-frequency CSNO
+    values exist, the two IF offsets differ by 5 cm in z (B1C/B2a 1.952 m, B1I/B3I 2.004 m), ~97 % of
+    which a receiver clock absorbs (nadir <= 14 deg)."""
     sat = pc.satellites(list(svs), when)
+    pairs = _bands(svs, bands)
     out = np.full((len(svs), 3), np.nan)
-    letters = np.array([sv[0] for sv in svs])
-    for system, (b1, b2) in BANDS.items():
-        cols = letters == system
-        if cols.any():
-            out[cols] = sat.pco_if_body_m(b1, b2)[cols]
+    for (b1, b2), cols in _groups(pairs):
+        out[cols] = sat.pco_if_body_m(b1, b2)[cols]
     provenance = sat.provenance()
+    clock_pair = _bands(svs)
+    fallback = ~np.all(np.isfinite(out), axis=1) & np.any(pairs != clock_pair, axis=1)
+    for (b1, b2), cols in _groups(clock_pair[fallback]):
+        index = np.flatnonzero(fallback)[cols]
+        out[index] = sat.pco_if_body_m(b1, b2)[index]
+        for j in index[np.all(np.isfinite(out[index]), axis=1)]:
+            sv = str(svs[j])
+            provenance[sv] = {**provenance.get(sv, {}), "note": f"{provenance.get(sv, {}).get('note', '')}; no offsets "
+                              f"for bands {'/'.join(pairs[j])}: the {b1}/{b2} IF offset used for them"}
     for j, sv in enumerate(svs):
         if sv in BDS2_IGSO | BDS2_MEO and not np.all(np.isfinite(out[j])):
             out[j] = BDS2_CONVENTIONAL_PCO_M
@@ -60,28 +89,26 @@ def satellite_offsets(pc, svs, when):
     return out, sat, provenance
 
 
-def satellite_pcv_if_m(sat, svs, nadir_rad, f1_hz, f2_hz):
+def satellite_pcv_if_m(sat, svs, nadir_rad, f1_hz, f2_hz, bands=None):
     """(T, S) IF satellite PCV (m; zero where the source has none)."""
     a1, a2 = if_coefficients(f1_hz, f2_hz)
     out = np.zeros(np.shape(nadir_rad))
-    letters = np.array([sv[0] for sv in svs])
-    for system, (b1, b2) in BANDS.items():
-        cols = letters == system
-        if cols.any():
-            v1, v2 = sat.pcv_m(b1, nadir_rad), sat.pcv_m(b2, nadir_rad)
-            out[:, cols] = (a1 * v1 - a2 * v2)[:, cols]
+    for (b1, b2), cols in _groups(_bands(svs, bands)):
+        v1, v2 = sat.pcv_m(b1, nadir_rad), sat.pcv_m(b2, nadir_rad)
+        out[:, cols] = (a1 * v1 - a2 * v2)[:, cols]
     return np.nan_to_num(out)
 
 
-def receiver_offsets_enu_m(rcv, svs, f1_hz, f2_hz, delta_hen_m):
+def receiver_offsets_enu_m(rcv, svs, f1_hz, f2_hz, delta_hen_m, bands=None):
     """(S, 3) marker -> IF phase centre in east/north/up: antenna delta H/E/N + IF receiver PCO."""
     delta = np.array([delta_hen_m[1], delta_hen_m[2], delta_hen_m[0]], float)  # H/E/N -> E/N/U
     out = np.tile(delta, (len(svs), 1))
     if rcv is None or rcv.source == "none":
         return out
     a1, a2 = if_coefficients(f1_hz, f2_hz)
+    pairs = _bands(svs, bands)
     for j, sv in enumerate(svs):
-        b1, b2 = BANDS[sv[0]]
+        b1, b2 = pairs[j]
         n1, e1, u1 = rcv.pco_neu_m(sv[0], b1)
         n2, e2, u2 = rcv.pco_neu_m(sv[0], b2)
         pco_if = np.array([a1[j] * e1 - a2[j] * e2, a1[j] * n1 - a2[j] * n2, a1[j] * u1 - a2[j] * u2])
@@ -89,15 +116,16 @@ def receiver_offsets_enu_m(rcv, svs, f1_hz, f2_hz, delta_hen_m):
     return out
 
 
-def receiver_pcv_if_m(rcv, svs, elevation_rad, azimuth_rad, f1_hz, f2_hz):
+def receiver_pcv_if_m(rcv, svs, elevation_rad, azimuth_rad, f1_hz, f2_hz, bands=None):
     """(T, S) IF receiver PCV (m) by zenith and azimuth; zero without a pattern."""
     out = np.zeros(np.shape(elevation_rad))
     if rcv is None or rcv.pattern is None:
         return out
     a1, a2 = if_coefficients(f1_hz, f2_hz)
     zenith = np.pi / 2 - np.clip(np.nan_to_num(elevation_rad), 0.0, np.pi / 2)
+    pairs = _bands(svs, bands)
     for j, sv in enumerate(svs):
-        b1, b2 = BANDS[sv[0]]
+        b1, b2 = pairs[j]
         v1 = rcv.pcv_m(sv[0], b1, zenith[:, j], np.nan_to_num(azimuth_rad[:, j]))
         v2 = rcv.pcv_m(sv[0], b2, zenith[:, j], np.nan_to_num(azimuth_rad[:, j]))
         out[:, j] = a1[j] * v1 - a2[j] * v2

@@ -29,10 +29,12 @@ from ...orbits import BroadcastEphemeris, PreciseEphemeris
 from ...orbits.precise import BRIDGED_SHIFT
 from ...systems import SYSTEM_ORDER, parse_system_set
 from ...time import Time
-from .antennas import phase_centres, receiver_offsets_enu_m, satellite_offsets
+from ..osb import osb_lookup_time
+from .antennas import BANDS, phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
 from .observables import (
+    BDS3_SIGNAL_OPTIONS,
     candidate_codes,
     check_phase_present,
     code_bias_corrections_m,
@@ -77,9 +79,9 @@ _BRIDGED_SIGMA_M = 0.02
 CODE_BIAS_SYSTEMS = "RC"
 
 
-def _read_obs(obs, systems):
+def _read_obs(obs, systems, bds3_signals="b1i-b3i"):
     if isinstance(obs, (str, Path)):  # only the codes and phases PPP may use are converted
-        return read_obs(obs, systems=tuple(systems), codes=candidate_codes(systems))
+        return read_obs(obs, systems=tuple(systems), codes=candidate_codes(systems, bds3_signals))
     return obs
 
 
@@ -141,7 +143,7 @@ def _clock_sigma(eph, systems):
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
         include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None,
-        code_bias_systems=CODE_BIAS_SYSTEMS, blq=None):
+        code_bias_systems=CODE_BIAS_SYSTEMS, blq=None, bds3_signals="b1i-b3i"):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -160,8 +162,14 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     ``blq``: a BLQ file (ocean tide loading service) holding the station (the header's MARKER NAME): its
     ocean-loading displacement joins the solid tide (:mod:`lodestar.models.ocean_loading`); a station
     the file does not hold runs without it, with a warning.
+    ``bds3_signals``: "b1i-b3i" (default: BDS-2 and BDS-3 on the clocks' B1I/B3I) or "b1c-b2a" (BDS-3
+    MEO/IGSO on B1C/B2a where tracked, BDS-2 on B1I/B3I; their receiver inter-signal code bias is a
+    filter state, each satellite's differential code bias to the B1I/B3I clocks is taken off with
+    ``bias`` OSBs or else absorbed by the BeiDou code-bias states).
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
+    if bds3_signals not in BDS3_SIGNAL_OPTIONS:
+        raise LodestarError(f"bds3_signals must be one of {', '.join(BDS3_SIGNAL_OPTIONS)}, not {bds3_signals!r}")
     if mode not in MODES:
         raise LodestarError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
     if direction not in DIRECTIONS:
@@ -172,14 +180,14 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     unsupported = [s for s in letters if s not in PPP_SYSTEMS]
     if unsupported:
         raise LodestarError(f"PPP supports G, R, E, C; not {', '.join(unsupported)}")
-    obs = _read_obs(obs, letters)
+    obs = _read_obs(obs, letters, bds3_signals)
     if obs.attrs.get("format", "RINEX OBS") != "RINEX OBS":
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
     check_phase_present(obs, letters)
     eph = _load_products(sp3, clk, letters)
     warn = list(eph.warnings)
     prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m, bias,
-                    code_bias_systems, blq)
+                    code_bias_systems, blq, bds3_signals)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
                        product_sigma_m=_clock_sigma(eph, prep.systems), clock_state_tau_s=_CLOCK_STATE_TAU_S)
@@ -188,21 +196,21 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     if direction == "combined":
         backward = _reverse_output(run_filter(_reversed(prep), cfg))
     result = combine(forward, backward) if backward is not None else forward
-    attrs = {"systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
+    attrs = {"inter_signal_bias_m": _final_isb(forward, prep.meta.get("inter_signal_bias_groups") or []),"systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
              "obs_path": str(obs.attrs.get("path", "")), "warnings": list(warn), "truth_xyz_m": truth,
              "restart_s": restart_s, **prep.meta}
     return build_dataset(prep, result, attrs)
 
 
 def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None,
-             code_bias_systems=CODE_BIAS_SYSTEMS, blq=None):
+             code_bias_systems=CODE_BIAS_SYSTEMS, blq=None, bds3_signals="b1i-b3i"):
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
     if svs.size == 0:
         raise LodestarError(f"{obs.attrs.get('path', 'the observations')} has no {'+'.join(letters)} satellites")
     channels = _channels(obs, nav) if "R" in letters else {}
-    dual = select_dual_frequency(obs, svs, channels)
+    dual = select_dual_frequency(obs, svs, channels, bds3_signals)
     keep = np.isfinite(dual.f1_hz) & dual.usable.any(axis=0)
     if not keep.any():
         raise LodestarError("no satellite has dual-frequency code and phase on the PPP signals "
@@ -213,13 +221,13 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     bias_note = _apply_code_biases(dual, bias, times[times.size // 2], warn)
     a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
     p_if = a1 * dual.p1_m - a2 * dual.p2_m
-    pco_body, sat_pc, sat_source = satellite_offsets(pc, svs, times[times.size // 2])
+    bands = dual.bands  # (S, 2) the frequencies of each satellite's pair (BDS-3 B1C/B2a or the clock pair)
+    pco_body, sat_pc, sat_source = satellite_offsets(pc, svs, times[times.size // 2], bands)
     antenna = str(obs.attrs.get("antenna", "") or "")
     rcv = pc.receiver(antenna) if antenna.strip() else None
     if receiver_pco_neu_m:
         rcv = _user_receiver(antenna, receiver_pco_neu_m)
     approx = _approx_position(obs)
-    bands = ("2", "6")  # BeiDou B1I / B3I (the only BeiDou pair used)
     side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
     _check_products(side, obs, eph)
     ocean_m, ocean_note = _ocean_loading(blq, obs, approx, times, warn)
@@ -232,7 +240,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     sigma = np.asarray(_WINDOW_SHIFT_SIGMA_M)[np.minimum(shift, len(_WINDOW_SHIFT_SIGMA_M) - 1)]
     orbit_var = np.where(shift == BRIDGED_SHIFT, _BRIDGED_SIGMA_M, sigma) ** 2
     ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
-                                     obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0))
+                                     obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0), bands)
     rx_source = rcv.source if rcv is not None else "none"
     if rx_source == "none":
         warn.append(f"no phase-centre calibration for receiver antenna {antenna.strip() or '(none in header)'!r} in the "
@@ -246,24 +254,51 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
     arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
     doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
+    isb_group, isb_names = _inter_signal_groups(svs, bands, set((bias_note or {}).get("missing", {})) if bias else set())
     unused = np.where(dual.usable & ~side.valid, side.reason, "")  # (T, S) why observed cells are not used
     inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
                       tide_m=side.tide_m + ocean_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
+                      isb_group=isb_group,
                       orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover,
                       clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by), meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
         "unused_reasons": _count(unused),
-        "code_bias_corrections": bias_note, "ocean_loading": ocean_note,
+        "code_bias_corrections": bias_note, "ocean_loading": ocean_note, "bds3_signals": bds3_signals,
+        "inter_signal_bias_groups": isb_names,
         "offcentre_orbit_cells": int(((shift > 0) & (shift != BRIDGED_SHIFT) & usable).sum()),
         "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
         "centre_handovers": int(handover.sum()),
         "epoch_unused": _dominant_reason(unused),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
+
+
+def _inter_signal_groups(svs, bands, no_osb=frozenset()):
+    """((S,) group index, -1 none; group names): satellites whose code pair is not their system's clock
+    pair (BDS-3 on B1C/B2a) share one receiver inter-signal code bias per (system, pair) (filter.py).
+    With OSBs given, the satellites the file has none for (``no_osb``) form their own group: their codes
+    still carry the satellites' differential biases (metres), the corrected ones only the receiver's."""
+    pair = np.array([f"{str(sv)[0]} {b[0]}/{b[1]}" for sv, b in zip(svs, bands)])
+    other = pair != np.array([f"{str(sv)[0]} {'/'.join(BANDS[str(sv)[0]])}" for sv in svs])
+    keys = np.array([f"{p} no OSB" if str(sv) in no_osb else p for sv, p in zip(svs, pair)])
+    names = sorted(set(keys[other]))
+    group = np.array([names.index(k) if o else -1 for k, o in zip(keys, other)], dtype=int)
+    return group, names
+
+
+def _final_isb(out, names) -> dict | None:
+    """{group: last estimate (m)} of the receiver inter-signal code biases, None without any."""
+    if not names or out.isb_m is None:
+        return None
+    values = {}
+    for k, name in enumerate(names):
+        finite = out.isb_m[:, k][np.isfinite(out.isb_m[:, k])]
+        values[name] = round(float(finite[-1]), 4) if finite.size else None
+    return values
 
 
 def _ocean_loading(blq, obs, approx, times, warn):
@@ -310,19 +345,31 @@ def _user_receiver(antenna, offsets):
 
 
 def _apply_code_biases(dual, bias, when, warn) -> dict:
-    """Bias-SINEX OSB: codes other than the clock reference pair made consistent with it (in place)."""
+    """Bias-SINEX OSB: codes other than the clock reference pair made consistent with it (in place).
+
+    A file whose validity does not cover the observations is used at its nearest covered instant, with a
+    warning naming it and the distance in days, and ``stale`` in the note (the SPP's rule,
+    :func:`lodestar.positioning.osb.osb_lookup_time`): satellite code biases are stable to a few tenths of
+    a ns over months (Montenbruck, Hauschild & Steigenberger 2014, Navigation 61:191, as cited there), while
+    leaving a B1C/B2a code uncorrected leaves metres (WTZZ: the IF DCB is -20 ns, -6 m, on C19)."""
     if not bias:
         return {}
     items = [bias] if isinstance(bias, (str, Path)) else list(bias)
     tables = [read_bias(b) if isinstance(b, (str, Path)) else b for b in items]
-    d1, d2, missing = code_bias_corrections_m(tables, dual, when)
+    stale_warnings: list = []
+    at = [osb_lookup_time(table, np.datetime64(when, "ns"), stale_warnings) for table in tables]
+    for text in stale_warnings:
+        warn.append(f"Bias-SINEX {text}")
+        warnings.warn(warn[-1], stacklevel=4)
+    d1, d2, missing = code_bias_corrections_m(tables, dual, at)
     dual.p1_m[:] -= d1[None, :]
     dual.p2_m[:] -= d2[None, :]
     if missing:
         warn.append(f"Bias-SINEX has no value for {len(missing)} satellite code(s) (e.g. "
                     f"{next(iter(missing.items()))[0]}: {next(iter(missing.values()))}): those codes left as observed")
     return {"applied_m": {str(sv): [round(float(a), 4), round(float(b), 4)] for sv, a, b in zip(dual.sv, d1, d2)
-                          if a or b}, "missing": missing}
+                          if a or b}, "missing": missing, "stale": stale_warnings,
+            "looked_up_at": [str(t)[:19] for t in at]}
 
 
 def _dominant_reason(reasons) -> np.ndarray:

@@ -72,17 +72,18 @@ class SatelliteSide:
     window_shift: np.ndarray | None = None  # (T, S) nodes the SP3 Lagrange window sat off-centre (0 centred)
 
 
-def bds2_code_bias_m(svs, band: str, elevation_rad) -> np.ndarray:
-    """Wanninger & Beer (2015) correction (m) for ``band`` (RINEX band digit), (T, S); 0 for others."""
+def bds2_code_bias_m(svs, band, elevation_rad) -> np.ndarray:
+    """Wanninger & Beer (2015) correction (m) for ``band`` (RINEX band digit, one or one per satellite),
+    (T, S); 0 for other bands and for every satellite that is not BDS-2 IGSO/MEO (BDS-3 never: the
+    bias is a BDS-2 payload property, absent on BDS-3: Zhang et al. 2017, "Initial assessment of the COMPASS/BeiDou-3: new-generation navigation signals", J Geod 91:1225)."""
     elev_deg = np.clip(np.degrees(elevation_rad), 0.0, 90.0)
     nodes = np.arange(0.0, 91.0, 10.0)
-    row = _WB_ROW.get(band)
+    bands = np.broadcast_to(np.asarray(band, dtype=object), (len(svs),))
     out = np.zeros(np.shape(elevation_rad))
-    if row is None:
-        return out
-    for j, sv in enumerate(svs):
+    for j, sv in enumerate(svs):  # a one-off setup over satellites, each a vectorised interpolation over epochs
+        row = _WB_ROW.get(str(bands[j]))
         table = _WB_IGSO if sv in BDS2_IGSO else _WB_MEO if sv in BDS2_MEO else None
-        if table is not None:
+        if table is not None and row is not None:
             out[:, j] = np.interp(elev_deg[:, j], nodes, table[row])
     return out
 
@@ -91,7 +92,8 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas,
     """Precise states at transmit time moved to the antenna phase centre, and the other corrections.
 
     ``antennas``: (pco_body_if (S, 3) NaN = unknown -> satellite unused, SatelliteAntennas or None,
-    ReceiverAntenna or None). ``code_bands``: BeiDou (band1, band2) RINEX digits for the BDS-2 table.
+    ReceiverAntenna or None). ``code_bands``: (S, 2) RINEX band digits of each satellite's pair (the
+    BDS-2 table, and the antenna offsets of the frequencies used), or one (band1, band2) for all.
     """
     pco_body_if_m, sat_pc, rcv_pc = antennas
     t_rx = np.asarray(times_ns, "datetime64[ns]")
@@ -121,13 +123,14 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas,
     shapiro = shapiro_delay_m(sat_xyz, approx)
     windup = phase_windup_cycles(approx, np.where(valid[..., None], sat_xyz, np.nan), att.x, att.y)
     windup_m = windup * C_MPS / (f1_hz + f2_hz)[None, :]
-    pcv = _pcv_if_m(sat_pc, rcv_pc, svs, sat_xyz, approx, el, az, f1_hz, f2_hz)
+    bands = np.broadcast_to(np.asarray(code_bands, dtype=object), (len(svs), 2))
+    pcv = _pcv_if_m(sat_pc, rcv_pc, svs, sat_xyz, approx, el, az, f1_hz, f2_hz, bands)
     a1, a2 = if_coefficients(f1_hz, f2_hz)
     bds = np.array([sv[0] == "C" for sv in svs])
     code_bias = np.zeros(p_if.shape)
     if bds.any():
-        b1 = bds2_code_bias_m(svs, code_bands[0], el)
-        b2 = bds2_code_bias_m(svs, code_bands[1], el)
+        b1 = bds2_code_bias_m(svs, bands[:, 0], el)
+        b2 = bds2_code_bias_m(svs, bands[:, 1], el)
         code_bias = np.where(bds[None, :], a1[None, :] * b1 - a2[None, :] * b2, 0.0)
     tide = solid_earth_tide_m(approx, times)
     # the wind-up enters the observed phase: the modelled phase carries + wind-up (Kouba 2015 §5.1.2)
@@ -137,14 +140,14 @@ def satellite_side(eph, times_ns, svs, p_if, f1_hz, f2_hz, approx_xyz, antennas,
                          window_shift=np.asarray(shift))
 
 
-def _pcv_if_m(sat_pc, rcv_pc, svs, sat_xyz, approx, el, az, f1_hz, f2_hz):
+def _pcv_if_m(sat_pc, rcv_pc, svs, sat_xyz, approx, el, az, f1_hz, f2_hz, bands=None):
     """IF phase-centre variations (m) of satellite (by nadir) and receiver (by zenith/azimuth)."""
     total = np.zeros(el.shape)
     if sat_pc is not None:
         to_rx = approx[None, None, :] - sat_xyz
         cos_nadir = np.sum(to_rx * -sat_xyz, axis=-1) / (np.linalg.norm(to_rx, axis=-1) * np.linalg.norm(sat_xyz, axis=-1))
         nadir = np.arccos(np.clip(np.nan_to_num(cos_nadir, nan=1.0), -1.0, 1.0))
-        total += satellite_pcv_if_m(sat_pc, svs, nadir, f1_hz, f2_hz)
+        total += satellite_pcv_if_m(sat_pc, svs, nadir, f1_hz, f2_hz, bands)
     if rcv_pc is not None:
-        total += receiver_pcv_if_m(rcv_pc, svs, el, az, f1_hz, f2_hz)
+        total += receiver_pcv_if_m(rcv_pc, svs, el, az, f1_hz, f2_hz, bands)
     return total

@@ -16,6 +16,10 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
   Solutions 16:439), prior 5 m; without them biased codes drag a 5-7 satellite kinematic solution.
   The same constant per BeiDou satellite by default (``api.CODE_BIAS_SYSTEMS``): IAC's clocks leave
   metre-level per-satellite code offsets.
+- Receiver inter-signal code biases: one constant per group of satellites whose code is on another
+  signal pair than their system's clock reference (BDS-3 on B1C/B2a beside B1I/B3I; ``isb_group``),
+  prior 30 m, code only: the receiver's B1C/B2a-B1I/B3I IF code delay and, without OSBs, the group's
+  mean satellite bias (the float ambiguities take the phase part).
 - Weights: sigma^2 = f_IF^2 (a^2 + b^2 / sin^2 el), a = b = 3 mm phase and 0.3 m code (RTKLIB's
   defaults: err 0.003 m, eratio 100), f_IF = sqrt(a1^2 + a2^2) the IF noise factor, plus a per-system product-error sigma
   (clock interpolation: 15-min BeiDou clocks cost centimetres).
@@ -58,6 +62,7 @@ _AMBIGUITY_SIGMA_M = 30.0
 _ZWD_SIGMA_M = 0.2  # initial zenith wet delay sigma
 _CODE_GATE_M = 30.0
 _CODE_BIAS_SIGMA_M = 5.0  # GLONASS inter-frequency code bias prior (receiver IFBs reach metres)
+_ISB_SIGMA_M = 30.0  # inter-signal code bias prior: unknown receiver delays (like the clocks' 30 m)
 _REJECT_SIGMAS = 4.0
 _RETIRE_AFTER_NS = 600 * 10**9  # longer than any gap an arc survives (quality.screen: <= 75 s at 30 s)
 _MODEL_TOL_M = 0.5  # models of a block serve positions within this of its reference (_Models: < 2e-5 m error)
@@ -102,6 +107,7 @@ class FilterInput:
     orbit_var_m2: np.ndarray | None = None  # (T, S) extra range variance: SP3 off-centre, coarser clocks
     handover: np.ndarray | None = None  # (T, S) bool: the satellite passes to another analysis centre here
     clock_state_sigma_m: np.ndarray | None = None  # (T, S) Gauss-Markov sigma of the cell's clock error, 0 none
+    isb_group: np.ndarray | None = None  # (S,) int: the receiver inter-signal code bias of the satellite's code, -1 none
     meta: dict = field(default_factory=dict)
 
 
@@ -124,13 +130,14 @@ class FilterOutput:
     azimuth_rad: np.ndarray
     since_start_s: np.ndarray  # (T,) seconds since the filter (re)started
     nis: np.ndarray  # (T,) normalised innovation squared per observation (1 if the noise model holds)
+    isb_m: np.ndarray | None = None  # (T, G) receiver inter-signal code biases after each epoch (NaN unused)
     rejected: int = 0
 
 
 class _State:
-    def __init__(self, n_sys: int, n_sat: int):
-        self.n_sys, self.n_sat = n_sys, n_sat
-        self.n = 3 + n_sys + 1 + 3 * n_sat  # ..., ambiguities (S), code biases (S), clock errors (S)
+    def __init__(self, n_sys: int, n_sat: int, n_isb: int = 0):
+        self.n_sys, self.n_sat, self.n_isb = n_sys, n_sat, n_isb
+        self.n = 3 + n_sys + 1 + 3 * n_sat + n_isb  # ..., ambiguities (S), code biases (S), clock errors (S), ISBs
         self.x = np.zeros(self.n)
         self.P = np.zeros((self.n, self.n))
         self.arc = np.full(n_sat, -1, np.int64)
@@ -139,6 +146,7 @@ class _State:
         self.bias_alive = np.zeros(n_sat, bool)  # code-bias state in use (GLONASS IFB)
         self.clk_alive = np.zeros(n_sat, bool)  # clock-error state in use (clocks interpolated from 15 min)
         self.clk_sigma = np.zeros(n_sat)  # its steady-state sigma (m)
+        self.isb_alive = np.zeros(n_isb, bool)  # inter-signal bias state in use
         self.live = None  # (live state indices, as a column, each state's column in them); None: to redo
         self.base_states = np.arange(3 + n_sys + 1)  # position, clocks, ZWD
         self.started = False
@@ -161,6 +169,10 @@ class _State:
     @property
     def i_clk(self):
         return 3 + self.n_sys + 1 + 2 * self.n_sat
+
+    @property
+    def i_isb(self):
+        return 3 + self.n_sys + 1 + 3 * self.n_sat
 
     def reset_block(self, start, stop, value, sigma):
         """:meth:`reset_param` for the contiguous parameters ``start:stop`` (slices are cheaper)."""
@@ -304,6 +316,9 @@ class _Run:
         self.models = _Models(inp, cfg, n_t)
         self.out = _allocate(n_t, n_s, n_sys)
         self.state = np.full((n_t, 3 + n_sys + 1), np.nan)  # position, clocks, ZWD after each epoch
+        self.isb_group = np.full(n_s, -1) if inp.isb_group is None else np.asarray(inp.isb_group, int)
+        self.n_isb = int(self.isb_group.max(initial=-1)) + 1
+        self.isb = np.full((n_t, self.n_isb), np.nan)
         self.zwd_var = np.full(n_t, np.nan)
         self.start_ns = np.zeros(n_t, np.int64)
         self.epoch_ns = inp.times_ns.astype("datetime64[ns]").astype(np.int64).tolist()  # Python ints: cheap per epoch
@@ -314,7 +329,7 @@ def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
     n_t, n_s = inp.p_if.shape
     n_sys = len(inp.systems)
     run = _Run(inp, cfg, n_t, n_s, n_sys)
-    st = _State(n_sys, n_s)
+    st = _State(n_sys, n_s, run.n_isb)
     seconds = (inp.times_ns - inp.times_ns[0]).astype(np.int64) / 1e9
     restart_block = np.floor(seconds / cfg.restart_s).astype(int) if cfg.restart_s else np.zeros(n_t, int)
     sat_ok = np.all(np.isfinite(inp.sat_xyz), axis=-1)
@@ -323,7 +338,7 @@ def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
     started = np.zeros(n_t, bool)
     for t in range(n_t):
         if t > 0 and restart_block[t] != restart_block[t - 1]:
-            st = _State(n_sys, n_s)
+            st = _State(n_sys, n_s, run.n_isb)
         _epoch(run, st, t, ok_all[t].copy(), ambiguity_start[t])
         if st.started:
             started[t], run.start_ns[t] = True, st.start_ns
@@ -338,6 +353,7 @@ def _finish(run, started, n_sys):
     out.zwd_sigma_m[:] = np.sqrt(run.zwd_var)
     since = (run.inp.times_ns.astype("datetime64[ns]").astype(np.int64) - run.start_ns) / 1e9
     out.since_start_s[:] = np.where(started, since, np.nan)
+    out.isb_m = run.isb
     return out
 
 
@@ -379,9 +395,11 @@ def _epoch(run, st, t, ok, ambiguity_start):
     out.elevation_rad[t], out.azimuth_rad[t] = el, az
     ok &= el >= cfg.mask_rad
     p_if = inp.p_if[t]
-    sat_terms = st.x[st.i_bias:st.i_clk] + st.x[st.i_clk:]  # code bias + clock error per satellite
+    # code bias + clock error + receiver inter-signal bias per satellite
+    sat_terms = st.x[st.i_bias:st.i_clk] + st.x[st.i_clk:st.i_isb] + _isb_per_satellite(st, run.isb_group)
     _reset_clocks(st, p_if - code_model - st.x[st.i_zwd] * m_w - sat_terms, ok, run.sys_masks)
     _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start)
+    _isb_states(st, run.isb_group, ok)
     _clock_states(st, inp, t, ok)
     _retire(st, now_ns, ok)
     n_ok = int(np.count_nonzero(ok))
@@ -422,6 +440,27 @@ def _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start):
             st.reset_param(st.i_bias + fresh, 0.0, _CODE_BIAS_SIGMA_M)
             st.bias_alive[fresh] = True
             st.live = None
+
+
+def _isb_per_satellite(st, group):
+    """(S,) the receiver inter-signal code bias (m) each satellite's code carries (0 for none)."""
+    if st.n_isb == 0:
+        return 0.0
+    return np.where(group >= 0, st.x[st.i_isb + np.maximum(group, 0)], 0.0)
+
+
+def _isb_states(st, group, ok):
+    """An inter-signal bias starts (0, 30 m prior) with the first usable satellite of its group and
+    stays: a constant of the receiver (and, without OSBs, of the group's mean satellite bias)."""
+    if st.n_isb == 0:
+        return
+    seen = np.zeros(st.n_isb, bool)
+    seen[group[ok & (group >= 0)]] = True
+    fresh = (seen & ~st.isb_alive).nonzero()[0]
+    if fresh.size:
+        st.reset_param(st.i_isb + fresh, 0.0, _ISB_SIGMA_M)
+        st.isb_alive[fresh] = True
+        st.live = None
 
 
 def _clock_states(st, inp, t, ok):
@@ -482,15 +521,18 @@ def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
     """
     if st.live is None:  # the live set changes when arcs start or end: rarely
         live = np.concatenate((st.base_states, st.i_amb + st.alive.nonzero()[0], st.i_bias + st.bias_alive.nonzero()[0],
-                               st.i_clk + st.clk_alive.nonzero()[0]))
+                               st.i_clk + st.clk_alive.nonzero()[0], st.i_isb + st.isb_alive.nonzero()[0]))
         column = np.full(st.n, -1)
         column[live] = np.arange(live.size)
         st.live = (live, live[:, None], column)
     live, live_rows, column = st.live
-    amb_col, bias_col, clk_col = column[st.i_amb:st.i_bias], column[st.i_bias:st.i_clk], column[st.i_clk:]
+    amb_col, bias_col, clk_col = column[st.i_amb:st.i_bias], column[st.i_bias:st.i_clk], column[st.i_clk:st.i_isb]
+    group = run.isb_group
+    isb_col = np.where(group >= 0, column[st.i_isb + np.maximum(group, 0)] if st.n_isb else -1, -1)
     prior_x, prior_P = st.x[live], st.P[live_rows, live]
     for attempt in range(run.cfg.max_rejections + 1):
-        x, P, post, cc, pc = _update(st, prior_x, prior_P, obs, (amb_col, bias_col, clk_col), run.sys_i, (use_code, use_phase))
+        x, P, post, cc, pc = _update(st, prior_x, prior_P, obs, (amb_col, bias_col, clk_col, isb_col), run.sys_i,
+                                     (use_code, use_phase), _isb_per_satellite(st, group))
         worst = _worst(post, cc, pc, obs[6], obs[7])
         if worst is None or attempt == run.cfg.max_rejections:
             break
@@ -542,11 +584,12 @@ def _retire(st, now_ns, ok):
     st.clk_alive[gone_clk] = False
 
 
-def _update(st, x0, P0, obs, cols, sys_i, use):
+def _update(st, x0, P0, obs, cols, sys_i, use, isb_m=0.0):
     """One Joseph-form measurement update of the live states (x0, P0): (x, P, post-fit residuals of
-    the rows, satellites of the code rows, satellites of the phase rows)."""
+    the rows, satellites of the code rows, satellites of the phase rows). ``isb_m``: (S,) each code's
+    inter-signal bias in the state (its column in ``cols``, -1 none)."""
     p_if, l_if, code_model, phase_model, unit, m_w, var_code, var_phase = obs
-    amb_col, bias_col, clk_col = cols
+    amb_col, bias_col, clk_col, isb_col = cols
     cc, pc = use[0].nonzero()[0], use[1].nonzero()[0]
     i_zwd = 3 + st.n_sys
     sat_col = np.concatenate((cc, pc))
@@ -563,9 +606,12 @@ def _update(st, x0, P0, obs, cols, sys_i, use):
     clk = clk_col[sat_col]  # the satellite's clock-error state, in code and phase alike
     has_clk = (clk >= 0).nonzero()[0]
     H[has_clk, clk[has_clk]] = 1.0
+    code_isb = isb_col[cc]  # the code's receiver inter-signal bias, code rows only
+    has_isb = (code_isb >= 0).nonzero()[0]
+    H[has_isb, code_isb[has_isb]] = 1.0
     common = x0[3:i_zwd][sys_i] + x0[i_zwd] * m_w  # clock + wet delay, per satellite
-    y_code = p_if - (code_model + common + st.x[st.i_bias:st.i_clk] + st.x[st.i_clk:])
-    y_phase = l_if - (phase_model + common + st.x[st.i_amb:st.i_bias] + st.x[st.i_clk:])
+    y_code = p_if - (code_model + common + st.x[st.i_bias:st.i_clk] + st.x[st.i_clk:st.i_isb] + isb_m)
+    y_phase = l_if - (phase_model + common + st.x[st.i_amb:st.i_bias] + st.x[st.i_clk:st.i_isb])
     y = np.concatenate((y_code[cc], y_phase[pc]))
     PHt = P0 @ H.T
     S = H @ PHt
@@ -595,6 +641,8 @@ def _worst(post, cc, pc, var_code, var_phase):
 def _store(run, st, t, zhd):
     run.state[t] = st.x[:st.i_zwd + 1]
     run.zwd_var[t] = st.P[st.i_zwd, st.i_zwd]
+    if st.n_isb:
+        run.isb[t] = np.where(st.isb_alive, st.x[st.i_isb:], np.nan)
     run.out.cov[t] = st.P[:3, :3]
     run.out.zhd_m[t] = zhd
 

@@ -6,7 +6,15 @@ list that carries at least 80 % of the most-tracked candidate's observations is 
 - GPS L1/L2: ``C1W`` (P(Y), the IGS clock reference) else ``C1C``; ``C2W`` else ``C2L``/``C2X``.
 - GLONASS G1/G2 on each satellite's FDMA frequency: ``C1P``/``C1C``, ``C2P``/``C2C``.
 - Galileo E1/E5a: ``C1C``/``C1X``, ``C5Q``/``C5X`` (the MGEX clock reference).
-- BeiDou B1I/B3I for BDS-2 and BDS-3: ``C2I``, ``C6I`` (the MGEX/IGS clock reference).
+- BeiDou B1I/B3I for BDS-2 and BDS-3: ``C2I``, ``C6I`` (the MGEX/IGS clock reference). As an option
+  (``bds3_signals="b1c-b2a"``) BDS-3 MEO/IGSO take B1C (1575.42 MHz, ``C1X``/``C1P``/``C1D``) and
+  B2a (1176.45 MHz, ``C5X``/``C5P``/``C5D``) where tracked (BDS-SIS-ICD-B1C 1.0, -B2a 1.0; RINEX 3.05
+  table 13); BDS-2 and satellites without both signals stay on B1I/B3I. The clocks still refer to
+  B1I/B3I: the B1C/B2a IF code is off each satellite's clock by its differential code bias (Bias-SINEX
+  OSB: :func:`code_bias_corrections_m`; else the filter's per-satellite code-bias states) and off the
+  receiver's B1I/B3I code by a receiver inter-signal bias (a filter state, :mod:`.filter`).
+- RINEX 3.02 wrote B1I as ``C1I``/``L1I`` (band 1; renamed ``C2I`` in RINEX 3.03, section 5.12):
+  those codes are B1I, 1561.098 MHz, never B1C.
 
 Phases come from the same bands (a quarter-cycle difference between tracking modes is constant
 over an arc and absorbed by the float ambiguity).
@@ -21,9 +29,11 @@ import numpy as np
 from ...constants import C_MPS, frequency_hz
 from ...errors import LodestarError
 from ...io.bias import code_bias_s
+from .constellation import is_bds3
 
-__all__ = ["SIGNALS", "DualFrequency", "candidate_codes", "check_phase_present", "if_coefficients",
-           "select_dual_frequency"]
+__all__ = ["BDS3_SIGNAL_OPTIONS", "CLOCK_REFERENCE", "SIGNALS", "SIGNALS_BDS3_B1C_B2A", "DualFrequency",
+           "candidate_codes", "check_phase_present", "code_bias_corrections_m", "if_coefficients",
+           "select_dual_frequency", "signal_band"]
 
 #: (code list band 1, code list band 2) per system; phases use the same attribute letters (L...).
 SIGNALS = {
@@ -38,6 +48,11 @@ _PHASES = {
     "E": (("L1C", "L1X"), ("L5Q", "L5X")),
     "C": (("L2I", "L1I"), ("L6I",)),
 }
+#: BDS-3 B1C (band 1) and B2a (band 5), RINEX 3.05 table 13: X = data + pilot, P = pilot, D = data.
+SIGNALS_BDS3_B1C_B2A = (("C1X", "C1P", "C1D"), ("C5X", "C5P", "C5D"))
+_PHASES_BDS3_B1C_B2A = (("L1X", "L1P", "L1D"), ("L5X", "L5P", "L5D"))
+#: ``bds3_signals`` values: the BDS-3 pair in the IF combination.
+BDS3_SIGNAL_OPTIONS = ("b1i-b3i", "b1c-b2a")
 _SHARE_OF_BEST = 0.8  # a preferred signal is kept if it has >= 80 % of the best candidate's data
 
 
@@ -56,6 +71,13 @@ class DualFrequency:
     signals: dict  # sv -> "C1W/C2W L1C/L2W"
 
     @property
+    def bands(self) -> np.ndarray:
+        """(S, 2) RINEX band digits of the frequencies used (BeiDou ``C1I`` -> "2"); "" unused."""
+        pairs = [self.signals.get(str(sv), " / ").split()[0].split("/") for sv in self.sv]
+        return np.array([[signal_band(str(sv)[0], c) if c else "" for c in pair] for sv, pair in zip(self.sv, pairs)],
+                        dtype=object).reshape(len(self.sv), 2)
+
+    @property
     def usable(self) -> np.ndarray:
         return np.isfinite(self.p1_m) & np.isfinite(self.p2_m) & np.isfinite(self.l1_m) & np.isfinite(self.l2_m)
 
@@ -66,10 +88,26 @@ def if_coefficients(f1_hz, f2_hz):
     return g1 / (g1 - g2), g2 / (g1 - g2)
 
 
-def candidate_codes(systems: str) -> set[str]:
+def signal_band(system: str, code: str) -> str:
+    """RINEX band digit of the carrier an observation code is on: BeiDou ``C1I``/``L1I`` (RINEX 3.02's B1I)
+    are band "2" (1561.098 MHz); every other code its own digit."""
+    return "2" if system == "C" and code[1:3] == "1I" else code[1]
+
+
+def candidate_codes(systems: str, bds3_signals: str = "b1i-b3i") -> set[str]:
     """Every observation code :func:`select_dual_frequency` may take for ``systems`` (e.g. "RC")."""
-    return {name for system in systems if system in SIGNALS
-            for bands in (SIGNALS[system], _PHASES[system]) for band in bands for name in band}
+    tables = [(SIGNALS[s], _PHASES[s]) for s in systems if s in SIGNALS]
+    if "C" in systems and bds3_signals == "b1c-b2a":
+        tables.append((SIGNALS_BDS3_B1C_B2A, _PHASES_BDS3_B1C_B2A))
+    return {name for pair in tables for bands in pair for band in bands for name in band}
+
+
+def _signal_lists(sv: str, bds3_signals: str):
+    """[(code lists, phase lists)] to try in order for ``sv``: BDS-3 on B1C/B2a first when asked."""
+    default = (SIGNALS[sv[0]], _PHASES[sv[0]])
+    if bds3_signals == "b1c-b2a" and is_bds3(sv):
+        return [(SIGNALS_BDS3_B1C_B2A, _PHASES_BDS3_B1C_B2A), default]
+    return [default]
 
 
 def _pick(obs, column: int, names) -> str | None:
@@ -81,10 +119,15 @@ def _pick(obs, column: int, names) -> str | None:
     return next(name for name, c in counts if c >= _SHARE_OF_BEST * best)
 
 
-def select_dual_frequency(obs, svs, glonass_channels: dict) -> DualFrequency:
-    """Codes and phases (m) of ``svs`` from a RINEX observation Dataset; NaN where not tracked."""
+def select_dual_frequency(obs, svs, glonass_channels: dict, bds3_signals: str = "b1i-b3i") -> DualFrequency:
+    """Codes and phases (m) of ``svs`` from a RINEX observation Dataset; NaN where not tracked.
+
+    ``bds3_signals``: "b1i-b3i" (default) or "b1c-b2a" (BDS-3 satellites tracking both B1C and B2a code
+    and phase use them; the others stay on B1I/B3I)."""
+    if bds3_signals not in BDS3_SIGNAL_OPTIONS:
+        raise LodestarError(f"bds3_signals must be one of {', '.join(BDS3_SIGNAL_OPTIONS)}, not {bds3_signals!r}")
     all_svs = list(np.asarray(obs["sv"].values).astype(str))
-    wanted = candidate_codes("".join({str(sv)[0] for sv in svs}))
+    wanted = candidate_codes("".join({str(sv)[0] for sv in svs}), bds3_signals)
     values = {name: obs[name].values for name in wanted if name in obs.data_vars}  # one xarray lookup each
     flags = {name: obs[f"{name}_lli"].values for name in wanted if f"{name}_lli" in obs.data_vars}
     n_t, n_s = obs.sizes["time"], len(svs)
@@ -97,12 +140,13 @@ def select_dual_frequency(obs, svs, glonass_channels: dict) -> DualFrequency:
         channel = glonass_channels.get(sv) if system == "R" else None
         if system == "R" and channel is None:
             continue  # FDMA frequency unknown: the satellite cannot be used
-        names = [_pick(values, col, SIGNALS[system][0]), _pick(values, col, SIGNALS[system][1]),
-                 _pick(values, col, _PHASES[system][0]), _pick(values, col, _PHASES[system][1])]
-        if None in names:
+        names = next((found for codes, phases in _signal_lists(sv, bds3_signals)
+                      if None not in (found := [_pick(values, col, codes[0]), _pick(values, col, codes[1]),
+                                                _pick(values, col, phases[0]), _pick(values, col, phases[1])])), None)
+        if names is None:
             continue
-        f1[j] = frequency_hz(system, names[0][1], channel)
-        f2[j] = frequency_hz(system, names[1][1], channel)
+        f1[j] = frequency_hz(system, signal_band(system, names[0]), channel)
+        f2[j] = frequency_hz(system, signal_band(system, names[1]), channel)
         arrays["p1"][:, j] = values[names[0]][:, col]
         arrays["p2"][:, j] = values[names[1]][:, col]
         arrays["l1"][:, j] = values[names[2]][:, col] * C_MPS / f1[j]
@@ -135,27 +179,56 @@ CLOCK_REFERENCE = {"G": ("C1W", "C2W"), "R": ("C1P", "C2P"), "E": ("C1C", "C5Q")
 
 
 def code_bias_corrections_m(tables, dual, when) -> tuple[np.ndarray, np.ndarray, dict]:
-    """Per-satellite corrections (m) to subtract from P1 and P2: OSB(used code) - OSB(clock reference
-    code of the band), i.e. the differential bias that makes a C1C (or C2C, C1X...) code consistent
-    with clocks made from C1W/C2W (C1P/C2P, ...). Bias-SINEX convention: corrected = observed - c OSB
-    (Schaer 2016). Zero where a code is the reference or the file lacks a value ({sv: why} noted)."""
+    """Per-satellite corrections (m) to subtract from P1 and P2 so that the IF code of the pair used is
+    consistent with clocks made from the reference pair (Bias-SINEX convention: corrected = observed -
+    c OSB, Schaer 2016). ``when``: one lookup time, or one per table (a file's nearest covered instant).
+
+    - Each band on its reference's frequency (C1C for C1W, C2C for C2P, C1I for C2I ...): the band's
+      differential bias OSB(used) - OSB(reference code of the band).
+    - Another frequency pair (BDS-3 B1C/B2a against B1I/B3I clocks): OSB(used_k) - OSB_IF(reference)
+      on each band k; since a1 - a2 = 1 the IF code then carries a1 OSB(u1) - a2 OSB(u2) - OSB_IF(ref),
+      the satellite's IF differential code bias (OSB_IF(ref) = a1 OSB(r1) - a2 OSB(r2), ~0 by the file's
+      own clock-reference convention).
+
+    Zero where a code is the reference or the file lacks a value ({sv: why} noted)."""
     n = len(dual.sv)
     d1, d2 = np.zeros(n), np.zeros(n)
+    done = np.zeros(n, bool)
     missing = {}
-    for table in tables:
+    times = list(when) if isinstance(when, (list, tuple)) else [when] * len(tables)
+    used = np.array([dual.signals.get(str(sv), " / ").split()[0].split("/") for sv in dual.sv]).reshape(n, 2)
+    used_band = dual.bands
+    for table, at in zip(tables, times):
         reference = {**CLOCK_REFERENCE, **{k: tuple(v[:2]) for k, v in (table.attrs.get("clock_reference") or {}).items()
                                              if len(v) >= 2}}
-        for band, out in ((0, d1), (1, d2)):
-            used = np.array([dual.signals.get(sv, " / ").split()[0].split("/")[band] for sv in dual.sv])
-            ref = np.array([reference.get(sv[0], ("", ""))[band] for sv in dual.sv])
-            differ = used != ref
-            if not differ.any():
-                continue
-            osb_used = code_bias_s(table, dual.sv, used, when)
-            osb_ref = code_bias_s(table, dual.sv, ref, when)
-            value = (osb_used - osb_ref) * C_MPS
-            ok = differ & np.isfinite(value) & (out == 0.0)
-            out[ok] = value[ok]
-            for j in np.flatnonzero(differ & ~np.isfinite(value)):
-                missing[str(dual.sv[j])] = f"no OSB valid at {str(when)[:19]} for {used[j]} or {ref[j]}"
+        ref = np.array([reference.get(str(sv)[0], ("", "")) for sv in dual.sv]).reshape(n, 2)
+        ref_band = np.array([[signal_band(str(sv)[0], c) if c else "" for c in pair] for sv, pair in zip(dual.sv, ref)],
+                            dtype=object).reshape(n, 2)
+        same_freq = np.all(used_band == ref_band, axis=1)
+        todo = ~done & np.any(used != ref, axis=1) & np.all(ref != "", axis=1)
+        if not todo.any():
+            continue
+        osb = {key: code_bias_s(table, dual.sv, codes, at) * C_MPS
+               for key, codes in (("u1", used[:, 0]), ("u2", used[:, 1]), ("r1", ref[:, 0]), ("r2", ref[:, 1]))}
+        ref_if = _reference_if_m(dual.sv, ref_band, osb["r1"], osb["r2"])
+        c1 = np.where(same_freq, np.where(used[:, 0] == ref[:, 0], 0.0, osb["u1"] - osb["r1"]), osb["u1"] - ref_if)
+        c2 = np.where(same_freq, np.where(used[:, 1] == ref[:, 1], 0.0, osb["u2"] - osb["r2"]), osb["u2"] - ref_if)
+        ok = todo & np.isfinite(c1) & np.isfinite(c2)
+        d1[ok], d2[ok] = c1[ok], c2[ok]
+        done |= ok
+        for j in np.flatnonzero(todo & ~ok):
+            missing[str(dual.sv[j])] = (f"no OSB valid at {str(at)[:19]} for one of {used[j, 0]} {used[j, 1]} "
+                                        f"{ref[j, 0]} {ref[j, 1]}")
+    for sv in dual.sv[done]:
+        missing.pop(str(sv), None)  # a later file served it
     return d1, d2, missing
+
+
+def _reference_if_m(svs, ref_band, osb1_m, osb2_m) -> np.ndarray:
+    """(S,) IF combination a1 OSB(r1) - a2 OSB(r2) of each satellite's clock-reference pair (m); NaN for
+    GLONASS (FDMA: never needed, its pairs stay on their reference frequencies)."""
+    def freq(band_column):
+        return np.array([frequency_hz(str(sv)[0], b) if b and str(sv)[0] != "R" else np.nan
+                         for sv, b in zip(svs, band_column)])
+    a1, a2 = if_coefficients(freq(ref_band[:, 0]), freq(ref_band[:, 1]))
+    return a1 * osb1_m - a2 * osb2_m

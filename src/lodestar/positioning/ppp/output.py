@@ -115,6 +115,8 @@ def summary(ds, truth=None) -> dict:
         "receiver_antenna_note": ds.attrs.get("receiver_antenna_note"), "ocean_loading": ds.attrs.get("ocean_loading"),
         "satellite_antenna_sources": _count_sources(_attr(ds, "satellite_antennas")),
         "precise_products": _attr(ds, "precise_products"), "signals": _attr(ds, "signals"),
+        "bds3_signals": ds.attrs.get("bds3_signals"), "inter_signal_bias_m": _attr(ds, "inter_signal_bias_m"),
+        "code_bias_corrections": _attr(ds, "code_bias_corrections") or None,
         "slips": _attr(ds, "slip_reasons"), "unused_cells": _attr(ds, "unused_reasons"),
         "rejected_observations": ds.attrs.get("rejected_observations"), "warnings": _attr(ds, "warnings") or [],
     })
