@@ -217,3 +217,14 @@ def test_cli_option(data, tmp_path):
     assert info["bds3_signals"] == "b1c-b2a" and "C 1/5" in info["inter_signal_bias_m"]
     assert info["signals"]["C19"] == "C1X/C5X L1X/L5X" and info["signals"]["C07"] == "C2I/C6I L2I/L6I"
     assert info["final_error_3d_m"] < 0.5  # BeiDou alone, one hour, 15-min clocks: 0.24 m (b1i-b3i 0.31 m)
+
+
+def test_receiver_without_b1c_b2a_stays_on_b1i_b3i_and_says_so(data):
+    # ESBC (Septentrio POLARX5, 2020) tracks BeiDou C2I C6I C7I only: the option changes nothing but a warning
+    products = {**_products(data), "antex": None}  # igs20P2131 holds ESBC's ASH701945E_M offsets
+    with pytest.warns(UserWarning, match="no BDS-3 satellite has B1C and B2a"):
+        ds = ppp(data / "esbc-2020-177" / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx", systems="C",
+                 mode="static", bds3_signals="b1c-b2a", **products)
+    signals = json.loads(ds.attrs["signals"])
+    assert signals and all(s == "C2I/C6I L2I/L6I" for s in signals.values())
+    assert json.loads(ds.attrs["inter_signal_bias_groups"]) == []

@@ -31,6 +31,7 @@ from ...systems import SYSTEM_ORDER, parse_system_set
 from ...time import Time
 from ..osb import osb_lookup_time
 from .antennas import BANDS, phase_centres, receiver_offsets_enu_m, satellite_offsets
+from .constellation import is_bds3
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
 from .observables import (
@@ -217,6 +218,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
                             f"({', '.join(letters)}): PPP needs two frequencies")
     dual = _subset(dual, keep)
     svs = dual.sv
+    if bds3_signals == "b1c-b2a":
+        _note_bds3_fallback(dual, obs, warn)
     times = np.asarray(obs["time"].values, "datetime64[ns]")
     bias_note = _apply_code_biases(dual, bias, times[times.size // 2], warn)
     a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
@@ -275,6 +278,15 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "epoch_unused": _dominant_reason(unused),
         "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
     return inp
+
+
+def _note_bds3_fallback(dual, obs, warn) -> None:
+    """Warn when B1C/B2a were asked for and no BDS-3 satellite has them (all stay on B1I/B3I)."""
+    bds3 = [str(sv) for sv in dual.sv if is_bds3(str(sv))]
+    if bds3 and not any(dual.signals[sv].startswith("C1") for sv in bds3):
+        warn.append(f"{obs.attrs.get('path', 'the observations')}: no BDS-3 satellite has B1C and B2a code and phase "
+                    "(C1X/C1P/C1D and C5X/C5P/C5D): every BeiDou satellite stays on B1I/B3I")
+        warnings.warn(warn[-1], stacklevel=4)
 
 
 def _inter_signal_groups(svs, bands, no_osb=frozenset()):
