@@ -228,3 +228,17 @@ def test_receiver_without_b1c_b2a_stays_on_b1i_b3i_and_says_so(data):
     signals = json.loads(ds.attrs["signals"])
     assert signals and all(s == "C2I/C6I L2I/L6I" for s in signals.values())
     assert json.loads(ds.attrs["inter_signal_bias_groups"]) == []
+
+
+def test_sets_refuse_the_option_rather_than_ignore_it(data, tmp_path):
+    import argparse
+
+    from lodestar.cli import ppp as cli
+    from lodestar.errors import LodestarError
+
+    parser = argparse.ArgumentParser()
+    cli.add_arguments(parser)
+    args = parser.parse_args([str(data / OBS), "--sp3", "x.sp3", "--out", str(tmp_path / "r.html"), "--sets", "C",
+                              "--truth", "1,2,3", "--bds3-signals", "b1c-b2a"])
+    with pytest.raises(LodestarError, match="--sets runs BeiDou on B1I/B3I only"):
+        cli.run(args)
