@@ -136,3 +136,41 @@ def test_gradients_on_the_real_wtzr_hour(wtzr_plain, data):
     assert np.all(np.abs(diff) < sig), (diff, sig)
     info_off, info_on = accuracy_summary(off, truth), accuracy_summary(on, truth)
     assert info_on["final_error_3d_m"] < 0.10 and abs(info_on["final_error_3d_m"] - info_off["final_error_3d_m"]) < 0.01
+
+
+def test_cli_gradients_flag_adds_columns_and_keeps_the_json_keys(data, tmp_path):
+    import csv
+    import json
+    import subprocess
+    import sys
+
+    obs, kw, _ = _wettzell(data)
+    out, js = tmp_path / "g.csv", tmp_path / "g.json"
+    cmd = [sys.executable, "-m", "lodestar", "ppp", str(obs), "--sp3", *map(str, kw["sp3"]), "--clk", str(kw["clk"]),
+           "--antex", str(kw["antex"]), "--sinex", *map(str, kw["sinex"]), "--systems", "G+R+E", "--mode", "static",
+           "--gradients", "--out", str(out), "--json", str(js)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    info = json.loads(js.read_text())
+    # WTZR is in the SINEX given: it serves as truth (issue #12), so the accuracy keys are there too
+    for key in ("systems", "mode", "epochs", "solved", "final_position_m", "final_error_enu_m", "final_error_3d_m",
+                "rms_enu_m", "rms_3d_m", "convergence_s"):
+        assert key in info
+    assert info["gradients"] is True and len(info["final_gradient_ne_m"]) == 2
+    with open(out) as handle:
+        header = next(csv.reader(handle))
+    first = ["time_gps", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "height_m", "sde_m", "sdn_m", "sdu_m", "ztd_m",
+             "n_sats", "status"]
+    assert header[:13] == first and {"grad_n_m", "grad_e_m", "grad_n_sigma_m", "grad_e_sigma_m"} <= set(header)
+
+
+def test_combined_direction_combines_the_gradients(data, wtzr_plain):
+    # forward + backward: the first epoch's gradients carry the whole hour (the backward pass ends there),
+    # so their sigma drops from the prior's (5 mm, reported x2 = 10 mm) to the hour's (~1 mm)
+    obs, kw, _ = _wettzell(data)
+    _, forward = wtzr_plain
+    combined = ppp(obs, gradients=True, direction="combined", **kw)
+    first_fwd = forward["grad_n_sigma_m"].values[1]
+    first_comb = combined["grad_n_sigma_m"].values[1]
+    assert first_fwd > 0.005 and first_comb < 0.002, (first_fwd, first_comb)
+    assert np.all(np.isfinite(combined["grad_e_m"].values[1:]))
