@@ -31,7 +31,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_ppp import CASES, _truth  # noqa: E402  (the benchmark's inputs and truths, one definition)
+from bench_ppp import CASES, _truth  # the benchmark's inputs and truths, one definition
 
 DEFAULT_CASES = ("ESBC:R:static", "ESBC:R+C:static", "ESBC:G+R+E+C:static", "ESBC:R+C:kinematic",
                  "WTZR:R+C:static", "WTZR:G+R+E+C:static", "WTZR:C:static",
