@@ -34,6 +34,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--restart", type=positive_float, default=None, metavar="HOURS",
                         help="re-initialise the filter every HOURS (convergence statistics)")
     parser.add_argument("--include-geo", action="store_true", help="use BeiDou GEO satellites (off by default)")
+    parser.add_argument("--gradients", action="store_true",
+                        help="also estimate horizontal tropospheric gradients (Chen & Herring 1997 mapping; off by default)")
     parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default=None,
                         help="output format (default from --out: .pos rtklib, .parquet parquet, else csv)")
     parser.add_argument("--out", required=True, metavar="FILE", help="solution file (overwritten)")
@@ -113,7 +115,8 @@ def _solve(args, truth):
 
     return ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
                systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
-               restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq)
+               restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq,
+               gradients=args.gradients)
 
 
 def _format_from_suffix(path) -> str:
