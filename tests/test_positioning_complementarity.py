@@ -33,6 +33,10 @@ MASKS = (10.0, 30.0)
 NOT_YET = {
     # 95 % block-bootstrap interval of the RMS change in brackets (compare.common_epoch_gains): none significant
     ("ESBC", "post-processing", 10.0, "C"),  # 1.26 / 1.19 m [-2, +14] %: GLONASS under-rated by the residuals
+    # 5.45 / 5.39 m [-3, +5] %: since BeiDou takes GPS's Klobuchar outside BDS-2's service area (C 5.81 -> 5.39,
+    # the pair 5.75 -> 5.45 m); the pair loses in the first 20 minutes (6.23 against 5.70 m), before the running
+    # persistent-fault test names GLONASS R10 (-9.9 m all hour), and wins after (3.86 against 4.05 m, last 10 min)
+    ("TLSE", "causal", 10.0, "C"),
 }
 # One hour is one draw: over the 24 hours of the ESBC day the pair is worse than BeiDou alone in 10 (post-processing)
 # and 8 (causal) hours (benchmarks/bench_spp_hours.py; docs/complementarity.md, "ESBC's first hour and 23 more").

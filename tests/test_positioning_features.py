@@ -13,7 +13,16 @@ from lodestar.io.rinex_nav import read_nav
 from lodestar.io.rinex_obs import read_obs
 from lodestar.positioning import prepare, solve, solve_many
 from lodestar.positioning.smoothing import hatch_filter
-from lodestar.models.ionosphere import _bds_coefficient_table
+from lodestar.models.ionosphere import (
+    BDS_B1I_HZ,
+    GPS_L1_HZ,
+    BroadcastIonosphere,
+    _bds_coefficient_table,
+    _gps_coefficients,
+    in_bds2_service_area,
+    klobuchar_bds_m,
+    klobuchar_gps_m,
+)
 from reference import ESBC_ITRF2014_XYZ
 
 HOUR_FILE = "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"
@@ -37,7 +46,17 @@ def test_marker_position_removes_antenna_height(hour):
     np.testing.assert_allclose(enu, np.tile([0.0, 0.0, 0.216], (120, 1)), atol=1e-3)  # 1 mm
 
 
-def test_beidou_uses_its_own_klobuchar_when_broadcast(data):
+def test_bds2_service_area():
+    """BDS-OS-PS-1.0 (CSNO 2013): 55 S - 55 N, 55 E - 180 E."""
+    deg = np.radians
+    inside = [(39.9, 116.4), (30.5, 114.4), (-33.9, 151.2), (55.0, 55.0), (-55.0, 180.0)]  # Beijing, Wuhan, Sydney, corners
+    outside = [(43.6, 1.4), (49.1, 12.9), (55.5, 8.4), (61.2, -149.9), (-56.0, 120.0), (40.0, -179.0), (10.0, 54.9)]
+    assert in_bds2_service_area(deg([p[0] for p in inside]), deg([p[1] for p in inside])).all()
+    assert not in_bds2_service_area(deg([p[0] for p in outside]), deg([p[1] for p in outside])).any()
+
+
+def test_beidou_klobuchar_by_service_area(data):
+    """BeiDou's broadcast coefficients serve receivers in BDS-2's service area; elsewhere GPS's (models/ionosphere.py)."""
     # TLSE 2024-001's navigation header carries BDSA/BDSB sets with time marks (data/README.md).
     nav = read_nav(data / "tlse-2024-001" / "BRDC00IGS_R_20240010000_01D_MN.rnx.gz")
     times = np.array(["2024-01-01T00:30:00", "2024-01-01T18:30:00"], dtype="datetime64[ns]")
@@ -48,9 +67,26 @@ def test_beidou_uses_its_own_klobuchar_when_broadcast(data):
                                      key=lambda s: s["time_mark"])
     np.testing.assert_allclose(alpha[:, 1, 0], expected["alpha"][:4])
     np.testing.assert_allclose(beta[:, 1, 0], expected["beta"][:4])
+    # one GPS and one BeiDou column on B1I, seen from Toulouse (outside) and Wuhan (inside)
+    freq = np.full((2, 2), BDS_B1I_HZ)
+    model = BroadcastIonosphere(times, freq, nav.iono, np.array(["G", "C"]))
+    az, el = np.radians([[40.0, 200.0], [40.0, 200.0]]), np.radians([[25.0, 60.0], [25.0, 60.0]])
+    rows = np.arange(2)
+    sow = np.array([[1800.0], [66600.0]])  # 2024-01-01 was a Monday: GPS seconds of week 86400 + ...
+    sow += 86400.0
+    for lat_deg, lon_deg, own in ((43.56, 1.48, False), (30.53, 114.36, True)):
+        lat, lon = np.radians(np.full(2, lat_deg)), np.radians(np.full(2, lon_deg))
+        got = model(rows, lat, lon, az, el)
+        gps = klobuchar_gps_m(lat[:, None], lon[:, None], az, el, sow, *_gps_coefficients(nav.iono)) \
+            * (GPS_L1_HZ / BDS_B1I_HZ) ** 2
+        bds = klobuchar_bds_m(lat[:, None], lon[:, None], az[:, 1:], el[:, 1:], sow - 14.0, alpha, beta)[:, 0]
+        assert np.abs(bds - gps[:, 1]).max() > 0.1  # the two models differ by decimetres here: the test can tell
+        np.testing.assert_allclose(got[:, 0], gps[:, 0], rtol=1e-12)  # GPS: always its own
+        np.testing.assert_allclose(got[:, 1], bds if own else gps[:, 1], rtol=1e-12)
+    assert "beidou-klobuchar" in model.note["C"] and "gps-klobuchar (receiver outside" in model.note["C"]
     obs = read_obs(data / "tlse-2024-001" / "TLSE00FRA_R_20240011800_01H_30S_MO.crx.gz")
     ds = solve(obs, nav, systems="C")
-    assert json.loads(ds.attrs["iono_models"])["C"] == "beidou-klobuchar"
+    assert json.loads(ds.attrs["iono_models"])["C"].startswith("gps-klobuchar (receiver outside the BDS-2 service area")
     assert np.isin(ds["status"].values, ("ok", "fde")).all()
 
 

@@ -37,6 +37,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--bds3-signals", choices=("b1i-b3i", "b1c-b2a"), default="b1i-b3i",
                         help="BDS-3 pair in the IF combination: b1i-b3i (default, the clocks' pair) or b1c-b2a "
                              "(where tracked; BDS-2 stays on B1I/B3I; give --bias for the satellites' B1C/B2a OSBs)")
+    parser.add_argument("--gradients", action="store_true",
+                        help="also estimate horizontal tropospheric gradients (Chen & Herring 1997 mapping; off by default)")
     parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default=None,
                         help="output format (default from --out: .pos rtklib, .parquet parquet, else csv)")
     parser.add_argument("--out", required=True, metavar="FILE", help="solution file (overwritten)")
@@ -119,7 +121,7 @@ def _solve(args, truth):
     return ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
                systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
                restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq,
-               bds3_signals=getattr(args, "bds3_signals", "b1i-b3i"))
+               gradients=args.gradients, bds3_signals=getattr(args, "bds3_signals", "b1i-b3i"))
 
 
 def _format_from_suffix(path) -> str:

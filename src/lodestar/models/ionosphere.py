@@ -1,5 +1,15 @@
 """Broadcast ionosphere models: GPS Klobuchar and BeiDou's Klobuchar variant.
 
+BeiDou's Klobuchar coefficients are fitted by BDS-2's ground segment for its regional service area
+(55 deg S - 55 deg N, 55 deg E - 180 deg E: "China's BeiDou Navigation Satellite System", white paper
+of the State Council Information Office, June 2016); outside it they are the less accurate set: over
+the globe GPS's Klobuchar beats BeiDou's (Zhou R., Hu Z., Su M., Li J., Li P., Zhao Q. 2019,
+"Preliminary performance evaluation of BeiDou global ionospheric delay correction model", Geomatics
+and Information Science of Wuhan University 44(10): in single-point positioning BDGIM improves on
+BeiDou's Klobuchar by 13 % and on GPS's by 7-10 %, which puts GPS's 3-6 % ahead). So a receiver outside the service area takes
+GPS's coefficients for BeiDou too (as RTKLIB does everywhere), one inside BeiDou's own
+(:data:`BDS2_SERVICE_AREA_DEG`; measured on TLSE, docs/positioning.md "The Klobuchar set for BeiDou").
+
 Both return the group delay in metres on the model's reference frequency (GPS L1 1575.42 MHz,
 BeiDou B1I 1561.098 MHz); :func:`scale_to_frequency` moves it to any signal (first-order
 ionosphere delay goes as 1/f^2), e.g. a GLONASS FDMA channel's own L1 frequency.
@@ -14,8 +24,8 @@ from ..constants import C_MPS, frequency_hz
 from ..time import Time
 
 __all__ = [
-    "GPS_L1_HZ", "BDS_B1I_HZ", "klobuchar_gps_m", "klobuchar_bds_m", "scale_to_frequency",
-    "BroadcastIonosphere",
+    "GPS_L1_HZ", "BDS_B1I_HZ", "BDS2_SERVICE_AREA_DEG", "klobuchar_gps_m", "klobuchar_bds_m", "scale_to_frequency",
+    "in_bds2_service_area", "BroadcastIonosphere",
 ]
 
 GPS_L1_HZ = frequency_hz("G", "1")  # 1575.42 MHz, IS-GPS-200N 3.3.1.1
@@ -24,6 +34,17 @@ BDS_B1I_HZ = frequency_hz("C", "2")  # 1561.098 MHz, BDS-SIS-ICD-B1I 3.0 §4.2 (
 # BDS-SIS-ICD-B1I 3.0 §5.2.4.7: the ionospheric shell and Earth radius of the BeiDou model.
 _BDS_EARTH_RADIUS_M = 6378.0e3
 _BDS_SHELL_HEIGHT_M = 375.0e3
+#: BDS-2 regional service area (latitude min, max; longitude min, max), degrees: the State Council
+#: Information Office's white paper "China's BeiDou Navigation Satellite System" (June 2016), the area
+#: whose users BDS-2's ionosphere coefficients serve.
+BDS2_SERVICE_AREA_DEG = (-55.0, 55.0, 55.0, 180.0)
+
+
+def in_bds2_service_area(lat_rad, lon_rad):
+    """True where the receiver (geodetic lat/lon, rad) lies in BDS-2's regional service area."""
+    lat, lon = np.degrees(np.asarray(lat_rad, float)), np.mod(np.degrees(np.asarray(lon_rad, float)), 360.0)
+    lat_min, lat_max, lon_min, lon_max = BDS2_SERVICE_AREA_DEG
+    return (lat >= lat_min) & (lat <= lat_max) & (lon >= lon_min) & (lon <= lon_max)
 
 
 def klobuchar_gps_m(lat_rad, lon_rad, azimuth_rad, elevation_rad, gps_sow, alpha, beta):
@@ -120,13 +141,26 @@ class BroadcastIonosphere:
         self.bdt_sow = gps_sow[:, None] - 14.0  # BDT = GPST - 14 s (BDS-SIS-ICD-B1I 3.0 §4.2)
         self.gps = _gps_coefficients(iono)
         self.bds = _bds_coefficient_table(iono, time) if "C" in self.letters else None
-        self.note = {}
-        if "C" in self.letters:
-            self.note["C"] = ("beidou-klobuchar" if self.bds is not None else
-                              "gps-klobuchar (no BeiDou coefficients in the navigation header)"
-                              if self.gps is not None else "none (no coefficients)")
+        self._bds_used = {"beidou": False, "gps": False}  # which coefficients BeiDou's cells took, for note
+        self._note = {}
+        if "C" in self.letters and self.bds is None:
+            self._note["C"] = ("gps-klobuchar (no BeiDou coefficients in the navigation header)"
+                               if self.gps is not None else "none (no coefficients)")
         for letter in [x for x in dict.fromkeys(self.letters.tolist()) if x != "C"]:  # column order, not a set's: stable JSON
-            self.note[letter] = "gps-klobuchar" if self.gps is not None else "none (no GPS coefficients)"
+            self._note[letter] = "gps-klobuchar" if self.gps is not None else "none (no GPS coefficients)"
+
+    @property
+    def note(self) -> dict:
+        """The model each system's cells took ({letter: text}), in column order; BeiDou's says which
+        coefficients the receiver's position chose (:data:`BDS2_SERVICE_AREA_DEG`)."""
+        note = dict(self._note)
+        if "C" in self.letters and self.bds is not None:
+            text = {"beidou": "beidou-klobuchar (receiver in the BDS-2 service area)",
+                    "gps": "gps-klobuchar (receiver outside the BDS-2 service area, where BeiDou's coefficients "
+                           "are the less accurate)"}
+            used = [text[name] for name in ("beidou", "gps") if self._bds_used[name]]
+            note["C"] = "; ".join(used) or "beidou-klobuchar inside the BDS-2 service area, gps-klobuchar outside"
+        return {letter: note[letter] for letter in dict.fromkeys(self.letters.tolist())}
 
     def __call__(self, rows, lat, lon, az, el, height_m=None):
         """Delay (m) on each cell's frequency for epochs ``rows``; receiver lat/lon (rad) per row
@@ -135,14 +169,20 @@ class BroadcastIonosphere:
         lat, lon = lat[:, None], lon[:, None]
         freq = self.freq[rows]
         is_c = self.letters == "C"
+        # BeiDou's own coefficients for receivers in its service area (all of them if GPS's are missing)
+        own = np.zeros(np.shape(lat), bool) if self.bds is None else (
+            in_bds2_service_area(lat, lon) if self.gps is not None else np.ones(np.shape(lat), bool))
         if self.gps is not None:
             cols = ~is_c if self.bds is not None else np.ones(len(self.letters), bool)
-            if cols.any():
-                d = klobuchar_gps_m(lat, lon, az[:, cols], el[:, cols], self.gps_sow[rows], *self.gps)
-                out[:, cols] = scale_to_frequency(d, GPS_L1_HZ, freq[:, cols])
-        if self.bds is not None and is_c.any():
+            gps_rows = np.broadcast_to(cols, el.shape) | (is_c & ~own)
+            if gps_rows.any():
+                d = klobuchar_gps_m(lat, lon, az, el, self.gps_sow[rows], *self.gps)
+                out = np.where(gps_rows, scale_to_frequency(d, GPS_L1_HZ, freq), out)
+                self._bds_used["gps"] |= bool((is_c & ~own).any() and self.bds is not None)
+        if self.bds is not None and is_c.any() and own.any():
             alpha = self.bds[0][:, rows]
             beta = self.bds[1][:, rows]
             d = klobuchar_bds_m(lat, lon, az[:, is_c], el[:, is_c], self.bdt_sow[rows], alpha, beta)
-            out[:, is_c] = scale_to_frequency(d, BDS_B1I_HZ, freq[:, is_c])
+            out[:, is_c] = np.where(own, scale_to_frequency(d, BDS_B1I_HZ, freq[:, is_c]), out[:, is_c])
+            self._bds_used["beidou"] = True
         return np.nan_to_num(out)

@@ -8,13 +8,16 @@ in the south), and the hydrostatic height correction (a, b, c = 2.53e-5, 5.49e-3
 The same coefficients are listed in the IERS Conventions 2003 §9.1 and used by RTKLIB (``nmf``).
 Accuracy: a few mm of slant delay above 5° against ray tracing (Niell 1996), more than enough for
 a PPP that estimates the zenith wet delay.
+
+Horizontal gradients: :func:`gradient_mapping`, Chen & Herring (1997), as in the IERS Conventions
+2010 §9.2 (eq. 9.12-9.13).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["marini", "niell_mapping"]
+__all__ = ["CHEN_HERRING_C", "gradient_mapping", "marini", "niell_mapping"]
 
 _LATITUDES_DEG = np.array([15.0, 30.0, 45.0, 60.0, 75.0])
 # hydrostatic a, b, c averages and seasonal amplitudes (Niell 1996 Table 3)
@@ -37,6 +40,7 @@ _WET = np.array([
 _HEIGHT_ABC = (2.53e-5, 5.49e-3, 1.14e-3)  # Niell 1996 eq. 6, per km of height
 _PHASE_DOY = 28.0  # day of year of the seasonal maximum (Niell 1996)
 _YEAR_DAYS = 365.25
+CHEN_HERRING_C = 0.0032  # Chen & Herring (1997) gradient mapping constant (IERS Conventions 2010 eq. 9.13)
 
 
 def marini(sin_el, a, b, c):
@@ -63,3 +67,15 @@ def niell_mapping(lat_rad: float, height_m: float, day_of_year, elevation_rad):
     hydro = hydro + (1.0 / sin_el - marini(sin_el, *_HEIGHT_ABC)) * (height_m / 1e3)
     wet = marini(sin_el, *_interp(_WET, abs(lat_deg)))
     return hydro, wet
+
+
+def gradient_mapping(elevation_rad):
+    """Chen & Herring (1997) gradient mapping m_g(E) = 1 / (sin E tan E + 0.0032).
+
+    Slant delay of a horizontal gradient (G_N, G_E), metres: m_g(E) (G_N cos a + G_E sin a), a the
+    azimuth from north (Chen, G. & Herring, T. A. 1997, J. Geophys. Res. 102(B9), 20489-20502; IERS
+    Conventions 2010 §9.2, eq. 9.12-9.13, C = 0.0032). 0 at the zenith, ~55 at 7 deg. sin E tan E =
+    sin^2 E / cos E >= 0 for any |E| < 90 deg: finite everywhere (at most 1 / 0.0032 = 312.5).
+    """
+    el = np.asarray(elevation_rad, float)
+    return 1.0 / (np.sin(el) * np.tan(el) + CHEN_HERRING_C)

@@ -144,7 +144,7 @@ def _clock_sigma(eph, systems):
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
         include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None,
-        code_bias_systems=CODE_BIAS_SYSTEMS, blq=None, bds3_signals="b1i-b3i"):
+        code_bias_systems=CODE_BIAS_SYSTEMS, blq=None, gradients=False, bds3_signals="b1i-b3i"):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -163,6 +163,9 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     ``blq``: a BLQ file (ocean tide loading service) holding the station (the header's MARKER NAME): its
     ocean-loading displacement joins the solid tide (:mod:`lodestar.models.ocean_loading`); a station
     the file does not hold runs without it, with a warning.
+    ``gradients``: also estimate horizontal tropospheric gradients G_N, G_E (Chen & Herring 1997
+    mapping; :mod:`.filter`); the Dataset then has ``grad_n_m, grad_e_m`` (+ sigmas). Off by default
+    (docs/ppp.md, "Tropospheric gradients": what they change on the data here).
     ``bds3_signals``: "b1i-b3i" (default: BDS-2 and BDS-3 on the clocks' B1I/B3I) or "b1c-b2a" (BDS-3
     MEO/IGSO on B1C/B2a where tracked, BDS-2 on B1I/B3I; their receiver inter-signal code bias is a
     filter state, each satellite's differential code bias to the B1I/B3I clocks is taken off with
@@ -191,7 +194,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
                     code_bias_systems, blq, bds3_signals)
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
-                       product_sigma_m=_clock_sigma(eph, prep.systems), clock_state_tau_s=_CLOCK_STATE_TAU_S)
+                       product_sigma_m=_clock_sigma(eph, prep.systems), clock_state_tau_s=_CLOCK_STATE_TAU_S,
+                       gradients=bool(gradients))
     forward = run_filter(prep, cfg)
     backward = None
     if direction == "combined":
@@ -199,7 +203,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     result = combine(forward, backward) if backward is not None else forward
     attrs = {"inter_signal_bias_m": _final_isb(forward, prep.meta.get("inter_signal_bias_groups") or []),"systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
              "obs_path": str(obs.attrs.get("path", "")), "warnings": list(warn), "truth_xyz_m": truth,
-             "restart_s": restart_s, **prep.meta}
+             "restart_s": restart_s, "gradients": bool(gradients), **prep.meta}
     return build_dataset(prep, result, attrs)
 
 

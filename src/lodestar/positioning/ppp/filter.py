@@ -10,6 +10,10 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
 - Zenith wet delay: random walk, ``ztd_psd_m2_per_h`` (default 1e-4 m^2/h = 1 cm/sqrt(h), the
   usual value for mid-latitude PPP, e.g. Kouba & Héroux 2001 GPS Solutions 5(2)); a-priori
   Saastamoinen hydrostatic + wet zenith delays, Niell (1996) mapping functions.
+- Horizontal gradients (optional, ``FilterConfig.gradients``): two states G_N, G_E (m), slant delay
+  m_g(E) (G_N cos a + G_E sin a) with the Chen & Herring (1997) mapping m_g = 1 / (sin E tan E +
+  0.0032) (IERS Conventions 2010 §9.2 eq. 9.12-9.13); a priori 0 +- 5 mm, random walk 0.4 mm/sqrt(h)
+  (PRIDE PPP-AR 2's defaults: ``HTGm`` .005 m and the ``STO`` process noise .0004 m/sqrt(h)).
 - Ambiguities: constant; initialised from phase minus code with a 30 m sigma.
 - GLONASS inter-frequency code biases: one constant per GLONASS satellite (FDMA: the receiver's
   code delay differs per frequency channel, by metres on ESBC's receiver; Wanninger 2012, GPS
@@ -51,7 +55,7 @@ import numpy as np
 from ...constants import C_MPS
 from ...frames import ecef_to_geodetic, enu_matrix
 from ...models.geometry import rotate_for_earth_rotation
-from ...models.mapping import niell_mapping
+from ...models.mapping import gradient_mapping, niell_mapping
 from ...models.troposphere import saastamoinen_zenith_m
 
 __all__ = ["FilterConfig", "FilterInput", "FilterOutput", "run_filter"]
@@ -60,6 +64,9 @@ _POSITION_SIGMA_M = 100.0  # kinematic white-noise / initial position sigma
 _CLOCK_SIGMA_M = 30.0
 _AMBIGUITY_SIGMA_M = 30.0
 _ZWD_SIGMA_M = 0.2  # initial zenith wet delay sigma
+#: a priori sigma of each horizontal gradient (m): PRIDE PPP-AR 2's ``HTGm`` (table/config_template,
+#: .005 m); gradients are ~0.5-1 mm typically, a few mm at weather fronts: 5 mm does not constrain them
+_GRADIENT_SIGMA_M = 0.005
 _CODE_GATE_M = 30.0
 _CODE_BIAS_SIGMA_M = 5.0  # GLONASS inter-frequency code bias prior (receiver IFBs reach metres)
 _ISB_SIGMA_M = 30.0  # inter-signal code bias prior: unknown receiver delays (like the clocks' 30 m)
@@ -83,6 +90,10 @@ class FilterConfig:
     clock_state_tau_s: float = 600.0  # correlation time of the satellite clock-error states
     glonass_code_bias: bool = True
     max_rejections: int = 4
+    gradients: bool = False  # estimate horizontal tropospheric gradients (G_N, G_E)
+    #: random walk of each gradient, m^2/s: (0.4 mm)^2 per hour, PRIDE PPP-AR 2's ``STO`` default
+    #: (scripts/pdp3.sh: htgp .0004 m/sqrt(h))
+    gradient_psd_m2_per_s: float = 0.0004**2 / 3600.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,12 +143,16 @@ class FilterOutput:
     nis: np.ndarray  # (T,) normalised innovation squared per observation (1 if the noise model holds)
     isb_m: np.ndarray | None = None  # (T, G) receiver inter-signal code biases after each epoch (NaN unused)
     rejected: int = 0
+    gradient_m: np.ndarray | None = None  # (T, 2) G_N, G_E (m), with gradients only
+    gradient_sigma_m: np.ndarray | None = None  # (T, 2)
 
 
 class _State:
-    def __init__(self, n_sys: int, n_sat: int, n_isb: int = 0):
-        self.n_sys, self.n_sat, self.n_isb = n_sys, n_sat, n_isb
-        self.n = 3 + n_sys + 1 + 3 * n_sat + n_isb  # ..., ambiguities (S), code biases (S), clock errors (S), ISBs
+    def __init__(self, n_sys: int, n_sat: int, n_grad: int = 0, n_isb: int = 0):
+        self.n_sys, self.n_sat, self.n_grad, self.n_isb = n_sys, n_sat, n_grad, n_isb
+        # position, clocks, ZWD, gradients (0 or 2), ambiguities (S), code biases (S), clock errors (S),
+        # receiver inter-signal code biases (0 or more)
+        self.n = 3 + n_sys + 1 + n_grad + 3 * n_sat + n_isb
         self.x = np.zeros(self.n)
         self.P = np.zeros((self.n, self.n))
         self.arc = np.full(n_sat, -1, np.int64)
@@ -148,7 +163,7 @@ class _State:
         self.clk_sigma = np.zeros(n_sat)  # its steady-state sigma (m)
         self.isb_alive = np.zeros(n_isb, bool)  # inter-signal bias state in use
         self.live = None  # (live state indices, as a column, each state's column in them); None: to redo
-        self.base_states = np.arange(3 + n_sys + 1)  # position, clocks, ZWD
+        self.base_states = np.arange(3 + n_sys + 1 + n_grad)  # position, clocks, ZWD, gradients
         self.started = False
         self.start_ns = None
         self.last_ns = None
@@ -159,20 +174,24 @@ class _State:
         return 3 + self.n_sys
 
     @property
-    def i_amb(self):
+    def i_grad(self):
         return 3 + self.n_sys + 1
 
     @property
+    def i_amb(self):
+        return 3 + self.n_sys + 1 + self.n_grad
+
+    @property
     def i_bias(self):
-        return 3 + self.n_sys + 1 + self.n_sat
+        return self.i_amb + self.n_sat
 
     @property
     def i_clk(self):
-        return 3 + self.n_sys + 1 + 2 * self.n_sat
+        return self.i_amb + 2 * self.n_sat
 
     @property
     def i_isb(self):
-        return 3 + self.n_sys + 1 + 3 * self.n_sat
+        return self.i_amb + 3 * self.n_sat
 
     def reset_block(self, start, stop, value, sigma):
         """:meth:`reset_param` for the contiguous parameters ``start:stop`` (slices are cheaper)."""
@@ -214,7 +233,7 @@ class _Models:
 
     def at(self, t, x):
         """(code, phase models, unit vectors (S, 3), wet mapping, elevation, azimuth, code and phase
-        variances, zenith hydrostatic delay) at epoch t for the position x."""
+        variances, zenith hydrostatic delay, gradient partials (S, 2) or None) at epoch t for the position x."""
         dx = x - self.x_ref
         inside = self.t0 <= t < self.t1
         if not (inside and float(dx @ dx) <= _MODEL_TOL_M**2):
@@ -225,8 +244,9 @@ class _Models:
         k = t - self.t0
         shift = self.jac[k] @ dx
         zhd = self.zhd + self.dzhd_dh * float(self.up @ dx)
+        grad = None if self.grad_map is None else self.grad_map[k]
         return (self.code[k] + shift, self.phase[k] + shift, self.unit[k], self.m_w[k], self.el[k], self.az[k],
-                self.var_code[k], self.var_phase[k], zhd)
+                self.var_code[k], self.var_phase[k], zhd, grad)
 
     def _evaluate(self, t0, t1, x):
         inp, cfg = self.inp, self.cfg
@@ -252,10 +272,18 @@ class _Models:
         self.jac = -unit + slope[..., None] * rot[2]
         self.code, self.phase = base + inp.code_corr_m[t0:t1], base + inp.phase_corr_m[t0:t1]
         self.unit, self.m_w, self.el = unit, m_w, el
+        self.grad_map = _gradient_partials(el_floor, self.az) if cfg.gradients else None
         product_var = self.product_var if inp.orbit_var_m2 is None else self.product_var + inp.orbit_var_m2[t0:t1]
         elev_term = 1.0 + 1.0 / np.sin(el_floor) ** 2
         self.var_phase = inp.if_factor**2 * cfg.phase_sigma_m**2 * elev_term + product_var
         self.var_code = (inp.if_factor * self.code_factor) ** 2 * cfg.code_sigma_m**2 * elev_term + product_var
+
+
+def _gradient_partials(el_rad, az_rad):
+    """(..., 2) slant delay per metre of G_N and G_E: m_g(E) (cos a, sin a), m_g of Chen & Herring
+    (1997) (IERS Conventions 2010 eq. 9.12-9.13), a the azimuth from north."""
+    m_g = gradient_mapping(el_rad)
+    return np.stack((m_g * np.cos(az_rad), m_g * np.sin(az_rad)), axis=-1)
 
 
 def _line_of_sight(sat_xyz, rx_xyz):
@@ -315,11 +343,13 @@ class _Run:
         self.sys_masks = [inp.sys_index == k for k in range(n_sys)]
         self.models = _Models(inp, cfg, n_t)
         self.out = _allocate(n_t, n_s, n_sys)
-        self.state = np.full((n_t, 3 + n_sys + 1), np.nan)  # position, clocks, ZWD after each epoch
+        self.n_grad = 2 if cfg.gradients else 0
+        self.state = np.full((n_t, 3 + n_sys + 1 + self.n_grad), np.nan)  # position, clocks, ZWD, gradients
         self.isb_group = np.full(n_s, -1) if inp.isb_group is None else np.asarray(inp.isb_group, int)
         self.n_isb = int(self.isb_group.max(initial=-1)) + 1
         self.isb = np.full((n_t, self.n_isb), np.nan)
         self.zwd_var = np.full(n_t, np.nan)
+        self.grad_var = np.full((n_t, self.n_grad), np.nan)
         self.start_ns = np.zeros(n_t, np.int64)
         self.epoch_ns = inp.times_ns.astype("datetime64[ns]").astype(np.int64).tolist()  # Python ints: cheap per epoch
 
@@ -329,7 +359,7 @@ def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
     n_t, n_s = inp.p_if.shape
     n_sys = len(inp.systems)
     run = _Run(inp, cfg, n_t, n_s, n_sys)
-    st = _State(n_sys, n_s, run.n_isb)
+    st = _State(n_sys, n_s, run.n_grad, run.n_isb)
     seconds = (inp.times_ns - inp.times_ns[0]).astype(np.int64) / 1e9
     restart_block = np.floor(seconds / cfg.restart_s).astype(int) if cfg.restart_s else np.zeros(n_t, int)
     sat_ok = np.all(np.isfinite(inp.sat_xyz), axis=-1)
@@ -338,7 +368,7 @@ def run_filter(inp: FilterInput, cfg: FilterConfig) -> FilterOutput:
     started = np.zeros(n_t, bool)
     for t in range(n_t):
         if t > 0 and restart_block[t] != restart_block[t - 1]:
-            st = _State(n_sys, n_s, run.n_isb)
+            st = _State(n_sys, n_s, run.n_grad, run.n_isb)
         _epoch(run, st, t, ok_all[t].copy(), ambiguity_start[t])
         if st.started:
             started[t], run.start_ns[t] = True, st.start_ns
@@ -349,8 +379,11 @@ def _finish(run, started, n_sys):
     out = run.out
     out.xyz[:] = run.state[:, :3]
     out.clock_m[:] = run.state[:, 3:3 + n_sys]
-    out.zwd_m[:] = run.state[:, -1]
+    out.zwd_m[:] = run.state[:, 3 + n_sys]
     out.zwd_sigma_m[:] = np.sqrt(run.zwd_var)
+    if run.n_grad:
+        out.gradient_m = run.state[:, 3 + n_sys + 1:].copy()
+        out.gradient_sigma_m = np.sqrt(run.grad_var)
     since = (run.inp.times_ns.astype("datetime64[ns]").astype(np.int64) - run.start_ns) / 1e9
     out.since_start_s[:] = np.where(started, since, np.nan)
     out.isb_m = run.isb
@@ -375,6 +408,8 @@ def _start(inp, st, t, ok):
     lat, _, h = ecef_to_geodetic(x0)
     _, zwd0 = saastamoinen_zenith_m(np.radians(lat), h)
     st.reset_param(st.i_zwd, float(zwd0), _ZWD_SIGMA_M)
+    if st.n_grad:
+        st.reset_block(st.i_grad, st.i_grad + st.n_grad, 0.0, _GRADIENT_SIGMA_M)
     st.started, st.start_ns = True, int(inp.times_ns[t].astype("datetime64[ns]").astype(np.int64))
     st.last_ns = st.start_ns
     st.arc[:] = -1
@@ -391,13 +426,14 @@ def _epoch(run, st, t, ok, ambiguity_start):
     st.last_ns = now_ns
     _predict(st, cfg, dt)
     _predict_clock_states(st, cfg, dt)
-    code_model, phase_model, unit, m_w, el, az, var_code, var_phase, zhd = run.models.at(t, st.x[:3])
+    code_model, phase_model, unit, m_w, el, az, var_code, var_phase, zhd, grad = run.models.at(t, st.x[:3])
     out.elevation_rad[t], out.azimuth_rad[t] = el, az
     ok &= el >= cfg.mask_rad
     p_if = inp.p_if[t]
     # code bias + clock error + receiver inter-signal bias per satellite
     sat_terms = st.x[st.i_bias:st.i_clk] + st.x[st.i_clk:st.i_isb] + _isb_per_satellite(st, run.isb_group)
-    _reset_clocks(st, p_if - code_model - st.x[st.i_zwd] * m_w - sat_terms, ok, run.sys_masks)
+    wet = _wet_slant(st.x, st.i_zwd, m_w, grad)
+    _reset_clocks(st, p_if - code_model - wet - sat_terms, ok, run.sys_masks)
     _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start)
     _isb_states(st, run.isb_group, ok)
     _clock_states(st, inp, t, ok)
@@ -413,12 +449,18 @@ def _epoch(run, st, t, ok, ambiguity_start):
         _store(run, st, t, zhd)
         return
     sys_i = run.sys_i
-    gate = np.abs(p_if - code_model - st.x[3 + sys_i] - st.x[st.i_zwd] * m_w - sat_terms) > _CODE_GATE_M
+    gate = np.abs(p_if - code_model - st.x[3 + sys_i] - wet - sat_terms) > _CODE_GATE_M
     use_code, use_phase = ok & ~gate, ok.copy()
-    obs = (p_if, inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase)
+    obs = (p_if, inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase, grad)
     post, cc, pc = _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start)
     _store(run, st, t, zhd)
     _store_used(run, st, t, ok, post, cc, pc, per_system)
+
+
+def _wet_slant(x, i_zwd, m_w, grad):
+    """(S,) slant delay of the estimated troposphere: ZWD m_w (+ m_g (G_N cos a + G_E sin a))."""
+    wet = x[i_zwd] * m_w
+    return wet if grad is None else wet + grad @ x[i_zwd + 1:i_zwd + 1 + grad.shape[-1]]
 
 
 def _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start):
@@ -557,6 +599,9 @@ def _predict(st, cfg, dt):
     if cfg.kinematic:
         st.reset_block(0, 3, st.x[:3].copy(), _POSITION_SIGMA_M)
     st.P[st.i_zwd, st.i_zwd] += cfg.ztd_psd_m2_per_s * abs(dt)  # abs: the backward pass
+    if st.n_grad:
+        g = np.arange(st.i_grad, st.i_grad + st.n_grad)
+        st.P[g, g] += cfg.gradient_psd_m2_per_s * abs(dt)
 
 
 def _reset_ambiguities(st, columns, value_m):
@@ -588,18 +633,21 @@ def _update(st, x0, P0, obs, cols, sys_i, use, isb_m=0.0):
     """One Joseph-form measurement update of the live states (x0, P0): (x, P, post-fit residuals of
     the rows, satellites of the code rows, satellites of the phase rows). ``isb_m``: (S,) each code's
     inter-signal bias in the state (its column in ``cols``, -1 none)."""
-    p_if, l_if, code_model, phase_model, unit, m_w, var_code, var_phase = obs
+    p_if, l_if, code_model, phase_model, unit, m_w, var_code, var_phase, grad = obs
     amb_col, bias_col, clk_col, isb_col = cols
     cc, pc = use[0].nonzero()[0], use[1].nonzero()[0]
     i_zwd = 3 + st.n_sys
     sat_col = np.concatenate((cc, pc))
     rows = sat_col.size
-    # H: -unit (position), 1 (the system's clock), wet mapping (ZWD), 1 (the phase's ambiguity or the
-    # code's bias); dense: at these sizes (~30 x 30) a matrix product beats gathering the non-zeros
+    # H: -unit (position), 1 (the system's clock), wet mapping (ZWD), gradient mapping x (cos a, sin a)
+    # (G_N, G_E, when estimated), 1 (the phase's ambiguity or the code's bias); dense: at these sizes
+    # (~30 x 30) a matrix product beats gathering the non-zeros
     H = np.zeros((rows, x0.size))
     H[:, :3] = -unit[sat_col]
     H[np.arange(rows), 3 + sys_i[sat_col]] = 1.0
     H[:, i_zwd] = m_w[sat_col]
+    if grad is not None:
+        H[:, i_zwd + 1:i_zwd + 1 + grad.shape[-1]] = grad[sat_col]
     extra = np.concatenate((bias_col[cc], amb_col[pc]))  # code bias or ambiguity column, -1 none
     has_extra = (extra >= 0).nonzero()[0]
     H[has_extra, extra[has_extra]] = 1.0
@@ -609,7 +657,7 @@ def _update(st, x0, P0, obs, cols, sys_i, use, isb_m=0.0):
     code_isb = isb_col[cc]  # the code's receiver inter-signal bias, code rows only
     has_isb = (code_isb >= 0).nonzero()[0]
     H[has_isb, code_isb[has_isb]] = 1.0
-    common = x0[3:i_zwd][sys_i] + x0[i_zwd] * m_w  # clock + wet delay, per satellite
+    common = x0[3:i_zwd][sys_i] + _wet_slant(x0, i_zwd, m_w, grad)  # clock + wet delay (+ gradients), per satellite
     y_code = p_if - (code_model + common + st.x[st.i_bias:st.i_clk] + st.x[st.i_clk:st.i_isb] + isb_m)
     y_phase = l_if - (phase_model + common + st.x[st.i_amb:st.i_bias] + st.x[st.i_clk:st.i_isb])
     y = np.concatenate((y_code[cc], y_phase[pc]))
@@ -639,8 +687,11 @@ def _worst(post, cc, pc, var_code, var_phase):
 
 
 def _store(run, st, t, zhd):
-    run.state[t] = st.x[:st.i_zwd + 1]
+    run.state[t] = st.x[:st.i_amb]
     run.zwd_var[t] = st.P[st.i_zwd, st.i_zwd]
+    if st.n_grad:
+        g = np.arange(st.i_grad, st.i_amb)
+        run.grad_var[t] = st.P[g, g]
     if st.n_isb:
         run.isb[t] = np.where(st.isb_alive, st.x[st.i_isb:], np.nan)
     run.out.cov[t] = st.P[:3, :3]

@@ -19,7 +19,8 @@ FORMATS = ("csv", "rtklib", "parquet")
 CSV_FIRST = ["time_gps", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "height_m", "sde_m", "sdn_m", "sdu_m", "ztd_m",
              "n_sats", "status"]
 _FIXED = {"x_m": "%.4f", "y_m": "%.4f", "z_m": "%.4f", "height_m": "%.4f", "lat_deg": "%.9f", "lon_deg": "%.9f",
-          "ztd_m": "%.4f", "sde_m": "%.4f", "sdn_m": "%.4f", "sdu_m": "%.4f", "ztd_sigma_m": "%.4f"}
+          "ztd_m": "%.4f", "sde_m": "%.4f", "sdn_m": "%.4f", "sdu_m": "%.4f", "ztd_sigma_m": "%.4f",
+          "grad_n_m": "%.5f", "grad_e_m": "%.5f", "grad_n_sigma_m": "%.5f", "grad_e_sigma_m": "%.5f"}
 
 
 def epoch_frame(ds) -> pd.DataFrame:
@@ -106,11 +107,14 @@ def summary(ds, truth=None) -> dict:
            "solved": int(solved.sum()), "final_position_m": final}
     if truth is not None:
         out.update(accuracy_summary(ds, truth))
+    if "grad_n_m" in ds and last.size:  # with gradients estimated: the last solved epoch's G_N, G_E (m)
+        out["final_gradient_ne_m"] = [float(ds[k].values[last[-1]]) for k in ("grad_n_m", "grad_e_m")]
     out.update({
         "direction": ds.attrs.get("direction"), "mask_deg": ds.attrs.get("mask_deg"),
         "status_counts": {s: int((status == s).sum()) for s in ("converged", "converging", "insufficient", "failed")},
         "final_sigma_enu_m": [float(ds[k].values[last[-1]]) for k in ("sde_m", "sdn_m", "sdu_m")] if last.size else None,
         "final_ztd_m": float(ds["ztd_m"].values[last[-1]]) if last.size else None,
+        "gradients": bool(ds.attrs.get("gradients", False)),
         "receiver_antenna": ds.attrs.get("receiver_antenna"), "receiver_antenna_source": ds.attrs.get("receiver_antenna_source"),
         "receiver_antenna_note": ds.attrs.get("receiver_antenna_note"), "ocean_loading": ds.attrs.get("ocean_loading"),
         "satellite_antenna_sources": _count_sources(_attr(ds, "satellite_antennas")),

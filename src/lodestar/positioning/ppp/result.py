@@ -2,7 +2,8 @@
 
 Per epoch: ``x_m, y_m, z_m`` (marker, ECEF), ``lat_deg, lon_deg, height_m``, ``sde_m, sdn_m, sdu_m``
 (and RTKLIB's ``sdx..sdzx``), ``ztd_m`` (+ ``ztd_sigma_m``), ``n_sats`` and ``n_sats_<S>``,
-``clock_<S>_m`` (receiver clock per system, metres), ``status``, ``reason``, ``since_start_s``.
+``clock_<S>_m`` (receiver clock per system, metres), ``status``, ``reason``, ``since_start_s``;
+with gradients estimated, ``grad_n_m, grad_e_m`` (+ ``grad_n_sigma_m, grad_e_sigma_m``).
 Per epoch and satellite (dimension ``sv``): ``elevation_deg, azimuth_deg, code_residual_m,
 phase_residual_m, ambiguity_m`` (post-fit, IF, metres).
 """
@@ -44,9 +45,14 @@ def combine(fwd, bwd):
         vf, vb = fwd.zwd_sigma_m[both] ** 2, bwd.zwd_sigma_m[both] ** 2
         fwd.zwd_m[both] = (fwd.zwd_m[both] / vf + bwd.zwd_m[both] / vb) / (1 / vf + 1 / vb)
         fwd.zwd_sigma_m[both] = np.sqrt(1.0 / (1 / vf + 1 / vb))
+        if fwd.gradient_m is not None:  # each gradient like the ZWD (their covariances with it left out)
+            gf, gb = fwd.gradient_sigma_m[both] ** 2, bwd.gradient_sigma_m[both] ** 2
+            fwd.gradient_m[both] = (fwd.gradient_m[both] / gf + bwd.gradient_m[both] / gb) / (1 / gf + 1 / gb)
+            fwd.gradient_sigma_m[both] = np.sqrt(1.0 / (1 / gf + 1 / gb))
         fwd.xyz[both], fwd.cov[both] = xyz, cov
     only_b = ~both & bwd.updated & ~fwd.updated
-    for name in ("xyz", "cov", "zwd_m", "zwd_sigma_m", "zhd_m", "clock_m", "n_used", "n_used_sys"):
+    names = ("xyz", "cov", "zwd_m", "zwd_sigma_m", "zhd_m", "clock_m", "n_used", "n_used_sys")
+    for name in names + (("gradient_m", "gradient_sigma_m") if fwd.gradient_m is not None else ()):
         getattr(fwd, name)[only_b] = getattr(bwd, name)[only_b]
     fwd.updated = fwd.updated | bwd.updated
     return fwd
@@ -84,6 +90,10 @@ def build_dataset(inp, out, attrs) -> xr.Dataset:
             "sde_m": sig[:, 0], "sdn_m": sig[:, 1], "sdu_m": sig[:, 2],
             "ztd_m": np.where(show, out.zhd_m + out.zwd_m, np.nan), "ztd_sigma_m": np.where(show, out.zwd_sigma_m * SIGMA_SCALE, np.nan),
             "n_sats": out.n_used, "status": status, "reason": reason, "since_start_s": out.since_start_s}
+    if out.gradient_m is not None:
+        for k, name in enumerate(("n", "e")):
+            data[f"grad_{name}_m"] = np.where(show, out.gradient_m[:, k], np.nan)
+            data[f"grad_{name}_sigma_m"] = np.where(show, out.gradient_sigma_m[:, k] * SIGMA_SCALE, np.nan)
     for k, s in enumerate(inp.systems):
         data[f"n_sats_{s}"] = out.n_used_sys[:, k]
         data[f"clock_{s}_m"] = np.where(out.updated, out.clock_m[:, k], np.nan)
