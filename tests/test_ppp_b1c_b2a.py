@@ -256,3 +256,12 @@ def test_b1c_b2a_if_code_is_quieter_than_b1i_b3i_on_wtzz(wtzz_obs):
     b1c, b1i = scatter("b1c-b2a"), scatter("b1i-b3i")
     for sv in ("C19", "C20", "C23", "C37", "C40"):  # whole-hour arcs (C32 and C34 have slips/gaps)
         assert b1c[sv] < 0.5 and b1c[sv] < 0.75 * b1i[sv]
+
+
+def test_b1c_b2a_tracked_briefly_stays_on_b1i_b3i(wtzz_obs):
+    # C19's B1C code kept for the first 10 of 120 epochs only (the rest blanked): below 80 % of what
+    # B1I/B3I offers, so C19 stays on B1I/B3I instead of losing 110 epochs; C20 untouched keeps B1C/B2a
+    obs = wtzz_obs.copy(deep=True)
+    obs["C1X"].loc[{"sv": "C19"}] = np.where(np.arange(obs.sizes["time"]) < 10, obs["C1X"].sel(sv="C19").values, np.nan)
+    dual = _dual(obs, "b1c-b2a")
+    assert dual.signals["C19"] == "C2I/C6I L2I/L6I" and dual.signals["C20"] == "C1X/C5X L1X/L5X"

@@ -119,6 +119,23 @@ def _pick(obs, column: int, names) -> str | None:
     return next(name for name, c in counts if c >= _SHARE_OF_BEST * best)
 
 
+def _choose(values, column: int, options) -> list[str] | None:
+    """[code 1, code 2, phase 1, phase 2] of the first option (signal pair) whose four series are all there
+    at >= 80 % of the epochs the best option has (a BDS-3 satellite tracked on B1C/B2a for a few minutes
+    only stays on B1I/B3I); None if no option has all four."""
+    found = []
+    for codes, phases in options:
+        names = [_pick(values, column, codes[0]), _pick(values, column, codes[1]),
+                 _pick(values, column, phases[0]), _pick(values, column, phases[1])]
+        if None not in names:
+            joint = np.logical_and.reduce([np.isfinite(values[name][:, column]) for name in names])
+            found.append((names, int(joint.sum())))
+    if not found:
+        return None
+    best = max(count for _, count in found)
+    return next(names for names, count in found if count >= _SHARE_OF_BEST * best)
+
+
 def select_dual_frequency(obs, svs, glonass_channels: dict, bds3_signals: str = "b1i-b3i") -> DualFrequency:
     """Codes and phases (m) of ``svs`` from a RINEX observation Dataset; NaN where not tracked.
 
@@ -140,9 +157,7 @@ def select_dual_frequency(obs, svs, glonass_channels: dict, bds3_signals: str = 
         channel = glonass_channels.get(sv) if system == "R" else None
         if system == "R" and channel is None:
             continue  # FDMA frequency unknown: the satellite cannot be used
-        names = next((found for codes, phases in _signal_lists(sv, bds3_signals)
-                      if None not in (found := [_pick(values, col, codes[0]), _pick(values, col, codes[1]),
-                                                _pick(values, col, phases[0]), _pick(values, col, phases[1])])), None)
+        names = _choose(values, col, _signal_lists(sv, bds3_signals))
         if names is None:
             continue
         f1[j] = frequency_hz(system, signal_band(system, names[0]), channel)
