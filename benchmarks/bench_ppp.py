@@ -346,10 +346,14 @@ def _lodestar_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     ppp = _lodestar_engine()
     sp3 = inputs["sp3"] + inputs["sp3_bds"]  # GRG (G/R/E) and IAC (BeiDou); the engine routes per system
     obs = inputs["obs"]
-    if inputs.get("hours"):  # the first H hours only (as the other peers get with --hours)
+    if inputs.get("hours") or inputs.get("exclude"):  # the first H hours only / without some satellites
         from lodestar.io.rinex_obs import read_obs
 
-        obs = read_obs(obs, systems=tuple(system_set.replace("+", ""))).isel(time=slice(0, int(inputs["hours"] * 120)))
+        obs = read_obs(obs, systems=tuple(system_set.replace("+", "")))
+        if inputs.get("hours"):  # as the other peers get with --hours
+            obs = obs.isel(time=slice(0, int(inputs["hours"] * 120)))
+        if inputs.get("exclude"):  # as the other peers get them (_if_observations)
+            obs = obs.sel(sv=[sv for sv in obs["sv"].values if str(sv) not in inputs["exclude"]])
     ds = ppp(obs, sp3=sp3, clk=inputs["clk"], nav=inputs["nav"], systems=system_set, mode=mode,
              mask_deg=7.0, sinex=inputs["sinex"], antex=inputs.get("antex_lodestar"))  # same antenna source as the peers
     times = np.asarray(ds["time"].values, "datetime64[ns]")
@@ -385,6 +389,7 @@ def _if_observations(inputs: dict, system_set: str):
     p_if = a1 * dual.p1_m - a2 * dual.p2_m
     l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
     ok = np.isfinite(p_if) & np.isfinite(l_if) & (arcs.arc >= 0)
+    ok &= ~np.isin(dual.sv.astype(str), list(inputs.get("exclude") or []))[None, :]  # leave-one-out runs
     return obs, dual, times, p_if, l_if, np.where(ok, arcs.arc, -1)
 
 
