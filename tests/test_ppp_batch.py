@@ -91,3 +91,34 @@ def test_cli_ppp_needs_precise_products(network, data, capsys):
     assert code == 1
     assert "--sp3-dir" in capsys.readouterr().err
     assert not Path(network["root"] / "no-sp3" / "ppp_coordinates.parquet").exists()
+
+
+def test_gradients_reach_every_station_day_ppp(network, data, monkeypatch):
+    """``run_batch(..., ppp=True, gradients=True)``: every station-day's PPP estimates the gradients (a spy on
+    the solver, on an in-process Dask client so that it sees the calls; the real solver runs)."""
+    from dask.distributed import Client
+
+    import lodestar.batch.tasks as tasks
+
+    seen = []
+    real = tasks.ppp
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs.get("gradients"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(tasks, "ppp", spy)
+    out = network["root"] / "gradients"
+    with Client(processes=False, n_workers=1, threads_per_worker=1, dashboard_address=None) as client:
+        result = run_batch([network["obs"]], data / "esbc-2020-177", out, sp3_dir=data / "esbc-2020-177",
+                           sinex=[data / SINEX], sets=("R",), masks=(7.0,), client=client, progress=False, ppp=True,
+                           gradients=True)
+    assert result.counts["done"] == 2
+    assert seen == [True, True]  # one R solution per station-day, each with gradients
+
+
+def test_gradients_without_ppp_are_refused(network, data, capsys):
+    code = main(["batch", str(network["obs"]), "--nav-dir", str(data / "esbc-2020-177"), "--gradients",
+                 "--out", str(network["root"] / "no-ppp")])
+    assert code == 1
+    assert "--gradients is a PPP option" in capsys.readouterr().err

@@ -243,3 +243,25 @@ def test_esbc_day_two_hour_restarts_r_plus_c_beats_r_and_c_and_four_systems_beat
     assert np.isfinite(median["R+C"]) and median["R+C"] < median["R"]
     assert median["R+C"] < median["C"]
     assert median["G+R+E+C"] < median["R+C"]
+
+
+@pytest.mark.parametrize("command", ["ppp", "ppp-compare"])
+def test_cli_sets_hands_gradients_to_every_run(data, tmp_path, monkeypatch, capsys, command):
+    """``ppp --sets --gradients`` and ``ppp-compare --gradients``: the option reaches the runs (it was ignored)."""
+    import lodestar.analysis.ppp_convergence as convergence
+    from lodestar.cli import main
+    from lodestar.errors import LodestarError
+
+    seen = {}
+
+    def fake_run_sets(obs, sets, **kwargs):  # records what the runs would get, then stops the command
+        seen.update(kwargs)
+        raise LodestarError("stopped by the test")
+
+    monkeypatch.setattr(convergence, "run_sets", fake_run_sets)
+    esbc = data / "esbc-2020-177"
+    code = main([command, str(esbc / WTZR), "--sp3", str(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"),
+                 "--sets", "R", "--truth", "4075580.3,931853.9,4801568.2", "--gradients",
+                 "--out", str(tmp_path / "t.html")])
+    assert code == 1 and "stopped by the test" in capsys.readouterr().err
+    assert seen.get("gradients") is True

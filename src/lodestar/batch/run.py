@@ -54,7 +54,8 @@ class BatchResult:
 def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_SETS, masks=DEFAULT_MASKS,
               workers: int = 2, scheduler: str | None = None, client=None, force: bool = False,
               progress: bool = True, memory_limit: str = DEFAULT_MEMORY_LIMIT,
-              allow_truncated: bool = False, antex=(), bias=(), ppp: bool = False, blq=None) -> BatchResult:
+              allow_truncated: bool = False, antex=(), bias=(), ppp: bool = False, blq=None,
+              gradients: bool = False) -> BatchResult:
     """Process a network; returns the network summary (also written to ``out_dir``).
 
     ``antex``/``bias`` (and ``sinex``, besides the truth): phase-centre and code-bias sources for the
@@ -62,7 +63,8 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
     ``client``: an existing ``dask.distributed.Client`` (else one is made: ``scheduler`` address,
     or a ``LocalCluster`` of ``workers`` single-threaded processes with ``memory_limit`` each).
     ``allow_truncated``: use truncated SP3/clock files up to their last complete epoch.
-    ``blq``: ocean-loading coefficients (BLQ file) for ``ppp``.
+    ``blq``: ocean-loading coefficients (BLQ file) for ``ppp``; ``gradients``: the PPP also estimates
+    horizontal tropospheric gradients.
     ``ppp``: static PPP per station-day and set instead of compare (needs ``sp3_dir``); adds the
     daily coordinate and ZTD series (``ppp_coordinates.parquet/.csv``, ``ppp_ztd.parquet``).
     """
@@ -72,20 +74,21 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
     # one run per folder (batch/lock.py): a second one stops here, naming the first
     with batch_lock(out_dir, force=force, command=f"sets {' '.join(sets)}", notes=notes):
         result = _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, scheduler, client, force,
-                             progress, memory_limit, allow_truncated, antex, bias, ppp, blq)
+                             progress, memory_limit, allow_truncated, antex, bias, ppp, blq, gradients)
     result.notes = notes
     return result
 
 
 def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, scheduler, client, force, progress,
-                memory_limit, allow_truncated, antex, bias, ppp, blq=None) -> BatchResult:
+                memory_limit, allow_truncated, antex, bias, ppp, blq=None, gradients=False) -> BatchResult:
     found = discover(inputs, nav_dir, sp3_dir)
     products = {"antex": tuple(map(str, antex or ())), "sinex_paths": tuple(map(str, sinex or ())),
                 "bias": tuple(map(str, bias or ()))}  # phase centres / code biases for precise orbits (and PPP)
     sinex = _read_sinex(sinex)
     todo, resumed = _plan(found.days, out_dir, sets, force)
     options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir),
-                          allow_truncated=allow_truncated, ppp=ppp, blq=str(blq) if blq else None, **products)
+                          allow_truncated=allow_truncated, ppp=ppp, blq=str(blq) if blq else None,
+                          gradients=bool(gradients), **products)
     unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
                                              skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
     runnable = [day for day in todo if day.nav]

@@ -58,6 +58,7 @@ class TaskOptions:
     bias: tuple = ()  # Bias-SINEX paths
     ppp: bool = False  # static PPP per set (daily coordinates, sigmas, ZTD) instead of compare
     blq: str | None = None  # ocean-loading coefficients (BLQ) for the PPP
+    gradients: bool = False  # PPP: also estimate horizontal tropospheric gradients
 
 
 def run_station_day(day: StationDay, options: TaskOptions) -> list[dict]:
@@ -185,7 +186,7 @@ def _ppp_day(day: StationDay, options: TaskOptions):
             solution = ppp(obs, sp3=sp3, clk=clk, nav=list(day.nav) or None,
                            systems=system_set, mode="static", mask_deg=min(options.masks),
                            sinex=list(options.sinex_paths) or None, antex=list(options.antex) or None,
-                           bias=list(options.bias) or None, blq=options.blq)
+                           bias=list(options.bias) or None, blq=options.blq, gradients=options.gradients)
         except LodestarError as exc:
             coordinates.append({"station": day.station, "date": day.date, "systems": format_system_set(system_set),
                                 "status": "failed", "reason": str(exc), "file": day.obs})

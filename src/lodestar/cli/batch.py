@@ -44,6 +44,8 @@ def add_arguments(parser) -> None:
                         help="use truncated SP3/clock files up to their last complete epoch")
     parser.add_argument("--ppp", action="store_true",
                         help="static PPP per station-day and set (needs --sp3-dir): daily coordinates, sigmas, ZTD")
+    parser.add_argument("--gradients", action="store_true",
+                        help="with --ppp: also estimate horizontal tropospheric gradients (off by default)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("--json", metavar="FILE", help="counts and output paths as JSON (- = stdout)")
 
@@ -57,11 +59,16 @@ def run(args) -> int:
         from ..errors import LodestarError
 
         raise LodestarError("--ppp needs precise orbits and clocks: give --sp3-dir DIR")
+    if args.gradients and not args.ppp:
+        from ..errors import LodestarError
+
+        raise LodestarError("--gradients is a PPP option: give --ppp (and --sp3-dir) with it")
     result = run_batch(
         args.inputs, args.nav_dir, args.out, sp3_dir=args.sp3_dir, sinex=args.sinex, sets=args.sets,
         antex=args.antex, bias=args.bias, blq=args.blq, allow_truncated=args.allow_truncated,
         masks=args.masks or ([7.0] if args.ppp else [10, 20, 30, 40]), workers=args.workers, scheduler=args.scheduler, force=args.force,
         progress=not args.no_progress, memory_limit=args.memory_limit or DEFAULT_MEMORY_LIMIT, ppp=args.ppp,
+        gradients=args.gradients,
     )
     counts = result.counts
     for note in result.notes:  # e.g. a stale lock of a killed run taken over

@@ -108,7 +108,8 @@ def _run_sets(args) -> int:
     if getattr(args, "bds3_signals", "b1i-b3i") != "b1i-b3i":
         raise LodestarError("--sets runs BeiDou on B1I/B3I only: drop --bds3-signals, or run single solutions with it")
     compare = argparse.Namespace(obs=args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex,
-                                 sinex=args.sinex, bias=args.bias, blq=args.blq, truth=args.truth, out=args.out, json=args.json,
+                                 sinex=args.sinex, bias=args.bias, blq=args.blq, gradients=args.gradients,
+                                 truth=args.truth, out=args.out, json=args.json,
                                  sets=args.sets, restart=args.restart or 2.0,
                                  masks=[args.mask] + ([30.0] if args.mask != 30.0 else []),
                                  workers=2, no_static=False, mode=args.mode)

@@ -42,6 +42,9 @@ def add_compare_arguments(parser, *, with_products: bool = True) -> None:
                         help="filter mode of the restarted runs (default kinematic)")
     parser.add_argument("--workers", type=int, default=2, metavar="N", help="parallel runs (default 2)")
     parser.add_argument("--no-static", action="store_true", help="skip the static daily runs")
+    if with_products:
+        parser.add_argument("--gradients", action="store_true",
+                            help="also estimate horizontal tropospheric gradients in every run (off by default)")
 
 
 def add_arguments(parser) -> None:
@@ -60,7 +63,7 @@ def run_compare(args) -> int:
     if args.workers < 1:
         raise LodestarError(f"--workers {args.workers}: give at least 1")
     truth = ecef_xyz(args.truth, "--truth")
-    products = {key: getattr(args, key) for key in ("sp3", "clk", "nav", "antex", "sinex", "bias", "blq")
+    products = {key: getattr(args, key) for key in ("sp3", "clk", "nav", "antex", "sinex", "bias", "blq", "gradients")
                 if getattr(args, key, None)}
     start = time.perf_counter()
     result = run_sets(args.obs, args.sets, truth_xyz_m=truth, restart_hours=args.restart or None,
