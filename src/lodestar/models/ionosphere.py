@@ -172,13 +172,12 @@ class BroadcastIonosphere:
         # BeiDou's own coefficients for receivers in its service area (all of them if GPS's are missing)
         own = np.zeros(np.shape(lat), bool) if self.bds is None else (
             in_bds2_service_area(lat, lon) if self.gps is not None else np.ones(np.shape(lat), bool))
-        if self.gps is not None:
-            cols = ~is_c if self.bds is not None else np.ones(len(self.letters), bool)
-            gps_rows = np.broadcast_to(cols, el.shape) | (is_c & ~own)
-            if gps_rows.any():
-                d = klobuchar_gps_m(lat, lon, az, el, self.gps_sow[rows], *self.gps)
-                out = np.where(gps_rows, scale_to_frequency(d, GPS_L1_HZ, freq), out)
-                self._bds_used["gps"] |= bool((is_c & ~own).any() and self.bds is not None)
+        gps_cells = np.broadcast_to(~is_c, el.shape) | (is_c & ~own)  # BeiDou too where it does not take its own
+        if self.gps is not None and gps_cells.any():
+            cols = gps_cells.any(axis=0)  # only the columns that need it are computed
+            d = klobuchar_gps_m(lat, lon, az[:, cols], el[:, cols], self.gps_sow[rows], *self.gps)
+            out[:, cols] = np.where(gps_cells[:, cols], scale_to_frequency(d, GPS_L1_HZ, freq[:, cols]), 0.0)
+            self._bds_used["gps"] |= bool(self.bds is not None and (is_c & ~own).any())
         if self.bds is not None and is_c.any() and own.any():
             alpha = self.bds[0][:, rows]
             beta = self.bds[1][:, rows]

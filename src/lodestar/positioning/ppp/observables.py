@@ -71,11 +71,14 @@ class DualFrequency:
     signals: dict  # sv -> "C1W/C2W L1C/L2W"
 
     @property
+    def codes(self) -> np.ndarray:
+        """(S, 2) the code observed on each band ("" for a satellite not used)."""
+        return np.array([self.signals.get(str(sv), " / ").split()[0].split("/") for sv in self.sv]).reshape(-1, 2)
+
+    @property
     def bands(self) -> np.ndarray:
         """(S, 2) RINEX band digits of the frequencies used (BeiDou ``C1I`` -> "2"); "" unused."""
-        pairs = [self.signals.get(str(sv), " / ").split()[0].split("/") for sv in self.sv]
-        return np.array([[signal_band(str(sv)[0], c) if c else "" for c in pair] for sv, pair in zip(self.sv, pairs)],
-                        dtype=object).reshape(len(self.sv), 2)
+        return _bands_of(self.sv, self.codes)
 
     @property
     def usable(self) -> np.ndarray:
@@ -86,6 +89,12 @@ def if_coefficients(f1_hz, f2_hz):
     """(a1, a2) with IF = a1 X1 - a2 X2: a1 = f1^2 / (f1^2 - f2^2), a2 = f2^2 / (f1^2 - f2^2)."""
     g1, g2 = np.asarray(f1_hz) ** 2, np.asarray(f2_hz) ** 2
     return g1 / (g1 - g2), g2 / (g1 - g2)
+
+
+def _bands_of(svs, codes) -> np.ndarray:
+    """(S, 2) :func:`signal_band` of each satellite's two codes ("" where there is none)."""
+    return np.array([[signal_band(str(sv)[0], c) if c else "" for c in pair] for sv, pair in zip(svs, codes)],
+                    dtype=object).reshape(len(svs), 2)
 
 
 def signal_band(system: str, code: str) -> str:
@@ -211,14 +220,13 @@ def code_bias_corrections_m(tables, dual, when) -> tuple[np.ndarray, np.ndarray,
     done = np.zeros(n, bool)
     missing = {}
     times = list(when) if isinstance(when, (list, tuple)) else [when] * len(tables)
-    used = np.array([dual.signals.get(str(sv), " / ").split()[0].split("/") for sv in dual.sv]).reshape(n, 2)
-    used_band = dual.bands
+    used = dual.codes
+    used_band = _bands_of(dual.sv, used)
     for table, at in zip(tables, times):
         reference = {**CLOCK_REFERENCE, **{k: tuple(v[:2]) for k, v in (table.attrs.get("clock_reference") or {}).items()
                                              if len(v) >= 2}}
         ref = np.array([reference.get(str(sv)[0], ("", "")) for sv in dual.sv]).reshape(n, 2)
-        ref_band = np.array([[signal_band(str(sv)[0], c) if c else "" for c in pair] for sv, pair in zip(dual.sv, ref)],
-                            dtype=object).reshape(n, 2)
+        ref_band = _bands_of(dual.sv, ref)
         same_freq = np.all(used_band == ref_band, axis=1)
         todo = ~done & np.any(used != ref, axis=1) & np.all(ref != "", axis=1)
         if not todo.any():
