@@ -360,6 +360,20 @@ def test_command_line_wins_over_conf(data, tmp_path, capsys):
     assert "latitude(deg)" in (tmp_path / "s.pos").read_text()  # out-solformat llh
 
 
+@pytest.mark.parametrize("suffix, first", [(".kml", "<?xml"), (".csv", "time_gps"), (".pos", "$GNRMC")])
+def test_conf_nmea_format_never_overrides_the_suffix_the_user_named(data, tmp_path, capsys, suffix, first):
+    """``out-solformat = nmea`` is the format of RTKLIB's solution file: it applies to ``--out x.pos``
+    (as rnx2rtkp -o x.pos does), never to a .kml or .csv the user named (it wrote NMEA into them)."""
+    conf = tmp_path / "c.conf"
+    conf.write_text("pos1-elmask =10\nout-solformat =nmea\n")
+    out = tmp_path / f"track{suffix}"
+    assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--to", "2020-06-25T00:02:00",
+                 "--rtklib-conf", str(conf), "--out", str(out)]) == 0
+    assert out.read_text().startswith(first)
+    err = capsys.readouterr().err
+    assert ("overridden" in err) == (suffix != ".pos")
+
+
 def test_conf_elevation_dependent_snr_mask_is_ignored_with_reason(tmp_path):
     from lodestar.io.rtklib_conf import read_rtklib_conf, solve_options
 

@@ -224,13 +224,14 @@ def _apply_rtklib_conf(args):
 
         conf = solve_options(read_rtklib_conf(args.rtklib_conf))
         given = {option for option in conf.options if option != "exclude" and getattr(args, option, None) is not None}
-        conf.used = [(key, value, note + (" (overridden: the command line's option wins)"
-                                          if conf.option_of.get(key) in given else ""))
+        if _suffix_format(args.out) not in (None, "rtklib"):
+            given.add("format")  # out-solformat is the format of RTKLIB's .pos file: a .kml/.csv... keeps its own
+        conf.used = [(key, value, note + _overridden(conf.option_of.get(key), given, args.format))
                      for key, value, note in conf.used]
         for option, value in conf.options.items():
             if option == "exclude":
                 args.exclude = list(args.exclude or []) + list(value)  # both lists apply
-            elif getattr(args, option, None) is None:
+            elif option not in given and getattr(args, option, None) is None:
                 setattr(args, option, value)
         lines = [f"--rtklib-conf {args.rtklib_conf}: used {len(conf.used)} keys, ignored {len(conf.ignored)}"]
         lines += [f"  used    {key} = {value} -> {note}" for key, value, note in conf.used]
@@ -242,6 +243,23 @@ def _apply_rtklib_conf(args):
     if args.snr_mask is None and conf is not None:
         args.snr_mask = conf.options.get("snr_mask")
     return conf
+
+
+def _overridden(option, given, format_option) -> str:
+    if option not in given:
+        return ""
+    if option == "format" and format_option is None:
+        return " (overridden: the --out suffix chooses the format)"
+    return " (overridden: the command line's option wins)"
+
+
+def _suffix_format(path):
+    """The format the suffix of ``path`` names, or None (unknown suffix)."""
+    from pathlib import Path
+
+    from ..formats import SUFFIX_FORMATS
+
+    return SUFFIX_FORMATS.get(Path(path).suffix.lower())
 
 
 def _output_format(args, explicit_pos_format: bool) -> str:
