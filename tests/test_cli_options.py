@@ -344,6 +344,7 @@ def test_rtklib_conf_used_and_ignored(data, tmp_path, capsys):
     assert {"pos1-elmask", "pos1-navsys", "pos1-ionoopt", "pos1-tropopt", "out-solformat"} <= used
     assert {"pos1-soltype", "pos1-dynamics", "pos1-snrmask_r"} <= ignored
     assert "used    pos1-navsys = 36 -> --systems R+C" in err and "ignored pos1-soltype = forward" in err
+    assert "--causal uses only past epochs" in err  # the forward-only mode an RTKLIB user looks for
 
 
 def test_command_line_wins_over_conf(data, tmp_path, capsys):
