@@ -79,6 +79,10 @@ def test_pos_files_match_their_sets_by_name_or_by_prefix(esbc):
         match_pos_files([str(esbc / "rtklib" / "spp.conf")], sets)
     with pytest.raises(LodestarError, match="two files"):
         match_pos_files(files[:1] * 2, sets)
+    # rtklib/*.pos with fewer --sets: the file names a set, just not a compared one (the message said
+    # "no system set in the file name")
+    with pytest.raises(LodestarError, match=r"names the set G\+R\+E\+C, which is not compared .*--sets"):
+        match_pos_files(files, ("R", "C", "R+C"))
 
 
 @pytest.fixture(scope="module")
