@@ -227,15 +227,6 @@ def test_sinex_truth_for_wtzr(data, tmp_path, capsys):
     assert "accuracy vs SINEX" in capsys.readouterr().out
 
 
-def test_sinex_without_the_station_is_refused_when_it_is_only_the_truth(data, tmp_path, capsys):
-    """ESBC is in no SINEX file: --sinex without --sp3 asks for a truth only, so (as compare does) the
-    run is refused naming the files; it used to solve silently with no truth and no accuracy line."""
-    sinex = data / "sinex" / "igs20P2131_wocov.snx"
-    out = tmp_path / "s.csv"
-    assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--out", str(out), "--sinex", str(sinex)]) == 1
-    assert "station ESBC is in none of" in capsys.readouterr().err and not out.exists()
-
-
 # --- solve: which observations ---------------------------------------------------------------------
 
 def test_time_window_and_interval(data, tmp_path):

@@ -167,7 +167,7 @@ def _solve(args, truth_spec, selection, calibration):
     try:
         truth, source = resolve_truth(truth_spec, obs, station_names(obs)[0])
     except DataNotFoundError:
-        if not (args.sinex and args.sp3):  # without --sp3 the SINEX files are only the truth: refused, as in compare
+        if not args.sinex:
             raise
         # the SINEX files also serve the phase centres (receiver, and satellites with --sp3): a station they
         # lack just has no truth
