@@ -227,6 +227,16 @@ def test_sinex_truth_for_wtzr(data, tmp_path, capsys):
     assert "accuracy vs SINEX" in capsys.readouterr().out
 
 
+def test_sinex_without_the_station_says_there_is_no_accuracy(data, tmp_path, capsys):
+    """ESBC is in no SINEX file: the files still serve the receiver antenna (issue #12), and the
+    terminal says why no accuracy line follows (it said nothing: a truth asked for, silently absent)."""
+    sinex = data / "sinex" / "igs20P2131_wocov.snx"
+    assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--out", str(tmp_path / "s.csv"),
+                 "--to", "2020-06-25T00:05:00", "--sinex", str(sinex)]) == 0
+    out = capsys.readouterr().out
+    assert "no accuracy: truth none (station ESBC is in none of the --sinex files" in out and "3D RMS" not in out
+
+
 # --- solve: which observations ---------------------------------------------------------------------
 
 def test_time_window_and_interval(data, tmp_path):

@@ -90,7 +90,8 @@ def _add_truth_arguments(parser) -> None:
                        help="marker position, ECEF X,Y,Z in metres (negative values fine: --truth -1882182.84,...), "
                             "or 'header' (APPROX POSITION XYZ, approximate)")
     truth.add_argument("--sinex", nargs="+", metavar="FILE",
-                       help="take the marker position from SINEX file(s); with --sp3 also their phase-centre offsets")
+                       help="take the marker position from SINEX file(s), and the receiver antenna's phase-centre "
+                            "offsets (with --sp3 also the satellites')")
 
 
 def _add_output_arguments(parser) -> None:
@@ -171,7 +172,8 @@ def _solve(args, truth_spec, selection, calibration):
             raise
         # the SINEX files also serve the phase centres (receiver, and satellites with --sp3): a station they
         # lack just has no truth
-        truth, source = None, "none (station not in the --sinex files, used for phase centres)"
+        truth, source = None, (f"none (station {station_names(obs)[0]} is in none of the --sinex files; they served "
+                               "the antenna phase centres)")
     prep = prepare(obs, args.nav, systems=letters, iono=args.iono, sp3=args.sp3, clk=args.clk,
                    smoothing_s=args.smooth, selection=selection, **precise_options(args))
     out = solve(prep, systems=args.systems, mask_deg=args.mask, biases_mode=args.biases,
@@ -208,6 +210,8 @@ def _print_summary(ds, info, out) -> None:
     if faults:  # satellites whose range stayed biased by metres (positioning/persistent.py)
         print("persistent range fault: " + ", ".join(f"{sv} out of {n} epochs" for sv, n in faults.items()))
     accuracy = info.get("accuracy")
+    if info["truth_source"].startswith("none ("):  # a truth was asked for (--sinex) and not found: say so
+        print(f"no accuracy: truth {info['truth_source']}")
     if accuracy and accuracy["solved"]:
         print(f"accuracy vs {info['truth_source']}, {accuracy['solved']} epochs: "
               f"H RMS {accuracy['h_rms_m']:.2f} m (95 % {accuracy['h95_m']:.2f}), "
