@@ -1,10 +1,12 @@
 """The batch overview (report.network): one colour scale per quantity, co-located stations drawn
-apart, integer columns as integers. Synthetic summary tables: no data folder needed."""
+apart, integer columns as integers, gains on the epochs both solved. Synthetic summary tables, and
+the batch task's rows from ESBC's first hour (esbc-2020-177)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from lodestar.analysis.network import station_gains
 from lodestar.batch.summary import ROW_COLUMNS
@@ -55,3 +57,44 @@ def test_overview_writes_counts_as_integers(tmp_path):
     assert "<td>120</td>" in html and "120.00" not in html
     assert "<td>10</td>" in html  # the mask as written
     assert "<th>error</th>" not in html  # no station-day failed: no empty error column
+
+
+def test_gains_use_the_epochs_both_solved_when_the_rows_carry_them():
+    """Issue 15's fairness rule in the overview: the gain of R+C over R or C is the one measured on
+    the epochs both solved (``rc_gain_common_*_pct`` of the R and C rows, written by the batch task),
+    not a ratio of RMS (or median PDOP) over different epochs; rows without it (an older run) fall back."""
+    table = _table(with_truth_for=("WTZR", "WTZZ"))
+    table["rc_gain_common_rms3d_pct"] = np.nan
+    table["rc_gain_common_pdop_pct"] = np.nan
+    wtzr = (table["station"] == "WTZR") & table["systems"].isin(["R", "C"])
+    table.loc[wtzr & (table["systems"] == "R"), "rc_gain_common_rms3d_pct"] = 41.0
+    table.loc[wtzr & (table["systems"] == "C"), "rc_gain_common_rms3d_pct"] = -3.0
+    esbc_c = (table["station"] == "ESBC") & (table["systems"] == "C")
+    table.loc[esbc_c, "rc_gain_common_pdop_pct"] = 33.0
+    gains = station_gains(table).set_index("station")
+    assert gains.loc["WTZR", ["gain_over_R_pct", "gain_over_C_pct"]].tolist() == [41.0, -3.0]
+    assert gains.loc["WTZZ", "gain_over_C_pct"] == 25.0  # fallback: (2.0 - 1.5) / 2.0 over different epochs
+    assert gains.loc["ESBC", "metric"] == "pdop_median" and gains.loc["ESBC", "gain_over_C_pct"] == 33.0
+
+
+def test_batch_rows_carry_the_common_epoch_gains(data):
+    """The batch task's rows of R and C carry R+C's gain over them on the epochs both solved (compare's
+    ``gains``), the figures ``lodestar compare`` prints; the R+C row itself has none."""
+    from lodestar.analysis.compare import compare, improvement_table
+    from lodestar.batch.discover import StationDay
+    from lodestar.batch.tasks import _rows_from_result
+
+    esbc = data / "esbc-2020-177"
+    result = compare(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx",
+                     esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz", truth=[3582104.768, 532590.174, 5232755.144], sets=("R", "C", "R+C"), masks=(10, 30))
+    day = StationDay(station="ESBC", marker="ESBC00DNK", date="2020-06-25", obs="x", nav=())
+    rows = pd.DataFrame(_rows_from_result(day, result.rows, "given", (55.5, 8.5), result.gains))
+    table = improvement_table(result.rows, gains=result.gains).set_index(["mask_deg", "over"])
+    for _, row in rows.iterrows():
+        if row["systems"] == "R+C":
+            assert np.isnan(row["rc_gain_common_rms3d_pct"]) and np.isnan(row["rc_gain_common_pdop_pct"])
+            continue
+        expected = table.loc[(row["mask_deg"], row["systems"])]
+        assert row["rc_gain_common_rms3d_pct"] == pytest.approx(-expected["rms3d_change_pct"], nan_ok=True)
+        assert row["rc_gain_common_pdop_pct"] == pytest.approx(-expected["pdop_median_change_pct"], nan_ok=True)
+    assert np.isfinite(rows["rc_gain_common_rms3d_pct"]).sum() >= 2

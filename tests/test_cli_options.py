@@ -227,6 +227,16 @@ def test_sinex_truth_for_wtzr(data, tmp_path, capsys):
     assert "accuracy vs SINEX" in capsys.readouterr().out
 
 
+def test_sinex_without_the_station_says_there_is_no_accuracy(data, tmp_path, capsys):
+    """ESBC is in no SINEX file: the files still serve the receiver antenna (issue #12), and the
+    terminal says why no accuracy line follows (it said nothing: a truth asked for, silently absent)."""
+    sinex = data / "sinex" / "igs20P2131_wocov.snx"
+    assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--out", str(tmp_path / "s.csv"),
+                 "--to", "2020-06-25T00:05:00", "--sinex", str(sinex)]) == 0
+    out = capsys.readouterr().out
+    assert "no accuracy: truth none (station ESBC is in none of the --sinex files" in out and "3D RMS" not in out
+
+
 # --- solve: which observations ---------------------------------------------------------------------
 
 def test_time_window_and_interval(data, tmp_path):
@@ -344,6 +354,7 @@ def test_rtklib_conf_used_and_ignored(data, tmp_path, capsys):
     assert {"pos1-elmask", "pos1-navsys", "pos1-ionoopt", "pos1-tropopt", "out-solformat"} <= used
     assert {"pos1-soltype", "pos1-dynamics", "pos1-snrmask_r"} <= ignored
     assert "used    pos1-navsys = 36 -> --systems R+C" in err and "ignored pos1-soltype = forward" in err
+    assert "--causal uses only past epochs" in err  # the forward-only mode an RTKLIB user looks for
 
 
 def test_command_line_wins_over_conf(data, tmp_path, capsys):
@@ -358,6 +369,20 @@ def test_command_line_wins_over_conf(data, tmp_path, capsys):
     assert "without R05,R07" in info["selection"] and "C/N0 >= 30" in info["selection"]
     assert "overridden" in capsys.readouterr().err
     assert "latitude(deg)" in (tmp_path / "s.pos").read_text()  # out-solformat llh
+
+
+@pytest.mark.parametrize("suffix, first", [(".kml", "<?xml"), (".csv", "time_gps"), (".pos", "$GNRMC")])
+def test_conf_nmea_format_never_overrides_the_suffix_the_user_named(data, tmp_path, capsys, suffix, first):
+    """``out-solformat = nmea`` is the format of RTKLIB's solution file: it applies to ``--out x.pos``
+    (as rnx2rtkp -o x.pos does), never to a .kml or .csv the user named (it wrote NMEA into them)."""
+    conf = tmp_path / "c.conf"
+    conf.write_text("pos1-elmask =10\nout-solformat =nmea\n")
+    out = tmp_path / f"track{suffix}"
+    assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--to", "2020-06-25T00:02:00",
+                 "--rtklib-conf", str(conf), "--out", str(out)]) == 0
+    assert out.read_text().startswith(first)
+    err = capsys.readouterr().err
+    assert ("overridden" in err) == (suffix != ".pos")
 
 
 def test_conf_elevation_dependent_snr_mask_is_ignored_with_reason(tmp_path):

@@ -249,6 +249,22 @@ def test_gain_at_40_degrees_is_fair(esbc_day):
     assert table.loc[(40, "C"), "rms3d_change_pct"] == pytest.approx(-g["gain_common_rms3d_pct"])
 
 
+def test_pdop_change_is_measured_on_the_epochs_both_solved(esbc_day):
+    """Issue #15's fairness rule for PDOP too: at 40° GLONASS alone solves 44 epochs and the pair
+    2356; over different epochs the pair's median PDOP looked 55 % worse than GLONASS's, while on
+    any epoch both solve the pair has GLONASS's satellites and more (PDOP never larger, FDE aside)."""
+    table = improvement_table(esbc_day.rows, gains=esbc_day.gains).set_index(["mask_deg", "over"])
+    by_mask = esbc_day.solutions_by_mask
+    for mask in (10, 30, 40):
+        for over in ("R", "C"):
+            pair, alone = by_mask[("R+C", mask)], by_mask[(over, mask)]
+            both = solved_mask(pair) & solved_mask(alone)
+            med_pair, med_alone = (np.median(s["pdop"].values[both]) for s in (pair, alone))
+            change = table.loc[(mask, over), "pdop_median_change_pct"]
+            assert change == pytest.approx(100 * (med_pair - med_alone) / med_alone), (mask, over)
+            assert change < 0, (mask, over)
+
+
 def test_cli_compare_causal(esbc, capsys):
     code = main(["compare", str(esbc / HOUR_OBS), "--nav", str(esbc / MIXED_NAV), "--truth", ESBC_ITRF2014_TRUTH,
                  "--sets", "R", "C", "R+C", "--masks", "10", "--causal", "--no-progress", "--json", "-"])

@@ -79,6 +79,10 @@ def test_pos_files_match_their_sets_by_name_or_by_prefix(esbc):
         match_pos_files([str(esbc / "rtklib" / "spp.conf")], sets)
     with pytest.raises(LodestarError, match="two files"):
         match_pos_files(files[:1] * 2, sets)
+    # rtklib/*.pos with fewer --sets: the file names a set, just not a compared one (the message said
+    # "no system set in the file name")
+    with pytest.raises(LodestarError, match=r"names the set G\+R\+E\+C, which is not compared .*--sets"):
+        match_pos_files(files, ("R", "C", "R+C"))
 
 
 @pytest.fixture(scope="module")
@@ -118,3 +122,53 @@ def test_rtklib_option_needs_a_report_and_a_truth(esbc, capsys):
 
 def test_rtklib_table_is_empty_without_common_sets():
     assert rtklib_table({}, {}, ESBC_ITRF2014_XYZ).empty
+
+
+# --- the figures themselves (issue 15: span, legends, PDOP ticks) -------------------------------------
+
+def _quarter_hour_at_noon():
+    """A 15-minute 1 s file at 12:00 (like TLSE's), which used to be a sliver on a whole-day axis."""
+    times = np.datetime64("2024-01-01T12:00:00", "ns") + np.arange(900) * np.timedelta64(1, "s")
+    rng = np.random.default_rng(15)
+    series = {name: (np.full(900, n, float), p + 0.05 * rng.random(900))
+              for name, n, p in (("R", 8, 1.8), ("C", 10, 1.9), ("R+C", 18, 1.26))}
+    errors = {name: tuple(rng.normal(0, 1, 900) for _ in range(3)) for name in series}
+    return times, series, errors
+
+
+def test_time_axis_spans_the_data_not_the_day():
+    from matplotlib.dates import num2date
+
+    from lodestar.report.plots import day_panels
+
+    times, series, errors = _quarter_hour_at_noon()
+    fig = day_panels(times, series, errors, "TLSE 15 min")
+    left, right = (np.datetime64(num2date(v).replace(tzinfo=None), "ns") for v in fig.axes[-1].get_xlim())
+    span = times[-1] - times[0]
+    assert times[0] - span * 0.02 <= left <= times[0] and times[-1] <= right <= times[-1] + span * 0.02
+
+
+def test_legends_name_the_systems():
+    from lodestar.report.plots import day_panels, horizontal_scatter, set_label
+
+    times, series, errors = _quarter_hour_at_noon()
+    fig = day_panels(times, series, errors, "x")
+    labels = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+    assert labels == ["R (GLONASS)", "C (BeiDou)", "R+C (GLONASS + BeiDou)"]
+    titles = [ax.get_title() for ax in horizontal_scatter(errors, "x").axes if ax.get_title()]
+    assert titles == labels
+    assert set_label("G+R+E+C") == "G+R+E+C (GPS + GLONASS + Galileo + BeiDou)"
+
+
+@pytest.mark.parametrize("low, high", [(0.8, 1.4), (1.2, 2.5), (2.0, 60.0), (4.0, 3000.0)])
+def test_pdop_ticks_are_few_plain_numbers_inside_the_data(low, high):
+    from lodestar.report.figures import subplots
+    from lodestar.report.plots import pdop_axis
+
+    fig, ax = subplots(figsize=(4, 3))
+    pdop_axis(ax, np.geomspace(low, high, 50))
+    ticks = [t for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    labels = [ax.yaxis.get_major_formatter()(t, 0) for t in ticks]
+    assert 2 <= len(ticks) <= 8
+    assert all(re.fullmatch(r"\d+(\.\d)?", label) for label in labels), labels  # 1, 1.5, 2, 300: no 10^x
+    assert ax.get_ylim()[0] <= low and ax.get_ylim()[1] >= high

@@ -190,5 +190,6 @@ def test_step_is_seconds_everywhere_and_a_plain_number_to_ilrs_is_noted(tmp_path
     assert "--step 600 means 600 s" in capsys.readouterr().err
     assert main(["ilrs", "--site", "shackleton-rim", "--from", "2025-01-01", "--to", "2025-01-01T02:00:00",
                  "--step", "10min", "--json", str(out)]) == 0
-    assert json.loads(out.read_text())["epochs"] == 13
+    doc = json.loads(out.read_text())
+    assert doc["epochs"] == 13 and doc["step_s"] == 600.0 and "step_min" not in doc  # seconds in the JSON too
     assert "note" not in capsys.readouterr().err

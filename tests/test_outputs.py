@@ -22,6 +22,7 @@ from lodestar.errors import LodestarError
 from lodestar.formats import SUFFIX_FORMATS, format_for_path
 from lodestar.formats.nmea import checksum, gga_sentences
 from lodestar.formats.rtklib_pos import pos_text
+from lodestar.formats.tracks import STATUS_COLOURS
 from lodestar.frames import ecef_to_enu, ecef_to_geodetic
 from lodestar.positioning import solve
 from lodestar.positioning.output import write_solution
@@ -197,6 +198,12 @@ def test_geojson_is_rfc7946(solution, tmp_path):
     assert doc["features"][0]["geometry"]["coordinates"] == [f["geometry"]["coordinates"] for f in points]
     first = points[0]["properties"]
     assert first["time_gps"] == "2020-06-25T00:00:00.000" and first["status"] in SOLVED
+    # coloured by status in the key map viewers read (Mapbox simplestyle-spec 1.1.0: "marker-color", #rrggbb;
+    # GitHub's and geojson.io's renderers), the same colours as the KML's styles
+    for point in points:
+        assert point["properties"]["marker-color"] == STATUS_COLOURS[point["properties"]["status"]][1]
+    assert STATUS_COLOURS["ok"][1] != STATUS_COLOURS["fde"][1]
+    assert doc["features"][0]["properties"]["stroke"].startswith("#")
     assert first["sdu_m"] == pytest.approx(solution["sdu_m"].values[solved][0], abs=1e-4)
 
 

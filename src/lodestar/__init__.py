@@ -6,7 +6,8 @@ Start here::
     obs = lodestar.read("ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz")   # xarray.Dataset, time x sv
     nav = lodestar.read("ESBC00DNK_R_20201770000_01D_MN.rnx.gz")       # NavData
     sol = lodestar.solve(obs, nav, systems="R+C")                      # xarray.Dataset per epoch
-    res = lodestar.compare(obs, nav, truth="header")                   # R, C, R+C, G+R+E+C side by side
+    res = lodestar.compare(obs, nav, truth=[3582104.768, 532590.174, 5232755.144])  # R, C, R+C, G+R+E+C
+    # (ESBC's ITRF2014 marker: its header position is ETRS89, 0.77 m away; truth="header" takes it anyway)
 
 The heavier entry points (``solve``, ``ppp``, ``compare``, ``coverage_map``, ``BroadcastEphemeris``,
 ``PreciseEphemeris``) are imported on first use, so ``import lodestar`` stays quick.

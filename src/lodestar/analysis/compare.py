@@ -47,7 +47,8 @@ _INTEGER_COLUMNS = ("epochs", "epochs_solved", "sats_min", "common_epochs", "ext
 GAIN_COLUMNS = ("mask_deg", "set", "over", "epochs_solved_set", "epochs_solved_over", "extra_epochs_solved",
                 "common_epochs", "rms3d_common_set_m", "rms3d_common_over_m", "gain_common_rms3d_pct",
                 "rms_h_common_set_m", "rms_h_common_over_m", "gain_common_rms_h_pct", "common_blocks",
-                "gain_common_rms3d_pct_lo", "gain_common_rms3d_pct_hi")
+                "gain_common_rms3d_pct_lo", "gain_common_rms3d_pct_hi", "pdop_median_common_set",
+                "pdop_median_common_over")
 #: Single-point errors are correlated over tens of minutes (broadcast orbit/clock, ionosphere, multipath
 #: of a slowly moving geometry): the gain's uncertainty is bootstrapped over blocks of this length.
 GAIN_BLOCK_S = 600.0
@@ -158,9 +159,9 @@ def _skipped_row(name, mask, epochs, reason) -> dict:
 
 
 def improvement_table(rows: pd.DataFrame, pair: str = "R+C", gains: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Improvement of the pair over each system alone, per mask: availability in epochs, PDOP in %,
-    and the 3D RMS change in % on the epochs both solved (``gains`` from :func:`common_epoch_gains`;
-    without it, NaN: RMS over different epochs is no comparison)."""
+    """Improvement of the pair over each system alone, per mask: availability in epochs, then the
+    median PDOP and 3D RMS changes in % on the epochs both solved (``gains`` from
+    :func:`common_epoch_gains`; without it, NaN: medians or RMS over different epochs are no comparison)."""
     out = []
     table = rows.set_index(["systems", "mask_deg"])
     common = None if gains is None or not len(gains) else gains.set_index(["set", "over", "mask_deg"])
@@ -180,7 +181,8 @@ def improvement_table(rows: pd.DataFrame, pair: str = "R+C", gains: pd.DataFrame
                 out.append({
                     "mask_deg": mask, "over": alone,
                     "extra_epochs_solved": both["epochs_solved"] - single["epochs_solved"],
-                    "pdop_median_change_pct": _change_pct(both["pdop_median"], single["pdop_median"]),
+                    "pdop_median_change_pct": np.nan if fair is None else _change_pct(
+                        fair["pdop_median_common_set"], fair["pdop_median_common_over"]),
                     "rms3d_change_pct": np.nan if fair is None else -fair["gain_common_rms3d_pct"],
                     # 95 % interval of the change (block bootstrap, common_epoch_gains)
                     "rms3d_change_lo_pct": np.nan if fair is None else -fair["gain_common_rms3d_pct_hi"],
@@ -191,12 +193,15 @@ def improvement_table(rows: pd.DataFrame, pair: str = "R+C", gains: pd.DataFrame
     return pd.DataFrame(out)
 
 
-def common_epoch_gains(solved_errors: dict, sets, masks, block_epochs: int = 20) -> pd.DataFrame:
+def common_epoch_gains(solved_errors: dict, sets, masks, block_epochs: int = 20,
+                       pdop: dict | None = None) -> pd.DataFrame:
     """:data:`GAIN_COLUMNS` for every combined set over each of its parts (single systems and
     smaller sets in ``sets``) at every mask, the RMS on the epochs both solved.
 
     ``solved_errors``: ``{(set, mask): (solved (T,), 3D error (T,), horizontal error (T,))}``
     (errors NaN without a truth). A positive gain is a smaller RMS for the combined set.
+    ``pdop``: ``{(set, mask): PDOP (T,)}``, for the median PDOP of each on the same common epochs
+    (NaN without it).
     ``common_blocks`` / ``gain_common_rms3d_pct_lo`` / ``_hi``: how many blocks of ``block_epochs``
     consecutive epochs hold common epochs, and the 95 % interval of the 3D gain from resampling
     those blocks (:func:`block_bootstrap_gain_pct`): 177 epochs in two stretches are two samples
@@ -223,6 +228,9 @@ def common_epoch_gains(solved_errors: dict, sets, masks, block_epochs: int = 20)
                         row[f"gain_common_{key}_pct"] = 100.0 * (rms_b - rms_a) / rms_b
                 blocks, lo, hi = block_bootstrap_gain_pct(d3_a, d3_b, both, block_epochs)
                 row.update(common_blocks=blocks, gain_common_rms3d_pct_lo=lo, gain_common_rms3d_pct_hi=hi)
+                if pdop is not None:
+                    row["pdop_median_common_set"] = _median(pdop[(name, mask)][both])
+                    row["pdop_median_common_over"] = _median(pdop[(over, mask)][both])
                 out.append(row)
     return pd.DataFrame(out, columns=list(GAIN_COLUMNS))
 
@@ -248,6 +256,11 @@ def block_bootstrap_gain_pct(error_set, error_over, both, block_epochs: int):
         gain = 100.0 * (1.0 - np.sqrt(sum_set[draws].sum(axis=1) / sum_over[draws].sum(axis=1)))
     lo, hi = np.nanpercentile(gain, [2.5, 97.5])
     return int(labels.size), float(lo), float(hi)
+
+
+def _median(values) -> float:
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else np.nan
 
 
 def _rms(values) -> float:
@@ -327,7 +340,7 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         advance(1, steps, f"{station}: orbits and corrections")
         products = {"antex": antex, "sinex": sinex, "bias": bias} if sp3 is not None else {}
         prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk, **products)
-        calibrations, solved_errors = {}, {}
+        calibrations, solved_errors, pdops = {}, {}, {}
         for done, (name, mask) in enumerate(runs, 2):
             advance(done, steps, f"{station}: {name} at {mask:g}°")
             why = why_not[name]
@@ -337,6 +350,7 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
             solution = _solve_calibrated(solve, prepared, name, mask, min(masks), calibrations, calibrate, causal)
             rows.append(_row(name, mask, solution, reference))
             solved_errors[(name, mask)] = solved_errors_by_epoch(solution, reference)
+            pdops[(name, mask)] = solution["pdop"].values
             by_mask[(name, mask)] = solution
             if mask == masks[0]:
                 solutions[name] = solution
@@ -348,7 +362,7 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         truth=None if reference is None else [float(v) for v in reference],
         rows=pd.DataFrame(rows, columns=list(ROW_COLUMNS)), solutions=solutions, truth_source=source,
         sky=sky, masks=masks, calibrations={name: cal for name, (cal, _) in calibrations.items()},
-        gains=common_epoch_gains(solved_errors, sets, masks, _block_epochs(obs)),
+        gains=common_epoch_gains(solved_errors, sets, masks, _block_epochs(obs), pdop=pdops),
         mode="causal" if causal else "post-processing",
         solutions_by_mask=by_mask)
 
@@ -453,7 +467,7 @@ def print_table(result: CompareResult, file=None) -> None:
               file=file)
     gains = improvement_table(result.rows, gains=result.gains)
     if len(gains):
-        print("\nR+C against each system alone: availability, then 3D RMS on the epochs both solved "
+        print("\nR+C against each system alone: availability, then median PDOP and 3D RMS on the epochs both solved "
               "(negative change = better):", file=file)
         for _, g in gains.iterrows():
             print(f"  mask {g['mask_deg']:>4g}  over {g['over']}: {int(g['extra_epochs_solved']):+6d} epochs solved, "

@@ -24,16 +24,22 @@ from .compare import error_enu, solved_mask
 __all__ = ["match_pos_files", "load_rtklib_solutions", "rtklib_errors_enu", "rtklib_table"]
 
 
-def _set_from_name(path: Path, sets) -> str | None:
-    """The one requested set named by a word of the file name (words split at ``_ - .`` and spaces)."""
+def _sets_in_name(path: Path) -> list[str]:
+    """System sets named by upper-case words of the file name (words split at ``_ - .`` and spaces)."""
     found = []
     for word in re.split(r"[_\-.\s]+", path.stem):
         try:
             name = format_system_set(parse_system_set(word))
         except LodestarError:
             continue
-        if name in sets and word.upper() == word:
+        if word.upper() == word:
             found.append(name)
+    return found
+
+
+def _set_from_name(path: Path, sets) -> str | None:
+    """The one requested set named by a word of the file name (the last, if several)."""
+    found = [name for name in _sets_in_name(path) if name in sets]
     return found[-1] if found else None
 
 
@@ -50,6 +56,10 @@ def match_pos_files(specs, sets) -> dict[str, Path]:
             path = Path(spec)
             name = _set_from_name(path, sets)
             if name is None:
+                other = _sets_in_name(path)
+                if other:
+                    raise LodestarError(f"--rtklib-pos {spec}: the file name names the set {other[-1]}, which is not "
+                                        f"compared (sets: {', '.join(sets)}): add it to --sets or leave the file out")
                 raise LodestarError(f"--rtklib-pos {spec}: no system set ({', '.join(sets)}) in the file name; "
                                     f"write SET=FILE, e.g. R+C={spec}")
         if name not in sets:

@@ -29,6 +29,9 @@ COMPARE_COLUMNS = [
     "systems", "mask_deg", "status", "epochs", "epochs_solved", "sats_median", "sats_min",
     "pdop_median", "pdop_p95", "rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m",
     "max_err_3d_m",
+    # on the R and C rows: R+C's gain over this set on the epochs both solved (analysis.compare.common_epoch_gains),
+    # percent, positive = the pair is better: 3D RMS, and median PDOP
+    "rc_gain_common_rms3d_pct", "rc_gain_common_pdop_pct",
 ]
 ROW_COLUMNS = [
     "station", "marker", "date", *COMPARE_COLUMNS, "error", "error_kind", "warnings", "file", "nav_files",

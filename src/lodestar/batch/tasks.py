@@ -125,7 +125,7 @@ def _compare_day(day: StationDay, options: TaskOptions):
     result = compare(obs, list(day.nav), truth=truth, sets=tuple(options.sets), masks=tuple(options.masks),
                      sp3=sp3, clk=clk, antex=list(options.antex) or None,
                      sinex=list(options.sinex_paths) or None, bias=list(options.bias) or None)
-    rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth))
+    rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth), result.gains)
     return _with_warnings(rows, notes), result.solutions
 
 
@@ -146,8 +146,10 @@ def _station_lat_lon(obs, truth):
     return float(lat_deg), float(lon_deg)
 
 
-def _rows_from_result(day: StationDay, table: pd.DataFrame, truth_source: str, lat_lon) -> list[dict]:
+def _rows_from_result(day: StationDay, table: pd.DataFrame, truth_source: str, lat_lon,
+                      gains: pd.DataFrame | None = None) -> list[dict]:
     rows = []
+    common = _rc_gains(gains)
     for record in table.to_dict("records"):
         row = {**_base_row(day), **{k: v for k, v in record.items() if k in ROW_COLUMNS}}
         status = record.get("status", "ok")
@@ -156,8 +158,21 @@ def _rows_from_result(day: StationDay, table: pd.DataFrame, truth_source: str, l
         row["error_kind"] = ""
         row["truth_source"] = truth_source
         row["lat_deg"], row["lon_deg"] = lat_lon
+        row["rc_gain_common_rms3d_pct"], row["rc_gain_common_pdop_pct"] = common.get(
+            (record["systems"], record["mask_deg"]), (np.nan, np.nan))
         rows.append(row)
     return rows
+
+
+def _rc_gains(gains: pd.DataFrame | None) -> dict:
+    """(set, mask) -> R+C's 3D RMS and median PDOP gains (%) over that set on the epochs both solved."""
+    if gains is None or not len(gains):
+        return {}
+    pair = gains[gains["set"] == "R+C"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pdop = 100.0 * (1.0 - pair["pdop_median_common_set"] / pair["pdop_median_common_over"])
+    return {(over, mask): (float(rms), float(p))
+            for over, mask, rms, p in zip(pair["over"], pair["mask_deg"], pair["gain_common_rms3d_pct"], pdop)}
 
 
 # ----------------------------------------------------------------------------- PPP (batch --ppp)

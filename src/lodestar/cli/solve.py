@@ -90,7 +90,8 @@ def _add_truth_arguments(parser) -> None:
                        help="marker position, ECEF X,Y,Z in metres (negative values fine: --truth -1882182.84,...), "
                             "or 'header' (APPROX POSITION XYZ, approximate)")
     truth.add_argument("--sinex", nargs="+", metavar="FILE",
-                       help="take the marker position from SINEX file(s); with --sp3 also their phase-centre offsets")
+                       help="take the marker position from SINEX file(s), and the receiver antenna's phase-centre "
+                            "offsets (with --sp3 also the satellites')")
 
 
 def _add_output_arguments(parser) -> None:
@@ -171,7 +172,8 @@ def _solve(args, truth_spec, selection, calibration):
             raise
         # the SINEX files also serve the phase centres (receiver, and satellites with --sp3): a station they
         # lack just has no truth
-        truth, source = None, "none (station not in the --sinex files, used for phase centres)"
+        truth, source = None, (f"none (station {station_names(obs)[0]} is in none of the --sinex files; they served "
+                               "the antenna phase centres)")
     prep = prepare(obs, args.nav, systems=letters, iono=args.iono, sp3=args.sp3, clk=args.clk,
                    smoothing_s=args.smooth, selection=selection, **precise_options(args))
     out = solve(prep, systems=args.systems, mask_deg=args.mask, biases_mode=args.biases,
@@ -208,6 +210,8 @@ def _print_summary(ds, info, out) -> None:
     if faults:  # satellites whose range stayed biased by metres (positioning/persistent.py)
         print("persistent range fault: " + ", ".join(f"{sv} out of {n} epochs" for sv, n in faults.items()))
     accuracy = info.get("accuracy")
+    if info["truth_source"].startswith("none ("):  # a truth was asked for (--sinex) and not found: say so
+        print(f"no accuracy: truth {info['truth_source']}")
     if accuracy and accuracy["solved"]:
         print(f"accuracy vs {info['truth_source']}, {accuracy['solved']} epochs: "
               f"H RMS {accuracy['h_rms_m']:.2f} m (95 % {accuracy['h95_m']:.2f}), "
@@ -224,13 +228,14 @@ def _apply_rtklib_conf(args):
 
         conf = solve_options(read_rtklib_conf(args.rtklib_conf))
         given = {option for option in conf.options if option != "exclude" and getattr(args, option, None) is not None}
-        conf.used = [(key, value, note + (" (overridden: the command line's option wins)"
-                                          if conf.option_of.get(key) in given else ""))
+        if _suffix_format(args.out) not in (None, "rtklib"):
+            given.add("format")  # out-solformat is the format of RTKLIB's .pos file: a .kml/.csv... keeps its own
+        conf.used = [(key, value, note + _overridden(conf.option_of.get(key), given, args.format))
                      for key, value, note in conf.used]
         for option, value in conf.options.items():
             if option == "exclude":
                 args.exclude = list(args.exclude or []) + list(value)  # both lists apply
-            elif getattr(args, option, None) is None:
+            elif option not in given and getattr(args, option, None) is None:
                 setattr(args, option, value)
         lines = [f"--rtklib-conf {args.rtklib_conf}: used {len(conf.used)} keys, ignored {len(conf.ignored)}"]
         lines += [f"  used    {key} = {value} -> {note}" for key, value, note in conf.used]
@@ -242,6 +247,23 @@ def _apply_rtklib_conf(args):
     if args.snr_mask is None and conf is not None:
         args.snr_mask = conf.options.get("snr_mask")
     return conf
+
+
+def _overridden(option, given, format_option) -> str:
+    if option not in given:
+        return ""
+    if option == "format" and format_option is None:
+        return " (overridden: the --out suffix chooses the format)"
+    return " (overridden: the command line's option wins)"
+
+
+def _suffix_format(path):
+    """The format the suffix of ``path`` names, or None (unknown suffix)."""
+    from pathlib import Path
+
+    from ..formats import SUFFIX_FORMATS
+
+    return SUFFIX_FORMATS.get(Path(path).suffix.lower())
 
 
 def _output_format(args, explicit_pos_format: bool) -> str:

@@ -67,17 +67,19 @@ def kml_text(ds) -> str:
 
 
 def geojson_dict(ds) -> dict:
-    """A GeoJSON FeatureCollection: the track (LineString), then one Point per solved epoch."""
+    """A GeoJSON FeatureCollection: the track (LineString), then one Point per solved epoch, its
+    ``marker-color`` (simplestyle-spec) that of its status."""
     e = _epochs(ds)
     coords = [[round(float(lo), 9), round(float(la), 9), round(float(h), 4)]
               for lo, la, h in zip(e["lon"], e["lat"], e["h"])]
     features = [{"type": "Feature", "geometry": {"type": "LineString", "coordinates": coords},
-                 "properties": {"kind": "track", "title": _title(ds), "epochs": len(coords)}}]
+                 "properties": {"kind": "track", "title": _title(ds), "epochs": len(coords), "stroke": "#808080"}}]
     for i, xyz in enumerate(coords):
         sde, sdn, sdu = (None if not np.isfinite(v) else round(float(v), 4) for v in e["sd"][i])
         features.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": xyz},
                          "properties": {"time_gps": str(e["gpst"][i]), "status": str(e["status"][i]),
-                                        "colour": STATUS_COLOURS.get(e["status"][i], ("", "#808080"))[1],
+                                        # simplestyle-spec 1.1.0 (Mapbox), read by GitHub's and geojson.io's maps
+                                        "marker-color": STATUS_COLOURS.get(e["status"][i], ("", "#808080"))[1],
                                         "n_sats": int(e["n_sats"][i]), "sde_m": sde, "sdn_m": sdn, "sdu_m": sdu}})
     return {"type": "FeatureCollection", "features": features}
 

@@ -121,7 +121,8 @@ def _map_one(key, value, conf):
 
 _IGNORED_NOTES = {
     "pos1-frequency": "single-frequency code is the default; --iono iflc uses two frequencies",
-    "pos1-soltype": "solve estimates over the whole session (batch post-processing)",
+    # RTKLIB's single-point solution uses each epoch alone, whatever soltype says: --causal is the like-for-like
+    "pos1-soltype": "solve estimates over the whole session (batch post-processing); --causal uses only past epochs",
     "pos1-dynamics": "no dynamics model in single-point positioning",
     "pos1-tidecorr": "no tides in single-point positioning",
     "out-outhead": "the .pos header is always written",

@@ -137,8 +137,9 @@ def compare_report(result, rtklib: dict | None = None) -> HtmlReport:
     report.table(_display_table(result.rows), caption="Higher masks stand in for urban canyons and open-pit mines.")
     improvement = _improvement(result)
     if improvement is not None:
-        report.table(improvement, caption="What the pair adds over each system alone (negative PDOP / RMS changes "
-                     "are improvements).", float_format="{:+.1f}")
+        report.table(improvement, caption="What the pair adds over each system alone: extra epochs solved, then "
+                     "PDOP and RMS changes on the epochs both solved (negative changes are improvements).",
+                     float_format="{:+.1f}")
     if len(result.masks) > 1:
         report.figure(availability_vs_mask(result.rows, f"Availability against elevation mask, {when}"),
                       "Percentage of epochs solved against the elevation mask, per system set.")

@@ -62,7 +62,7 @@ def ilrs_report(result: IlrsResult, path) -> None:
     report = HtmlReport(f"ILRS site analysis: {result.site.name}")
     report.paragraph(f"Site {result.site.name}: {result.site.lat_deg}°, {result.site.lon_deg}° E, "
                      f"height {result.site.height_m:g} m (ME frame). Source: {result.site.source}")
-    report.paragraph(f"Span {s['from_gpst']} – {s['to_gpst']} GPST, every {s['step_min']:g} min "
+    report.paragraph(f"Span {s['from_gpst']} – {s['to_gpst']} GPST, every {s['step_s']:g} s "
                      f"({s['epochs']} epochs). Ephemeris: JPL DE421; Moon orientation: DE421 PA + PA→ME.")
     report.paragraph("Horizon: " + ("FLAT — a smooth sphere; crater rims and massifs, which raise real "
                                     "south-polar horizons by degrees, are NOT modelled (no DEM is shipped)."

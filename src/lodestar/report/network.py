@@ -66,7 +66,8 @@ def _gain_caption(gains: pd.DataFrame) -> str:
     rows = " and ".join(f"{_METRICS[m]} ({'top' if k == 0 else 'bottom'} row)" if len(set(gains['metric'])) > 1
                         else _METRICS[m] for k, m in enumerate(_metrics(gains)))
     return (f"Stations coloured by the relative gain of R+C over R alone (left) and over C alone (right), "
-            f"in percent of {rows}, at the lowest elevation mask; one colour scale per quantity. Stations at "
+            f"in percent of {rows}, at the lowest elevation mask, on the epochs both solved; one colour scale "
+            "per quantity. Stations at "
             "(nearly) the same place are drawn apart, a thin line to their true place. Grey: a set was skipped "
             "or failed.")
 

@@ -167,7 +167,7 @@ class IlrsResult:
             "site": {"name": self.site.name, "lat_deg": self.site.lat_deg, "lon_deg": self.site.lon_deg,
                      "height_m": self.site.height_m, "source": self.site.source},
             "from_gpst": str(self.time.iso()[0]), "to_gpst": str(self.time.iso()[-1]),
-            "step_min": self.step_s / 60.0, "epochs": len(self.time), "horizon": self.horizon,
+            "step_s": float(self.step_s), "epochs": len(self.time), "horizon": self.horizon,
             "earth_visible_fraction": float(self.earth_up.mean()),
             "earth_longest_outage_h": longest_run_s(~self.earth_up, self.step_s) / 3600.0,
             "earth_elev_min_deg": float(self.earth_el_deg.min()),
