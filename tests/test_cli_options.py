@@ -139,6 +139,14 @@ def test_solve_runs_with_cedas_negative_truth(data, tmp_path, capsys):
     info = json.loads(report.read_text())
     assert info["truth_xyz_m"] == [-1882182.840, -4464343.660, 4136557.104]
     assert info["accuracy"]["rms_3d_m"] > 1e6  # Utah is thousands of km from Esbjerg: the value was used
+    err = capsys.readouterr().err  # and the user is told the truth cannot be this station's
+    assert "warning: the truth is 7,485.3 km from the solutions" in err, err
+
+
+def test_a_truth_near_the_station_gives_no_warning(data, tmp_path, capsys):
+    assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--out", str(tmp_path / "s.csv"),
+                 "--truth", "3582104.768,532590.174,5232755.144"]) == 0  # ESBC's ITRF2014 truth
+    assert "warning: the truth" not in capsys.readouterr().err
 
 
 # --- unknown output suffixes ----------------------------------------------------------------------

@@ -202,6 +202,11 @@ def _write_outputs(args, ds, residuals, fmt, origin) -> None:
                 residuals.to_csv(tmp, index=False)
 
 
+#: A single-point solution is off by metres, by tens of metres when it fails: a truth a kilometre away
+#: is another station's coordinate, or not ECEF metres (geodetic degrees, kilometres).
+_TRUTH_SUSPECT_M = 1000.0
+
+
 def _print_summary(ds, info, out) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
     print(f"{ds.attrs['systems']} at {info['mask_deg']:g}° ({info['mode']}): {info['solved']}/{info['epochs']} epochs "
@@ -217,6 +222,9 @@ def _print_summary(ds, info, out) -> None:
               f"H RMS {accuracy['h_rms_m']:.2f} m (95 % {accuracy['h95_m']:.2f}), "
               f"V RMS {accuracy['v_rms_m']:.2f} m (95 % {accuracy['v95_m']:.2f}), "
               f"3D RMS {accuracy['rms_3d_m']:.2f} m (95 % {accuracy['p95_3d_m']:.2f})")
+        if accuracy["rms_3d_m"] > _TRUTH_SUSPECT_M:
+            print(f"warning: the truth is {accuracy['rms_3d_m'] / 1e3:,.1f} km from the solutions: is it this "
+                  f"station's coordinate (and ECEF metres)?", file=sys.stderr)
     sys.stdout.flush()
 
 
