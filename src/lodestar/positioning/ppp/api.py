@@ -27,7 +27,7 @@ from ...models.ocean_loading import ocean_loading_ecef_m
 from ...models.phase_center import ReceiverAntenna
 from ...orbits import BroadcastEphemeris, PreciseEphemeris
 from ...orbits.precise import BRIDGED_SHIFT
-from ...systems import SYSTEM_ORDER, parse_system_set
+from ...systems import SYSTEM_NAMES, SYSTEM_ORDER, parse_system_set
 from ...time import Time
 from ..osb import osb_lookup_time
 from .antennas import BANDS, phase_centres, receiver_offsets_enu_m, satellite_offsets
@@ -258,6 +258,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     if not systems:
         reasons = sorted(set(side.reason[~side.valid].ravel()) - {""})
         raise LodestarError(f"no usable satellite: {'; '.join(reasons[:3]) or 'no dual-frequency data'}")
+    _note_dropped_systems(letters, systems, svs, np.where(dual.usable & ~side.valid, side.reason, ""), warn)
     sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
     arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
     doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
@@ -280,8 +281,21 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
         "centre_handovers": int(handover.sum()),
         "epoch_unused": _dominant_reason(unused),
-        "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
+        "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo),
+        "systems_used": "+".join(systems)})
     return inp
+
+
+def _note_dropped_systems(letters, systems, svs, unused, warn) -> None:
+    """Warn for every system asked for that has no usable satellite (the solution runs without it), with
+    the most frequent reason of its observed cells; a run asked for as R+C must not pass for one."""
+    for letter in (s for s in letters if s not in systems):
+        columns = np.array([str(sv)[0] == letter for sv in svs], dtype=bool)
+        reasons = _count(unused[:, columns]) if columns.any() else {}
+        why = max(reasons, key=reasons.get) if reasons else "no dual-frequency code and phase on the PPP signals"
+        warn.append(f"no usable {SYSTEM_NAMES[letter]} satellite ({why}): the solution is {'+'.join(systems)} alone, "
+                    f"not {'+'.join(letters)}")
+        warnings.warn(warn[-1], stacklevel=4)
 
 
 def _note_bds3_fallback(dual, obs, warn) -> None:
