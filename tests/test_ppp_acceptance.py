@@ -39,3 +39,18 @@ def test_a_system_asked_for_without_products_is_not_dropped_silently(data):
     assert ds.attrs["systems"] == "R+C" and ds.attrs["systems_used"] == "R"
     assert any("satellite not in SP3" in w and "R alone" in w for w in json.loads(ds.attrs["warnings"]))
     assert summary(ds)["systems_used"] == "R"  # the --json key beside the issue's "systems" (the set asked)
+
+
+def test_unusable_satellites_are_blamed_on_the_right_input(data):
+    # ZIM2 2026-05-13 with IGS final orbits and clocks of that day: the products cover the hour, but
+    # without an ANTEX the satellites' offsets are unknown (the built-in table is of 2020): the error
+    # must say that, not "products of another day"; with the trimmed igs20 ANTEX the same run works.
+    short = data / "short-obs"
+    obs = short / "ZIM200CHE_R_20261330000_01H_30S_MO_120epoch.rnx"
+    kw = dict(sp3=short / "IGS0OPSFIN_20261330000_03H_15M_ORB.SP3", clk=short / "IGS0OPSFIN_20261330000_90M_30S_CLK.CLK",
+              systems="G", mode="static")
+    with pytest.raises(LodestarError, match="no satellite antenna offset known .* cells.*--antex") as err:
+        ppp(obs, **kw)
+    assert "another day" not in str(err.value)
+    ds = ppp(obs, antex=data / "antex" / "igs20_zim2_gps_trim.atx", **kw)
+    assert np.isin(ds["status"].values, ("converged", "converging")).sum() > 100

@@ -435,16 +435,25 @@ def _approx_position(obs):
                         "PPP needs an approximate position (within a few km) for its corrections")
 
 
+#: What to give when no satellite is usable for a reason other than the products' span.
+_UNUSABLE_HINTS = {"no satellite antenna offset known": "give --antex (or --sinex) with the satellites' phase-centre "
+                                                        "offsets (the built-in table holds the PRNs of 2020-06-25)"}
+
+
 def _check_products(side, obs, eph):
+    """No usable cell at all: a clear error naming the most frequent reasons (cell counts) and what to give."""
     if side.valid.any():
         return
-    reasons = sorted(set(side.reason.ravel()) - {""})
+    reasons = _count(side.reason)
     where = obs.attrs.get("path", "the observations")
-    if reasons == ["satellite not in SP3"] or reasons == ["satellite not in any SP3"]:
+    if set(reasons) <= {"satellite not in SP3", "satellite not in any SP3"}:
         raise LodestarError(f"the SP3 files hold none of the satellites asked for in {where}: give a product with "
                             "them (e.g. IAC or CODE MGEX for BeiDou)")
-    raise LodestarError(f"the precise products do not cover {where}: {'; '.join(reasons[:3])} "
-                        "(orbit/clock files of another day?)")
+    ranked = sorted(reasons, key=lambda r: -reasons[r])
+    listed = "; ".join(f"{r} ({reasons[r]} cells)" for r in ranked[:3])
+    if ranked and ranked[0] in _UNUSABLE_HINTS:
+        raise LodestarError(f"no satellite of {where} is usable: {listed}: {_UNUSABLE_HINTS[ranked[0]]}")
+    raise LodestarError(f"the precise products do not cover {where}: {listed} (orbit/clock files of another day?)")
 
 
 def _reversed(inp):
