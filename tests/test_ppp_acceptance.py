@@ -54,3 +54,10 @@ def test_unusable_satellites_are_blamed_on_the_right_input(data):
     assert "another day" not in str(err.value)
     ds = ppp(obs, antex=data / "antex" / "igs20_zim2_gps_trim.atx", **kw)
     assert np.isin(ds["status"].values, ("converged", "converging")).sum() > 100
+
+
+def test_single_frequency_receiver_is_told_plainly(data):
+    # a phone's RINEX (L1 only on G, R, E): the error names the band tracked per system, in RINEX terms
+    esbc = data / "esbc-2020-177"
+    with pytest.raises(LodestarError, match=r"single frequency \(G: L1 only, R: L1 only, E: L1 only\).*two frequencies"):
+        ppp(data / "phone" / "rinex_obs_single_type_only.22o", sp3=[esbc / f for f in GRG], systems="G+R+E")
