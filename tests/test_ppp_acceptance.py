@@ -61,3 +61,19 @@ def test_single_frequency_receiver_is_told_plainly(data):
     esbc = data / "esbc-2020-177"
     with pytest.raises(LodestarError, match=r"single frequency \(G: L1 only, R: L1 only, E: L1 only\).*two frequencies"):
         ppp(data / "phone" / "rinex_obs_single_type_only.22o", sp3=[esbc / f for f in GRG], systems="G+R+E")
+
+
+@pytest.mark.parametrize("extra, named", [(["--residuals", "r.csv"], "--residuals"), (["--systems", "G"], "--systems"),
+                                          (["--format", "parquet"], "--format"), (["--include-geo"], "--include-geo"),
+                                          (["--direction", "combined"], "--direction combined")])
+def test_sets_refuse_options_they_would_ignore(data, tmp_path, extra, named):
+    # `lodestar ppp --sets` runs its own forward, GEO-free runs per set and writes the HTML report: an
+    # option that would change nothing is refused before any work (it used to be dropped silently)
+    from lodestar.cli import build_parser
+    from lodestar.cli import ppp as cli
+
+    args = build_parser().parse_args(["ppp", str(data / "esbc-2020-177" / WTZR), "--sp3", "x.sp3", "--sets", "R", "C",
+                                      "--truth", "1,2,3", "--out", str(tmp_path / "r.html"), *extra])
+    with pytest.raises(LodestarError, match=f"{named} does not apply to --sets"):
+        cli.run(args)
+    assert not (tmp_path / "r.html").exists()

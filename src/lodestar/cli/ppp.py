@@ -26,7 +26,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--bias", **ext, default=None, metavar="F", help="Bias-SINEX: OSB code biases make each code consistent with the clocks' reference signals")
     parser.add_argument("--blq", default=None, metavar="F",
                         help="ocean-loading coefficients (BLQ, Onsala service) holding the station: IERS 2010 7.1.2")
-    parser.add_argument("--systems", default="R+C", metavar="SET", help="system set: R, C, R+C, G+R+E+C ... (default R+C)")
+    parser.add_argument("--systems", default=None, metavar="SET", help="system set: R, C, R+C, G+R+E+C ... (default R+C)")
     parser.add_argument("--mode", choices=("kinematic", "static"), default="kinematic", help="default kinematic")
     parser.add_argument("--mask", type=elevation_deg, default=7.0, metavar="DEG", help="elevation mask (default 7)")
     parser.add_argument("--direction", choices=("forward", "combined"), default="forward",
@@ -107,6 +107,13 @@ def _run_sets(args) -> int:
         raise LodestarError("--sets compares convergence against a truth: give --truth X,Y,Z")
     if getattr(args, "bds3_signals", "b1i-b3i") != "b1i-b3i":
         raise LodestarError("--sets runs BeiDou on B1I/B3I only: drop --bds3-signals, or run single solutions with it")
+    ignored = [option for option, given in (("--systems", args.systems), ("--residuals", args.residuals),
+                                            ("--format", args.format), ("--include-geo", args.include_geo),
+                                            ("--direction combined", args.direction == "combined")) if given]
+    if ignored:  # the comparison's runs are forward, without GEO, and write one HTML report: say so, never ignore
+        raise LodestarError(f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to --sets (its "
+                            "runs are forward, without BeiDou GEO, on the sets it names; --out is its HTML report): "
+                            "drop it, or run single solutions with it")
     compare = argparse.Namespace(obs=args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex,
                                  sinex=args.sinex, bias=args.bias, blq=args.blq, gradients=args.gradients,
                                  truth=args.truth, out=args.out, json=args.json,
@@ -120,7 +127,7 @@ def _solve(args, truth):
     from ..positioning.ppp import ppp
 
     return ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
-               systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
+               systems=args.systems or "R+C", mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
                restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq,
                gradients=args.gradients, bds3_signals=getattr(args, "bds3_signals", "b1i-b3i"))
 
