@@ -27,8 +27,8 @@ CLK = "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"
 
 def _kw(data, **extra):
     esbc = data / "esbc-2020-177"
-    return dict(sp3=[esbc / f for f in GRG], clk=esbc / CLK, antex=data / "antex" / "igs20_wettzell_trim.atx",
-                sinex=[data / "sinex" / "igs20P2131_wocov.snx"], **extra)
+    return {"sp3": [esbc / f for f in GRG], "clk": esbc / CLK, "antex": data / "antex" / "igs20_wettzell_trim.atx",
+            "sinex": [data / "sinex" / "igs20P2131_wocov.snx"], **extra}
 
 
 def test_a_system_asked_for_without_products_is_not_dropped_silently(data):
@@ -183,3 +183,14 @@ def test_cli_csv_parquet_and_json_to_stdout(data, tmp_path):
     parquet = pd.read_parquet(tmp_path / "p.parquet")
     assert list(parquet.columns) == list(frame.columns) and len(parquet) == 120
     np.testing.assert_allclose(parquet["x_m"], frame["x_m"], atol=1e-4)  # CSV keeps 0.1 mm
+
+
+def test_json_says_which_centre_served_which_system(data):
+    # GRG (SP3 + 30 s CLK) for GLONASS, IAC's SP3 (15 min, with clocks) for BeiDou: the summary's
+    # precise_products.served counts the cells each centre served per system (it was always {})
+    esbc = data / "esbc-2020-177"
+    ds = ppp(esbc / WTZR, systems="R+C", mode="static", **_kw(data, sp3=[esbc / f for f in GRG] + [esbc / "Sta21114.sp3.gz"]))
+    served = summary(ds)["precise_products"]["served"]
+    assert set(served) == {"R", "C"} and set(served["R"]) == {"GRG"} and set(served["C"]) == {"IAC"}
+    n_used = int(ds["n_sats_R"].sum()), int(ds["n_sats_C"].sum())
+    assert served["R"]["GRG"] >= n_used[0] > 0 and served["C"]["IAC"] >= n_used[1] > 0

@@ -281,7 +281,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
         "centre_handovers": int(handover.sum()),
         "epoch_unused": _dominant_reason(unused),
-        "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo),
+        "precise_products": eph.provenance(list(svs), np.where(usable, side.served_by, "")), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo),
         "systems_used": "+".join(systems)})
     return inp
 
