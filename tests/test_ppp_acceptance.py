@@ -194,3 +194,23 @@ def test_json_says_which_centre_served_which_system(data):
     assert set(served) == {"R", "C"} and set(served["R"]) == {"GRG"} and set(served["C"]) == {"IAC"}
     n_used = int(ds["n_sats_R"].sum()), int(ds["n_sats_C"].sum())
     assert served["R"]["GRG"] >= n_used[0] > 0 and served["C"]["IAC"] >= n_used[1] > 0
+
+
+def test_glonass_without_frequency_channels_asks_for_navigation(data):
+    # a header without GLONASS SLOT / FRQ # and no --nav: the FDMA frequencies are unknown. The error
+    # (GLONASS alone) and the warning (GLONASS with GPS) must say so, not "PPP needs two frequencies" only;
+    # with the day's navigation file the channels come from it and GLONASS is used.
+    from lodestar.io.rinex_obs import read_obs
+
+    esbc = data / "esbc-2020-177"
+    obs = read_obs(esbc / WTZR)
+    obs.attrs["glonass_channels"] = {}
+    with pytest.raises(LodestarError, match="GLONASS frequency channels unknown.*--nav"), \
+            pytest.warns(UserWarning, match="10 GLONASS satellite\\(s\\) not used"):
+        ppp(obs, systems="R", mode="static", **_kw(data))
+    with pytest.warns(UserWarning) as record:
+        ds = ppp(obs, systems="G+R", mode="static", **_kw(data))
+    assert any("no usable GLONASS satellite (GLONASS frequency channels unknown" in str(w.message) for w in record)
+    assert ds.attrs["systems_used"] == "G"
+    ds = ppp(obs, systems="R", mode="static", nav=esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz", **_kw(data))
+    assert ds.attrs["systems_used"] == "R" and int(ds["n_sats_R"].max()) >= 6

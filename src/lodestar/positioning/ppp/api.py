@@ -216,10 +216,12 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         raise LodestarError(f"{obs.attrs.get('path', 'the observations')} has no {'+'.join(letters)} satellites")
     channels = _channels(obs, nav) if "R" in letters else {}
     dual = select_dual_frequency(obs, svs, channels, bds3_signals)
+    no_channel = _note_missing_channels(svs, channels, obs, warn)
     keep = np.isfinite(dual.f1_hz) & dual.usable.any(axis=0)
     if not keep.any():
         raise LodestarError("no satellite has dual-frequency code and phase on the PPP signals "
-                            f"({', '.join(letters)}): PPP needs two frequencies")
+                            f"({', '.join(letters)}): PPP needs two frequencies"
+                            + (f"; {_NO_CHANNEL}" if no_channel else ""))
     dual = _subset(dual, keep)
     svs = dual.sv
     if bds3_signals == "b1c-b2a":
@@ -258,7 +260,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     if not systems:
         reasons = sorted(set(side.reason[~side.valid].ravel()) - {""})
         raise LodestarError(f"no usable satellite: {'; '.join(reasons[:3]) or 'no dual-frequency data'}")
-    _note_dropped_systems(letters, systems, svs, np.where(dual.usable & ~side.valid, side.reason, ""), warn)
+    _note_dropped_systems(letters, systems, svs, np.where(dual.usable & ~side.valid, side.reason, ""), warn,
+                          {"R": _NO_CHANNEL} if no_channel else {})
     sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
     arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
     doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
@@ -286,13 +289,29 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     return inp
 
 
-def _note_dropped_systems(letters, systems, svs, unused, warn) -> None:
+_NO_CHANNEL = ("GLONASS frequency channels unknown (no GLONASS SLOT / FRQ # in the header): give --nav with a "
+               "navigation file of the day")
+
+
+def _note_missing_channels(svs, channels, obs, warn) -> bool:
+    """Warn when GLONASS satellites cannot be used for want of their FDMA frequency channel; True if any."""
+    missing = [str(sv) for sv in svs if str(sv)[0] == "R" and str(sv) not in channels]
+    if missing:
+        warn.append(f"{obs.attrs.get('path', 'the observations')}: {len(missing)} GLONASS satellite(s) not used "
+                    f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}): {_NO_CHANNEL}")
+        warnings.warn(warn[-1], stacklevel=4)
+    return bool(missing)
+
+
+def _note_dropped_systems(letters, systems, svs, unused, warn, why_absent=None) -> None:
     """Warn for every system asked for that has no usable satellite (the solution runs without it), with
-    the most frequent reason of its observed cells; a run asked for as R+C must not pass for one."""
+    the most frequent reason of its observed cells (``why_absent[letter]`` when none is left to look at);
+    a run asked for as R+C must not pass for one."""
     for letter in (s for s in letters if s not in systems):
         columns = np.array([str(sv)[0] == letter for sv in svs], dtype=bool)
         reasons = _count(unused[:, columns]) if columns.any() else {}
-        why = max(reasons, key=reasons.get) if reasons else "no dual-frequency code and phase on the PPP signals"
+        why = max(reasons, key=reasons.get) if reasons else (why_absent or {}).get(
+            letter, "no dual-frequency code and phase on the PPP signals")
         warn.append(f"no usable {SYSTEM_NAMES[letter]} satellite ({why}): the solution is {'+'.join(systems)} alone, "
                     f"not {'+'.join(letters)}")
         warnings.warn(warn[-1], stacklevel=4)
