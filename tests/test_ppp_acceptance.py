@@ -214,3 +214,14 @@ def test_glonass_without_frequency_channels_asks_for_navigation(data):
     assert ds.attrs["systems_used"] == "G"
     ds = ppp(obs, systems="R", mode="static", nav=esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz", **_kw(data))
     assert ds.attrs["systems_used"] == "R" and int(ds["n_sats_R"].max()) >= 6
+
+
+def test_include_geo_says_when_no_geo_can_be_used(data):
+    # WTZZ tracks C02 and C05 and IAC has their orbits, but no BDS-2 GEO antenna offset is known without
+    # an ANTEX holding them: --include-geo then uses none, and must say so (it passed silently)
+    esbc = data / "esbc-2020-177"
+    kw = _kw(data, sp3=[esbc / f for f in GRG] + [esbc / "Sta21114.sp3.gz"], systems="C", mode="static")
+    with pytest.warns(UserWarning, match=r"no BeiDou GEO satellite used \(no satellite antenna offset known\)"):
+        ds = ppp(esbc / "WTZZ00DEU_R_20201770000_01D_30S_MO_120epoch.rnx", include_geo=True, **kw)
+    assert {"C02", "C05"} <= set(ds["sv"].values.tolist())
+    assert not np.isfinite(ds["phase_residual_m"].sel(sv=["C02", "C05"]).values).any()

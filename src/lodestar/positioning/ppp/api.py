@@ -262,6 +262,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         raise LodestarError(f"no usable satellite: {'; '.join(reasons[:3]) or 'no dual-frequency data'}")
     _note_dropped_systems(letters, systems, svs, np.where(dual.usable & ~side.valid, side.reason, ""), warn,
                           {"R": _NO_CHANNEL} if no_channel else {})
+    if include_geo and "C" in letters:
+        _note_unused_geo(svs, usable, np.where(dual.usable & ~side.valid, side.reason, ""), warn)
     sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
     arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
     doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
@@ -301,6 +303,18 @@ def _note_missing_channels(svs, channels, obs, warn) -> bool:
                     f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}): {_NO_CHANNEL}")
         warnings.warn(warn[-1], stacklevel=4)
     return bool(missing)
+
+
+def _note_unused_geo(svs, usable, unused, warn) -> None:
+    """``include_geo`` asked for and no BeiDou GEO usable: say why (e.g. no satellite antenna offset is known
+    for BDS-2 GEO without an ANTEX that has them), rather than let the option pass for one that did something."""
+    geo = np.array([str(sv) in BDS_GEO for sv in svs], dtype=bool)
+    if geo.any() and usable[:, geo].any():
+        return
+    reasons = _count(unused[:, geo]) if geo.any() else {}
+    why = max(reasons, key=reasons.get) if reasons else "no GEO tracked with dual-frequency code and phase"
+    warn.append(f"include_geo: no BeiDou GEO satellite used ({why})")
+    warnings.warn(warn[-1], stacklevel=4)
 
 
 def _note_dropped_systems(letters, systems, svs, unused, warn, why_absent=None) -> None:
