@@ -225,3 +225,21 @@ def test_include_geo_says_when_no_geo_can_be_used(data):
         ds = ppp(esbc / "WTZZ00DEU_R_20201770000_01D_30S_MO_120epoch.rnx", include_geo=True, **kw)
     assert {"C02", "C05"} <= set(ds["sv"].values.tolist())
     assert not np.isfinite(ds["phase_residual_m"].sel(sv=["C02", "C05"]).values).any()
+
+
+def test_batch_coordinate_series_keeps_epoch_counts_as_integers(tmp_path):
+    # a failed set (no epochs) beside a solved one: the CSV said "120.0000" epochs
+    from lodestar.batch.tasks import PPP_COLUMNS, day_ppp_path, write_ppp_series
+
+    rows = pd.DataFrame([{"station": "WTZR", "date": "2020-06-25", "systems": "C", "status": "failed", "reason": "x"},
+                         {"station": "WTZR", "date": "2020-06-25", "systems": "R", "status": "ok", "epochs": 120,
+                          "epochs_solved": 118, "x_m": 4075580.3362}]).reindex(columns=PPP_COLUMNS)
+    path = day_ppp_path(tmp_path, "WTZR_2020-06-25")
+    path.parent.mkdir(parents=True)
+    rows.to_parquet(path, index=False)
+    paths = write_ppp_series(tmp_path)
+    lines = paths["ppp_coordinates_csv"].read_text().splitlines()
+    solved = dict(zip(lines[0].split(","), lines[2].split(",")))
+    assert solved["systems"] == "R" and solved["epochs"] == "120" and solved["epochs_solved"] == "118"
+    assert solved["x_m"] == "4075580.3362"
+    assert pd.read_parquet(paths["ppp_coordinates"])["epochs"].tolist()[1] == 120
