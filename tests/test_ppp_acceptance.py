@@ -243,3 +243,32 @@ def test_batch_coordinate_series_keeps_epoch_counts_as_integers(tmp_path):
     assert solved["systems"] == "R" and solved["epochs"] == "120" and solved["epochs_solved"] == "118"
     assert solved["x_m"] == "4075580.3362"
     assert pd.read_parquet(paths["ppp_coordinates"])["epochs"].tolist()[1] == 120
+
+
+@pytest.mark.parametrize("clash", ["json", "residuals", "obs"])
+def test_outputs_never_overwrite_one_another_or_an_input(data, tmp_path, clash):
+    # `--out a.csv --json a.csv` wrote the CSV, then the JSON over it, and said nothing; `--out OBS`
+    # would replace the observation file. Refused before any work, the files left as they were.
+    from lodestar.cli import main
+
+    obs = tmp_path / WTZR
+    obs.write_bytes((data / "esbc-2020-177" / WTZR).read_bytes())
+    out = tmp_path / "a.csv"
+    target = {"json": out, "residuals": out, "obs": obs}[clash]
+    argv = ["ppp", str(obs), "--sp3", *[str(data / "esbc-2020-177" / f) for f in GRG], "--systems", "R",
+            "--out", str(target if clash == "obs" else out)]
+    if clash != "obs":
+        argv += [f"--{clash}", str(target)]
+    size = obs.stat().st_size
+    assert main(argv) == 1
+    assert not out.exists() and obs.stat().st_size == size
+
+
+def test_two_outputs_on_a_device_are_allowed():
+    from lodestar.cli._checks import check_output_files
+
+    check_output_files(out="/dev/null", json="/dev/null")  # e.g. a timing run that keeps nothing
+    with pytest.raises(LodestarError, match="--json b/../a.csv: is also the file of --out"):
+        check_output_files(out="a.csv", json="b/../a.csv")  # the same file under another spelling
+    with pytest.raises(LodestarError, match="--out x.rnx: is also an input file"):
+        check_output_files(out="x.rnx", inputs=[None, ["y.sp3", "x.rnx"]])

@@ -58,7 +58,8 @@ def run(args) -> int:
     from ..output import write_json
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
-    check_output_files(out=args.out, json=args.json, residuals=args.residuals)
+    check_output_files(out=args.out, json=args.json, residuals=args.residuals,
+                       inputs=[args.obs, args.sp3, args.clk, args.nav, args.antex, args.sinex, args.bias, args.blq])
     truth = truth_xyz(args.truth)
     if truth is None and args.sinex:  # a SINEX given also serves the station's coordinates as truth (issue #12)
         truth = _sinex_truth(args.obs, args.sinex)
