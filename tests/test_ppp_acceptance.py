@@ -272,3 +272,22 @@ def test_two_outputs_on_a_device_are_allowed():
         check_output_files(out="a.csv", json="b/../a.csv")  # the same file under another spelling
     with pytest.raises(LodestarError, match="--out x.rnx: is also an input file"):
         check_output_files(out="x.rnx", inputs=[None, ["y.sp3", "x.rnx"]])
+
+
+def test_cli_says_where_the_truth_came_from_and_which_systems_ran(data, tmp_path, capsys):
+    # no --truth, a SINEX holding WTZR: the errors printed are against the SINEX coordinate, and the line
+    # and the JSON say so; R+C with an SP3 holding no BeiDou says "(used: R)" on the line too
+    from lodestar.cli import main
+
+    esbc = data / "esbc-2020-177"
+    argv = ["ppp", str(esbc / WTZR), "--sp3", *[str(esbc / f) for f in GRG], "--clk", str(esbc / CLK),
+            "--sinex", str(data / "sinex" / "igs20P2131_wocov.snx"), "--systems", "R+C", "--mode", "static",
+            "--out", str(tmp_path / "p.csv"), "--json", str(tmp_path / "p.json")]
+    assert main(argv) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line.startswith("R+C (used: R) static:") and line.endswith("(truth: SINEX)")
+    info = json.loads((tmp_path / "p.json").read_text())
+    assert info["truth_source"].startswith("SINEX") and info["final_error_3d_m"] < 0.2
+    assert main([*argv[:-4], "--truth", "4075580.2884,931854.0685,4801568.2852", "--out", str(tmp_path / "q.csv"),
+                 "--json", str(tmp_path / "q.json")]) == 0
+    assert json.loads((tmp_path / "q.json").read_text())["truth_source"] == "--truth"

@@ -61,8 +61,10 @@ def run(args) -> int:
     check_output_files(out=args.out, json=args.json, residuals=args.residuals,
                        inputs=[args.obs, args.sp3, args.clk, args.nav, args.antex, args.sinex, args.bias, args.blq])
     truth = truth_xyz(args.truth)
+    truth_source = "--truth" if truth is not None else None
     if truth is None and args.sinex:  # a SINEX given also serves the station's coordinates as truth (issue #12)
         truth = _sinex_truth(args.obs, args.sinex)
+        truth_source = "SINEX (the station's coordinate on the day, from --sinex)" if truth is not None else None
     with warnings.catch_warnings():  # printed below, once, from the summary
         warnings.simplefilter("ignore", UserWarning)
         ds = _solve(args, truth)
@@ -70,13 +72,16 @@ def run(args) -> int:
     if args.residuals:
         write_residuals(ds, args.residuals)
     info = summary(ds, truth)
+    info["truth_source"] = truth_source  # where the errors' truth came from (None: no truth, no error keys)
     if args.json != "-":
         counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
-        line = f"{info['systems']} {info['mode']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}"
+        used = info.get("systems_used") or info["systems"]
+        systems = info["systems"] if used == info["systems"] else f"{info['systems']} (used: {used})"
+        line = f"{systems} {info['mode']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}"
         if truth is not None and info.get("final_error_3d_m") is not None:
             conv = info["convergence_s"]
             line += (f"; final 3D error {info['final_error_3d_m']:.3f} m, convergence "
-                     f"{'never' if conv is None else f'{conv:.0f} s'}")
+                     f"{'never' if conv is None else f'{conv:.0f} s'} (truth: {truth_source.split(' (')[0]})")
         print(line)
         for warning in info["warnings"]:
             print(f"warning: {warning}")
