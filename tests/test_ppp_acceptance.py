@@ -291,3 +291,25 @@ def test_cli_says_where_the_truth_came_from_and_which_systems_ran(data, tmp_path
     assert main([*argv[:-4], "--truth", "4075580.2884,931854.0685,4801568.2852", "--out", str(tmp_path / "q.csv"),
                  "--json", str(tmp_path / "q.json")]) == 0
     assert json.loads((tmp_path / "q.json").read_text())["truth_source"] == "--truth"
+
+
+def test_converged_epochs_say_when_the_receiver_antenna_is_uncalibrated(data):
+    # WTZZ's LEIAR25.R3 LEIT without its calibration: G+R+E+C static reaches "converged" (filter sigmas)
+    # while the height carries the antenna's IF offset (measured 0.18-0.19 m up at the converged epochs).
+    # The rows must say so (issue: never a converged status on a wrong solution without a word).
+    from lodestar.io.sinex import station_position
+
+    esbc = data / "esbc-2020-177"
+    obs = esbc / "WTZZ00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
+    sp3 = [esbc / f for f in GRG] + [esbc / "Sta21114.sp3.gz"]
+    with pytest.warns(UserWarning, match="no phase-centre calibration"):
+        bare = ppp(obs, sp3=sp3, clk=esbc / CLK, systems="G+R+E+C", mode="static")
+    converged = bare["status"].values == "converged"
+    assert converged.any()
+    assert all("receiver antenna uncalibrated" in r for r in bare["reason"].values)
+    truth = station_position([data / "sinex" / "igs20P2131_wocov.snx"], "WTZZ", np.datetime64("2020-06-25T00:30"))
+    from lodestar.positioning.ppp.result import _errors_enu
+
+    assert np.min(_errors_enu(bare, truth)[converged, 2]) > 0.10  # the bias the note warns of
+    calibrated = ppp(obs, **_kw(data, sp3=sp3, systems="G+R+E+C", mode="static"))
+    assert not any("uncalibrated" in r for r in calibrated["reason"].values)

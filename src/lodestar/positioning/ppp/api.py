@@ -278,7 +278,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
                       clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by), meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
-        "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
+        "slip_reasons": _count(arcs.slip_reason), "epoch_notes": _with_antenna_note(arcs.epoch_note, rx_source),
         "unused_reasons": _count(unused),
         "code_bias_corrections": bias_note, "ocean_loading": ocean_note, "bds3_signals": bds3_signals,
         "inter_signal_bias_groups": isb_names,
@@ -303,6 +303,19 @@ def _note_missing_channels(svs, channels, obs, warn) -> bool:
                     f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}): {_NO_CHANNEL}")
         warnings.warn(warn[-1], stacklevel=4)
     return bool(missing)
+
+
+#: Said on every epoch's reason when the receiver antenna has no calibration: the statuses come from the
+#: filter's sigmas, which know nothing of the antenna's IF offset (4-20 cm, mostly height; WTZZ's
+#: LEIAR25.R3 without it: G+R+E+C "converged" epochs 15-19 cm high after an hour).
+UNCALIBRATED_ANTENNA_NOTE = "receiver antenna uncalibrated: height biased by its phase-centre offset (see warnings)"
+
+
+def _with_antenna_note(epoch_note, rx_source):
+    """(T,) epoch notes, each with :data:`UNCALIBRATED_ANTENNA_NOTE` when no receiver calibration was found."""
+    if rx_source != "none":
+        return epoch_note
+    return np.array(["; ".join(x for x in (str(n), UNCALIBRATED_ANTENNA_NOTE) if x) for n in epoch_note], dtype=object)
 
 
 def _note_unused_geo(svs, usable, unused, warn) -> None:
