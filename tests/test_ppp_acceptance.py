@@ -313,3 +313,15 @@ def test_converged_epochs_say_when_the_receiver_antenna_is_uncalibrated(data):
     assert np.min(_errors_enu(bare, truth)[converged, 2]) > 0.10  # the bias the note warns of
     calibrated = ppp(obs, **_kw(data, sp3=sp3, systems="G+R+E+C", mode="static"))
     assert not any("uncalibrated" in r for r in calibrated["reason"].values)
+
+
+def test_warnings_speak_only_of_the_systems_asked_for(data):
+    # IAC's first clock samples of C07, C10 (BeiDou) and J07 (QZSS) are screened out (orbits/clock_screen.py):
+    # an R+C run names C07 and C10, never J07; a GLONASS run names none (positions unchanged: other
+    # systems' samples were never used)
+    esbc = data / "esbc-2020-177"
+    kw = _kw(data, sp3=[esbc / f for f in GRG] + [esbc / "Sta21114.sp3.gz"], mode="static")
+    rc = json.loads(ppp(esbc / WTZR, systems="R+C", **kw).attrs["warnings"])
+    assert any("C07" in w and "C10" in w for w in rc) and not any("J07" in w for w in rc)
+    r = ppp(esbc / WTZR, systems="R", **kw)
+    assert "warnings" not in r.attrs or not any("clock samples" in w for w in json.loads(r.attrs["warnings"]))
