@@ -155,7 +155,8 @@ def _clock_sigma(eph, systems):
 def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None, systems="R+C",
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
         include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None,
-        code_bias_systems=CODE_BIAS_SYSTEMS, blq=None, gradients=False, bds3_signals="b1i-b3i"):
+        code_bias_systems=CODE_BIAS_SYSTEMS, blq=None, gradients=False, bds3_signals="b1i-b3i",
+        code_sigma_m=0.3, phase_sigma_m=0.003):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -181,8 +182,13 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     MEO/IGSO on B1C/B2a where tracked, BDS-2 on B1I/B3I; their receiver inter-signal code bias is a
     filter state, each satellite's differential code bias to the B1I/B3I clocks is taken off with
     ``bias`` OSBs or else absorbed by the BeiDou code-bias states).
+    ``code_sigma_m``, ``phase_sigma_m``: the a and b of each raw signal's sigma^2 = a^2 + b^2 / sin^2 E
+    (RTKLIB's ``stats-errphase`` 3 mm and ``stats-eratio1`` 100 by default), scaled by the IF noise
+    factor (:mod:`.filter`). docs/ppp.md, "No uncombined model", measures what a heavier code weight does.
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
+    if not (code_sigma_m > 0 and phase_sigma_m > 0):
+        raise LodestarError(f"code_sigma_m and phase_sigma_m must be positive, not {code_sigma_m!r}, {phase_sigma_m!r}")
     if bds3_signals not in BDS3_SIGNAL_OPTIONS:
         raise LodestarError(f"bds3_signals must be one of {', '.join(BDS3_SIGNAL_OPTIONS)}, not {bds3_signals!r}")
     if mode not in MODES:
@@ -206,7 +212,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     cfg = FilterConfig(kinematic=mode == "kinematic", mask_rad=np.radians(mask_deg),
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
                        product_sigma_m=_clock_sigma(eph, prep.systems), clock_state_tau_s=_CLOCK_STATE_TAU_S,
-                       gradients=bool(gradients))
+                       gradients=bool(gradients), code_sigma_m=float(code_sigma_m),
+                       phase_sigma_m=float(phase_sigma_m))
     forward = run_filter(prep, cfg)
     backward = None
     if direction == "combined":
@@ -214,7 +221,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     result = combine(forward, backward) if backward is not None else forward
     attrs = {"inter_signal_bias_m": _final_isb(forward, prep.meta.get("inter_signal_bias_groups") or []),"systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
              "obs_path": str(obs.attrs.get("path", "")), "warnings": list(warn), "truth_xyz_m": truth,
-             "restart_s": restart_s, "gradients": bool(gradients), **prep.meta}
+             "restart_s": restart_s, "gradients": bool(gradients), "code_sigma_m": float(code_sigma_m),
+             "phase_sigma_m": float(phase_sigma_m), **prep.meta}
     return build_dataset(prep, result, attrs)
 
 
