@@ -325,3 +325,16 @@ def test_warnings_speak_only_of_the_systems_asked_for(data):
     assert any("C07" in w and "C10" in w for w in rc) and not any("J07" in w for w in rc)
     r = ppp(esbc / WTZR, systems="R", **kw)
     assert "warnings" not in r.attrs or not any("clock samples" in w for w in json.loads(r.attrs["warnings"]))
+
+
+def test_defaults_a_ppp_user_expects():
+    # issue #13: 7 deg mask, kinematic unless --mode static, forward; R+C; the API the same
+    import inspect
+
+    from lodestar.cli import build_parser
+
+    args = build_parser().parse_args(["ppp", "obs.rnx", "--sp3", "a.sp3", "--out", "o.csv"])
+    assert (args.mask, args.mode, args.direction, args.restart, args.include_geo) == (7.0, "kinematic", "forward", None, False)
+    defaults = {k: v.default for k, v in inspect.signature(ppp).parameters.items()}
+    assert (defaults["mask_deg"], defaults["mode"], defaults["direction"], defaults["systems"]) == (7.0, "kinematic",
+                                                                                                  "forward", "R+C")
