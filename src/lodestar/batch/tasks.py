@@ -261,6 +261,8 @@ def write_ppp_series(out_dir) -> dict:
         return {}
     table = pd.concat([pd.read_parquet(p) for p in day_files], ignore_index=True).reindex(columns=PPP_COLUMNS)
     table = table.sort_values(["station", "systems", "date"], kind="stable", ignore_index=True)
+    for column in ("epochs", "epochs_solved"):  # counts stay integers beside failed rows' blanks (not 120.0000)
+        table[column] = pd.to_numeric(table[column]).round().astype("Int64")
     paths = {"ppp_coordinates": out_dir / "ppp_coordinates.parquet", "ppp_coordinates_csv": out_dir / "ppp_coordinates.csv"}
     with atomic_path(paths["ppp_coordinates"]) as tmp:
         table.to_parquet(tmp, index=False)

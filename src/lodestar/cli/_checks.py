@@ -91,19 +91,40 @@ def check_time_order(start: str, end: str) -> None:
         raise LodestarError(f"--to {end} must be after --from {start}")
 
 
-def check_output_files(**options) -> None:
-    """Output files named on the command line must not be folders (checked before any work).
+def check_output_files(*, inputs=(), **options) -> None:
+    """Output files named on the command line must not be folders, nor one another, nor an input file
+    (``inputs``: paths the command reads), checked before any work: the later writer would silently
+    replace the earlier output, or the input itself.
 
     Keyword names are option names with ``_`` for ``-`` (``calibration_out=...``); ``None`` (not
     asked for) passes, and ``-`` (stdout) for ``json`` only: elsewhere it would make a file named ``-``.
+    Devices (``/dev/null``) may be named more than once.
     """
+    seen: dict = {str(Path(p).resolve()): "input" for p in _flat(inputs)}
     for name, path in options.items():
         if path is None or (path == "-" and name == "json"):
             continue
+        option = f"--{name.replace('_', '-')}"
         if path == "-":
-            raise LodestarError(f"--{name.replace('_', '-')} -: give a file name (only --json - writes to stdout)")
+            raise LodestarError(f"{option} -: give a file name (only --json - writes to stdout)")
         if Path(path).is_dir():
-            raise LodestarError(f"--{name.replace('_', '-')} {path}: is a folder; give a file name inside it")
+            raise LodestarError(f"{option} {path}: is a folder; give a file name inside it")
+        key = str(Path(path).resolve())
+        if key in seen and not key.startswith("/dev/"):
+            other = "an input file of the command" if seen[key] == "input" else f"the file of {seen[key]}"
+            raise LodestarError(f"{option} {path}: is also {other}; give each output its own file")
+        seen[key] = option
+
+
+def _flat(paths):
+    """Paths from a mix of None, single paths and lists of paths."""
+    for item in paths:
+        if item is None:
+            continue
+        if isinstance(item, (list, tuple)):
+            yield from _flat(item)
+        else:
+            yield item
 
 
 def check_suffix(option: str, path, accepted: tuple[str, ...]) -> None:

@@ -26,7 +26,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--bias", **ext, default=None, metavar="F", help="Bias-SINEX: OSB code biases make each code consistent with the clocks' reference signals")
     parser.add_argument("--blq", default=None, metavar="F",
                         help="ocean-loading coefficients (BLQ, Onsala service) holding the station: IERS 2010 7.1.2")
-    parser.add_argument("--systems", default="R+C", metavar="SET", help="system set: R, C, R+C, G+R+E+C ... (default R+C)")
+    parser.add_argument("--systems", default=None, metavar="SET", help="system set: R, C, R+C, G+R+E+C ... (default R+C)")
     parser.add_argument("--mode", choices=("kinematic", "static"), default="kinematic", help="default kinematic")
     parser.add_argument("--mask", type=elevation_deg, default=7.0, metavar="DEG", help="elevation mask (default 7)")
     parser.add_argument("--direction", choices=("forward", "combined"), default="forward",
@@ -58,10 +58,13 @@ def run(args) -> int:
     from ..output import write_json
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
-    check_output_files(out=args.out, json=args.json, residuals=args.residuals)
+    check_output_files(out=args.out, json=args.json, residuals=args.residuals,
+                       inputs=[args.obs, args.sp3, args.clk, args.nav, args.antex, args.sinex, args.bias, args.blq])
     truth = truth_xyz(args.truth)
+    truth_source = "--truth" if truth is not None else None
     if truth is None and args.sinex:  # a SINEX given also serves the station's coordinates as truth (issue #12)
         truth = _sinex_truth(args.obs, args.sinex)
+        truth_source = "SINEX (the station's coordinate on the day, from --sinex)" if truth is not None else None
     with warnings.catch_warnings():  # printed below, once, from the summary
         warnings.simplefilter("ignore", UserWarning)
         ds = _solve(args, truth)
@@ -69,13 +72,16 @@ def run(args) -> int:
     if args.residuals:
         write_residuals(ds, args.residuals)
     info = summary(ds, truth)
+    info["truth_source"] = truth_source  # where the errors' truth came from (None: no truth, no error keys)
     if args.json != "-":
         counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
-        line = f"{info['systems']} {info['mode']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}"
+        used = info.get("systems_used") or info["systems"]
+        systems = info["systems"] if used == info["systems"] else f"{info['systems']} (used: {used})"
+        line = f"{systems} {info['mode']}: {info['solved']}/{info['epochs']} epochs solved ({counts}) -> {args.out}"
         if truth is not None and info.get("final_error_3d_m") is not None:
             conv = info["convergence_s"]
             line += (f"; final 3D error {info['final_error_3d_m']:.3f} m, convergence "
-                     f"{'never' if conv is None else f'{conv:.0f} s'}")
+                     f"{'never' if conv is None else f'{conv:.0f} s'} (truth: {truth_source.split(' (')[0]})")
         print(line)
         for warning in info["warnings"]:
             print(f"warning: {warning}")
@@ -107,6 +113,13 @@ def _run_sets(args) -> int:
         raise LodestarError("--sets compares convergence against a truth: give --truth X,Y,Z")
     if getattr(args, "bds3_signals", "b1i-b3i") != "b1i-b3i":
         raise LodestarError("--sets runs BeiDou on B1I/B3I only: drop --bds3-signals, or run single solutions with it")
+    ignored = [option for option, given in (("--systems", args.systems), ("--residuals", args.residuals),
+                                            ("--format", args.format), ("--include-geo", args.include_geo),
+                                            ("--direction combined", args.direction == "combined")) if given]
+    if ignored:  # the comparison's runs are forward, without GEO, and write one HTML report: say so, never ignore
+        raise LodestarError(f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to --sets (its "
+                            "runs are forward, without BeiDou GEO, on the sets it names; --out is its HTML report): "
+                            "drop it, or run single solutions with it")
     compare = argparse.Namespace(obs=args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex,
                                  sinex=args.sinex, bias=args.bias, blq=args.blq, gradients=args.gradients,
                                  truth=args.truth, out=args.out, json=args.json,
@@ -120,7 +133,7 @@ def _solve(args, truth):
     from ..positioning.ppp import ppp
 
     return ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
-               systems=args.systems, mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
+               systems=args.systems or "R+C", mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
                restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq,
                gradients=args.gradients, bds3_signals=getattr(args, "bds3_signals", "b1i-b3i"))
 

@@ -1,8 +1,8 @@
 """``lodestar ppp-compare``: PPP convergence per system set with restarts, a table and an HTML report.
 
-The issue's form is ``lodestar ppp OBS ... --sets R C R+C G+R+E+C [--restart HOURS]``; until the
-single-run ``lodestar ppp`` command exists in this tree, the comparison lives here under its own
-name (same library function: :func:`lodestar.analysis.ppp_convergence.run_sets`).
+The issue's form is ``lodestar ppp OBS ... --sets R C R+C G+R+E+C [--restart HOURS]`` (``cli/ppp.py``
+hands it here); this command is the same comparison with its own options (``--masks``, ``--workers``,
+``--no-static``), over one library function: :func:`lodestar.analysis.ppp_convergence.run_sets`.
 """
 
 from __future__ import annotations
@@ -49,9 +49,6 @@ def add_compare_arguments(parser, *, with_products: bool = True) -> None:
 
 def add_arguments(parser) -> None:
     add_compare_arguments(parser)
-
-
-
 
 
 def run_compare(args) -> int:

@@ -27,7 +27,7 @@ from ...models.ocean_loading import ocean_loading_ecef_m
 from ...models.phase_center import ReceiverAntenna
 from ...orbits import BroadcastEphemeris, PreciseEphemeris
 from ...orbits.precise import BRIDGED_SHIFT
-from ...systems import SYSTEM_ORDER, parse_system_set
+from ...systems import SYSTEM_NAMES, SYSTEM_ORDER, parse_system_set
 from ...time import Time
 from ..osb import osb_lookup_time
 from .antennas import BANDS, phase_centres, receiver_offsets_enu_m, satellite_offsets
@@ -101,7 +101,18 @@ def _load_products(sp3, clk, letters):
     if not sp3_items:
         raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")
     clk_items = [read_clk(p, systems=letters) if isinstance(p, (str, Path)) else p for p in as_list(clk)]
-    return PreciseEphemeris(sp3_items, clk_items or None)
+    return PreciseEphemeris(_of_systems(sp3_items, letters), clk_items or None)
+
+
+def _of_systems(sp3_items, letters):
+    """The SP3 tables cut to the satellites of ``letters`` (a file holding none of them kept whole, so the
+    "holds none of the satellites" error still names it): another system's samples are never used, and their
+    clock-screen warnings (e.g. QZSS J07 in an R+C run) only misled."""
+    out = []
+    for item in sp3_items:
+        keep = [i for i, sv in enumerate(item["sv"].values) if str(sv)[0] in letters]
+        out.append(item.isel(sv=keep) if keep else item)
+    return out
 
 
 def _by_interval(table: dict, interval_s: float) -> float:
@@ -224,10 +235,12 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         raise LodestarError(f"{obs.attrs.get('path', 'the observations')} has no {'+'.join(letters)} satellites")
     channels = _channels(obs, nav) if "R" in letters else {}
     dual = select_dual_frequency(obs, svs, channels, bds3_signals)
+    no_channel = _note_missing_channels(svs, channels, obs, warn)
     keep = np.isfinite(dual.f1_hz) & dual.usable.any(axis=0)
     if not keep.any():
         raise LodestarError("no satellite has dual-frequency code and phase on the PPP signals "
-                            f"({', '.join(letters)}): PPP needs two frequencies")
+                            f"({', '.join(letters)}): PPP needs two frequencies"
+                            + (f"; {_NO_CHANNEL}" if no_channel else ""))
     dual = _subset(dual, keep)
     svs = dual.sv
     if bds3_signals == "b1c-b2a":
@@ -266,6 +279,10 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     if not systems:
         reasons = sorted(set(side.reason[~side.valid].ravel()) - {""})
         raise LodestarError(f"no usable satellite: {'; '.join(reasons[:3]) or 'no dual-frequency data'}")
+    _note_dropped_systems(letters, systems, svs, np.where(dual.usable & ~side.valid, side.reason, ""), warn,
+                          {"R": _NO_CHANNEL} if no_channel else {})
+    if include_geo and "C" in letters:
+        _note_unused_geo(svs, usable, np.where(dual.usable & ~side.valid, side.reason, ""), warn)
     sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
     arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
     doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
@@ -280,7 +297,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
                       clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by), meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
-        "slip_reasons": _count(arcs.slip_reason), "epoch_notes": arcs.epoch_note,
+        "slip_reasons": _count(arcs.slip_reason), "epoch_notes": _with_antenna_note(arcs.epoch_note, rx_source),
         "unused_reasons": _count(unused),
         "code_bias_corrections": bias_note, "ocean_loading": ocean_note, "bds3_signals": bds3_signals,
         "inter_signal_bias_groups": isb_names,
@@ -288,8 +305,62 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
         "centre_handovers": int(handover.sum()),
         "epoch_unused": _dominant_reason(unused),
-        "precise_products": eph.provenance(), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo)})
+        "precise_products": eph.provenance(list(svs), np.where(usable, side.served_by, "")), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo),
+        "systems_used": "+".join(systems)})
     return inp
+
+
+_NO_CHANNEL = ("GLONASS frequency channels unknown (no GLONASS SLOT / FRQ # in the header): give --nav with a "
+               "navigation file of the day")
+
+
+def _note_missing_channels(svs, channels, obs, warn) -> bool:
+    """Warn when GLONASS satellites cannot be used for want of their FDMA frequency channel; True if any."""
+    missing = [str(sv) for sv in svs if str(sv)[0] == "R" and str(sv) not in channels]
+    if missing:
+        warn.append(f"{obs.attrs.get('path', 'the observations')}: {len(missing)} GLONASS satellite(s) not used "
+                    f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}): {_NO_CHANNEL}")
+        warnings.warn(warn[-1], stacklevel=4)
+    return bool(missing)
+
+
+#: Said on every epoch's reason when the receiver antenna has no calibration: the statuses come from the
+#: filter's sigmas, which know nothing of the antenna's IF offset (4-20 cm, mostly height; WTZZ's
+#: LEIAR25.R3 without it: G+R+E+C "converged" epochs 15-19 cm high after an hour).
+UNCALIBRATED_ANTENNA_NOTE = "receiver antenna uncalibrated: height biased by its phase-centre offset (see warnings)"
+
+
+def _with_antenna_note(epoch_note, rx_source):
+    """(T,) epoch notes, each with :data:`UNCALIBRATED_ANTENNA_NOTE` when no receiver calibration was found."""
+    if rx_source != "none":
+        return epoch_note
+    return np.array(["; ".join(x for x in (str(n), UNCALIBRATED_ANTENNA_NOTE) if x) for n in epoch_note], dtype=object)
+
+
+def _note_unused_geo(svs, usable, unused, warn) -> None:
+    """``include_geo`` asked for and no BeiDou GEO usable: say why (e.g. no satellite antenna offset is known
+    for BDS-2 GEO without an ANTEX that has them), rather than let the option pass for one that did something."""
+    geo = np.array([str(sv) in BDS_GEO for sv in svs], dtype=bool)
+    if geo.any() and usable[:, geo].any():
+        return
+    reasons = _count(unused[:, geo]) if geo.any() else {}
+    why = max(reasons, key=reasons.get) if reasons else "no GEO tracked with dual-frequency code and phase"
+    warn.append(f"include_geo: no BeiDou GEO satellite used ({why})")
+    warnings.warn(warn[-1], stacklevel=4)
+
+
+def _note_dropped_systems(letters, systems, svs, unused, warn, why_absent=None) -> None:
+    """Warn for every system asked for that has no usable satellite (the solution runs without it), with
+    the most frequent reason of its observed cells (``why_absent[letter]`` when none is left to look at);
+    a run asked for as R+C must not pass for one."""
+    for letter in (s for s in letters if s not in systems):
+        columns = np.array([str(sv)[0] == letter for sv in svs], dtype=bool)
+        reasons = _count(unused[:, columns]) if columns.any() else {}
+        why = max(reasons, key=reasons.get) if reasons else (why_absent or {}).get(
+            letter, "no dual-frequency code and phase on the PPP signals")
+        warn.append(f"no usable {SYSTEM_NAMES[letter]} satellite ({why}): the solution is {'+'.join(systems)} alone, "
+                    f"not {'+'.join(letters)}")
+        warnings.warn(warn[-1], stacklevel=4)
 
 
 def _note_bds3_fallback(dual, obs, warn) -> None:
@@ -429,16 +500,25 @@ def _approx_position(obs):
                         "PPP needs an approximate position (within a few km) for its corrections")
 
 
+#: What to give when no satellite is usable for a reason other than the products' span.
+_UNUSABLE_HINTS = {"no satellite antenna offset known": "give --antex (or --sinex) with the satellites' phase-centre "
+                                                        "offsets (the built-in table holds the PRNs of 2020-06-25)"}
+
+
 def _check_products(side, obs, eph):
+    """No usable cell at all: a clear error naming the most frequent reasons (cell counts) and what to give."""
     if side.valid.any():
         return
-    reasons = sorted(set(side.reason.ravel()) - {""})
+    reasons = _count(side.reason)
     where = obs.attrs.get("path", "the observations")
-    if reasons == ["satellite not in SP3"] or reasons == ["satellite not in any SP3"]:
+    if set(reasons) <= {"satellite not in SP3", "satellite not in any SP3"}:
         raise LodestarError(f"the SP3 files hold none of the satellites asked for in {where}: give a product with "
                             "them (e.g. IAC or CODE MGEX for BeiDou)")
-    raise LodestarError(f"the precise products do not cover {where}: {'; '.join(reasons[:3])} "
-                        "(orbit/clock files of another day?)")
+    ranked = sorted(reasons, key=lambda r: -reasons[r])
+    listed = "; ".join(f"{r} ({reasons[r]} cells)" for r in ranked[:3])
+    if ranked and ranked[0] in _UNUSABLE_HINTS:
+        raise LodestarError(f"no satellite of {where} is usable: {listed}: {_UNUSABLE_HINTS[ranked[0]]}")
+    raise LodestarError(f"the precise products do not cover {where}: {listed} (orbit/clock files of another day?)")
 
 
 def _reversed(inp):

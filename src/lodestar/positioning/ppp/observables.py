@@ -193,7 +193,8 @@ def check_phase_present(obs, systems: str) -> None:
                             "PPP needs dual-frequency code and phase (use `lodestar solve` for code-only positioning)")
     bands = {s: {c[1] for c in p} for s, p in phases.items()}
     if all(len(b) < 2 for b in bands.values()):
-        raise LodestarError(f"{where} tracks a single frequency ({', '.join(f'{s}: L{sorted(b)}' for s, b in bands.items() if b)}): "
+        tracked = ", ".join(f"{s}: {'/'.join('L' + band for band in sorted(b))} only" for s, b in bands.items() if b)
+        raise LodestarError(f"{where} tracks a single frequency ({tracked}): "
                             "ionosphere-free PPP needs two frequencies per satellite")
 
 

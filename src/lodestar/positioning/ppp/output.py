@@ -110,6 +110,7 @@ def summary(ds, truth=None) -> dict:
     if "grad_n_m" in ds and last.size:  # with gradients estimated: the last solved epoch's G_N, G_E (m)
         out["final_gradient_ne_m"] = [float(ds[k].values[last[-1]]) for k in ("grad_n_m", "grad_e_m")]
     out.update({
+        "systems_used": ds.attrs.get("systems_used"),  # the asked systems that had usable satellites
         "direction": ds.attrs.get("direction"), "mask_deg": ds.attrs.get("mask_deg"),
         "status_counts": {s: int((status == s).sum()) for s in ("converged", "converging", "insufficient", "failed")},
         "final_sigma_enu_m": [float(ds[k].values[last[-1]]) for k in ("sde_m", "sdn_m", "sdu_m")] if last.size else None,

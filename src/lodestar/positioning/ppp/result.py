@@ -126,7 +126,6 @@ def _errors_enu(ds, truth):
 def convergence_index(enu):
     """First epoch from which horizontal < 10 cm and 3D < 20 cm hold to the end (None if never)."""
     good = (np.hypot(enu[:, 0], enu[:, 1]) < CONVERGENCE_H_M) & (np.linalg.norm(enu, axis=1) < CONVERGENCE_3D_M)
-    good |= ~np.all(np.isfinite(enu), axis=1) & False
     bad = np.flatnonzero(~good & np.all(np.isfinite(enu), axis=1))
     finite = np.flatnonzero(np.all(np.isfinite(enu), axis=1))
     if finite.size == 0:
