@@ -163,6 +163,42 @@ def test_precise_products_pair_by_day_and_product_line(data):
     assert [Path(p).name for p in day.clk] == ["GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"]
 
 
+def test_other_product_lines_serve_the_systems_the_best_one_lacks(data):
+    """GRG (G, R, E) is the day's best line; BeiDou comes only from the other lines, best first: CODE's final
+    (BDS-2), GFZ's rapid 2-hour extract, then the two files named outside the conventions (IAC's Sta21114
+    and a GBM extract, dated by content), none with its own clock file here."""
+    esbc = data / "esbc-2020-177"
+    (day,) = discover([esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"], esbc, sp3_dir=esbc).days
+    assert [Path(p).name for p in day.sp3_more] == ["COD0MGXFIN_20201770000_01D_05M_ORB.SP3",
+                                                    "GBM0MGXRAP_20201770000_01D_05M_ORB_120epoch.sp3",
+                                                    "GBM_BDS_C21_C08_trim.sp3", "Sta21114.sp3.gz"]
+    assert day.clk_more == ()
+
+
+def test_a_folder_of_grg_and_iac_gives_iac_for_beidou_only(data, tmp_path):
+    esbc = data / "esbc-2020-177"
+    for name in ("GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz", "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz",
+                 "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz", "Sta21114.sp3.gz"):
+        (tmp_path / name).symlink_to(esbc / name)
+    (day,) = discover([esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"], esbc, sp3_dir=tmp_path).days
+    assert [Path(p).name for p in day.sp3_more] == ["Sta21114.sp3.gz"]
+    # a folder whose best line carries every system needs no other line
+    only_iac = tmp_path / "iac"
+    only_iac.mkdir()
+    (only_iac / "Sta21114.sp3.gz").symlink_to(esbc / "Sta21114.sp3.gz")
+    (day,) = discover([esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"], esbc, sp3_dir=only_iac).days
+    assert [Path(p).name for p in day.sp3] == ["Sta21114.sp3.gz"] and day.sp3_more == ()
+
+
+def test_sp3_header_systems_reads_the_satellite_lines(data):
+    from lodestar.io.headers import read_head, sp3_header_systems
+
+    esbc = data / "esbc-2020-177"
+    assert sp3_header_systems(read_head(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz", 81 * 20)) == "GRE"
+    assert sp3_header_systems(read_head(esbc / "Sta21114.sp3.gz", 81 * 20)) == "GRECJ"  # 121 satellites, 8 lines
+    assert sp3_header_systems(b"not an SP3 head") == ""
+
+
 def test_duplicates_of_a_station_day_are_listed_not_dropped(data, tmp_path):
     esbc = data / "esbc-2020-177"
     found = discover([esbc / "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz",

@@ -122,3 +122,28 @@ def test_gradients_without_ppp_are_refused(network, data, capsys):
                  "--out", str(network["root"] / "no-ppp")])
     assert code == 1
     assert "--gradients is a PPP option" in capsys.readouterr().err
+
+
+def test_beidou_comes_from_another_product_line_than_grg(network, data, tmp_path):
+    """A products folder with GRG (G, R, E; 30 s clocks) and IAC (15 min, with BeiDou): BeiDou alone and
+    GLONASS + BeiDou solve, BeiDou from IAC, GLONASS from GRG only. Before, discovery gave PPP one product
+    line, so C failed and R+C was GLONASS alone."""
+    esbc = data / "esbc-2020-177"
+    products = tmp_path / "products"
+    products.mkdir()
+    for name in ("GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz", "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz",
+                 "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz", "Sta21114.sp3.gz"):
+        (products / name).symlink_to(esbc / name)
+    obs = tmp_path / "obs"
+    obs.mkdir()
+    (obs / FILES[1]).symlink_to(esbc / FILES[1])  # WTZZ: 8 BeiDou satellites in the hour
+    result = run_batch([obs], esbc, tmp_path / "out", sp3_dir=products, sinex=[data / SINEX], sets=("C", "R+C"),
+                       masks=(7.0,), workers=1, progress=False, ppp=True)
+    table = pd.read_parquet(tmp_path / "out" / "ppp_coordinates.parquet").set_index("systems")
+    assert (table["status"] == "ok").all(), table["reason"]
+    assert "Sta21114.sp3.gz" in result.summary["sp3_files"].iloc[0]
+    # one hour of BeiDou alone with 15-min clocks: decimetres (bench_ppp.py WTZZ C static 0.31 m with the
+    # ANTEX pattern); GLONASS + BeiDou: centimetres (0.07 m)
+    assert table.loc["C", "error_3d_m"] < 0.5 and table.loc["R+C", "error_3d_m"] < 0.15, table["error_3d_m"]
+    solution = pd.read_parquet(day_ppp_path(tmp_path / "out", "WTZZ_2020-06-25"))
+    assert set(solution["systems"]) == {"C", "R+C"}

@@ -18,12 +18,15 @@ from pathlib import Path
 
 from ..errors import DataNotFoundError, LodestarError
 from ..io.headers import (nav_content_date, nav_content_systems, nav_header_systems, obs_header_identity, read_head,
-                          sniff_format, sp3_start_date)
+                          sniff_format, sp3_header_systems, sp3_start_date)
 from .names import NameInfo, parse_name
 
 __all__ = ["StationDay", "Unidentified", "Discovery", "discover", "find_observation_files", "ProductIndex"]
 
 _GLOB_CHARS = set("*?[")
+#: enough of an SP3 header for its satellite list: the first 20 lines (81 bytes each) hold the "+" lines of
+#: up to 17 x 18 = 306 satellites (SP3-d, Hilla 2016 §2: 17 IDs per line after 2 lines)
+_SP3_HEAD_BYTES = 81 * 20
 
 
 @dataclass(frozen=True)
@@ -38,6 +41,9 @@ class StationDay:
     sp3: tuple[str, ...] = ()
     clk: tuple[str, ...] = ()
     duplicates: tuple[str, ...] = ()
+    #: other product lines of the day for systems ``sp3``'s line lacks (PPP only; ProductIndex.others_for)
+    sp3_more: tuple[str, ...] = ()
+    clk_more: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -194,13 +200,53 @@ class ProductIndex:
         never paired with another centre's clocks (their clock datums differ by metres); without a
         matching clock file the SP3 clocks are used.
         """
-        orbits = [p for p, _ in self.by_day.get(("sp3", date), [])]
-        clocks = {_product_line(p): p for p, _ in self.by_day.get(("clk", date), [])}
-        if not orbits:
+        ranked = self._ranked_orbits(date)
+        if not ranked:
             return (), ()
-        best = min(orbits, key=lambda p: (_latency(p), _product_line(p) not in clocks, "_01D_" not in p.name.upper(), p.name))
-        clock = clocks.get(_product_line(best))
-        return self._with_neighbours(best, date), ((str(clock),) if clock else ())
+        return self._line(ranked[0], date)
+
+    def others_for(self, date: dt.date) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Orbit (with neighbours) and clock files of the day's other product lines that carry a system
+        the best line lacks, best first (:meth:`precise_for`'s order), e.g. IAC's BeiDou beside GRG's
+        GPS/GLONASS/Galileo. PPP ranks the centres in this order for each system and serves each
+        satellite from the first that has it, on the first centre's clock datum
+        (:class:`lodestar.orbits.PreciseEphemeris`); a centre never takes another's clock file."""
+        ranked = self._ranked_orbits(date)
+        if not ranked:
+            return (), ()
+        have = set(self._sp3_systems(ranked[0]))
+        sp3, clk = [], []
+        for orbit in ranked[1:]:
+            if _product_line(orbit) == _product_line(ranked[0]) or not set(self._sp3_systems(orbit)) - have:
+                continue
+            files, clocks = self._line(orbit, date)
+            sp3 += [f for f in files if f not in sp3]
+            clk += [c for c in clocks if c not in clk]
+        return tuple(sp3), tuple(clk)
+
+    def _ranked_orbits(self, date: dt.date) -> list[Path]:
+        """The day's orbit files, best first: final before rapid before ultra-rapid, a product with its
+        own clock file, a daily file, then by name."""
+        clocks = self._clocks(date)
+        orbits = [p for p, _ in self.by_day.get(("sp3", date), [])]
+        return sorted(orbits, key=lambda p: (_latency(p), _product_line(p) not in clocks, "_01D_" not in p.name.upper(),
+                                             p.name))
+
+    def _clocks(self, date: dt.date) -> dict:
+        return {_product_line(p): p for p, _ in self.by_day.get(("clk", date), [])}
+
+    def _line(self, orbit: Path, date: dt.date) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        clock = self._clocks(date).get(_product_line(orbit))
+        return self._with_neighbours(orbit, date), ((str(clock),) if clock else ())
+
+    def _sp3_systems(self, path: Path) -> str:
+        """Systems of an SP3 file's satellites, from its header (unreadable: none, the task reports it)."""
+        if path not in self._systems:
+            try:
+                self._systems[path] = sp3_header_systems(read_head(path, _SP3_HEAD_BYTES))
+            except LodestarError:
+                self._systems[path] = ""
+        return self._systems[path]
 
     def _with_neighbours(self, best: Path, date: dt.date) -> tuple[str, ...]:
         """The orbit file with the same product's files of the eve and the morrow where present:
@@ -240,6 +286,7 @@ def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
         files.sort(key=_preference)
         best = files[0]
         sp3, clk = precise.precise_for(date) if precise else ((), ())
+        sp3_more, clk_more = precise.others_for(date) if precise else ((), ())
         result.days.append(StationDay(
             station=station,
             marker=best.marker,
@@ -249,5 +296,7 @@ def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
             sp3=sp3,
             clk=clk,
             duplicates=tuple(str(f.path) for f in files[1:]),
+            sp3_more=sp3_more,
+            clk_more=clk_more,
         ))
     return result

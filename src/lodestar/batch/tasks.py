@@ -194,7 +194,7 @@ def _ppp_day(day: StationDay, options: TaskOptions):
         raise LodestarError(f"{day.obs}: PPP needs precise orbits and clocks for {day.date} (give --sp3-dir)")
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
-    sp3, clk, notes = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
+    sp3, clk, notes = _ppp_products(day, options)
     solutions, coordinates = {}, []
     for system_set in options.sets:
         try:
@@ -211,7 +211,8 @@ def _ppp_day(day: StationDay, options: TaskOptions):
     frame = pd.DataFrame(coordinates).reindex(columns=PPP_COLUMNS)
     with atomic_path(day_ppp_path(options.out_dir, day.key)) as tmp:
         frame.to_parquet(tmp, index=False)
-    rows = [{**_base_row(day), "systems": row["systems"], "mask_deg": float(min(options.masks)),
+    rows = [{**_base_row(day), "sp3_files": ";".join(day.sp3 + day.sp3_more + day.clk + day.clk_more),
+             "systems": row["systems"], "mask_deg": float(min(options.masks)),
              "status": "ok" if row["status"] == "ok" else "failed", "error": row.get("reason") or "",
              "error_kind": "" if row["status"] == "ok" else "input", "epochs": row.get("epochs"),
              "epochs_solved": row.get("epochs_solved"), "truth_source": truth_source,
@@ -219,6 +220,31 @@ def _ppp_day(day: StationDay, options: TaskOptions):
              "warnings": "; ".join([*notes, *_solution_warnings(solutions.get(row["systems"]))])}
             for row in coordinates]
     return rows, solutions
+
+
+def _ppp_products(day: StationDay, options: TaskOptions):
+    """(SP3 Datasets, CLK Datasets, warnings) of a PPP station-day: the best product line as it is, then
+    the day's other lines (discover.ProductIndex.others_for) cut to the systems the best line lacks, so
+    BeiDou comes from IAC beside GRG's GPS/GLONASS/Galileo, and a system the best line carries is never
+    mixed with another centre's satellites."""
+    sp3, clk, notes = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
+    if not day.sp3_more:
+        return sp3, clk, notes
+    have = {str(sv)[0] for ds in sp3 for sv in ds["sv"].values}
+    more_sp3, more_clk, more_notes = read_precise_files(day.sp3_more, day.clk_more,
+                                                        allow_truncated=options.allow_truncated)
+    cut_sp3, cut_clk = _other_systems(more_sp3, have), _other_systems(more_clk, have)
+    return sp3 + cut_sp3, ((clk or []) + cut_clk) or None, list(dict.fromkeys(notes + more_notes))
+
+
+def _other_systems(datasets, have: set) -> list:
+    """SP3 / CLK Datasets keeping only the satellites of systems not in ``have`` (empty ones dropped)."""
+    out = []
+    for ds in datasets or []:
+        keep = [i for i, sv in enumerate(ds["sv"].values) if str(sv)[0] not in have]
+        if keep:
+            out.append(ds.isel(sv=keep))
+    return out
 
 
 def _solution_warnings(solution) -> list[str]:

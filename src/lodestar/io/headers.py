@@ -245,6 +245,15 @@ def sp3_start_date(path, head: bytes) -> dt.date:
         raise FormatError(path, 1, "an SP3 first line with the start date", head[:60].decode("latin-1")) from None
 
 
+def sp3_header_systems(head: bytes) -> str:
+    """System letters of the satellites an SP3 header lists (its ``+`` lines, columns 10-60: 17 IDs of
+    3 characters each; SP3-c/d, Hilla 2010/2016 §2), in G, R, E, C, J, I, S order; "" when the head
+    holds none (a head too short, or not an SP3 file)."""
+    ids = b"".join(line[9:60] for line in head.splitlines() if line.startswith(b"+ ") and not line.startswith(b"++"))
+    letters = {ids[i:i + 1].decode("latin-1") for i in range(0, len(ids), 3)}
+    return "".join(s for s in "GRECJIS" if s in letters)
+
+
 def nav_header_systems(head: bytes) -> str:
     """The system a navigation file holds from its first line ("" = mixed or unknown).
 
