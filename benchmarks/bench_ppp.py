@@ -14,7 +14,8 @@ convergence time (horizontal < 0.10 m and 3D < 0.20 m for the rest of the run).
 Data (``../shared/data``): ESBC 2020-177, full day at 30 s; GRG SP3 (15 min, the day and the day
 before) + GRG 30 s CLK for G/R/E; IAC ``Sta21114.sp3.gz`` (15 min, with clocks) for BeiDou.
 ``--stations WTZR WTZZ``: the Wettzell hour (same products; SINEX truth; LEIAR25.R3 LEIT from
-``antex/igs20_wettzell_trim.atx`` for every solver).
+``antex/igs20_wettzell_trim.atx`` for every solver). ``WTZR-GBM WTZZ-GBM``: the same hour with GBM's
+5-min BeiDou orbits and clocks (the data folder's 2-hour extract of GFZ's rapid product) for every solver.
 Truth: ESBC's ITRF2014 coordinate (``tests/reference.py``). All peers get the same receiver antenna
 model: ESBC's ASH701945E_M SCIS from the IGS ANTEX block of igs08.atx (PCO and PCV, G01/G02 used for
 every system's first and second frequency; ``tests/fixtures/igs08_1805_ASH701945E_M_SCIS.atx``).
@@ -97,7 +98,19 @@ def _wettzell(station: str) -> dict:
             "antex": "antex/igs20_wettzell_trim.atx", "antenna": ("LEIAR25.R3", "LEIT"), "delta_h_m": None}
 
 
-CASES = {"ESBC": ESBC, "WTZR": _wettzell("WTZR"), "WTZZ": _wettzell("WTZZ")}
+#: GFZ's rapid MGEX product (GBM), its first 2 hours (the data folder's extract): 5-min orbits and clocks of
+#: 43 BeiDou satellites, BDS-3 included. It covers the Wettzell hour, not the ESBC day; its 5-min clocks
+#: need no clock-error state (api._CLOCK_STATE_SIGMA_M), IAC's 15-min ones do.
+GBM_2H = "esbc-2020-177/GBM0MGXRAP_20201770000_01D_05M_ORB_120epoch.sp3"
+
+
+def _wettzell_gbm(station: str) -> dict:
+    """The Wettzell hour with GBM's 5-min BeiDou orbits and clocks instead of IAC's 15-min ones."""
+    return {**_wettzell(station), "sp3_bds": [GBM_2H], "label": f"{station}-GBM"}
+
+
+CASES = {"ESBC": ESBC, "WTZR": _wettzell("WTZR"), "WTZZ": _wettzell("WTZZ"),
+         "WTZR-GBM": _wettzell_gbm("WTZR"), "WTZZ-GBM": _wettzell_gbm("WTZZ")}
 
 
 # ----------------------------------------------------------------------------- input preparation
@@ -651,7 +664,7 @@ def _run_station(data: Path, tmp: Path, case: dict, sets, modes, peers, hours, r
     for system_set in sets:
         for mode in modes:
             for peer in peers:
-                row = {"station": case["station"], "set": system_set, "mode": mode, "peer": peer}
+                row = {"station": case.get("label", case["station"]), "set": system_set, "mode": mode, "peer": peer}
                 if missing.get(peer):
                     row["note"] = "missing: " + missing[peer]
                 elif peer == "sidereon" and mode == "kinematic":
@@ -708,7 +721,7 @@ def main() -> int:
     parser.add_argument("--peers", nargs="+", default=["lodestar", "rtklib", "sidereon", "cssrlib"])
     parser.add_argument("--hours", type=float, default=None, help="process only the first H hours")
     parser.add_argument("--stations", nargs="+", default=["ESBC"], choices=sorted(CASES),
-                        help="ESBC (full day, default), WTZR, WTZZ (1 h each)")
+                        help="ESBC (full day, default), WTZR, WTZZ (1 h each; -GBM: GBM's 5-min BeiDou products)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="run every solver N times, report the fastest (timings on a shared machine)")
     parser.add_argument("--readme", action="store_true", help="print the table as markdown for the README")
