@@ -44,6 +44,7 @@ from .observables import (
 )
 from .quality import screen
 from .result import build_dataset, combine
+from .start import code_start_position
 
 __all__ = ["CODE_BIAS_SYSTEMS", "DIRECTIONS", "MODES", "PPP_SYSTEMS", "ppp"]
 
@@ -255,7 +256,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     rcv = pc.receiver(antenna) if antenna.strip() else None
     if receiver_pco_neu_m:
         rcv = _user_receiver(antenna, receiver_pco_neu_m)
-    approx = _approx_position(obs)
+    approx = _approx_position(obs, eph, times, svs, p_if, warn)
     side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
     _check_products(side, obs, eph)
     ocean_m, ocean_note = _ocean_loading(blq, obs, approx, times, warn)
@@ -490,14 +491,24 @@ def _subset(dual, keep):
                    signals={sv: dual.signals[sv] for sv in dual.sv[keep]})
 
 
-def _approx_position(obs):
+def _approx_position(obs, eph, times, svs, p_if, warn):
+    """The header's APPROX POSITION XYZ; without a usable one (RINEX 3 makes it optional for moving
+    receivers), a position from the first epochs' codes and the precise orbits (:mod:`.start`), said in
+    the warnings."""
     value = obs.attrs.get("approx_position_m")
     if value is not None:
         value = np.asarray(value, float).reshape(-1)
         if value.size == 3 and np.all(np.isfinite(value)) and 6.0e6 < np.linalg.norm(value) < 6.5e6:
             return value
-    raise LodestarError(f"{obs.attrs.get('path', 'the observations')} has no usable APPROX POSITION XYZ: "
-                        "PPP needs an approximate position (within a few km) for its corrections")
+    path = obs.attrs.get('path', 'the observations')
+    start = code_start_position(eph, times, svs, p_if)
+    if start is None:
+        raise LodestarError(f"{path} has no usable APPROX POSITION XYZ, and no epoch's codes gave one (5 or more "
+                            "satellites with orbits and clocks, a fit within 50 m): PPP needs an approximate "
+                            "position (within a few km) for its corrections")
+    warn.append(f"{path} has no usable APPROX POSITION XYZ: the corrections start from the position of the first "
+                f"epochs' codes and precise orbits ({start[0]:.1f}, {start[1]:.1f}, {start[2]:.1f} m)")
+    return start
 
 
 #: What to give when no satellite is usable for a reason other than the products' span.
