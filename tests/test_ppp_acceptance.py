@@ -313,6 +313,14 @@ def test_converged_epochs_say_when_the_receiver_antenna_is_uncalibrated(data):
     assert np.min(_errors_enu(bare, truth)[converged, 2]) > 0.10  # the bias the note warns of
     calibrated = ppp(obs, **_kw(data, sp3=sp3, systems="G+R+E+C", mode="static"))
     assert not any("uncalibrated" in r for r in calibrated["reason"].values)
+    # and the sigmas say it: the vertical sigma carries the unknown offset (result.UNCALIBRATED_UP_SIGMA_M,
+    # 8 cm), so the biased height stays within 3 sigma, where the calibrated run's sigma is centimetres
+    from lodestar.positioning.ppp.result import UNCALIBRATED_UP_SIGMA_M
+
+    sdu = bare["sdu_m"].values
+    assert np.all(sdu[np.isfinite(sdu)] >= UNCALIBRATED_UP_SIGMA_M)
+    assert abs(_errors_enu(bare, truth)[-1, 2]) < 3 * sdu[-1]
+    assert calibrated["sdu_m"].values[-1] < 0.05
 
 
 def test_warnings_speak_only_of_the_systems_asked_for(data):

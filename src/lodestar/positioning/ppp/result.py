@@ -73,12 +73,29 @@ def _rtklib_sigmas(cov):
     return [d[:, 0], d[:, 1], d[:, 2]] + [np.sign(o) * np.sqrt(np.abs(o)) for o in off]
 
 
+#: Vertical sigma (m) of a receiver antenna without calibration: its phase centre, where the solution is,
+#: sits an unknown ionosphere-free offset above the reference point. RMS of that offset (GPS: 2.546 L1 -
+#: 1.546 L2 up) over the six receiver antennas of the data folder's ANTEX files: TRM59800.00 0.045,
+#: TRM59800.00C 0.044, JPSLEGANT_E 0.007, JPSODYSSEY_I 0.053, LEIAR25.R3 0.166, ASH701945E_M 0.044 m.
+UNCALIBRATED_UP_SIGMA_M = 0.08
+
+
+def _with_uncalibrated_antenna(cov, xyz):
+    """(T, 3, 3) covariance plus the uncalibrated antenna's vertical variance along each epoch's up."""
+    with np.errstate(all="ignore"):
+        lat, lon, _ = ecef_to_geodetic(np.nan_to_num(xyz))
+    up = enu_matrix(lat, lon)[:, 2, :]  # (T, 3)
+    return cov + UNCALIBRATED_UP_SIGMA_M**2 * up[:, :, None] * up[:, None, :]
+
+
 def build_dataset(inp, out, attrs) -> xr.Dataset:
     has_position = np.all(np.isfinite(out.xyz), axis=1)
     kinematic = attrs.get("mode") == "kinematic"
     show = has_position & (out.updated | (not kinematic))
     xyz = np.where(show[:, None], out.xyz, np.nan)
     cov = np.where(show[:, None, None], out.cov, np.nan) * SIGMA_SCALE**2
+    if inp.meta.get("receiver_antenna_source") == "none":  # the height is the phase centre's: say how unsure
+        cov = _with_uncalibrated_antenna(cov, xyz)
     lat, lon, h = ecef_to_geodetic(xyz)
     sig = _sigmas_enu(np.nan_to_num(cov), xyz)
     sig[~show] = np.nan
