@@ -51,3 +51,14 @@ def test_sigmas_reach_the_filter_and_the_result(data, monkeypatch):
     # the formal sigma follows the phase sigma: 5 mm of raw phase noise instead of 3 mm cannot shrink it
     sd = lambda ds: np.array([float(ds[k].values[-1]) for k in ("sde_m", "sdn_m", "sdu_m")])
     assert np.all(sd(noisier) > sd(default))
+
+
+def test_errors_come_in_the_order_of_a_serial_read(data, tmp_path):
+    """The observation file is read on a thread while the products load (api._read_inputs): a bad
+    observation file is named first, as before; good observations with bad products name the products."""
+    obs, kw = _wtzr(data)
+    missing_sp3 = tmp_path / "missing.sp3"
+    with pytest.raises(LodestarError, match="no-such-obs.rnx"):
+        ppp(tmp_path / "no-such-obs.rnx", sp3=missing_sp3)
+    with pytest.raises(LodestarError, match="missing.sp3"):
+        ppp(obs, sp3=missing_sp3, systems="R")
