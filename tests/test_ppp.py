@@ -459,6 +459,10 @@ def test_clock_error_states_only_for_cells_served_by_15_minute_clocks(data):
     t = np.array(["2020-06-25T12:00:00"], "datetime64[ns]")
     svs = np.array(["R01", "C20"])
     _, served = eph.states_and_sources(t, svs)
-    sigma = api._cell_clock_state_sigma(eph, served)
+    sigma = api._cell_clock_state_sigma(eph, served, svs)
     assert sigma[0, 0] == 0.0  # GRG's 30 s CLK: white only
-    assert sigma[0, 1] == pytest.approx(0.06)  # IAC's 15-min SP3 clock
+    assert sigma[0, 1] == pytest.approx(0.015)  # IAC's 15-min SP3 clock of a BeiDou satellite (measured: api)
+    # a GPS satellite served by a 15-min clock (GRG's SP3 alone, no CLK) keeps the GPS/GLONASS value
+    grg_only = api._load_products([esbc / n for n in GRG], None, "G")
+    _, served_g = grg_only.states_and_sources(t, np.array(["G05"]))
+    assert api._cell_clock_state_sigma(grg_only, served_g, np.array(["G05"]))[0, 0] == pytest.approx(0.06)

@@ -153,11 +153,14 @@ def rc_kinematic(data):
 
 
 def test_wtzz_rc_kinematic_on_b1c_b2a_converges(data, rc_kinematic):
-    # Issue #13's kinematic R+C bound (3D RMS after convergence <= 10 cm) on WTZZ's hour; measured
-    # 2026-12-07: 7.3 cm RMS, 5.3 cm final, converged after 750 s (b1i-b3i: 7.6 cm, 5.7 cm, 750 s).
+    # Issue #13's kinematic R+C bound (3D RMS after convergence <= 10 cm) on WTZZ's hour, converged within
+    # the 20-35 min that float PPP takes to 10 cm horizontal (issue #13's anchors). Measured 2026-12-07
+    # with BeiDou's clock-error state at IAC's measured 1.5 cm (api._CLOCK_STATE_SIGMA_BY_SYSTEM_M):
+    # 7.5 cm RMS, 3.7 cm final, converged after 1290 s (b1i-b3i: 8.5 cm, 3.5 cm, 1200 s); with the
+    # earlier 6 cm state 7.3 cm, 5.3 cm, 750 s.
     ds = rc_kinematic
     info = accuracy_summary(ds, _truth(data))
-    assert info["convergence_s"] is not None and info["convergence_s"] <= 20 * 60
+    assert info["convergence_s"] is not None and info["convergence_s"] <= 35 * 60
     assert info["rms_3d_m"] <= 0.10 and info["final_error_3d_m"] <= 0.10
     signals = json.loads(ds.attrs["signals"])
     assert all(signals[sv].startswith("C1X/C5X") for sv in BDS3 if sv in signals)

@@ -58,11 +58,19 @@ PPP_SYSTEMS = "GREC"
 #: the clock-error state below. (Before that state: 10 cm white, set so BeiDou-only statuses stayed honest.)
 _CLOCK_INTERPOLATION_SIGMA_M = {30.0: 0.005, 300.0: 0.04, 900.0: 0.02}
 #: Correlated clock error of 15-min clocks: one first-order Gauss-Markov state per satellite (filter.py),
-#: sigma 6 cm, correlation time 10 min. Measured on ESBC 2020-177, IAC's 15-min BeiDou clocks and
-#: orbits against CODE's 5-min ones (BDS-2, range error towards ESBC, epoch and per-pass means removed,
-#: the 5 satellites where the centres agree): 5.8 cm RMS, autocorrelation 0.68 at 5 min, 0.33 at 10 min,
-#: 0.27 at 15 min, ~0 beyond 45 min (docs/ppp.md, "BeiDou code biases, and what the 15-min clocks cost").
+#: correlation time 10 min, sigma by system. BeiDou (IAC's 15-min orbits and clocks, the only 15-min
+#: product served here), measured 2026-12-07 as range error towards the station with the epoch's common
+#: part and each pass's constant fitted together (what the receiver clock and the ambiguities take):
+#: IAC against CODE's 5-min BDS-2, the whole ESBC day: 1.3 cm RMS (both centres' errors), 1.1-1.7 cm in
+#: every 2-hour sample, autocorrelation 0.54 at 5 min, 0.19 at 10 min, 0.09 at 15 min; three centres
+#: over the Wettzell hour (IAC, CODE, GBM's 5-min product): IAC's own 1.5 cm (BDS-2); IAC against GBM on
+#: BDS-3 0.5 cm (benchmarks/clock_error_iac.py). So 1.5 cm. (Until then 6 cm, from a day-wide measurement that removed epoch and pass
+#: means one after the other, so the common part jumped whenever a satellite rose or set, and that still
+#: had IAC's two bad first samples: docs/ppp.md, "BeiDou code biases, and what the 15-min clocks cost".)
+#: Other systems on a 15-min clock keep 6 cm: GRG's 30 s GPS/GLONASS clocks decimated to 15 min and
+#: interpolated back err by 4.0-4.6 cm RMS, 4.5-5.2 cm mid-interval.
 _CLOCK_STATE_SIGMA_M = {30.0: 0.0, 300.0: 0.0, 900.0: 0.06}
+_CLOCK_STATE_SIGMA_BY_SYSTEM_M = {900.0: {"C": 0.015}}
 _CLOCK_STATE_TAU_S = 600.0
 #: Extra range sigma (m) of a cell whose SP3 position came from a Lagrange window moved off-centre
 #: by |shift| nodes at a product's first/last epochs. Measured on ESBC 2020-177 (GRG, IAC 15 min;
@@ -165,10 +173,19 @@ def _cell_clock_var(eph, served_by, svs):
     return np.maximum(_per_served_cell(eph, served_by, _CLOCK_INTERPOLATION_SIGMA_M) ** 2 - base_var, 0.0)
 
 
-def _cell_clock_state_sigma(eph, served_by):
+def _cell_clock_state_sigma(eph, served_by, svs):
     """(T, S) sigma (m) of the Gauss-Markov clock-error state of each cell: the serving centre's clock
-    interval's entry of _CLOCK_STATE_SIGMA_M (0: no state)."""
-    return _per_served_cell(eph, served_by, _CLOCK_STATE_SIGMA_M)
+    interval's entry of _CLOCK_STATE_SIGMA_M, or of _CLOCK_STATE_SIGMA_BY_SYSTEM_M for the satellite's
+    system (0: no state)."""
+    sigma = _per_served_cell(eph, served_by, _CLOCK_STATE_SIGMA_M)
+    letters = np.array([str(sv)[0] for sv in svs])
+    for src in eph.sources:  # a loop over centres (a few)
+        interval = min(_CLOCK_STATE_SIGMA_M, key=lambda k: abs(k - src.clock.interval_s))  # as _by_interval
+        own = _CLOCK_STATE_SIGMA_BY_SYSTEM_M.get(interval, {})
+        for system, value in own.items():
+            cells = (served_by == src.name) & (letters == system)[None, :]
+            sigma = np.where(cells, value, sigma)
+    return sigma
 
 
 def _clock_sigma(eph, systems):
@@ -318,7 +335,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
                       tide_m=side.tide_m + ocean_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
                       isb_group=isb_group,
                       orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover,
-                      clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by), meta={
+                      clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by, svs), meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
         "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": _with_antenna_note(arcs.epoch_note, rx_source),
