@@ -235,6 +235,18 @@ def test_sinex_truth_for_wtzr(data, tmp_path, capsys):
     assert "accuracy vs SINEX" in capsys.readouterr().out
 
 
+def test_sinex_truth_names_only_the_files_that_hold_the_station(data, tmp_path):
+    # WTZR is in IGS's weekly solution of 2020 and ESA's of 2024, not in JAXA's: the truth line names the file
+    # whose solution was moved to the day (the nearest in time), not every file given
+    obs = data / "esbc-2020-177" / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
+    sinex = [data / "sinex" / n for n in ("JAX0MGXFIN_20202440000_01D_000_SOL.SNX", "igs20P2131_wocov.snx",
+                                          "ESA0OPSFIN_20241850000_01D_01D_SOL.SNX")]
+    report = tmp_path / "s.json"
+    assert main(["solve", str(obs), "--nav", str(data / NAV), "--out", str(tmp_path / "s.csv"), "--sinex",
+                 *map(str, sinex), "--json", str(report), "--to", "2020-06-25T00:05:00"]) == 0
+    assert json.loads(report.read_text())["truth_source"] == "SINEX (igs20P2131_wocov.snx)"
+
+
 def test_sinex_without_the_station_says_there_is_no_accuracy(data, tmp_path, capsys):
     """ESBC is in no SINEX file: the files still serve the receiver antenna (issue #12), and the
     terminal says why no accuracy line follows (it said nothing: a truth asked for, silently absent)."""

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from ..errors import LodestarError
-from ..io.sinex import station_position
+from ..errors import DataNotFoundError, LodestarError
+from ..io.sinex import read_sinex, station_position
 
 __all__ = ["station_names", "resolve_truth"]
 
@@ -40,9 +40,27 @@ def resolve_truth(truth, obs: xr.Dataset, station: str) -> tuple[np.ndarray | No
     if isinstance(truth, tuple) and len(truth) == 2 and truth[0] == "sinex":
         epoch = obs["time"].values[len(obs["time"]) // 2]
         paths = [truth[1]] if isinstance(truth[1], (str, Path)) else list(truth[1])
-        return np.asarray(station_position(paths, station, epoch), dtype=float), \
-            f"SINEX ({', '.join(Path(p).name for p in paths)})"
+        tables = [read_sinex(p) for p in paths]  # read once: the position, and which files hold the station
+        try:
+            position = station_position(tables, station, epoch)
+        except DataNotFoundError:
+            raise DataNotFoundError(f"station {station} is in none of {', '.join(str(p) for p in paths)}",
+                                    "name another SINEX file or check the 4-character station code") from None
+        return np.asarray(position, dtype=float), f"SINEX ({_nearest_file(paths, tables, station, epoch)})"
+
     position = np.asarray(truth, dtype=float).reshape(-1)
     if position.shape != (3,) or not np.all(np.isfinite(position)) or np.linalg.norm(position) < 6.0e6:
         raise LodestarError(f"truth {truth!r} is not an ECEF position X,Y,Z in metres")
     return position, "given X,Y,Z"
+
+
+def _nearest_file(paths, tables, station: str, epoch) -> str:
+    """The name of the SINEX file whose solution of ``station`` is nearest in time to ``epoch``: the one
+    :func:`lodestar.io.sinex.station_position` moves to the epoch (several files may hold the station)."""
+    when = np.datetime64(epoch, "ns")
+    gaps = []
+    for path, table in zip(paths, tables):
+        rows = table[table["station"] == station.upper()]
+        gap = np.abs((rows["epoch"].to_numpy() - when) / np.timedelta64(1, "s")).min() if len(rows) else np.inf
+        gaps.append(gap)
+    return Path(paths[int(np.argmin(gaps))]).name
