@@ -40,14 +40,13 @@ def resolve_truth(truth, obs: xr.Dataset, station: str) -> tuple[np.ndarray | No
     if isinstance(truth, tuple) and len(truth) == 2 and truth[0] == "sinex":
         epoch = obs["time"].values[len(obs["time"]) // 2]
         paths = [truth[1]] if isinstance(truth[1], (str, Path)) else list(truth[1])
-        tables = [read_sinex(p) for p in paths]  # read once: the position, and which files hold the station
+        tables = [read_sinex(p) for p in paths]  # read once: the position, and which file gave it
         try:
             position = station_position(tables, station, epoch)
         except DataNotFoundError:
             raise DataNotFoundError(f"station {station} is in none of {', '.join(str(p) for p in paths)}",
                                     "name another SINEX file or check the 4-character station code") from None
         return np.asarray(position, dtype=float), f"SINEX ({_nearest_file(paths, tables, station, epoch)})"
-
     position = np.asarray(truth, dtype=float).reshape(-1)
     if position.shape != (3,) or not np.all(np.isfinite(position)) or np.linalg.norm(position) < 6.0e6:
         raise LodestarError(f"truth {truth!r} is not an ECEF position X,Y,Z in metres")
