@@ -63,10 +63,11 @@ _CLOCK_INTERPOLATION_SIGMA_M = {30.0: 0.005, 300.0: 0.04, 900.0: 0.02}
 #: part and each pass's constant fitted together (what the receiver clock and the ambiguities take):
 #: IAC against CODE's 5-min BDS-2, the whole ESBC day: 1.3 cm RMS (both centres' errors), 1.1-1.7 cm in
 #: every 2-hour sample, autocorrelation 0.54 at 5 min, 0.19 at 10 min, 0.09 at 15 min; three centres
-#: over the Wettzell hour (IAC, CODE, GBM's 5-min product): IAC's own 1.5 cm (BDS-2); IAC against GBM on
-#: BDS-3 0.5 cm (benchmarks/clock_error_iac.py). So 1.5 cm. (Until then 6 cm, from a day-wide measurement that removed epoch and pass
-#: means one after the other, so the common part jumped whenever a satellite rose or set, and that still
-#: had IAC's two bad first samples: docs/ppp.md, "BeiDou code biases, and what the 15-min clocks cost".)
+#: over the Wettzell hour (IAC, CODE, GBM's 5-min product): IAC's own 1.5 cm (BDS-2); IAC against GBM
+#: on BDS-3 0.5 cm (benchmarks/clock_error_iac.py). So 1.5 cm. (Until then 6 cm, from a day-wide
+#: measurement that removed epoch and pass means one after the other, so the common part jumped whenever
+#: a satellite rose or set, and that still had IAC's two bad first samples: docs/ppp.md, "BeiDou code
+#: biases, and what the 15-min clocks cost".)
 #: Other systems on a 15-min clock keep 6 cm: GRG's 30 s GPS/GLONASS clocks decimated to 15 min and
 #: interpolated back err by 4.0-4.6 cm RMS, 4.5-5.2 cm mid-interval.
 _CLOCK_STATE_SIGMA_M = {30.0: 0.0, 300.0: 0.0, 900.0: 0.06}
@@ -227,9 +228,9 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     MEO/IGSO on B1C/B2a where tracked, BDS-2 on B1I/B3I; their receiver inter-signal code bias is a
     filter state, each satellite's differential code bias to the B1I/B3I clocks is taken off with
     ``bias`` OSBs or else absorbed by the BeiDou code-bias states).
-    ``code_sigma_m``, ``phase_sigma_m``: the a and b of each raw signal's sigma^2 = a^2 + b^2 / sin^2 E
-    (RTKLIB's ``stats-errphase`` 3 mm and ``stats-eratio1`` 100 by default), scaled by the IF noise
-    factor (:mod:`.filter`). docs/ppp.md, "No uncombined model", measures what a heavier code weight does.
+    ``code_sigma_m``, ``phase_sigma_m``: a raw code's and phase's sigma a in sigma^2 = a^2 + a^2 / sin^2 E,
+    times the IF noise factor (:mod:`.filter`); by default RTKLIB's (``stats-errphase`` 3 mm, code 100
+    times that: ``stats-eratio1``). docs/ppp.md, "No uncombined model", measures what a heavier code weight does.
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     """
     if not (code_sigma_m > 0 and phase_sigma_m > 0):
