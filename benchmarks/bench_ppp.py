@@ -242,6 +242,24 @@ def write_antex(path: Path, antenna) -> str:
     return str(path)
 
 
+def solve_case(data: Path, station: str, system_set: str, mode: str, **options):
+    """(Dataset, wall s) of Lodestar's PPP of a case's files in-process (the ablation scripts'
+    ``ppp_gradients.py``, ``ppp_code_weight.py``): 7 deg mask, ``options`` passed to ``ppp``."""
+    import warnings
+
+    from lodestar.positioning.ppp import ppp
+
+    case = CASES[station]
+    antex = case.get("antex")
+    t0 = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        ds = ppp(data / case["obs"], sp3=[data / p for p in case["sp3"] + case["sp3_bds"]],
+                 clk=[data / p for p in case["clk"]], nav=data / case["nav"], sinex=[data / p for p in case["sinex"]],
+                 antex=(data / antex) if antex else None, systems=system_set, mode=mode, mask_deg=7.0, **options)
+    return ds, time.perf_counter() - t0
+
+
 def _truth(data: Path, case: dict) -> list[float]:
     if "truth_epoch" not in case:
         return list(ESBC_ITRF2014_XYZ)

@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -28,24 +26,9 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_ppp import CASES, _truth  # the benchmark's inputs and truths, one definition
+from bench_ppp import CASES, _truth, solve_case  # the benchmark's inputs and truths, one definition
 
 DEFAULT_CASES = ("ESBC:R+C:kinematic:2", "ESBC:G+R+E+C:kinematic:2", "WTZZ:C:static", "WTZR:R+C:static")
-
-
-def _solve(data: Path, station: str, system_set: str, mode: str, code_sigma_m: float, restart_s=None):
-    from lodestar.positioning.ppp import ppp
-
-    case = CASES[station]
-    antex = case.get("antex")
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        ds = ppp(data / case["obs"], sp3=[data / p for p in case["sp3"] + case["sp3_bds"]],
-                 clk=[data / p for p in case["clk"]], nav=data / case["nav"], sinex=[data / p for p in case["sinex"]],
-                 antex=(data / antex) if antex else None, systems=system_set, mode=mode, mask_deg=7.0,
-                 restart_s=restart_s, code_sigma_m=code_sigma_m)
-    return ds, time.perf_counter() - t0
 
 
 def run(data: Path, spec: str, code_sigma_m: float) -> str:
@@ -57,12 +40,12 @@ def run(data: Path, spec: str, code_sigma_m: float) -> str:
     truth = _truth(data, CASES[station])
     if hours:
         restart_s = float(hours[0]) * 3600.0
-        ds, wall = _solve(data, station, system_set, mode, code_sigma_m, restart_s)
+        ds, wall = solve_case(data, station, system_set, mode, code_sigma_m=code_sigma_m, restart_s=restart_s)
         stats = restart_statistics(*dataset_errors(ds, truth), restart_s)
         return (f"{label}  {hours[0]}-h restarts: median {stats['median_convergence_s'] / 60:5.1f} min  "
                 f"p95 {stats['p95_convergence_s'] / 60:5.1f} min  converged {stats['converged_segments']}/"
                 f"{stats['segments']}  RMS3D after {stats['rms_3d_after_m'] * 1e3:5.1f} mm  {wall:5.1f} s")
-    ds, wall = _solve(data, station, system_set, mode, code_sigma_m)
+    ds, wall = solve_case(data, station, system_set, mode, code_sigma_m=code_sigma_m)
     info = accuracy_summary(ds, truth)
     enu = np.asarray(info["final_error_enu_m"]) * 1e3
     sig = np.array([float(ds[k].values[-1]) for k in ("sde_m", "sdn_m", "sdu_m")]) * 1e3

@@ -22,8 +22,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +29,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_ppp import CASES, _truth  # the benchmark's inputs and truths, one definition
+from bench_ppp import CASES, _truth, solve_case  # the benchmark's inputs and truths, one definition
 
 DEFAULT_CASES = ("ESBC:R:static", "ESBC:R+C:static", "ESBC:G+R+E+C:static", "ESBC:R+C:kinematic",
                  "WTZR:R+C:static", "WTZR:G+R+E+C:static", "WTZR:C:static",
@@ -39,18 +37,7 @@ DEFAULT_CASES = ("ESBC:R:static", "ESBC:R+C:static", "ESBC:G+R+E+C:static", "ESB
 
 
 def _solve(data: Path, station: str, system_set: str, mode: str, gradients: bool, restart_s=None):
-    from lodestar.positioning.ppp import ppp
-
-    case = CASES[station]
-    antex = case.get("antex")
-    t0 = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        ds = ppp(data / case["obs"], sp3=[data / p for p in case["sp3"] + case["sp3_bds"]],
-                 clk=[data / p for p in case["clk"]], nav=data / case["nav"], sinex=[data / p for p in case["sinex"]],
-                 antex=(data / antex) if antex else None, systems=system_set, mode=mode, mask_deg=7.0,
-                 gradients=gradients, restart_s=restart_s)
-    return ds, time.perf_counter() - t0
+    return solve_case(data, station, system_set, mode, gradients=gradients, restart_s=restart_s)
 
 
 def run_case(data: Path, station: str, system_set: str, mode: str, gradients: bool) -> dict:
