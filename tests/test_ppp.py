@@ -126,10 +126,11 @@ def test_beidou_hour_at_the_products_start_is_not_refused(data, station):
         assert np.isin(status[1:], ("converging", "converged")).all()
 
 
-def _dual(data):
+def glonass_dual(data, name=HOUR):
+    """(observations, GLONASS dual-frequency PPP observables) of an hour file of esbc-2020-177."""
     from lodestar.io.rinex_obs import read_obs
 
-    obs = read_obs(data / "esbc-2020-177" / HOUR, systems=("R",))
+    obs = read_obs(data / "esbc-2020-177" / name, systems=("R",))
     svs = [sv for sv in obs["sv"].values if sv.startswith("R")]
     return obs, select_dual_frequency(obs, svs, obs.attrs["glonass_channels"])
 
@@ -137,7 +138,7 @@ def _dual(data):
 def test_quality_control_finds_injected_slip_clock_jump_and_receiver_wide_slip(data):
     from dataclasses import replace
 
-    obs, dual = _dual(data)
+    obs, dual = glonass_dual(data)
     times = obs["time"].values
     clean = screen(dual, times)
     j = int(np.argmax(np.isfinite(dual.l1_m).sum(axis=0)))
@@ -304,7 +305,7 @@ def test_bias_sinex_makes_c_codes_consistent_with_p_clocks(data):
     from lodestar.io.bias import code_bias_s, read_bias
     from lodestar.positioning.ppp.observables import code_bias_corrections_m
 
-    obs, dual = _dual(data)
+    obs, dual = glonass_dual(data)
     table = read_bias(data / "bias" / "WUM0MGXRAP_20200010000_01D_01D_ABS.BIA.gz")
     when = np.datetime64("2020-01-01T12:00")
     d1, d2, missing = code_bias_corrections_m([table], dual, when)

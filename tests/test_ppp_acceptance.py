@@ -19,6 +19,7 @@ import pytest
 from lodestar.errors import LodestarError
 from lodestar.positioning.ppp import ppp
 from lodestar.positioning.ppp.output import summary
+from test_ppp import glonass_dual  # the same GLONASS hour reader as the PPP tests
 
 WTZR = "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
 GRG = ["GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz", "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"]
@@ -81,12 +82,7 @@ def test_sets_refuse_options_they_would_ignore(data, tmp_path, extra, named):
 
 # ----------------------------------------------------------------------------- quality control (issue: "Quality control")
 def _glonass_hour(data):
-    from lodestar.io.rinex_obs import read_obs
-    from lodestar.positioning.ppp.observables import select_dual_frequency
-
-    obs = read_obs(data / "esbc-2020-177" / WTZR, systems=("R",))
-    svs = [sv for sv in obs["sv"].values if sv.startswith("R")]
-    return obs, select_dual_frequency(obs, svs, obs.attrs["glonass_channels"])
+    return glonass_dual(data, WTZR)
 
 
 def test_loss_of_lock_and_gaps_start_new_arcs_short_holes_do_not(data):
