@@ -35,8 +35,10 @@ def test_rinex3_and_clock_and_products_are_told_apart():
     assert sniff_format(_first_line("2.00", "C", "")) == "clk"  # RINEX clock 2: C in column 21
     assert sniff_format(b"#dP2020  6 25  0  0  0.00000000      96 ORBIT IGS14 HLM  IGS") == "sp3"
     assert sniff_format(b"%=SNX 2.01 IGS 20:177:00000") == "sinex"
-    with pytest.raises(FormatError):
+    with pytest.raises(FormatError) as refused:
         sniff_format(b"hello world")
+    for label in ("ANTEX", "SP3", "SINEX", "Bias-SINEX", "RINEX CLK", "RINEX OBS", "RINEX NAV", "RTKLIB POS"):
+        assert label in str(refused.value)  # the refusal names every format Lodestar reads, not three of them
 
 
 def test_the_registry_reads_what_it_recognises():

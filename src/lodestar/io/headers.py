@@ -102,7 +102,8 @@ def sniff_format(head: bytes) -> str:
     for fmt in FORMATS:
         if fmt.sniff(first):
             return fmt.kind
-    raise FormatError(None, 1, "a RINEX, SP3 or SINEX first line", first.decode("latin-1").rstrip())
+    labels = [fmt.label for fmt in FORMATS]
+    raise FormatError(None, 1, f"the first line of one of: {', '.join(labels)}", first.decode("latin-1").rstrip())
 
 
 def sniff_content(content: bytes, path) -> str:
