@@ -60,15 +60,30 @@ def test_raim_excludes_two_faulty_satellites(hour):
 def test_navigation_for_another_day_is_a_clear_error(hour, data):
     obs, _ = hour
     other_day = read_nav(data / "tlse-2024-001" / "BRDC00IGS_R_20240010000_01D_MN.rnx.gz")
-    with pytest.raises(NoEphemerisError, match="GLONASS|BeiDou"):
+    with pytest.raises(NoEphemerisError, match="GLONASS|BeiDou") as refused:
         solve(obs, other_day, systems="R+C")
+    # both spans are named, so the user sees the day mismatch (2024-01-01 navigation, 2020-06-25 observations)
+    assert "records run 2023-12-31" in str(refused.value) or "records run 2024-01-01" in str(refused.value)
+    assert "the observations run 2020-06-25 00:00:00 to 2020-06-25 00:59:30 GPST" in str(refused.value)
 
 
 def test_missing_system_navigation_is_a_clear_error(hour, esbc):
     obs, _ = hour
     glonass_only = read_nav(esbc / "ESBC00DNK_R_20201770000_01D_RN.rnx")
-    with pytest.raises(NoEphemerisError, match="BeiDou"):
+    with pytest.raises(NoEphemerisError, match="the navigation data hold no BeiDou records"):
         solve(obs, glonass_only, systems="R+C")
+
+
+def test_observations_without_the_asked_systems_say_what_the_file_declares(data):
+    # RINEX 2 GPS-only file (rinex2/aopr0010.17o): the refusal names the file and the set it could solve
+    path = data / "rinex2" / "aopr0010.17o"
+    with pytest.raises(LodestarError, match=r"aopr0010.17o has no GLONASS, BeiDou satellites "
+                                            r"\(its header declares GPS: try --systems G\)"):
+        solve(read_obs(path, systems=("R", "C")), read_nav(data / "esbc-2020-177" / NAV_FILE), systems="R+C")
+    # RINEX 3: the letters of its SYS / # / OBS TYPES lines (the ESBC hour: C E G J R S), in G R E C J I S order
+    from lodestar.io.headers import obs_header_systems
+
+    assert obs_header_systems(data / "esbc-2020-177" / HOUR_FILE) == "GRECJS"
 
 
 def test_without_approx_position_solves_from_earth_centre(hour):

@@ -29,7 +29,7 @@ from .compression import decompress_bytes, read_bytes
 
 __all__ = ["Format", "FORMATS", "RINEX2_NAV_SYSTEMS", "sniff_format", "sniff_content", "format_of", "reader_for",
            "read_content",
-           "read_head", "obs_header_identity", "obs_antenna_delta_hen_m", "nav_header_systems", "nav_content_date", "nav_content_systems",
+           "read_head", "obs_header_identity", "obs_antenna_delta_hen_m", "obs_header_systems", "nav_header_systems", "nav_content_date", "nav_content_systems",
            "sp3_start_date"]
 
 #: RINEX 2 navigation file type (column 21 of the first line) -> the one system such a file holds
@@ -196,6 +196,28 @@ def obs_header_identity(path) -> tuple[str, dt.date]:
     if first is None:
         raise FormatError(path, None, "a TIME OF FIRST OBS header line (needed to date the file)", "none")
     return marker, first
+
+
+def obs_header_systems(path) -> str:
+    """System letters an observation file's header declares, in G R E C J I S order ("" = unknown).
+
+    RINEX 3/4: the systems of its ``SYS / # / OBS TYPES`` lines; RINEX 2: the file's satellite system
+    (column 41 of ``RINEX VERSION / TYPE``; blank = GPS, M = mixed, which the header does not break down:
+    "" then). For error messages that say what a file holds; a file may declare a system it never observes.
+    """
+    found, version, system = [], 0.0, ""
+    for value, label in _header_lines(read_head(path)):
+        if label == "RINEX VERSION / TYPE":
+            try:
+                version = float(value[:9])
+            except ValueError:
+                return ""
+            system = value[40:41].decode("latin-1").upper().strip() or "G"
+        elif label == "SYS / # / OBS TYPES" and value[:1].strip():
+            found.append(value[:1].decode("latin-1").upper())
+    if version < 3:
+        found = [system] if system in "GRECJS" else []
+    return "".join(s for s in "GRECJIS" if s in found)
 
 
 def obs_antenna_delta_hen_m(path) -> tuple[float, float, float]:

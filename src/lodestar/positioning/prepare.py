@@ -142,7 +142,7 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
         raise LodestarError(f"{obs.attrs.get('path', 'input')} is not an observation file")
     svs = _choose_svs(obs, systems)
     if svs.size == 0:
-        raise LodestarError(f"the observation file has no {', '.join(SYSTEM_NAMES[s] for s in systems)} satellites")
+        raise LodestarError(no_satellites_message(obs, systems))
     channels = _glonass_channels(obs, eph, svs)
     merged_priority = dict(observables.DEFAULT_PRIORITY)
     merged_priority.update(priority or {})
@@ -291,9 +291,46 @@ def _check_navigation(systems, svs, st, observed, usable, orbit_source, obs):
         reasons = sorted(set(np.asarray(st.reason)[:, cols].ravel()) - {""})
         raise NoEphemerisError(
             f"no usable {name} orbit for any epoch of {where} from {_describe(orbit_source)}: "
-            f"{'; '.join(reasons[:3]) or 'unknown'} (orbit data for another day, or without this system?)",
+            f"{'; '.join(reasons[:3]) or 'unknown'} ({_coverage(orbit_source, system, obs)})",
             system=system,
         )
+
+
+def _span_text(times) -> str:
+    times = np.asarray(times, "datetime64[s]")
+    return f"{times.min()} to {times.max()}".replace("T", " ")
+
+
+def _coverage(orbit_source, system, obs) -> str:
+    """What the navigation data hold of ``system`` against the observations' span, for the error above."""
+    records = getattr(orbit_source, "records", None)
+    name = SYSTEM_NAMES[system]
+    observed = f"the observations run {_span_text(obs['time'].values)} GPST" if obs.sizes.get("time") else ""
+    if records is None:  # precise products or several sources: their spans are in their own errors
+        return "orbit data for another day, or without this system?"
+    table = records.get(system)
+    if table is None or len(table) == 0 or "toc" not in table.columns:
+        return f"the navigation data hold no {name} records; {observed}".rstrip("; ")
+    return f"its {name} records run {_span_text(table['toc'].to_numpy())}; {observed}".rstrip("; ")
+
+
+def no_satellites_message(obs, systems) -> str:
+    """The observations hold none of the systems asked for: which file, what it declares, what to ask for."""
+    from ..io.headers import obs_header_systems
+
+    path = obs.attrs.get("path", "")
+    asked = ", ".join(SYSTEM_NAMES[s] for s in systems)
+    try:
+        declared = obs_header_systems(path) if path else ""
+    except LodestarError:
+        declared = ""
+    message = f"{path or 'the observations'} has no {asked} satellites"
+    if declared:
+        names = ", ".join(SYSTEM_NAMES.get(s, s) for s in declared)
+        # the systems solve and ppp position with, but not those just found missing
+        usable = "+".join(s for s in declared if s in "GREC" and s not in systems)
+        message += f" (its header declares {names}" + (f": try --systems {usable})" if usable else ")")
+    return message
 
 
 def _observed_without_orbit(st, pseudorange) -> dict:

@@ -31,6 +31,7 @@ from ...orbits.precise import BRIDGED_SHIFT
 from ...systems import SYSTEM_NAMES, SYSTEM_ORDER, parse_system_set
 from ...time import Time
 from ..osb import osb_lookup_time
+from ..prepare import no_satellites_message
 from .antennas import BANDS, phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .constellation import is_bds3
 from .corrections import BDS_GEO, satellite_side
@@ -274,7 +275,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
     if svs.size == 0:
-        raise LodestarError(f"{obs.attrs.get('path', 'the observations')} has no {'+'.join(letters)} satellites")
+        raise LodestarError(no_satellites_message(obs, letters) + (" (BeiDou GEO left out: --include-geo)"
+                                                                    if "C" in letters and not include_geo else ""))
     channels = _channels(obs, nav) if "R" in letters else {}
     dual = select_dual_frequency(obs, svs, channels, bds3_signals)
     no_channel = _note_missing_channels(svs, channels, obs, warn)
