@@ -244,7 +244,10 @@ def test_sinex_truth_names_only_the_files_that_hold_the_station(data, tmp_path):
     report = tmp_path / "s.json"
     assert main(["solve", str(obs), "--nav", str(data / NAV), "--out", str(tmp_path / "s.csv"), "--sinex",
                  *map(str, sinex), "--json", str(report), "--to", "2020-06-25T00:05:00"]) == 0
-    assert json.loads(report.read_text())["truth_source"] == "SINEX (igs20P2131_wocov.snx)"
+    # both holding files are later than the day (2020-11-11, 2024-07-03; 3.6 years apart): extrapolated back
+    source = json.loads(report.read_text())["truth_source"]
+    assert source == ("SINEX (igs20P2131_wocov.snx; extrapolated 0.4 years away from the solutions of "
+                      "2020-11-11 and 2024-07-03)"), source
 
 
 def test_sinex_without_the_station_says_there_is_no_accuracy(data, tmp_path, capsys):

@@ -12,6 +12,7 @@ from lodestar.errors import DataNotFoundError, FormatError
 from lodestar.io import read
 from lodestar.io.compression import read_bytes
 from lodestar.io.sinex import (
+    locate_station,
     read_receiver_phase_centers,
     read_satellite_ids,
     read_satellite_phase_centers,
@@ -74,8 +75,22 @@ def test_station_position_interpolates_between_solutions(data):
     np.testing.assert_allclose(station_position(paths, "tlse", middle_epoch), (start + end) / 2, atol=1e-6)
     # TLSE moves with Eurasia, ~2.5 cm/yr (ITRF2014 plate motion model): 3.2 years -> < 10 cm
     assert 0.01 < np.linalg.norm(end - start) < 0.10
-    before = station_position(paths, "TLSE", "2019-01-01T00:00:00")  # outside: the nearest solution
-    np.testing.assert_array_equal(before, start)
+    # outside the span: extrapolated with the two solutions' velocity (3.2 years apart, >= 2.5 years:
+    # Blewitt & Lavallee 2002), on the same straight line
+    before, how = locate_station(paths, "TLSE", "2019-01-01T00:00:00")
+    years = lambda a, b: (np.datetime64(b) - np.datetime64(a)) / np.timedelta64(int(365.25 * 86400), "s")
+    np.testing.assert_allclose((start - before) / years("2019-01-01", "2020-11-11T12:00"),
+                               (end - start) / years("2020-11-11T12:00", "2024-02-04T12:00"), atol=1e-4)  # m/yr
+    assert how.startswith("extrapolated 1.9 years away from the solutions of 2020-11-")
+    assert "interpolated between" in locate_station(paths, "TLSE", middle_epoch)[1]
+
+
+def test_solutions_closer_than_the_velocity_span_give_the_nearest(data):
+    # IGS 2024-035 and ESA 2024-185 are 5 months apart: a velocity from them would carry the annual signal
+    paths = [data / IGS_2024, data / ESA_2024]
+    position, how = locate_station(paths, "WTZR", "2026-05-13T00:00:00")
+    np.testing.assert_array_equal(position, station_position([data / ESA_2024], "WTZR", "2024-07-03T12:00:00"))
+    assert how == "the nearest solution, of 2024-07-03, 1.9 years away"
 
 
 def test_two_analysis_centres_agree(data):

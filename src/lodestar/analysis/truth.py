@@ -12,7 +12,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DataNotFoundError, LodestarError
-from ..io.sinex import read_sinex, station_position
+from ..io.sinex import locate_station, read_sinex
 
 __all__ = ["station_names", "resolve_truth"]
 
@@ -42,11 +42,11 @@ def resolve_truth(truth, obs: xr.Dataset, station: str) -> tuple[np.ndarray | No
         paths = [truth[1]] if isinstance(truth[1], (str, Path)) else list(truth[1])
         tables = [read_sinex(p) for p in paths]  # read once: the position, and which file gave it
         try:
-            position = station_position(tables, station, epoch)
+            position, how = locate_station(tables, station, epoch)
         except DataNotFoundError:
             raise DataNotFoundError(f"station {station} is in none of {', '.join(str(p) for p in paths)}",
                                     "name another SINEX file or check the 4-character station code") from None
-        return np.asarray(position, dtype=float), f"SINEX ({_nearest_file(paths, tables, station, epoch)})"
+        return np.asarray(position, dtype=float), f"SINEX ({_nearest_file(paths, tables, station, epoch)}; {how})"
     position = np.asarray(truth, dtype=float).reshape(-1)
     if position.shape != (3,) or not np.all(np.isfinite(position)) or np.linalg.norm(position) < 6.0e6:
         raise LodestarError(f"truth {truth!r} is not an ECEF position X,Y,Z in metres")
@@ -54,8 +54,8 @@ def resolve_truth(truth, obs: xr.Dataset, station: str) -> tuple[np.ndarray | No
 
 
 def _nearest_file(paths, tables, station: str, epoch) -> str:
-    """The name of the SINEX file whose solution of ``station`` is nearest in time to ``epoch``: the one
-    :func:`lodestar.io.sinex.station_position` moves to the epoch (several files may hold the station)."""
+    """The name of the SINEX file whose solution of ``station`` is nearest in time to ``epoch`` (several
+    files may hold the station; :func:`lodestar.io.sinex.locate_station` says which solutions it used)."""
     when = np.datetime64(epoch, "ns")
     gaps = []
     for path, table in zip(paths, tables):

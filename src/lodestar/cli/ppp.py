@@ -63,8 +63,8 @@ def run(args) -> int:
     truth = truth_xyz(args.truth)
     truth_source = "--truth" if truth is not None else None
     if truth is None and args.sinex:  # a SINEX given also serves the station's coordinates as truth (issue #12)
-        truth = _sinex_truth(args.obs, args.sinex)
-        truth_source = "SINEX (the station's coordinate on the day, from --sinex)" if truth is not None else None
+        truth, how = _sinex_truth(args.obs, args.sinex)
+        truth_source = f"SINEX (the station's coordinate on the day, from --sinex: {how})" if truth is not None else None
     with warnings.catch_warnings():  # printed below, once, from the summary
         warnings.simplefilter("ignore", UserWarning)
         ds = _solve(args, truth)
@@ -81,7 +81,7 @@ def run(args) -> int:
         if truth is not None and info.get("final_error_3d_m") is not None:
             conv = info["convergence_s"]
             line += (f"; final 3D error {info['final_error_3d_m']:.3f} m, convergence "
-                     f"{'never' if conv is None else f'{conv:.0f} s'} (truth: {truth_source.split(' (')[0]})")
+                     f"{'never' if conv is None else f'{conv:.0f} s'} (truth: {_short_source(truth_source)})")
         print(line)
         for warning in info["warnings"]:
             print(f"warning: {warning}")
@@ -89,17 +89,26 @@ def run(args) -> int:
     return 0
 
 
-def _sinex_truth(obs, sinex) -> list[float] | None:
-    """The station's SINEX coordinate on the observation day, or None when no file holds it."""
+def _short_source(source: str) -> str:
+    """``--truth`` or ``SINEX``, with the SINEX position's provenance when it was not simply read on the day."""
+    head, _, detail = source.partition(" (")
+    how = detail.rpartition(": ")[2].rstrip(")")
+    return f"{head}, {how}" if how.startswith(("extrapolated", "the nearest")) else head
+
+
+def _sinex_truth(obs, sinex) -> tuple[list[float] | None, str]:
+    """The station's SINEX coordinate on the observation day and how it was obtained, or (None, "")
+    when no file holds it."""
     from ..errors import DataNotFoundError
     from ..io.headers import obs_header_identity
-    from ..io.sinex import station_position
+    from ..io.sinex import locate_station
 
     marker, day = obs_header_identity(obs)
     try:
-        return [float(v) for v in station_position(sinex, marker[:4], str(day))]
+        position, how = locate_station(sinex, marker[:4], str(day))
     except DataNotFoundError:  # e.g. ESBC: in none of the SINEX files; they served the phase centres only
-        return None
+        return None, ""
+    return [float(v) for v in position], how
 
 
 def _run_sets(args) -> int:

@@ -23,7 +23,7 @@ from ..time import Time
 from ._columns import Line, number
 from .compression import read_bytes
 
-__all__ = ["read_sinex", "station_position", "sinex_span", "read_satellite_ids", "read_satellite_phase_centers",
+__all__ = ["read_sinex", "station_position", "locate_station", "MIN_VELOCITY_SPAN_S", "sinex_span", "read_satellite_ids", "read_satellite_phase_centers",
            "read_receiver_phase_centers"]
 
 _YEAR_S = 365.25 * 86400.0  # SINEX velocities are per (Julian) year
@@ -111,14 +111,27 @@ def _table(rows: dict) -> pd.DataFrame:
     return table.sort_values(["station", "point", "solution"], kind="stable").reset_index(drop=True)
 
 
+#: Shortest span between two solutions whose difference is taken as a velocity to extrapolate with: annual
+#: signals (mm to cm, vertical the largest) bias a velocity from a shorter span (Blewitt & Lavallée 2002,
+#: J. Geophys. Res. 107(B7) 2145: spans of 2.5 years or more).
+MIN_VELOCITY_SPAN_S = 2.5 * _YEAR_S
+
+
 def station_position(paths, station: str, epoch) -> np.ndarray:
     """The marker's ECEF position (m, (3,)) at ``epoch`` from one or several SINEX files.
 
     With velocities: the solution nearest in time is moved to ``epoch``. Without: linear
-    interpolation between the two solutions around ``epoch``, else the nearest solution.
-    ``epoch``: a :class:`~lodestar.time.Time`, ``datetime64`` or ISO text (GPS time).
-    ``paths`` may also hold tables already returned by :func:`read_sinex`.
+    interpolation between the two solutions around ``epoch``; outside their span, linear
+    extrapolation from the two solutions nearest in time when they are at least
+    :data:`MIN_VELOCITY_SPAN_S` apart; else the nearest solution. :func:`locate_station` also
+    says which of these it did. ``epoch``: a :class:`~lodestar.time.Time`, ``datetime64`` or ISO
+    text (GPS time). ``paths`` may also hold tables already returned by :func:`read_sinex`.
     """
+    return locate_station(paths, station, epoch)[0]
+
+
+def locate_station(paths, station: str, epoch) -> tuple[np.ndarray, str]:
+    """(:func:`station_position`, how it was obtained: the solutions' days, and any extrapolation)."""
     if isinstance(paths, (str, bytes, pd.DataFrame)) or not hasattr(paths, "__iter__"):
         paths = [paths]
     when = epoch.gpst if isinstance(epoch, Time) else np.datetime64(epoch, "ns")
@@ -129,28 +142,40 @@ def station_position(paths, station: str, epoch) -> np.ndarray:
         raise DataNotFoundError(f"station {station} is in none of {names}",
                                 "name another SINEX file or check the 4-character station code")
     rows = rows[rows["point"] == rows["point"].iloc[0]]
-    seconds = (rows["epoch"].to_numpy() - np.datetime64(when, "ns")) / np.timedelta64(1, "s")
+    epochs = rows["epoch"].to_numpy()
+    seconds = (epochs - np.datetime64(when, "ns")) / np.timedelta64(1, "s")
     xyz = rows[["x_m", "y_m", "z_m"]].to_numpy()
     velocity = rows[["vx_mps", "vy_mps", "vz_mps"]].to_numpy()
     nearest = int(np.argmin(np.abs(seconds)))
+    day = lambda i: str(epochs[i].astype("datetime64[D]"))
     if np.isfinite(velocity[nearest]).all():
-        return xyz[nearest] - velocity[nearest] * seconds[nearest]
-    return _interpolate(seconds, xyz, nearest)
+        return xyz[nearest] - velocity[nearest] * seconds[nearest], f"the solution of {day(nearest)} moved with its velocity"
+    return _interpolate(seconds, xyz, nearest, day)
 
 
-def _interpolate(seconds: np.ndarray, xyz: np.ndarray, nearest: int) -> np.ndarray:
+def _interpolate(seconds: np.ndarray, xyz: np.ndarray, nearest: int, day) -> tuple[np.ndarray, str]:
     before = np.flatnonzero(seconds <= 0)
     after = np.flatnonzero(seconds > 0)
-    if before.size == 0 or after.size == 0:
-        return xyz[nearest]
+    if before.size and seconds[before].max() == 0:
+        i = before[np.argmax(seconds[before])]
+        return xyz[i], f"the solution of {day(i)}"
+    if before.size == 0 or after.size == 0:  # outside the solutions' span: the two nearest in time
+        side = after if before.size == 0 else before
+        order = side[np.argsort(np.abs(seconds[side]))]
+        distinct = [k for k in order if seconds[k] != seconds[order[0]]]
+        away = f"{abs(seconds[nearest]) / _YEAR_S:.1f} years away"
+        if not distinct or abs(seconds[distinct[0]] - seconds[order[0]]) < MIN_VELOCITY_SPAN_S:
+            return xyz[nearest], f"the nearest solution, of {day(nearest)}, {away}"
+        i, j = order[0], distinct[0]
+        velocity = (xyz[i] - xyz[j]) / (seconds[i] - seconds[j])
+        return xyz[i] - velocity * seconds[i], (f"extrapolated {away} from the solutions of {day(min(i, j, key=lambda k: seconds[k]))} "
+                                                f"and {day(max(i, j, key=lambda k: seconds[k]))}")
     i = before[np.argmax(seconds[before])]
     j = after[np.argmin(seconds[after])]
-    if seconds[i] == 0:
-        return xyz[i]
     if seconds[j] - seconds[i] <= 0:
         raise LodestarError("two solutions with the same epoch cannot be interpolated")
     weight = -seconds[i] / (seconds[j] - seconds[i])
-    return xyz[i] + weight * (xyz[j] - xyz[i])
+    return xyz[i] + weight * (xyz[j] - xyz[i]), f"interpolated between the solutions of {day(i)} and {day(j)}"
 
 
 # --- phase-centre blocks -------------------------------------------------------------------------
