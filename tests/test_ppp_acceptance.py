@@ -81,6 +81,27 @@ def test_gps_hour_of_2026_with_igs_finals_converges_against_extrapolated_sinex(d
         assert abs(error) < 3 * float(sigma)
 
 
+def test_a_run_that_never_solves_reports_no_error_and_says_why(data, tmp_path, capsys):
+    # SCOA 2026-04-30 with an ANTEX holding few of that day's GPS satellites: at most 2 usable, so no epoch
+    # is ever solved. The code start (tens of metres off) must not be scored as a "final error", and the
+    # line must say why nothing was solved (it used to print "final 3D error 33.871 m").
+    from lodestar.cli import main
+
+    short = data / "short-obs"
+    argv = ["ppp", str(short / "SCOA00FRA_R_20261201000_02H_30S_MO.rnx"),
+            "--sp3", str(short / "IGS0OPSFIN_20261200945_02H30M_15M_ORB.SP3"),
+            "--antex", str(data / "antex" / "igs20_zim2_gps_trim.atx"), "--systems", "G", "--mode", "static",
+            "--sinex", str(data / "sinex" / "igs20P2131_wocov.snx"),
+            "--out", str(tmp_path / "s.csv"), "--json", str(tmp_path / "s.json")]
+    assert main(argv) == 0
+    info = json.loads((tmp_path / "s.json").read_text())
+    assert info["solved"] == 0 and info["final_position_m"] is None
+    assert info["final_error_3d_m"] is None and info["convergence_s"] is None
+    out = capsys.readouterr().out
+    assert "final 3D error" not in out
+    assert "no epoch solved:" in out and "no satellite antenna offset known" in out
+
+
 def test_single_frequency_receiver_is_told_plainly(data):
     # a phone's RINEX (L1 only on G, R, E): the error names the band tracked per system, in RINEX terms
     esbc = data / "esbc-2020-177"

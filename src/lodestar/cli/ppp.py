@@ -83,10 +83,23 @@ def run(args) -> int:
             line += (f"; final 3D error {info['final_error_3d_m']:.3f} m, convergence "
                      f"{'never' if conv is None else f'{conv:.0f} s'} (truth: {_short_source(truth_source)})")
         print(line)
+        if not info["solved"]:
+            print(f"no epoch solved: {_main_reason(ds)}")
         for warning in info["warnings"]:
             print(f"warning: {warning}")
     write_json(info, args.json)
     return 0
+
+
+def _main_reason(ds) -> str:
+    """The reason most unsolved epochs give (their CSV ``reason``), with how many give it."""
+    from collections import Counter
+
+    reasons = Counter(r for r in ds["reason"].values.astype(str) if r)
+    if not reasons:
+        return "no reason recorded"
+    text, count = reasons.most_common(1)[0]
+    return f"{count} of {ds.sizes['time']} epochs say '{text}'"
 
 
 def _short_source(source: str) -> str:

@@ -154,12 +154,17 @@ def convergence_index(enu):
 def accuracy_summary(ds, truth) -> dict:
     """The issue's JSON keys for a truth: final error, RMS after convergence, convergence time."""
     enu = _errors_enu(ds, truth)
-    finite = np.all(np.isfinite(enu), axis=1)
+    status = ds["status"].values
+    solved = np.isin(status, ("converged", "converging"))
+    # positions before the filter's first update are its code start, not solutions (a start from a few
+    # satellites' codes can be tens of metres off); after it, an epoch without an update carries the
+    # static prediction, which is the last update
+    finite = np.all(np.isfinite(enu), axis=1) & (np.cumsum(solved) > 0)
     out = {"final_error_enu_m": None, "final_error_3d_m": None, "rms_enu_m": None, "rms_3d_m": None,
            "convergence_s": None}
     if not finite.any():
         return out
-    last = enu[np.flatnonzero(finite)[-1]]
+    last = enu[np.flatnonzero(finite & solved)[-1]]  # the last solved epoch: final_position_m's
     out["final_error_enu_m"] = last.tolist()
     out["final_error_3d_m"] = float(np.linalg.norm(last))
     start = convergence_index(enu)
