@@ -203,6 +203,12 @@ def test_bad_input_clear_errors_and_warnings(data, tmp_path):
     if sp3_other:
         with pytest.raises(LodestarError, match="precise|SP3|orbit|cover"):
             ppp(esbc / HOUR, sp3=sp3_other[:1], systems="G", mode="static")
+    # an SP3 of the eve (WUM's ultra-rapid, 2021-12-31 00-01 h; kept by the +-1 day rule) for TLSE's hour of
+    # 2022-01-01: both spans are named, so the day mismatch is plain
+    with pytest.raises(LodestarError, match=r"WUM orbits run 2021-12-31 00:00:00 to 2021-12-31 01:00:00; "
+                                            r"the observations run 2022-01-01 00:00:00 to 2022-01-01 00:59:30"):
+        ppp(other / "TLSE00FRA_R_20220010000_01H_30S_MO.rnx.gz", sp3=other / "WUM0MGXULT_20220010000_01H_05M_ORB.SP3",
+            systems="R+C", mode="static")
     # observations with code only: PPP says it needs phase
     from lodestar.io.rinex_obs import read_obs
 

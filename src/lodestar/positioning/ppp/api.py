@@ -572,7 +572,19 @@ def _check_products(side, obs, eph):
     listed = "; ".join(f"{r} ({reasons[r]} cells)" for r in ranked[:3])
     if ranked and ranked[0] in _UNUSABLE_HINTS:
         raise LodestarError(f"no satellite of {where} is usable: {listed}: {_UNUSABLE_HINTS[ranked[0]]}")
-    raise LodestarError(f"the precise products do not cover {where}: {listed} (orbit/clock files of another day?)")
+    raise LodestarError(f"the precise products do not cover {where}: {listed} ({_spans(eph, obs)})")
+
+
+def _spans(eph, obs) -> str:
+    """Each centre's orbit span beside the observations', for the error above (e.g. an SP3 of the eve)."""
+    sources = getattr(eph, "sources", None) or []
+    fmt = lambda t: str(np.datetime64(t, "s")).replace("T", " ")
+    parts = [f"{src.name} orbits run {fmt(src.orbit.times[0])} to {fmt(src.orbit.times[-1])}"
+             for src in sources if len(src.orbit.times)]
+    times = obs["time"].values
+    if not parts or not len(times):
+        return "orbit/clock files of another day?"
+    return f"{'; '.join(parts)}; the observations run {fmt(times[0])} to {fmt(times[-1])}"
 
 
 def _reversed(inp):
