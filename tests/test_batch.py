@@ -208,6 +208,17 @@ def test_duplicates_of_a_station_day_are_listed_not_dropped(data, tmp_path):
     assert [Path(p).name for p in day.duplicates] == ["ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"]
 
 
+def test_station_days_without_navigation_are_counted_as_skipped(data, tmp_path):
+    # two station-days, neither with a navigation file of its day: both are "skipped" in the counts the CLI
+    # prints, not only in the rows (it printed "0 done, 0 failed, 0 skipped"), and no Dask cluster starts
+
+    nav = nav_folder(data, tmp_path / "nav", ["tlse-2024-001/BRDC00IGS_R_20240010000_01D_MN.rnx.gz"])
+    obs = [data / "esbc-2020-177" / f"{s}00DEU_R_20201770000_01D_30S_MO_120epoch.rnx" for s in ("WTZR", "WTZZ")]
+    result = run_batch(obs, nav, tmp_path / "out", sets=("C",), masks=(10,), progress=False)
+    assert result.counts["skipped"] == 2 and result.counts["done"] == 0 and result.counts["failed"] == 0
+    assert result.counts["rows_skipped"] == 2
+
+
 # --- the network on a LocalCluster, with a worker killed mid-run ---------------------------------
 
 @pytest.fixture(scope="module")

@@ -92,8 +92,10 @@ def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, 
     unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
                                              skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
     runnable = [day for day in todo if day.nav]
-    # station-days run now (done / failed / skipped), already done earlier (resumed); then rows
-    counts = Counter(done=0, failed=0, skipped=0, resumed=len(resumed))
+    # station-days run now (done / failed / skipped), already done earlier (resumed); then rows. Days
+    # without a navigation file are skipped station-days too, and unreadable inputs failed ones (they
+    # used to be in the rows only: "0 done, 0 failed, 6 skipped" for 28 station-days all skipped)
+    counts = Counter(done=0, failed=len(found.unidentified), skipped=len(todo) - len(runnable), resumed=len(resumed))
     if runnable:
         with _client(client, scheduler, workers, memory_limit) as dask_client:
             unsaved += _run_tasks(dask_client, runnable, options, counts, progress)
