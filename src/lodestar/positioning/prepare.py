@@ -311,7 +311,9 @@ def _coverage(orbit_source, system, obs) -> str:
     table = records.get(system)
     if table is None or len(table) == 0 or "toc" not in table.columns:
         return f"the navigation data hold no {name} records; {observed}".rstrip("; ")
-    return f"its {name} records run {_span_text(table['toc'].to_numpy())}; {observed}".rstrip("; ")
+    count = table["sv"].nunique() if "sv" in table.columns else None
+    held = f" ({count} satellite{'s' * (count != 1)})" if count is not None else ""
+    return f"its {name} records{held} run {_span_text(table['toc'].to_numpy())}; {observed}".rstrip("; ")
 
 
 def no_satellites_message(obs, systems) -> str:
