@@ -101,6 +101,11 @@ def test_clock_records_of_chosen_systems_only(data):
     others = sum(line.startswith("AS ") and line[3] not in "RC" for line in text)
     assert some.attrs["skipped"] == {**full.attrs["skipped"], "AS records of other systems than RC": others}
     assert int(some.clock_s.notnull().sum()) == sum(line.startswith(("AS R", "AS C")) for line in text)
+    # the forms read_obs and read_nav take give the same read ("R+C", ("R", "C")); an unknown letter is refused
+    for form in ("R+C", ("R", "C"), ("C", "R")):
+        assert list(read_clk(path, systems=form).sv.values) == chosen
+    with pytest.raises(LodestarError, match="unknown system letter"):
+        read_clk(path, systems="RX")
 
 
 @pytest.mark.parametrize("name", sorted(

@@ -20,7 +20,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import FormatError
-from ..systems import SYSTEM_ORDER
+from ..systems import SYSTEM_ORDER, parse_system_set
 from ..time import Time
 from ..xarray_build import indexed_coords, variable
 from ._columns import Line, block_floats, datetimes, epoch_fields, number, text_block
@@ -37,8 +37,9 @@ def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = Fals
              max_bytes: int | None = None, systems: str | None = None) -> xr.Dataset:
     """Read one RINEX clock file (any compression ``read_bytes`` opens).
 
-    ``systems``: system letters (``"RC"``) whose satellites are read; the others' records are
-    skipped unparsed and counted in ``attrs["skipped"]`` (None: every system).
+    ``systems``: the systems whose satellites are read (``"RC"``, ``"R+C"`` or ``("R", "C")``, as
+    ``read_obs`` and ``read_nav`` take them); the others' records are skipped unparsed and counted in
+    ``attrs["skipped"]`` (None: every system).
 
     RINEX clock files have no end marker: a file is taken as cut when its last line lacks its
     newline or a value field (fixed columns), or its last epoch holds fewer than half the
@@ -53,6 +54,8 @@ def read_clk(path, *, content: bytes | None = None, allow_truncated: bool = Fals
         lines = [line.rstrip(b"\r") for line in lines]
     if not content.strip():
         raise FormatError(path, None, "a RINEX clock file", "an empty file")
+    if systems is not None:  # "RC", "R+C", ("R", "C") alike; an unknown letter is refused, naming the letters
+        systems = "".join(parse_system_set(systems if isinstance(systems, str) else "+".join(systems)))
     attrs, body_start = _read_header(path, lines)
     shift = 5 if attrs["version"] >= 3.04 else 0
     records, skipped = _scan_body(path, lines, body_start, systems)
