@@ -226,6 +226,39 @@ def test_cli_csv_parquet_and_json_to_stdout(data, tmp_path):
     np.testing.assert_allclose(parquet["x_m"], frame["x_m"], atol=1e-4)  # CSV keeps 0.1 mm
 
 
+def test_tracks_and_nmea_like_solve_and_unknown_suffixes_refused(data, tmp_path, capsys):
+    # `--out x.kml` wrote CSV into a .kml file (the defect issue #15 named for solve): PPP now writes solve's
+    # KML / GeoJSON / NMEA (solved = converged or converging, coloured by status; GGA quality 3, RTKLIB's
+    # PPP value) and refuses a suffix it does not know before any work
+    from lodestar.cli import main
+    from lodestar.formats.nmea import checksum
+
+    esbc = data / "esbc-2020-177"
+    argv = ["ppp", str(esbc / WTZR), "--sp3", *[str(esbc / f) for f in GRG], "--clk", str(esbc / CLK),
+            "--antex", str(data / "antex" / "igs20_wettzell_trim.atx"), "--systems", "R", "--mode", "static"]
+    assert main([*argv, "--out", str(tmp_path / "p.csv")]) == 0
+    frame = pd.read_csv(tmp_path / "p.csv")
+    solved = frame["status"].isin(["converged", "converging"])
+    assert main([*argv, "--out", str(tmp_path / "p.geojson")]) == 0
+    points = [f for f in json.loads((tmp_path / "p.geojson").read_text())["features"] if f["geometry"]["type"] == "Point"]
+    assert len(points) == solved.sum()
+    colours = {f["properties"]["status"]: f["properties"]["marker-color"] for f in points}
+    assert colours["converging"] == "#e0d000" and colours.get("converged", "#00c000") == "#00c000"
+    assert main([*argv, "--out", str(tmp_path / "p.kml")]) == 0
+    kml = (tmp_path / "p.kml").read_text()
+    assert kml.count("<Placemark>") == solved.sum() + 1 and "WTZR" in kml and "PPP (static)" in kml  # + the track
+    assert main([*argv, "--out", str(tmp_path / "p.nmea")]) == 0
+    gga = [s for s in (tmp_path / "p.nmea").read_bytes().decode().split("\r\n") if s.startswith("$GLGGA")]
+    assert len(gga) == len(frame)
+    for sentence, ok in zip(gga, solved):
+        body, _, check = sentence[1:].partition("*")
+        assert check == checksum(body) and body.split(",")[6] == ("3" if ok else "0")
+    capsys.readouterr()
+    assert main([*argv, "--out", str(tmp_path / "p.txt")]) != 0
+    assert "unknown output suffix '.txt'" in capsys.readouterr().err
+    assert not (tmp_path / "p.txt").exists()
+
+
 def test_json_says_which_centre_served_which_system(data):
     # GRG (SP3 + 30 s CLK) for GLONASS, IAC's SP3 (15 min, with clocks) for BeiDou: the summary's
     # precise_products.served counts the cells each centre served per system (it was always {})

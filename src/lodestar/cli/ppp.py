@@ -39,8 +39,9 @@ def add_arguments(parser) -> None:
                              "(where tracked; BDS-2 stays on B1I/B3I; give --bias for the satellites' B1C/B2a OSBs)")
     parser.add_argument("--gradients", action="store_true",
                         help="also estimate horizontal tropospheric gradients (Chen & Herring 1997 mapping; off by default)")
-    parser.add_argument("--format", choices=("csv", "rtklib", "parquet"), default=None,
-                        help="output format (default from --out: .pos rtklib, .parquet parquet, else csv)")
+    parser.add_argument("--format", choices=("csv", "rtklib", "parquet", "kml", "geojson", "nmea"), default=None,
+                        help="output format regardless of the suffix (default from --out: .csv .pos .parquet "
+                             ".kml .geojson .nmea; another suffix is refused)")
     parser.add_argument("--out", required=True, metavar="FILE", help="solution file (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
     parser.add_argument("--truth", default=None, metavar="X,Y,Z",
@@ -58,6 +59,7 @@ def run(args) -> int:
     from ..output import write_json
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
+    fmt = args.format or _format_from_suffix(args.out)  # before any work: an unknown suffix is refused
     check_output_files(out=args.out, json=args.json, residuals=args.residuals,
                        inputs=[args.obs, args.sp3, args.clk, args.nav, args.antex, args.sinex, args.bias, args.blq])
     truth = truth_xyz(args.truth)
@@ -68,7 +70,7 @@ def run(args) -> int:
     with warnings.catch_warnings():  # printed below, once, from the summary
         warnings.simplefilter("ignore", UserWarning)
         ds = _solve(args, truth)
-    write_solution(ds, args.out, args.format or _format_from_suffix(args.out))
+    write_solution(ds, args.out, fmt)
     if args.residuals:
         write_residuals(ds, args.residuals)
     info = summary(ds, truth)
@@ -161,6 +163,7 @@ def _solve(args, truth):
 
 
 def _format_from_suffix(path) -> str:
-    from pathlib import Path
+    """The format ``--out``'s suffix names (``lodestar.formats.format_for_path``: unknown suffixes refused)."""
+    from ..formats import format_for_path
 
-    return {".pos": "rtklib", ".parquet": "parquet", ".pq": "parquet"}.get(Path(path).suffix.lower(), "csv")
+    return format_for_path(path)

@@ -1,9 +1,9 @@
 """Writers of a solution in the file formats other tools read: RTKLIB ``.pos``, KML, GeoJSON, NMEA.
 
 ``lodestar.io`` reads; this package writes. Every writer takes the per-epoch solution Dataset of
-:func:`lodestar.positioning.solve` and a path (written atomically by the caller,
-:func:`lodestar.positioning.output.write_solution`), and keeps only the solved epochs
-(``ok``/``fde``), as RTKLIB does in its own outputs. The format is chosen from the output's
+:func:`lodestar.positioning.solve` (or of :func:`lodestar.positioning.ppp.ppp`) and a path (written
+atomically by the caller, ``write_solution``), and keeps only the solved epochs (``ok``/``fde``;
+PPP ``converged``/``converging``), as RTKLIB does in its own outputs. The format is chosen from the output's
 suffix (:func:`format_for_path`): an unknown suffix is refused, never written as CSV.
 """
 
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LodestarError
-from ..statuses import SOLVED_STATUSES
+from ..statuses import TRACK_STATUSES
 
 __all__ = ["SUFFIX_FORMATS", "FORMATS", "format_for_path", "solved"]
 
@@ -37,5 +37,5 @@ def format_for_path(path) -> str:
 
 
 def solved(ds):
-    """(T,) bool: epochs with a position (status ``ok`` or ``fde``)."""
-    return np.isin(ds["status"].values.astype(str), SOLVED_STATUSES)
+    """(T,) bool: epochs with a position (single-point ``ok`` or ``fde``; PPP ``converged`` or ``converging``)."""
+    return np.isin(ds["status"].values.astype(str), TRACK_STATUSES) & np.isfinite(ds["x_m"].values)

@@ -1,7 +1,9 @@
 """NMEA 0183 RMC + GGA sentences (time in UTC, fix quality per status), a pair per epoch.
 
 GGA fields (NMEA 0183 v4.11 §"GGA"): UTC hhmmss.ss, latitude ddmm.mmmmmmm N/S, longitude
-dddmm.mmmmmmm E/W, quality (0 no fix, 1 autonomous GNSS fix), satellites used, HDOP, altitude
+dddmm.mmmmmmm E/W, quality (0 no fix, 1 autonomous GNSS fix; a PPP solution 3, the value RTKLIB writes
+and reads for its PPP quality, solution.c ``solq_nmea``: 3 is "PPS fix" in NMEA 0183, which has no PPP
+value), satellites used, HDOP, altitude
 and geoid separation (m), DGPS age and station (empty: no differential corrections). Lodestar has
 no geoid model: the separation is written 0.000, so the altitude field holds the ellipsoidal
 height (altitude + separation = ellipsoidal height, as the standard defines). Each sentence ends
@@ -18,10 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..statuses import PPP_SOLVED_STATUSES
 from ..time import Time
 from . import solved
 
-__all__ = ["checksum", "gga_sentences", "rmc_sentences", "talker_id", "nmea_text"]
+__all__ = ["PPP_GGA_QUALITY", "checksum", "gga_sentences", "rmc_sentences", "talker_id", "nmea_text"]
+
+#: GGA quality of a PPP epoch: RTKLIB 2.4.3 solution.c maps NMEA quality 3 to SOLQ_PPP both ways.
+PPP_GGA_QUALITY = 3
 
 _TALKERS = {"G": "GP", "R": "GL", "E": "GA", "C": "GB"}  # NMEA 0183 v4.11 talker identifiers
 
@@ -90,12 +96,13 @@ def gga_sentences(ds) -> list[str]:
     lat, lon, h = (ds[k].values for k in ("lat_deg", "lon_deg", "height_m"))
     hdop = ds["hdop"].values if "hdop" in ds else np.full(ok.shape, np.nan)
     n_sats = ds["n_sats"].values
+    quality = np.where(np.isin(ds["status"].values.astype(str), PPP_SOLVED_STATUSES), PPP_GGA_QUALITY, 1)
     out = []
     for i in range(len(clock)):
         if ok[i]:
             dop = f"{hdop[i]:.1f}" if np.isfinite(hdop[i]) else ""
             body = (f"{talker}GGA,{clock[i]},{_dm(lat[i], 2)},{'N' if lat[i] >= 0 else 'S'},"
-                    f"{_dm(lon[i], 3)},{'E' if lon[i] >= 0 else 'W'},1,{int(n_sats[i]):02d},{dop},"
+                    f"{_dm(lon[i], 3)},{'E' if lon[i] >= 0 else 'W'},{quality[i]},{int(n_sats[i]):02d},{dop},"
                     f"{h[i]:.3f},M,0.000,M,,")
         else:
             body = f"{talker}GGA,{clock[i]},,,,,0,{int(n_sats[i]):02d},,,,,,,"

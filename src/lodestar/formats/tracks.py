@@ -20,8 +20,10 @@ from . import solved
 __all__ = ["KML_NAMESPACE", "STATUS_COLOURS", "kml_text", "geojson_dict", "geojson_text"]
 
 KML_NAMESPACE = "http://www.opengis.net/kml/2.2"
-#: status -> (KML aabbggrr, CSS #rrggbb): green for a clean solution, orange after exclusions
-STATUS_COLOURS = {"ok": ("ff00c000", "#00c000"), "fde": ("ff0080ff", "#ff8000")}
+#: status -> (KML aabbggrr, CSS #rrggbb): green for a clean single-point solution or a converged PPP one,
+#: orange after exclusions, yellow while PPP is still converging
+STATUS_COLOURS = {"ok": ("ff00c000", "#00c000"), "fde": ("ff0080ff", "#ff8000"),
+                  "converged": ("ff00c000", "#00c000"), "converging": ("ff00d0e0", "#e0d000")}
 _SD = ("sde_m", "sdn_m", "sdu_m")
 
 
@@ -36,7 +38,9 @@ def _epochs(ds):
 
 
 def _title(ds) -> str:
-    return (f"{ds.attrs.get('marker_name', '') or 'receiver'} {ds.attrs.get('systems', '')} single-point "
+    ppp = ds.attrs.get("mode") in ("static", "kinematic")  # lodestar.positioning.ppp's datasets carry their mode
+    kind = f"PPP ({ds.attrs['mode']})" if ppp else "single-point"
+    return (f"{ds.attrs.get('marker_name', '') or 'receiver'} {ds.attrs.get('systems', '')} {kind} "
             f"positions, mask {float(ds.attrs.get('mask_deg', 0)):g} deg (Lodestar)")
 
 

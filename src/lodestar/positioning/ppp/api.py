@@ -263,7 +263,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
         backward = _reverse_output(run_filter(_reversed(prep), cfg))
     result = combine(forward, backward) if backward is not None else forward
     attrs = {"inter_signal_bias_m": _final_isb(forward, prep.meta.get("inter_signal_bias_groups") or []),"systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
-             "obs_path": str(obs.attrs.get("path", "")), "warnings": list(warn), "truth_xyz_m": truth,
+             "obs_path": str(obs.attrs.get("path", "")), "marker_name": str(obs.attrs.get("marker_name", "") or ""), "warnings": list(warn), "truth_xyz_m": truth,
              "restart_s": restart_s, "gradients": bool(gradients), "code_sigma_m": float(code_sigma_m),
              "phase_sigma_m": float(phase_sigma_m), **prep.meta}
     return build_dataset(prep, result, attrs)

@@ -15,7 +15,7 @@ from .result import accuracy_summary
 
 __all__ = ["CSV_FIRST", "FORMATS", "epoch_frame", "summary", "write_residuals", "write_solution"]
 
-FORMATS = ("csv", "rtklib", "parquet")
+FORMATS = ("csv", "rtklib", "parquet", "kml", "geojson", "nmea")  # as solve's (lodestar.formats)
 CSV_FIRST = ["time_gps", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "height_m", "sde_m", "sdn_m", "sdu_m", "ztd_m",
              "n_sats", "status"]
 _FIXED = {"x_m": "%.4f", "y_m": "%.4f", "z_m": "%.4f", "height_m": "%.4f", "lat_deg": "%.9f", "lon_deg": "%.9f",
@@ -76,8 +76,13 @@ def write_solution(ds, target, fmt: str = "csv") -> None:
             _csv(epoch_frame(ds), tmp)
         elif fmt == "rtklib":
             _rtklib(ds, tmp)
-        else:
+        elif fmt == "parquet":
             epoch_frame(ds).to_parquet(tmp, index=False)
+        else:  # tracks and NMEA: the same writers as solve's, solved (converged / converging) epochs
+            from ...formats.nmea import nmea_text
+            from ...formats.tracks import geojson_text, kml_text
+
+            tmp.write_bytes({"kml": kml_text, "geojson": geojson_text, "nmea": nmea_text}[fmt](ds).encode())
 
 
 def write_residuals(ds, target) -> None:
