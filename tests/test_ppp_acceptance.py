@@ -111,7 +111,8 @@ def test_single_frequency_receiver_is_told_plainly(data):
 
 @pytest.mark.parametrize("extra, named", [(["--residuals", "r.csv"], "--residuals"), (["--systems", "G"], "--systems"),
                                           (["--format", "parquet"], "--format"), (["--include-geo"], "--include-geo"),
-                                          (["--direction", "combined"], "--direction combined")])
+                                          (["--direction", "combined"], "--direction combined"),
+                                          (["--exclude", "R05"], "--exclude"), (["--interval", "60"], "--interval")])
 def test_sets_refuse_options_they_would_ignore(data, tmp_path, extra, named):
     # `lodestar ppp --sets` runs its own forward, GEO-free runs per set and writes the HTML report: an
     # option that would change nothing is refused before any work (it used to be dropped silently)
@@ -257,6 +258,34 @@ def test_tracks_and_nmea_like_solve_and_unknown_suffixes_refused(data, tmp_path,
     assert main([*argv, "--out", str(tmp_path / "p.txt")]) != 0
     assert "unknown output suffix '.txt'" in capsys.readouterr().err
     assert not (tmp_path / "p.txt").exists()
+
+
+def test_observation_selection_as_in_solve(data, tmp_path):
+    # solve's --from/--to/--interval/--exclude/--snr-mask for PPP: the window and decimation give the epochs,
+    # excluded satellites are not used, and the SNR mask drops a weak signal's phase as well as its code
+    # (RTKLIB testsnr drops the whole signal), so no phase of C/N0 below the mask reaches the filter
+    from lodestar.cli import main
+    from lodestar.io.rinex_obs import read_obs
+    from lodestar.positioning.selection import ObservationSelection
+
+    esbc = data / "esbc-2020-177"
+    argv = ["ppp", str(esbc / WTZR), "--sp3", *[str(esbc / f) for f in GRG], "--clk", str(esbc / CLK),
+            "--antex", str(data / "antex" / "igs20_wettzell_trim.atx"), "--systems", "R", "--mode", "static",
+            "--from", "2020-06-25T00:10:00", "--to", "2020-06-25T00:50:00", "--interval", "60",
+            "--exclude", "R08", "--exclude", "R12", "--snr-mask", "35",
+            "--out", str(tmp_path / "p.csv"), "--json", str(tmp_path / "p.json")]
+    assert main(argv) == 0
+    info = json.loads((tmp_path / "p.json").read_text())
+    assert info["epochs"] == 41 and info["selection"] == ("from 2020-06-25T00:10:00, to 2020-06-25T00:50:00, every "
+                                                          "60 s, C/N0 >= 35 dB-Hz, without R08,R12")
+    assert not {"R08", "R12"} & set(info["signals"])
+    obs = read_obs(esbc / WTZR, systems=("R",))
+    masked = ObservationSelection(snr_mask_dbhz=45.0).apply(obs, phases=True)
+    weak = ~(obs["S1C"].values >= 45.0)
+    assert weak.any() and np.isfinite(obs["L1C"].values[weak]).any()
+    assert not np.isfinite(masked["L1C"].values[weak]).any() and not np.isfinite(masked["C1C"].values[weak]).any()
+    kept = ObservationSelection(snr_mask_dbhz=45.0).apply(obs)  # solve's: codes only
+    np.testing.assert_array_equal(kept["L1C"].values, obs["L1C"].values)
 
 
 def test_json_says_which_centre_served_which_system(data):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 
 from ._checks import check_output_files, ecef_xyz, elevation_deg, positive_float
+from ._selection_args import add_selection_arguments, selection_from_args
 
 NAME = "ppp"
 HELP = "precise point positioning (GLONASS, BeiDou, GPS, Galileo; static or kinematic) with SP3/CLK products"
@@ -39,6 +40,7 @@ def add_arguments(parser) -> None:
                              "(where tracked; BDS-2 stays on B1I/B3I; give --bias for the satellites' B1C/B2a OSBs)")
     parser.add_argument("--gradients", action="store_true",
                         help="also estimate horizontal tropospheric gradients (Chen & Herring 1997 mapping; off by default)")
+    add_selection_arguments(parser)
     parser.add_argument("--format", choices=("csv", "rtklib", "parquet", "kml", "geojson", "nmea"), default=None,
                         help="output format regardless of the suffix (default from --out: .csv .pos .parquet "
                              ".kml .geojson .nmea; another suffix is refused)")
@@ -60,6 +62,7 @@ def run(args) -> int:
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
     fmt = args.format or _format_from_suffix(args.out)  # before any work: an unknown suffix is refused
+    selection_from_args(args)  # and a reversed window or a malformed satellite
     check_output_files(out=args.out, json=args.json, residuals=args.residuals,
                        inputs=[args.obs, args.sp3, args.clk, args.nav, args.antex, args.sinex, args.bias, args.blq])
     truth = truth_xyz(args.truth)
@@ -139,7 +142,10 @@ def _run_sets(args) -> int:
         raise LodestarError("--sets runs BeiDou on B1I/B3I only: drop --bds3-signals, or run single solutions with it")
     ignored = [option for option, given in (("--systems", args.systems), ("--residuals", args.residuals),
                                             ("--format", args.format), ("--include-geo", args.include_geo),
-                                            ("--direction combined", args.direction == "combined")) if given]
+                                            ("--direction combined", args.direction == "combined"),
+                                            ("--from", args.start), ("--to", args.end), ("--interval", args.interval),
+                                            ("--snr-mask", args.snr_mask is not None), ("--exclude", args.exclude))
+               if given]
     if ignored:  # the comparison's runs are forward, without GEO, and write one HTML report: say so, never ignore
         raise LodestarError(f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to --sets (its "
                             "runs are forward, without BeiDou GEO, on the sets it names; --out is its HTML report): "
@@ -159,7 +165,8 @@ def _solve(args, truth):
     return ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
                systems=args.systems or "R+C", mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
                restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq,
-               gradients=args.gradients, bds3_signals=getattr(args, "bds3_signals", "b1i-b3i"))
+               gradients=args.gradients, bds3_signals=getattr(args, "bds3_signals", "b1i-b3i"),
+               selection=selection_from_args(args))
 
 
 def _format_from_suffix(path) -> str:

@@ -18,10 +18,10 @@ from ._checks import (
     check_time_order,
     ecef_xyz,
     elevation_deg,
-    iso_time,
     positive_float,
 )
 from ._precise_args import add_precise_arguments, precise_options, precise_summary
+from ._selection_args import add_selection_arguments, selection_from_args
 
 NAME = "solve"
 HELP = ("single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), batch post-processing "
@@ -64,23 +64,9 @@ def add_arguments(parser) -> None:
                       help="forward (real-time-like) mode: every epoch uses only the past; code biases, weights and "
                            "inter-system biases are running estimates (--calibration gives their start). Default: "
                            "post-processing, estimated over the whole file")
-    _add_selection_arguments(parser)
+    add_selection_arguments(parser, rtklib_conf=True)
     _add_truth_arguments(parser)
     _add_output_arguments(parser)
-
-
-def _add_selection_arguments(parser) -> None:
-    group = parser.add_argument_group("which observations (applied before solving)")
-    group.add_argument("--from", dest="start", type=iso_time, metavar="ISO", help="first epoch, GPST (e.g. 2020-06-25T06:00:00)")
-    group.add_argument("--to", dest="end", type=iso_time, metavar="ISO", help="last epoch, GPST (inclusive)")
-    group.add_argument("--interval", type=positive_float, metavar="SECONDS",
-                       help="decimate: keep epochs on multiples of SECONDS (GPS seconds of week)")
-    group.add_argument("--snr-mask", type=float, metavar="DBHZ",
-                       help="drop pseudoranges whose own signal's C/N0 (S observation) is below DBHZ or missing")
-    group.add_argument("--exclude", nargs="+", metavar="SV", help="satellites left out: R05,C01 or R05 C01 (repeatable)")
-    group.add_argument("--rtklib-conf", metavar="FILE",
-                       help="take pos1-elmask, pos1-navsys, pos1-ionoopt, pos1-exclsats, pos1-snrmask_*, out-solformat "
-                            "... from an RTKLIB .conf (options given here win; the keys used and ignored are listed)")
 
 
 def _add_truth_arguments(parser) -> None:
@@ -126,7 +112,7 @@ def run(args) -> int:
         check_time_order(args.start, args.end)
     truth_spec = ("sinex", args.sinex) if args.sinex else _truth_spec(args.truth)
     origin = ecef_xyz(args.origin, "--origin") if args.origin else None
-    selection = _selection(args)
+    selection = selection_from_args(args)
     calibration = _calibration(args.calibration)
     from ..io.precise_files import (
         read_precise_files,  # products read here: --allow-truncated, and its notes
@@ -291,14 +277,6 @@ def _residuals_format(path) -> str:
     if suffix not in (".csv", ".parquet"):
         raise LodestarError(f"--residuals {path}: write .csv or .parquet")
     return suffix[1:]
-
-
-def _selection(args):
-    from ..positioning.selection import ObservationSelection, parse_satellites
-
-    exclude = parse_satellites(args.exclude) if args.exclude else ()
-    return ObservationSelection(start=args.start, end=args.end, interval_s=args.interval,
-                                snr_mask_dbhz=args.snr_mask, exclude=exclude)
 
 
 def _truth_spec(text):

@@ -6,10 +6,10 @@ computed (``prepare(..., selection=...)``), so a window or a decimation also sav
 * ``start``/``end``: GPST epochs kept, both inclusive (ISO 8601 text or ``datetime64``);
 * ``interval_s``: keep epochs on multiples of the interval in GPS seconds of week, within
   RTKLIB's epoch tolerance ``DTTOL`` = 0.025 s (rtklib.h; RTKLIB ``screent`` does the same);
-* ``snr_mask_dbhz``: a pseudorange ``Cxy`` is dropped when the C/N0 of the same signal
-  (``Sxy``) is below the mask or not recorded (RTKLIB ``testsnr``: no SNR fails the test); the code
-  selection then falls back to another signal of the satellite only if that one passes too, so
-  every code used has C/N0 >= the mask;
+* ``snr_mask_dbhz``: a pseudorange ``Cxy`` (with ``apply(..., phases=True)``, for PPP, also the
+  carrier phase ``Lxy``) is dropped when the C/N0 of the same signal (``Sxy``) is below the mask or
+  not recorded (RTKLIB ``testsnr``: no SNR fails the test); the code selection then falls back to
+  another signal of the satellite only if that one passes too, so every code used has C/N0 >= the mask;
 * ``exclude``: satellites left out (``R05``, ``C01``), as RTKLIB ``pos1-exclsats``.
 """
 
@@ -50,8 +50,9 @@ class ObservationSelection:
     snr_mask_dbhz: float | None = None
     exclude: tuple = ()
 
-    def apply(self, obs):
-        """``obs`` (``read_obs`` Dataset) reduced to the selected epochs and satellites."""
+    def apply(self, obs, *, phases: bool = False):
+        """``obs`` (``read_obs`` Dataset) reduced to the selected epochs and satellites. ``phases``: the SNR
+        mask also drops the carrier phase of a weak signal (PPP; RTKLIB ``testsnr`` drops the whole signal)."""
         keep = self._epochs(np.asarray(obs["time"].values, dtype="datetime64[ns]"))
         if not keep.all():
             obs = obs.isel(time=np.flatnonzero(keep))
@@ -62,7 +63,7 @@ class ObservationSelection:
             svs = np.asarray(obs["sv"].values).astype(str)
             obs = obs.isel(sv=np.flatnonzero(~np.isin(svs, parse_satellites(self.exclude))))
         if self.snr_mask_dbhz is not None:
-            obs = _snr_masked(obs, float(self.snr_mask_dbhz))
+            obs = _snr_masked(obs, float(self.snr_mask_dbhz), "CL" if phases else "C")
         return obs
 
     def _epochs(self, time):
@@ -86,9 +87,10 @@ class ObservationSelection:
         return ", ".join(p for p in parts if p) or "all observations"
 
 
-def _snr_masked(obs, mask_dbhz: float):
-    """Pseudoranges whose own signal's C/N0 is below ``mask_dbhz`` (or missing) become NaN."""
-    codes = [name for name in obs.data_vars if len(name) == 3 and name[0] == "C"]
+def _snr_masked(obs, mask_dbhz: float, kinds: str = "C"):
+    """Observations of ``kinds`` (C pseudorange, L carrier phase) whose own signal's C/N0 is below
+    ``mask_dbhz`` (or missing) become NaN."""
+    codes = [name for name in obs.data_vars if len(name) == 3 and name[0] in kinds]
     with_snr = [c for c in codes if "S" + c[1:] in obs.data_vars]
     if codes and not with_snr:
         raise LodestarError(f"{obs.attrs.get('path', 'the observations')} records no C/N0 (S observations): "

@@ -92,9 +92,11 @@ _BRIDGED_SIGMA_M = 0.02
 CODE_BIAS_SYSTEMS = "RC"
 
 
-def _read_obs(obs, systems, bds3_signals="b1i-b3i"):
-    if isinstance(obs, (str, Path)):  # only the codes and phases PPP may use are converted
-        return read_obs(obs, systems=tuple(systems), codes=candidate_codes(systems, bds3_signals))
+def _read_obs(obs, systems, bds3_signals="b1i-b3i", snr=False):
+    """Only the codes and phases PPP may use are converted (and their C/N0 for an SNR mask)."""
+    if isinstance(obs, (str, Path)):
+        codes = candidate_codes(systems, bds3_signals)
+        return read_obs(obs, systems=tuple(systems), codes=codes | ({"S" + c[1:] for c in codes} if snr else set()))
     return obs
 
 
@@ -127,7 +129,7 @@ def _of_systems(sp3_items, letters):
     return out
 
 
-def _read_inputs(obs, letters, bds3_signals, sp3, clk):
+def _read_inputs(obs, letters, bds3_signals, sp3, clk, snr=False):
     """(observations, products): the observation file is read on a second thread while the products
     load (its Hatanaka and gzip layers run outside the GIL: ESBC's day 0.58 s beside the products'
     0.35 s, benchmarks/bench_ppp.py). Errors come in the order of a serial read: the observation
@@ -135,7 +137,7 @@ def _read_inputs(obs, letters, bds3_signals, sp3, clk):
     if not isinstance(obs, (str, Path)):
         return _checked_obs(obs, letters), _load_products(sp3, clk, letters)
     with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = pool.submit(_read_obs, obs, letters, bds3_signals)
+        pending = pool.submit(_read_obs, obs, letters, bds3_signals, snr)
         try:
             eph, product_error = _load_products(sp3, clk, letters), None
         except LodestarError as exc:
@@ -203,7 +205,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
         include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None,
         code_bias_systems=CODE_BIAS_SYSTEMS, blq=None, gradients=False, bds3_signals="b1i-b3i",
-        code_sigma_m=0.3, phase_sigma_m=0.003):
+        code_sigma_m=0.3, phase_sigma_m=0.003, selection=None):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -233,6 +235,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     times the IF noise factor (:mod:`.filter`); by default RTKLIB's (``stats-errphase`` 3 mm, code 100
     times that: ``stats-eratio1``). docs/ppp.md, "No uncombined model", measures what a heavier code weight does.
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
+    ``selection``: a :class:`lodestar.positioning.selection.ObservationSelection` (time window, decimation,
+    excluded satellites, SNR mask on code and phase), applied to the observations before anything else.
     """
     if not (code_sigma_m > 0 and phase_sigma_m > 0):
         raise LodestarError(f"code_sigma_m and phase_sigma_m must be positive, not {code_sigma_m!r}, {phase_sigma_m!r}")
@@ -248,7 +252,10 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     unsupported = [s for s in letters if s not in PPP_SYSTEMS]
     if unsupported:
         raise LodestarError(f"PPP supports G, R, E, C; not {', '.join(unsupported)}")
-    obs, eph = _read_inputs(obs, letters, bds3_signals, sp3, clk)
+    snr = selection is not None and selection.snr_mask_dbhz is not None
+    obs, eph = _read_inputs(obs, letters, bds3_signals, sp3, clk, snr)
+    if selection is not None:
+        obs = selection.apply(obs, phases=True)
     warn = list(eph.warnings)
     prep = _prepare(obs, eph, nav, letters, include_geo, phase_centres(antex, sinex), warn, receiver_pco_neu_m, bias,
                     code_bias_systems, blq, bds3_signals)
@@ -265,7 +272,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     attrs = {"inter_signal_bias_m": _final_isb(forward, prep.meta.get("inter_signal_bias_groups") or []),"systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
              "obs_path": str(obs.attrs.get("path", "")), "marker_name": str(obs.attrs.get("marker_name", "") or ""), "warnings": list(warn), "truth_xyz_m": truth,
              "restart_s": restart_s, "gradients": bool(gradients), "code_sigma_m": float(code_sigma_m),
-             "phase_sigma_m": float(phase_sigma_m), **prep.meta}
+             "phase_sigma_m": float(phase_sigma_m),
+             "selection": selection.describe() if selection is not None else "all observations", **prep.meta}
     return build_dataset(prep, result, attrs)
 
 

@@ -117,6 +117,7 @@ def summary(ds, truth=None) -> dict:
     out.update({
         "systems_used": ds.attrs.get("systems_used"),  # the asked systems that had usable satellites
         "direction": ds.attrs.get("direction"), "mask_deg": ds.attrs.get("mask_deg"),
+        "selection": ds.attrs.get("selection", "all observations"),
         "status_counts": {s: int((status == s).sum()) for s in ("converged", "converging", "insufficient", "failed")},
         "final_sigma_enu_m": [float(ds[k].values[last[-1]]) for k in ("sde_m", "sdn_m", "sdu_m")] if last.size else None,
         "final_ztd_m": float(ds["ztd_m"].values[last[-1]]) if last.size else None,
