@@ -265,3 +265,37 @@ def test_suffixes_choose_formats_and_unknown_is_refused(solution, tmp_path):
         with pytest.raises(LodestarError, match=r"\.csv \.pos \.parquet .*\.kml \.geojson \.nmea"):
             write_solution(solution, tmp_path / bad)
         assert not (tmp_path / bad).exists()
+
+
+# --- a PPP solution through the same writers ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ppp_solution(esbc, data):
+    from lodestar.positioning.ppp import ppp
+
+    return ppp(esbc / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx",
+               sp3=[esbc / "GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz", esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"],
+               clk=esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz", antex=data / "antex" / "igs20_wettzell_trim.atx",
+               systems="R", mode="static")
+
+
+@pytest.mark.parametrize("pos_format", ["xyz", "llh"])
+def test_rtklib_reads_a_ppp_pos_and_nmea_back_as_ppp(ppp_solution, pos_format, tmp_path):
+    # one .pos writer for solve and ppp: Q = 6 (RTKLIB SOLQ_PPP) per record, RTKLIB's PPP option lines; the
+    # NMEA GGA quality 3 comes back from RTKLIB's reader as SOLQ_PPP too (solution.c solq_nmea)
+    from lodestar.positioning.ppp.output import write_solution as write_ppp
+
+    ds = ppp_solution
+    solved = np.isin(ds["status"].values, ("converged", "converging"))
+    xyz = np.stack([ds[k].values[solved] for k in ("x_m", "y_m", "z_m")], axis=1)
+    path = tmp_path / "ppp.pos"
+    write_ppp(ds, path, "rtklib", pos_format=pos_format)
+    text = path.read_text()
+    assert "% pos mode  : PPP Static" in text and "% ionos opt" not in text and "(lodestar ppp)" in text
+    ok, rows = _readsol(path)
+    assert ok == 1 and len(rows) == solved.sum() and {r[1] for r in rows} == {6}
+    assert np.allclose(np.array([r[4] for r in rows]), xyz, atol=1e-3)
+    write_ppp(ds, tmp_path / "ppp.nmea", "nmea")
+    ok, rows = _readsol(tmp_path / "ppp.nmea")
+    assert ok == 1 and len(rows) == solved.sum() and {r[1] for r in rows} == {6}
+    assert np.allclose(np.array([r[4] for r in rows]), xyz, atol=0.01)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+from ..errors import LodestarError
 from ._checks import check_output_files, ecef_xyz, elevation_deg, positive_float
 from ._selection_args import add_selection_arguments, selection_from_args
 
@@ -41,6 +42,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--gradients", action="store_true",
                         help="also estimate horizontal tropospheric gradients (Chen & Herring 1997 mapping; off by default)")
     add_selection_arguments(parser)
+    parser.add_argument("--pos-format", choices=("xyz", "llh", "enu"), default="xyz",
+                        help="RTKLIB .pos columns: xyz (ECEF, default), llh (lat/lon/height), enu (from --origin, "
+                             "else the truth, else the first solved epoch)")
+    parser.add_argument("--origin", metavar="X,Y,Z", help="origin of --pos-format enu, ECEF metres")
     parser.add_argument("--format", choices=("csv", "rtklib", "parquet", "kml", "geojson", "nmea"), default=None,
                         help="output format regardless of the suffix (default from --out: .csv .pos .parquet "
                              ".kml .geojson .nmea; another suffix is refused)")
@@ -62,6 +67,9 @@ def run(args) -> int:
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
     fmt = args.format or _format_from_suffix(args.out)  # before any work: an unknown suffix is refused
+    if args.pos_format != "xyz" and fmt != "rtklib":
+        raise LodestarError(f"--pos-format {args.pos_format} is for a .pos output, not {fmt}")
+    origin = ecef_xyz(args.origin, "--origin") if args.origin else None
     selection_from_args(args)  # and a reversed window or a malformed satellite
     check_output_files(out=args.out, json=args.json, residuals=args.residuals,
                        inputs=[args.obs, args.sp3, args.clk, args.nav, args.antex, args.sinex, args.bias, args.blq])
@@ -73,7 +81,9 @@ def run(args) -> int:
     with warnings.catch_warnings():  # printed below, once, from the summary
         warnings.simplefilter("ignore", UserWarning)
         ds = _solve(args, truth)
-    write_solution(ds, args.out, fmt)
+    inputs = [str(p) for p in [args.obs, *(args.sp3 or []), *(args.clk or [])]]
+    write_solution(ds, args.out, fmt, pos_format=args.pos_format, inputs=inputs,
+                   origin_xyz=origin if origin is not None else truth)
     if args.residuals:
         write_residuals(ds, args.residuals)
     info = summary(ds, truth)
@@ -133,7 +143,6 @@ def _run_sets(args) -> int:
     """``--sets``: the convergence comparison of ``lodestar.cli.ppp_compare`` (analysis.ppp_convergence)."""
     import argparse
 
-    from ..errors import LodestarError
     from .ppp_compare import run_compare
 
     if not args.truth:

@@ -8,7 +8,10 @@ header lines, so RTKPLOT, ``pos2kml`` and pyrtklib's ``readsol`` read it unchang
 
 Standard deviations follow RTKLIB: ``sd = sqrt(q)`` on the diagonal and ``sign(q) sqrt(|q|)``
 off it; in ``llh`` and ``enu`` the covariance is rotated to east/north/up (RTKLIB ``covenu``)
-at the solution (``llh``) or at the origin (``enu``). Status Q is 5 (single) for every epoch.
+at the solution (``llh``) or at the origin (``enu``). Status Q is 5 (single) for a single-point
+solution and 6 (PPP) for a PPP one (``lodestar.positioning.ppp``: its datasets carry ``mode`` static or
+kinematic), whose option lines are RTKLIB's for PPP (``outprcopts``: pos mode ``PPP Static`` /
+``PPP Kinematic``, solution, dynamics, tidecorr, no ionosphere line, tropo ``Estimate ZTD``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ __all__ = ["POS_FORMATS", "pos_text"]
 
 POS_FORMATS = ("xyz", "llh", "enu")
 _Q_SINGLE = 5  # RTKLIB SOLQ_SINGLE
+_Q_PPP = 6  # RTKLIB SOLQ_PPP
 _LEGEND = "Q=1:fix,2:float,3:sbas,4:dgps,5:single,6:ppp,ns=# of satellites"
 _IONO = {"klobuchar": "Broadcast", "nequick": "Galileo NeQuick-G", "iflc": "Iono-Free LC", "off": "OFF"}  # RTKLIB outprcopts s4 (+ ours)
 _NAVSYS = {"G": "GPS", "R": "GLONASS", "E": "Galileo", "J": "QZSS", "C": "BDS", "I": "NavIC", "S": "SBAS"}
@@ -61,12 +65,24 @@ def _enu_sigmas(q_xyz, lat_deg, lon_deg):
     return np.concatenate([diag, np.sign(off) * np.sqrt(np.abs(off))], axis=1)
 
 
+def _is_ppp(ds) -> bool:
+    """A PPP solution (``lodestar.positioning.ppp``: its attributes carry the filter's mode)."""
+    return ds.attrs.get("mode") in ("static", "kinematic")
+
+
 def _option_lines(ds) -> list[str]:
-    """RTKLIB ``outprcopts`` for single-point positioning (``out-outopt = on``)."""
+    """RTKLIB ``outprcopts`` (``out-outopt = on``) for single-point positioning or PPP."""
     systems = str(ds.attrs.get("systems", "")).replace("+", "")
     navsys = " ".join(_NAVSYS[s] for s in _NAVSYS_ORDER if s in systems)
+    mask = f"% elev mask : {float(ds.attrs.get('mask_deg', 0.0)):.1f} deg"
+    if _is_ppp(ds):  # RTKLIB writes no ionosphere line for PPP modes (mode > PMODE_FIXED)
+        tropo = "Estimate ZTD+Grad" if ds.attrs.get("gradients") else "Estimate ZTD"
+        return [f"% pos mode  : PPP {str(ds.attrs['mode']).capitalize()}",
+                f"% solution  : {str(ds.attrs.get('direction', 'forward')).capitalize()}", mask,
+                "% dynamics  : off", "% tidecorr  : on", f"% tropo opt : {tropo}", "% ephemeris : Precise",
+                f"% navi sys  : {navsys}"]
     ephemeris = "Precise" if ds.attrs.get("orbits") == "precise" else "Broadcast"
-    return ["% pos mode  : Single", f"% elev mask : {float(ds.attrs.get('mask_deg', 0.0)):.1f} deg",
+    return ["% pos mode  : Single", mask,
             f"% ionos opt : {_IONO.get(ds.attrs.get('iono'), 'OFF')}", "% tropo opt : Saastamoinen",
             f"% ephemeris : {ephemeris}", f"% navi sys  : {navsys}"]
 
@@ -114,7 +130,8 @@ def _body(ds, pos_format, origin_xyz) -> list[str]:
     n_sats = ds["n_sats"].values[ok]
     position = "%14.9f %14.9f %10.4f" if pos_format == "llh" else "%14.4f %14.4f %14.4f"
     template = f"%s {position} %3d %3d" + " %8.4f" * 6 + " %6.2f %6.1f"
-    return [template % (when[i], *values[i], _Q_SINGLE, n_sats[i], *sd[i], 0.0, 0.0) for i in range(len(when))]
+    quality = _Q_PPP if _is_ppp(ds) else _Q_SINGLE
+    return [template % (when[i], *values[i], quality, n_sats[i], *sd[i], 0.0, 0.0) for i in range(len(when))]
 
 
 def pos_text(ds, pos_format: str = "xyz", origin_xyz=None, inputs=()) -> str:
@@ -134,7 +151,7 @@ def pos_text(ds, pos_format: str = "xyz", origin_xyz=None, inputs=()) -> str:
     time = Time(ds["time"].values)
     week, sow = time.week_sow("gpst")
     first, last = _stamp(time.gpst[[0, -1]], 1)
-    head = [f"% program   : Lodestar ver.{__version__} (lodestar solve)"]
+    head = [f"% program   : Lodestar ver.{__version__} (lodestar {'ppp' if _is_ppp(ds) else 'solve'})"]
     if not inputs:  # one line per input file, as RTKLIB writes them (merged navigation files are joined by " + ")
         inputs = [ds.attrs.get("obs_path", ""), *str(ds.attrs.get("nav_path", "")).split(" + ")]
     head += [f"% inp file  : {name}" for name in inputs if name]

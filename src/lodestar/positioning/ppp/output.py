@@ -1,4 +1,4 @@
-"""PPP writers: CSV / RTKLIB ``.pos`` (Q = 6) / Parquet per epoch, residuals CSV, the JSON summary."""
+"""PPP writers: CSV / RTKLIB ``.pos`` (Q = 6) / Parquet / KML / GeoJSON / NMEA per epoch, residuals CSV, the JSON summary."""
 
 from __future__ import annotations
 
@@ -42,40 +42,21 @@ def _csv(frame, path):
     frame.to_csv(path, index=False)
 
 
-def _rtklib(ds, path):
-    """RTKLIB 2.4.3 ``.pos``, ``out-solformat = xyz``, Q = 6 (PPP) for solved epochs."""
-    time = Time(ds["time"].values)
-    week, sow = time.week_sow("gpst")
-    stamp = [s.replace("-", "/").replace("T", " ") for s in np.datetime_as_string(time.gpst, unit="ms")]
-    solved = np.isin(ds["status"].values, ("converged", "converging")) & np.isfinite(ds["x_m"].values)
-    lines = [
-        "% program   : Lodestar (lodestar ppp)",
-        f"% inp file  : {ds.attrs.get('obs_path', '')}",
-        f"% obs start : {stamp[0]} GPST (week{week[0]:04d} {sow[0]:8.1f}s)",
-        f"% obs end   : {stamp[-1]} GPST (week{week[-1]:04d} {sow[-1]:8.1f}s)",
-        f"% pos mode  : ppp-{ds.attrs.get('mode', '')} ({ds.attrs.get('systems', '')}, mask {ds.attrs.get('mask_deg', '')} deg, "
-        f"{ds.attrs.get('direction', '')}); marker position",
-        "%",
-        "% (x/y/z-ecef=WGS84,Q=1:fix,2:float,3:sbas,4:dgps,5:single,6:ppp,ns=# of satellites)",
-        "%  GPST                      x-ecef(m)      y-ecef(m)      z-ecef(m)   Q  ns   sdx(m)   sdy(m)   sdz(m)"
-        "  sdxy(m)  sdyz(m)  sdzx(m) age(s)  ratio",
-    ]
-    x, y, z, n = (ds[k].values for k in ("x_m", "y_m", "z_m", "n_sats"))
-    sig = np.nan_to_num(np.stack([ds[k].values for k in ("sdx_m", "sdy_m", "sdz_m", "sdxy_m", "sdyz_m", "sdzx_m")], axis=1))
-    for i in np.flatnonzero(solved):
-        sd = " ".join(f"{v:8.4f}" for v in sig[i])
-        lines.append(f"{stamp[i]} {x[i]:14.4f} {y[i]:14.4f} {z[i]:14.4f}   6 {int(n[i]):3d} {sd}   0.00    0.0")
-    path.write_text("\n".join(lines) + "\n")
-
-
-def write_solution(ds, target, fmt: str = "csv") -> None:
+def write_solution(ds, target, fmt: str = "csv", *, pos_format: str = "xyz", origin_xyz=None, inputs=()) -> None:
+    """``ds`` written as ``fmt``; ``.pos`` by solve's writer (:func:`lodestar.formats.rtklib_pos.pos_text`:
+    Q = 6, RTKLIB's PPP option lines, ``pos_format`` xyz / llh / enu about ``origin_xyz``; ``inputs``: the
+    file names of its ``inp file`` lines)."""
     if fmt not in FORMATS:
         raise LodestarError(f"unknown output format {fmt!r}; use {', '.join(FORMATS)}")
+    if fmt == "rtklib":
+        from ...formats.rtklib_pos import pos_text
+
+        text = pos_text(ds, pos_format, origin_xyz, inputs)  # checked (and built) before the file is opened
     with atomic_path(target) as tmp:
         if fmt == "csv":
             _csv(epoch_frame(ds), tmp)
         elif fmt == "rtklib":
-            _rtklib(ds, tmp)
+            tmp.write_bytes(text.encode())
         elif fmt == "parquet":
             epoch_frame(ds).to_parquet(tmp, index=False)
         else:  # tracks and NMEA: the same writers as solve's, solved (converged / converging) epochs
