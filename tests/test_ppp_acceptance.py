@@ -288,6 +288,34 @@ def test_observation_selection_as_in_solve(data, tmp_path):
     np.testing.assert_array_equal(kept["L1C"].values, obs["L1C"].values)
 
 
+def test_rtklib_conf_for_ppp(data, tmp_path, capsys):
+    # an RTKLIB PPP configuration (options.c keys) sets the options it stands for; the command line wins;
+    # every key is listed as used or ignored, on stderr and in the JSON
+    from lodestar.cli import main
+
+    esbc = data / "esbc-2020-177"
+    antex = data / "antex" / "igs20_wettzell_trim.atx"
+    conf = tmp_path / "ppp.conf"
+    conf.write_text("pos1-posmode =ppp-kine\npos1-soltype =combined  # forward + backward\npos1-elmask =10\n"
+                    "pos1-navsys =4\npos1-exclsats =R08\npos1-tropopt =est-ztdgrad\npos1-ionoopt =dual-freq\n"
+                    f"out-solformat =llh\nfile-satantfile ={antex}\nfile-rcvantfile ={antex}\npos2-armode =continuous\n")
+    argv = ["ppp", str(esbc / WTZR), "--sp3", *[str(esbc / f) for f in GRG], "--clk", str(esbc / CLK),
+            "--rtklib-conf", str(conf), "--out", str(tmp_path / "p.pos"), "--json", str(tmp_path / "p.json")]
+    assert main(argv) == 0
+    info = json.loads((tmp_path / "p.json").read_text())
+    assert (info["systems"], info["mode"], info["direction"], info["mask_deg"]) == ("R", "kinematic", "combined", 10.0)
+    assert info["gradients"] and "R08" not in info["signals"] and info["receiver_antenna_source"] == "antex"
+    used = {key for key, _, _ in info["rtklib_conf"]["used"]}
+    ignored = {key: note for key, _, note in info["rtklib_conf"]["ignored"]}
+    assert {"pos1-posmode", "pos1-soltype", "pos1-tropopt", "file-satantfile", "pos1-ionoopt"} <= used
+    assert "no ambiguity resolution" in ignored["pos2-armode"]
+    assert "latitude(deg)" in (tmp_path / "p.pos").read_text() and "% pos mode  : PPP Kinematic" in (tmp_path / "p.pos").read_text()
+    assert "--rtklib-conf" in capsys.readouterr().err
+    assert main([*argv, "--mode", "static", "--direction", "forward"]) == 0  # the command line wins
+    info = json.loads((tmp_path / "p.json").read_text())
+    assert (info["mode"], info["direction"]) == ("static", "forward")
+
+
 def test_json_says_which_centre_served_which_system(data):
     # GRG (SP3 + 30 s CLK) for GLONASS, IAC's SP3 (15 min, with clocks) for BeiDou: the summary's
     # precise_products.served counts the cells each centre served per system (it was always {})
@@ -446,7 +474,12 @@ def test_defaults_a_ppp_user_expects():
 
     from lodestar.cli import build_parser
 
+    from lodestar.cli._rtklib_conf_args import apply_rtklib_conf
+    from lodestar.cli.ppp import _DEFAULTS
+
     args = build_parser().parse_args(["ppp", "obs.rnx", "--sp3", "a.sp3", "--out", "o.csv"])
+    apply_rtklib_conf(args, "ppp", _DEFAULTS)  # what `lodestar ppp` runs with (the parser leaves them unset, so a
+    # --rtklib-conf can tell a default from an option given)
     assert (args.mask, args.mode, args.direction, args.restart, args.include_geo) == (7.0, "kinematic", "forward", None, False)
     defaults = {k: v.default for k, v in inspect.signature(ppp).parameters.items()}
     assert (defaults["mask_deg"], defaults["mode"], defaults["direction"], defaults["systems"]) == (7.0, "kinematic",

@@ -21,9 +21,9 @@ def add_selection_arguments(parser, *, rtklib_conf: bool = False) -> None:
     group.add_argument("--exclude", nargs="+", metavar="SV", help="satellites left out: R05,C01 or R05 C01 (repeatable)")
     if rtklib_conf:
         group.add_argument("--rtklib-conf", metavar="FILE",
-                           help="take pos1-elmask, pos1-navsys, pos1-ionoopt, pos1-exclsats, pos1-snrmask_*, "
-                                "out-solformat ... from an RTKLIB .conf (options given here win; the keys used and "
-                                "ignored are listed)")
+                           help="take the options an RTKLIB .conf stands for (pos1-posmode, pos1-elmask, pos1-navsys, "
+                                "pos1-exclsats, pos1-snrmask_*, out-solformat, ...) from it (options given here win; "
+                                "the keys used and ignored are listed)")
 
 
 def selection_from_args(args):

@@ -6,6 +6,7 @@ import warnings
 
 from ..errors import LodestarError
 from ._checks import check_output_files, ecef_xyz, elevation_deg, positive_float
+from ._rtklib_conf_args import apply_rtklib_conf
 from ._selection_args import add_selection_arguments, selection_from_args
 
 NAME = "ppp"
@@ -29,9 +30,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--blq", default=None, metavar="F",
                         help="ocean-loading coefficients (BLQ, Onsala service) holding the station: IERS 2010 7.1.2")
     parser.add_argument("--systems", default=None, metavar="SET", help="system set: R, C, R+C, G+R+E+C ... (default R+C)")
-    parser.add_argument("--mode", choices=("kinematic", "static"), default="kinematic", help="default kinematic")
-    parser.add_argument("--mask", type=elevation_deg, default=7.0, metavar="DEG", help="elevation mask (default 7)")
-    parser.add_argument("--direction", choices=("forward", "combined"), default="forward",
+    parser.add_argument("--mode", choices=("kinematic", "static"), default=None, help="default kinematic")
+    parser.add_argument("--mask", type=elevation_deg, default=None, metavar="DEG", help="elevation mask (default 7)")
+    parser.add_argument("--direction", choices=("forward", "combined"), default=None,
                         help="forward (causal, default) or combined forward + backward (post-processing)")
     parser.add_argument("--restart", type=positive_float, default=None, metavar="HOURS",
                         help="re-initialise the filter every HOURS (convergence statistics)")
@@ -39,10 +40,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--bds3-signals", choices=("b1i-b3i", "b1c-b2a"), default="b1i-b3i",
                         help="BDS-3 pair in the IF combination: b1i-b3i (default, the clocks' pair) or b1c-b2a "
                              "(where tracked; BDS-2 stays on B1I/B3I; give --bias for the satellites' B1C/B2a OSBs)")
-    parser.add_argument("--gradients", action="store_true",
+    parser.add_argument("--gradients", action="store_true", default=None,
                         help="also estimate horizontal tropospheric gradients (Chen & Herring 1997 mapping; off by default)")
-    add_selection_arguments(parser)
-    parser.add_argument("--pos-format", choices=("xyz", "llh", "enu"), default="xyz",
+    add_selection_arguments(parser, rtklib_conf=True)
+    parser.add_argument("--pos-format", choices=("xyz", "llh", "enu"), default=None,
                         help="RTKLIB .pos columns: xyz (ECEF, default), llh (lat/lon/height), enu (from --origin, "
                              "else the truth, else the first solved epoch)")
     parser.add_argument("--origin", metavar="X,Y,Z", help="origin of --pos-format enu, ECEF metres")
@@ -60,7 +61,12 @@ def add_arguments(parser) -> None:
                              "(same as `lodestar ppp-compare`)")
 
 
+#: What an option not given (nor set by --rtklib-conf) is.
+_DEFAULTS = {"mode": "kinematic", "mask": 7.0, "direction": "forward", "pos_format": "xyz", "gradients": False}
+
+
 def run(args) -> int:
+    conf = apply_rtklib_conf(args, "ppp", _DEFAULTS)
     if args.sets:
         return _run_sets(args)
     from ..output import write_json
@@ -88,6 +94,8 @@ def run(args) -> int:
         write_residuals(ds, args.residuals)
     info = summary(ds, truth)
     info["truth_source"] = truth_source  # where the errors' truth came from (None: no truth, no error keys)
+    if conf is not None:
+        info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
         counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
         used = info.get("systems_used") or info["systems"]

@@ -21,6 +21,7 @@ from ._checks import (
     positive_float,
 )
 from ._precise_args import add_precise_arguments, precise_options, precise_summary
+from ._rtklib_conf_args import apply_rtklib_conf
 from ._selection_args import add_selection_arguments, selection_from_args
 
 NAME = "solve"
@@ -101,7 +102,7 @@ def run(args) -> int:
     # every option is checked before the solve, so a typo never leaves an output behind
     check_output_files(out=args.out, json=args.json, calibration_out=args.calibration_out, residuals=args.residuals)
     explicit_pos_format = args.pos_format is not None
-    conf = _apply_rtklib_conf(args)
+    conf = apply_rtklib_conf(args, "solve", _DEFAULTS)
     fmt = _output_format(args, explicit_pos_format)
     if args.residuals:
         _residuals_format(args.residuals)
@@ -212,52 +213,6 @@ def _print_summary(ds, info, out) -> None:
             print(f"warning: the truth is {accuracy['rms_3d_m'] / 1e3:,.1f} km from the solutions: is it this "
                   f"station's coordinate (and ECEF metres)?", file=sys.stderr)
     sys.stdout.flush()
-
-
-def _apply_rtklib_conf(args):
-    """Fill the options not given on the command line from ``--rtklib-conf``, then the defaults."""
-    conf = None
-    if args.rtklib_conf:
-        from ..io.rtklib_conf import read_rtklib_conf, solve_options
-
-        conf = solve_options(read_rtklib_conf(args.rtklib_conf))
-        given = {option for option in conf.options if option != "exclude" and getattr(args, option, None) is not None}
-        if _suffix_format(args.out) not in (None, "rtklib"):
-            given.add("format")  # out-solformat is the format of RTKLIB's .pos file: a .kml/.csv... keeps its own
-        conf.used = [(key, value, note + _overridden(conf.option_of.get(key), given, args.format))
-                     for key, value, note in conf.used]
-        for option, value in conf.options.items():
-            if option == "exclude":
-                args.exclude = list(args.exclude or []) + list(value)  # both lists apply
-            elif option not in given and getattr(args, option, None) is None:
-                setattr(args, option, value)
-        lines = [f"--rtklib-conf {args.rtklib_conf}: used {len(conf.used)} keys, ignored {len(conf.ignored)}"]
-        lines += [f"  used    {key} = {value} -> {note}" for key, value, note in conf.used]
-        lines += [f"  ignored {key} = {value}: {note}" for key, value, note in conf.ignored]
-        print("\n".join(lines), file=sys.stderr)
-    for option, value in _DEFAULTS.items():
-        if getattr(args, option) is None:
-            setattr(args, option, value)
-    if args.snr_mask is None and conf is not None:
-        args.snr_mask = conf.options.get("snr_mask")
-    return conf
-
-
-def _overridden(option, given, format_option) -> str:
-    if option not in given:
-        return ""
-    if option == "format" and format_option is None:
-        return " (overridden: the --out suffix chooses the format)"
-    return " (overridden: the command line's option wins)"
-
-
-def _suffix_format(path):
-    """The format the suffix of ``path`` names, or None (unknown suffix)."""
-    from pathlib import Path
-
-    from ..formats import SUFFIX_FORMATS
-
-    return SUFFIX_FORMATS.get(Path(path).suffix.lower())
 
 
 def _output_format(args, explicit_pos_format: bool) -> str:
