@@ -311,6 +311,8 @@ def test_rtklib_conf_for_ppp(data, tmp_path, capsys):
     assert "no ambiguity resolution" in ignored["pos2-armode"]
     assert "latitude(deg)" in (tmp_path / "p.pos").read_text() and "% pos mode  : PPP Kinematic" in (tmp_path / "p.pos").read_text()
     assert "--rtklib-conf" in capsys.readouterr().err
+    # out-solformat is the .pos layout: a .csv output keeps its own (it is not an error the user typed)
+    assert main([*argv[:-4], "--out", str(tmp_path / "p.csv"), "--json", str(tmp_path / "p.json")]) == 0
     assert main([*argv, "--mode", "static", "--direction", "forward"]) == 0  # the command line wins
     info = json.loads((tmp_path / "p.json").read_text())
     assert (info["mode"], info["direction"]) == ("static", "forward")

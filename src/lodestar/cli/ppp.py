@@ -66,6 +66,7 @@ _DEFAULTS = {"mode": "kinematic", "mask": 7.0, "direction": "forward", "pos_form
 
 
 def run(args) -> int:
+    explicit_pos_format = args.pos_format is not None  # typed, not set by --rtklib-conf's out-solformat
     conf = apply_rtklib_conf(args, "ppp", _DEFAULTS)
     if args.sets:
         return _run_sets(args)
@@ -73,7 +74,7 @@ def run(args) -> int:
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
     fmt = args.format or _format_from_suffix(args.out)  # before any work: an unknown suffix is refused
-    if args.pos_format != "xyz" and fmt != "rtklib":
+    if explicit_pos_format and args.pos_format != "xyz" and fmt != "rtklib":
         raise LodestarError(f"--pos-format {args.pos_format} is for a .pos output, not {fmt}")
     origin = ecef_xyz(args.origin, "--origin") if args.origin else None
     selection_from_args(args)  # and a reversed window or a malformed satellite
