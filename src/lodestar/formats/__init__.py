@@ -16,7 +16,7 @@ import numpy as np
 from ..errors import LodestarError
 from ..statuses import TRACK_STATUSES
 
-__all__ = ["SUFFIX_FORMATS", "FORMATS", "format_for_path", "solved"]
+__all__ = ["SUFFIX_FORMATS", "FORMATS", "format_for_path", "is_ppp", "solved"]
 
 #: output suffix -> format name (``--out x.kml`` writes KML)
 SUFFIX_FORMATS = {
@@ -39,3 +39,8 @@ def format_for_path(path) -> str:
 def solved(ds):
     """(T,) bool: epochs with a position (single-point ``ok`` or ``fde``; PPP ``converged`` or ``converging``)."""
     return np.isin(ds["status"].values.astype(str), TRACK_STATUSES) & np.isfinite(ds["x_m"].values)
+
+
+def is_ppp(ds) -> bool:
+    """A PPP solution (``lodestar.positioning.ppp``: its attributes carry the filter's mode)."""
+    return ds.attrs.get("mode") in ("static", "kinematic")

@@ -22,7 +22,7 @@ from .. import __version__
 from ..errors import LodestarError
 from ..frames import ecef_to_geodetic, enu_matrix
 from ..time import Time
-from . import solved
+from . import is_ppp, solved
 
 __all__ = ["POS_FORMATS", "pos_text"]
 
@@ -65,17 +65,12 @@ def _enu_sigmas(q_xyz, lat_deg, lon_deg):
     return np.concatenate([diag, np.sign(off) * np.sqrt(np.abs(off))], axis=1)
 
 
-def _is_ppp(ds) -> bool:
-    """A PPP solution (``lodestar.positioning.ppp``: its attributes carry the filter's mode)."""
-    return ds.attrs.get("mode") in ("static", "kinematic")
-
-
 def _option_lines(ds) -> list[str]:
     """RTKLIB ``outprcopts`` (``out-outopt = on``) for single-point positioning or PPP."""
     systems = str(ds.attrs.get("systems", "")).replace("+", "")
     navsys = " ".join(_NAVSYS[s] for s in _NAVSYS_ORDER if s in systems)
     mask = f"% elev mask : {float(ds.attrs.get('mask_deg', 0.0)):.1f} deg"
-    if _is_ppp(ds):  # RTKLIB writes no ionosphere line for PPP modes (mode > PMODE_FIXED)
+    if is_ppp(ds):  # RTKLIB writes no ionosphere line for PPP modes (mode > PMODE_FIXED)
         tropo = "Estimate ZTD+Grad" if ds.attrs.get("gradients") else "Estimate ZTD"
         return [f"% pos mode  : PPP {str(ds.attrs['mode']).capitalize()}",
                 f"% solution  : {str(ds.attrs.get('direction', 'forward')).capitalize()}", mask,
@@ -130,7 +125,7 @@ def _body(ds, pos_format, origin_xyz) -> list[str]:
     n_sats = ds["n_sats"].values[ok]
     position = "%14.9f %14.9f %10.4f" if pos_format == "llh" else "%14.4f %14.4f %14.4f"
     template = f"%s {position} %3d %3d" + " %8.4f" * 6 + " %6.2f %6.1f"
-    quality = _Q_PPP if _is_ppp(ds) else _Q_SINGLE
+    quality = _Q_PPP if is_ppp(ds) else _Q_SINGLE
     return [template % (when[i], *values[i], quality, n_sats[i], *sd[i], 0.0, 0.0) for i in range(len(when))]
 
 
@@ -151,7 +146,7 @@ def pos_text(ds, pos_format: str = "xyz", origin_xyz=None, inputs=()) -> str:
     time = Time(ds["time"].values)
     week, sow = time.week_sow("gpst")
     first, last = _stamp(time.gpst[[0, -1]], 1)
-    head = [f"% program   : Lodestar ver.{__version__} (lodestar {'ppp' if _is_ppp(ds) else 'solve'})"]
+    head = [f"% program   : Lodestar ver.{__version__} (lodestar {'ppp' if is_ppp(ds) else 'solve'})"]
     if not inputs:  # one line per input file, as RTKLIB writes them (merged navigation files are joined by " + ")
         inputs = [ds.attrs.get("obs_path", ""), *str(ds.attrs.get("nav_path", "")).split(" + ")]
     head += [f"% inp file  : {name}" for name in inputs if name]

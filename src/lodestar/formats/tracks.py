@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from ..time import Time
-from . import solved
+from . import is_ppp, solved
 
 __all__ = ["KML_NAMESPACE", "STATUS_COLOURS", "kml_text", "geojson_dict", "geojson_text"]
 
@@ -38,8 +38,7 @@ def _epochs(ds):
 
 
 def _title(ds) -> str:
-    ppp = ds.attrs.get("mode") in ("static", "kinematic")  # lodestar.positioning.ppp's datasets carry their mode
-    kind = f"PPP ({ds.attrs['mode']})" if ppp else "single-point"
+    kind = f"PPP ({ds.attrs['mode']})" if is_ppp(ds) else "single-point"
     return (f"{ds.attrs.get('marker_name', '') or 'receiver'} {ds.attrs.get('systems', '')} {kind} "
             f"positions, mask {float(ds.attrs.get('mask_deg', 0)):g} deg (Lodestar)")
 
