@@ -168,8 +168,8 @@ def _interpolate(seconds: np.ndarray, xyz: np.ndarray, nearest: int, day) -> tup
             return xyz[nearest], f"the nearest solution, of {day(nearest)}, {away}"
         i, j = order[0], distinct[0]
         velocity = (xyz[i] - xyz[j]) / (seconds[i] - seconds[j])
-        return xyz[i] - velocity * seconds[i], (f"extrapolated {away} from the solutions of {day(min(i, j, key=lambda k: seconds[k]))} "
-                                                f"and {day(max(i, j, key=lambda k: seconds[k]))}")
+        first, last = sorted((i, j), key=lambda k: seconds[k])
+        return xyz[i] - velocity * seconds[i], f"extrapolated {away} from the solutions of {day(first)} and {day(last)}"
     i = before[np.argmax(seconds[before])]
     j = after[np.argmin(seconds[after])]
     if seconds[j] - seconds[i] <= 0:
