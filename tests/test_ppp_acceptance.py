@@ -254,7 +254,13 @@ def test_tracks_and_nmea_like_solve_and_unknown_suffixes_refused(data, tmp_path,
     for sentence, ok in zip(gga, solved):
         body, _, check = sentence[1:].partition("*")
         assert check == checksum(body) and body.split(",")[6] == ("3" if ok else "0")
+    # --residuals as solve's: .csv or .parquet by the suffix (it wrote CSV into r.parquet), another refused first
+    assert main([*argv, "--out", str(tmp_path / "q.csv"), "--residuals", str(tmp_path / "r.parquet")]) == 0
+    residuals = pd.read_parquet(tmp_path / "r.parquet")
+    assert {"time_gps", "sv", "elevation_deg", "phase_residual_m"} <= set(residuals.columns) and len(residuals) > 500
     capsys.readouterr()
+    assert main([*argv, "--out", str(tmp_path / "s.csv"), "--residuals", str(tmp_path / "r.txt")]) != 0
+    assert "--residuals" in capsys.readouterr().err and not (tmp_path / "s.csv").exists()
     assert main([*argv, "--out", str(tmp_path / "p.txt")]) != 0
     assert "unknown output suffix '.txt'" in capsys.readouterr().err
     assert not (tmp_path / "p.txt").exists()

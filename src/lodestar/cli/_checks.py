@@ -127,6 +127,14 @@ def _flat(paths):
             yield item
 
 
+def residuals_format(path) -> str:
+    """``--residuals``'s format from its suffix, ``csv`` or ``parquet`` (``solve`` and ``ppp``); others refused."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise LodestarError(f"--residuals {path}: write .csv or .parquet")
+    return suffix[1:]
+
+
 def check_suffix(option: str, path, accepted: tuple[str, ...]) -> None:
     """``--out report.kml`` for an HTML-only output: refused naming the accepted suffixes (a device
     such as ``/dev/null`` passes)."""

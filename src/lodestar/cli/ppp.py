@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from ..errors import LodestarError
-from ._checks import check_output_files, ecef_xyz, elevation_deg, positive_float
+from ._checks import check_output_files, ecef_xyz, elevation_deg, positive_float, residuals_format
 from ._rtklib_conf_args import apply_rtklib_conf
 from ._selection_args import add_selection_arguments, selection_from_args
 
@@ -54,7 +54,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
     parser.add_argument("--truth", default=None, metavar="X,Y,Z",
                         help="reference marker position (ECEF m): errors, RMS after convergence, convergence time")
-    parser.add_argument("--residuals", metavar="FILE", help="per-satellite residuals CSV")
+    parser.add_argument("--residuals", metavar="FILE", help="per-satellite residuals (.csv or .parquet)")
     parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
                         help="compare system sets (e.g. R C R+C G+R+E+C) with restarts every --restart HOURS "
                              "(default 2), at --mask and 30 deg; needs --truth; --out is then the HTML report "
@@ -77,6 +77,7 @@ def run(args) -> int:
     if explicit_pos_format and args.pos_format != "xyz" and fmt != "rtklib":
         raise LodestarError(f"--pos-format {args.pos_format} is for a .pos output, not {fmt}")
     origin = ecef_xyz(args.origin, "--origin") if args.origin else None
+    residuals_fmt = residuals_format(args.residuals) if args.residuals else None
     selection_from_args(args)  # and a reversed window or a malformed satellite
     check_output_files(out=args.out, json=args.json, residuals=args.residuals,
                        inputs=[args.obs, args.sp3, args.clk, args.nav, args.antex, args.sinex, args.bias, args.blq])
@@ -92,7 +93,7 @@ def run(args) -> int:
     write_solution(ds, args.out, fmt, pos_format=args.pos_format, inputs=inputs,
                    origin_xyz=origin if origin is not None else truth)
     if args.residuals:
-        write_residuals(ds, args.residuals)
+        write_residuals(ds, args.residuals, residuals_fmt)
     info = summary(ds, truth)
     info["truth_source"] = truth_source  # where the errors' truth came from (None: no truth, no error keys)
     if conf is not None:

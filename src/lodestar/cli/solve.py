@@ -19,6 +19,7 @@ from ._checks import (
     ecef_xyz,
     elevation_deg,
     positive_float,
+    residuals_format,
 )
 from ._precise_args import add_precise_arguments, precise_options, precise_summary
 from ._rtklib_conf_args import apply_rtklib_conf
@@ -105,7 +106,7 @@ def run(args) -> int:
     conf = apply_rtklib_conf(args, "solve", _DEFAULTS)
     fmt = _output_format(args, explicit_pos_format)
     if args.residuals:
-        _residuals_format(args.residuals)
+        residuals_format(args.residuals)
     if args.clk and not args.sp3:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     precise_options(args)  # refuses --antex/--bias without --sp3 before any work
@@ -183,7 +184,7 @@ def _write_outputs(args, ds, residuals, fmt, origin) -> None:
         from ..output import atomic_path
 
         with atomic_path(args.residuals) as tmp:
-            if _residuals_format(args.residuals) == "parquet":
+            if residuals_format(args.residuals) == "parquet":
                 residuals.to_parquet(tmp, index=False)
             else:
                 residuals.to_csv(tmp, index=False)
@@ -223,15 +224,6 @@ def _output_format(args, explicit_pos_format: bool) -> str:
     if explicit_pos_format and args.pos_format != "xyz" and fmt != "rtklib":
         raise LodestarError(f"--pos-format {args.pos_format} is for a .pos output, not {fmt}")
     return fmt
-
-
-def _residuals_format(path) -> str:
-    from pathlib import Path
-
-    suffix = Path(path).suffix.lower()
-    if suffix not in (".csv", ".parquet"):
-        raise LodestarError(f"--residuals {path}: write .csv or .parquet")
-    return suffix[1:]
 
 
 def _truth_spec(text):

@@ -66,14 +66,20 @@ def write_solution(ds, target, fmt: str = "csv", *, pos_format: str = "xyz", ori
             tmp.write_bytes({"kml": kml_text, "geojson": geojson_text, "nmea": nmea_text}[fmt](ds).encode())
 
 
-def write_residuals(ds, target) -> None:
-    """time_gps, sv, elevation/azimuth (deg), post-fit code and phase residuals and ambiguity (m)."""
+def write_residuals(ds, target, fmt: str = "csv") -> None:
+    """time_gps, sv, elevation/azimuth (deg), post-fit code and phase residuals and ambiguity (m); ``fmt``
+    ``csv`` or ``parquet``."""
+    if fmt not in ("csv", "parquet"):
+        raise LodestarError(f"residuals are written as csv or parquet, not {fmt!r}")
     names = ["elevation_deg", "azimuth_deg", "code_residual_m", "phase_residual_m", "ambiguity_m"]
     frame = ds[names].to_dataframe().reset_index()
     frame = frame[np.isfinite(frame["code_residual_m"]) | np.isfinite(frame["phase_residual_m"])]
     frame.insert(0, "time_gps", Time(frame.pop("time").to_numpy()).iso("gpst", "ms"))
     with atomic_path(target) as tmp:
-        frame.to_csv(tmp, index=False, float_format="%.4f")
+        if fmt == "parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False, float_format="%.4f")
 
 
 def _attr(ds, name):
