@@ -324,6 +324,19 @@ def test_rtklib_conf_for_ppp(data, tmp_path, capsys):
     assert (info["mode"], info["direction"]) == ("static", "forward")
 
 
+def test_sets_report_must_be_html(data, tmp_path):
+    # the convergence comparison writes an HTML report: `--out r.csv` is refused before any work (it wrote HTML
+    # into r.csv)
+    from lodestar.cli import build_parser
+    from lodestar.cli import ppp as cli
+
+    args = build_parser().parse_args(["ppp", str(data / "esbc-2020-177" / WTZR), "--sp3", "x.sp3", "--sets", "R", "C",
+                                      "--truth", "1,2,3", "--out", str(tmp_path / "r.csv")])
+    with pytest.raises(LodestarError, match=r"unknown output suffix '.csv'; this command writes .html"):
+        cli.run(args)
+    assert not (tmp_path / "r.csv").exists()
+
+
 def test_json_says_which_centre_served_which_system(data):
     # GRG (SP3 + 30 s CLK) for GLONASS, IAC's SP3 (15 min, with clocks) for BeiDou: the summary's
     # precise_products.served counts the cells each centre served per system (it was always {})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ._checks import check_output_files, ecef_xyz, elevation_deg
+from ._checks import check_output_files, check_suffix, ecef_xyz, elevation_deg
 
 NAME = "ppp-compare"
 HELP = "PPP convergence per system set (R, C, R+C, G+R+E+C) with filter restarts, table and HTML report"
@@ -56,6 +56,8 @@ def run_compare(args) -> int:
     from ..errors import LodestarError
     from ..output import write_json
 
+    if args.out:  # the report is HTML: another suffix is refused before any work (it was written as is)
+        check_suffix("out", args.out, (".html", ".htm"))
     check_output_files(out=args.out, json=args.json)
     if args.workers < 1:
         raise LodestarError(f"--workers {args.workers}: give at least 1")
