@@ -287,3 +287,20 @@ def test_block_bootstrap_interval_of_the_gain():
     mixed = np.where(np.arange(200) < 100, 0.5 * over, 1.5 * over)  # better in one stretch, worse in the other
     blocks, lo, hi = block_bootstrap_gain_pct(mixed, over, both, 20)
     assert lo < 0.0 < hi and hi - lo > 20.0
+
+
+def test_table_says_when_no_epoch_is_solved_by_both(data):
+    # TLSE 2024-01-01 18 h at 40 deg: neither GLONASS nor BeiDou alone solves an epoch, the pair all 120; the
+    # comparison line says there is nothing to compare on (it printed "PDOP median — %, 3D RMS — % [—, —]")
+    import io
+
+    from lodestar.analysis.compare import print_table
+
+    tlse = data / "tlse-2024-001"
+    result = compare(tlse / "TLSE00FRA_R_20240011800_01H_30S_MO.crx.gz", tlse / "BRDC00IGS_R_20240010000_01D_MN.rnx.gz",
+                     sets=("R", "C", "R+C"), masks=(40,))
+    text = io.StringIO()
+    print_table(result, file=text)
+    lines = [line for line in text.getvalue().splitlines() if line.strip().startswith("mask   40  over")]
+    assert len(lines) == 2 and all("no epoch solved by both, so no PDOP or RMS change" in line for line in lines)
+    assert "—" not in "".join(lines)

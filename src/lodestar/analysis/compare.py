@@ -470,6 +470,10 @@ def print_table(result: CompareResult, file=None) -> None:
         print("\nR+C against each system alone: availability, then median PDOP and 3D RMS on the epochs both solved "
               "(negative change = better):", file=file)
         for _, g in gains.iterrows():
+            if not int(g["common_epochs"]):  # nothing to compare on: say why instead of a row of dashes
+                print(f"  mask {g['mask_deg']:>4g}  over {g['over']}: {int(g['extra_epochs_solved']):+6d} epochs solved; "
+                      f"no epoch solved by both, so no PDOP or RMS change", file=file)
+                continue
             print(f"  mask {g['mask_deg']:>4g}  over {g['over']}: {int(g['extra_epochs_solved']):+6d} epochs solved, "
                   f"PDOP median {_f(g['pdop_median_change_pct'], 1)} %, 3D RMS {_f(g['rms3d_change_pct'], 1)} % "
                   f"[{_f(g['rms3d_change_lo_pct'], 0)}, {_f(g['rms3d_change_hi_pct'], 0)}] on "
