@@ -299,6 +299,9 @@ def test_real_station_days_are_solved_and_missing_systems_skipped(batch):
         assert row["status"] == "ok" and row["epochs"] == 120  # the file holds 120 epochs (its name and text)
         assert row["epochs_solved"] >= 100
     assert esbc["rms3d_m"].isna().all(), "ESBC is in no SINEX file: error columns must stay empty"
+    # WTZR is in IGS's 2020-11 solution only (0.4 years after the day): the truth source says so
+    wtzr = table[table["station"] == "WTZR"]
+    assert set(wtzr["truth_source"]) == {"sinex (the nearest solution, of 2020-11-11, 0.4 years away)"}
     for station in ("NYA1", "AJAC"):
         rows = table[table["station"] == station].set_index(["systems", "mask_deg"])
         for systems in SETS:  # compare skips a set when any of its systems lacks navigation data

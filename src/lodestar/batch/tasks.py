@@ -27,7 +27,7 @@ from ..errors import DataNotFoundError, LodestarError
 from ..frames import ecef_to_enu, ecef_to_geodetic
 from ..io.precise_files import read_precise_files
 from ..io.rinex_obs import read_obs
-from ..io.sinex import station_position
+from ..io.sinex import locate_station
 from ..output import atomic_path
 from ..positioning.ppp import ppp
 from ..systems import format_system_set
@@ -112,7 +112,8 @@ def _truth(obs, station: str, sinex: tuple):
 
     middle = obs["time"].values[obs.sizes["time"] // 2]
     try:
-        return np.asarray(station_position(list(sinex), station, middle), dtype=float), "sinex"
+        position, how = locate_station(list(sinex), station, middle)
+        return np.asarray(position, dtype=float), f"sinex ({how})"  # e.g. "sinex (extrapolated 2.3 years ...)"
     except DataNotFoundError:  # not in these SINEX files: no truth rather than no result
         return None, "none"
 
