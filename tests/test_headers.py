@@ -68,3 +68,23 @@ def test_hatanaka_head_starts_with_the_rinex_header(esbc, tmp_path):
     plain = tmp_path / "x.rnx.gz"
     plain.write_bytes(gzip.compress(head))
     assert read_head(plain, 100) == head[:100]
+
+
+@pytest.mark.parametrize("reader, given, expected, where", [
+    ("lodestar.io.rinex_nav:read_nav", "esbc-2020-177/WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx",
+     "a RINEX navigation file; this file is RINEX OBS", "as the observation file"),
+    ("lodestar.io.rinex_obs:read_obs", "esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz",
+     "a RINEX observation file; this file is RINEX NAV", "--nav"),
+    ("lodestar.io.sp3:read_sp3", "esbc-2020-177/GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz",
+     "an SP3 orbit file; this file is RINEX CLK", "--clk"),
+    ("lodestar.io.clk:read_clk", "esbc-2020-177/Sta21114.sp3.gz", "a RINEX clock file; this file is SP3", "--sp3"),
+])
+def test_a_file_in_another_files_place_is_named(data, reader, given, expected, where):
+    # an observation file given as --nav, an SP3 as --clk ...: the error says what the file is and where it goes
+    # (it said "expected navigation type 'N' in column 21")
+    import importlib
+
+    module, name = reader.split(":")
+    with pytest.raises(FormatError) as refused:
+        getattr(importlib.import_module(module), name)(data / given)
+    assert expected in str(refused.value) and where in str(refused.value)

@@ -58,8 +58,13 @@ def test_missing_end_of_header(texts):
 
 
 def test_not_a_navigation_file(data):
-    with pytest.raises(FormatError, match="line 1: expected navigation type 'N'"):
-        read_nav(data / "nav-misc/ABMF00GLP_R_20181330000_01D_30S_MO.zip")  # an observation file
+    # an observation file: the error says what it is and where it goes
+    with pytest.raises(FormatError, match="line 1: expected a RINEX navigation file; this file is RINEX OBS: give "
+                                          r"it as the observation file \(OBS\)"):
+        read_nav(data / "nav-misc/ABMF00GLP_R_20181330000_01D_30S_MO.zip")
+    # a RINEX 3 file type no Lodestar reader knows (meteorological data): the column-21 check still speaks
+    with pytest.raises(FormatError, match="line 1: expected navigation type 'N' in column 21"):
+        read_nav("x.met", content=b"     3.04           METEOROLOGICAL DATA                     RINEX VERSION / TYPE\n")
 
 
 def test_truncated_record_names_its_line(texts):

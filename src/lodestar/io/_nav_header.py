@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import FormatError
+from .headers import refuse_other_kind
 from ._columns import Line, number
 
 __all__ = ["NavHeader", "read_header"]
@@ -42,6 +43,8 @@ def read_header(path, lines: list[str]) -> NavHeader:
 
 def _first_line(path, lines: list[str]) -> NavHeader:
     text = lines[0] if lines else ""
+    if "RINEX VERSION / TYPE" not in text[60:] or text[20:21] not in (*_V2_SYSTEM, "N"):  # another kind of file?
+        refuse_other_kind(path, text, "a RINEX navigation file", "nav")
     if "RINEX VERSION / TYPE" not in text[60:]:
         raise FormatError(path, 1, "'RINEX VERSION / TYPE' in columns 61-80", text.rstrip() or "an empty file")
     version = number(path, Line(1, text), 0, 9, "RINEX version")

@@ -107,6 +107,10 @@ def parse_header(text_lines, path) -> ObsHeader:
     if not text_lines or not text_lines[0].strip():
         raise FormatError(path, 1, "a RINEX observation file (RINEX VERSION / TYPE line)", "an empty line")
     first = text_lines[0]
+    if "RINEX VERSION" not in first[60:] or first[20:21] != "O":  # another kind of file given as observations?
+        from .headers import refuse_other_kind
+
+        refuse_other_kind(path, first, "a RINEX observation file", "obs")
     if "RINEX VERSION" not in first[60:]:
         _fail(path, 1, "the RINEX VERSION / TYPE line", first)
     version = _float(path, 1, first, 0, 9, "the RINEX version")

@@ -119,6 +119,9 @@ def _completeness(path, lines, records, block, shift, newline_at_end: bool, allo
 def _read_header(path, lines: list[bytes]) -> tuple[dict, int]:
     first = lines[0].decode("latin-1")
     if "RINEX VERSION" not in first[60:] or "C" not in (first[20:21], first[21:22]):
+        from .headers import refuse_other_kind  # e.g. an SP3 given as clocks: say so
+
+        refuse_other_kind(path, first, "a RINEX clock file", "clk")
         raise FormatError(path, 1, "a RINEX clock first line (type 'C', 'RINEX VERSION / TYPE')", first.rstrip())
     try:
         version = float(first[:21].split()[0])

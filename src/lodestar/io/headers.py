@@ -28,7 +28,7 @@ from ..errors import FormatError
 from .compression import decompress_bytes, read_bytes
 
 __all__ = ["Format", "FORMATS", "RINEX2_NAV_SYSTEMS", "sniff_format", "sniff_content", "format_of", "reader_for",
-           "read_content",
+           "read_content", "refuse_other_kind",
            "read_head", "obs_header_identity", "obs_antenna_delta_hen_m", "obs_header_systems", "nav_header_systems", "nav_content_date", "nav_content_systems",
            "sp3_start_date"]
 
@@ -104,6 +104,27 @@ def sniff_format(head: bytes) -> str:
             return fmt.kind
     labels = [fmt.label for fmt in FORMATS]
     raise FormatError(None, 1, f"the first line of one of: {', '.join(labels)}", first.decode("latin-1").rstrip())
+
+
+#: Where a file of each kind goes on the command line, said when one is given in another's place.
+_WHERE = {"obs": "give it as the observation file (OBS)", "nav": "give it with --nav", "clk": "give it with --clk",
+          "sp3": "give it with --sp3", "sinex": "give it with --sinex", "bias-sinex": "give it with --bias",
+          "antex": "give it with --antex", "rtklib-pos": "a solution file, not an input here"}
+
+
+def refuse_other_kind(path, first_line, expected: str, kind: str) -> None:
+    """A file whose first line is another recognised format than ``kind`` (e.g. an observation file given as
+    navigation data): a :class:`FormatError` saying what it is and where it goes. Nothing when the line is not
+    recognised, or is of ``kind``: the caller's own check then speaks."""
+    first = first_line.encode("latin-1", "replace") if isinstance(first_line, str) else bytes(first_line)
+    try:
+        other = sniff_format(first)
+    except FormatError:
+        return
+    if other != kind:
+        label = format_of(other).label
+        raise FormatError(path, 1, f"{expected}; this file is {label}: {_WHERE.get(other, 'not an input here')}",
+                          first.decode("latin-1").rstrip()[:80])
 
 
 def sniff_content(content: bytes, path) -> str:

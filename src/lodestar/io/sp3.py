@@ -135,6 +135,9 @@ def _completeness(path, lines, header: _Header, epochs, positions, complete: boo
 def _read_header(path, lines: list[bytes], first: int) -> _Header:
     line1 = lines[first].decode("latin-1")
     if not line1.startswith("#") or line1[1:2] not in ("a", "b", "c", "d", " ") or line1[2:3] not in ("P", "V", " "):
+        from .headers import refuse_other_kind  # e.g. a clock file given as orbits: say so
+
+        refuse_other_kind(path, line1, "an SP3 orbit file", "sp3")
         raise FormatError(path, first + 1, "an SP3 first line '#aP', '#cP' or '#dP'", line1.rstrip())
     version = line1[1:2].strip() or "pre-a"
     line = Line(first + 1, line1)
