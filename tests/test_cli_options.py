@@ -481,3 +481,15 @@ def test_conf_exclsats_plus_entries_are_not_exclusions(tmp_path):
     conf = tmp_path / "c.conf"
     conf.write_text("pos1-exclsats =R05 +G10 C01   # RTKLIB: '+' forces a satellite in\n")
     assert solve_options(read_rtklib_conf(conf)).options == {"exclude": ["R05", "C01"]}
+
+
+def test_conf_of_a_ppp_run_given_to_solve_points_to_ppp():
+    # benchmarks/rtklib/ppp-static.conf given to solve: its posmode is ignored with the command that runs it
+    from pathlib import Path
+
+    from lodestar.io.rtklib_conf import ppp_options, read_rtklib_conf, solve_options
+
+    conf = read_rtklib_conf(Path(__file__).parents[1] / "benchmarks" / "rtklib" / "ppp-static.conf")
+    notes = {key: note for key, _, note in solve_options(conf).ignored}
+    assert notes["pos1-posmode"].endswith("run this configuration with lodestar ppp --rtklib-conf")
+    assert ppp_options(conf).options["mode"] == "static"

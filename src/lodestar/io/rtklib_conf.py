@@ -121,7 +121,8 @@ def _map_one(key, value, conf):
         return None, None, f"{value}: Lodestar always applies Saastamoinen"
     if key == "pos1-posmode":
         return (("posmode", "single", "single-point positioning: what solve does") if value == "single"
-                else (None, None, f"{value}: lodestar solve is single-point positioning only"))
+                else (None, None, f"{value}: lodestar solve is single-point positioning only"
+                      + ("; run this configuration with lodestar ppp --rtklib-conf" if value in _PPP_MODES else "")))
     if key == "pos1-sateph":
         return (("sateph", "brdc", "broadcast ephemerides (give --sp3/--clk for precise)") if value == "brdc"
                 else (None, None, f"{value}: give precise products with --sp3/--clk"))
