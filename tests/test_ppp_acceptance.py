@@ -436,11 +436,15 @@ def test_cli_says_where_the_truth_came_from_and_which_systems_ran(data, tmp_path
             "--sinex", str(data / "sinex" / "igs20P2131_wocov.snx"), "--systems", "R+C", "--mode", "static",
             "--out", str(tmp_path / "p.csv"), "--json", str(tmp_path / "p.json")]
     assert main(argv) == 0
-    line = capsys.readouterr().out.splitlines()[0]
+    line, position = capsys.readouterr().out.splitlines()[:2]
     # one solution, 0.4 years after the day (WTZR moves ~2.5 cm/yr): said on the line, so the figure is read with it
     assert line.startswith("R+C (used: R) static:")
     assert line.endswith("(truth: SINEX, the nearest solution, of 2020-11-11, 0.4 years away)")
     info = json.loads((tmp_path / "p.json").read_text())
+    # the coordinate a geodesist copies from the terminal: the JSON's final position to 0.1 mm, with its sigmas
+    x, y, z = info["final_position_m"]
+    assert position.startswith(f"final position (marker): X {x:.4f} Y {y:.4f} Z {z:.4f} m; lat 49.1442")
+    assert f"1-sigma E/N/U {100 * info['final_sigma_enu_m'][0]:.1f}/" in position and "ZTD 2.2" in position
     assert info["truth_source"].startswith("SINEX") and info["final_error_3d_m"] < 0.2
     assert main([*argv[:-4], "--truth", "4075580.2884,931854.0685,4801568.2852", "--out", str(tmp_path / "q.csv"),
                  "--json", str(tmp_path / "q.json")]) == 0

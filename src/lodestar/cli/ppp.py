@@ -108,12 +108,26 @@ def run(args) -> int:
             line += (f"; final 3D error {info['final_error_3d_m']:.3f} m, convergence "
                      f"{'never' if conv is None else f'{conv:.0f} s'} (truth: {_short_source(truth_source)})")
         print(line)
+        if info["final_position_m"] is not None:
+            print(_final_position_line(info))
         if not info["solved"]:
             print(f"no epoch solved: {_main_reason(ds)}")
         for warning in info["warnings"]:
             print(f"warning: {warning}")
     write_json(info, args.json)
     return 0
+
+
+def _final_position_line(info) -> str:
+    """The last solved epoch's marker coordinate, as a geodesist copies it: ECEF, geodetic, 1-sigma, ZTD."""
+    from ..frames import ecef_to_geodetic
+
+    x, y, z = info["final_position_m"]
+    lat, lon, height = (float(v) for v in ecef_to_geodetic([x, y, z]))
+    e, n, u = (100.0 * s for s in info["final_sigma_enu_m"])
+    ztd = f", ZTD {info['final_ztd_m']:.4f} m" if info.get("final_ztd_m") is not None else ""
+    return (f"final position (marker): X {x:.4f} Y {y:.4f} Z {z:.4f} m; lat {lat:.9f} lon {lon:.9f} deg, "
+            f"h {height:.4f} m; 1-sigma E/N/U {e:.1f}/{n:.1f}/{u:.1f} cm{ztd}")
 
 
 def _main_reason(ds) -> str:
