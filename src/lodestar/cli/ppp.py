@@ -10,7 +10,8 @@ from ._rtklib_conf_args import apply_rtklib_conf
 from ._selection_args import add_selection_arguments, selection_from_args
 
 NAME = "ppp"
-HELP = "precise point positioning (GLONASS, BeiDou, GPS, Galileo; static or kinematic) with SP3/CLK products"
+HELP = ("precise point positioning (GLONASS, BeiDou, GPS, Galileo; static or kinematic) with SP3/CLK products; "
+        "written as CSV, RTKLIB .pos, Parquet, KML, GeoJSON or NMEA")
 
 
 def truth_xyz(text: str | None) -> list[float] | None:
