@@ -21,6 +21,8 @@ NAVSYS_BITS = {1: "G", 2: "S", 4: "R", 8: "E", 16: "J", 32: "C", 64: "I"}  # rtk
 _SOLVED_SYSTEMS = "GREC"  # what lodestar solve positions with
 _IONO = {"off": "off", "brdc": "klobuchar", "dual-freq": "iflc"}  # pos1-ionoopt -> --iono
 _POS_FORMATS = {"xyz": "xyz", "llh": "llh", "enu": "enu"}
+#: Agreements: keys whose value is what Lodestar does anyway (listed as used, nothing to set).
+_AGREEMENT = "agreement"
 
 
 @dataclass
@@ -117,14 +119,14 @@ def _map_one(key, value, conf):
         return None, None, f"{value}: no equivalent (klobuchar, iflc or off)"
     if key == "pos1-tropopt":
         if value == "saas":
-            return "troposphere", "saastamoinen", "Saastamoinen: Lodestar's model (always on)"
+            return _AGREEMENT, None, "Saastamoinen: Lodestar's model (always on)"
         return None, None, f"{value}: Lodestar always applies Saastamoinen"
     if key == "pos1-posmode":
-        return (("posmode", "single", "single-point positioning: what solve does") if value == "single"
+        return ((_AGREEMENT, None, "single-point positioning: what solve does") if value == "single"
                 else (None, None, f"{value}: lodestar solve is single-point positioning only"
                       + ("; run this configuration with lodestar ppp --rtklib-conf" if value in _PPP_MODES else "")))
     if key == "pos1-sateph":
-        return (("sateph", "brdc", "broadcast ephemerides (give --sp3/--clk for precise)") if value == "brdc"
+        return ((_AGREEMENT, None, "broadcast ephemerides (give --sp3/--clk for precise)") if value == "brdc"
                 else (None, None, f"{value}: give precise products with --sp3/--clk"))
     return None, None, _IGNORED_NOTES.get(key, "no equivalent")
 
@@ -144,8 +146,6 @@ def solve_options(conf: dict) -> ConfMapping:
     return _mapping(conf, _map_one)
 
 
-#: Agreements: keys whose value is what Lodestar's PPP does anyway (used, nothing to set).
-_AGREEMENT = "agreement"
 _PPP_MODES = {"ppp-static": "static", "ppp-kine": "kinematic"}  # options.c pos1-posmode
 _PPP_DIRECTIONS = {"forward": "forward", "combined": "combined"}  # options.c pos1-soltype
 
@@ -236,7 +236,7 @@ def _mapping(conf: dict, map_key) -> ConfMapping:
             mapping.ignored.append((key, value, note))
             continue
         mapping.used.append((key, value, note))
-        if option not in ("troposphere", "posmode", "sateph", _AGREEMENT):  # agreements, not options to set
+        if option != _AGREEMENT:  # an agreement is listed as used; it sets nothing
             if option == "antex" and "antex" in mapping.options:  # satellite and receiver files: both read
                 option_value = [*mapping.options["antex"], *option_value]
             mapping.options[option] = option_value
