@@ -377,12 +377,14 @@ def _lodestar_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     ppp = _lodestar_engine()
     sp3 = inputs["sp3"] + inputs["sp3_bds"]  # GRG (G/R/E) and IAC (BeiDou); the engine routes per system
     obs = inputs["obs"]
-    if inputs.get("hours") or inputs.get("exclude"):  # the first H hours only / without some satellites
+    if inputs.get("hours") or inputs.get("exclude") or inputs.get("window"):  # a part only / some satellites out
         from lodestar.io.rinex_obs import read_obs
 
         obs = read_obs(obs, systems=tuple(system_set.replace("+", "")))
         if inputs.get("hours"):  # as the other peers get with --hours
             obs = obs.isel(time=slice(0, int(inputs["hours"] * 120)))
+        if inputs.get("window"):  # epochs [first, stop) as the other peers get them (_if_observations)
+            obs = obs.isel(time=slice(*inputs["window"]))
         if inputs.get("exclude"):  # as the other peers get them (_if_observations)
             obs = obs.sel(sv=[sv for sv in obs["sv"].values if str(sv) not in inputs["exclude"]])
     ds = ppp(obs, sp3=sp3, clk=inputs["clk"], nav=inputs["nav"], systems=system_set, mode=mode,
@@ -412,6 +414,8 @@ def _if_observations(inputs: dict, system_set: str):
 
     letters = system_set.replace("+", "")
     obs = read_obs(inputs["obs"], systems=tuple(letters))
+    if inputs.get("window"):  # epochs [first, stop), cut before screening as Lodestar's own run is
+        obs = obs.isel(time=slice(*inputs["window"]))
     svs = np.array([sv for sv in obs["sv"].values.astype(str) if sv[0] in letters and sv not in BDS_GEO])
     dual = select_dual_frequency(obs, svs, _channels(obs, inputs["nav"]) if "R" in letters else {})
     times = np.asarray(obs["time"].values, "datetime64[ns]")
