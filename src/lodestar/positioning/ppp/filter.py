@@ -419,7 +419,10 @@ def _start(inp, st, t, ok):
 def _epoch(run, st, t, ok, ambiguity_start):
     inp, cfg, out = run.inp, run.cfg, run.out
     if not st.started and not _start(inp, st, t, ok):
-        out.note[t] = "no initial position: too few satellites"
+        cols = np.flatnonzero(ok)
+        needed = 3 + len(set(inp.sys_index[cols])) if cols.size else 4
+        out.note[t] = (f"no initial position: too few satellites ({cols.size} with dual-frequency code and "
+                       f"phase, {needed} needed)")
         return
     now_ns = run.epoch_ns[t]
     dt = (now_ns - st.last_ns) / 1e9
