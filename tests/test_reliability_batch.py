@@ -77,6 +77,21 @@ def test_stale_lock_of_this_host_is_taken_over_and_said(tmp_path):
     assert not (tmp_path / LOCK_NAME).exists()
 
 
+def test_lock_aside_of_a_run_killed_while_taking_the_lock_is_removed(tmp_path):
+    """A run killed between writing its lock record aside and linking it into place leaves the aside;
+    the next run removes it (a dead writer of this host), and leaves a live process's alone."""
+    from lodestar.output import temporary_prefix
+
+    dead = tmp_path / temporary_prefix(tmp_path / LOCK_NAME).replace(f"~{os.getpid()}@", f"~{_dead_pid()}@")
+    dead = dead.with_name(dead.name + "lock.tmp")
+    live = tmp_path / (temporary_prefix(tmp_path / LOCK_NAME) + "other.tmp")
+    for path in (dead, live):
+        path.write_text(json.dumps(_holder(0)))
+    with batch_lock(tmp_path):
+        assert not dead.exists() and live.exists()
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted([LOCK_NAME, live.name])
+
+
 def test_lock_of_another_host_needs_force(tmp_path):
     (tmp_path / LOCK_NAME).write_text(json.dumps(_holder(1, host="elsewhere.example")))
     with pytest.raises(BatchLockedError, match="on elsewhere.example .*rerun with --force"):

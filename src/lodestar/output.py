@@ -16,7 +16,7 @@ import numpy as np
 
 from .errors import LodestarError
 
-__all__ = ["write_json", "atomic_write_bytes", "atomic_path", "to_jsonable", "remove_stale_temporaries"]
+__all__ = ["write_json", "atomic_write_bytes", "atomic_path", "to_jsonable", "remove_stale_temporaries", "temporary_prefix"]
 
 # the process umask, read once at import (os.umask can only be read by setting it)
 _UMASK = os.umask(0o022)
@@ -69,7 +69,7 @@ class atomic_path:
             raise LodestarError(f"{self.target} is a folder; give a file name for the output")
         self.target.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.target)
-        fd, name = tempfile.mkstemp(prefix=_temporary_prefix(self.target), suffix=self.suffix + ".tmp",
+        fd, name = tempfile.mkstemp(prefix=temporary_prefix(self.target), suffix=self.suffix + ".tmp",
                                     dir=self.target.parent)
         os.close(fd)
         self.tmp = Path(name)
@@ -91,7 +91,7 @@ class atomic_path:
         return False
 
 
-def _temporary_prefix(target: Path, pid: int | None = None) -> str:
+def temporary_prefix(target: Path, pid: int | None = None) -> str:
     """``.<name>.~<pid>@<host>~``: a temporary is hidden, and says whose it is (for the clean-up)."""
     return f".{target.name}.~{os.getpid() if pid is None else pid}@{socket.gethostname()}~"
 

@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from ..errors import LodestarError
+from ..output import remove_stale_temporaries, temporary_prefix
 
 __all__ = ["LOCK_NAME", "batch_lock", "BatchLockedError", "read_lock"]
 
@@ -70,8 +71,13 @@ def read_lock(out_dir) -> dict | None:
 
 
 def _create(path: Path, record: dict) -> bool:
-    """Atomically create ``path`` holding ``record``; False if it already exists."""
-    aside = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    """Atomically create ``path`` holding ``record``; False if it already exists.
+
+    The record is written aside under the outputs' temporary name (``output.temporary_prefix``:
+    hidden, with PID and host), so an aside left by a run killed while writing it is removed by the
+    next run, as the outputs' temporaries are (``output.remove_stale_temporaries``)."""
+    remove_stale_temporaries(path)
+    aside = path.with_name(f"{temporary_prefix(path)}lock.tmp")
     aside.write_text(json.dumps(record))
     try:
         os.link(aside, path)
