@@ -29,8 +29,11 @@ Peers and what each needed (docs/ppp-benchmark.md has the details):
   system into SP3-c files with a canonical 22-line header, in the temp folder.
 - sidereon 3.0.4 (PyPI): static float PPP as one batch least squares (no kinematic mode);
   ionosphere-free code/phase built here from the RINEX observations (Lodestar's reader), one
-  ambiguity per arc (arcs split at gaps and loss-of-lock flags), 30 s CLK clocks given as its
-  fine clock series.
+  ambiguity per arc (arcs split at gaps and loss-of-lock flags); its own solid Earth tide, wind-up
+  and satellite antenna corrections (``ppp_corrections``) on the satellite offsets and patterns
+  Lodestar reads from the same files, the receiver antenna's IF pattern, and the clocks Lodestar
+  uses (30 s CLK for G/R/E, the BeiDou SP3's) as its fine clock series. ``BENCH_SIDEREON_MODEL=none``:
+  none of these (SP3 clocks), the configuration of the figures before 2026-12-07.
 - cssrlib 1.2.1 (PyPI): see ``_cssrlib_worker``.
 Peers that are not installed are reported as missing (``pip install -e .[bench]``).
 
@@ -446,6 +449,15 @@ def _receiver_if_offset_up_m(inputs: dict, system_set: str) -> float:
     return inputs["delta_h_m"] + float(np.mean(ups))
 
 
+#: ``BENCH_SIDEREON_MODEL=none`` gives sidereon the configuration used until 2026-12-07 (no tides, no wind-up,
+#: no antenna patterns, its SP3 clocks): the figures of docs/ppp-benchmark.md's "Earlier results".
+SIDEREON_FULL_MODEL = os.environ.get("BENCH_SIDEREON_MODEL", "full") != "none"
+#: carrier pairs of the clock signals (ICDs); GLONASS at its FDMA centre (wind-up only: k * 562.5 kHz moves
+#: the IF wavelength by < 0.3 %)
+IF_PAIRS_HZ = {"G": (1575.42e6, 1227.60e6), "R": (1602.0e6, 1246.0e6), "E": (1575.42e6, 1176.45e6),
+               "C": (1561.098e6, 1268.52e6)}
+
+
 def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
     import sidereon as sd
 
@@ -457,6 +469,12 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     day_files = [p for p in inputs["sp3_split"] if Path(p).name.split("_")[-1][0] in system_set.replace("+", "")
                  and sd.load_sp3(p).epochs_j2000_seconds[-1] > first]
     sp3 = sd.load_sp3(combine_sp3(day_files, out.with_suffix(".sp3")))
+    notes = []
+    if SIDEREON_FULL_MODEL:  # the same satellites as Lodestar: none without a known antenna offset
+        pc, unknown = _sidereon_antennas(inputs, dual, times)
+        if unknown:
+            arc[:, np.isin(dual.sv.astype(str), unknown)] = -1
+            notes.append(f"no satellite antenna offset: {' '.join(unknown)}")
     # GLONASS FDMA channel from the L1 carrier: f1 = 1602 MHz + k * 562.5 kHz (GLONASS ICD 5.1, 3.3.1.4)
     channel = [int(round((f1 - 1602.0e6) / 562.5e3)) if str(sv)[0] == "R" and np.isfinite(f1) else None
                for sv, f1 in zip(dual.sv, dual.f1_hz)]
@@ -476,11 +494,29 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
                 for s in keep]
         epochs.append((sd.PppCivilDateTime(dt.year, dt.month, dt.day, dt.hour, dt.minute, second),
                        float(whole), float(jd - whole), float(j2000), rows))
-    config = sd.PppFloatConfig(tropo=sd.PppTroposphereOptions(enabled=True, estimate_ztd=True),
-                               elevation_cutoff_deg=7.0,
-                               corrections=sd.PppRangeCorrections(sat_clock_relativity=True))
-    options = sd.PppAutoInitOptions(initial_guess_position_m=list(obs.attrs["approx_position_m"]))
-    solution, dropped = _sidereon_solve(sd, sp3, epochs, config, options)
+    approx = np.asarray(obs.attrs["approx_position_m"], float)
+    if SIDEREON_FULL_MODEL:
+        tables = _sidereon_model_tables(sd, sp3, epochs, approx, pc, dual, times[times.size // 2], system_set)
+        receiver = _sidereon_receiver_pcv(sd, pc, obs, system_set)
+        clocks, clock_note = _sidereon_clock_series(sd, inputs, system_set)
+        notes.insert(0, clock_note)
+
+        def config_for(index_of):  # the tables re-keyed to the epochs of one attempt
+            lookup = sd.PppCorrectionLookup(
+                tide={index_of[k]: v for k, v in tables["tide"].items() if k in index_of},
+                windup_m={(sv, index_of[k]): v for (sv, k), v in tables["windup_m"].items() if k in index_of},
+                sat_pco_ecef={(sv, index_of[k]): v for (sv, k), v in tables["sat_pco_ecef"].items() if k in index_of},
+                sat_pcv_m={(sv, index_of[k]): v for (sv, k), v in tables["sat_pcv_m"].items() if k in index_of},
+                tide_enabled=True, windup_enabled=True, satellite_antenna_enabled=True)
+            return _sidereon_config(sd, sd.PppRangeCorrections(receiver_antenna=receiver, sat_clock_relativity=True,
+                                                               satellite_clock=clocks, ppp=lookup))
+    else:
+        notes.insert(0, "SP3 clocks; no tides, wind-up or antenna patterns")
+
+        def config_for(index_of):
+            return _sidereon_config(sd, sd.PppRangeCorrections(sat_clock_relativity=True))
+    options = sd.PppAutoInitOptions(initial_guess_position_m=list(approx))
+    solution, dropped = _sidereon_solve(sd, sp3, epochs, config_for, options)
     xyz = np.asarray(solution.position, dtype=float)
     from lodestar.frames import ecef_to_geodetic, enu_matrix
 
@@ -488,24 +524,127 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     xyz = xyz - enu_matrix(lat, lon)[..., 2, :].reshape(3) * _receiver_if_offset_up_m(inputs, system_set)
     t_last = (times[last - 1] - GPS_EPOCH) / np.timedelta64(1, "s")
     np.savez(out, time_gps_s=np.array([t_last]), xyz_m=xyz.reshape(1, 3))
-    return {"epochs": len(epochs), "note": f"one batch solution ({solution.status.label}, SP3 clocks"
-                                          + (f"; dropped for missing clocks: {' '.join(dropped)}" if dropped else "")
-                                          + ")"}
+    if dropped:
+        notes.append(f"dropped for missing clocks: {' '.join(dropped)}")
+    return {"epochs": len(epochs), "note": f"one batch solution ({solution.status.label}, {'; '.join(notes)})"}
 
 
-def _sidereon_solve(sd, sp3, raw_epochs, config, options, max_drops: int = 20):
+def _sidereon_config(sd, corrections):
+    return sd.PppFloatConfig(tropo=sd.PppTroposphereOptions(enabled=True, estimate_ztd=True),
+                             elevation_cutoff_deg=7.0, corrections=corrections)
+
+
+def _sidereon_antennas(inputs: dict, dual, times):
+    """Lodestar's phase-centre sources for this case (the same ANTEX/SINEX files its own run reads) and
+    the satellites no source gives an offset for (Lodestar leaves them out: never a silent zero)."""
+    from lodestar.positioning.ppp.antennas import phase_centres, satellite_offsets
+
+    pc = phase_centres(inputs.get("antex_lodestar"), inputs["sinex"])
+    pco, _, _ = satellite_offsets(pc, dual.sv, times[times.size // 2])
+    unknown = [str(sv) for sv, row in zip(dual.sv, pco) if not np.all(np.isfinite(row))]
+    return pc, unknown
+
+
+def _sidereon_model_tables(sd, sp3, epochs, approx, pc, dual, mid, system_set) -> dict:
+    """Solid Earth tide, phase wind-up and satellite antenna (IF PCO in the body frame + IF nadir PCV)
+    from sidereon's own ``ppp_corrections``, keyed by the index of the raw epoch.
+
+    Its satellite-antenna input is per frequency; Lodestar's sources give each satellite's IF offset and
+    IF pattern, so both "frequencies" carry the IF values (g * x - (g - 1) * x = x, any g). Its wind-up
+    takes one frequency pair per call: one call per system with that system's clock pair."""
+    from lodestar.positioning.ppp.antennas import satellite_offsets, satellite_pcv_if_m
+
+    svs = dual.sv.astype(str)
+    pco, sat, _ = satellite_offsets(pc, svs, mid)
+    nadir_deg = np.arange(0.0, 18.0, 1.0)  # GNSS nadir angles stay below ~14.5 deg from the ground
+    pcv = satellite_pcv_if_m(sat, svs, np.radians(np.repeat(nadir_deg[:, None], len(svs), axis=1)),
+                             dual.f1_hz, dual.f2_hz)
+    tables = {"tide": {}, "windup_m": {}, "sat_pco_ecef": {}, "sat_pcv_m": {}}
+    for letter in system_set.replace("+", ""):
+        f1, f2 = IF_PAIRS_HZ[letter]
+        antennas = [sd.SatelliteAntenna(sv, [sd.SatelliteAntennaFrequency(label, np.asarray(pco[j], float),
+                                                                          list(zip(nadir_deg, pcv[:, j])))
+                                             for label in ("IF1", "IF2")])
+                    for j, sv in enumerate(svs) if sv[0] == letter and np.all(np.isfinite(pco[j]))]
+        rows = [sd.PppCorrectionEpoch(c.year, c.month, c.day, c.hour, c.minute, c.second, j2000,
+                                      [sd.PppCorrectionObservation(r.satellite_id, f1, f2)
+                                       for r in obs_rows if r.satellite_id[0] == letter])
+                for c, _, _, j2000, obs_rows in epochs]
+        got = sd.ppp_corrections(sp3, rows, approx, solid_earth_tide=True, phase_windup=True,
+                                 satellite_antenna=sd.SatelliteAntennaOptions("IF1", f1, "IF2", f2, antennas))
+        tables["tide"].update(dict(got.tide))
+        for name in ("windup_m", "sat_pco_ecef", "sat_pcv_m"):
+            tables[name].update({(sv, k): v for sv, k, v in getattr(got, name)})
+    return tables
+
+
+def _sidereon_receiver_pcv(sd, pc, obs, system_set):
+    """The receiver antenna's IF phase-centre pattern (mean over the set's systems, 5 deg grid) with a zero
+    offset (the IF offset is removed from the position afterwards, as for every peer). sidereon takes one
+    frequency pair for all satellites: both carry the IF pattern."""
+    rcv = pc.receiver(str(obs.attrs.get("antenna", "") or ""))
+    if rcv is None or rcv.pattern is None:
+        return None
+    zenith, azimuth = np.meshgrid(np.arange(0.0, 91.0, 5.0), np.arange(0.0, 361.0, 5.0), indexing="ij")
+    values = []
+    for letter in system_set.replace("+", ""):
+        f1, f2 = IF_PAIRS_HZ[letter]
+        a1, a2 = f1**2 / (f1**2 - f2**2), f2**2 / (f1**2 - f2**2)
+        b1, b2 = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6")}[letter]
+        z, a = np.radians(zenith.ravel()), np.radians(azimuth.ravel())
+        values.append(a1 * np.nan_to_num(rcv.pcv_m(letter, b1, z, a)) - a2 * np.nan_to_num(rcv.pcv_m(letter, b2, z, a)))
+    mean = np.mean(values, axis=0)
+    samples = [sd.PppPcvSample(float(z), float(v), float(a)) for z, a, v in zip(zenith.ravel(), azimuth.ravel(), mean)]
+    f1, f2 = IF_PAIRS_HZ["G"]
+    return sd.PppReceiverAntennaOptions("IF1", f1, "IF2", f2, [sd.PppReceiverAntennaFrequency(label, [0.0, 0.0, 0.0], samples)
+                                                               for label in ("IF1", "IF2")])
+
+
+def _sidereon_clock_series(sd, inputs: dict, system_set: str):
+    """The clocks Lodestar uses, as sidereon's fine clock series (GPS seconds since 1980-01-06, s): the
+    CLK file's 30-s clocks for G/R/E, the BeiDou SP3's own samples for C (no CLK for BeiDou here).
+    A BeiDou-only set keeps its SP3 clocks (the same values)."""
+    from lodestar.io.clk import read_clk
+    from lodestar.io.sp3 import read_sp3
+
+    letters = system_set.replace("+", "")
+    if letters == "C":
+        return None, "the BeiDou SP3's clocks"
+    series = {}
+
+    def add(ds):
+        seconds = (np.asarray(ds["time"].values, "datetime64[ns]") - GPS_EPOCH) / np.timedelta64(1, "s")
+        for j, sv in enumerate(np.asarray(ds["sv"].values).astype(str)):
+            if sv[0] in letters and (sv[0] != "C" or ds.attrs.get("format") == "SP3"):
+                values = np.asarray(ds["clock_s"].values[:, j], float)
+                ok = np.isfinite(values)
+                if ok.sum() >= 2:
+                    series.setdefault(sv, []).extend(zip(seconds[ok].tolist(), values[ok].tolist()))
+
+    for path in inputs["clk"]:
+        add(read_clk(path))
+    if "C" in letters:
+        for path in inputs["sp3_bds"]:
+            add(read_sp3(path))
+    series = {sv: sorted(dict(rows).items()) for sv, rows in series.items()}
+    return sd.PppSatelliteClockCorrections(series), "CLK clocks" + (", the BeiDou SP3's clocks for C" if "C" in letters else "")
+
+
+def _sidereon_solve(sd, sp3, raw_epochs, config_for, options, max_drops: int = 20):
     """sidereon refuses a whole solve when one satellite lacks a clock at one epoch ("missing PPP
     ephemeris for satellite C07: satellite clock is unavailable"): drop that satellite's
-    observations and solve again (the adaptation is ours; the dropped satellites are reported)."""
+    observations and solve again (the adaptation is ours; the dropped satellites are reported).
+    ``config_for({raw epoch index: index in this attempt})`` gives the attempt's configuration."""
     dropped: list[str] = []
     for _ in range(max_drops):
-        epochs = []
-        for civil, whole, fraction, j2000, rows in raw_epochs:
+        epochs, index_of = [], {}
+        for raw, (civil, whole, fraction, j2000, rows) in enumerate(raw_epochs):
             kept = [row for row in rows if row.satellite_id not in dropped]
             if kept:
+                index_of[raw] = len(epochs)
                 epochs.append(sd.PppEpoch(civil, whole, fraction, j2000, kept))
         try:
-            return sd.solve_ppp_auto_init_float(sp3, epochs, config, options), dropped
+            return sd.solve_ppp_auto_init_float(sp3, epochs, config_for(index_of), options), dropped
         except sd.SolveError as exc:
             marker = "missing PPP ephemeris for satellite "
             if marker not in str(exc):
