@@ -398,7 +398,9 @@ def _lodestar_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     # prediction (a static start with too few satellites is the initial code fix) and is not scored
     solved = np.isin(ds["status"].values, ("converged", "converging"))
     xyz[~solved] = np.nan
-    np.savez(out, time_gps_s=(times - GPS_EPOCH) / np.timedelta64(1, "s"), xyz_m=xyz)
+    sigma = np.stack([ds[k].values for k in ("sde_m", "sdn_m", "sdu_m")], axis=-1)  # its own 1-sigma per epoch
+    sigma[~solved] = np.nan
+    np.savez(out, time_gps_s=(times - GPS_EPOCH) / np.timedelta64(1, "s"), xyz_m=xyz, sigma_enu_m=sigma)
     return {"epochs": int(solved.sum())}
 
 
@@ -523,7 +525,10 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     lat, lon, _ = ecef_to_geodetic(xyz)
     xyz = xyz - enu_matrix(lat, lon)[..., 2, :].reshape(3) * _receiver_if_offset_up_m(inputs, system_set)
     t_last = (times[last - 1] - GPS_EPOCH) / np.timedelta64(1, "s")
-    np.savez(out, time_gps_s=np.array([t_last]), xyz_m=xyz.reshape(1, 3))
+    # its own 1-sigma: the most conservative of the position covariances it reports (east/north/up), the
+    # formal one scaled by the posterior variance factor and by its residuals' temporal-correlation inflation
+    sigma = np.sqrt(np.diag(np.asarray(solution.temporal_position_covariance_enu_m2, dtype=float)))
+    np.savez(out, time_gps_s=np.array([t_last]), xyz_m=xyz.reshape(1, 3), sigma_enu_m=sigma.reshape(1, 3))
     if dropped:
         notes.append(f"dropped for missing clocks: {' '.join(dropped)}")
     return {"epochs": len(epochs), "note": f"one batch solution ({solution.status.label}, {'; '.join(notes)})"}
@@ -791,6 +796,9 @@ def score(npz: Path, truth, mode: str) -> dict:
     summary = solution_summary(seconds, enu)
     if solution["xyz_m"].shape[0] == 1:  # one batch solution: no convergence to speak of
         summary.update(convergence_s=float("nan"), rms_3d_m=float("nan"), rms_enu_m=None)
+    if "sigma_enu_m" in solution.files:  # the solver's own 1-sigma at the last solved epoch
+        solved = np.flatnonzero(np.all(np.isfinite(solution["xyz_m"]), axis=1))
+        summary["final_sigma_enu_m"] = solution["sigma_enu_m"][solved[-1]].tolist() if solved.size else None
     return summary
 
 

@@ -10,7 +10,8 @@ systems), so this cuts it into one-hour windows, solves each on its own with eve
 workers of ``bench_ppp.py``: the same files, the same ionosphere-free observations and arcs, each
 window cut before the cycle-slip screening) and prints each window's final 3D error per peer, then
 per peer the median, mean and 95th percentile over the windows and in how many windows each peer
-is the closer one. Post-processing of each hour on its own (static: one position for the hour);
+is the closer one, and how often its final error lies within its own 1 and 3 sigma (every component;
+each worker saves its sigma: Lodestar the last epoch's, sidereon its most conservative covariance). Post-processing of each hour on its own (static: one position for the hour);
 figures in docs/ppp-benchmark.md ("The ESBC day hour by hour").
 """
 
@@ -37,11 +38,13 @@ def _hours(text: str) -> list[int]:
     return list(range(int(first), int(last or first) + 1))
 
 
-def summarise(finals: dict[str, list[float]]) -> list[str]:
+def summarise(finals: dict[str, list[float]], ratios: dict[str, list[float]] | None = None) -> list[str]:
     """Per peer: median / mean / 95th percentile of the windows' final 3D errors, and wins.
 
     ``finals`` maps a peer to one final 3D error per window (NaN where it gave no solution); only
-    windows every peer solved are compared, so the figures stand on the same hours."""
+    windows every peer solved are compared, so the figures stand on the same hours. ``ratios`` (optional)
+    maps a peer to each window's largest |error| / own 1-sigma over east, north and up: how often the
+    solver's own sigma covers its error (1 and 3 sigma; NaN where it reports none)."""
     peers = list(finals)
     table = np.array([finals[p] for p in peers], dtype=float)
     both = np.all(np.isfinite(table), axis=0)
@@ -51,8 +54,13 @@ def summarise(finals: dict[str, list[float]]) -> list[str]:
     best = np.argmin(table[:, both], axis=0)
     for i, peer in enumerate(peers):
         values = table[i, both]
-        lines.append(f"{peer:9s} median {np.median(values):.3f}  mean {np.mean(values):.3f}  "
-                     f"p95 {np.percentile(values, 95):.3f} m; closer in {int((best == i).sum())} of {int(both.sum())}")
+        line = (f"{peer:9s} median {np.median(values):.3f}  mean {np.mean(values):.3f}  "
+                f"p95 {np.percentile(values, 95):.3f} m; closer in {int((best == i).sum())} of {int(both.sum())}")
+        ratio = np.array((ratios or {}).get(peer, [np.nan] * table.shape[1]), dtype=float)[both]
+        if np.isfinite(ratio).all():
+            line += (f"; final error within its own 1 / 3 sigma (every component) in {int((ratio <= 1).sum())} / "
+                     f"{int((ratio <= 3).sum())} of {ratio.size} (largest ratio {ratio.max():.1f})")
+        lines.append(line)
     return lines
 
 
@@ -75,6 +83,7 @@ def main(argv=None) -> int:
         for system_set in args.sets:
             print(f"{args.station} {system_set} {args.mode}, one-hour windows; final error east/north/up, 3D (m)")
             finals: dict[str, list[float]] = {p: [] for p in peers}
+            ratios: dict[str, list[float]] = {p: [] for p in peers}
             for hour in _hours(args.hours):
                 window = [hour * EPOCHS_PER_HOUR, (hour + 1) * EPOCHS_PER_HOUR]
                 inputs_path = tmp / "inputs.json"
@@ -86,13 +95,17 @@ def main(argv=None) -> int:
                     summary = bench_ppp.score(out, inputs["truth"], args.mode)
                     if not summary or summary["final_error_enu_m"] is None:
                         finals[peer].append(float("nan"))
+                        ratios[peer].append(float("nan"))
                         cells.append(f"{peer} no solution ({meta.get('note', '')[:80]})")
                         continue
                     enu = summary["final_error_enu_m"]
                     finals[peer].append(summary["final_error_3d_m"])
-                    cells.append(f"{peer} {enu[0]:+.3f}/{enu[1]:+.3f}/{enu[2]:+.3f} {summary['final_error_3d_m']:.3f}")
+                    sigma = summary.get("final_sigma_enu_m")
+                    ratios[peer].append(float(np.max(np.abs(enu) / np.asarray(sigma))) if sigma else float("nan"))
+                    cells.append(f"{peer} {enu[0]:+.3f}/{enu[1]:+.3f}/{enu[2]:+.3f} {summary['final_error_3d_m']:.3f}"
+                                 + (f" (1σ {sigma[0]:.3f}/{sigma[1]:.3f}/{sigma[2]:.3f})" if sigma else ""))
                 print(f"{hour:02d} h  " + "   ".join(cells), flush=True)
-            for line in summarise(finals):
+            for line in summarise(finals, ratios):
                 print(line)
     return 0
 
