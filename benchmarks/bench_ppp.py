@@ -176,9 +176,11 @@ def _sp3c_header(first: str, second: str, sats: list[str], time_system: str, n_e
             ["/* split per system by lodestar benchmarks/bench_ppp.py for RTKLIB 2.4.3"] * 4)
 
 
-def combine_sp3(paths: list[str], target: Path) -> str:
+def combine_sp3(paths: list[str], target: Path, pad: bool = False) -> str:
     """One SP3-d file (IGS SP3-d, 2016: any number of '+' lines) of several single-system files
-    written by :func:`split_sp3` with the same epochs."""
+    written by :func:`split_sp3` with the same epochs. ``pad``: every epoch lists every satellite, those
+    a file does not hold there with zero positions and the 999999.999999 clock (SP3's "no value"), for
+    readers that take each epoch's record count from the header (cssrlib)."""
     blocks, sats, first_lines = [], [], None
     for path in paths:
         lines = Path(path).read_text().splitlines()
@@ -212,8 +214,11 @@ def combine_sp3(paths: list[str], target: Path) -> str:
     body = []
     for epoch in order:
         body.append(epoch)
-        for block in blocks:
-            body += block.get(epoch, [])
+        rows = [row for block in blocks for row in block.get(epoch, [])]
+        if pad:
+            held = {row[1:4] for row in rows}
+            rows += [f"P{sv}      0.000000      0.000000      0.000000 999999.999999" for sv in sats if sv not in held]
+        body += rows
     target.write_text("\n".join(header + body + ["EOF"]) + "\n")
     return str(target)
 
@@ -243,6 +248,55 @@ def write_antex(path: Path, antenna) -> str:
     rows.append(record("", "END OF ANTENNA"))
     Path(path).write_text("\n".join(rows) + "\n")
     return str(path)
+
+
+#: carrier pairs of the clock signals (ICDs); GLONASS at its FDMA centre (wind-up and nadir patterns only:
+#: k * 562.5 kHz moves the IF wavelength by < 0.3 %)
+IF_PAIRS_HZ = {"G": (1575.42e6, 1227.60e6), "R": (1602.0e6, 1246.0e6), "E": (1575.42e6, 1176.45e6),
+               "C": (1561.098e6, 1268.52e6)}
+#: ANTEX frequency codes of each system's clock pair (the bands cssrlib reads for its signals)
+ANTEX_PAIRS = {"G": ("G01", "G02"), "R": ("R01", "R02"), "E": ("E01", "E05"), "C": ("C02", "C06")}
+
+
+def write_satellite_antex(path: Path, inputs: dict, svs, when) -> tuple[str, list[str]]:
+    """An ANTEX 1.4 file of the satellites' antennas as Lodestar reads them from the case's files, for a
+    peer that reads ANTEX (cssrlib): each satellite's ionosphere-free offset (body frame, mm) and IF
+    nadir pattern (0-17 deg), written for both frequencies of its system's clock pair. With the same
+    value on both, any IF combination returns it; an uncombined filter puts the rest in its slant
+    ionosphere. Returns the path and the satellites no source has an offset for (left out, as Lodestar
+    leaves them out: a peer dropping satellites without an entry then drops the same ones)."""
+    from lodestar.positioning.ppp.antennas import phase_centres, satellite_offsets, satellite_pcv_if_m
+
+    def record(text: str, label: str) -> str:
+        return text.ljust(60) + label
+
+    svs = [str(sv) for sv in svs if str(sv)[0] in ANTEX_PAIRS]
+    pc = phase_centres(inputs.get("antex_lodestar"), inputs["sinex"])
+    pco, sat, _ = satellite_offsets(pc, np.array(svs), when)
+    nadir = np.arange(0.0, 18.0, 1.0)
+    f1 = np.array([IF_PAIRS_HZ[sv[0]][0] for sv in svs])
+    f2 = np.array([IF_PAIRS_HZ[sv[0]][1] for sv in svs])
+    pcv = satellite_pcv_if_m(sat, np.array(svs), np.radians(np.repeat(nadir[:, None], len(svs), axis=1)), f1, f2)
+    rows = [record("     1.4            M", "ANTEX VERSION / SYST"), record("A", "PCV TYPE / REFANT"),
+            record("", "END OF HEADER")]
+    unknown = []
+    for j, sv in enumerate(svs):
+        if not np.all(np.isfinite(pco[j])):
+            unknown.append(sv)
+            continue
+        x, y, z = pco[j] * 1e3
+        rows += [record("", "START OF ANTENNA"), record(f"{'LODESTAR IF':<20s}{sv:<20s}", "TYPE / SERIAL NO"),
+                 record("COMPUTED            LODESTAR                  0    25-JUN-20", "METH / BY / # / DATE"),
+                 record("     0.0", "DAZI"), record("     0.0  17.0   1.0", "ZEN1 / ZEN2 / DZEN"),
+                 record("     2", "# OF FREQUENCIES")]
+        for freq in ANTEX_PAIRS[sv[0]]:
+            rows += [record(f"   {freq}", "START OF FREQUENCY"),
+                     record(f"{x:10.2f}{y:10.2f}{z:10.2f}", "NORTH / EAST / UP"),
+                     "   NOAZI" + "".join(f"{v * 1e3:8.2f}" for v in pcv[:, j]),
+                     record(f"   {freq}", "END OF FREQUENCY")]
+        rows.append(record("", "END OF ANTENNA"))
+    Path(path).write_text("\n".join(rows) + "\n")
+    return str(path), unknown
 
 
 def solve_case(data: Path, station: str, system_set: str, mode: str, **options):
@@ -454,10 +508,15 @@ def _receiver_if_offset_up_m(inputs: dict, system_set: str) -> float:
 #: ``BENCH_SIDEREON_MODEL=none`` gives sidereon the configuration used until 2026-12-07 (no tides, no wind-up,
 #: no antenna patterns, its SP3 clocks): the figures of docs/ppp-benchmark.md's "Earlier results".
 SIDEREON_FULL_MODEL = os.environ.get("BENCH_SIDEREON_MODEL", "full") != "none"
-#: carrier pairs of the clock signals (ICDs); GLONASS at its FDMA centre (wind-up only: k * 562.5 kHz moves
-#: the IF wavelength by < 0.3 %)
-IF_PAIRS_HZ = {"G": (1575.42e6, 1227.60e6), "R": (1602.0e6, 1246.0e6), "E": (1575.42e6, 1176.45e6),
-               "C": (1561.098e6, 1268.52e6)}
+#: ``BENCH_CSSRLIB_SATELLITE_ANTEX=none``: cssrlib without satellite antenna offsets (every lookup answered
+#: "no offset"), the configuration of its figures before 2026-12-07.
+CSSRLIB_SATELLITE_ANTEX = os.environ.get("BENCH_CSSRLIB_SATELLITE_ANTEX", "lodestar") != "none"
+#: ``BENCH_CSSRLIB_PRODUCTS=split``: cssrlib reads the per-system SP3 files one after the other and the CLK
+#: alone (no BeiDou clock), as until 2026-12-07.
+CSSRLIB_PRODUCTS_FIX = os.environ.get("BENCH_CSSRLIB_PRODUCTS", "merged") != "split"
+#: ``BENCH_CSSRLIB_MODES=old``: cssrlib's "static" as run until 2026-12-07 (its pmode 0 with the default
+#: position process noise of 100 m/sqrt(s), i.e. a kinematic solution) and "kinematic" as pmode 1.
+CSSRLIB_STATIC_FIX = os.environ.get("BENCH_CSSRLIB_MODES", "fixed") != "old"
 
 
 def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
@@ -658,6 +717,58 @@ def _sidereon_solve(sd, sp3, raw_epochs, config_for, options, max_drops: int = 2
     raise SystemExit(f"sidereon: more than {max_drops} satellites without clocks ({' '.join(dropped)})")
 
 
+def _cssrlib_products(inputs: dict, letters: str, out: Path) -> tuple[str, str]:
+    """One SP3 file and one clock file for cssrlib, holding what Lodestar uses for the set.
+
+    cssrlib interpolates an orbit over the entries of one time-sorted list, each expected to hold every
+    satellite (``peph.pephpos``), so the set's single-system files of both days go into one padded
+    SP3-d file (parsed one after the other, the second day's G after the first's E broke the order: no
+    satellite at all for G+R+E+C). With a clock file loaded it takes every clock from it
+    (``peph2pos``, ``nav.nc >= 2``), and reading a second one restarts its list without its counter
+    (``rinex.decode_clk``), and it interpolates between neighbouring entries only (``pephclk``): so one
+    file, the CLK's records with, for BeiDou (no CLK here), the BeiDou SP3's clocks interpolated linearly
+    to every CLK epoch (RINEX CLOCK 3.00 ``AS`` records)."""
+    from lodestar.io.sp3 import read_sp3
+
+    sp3 = combine_sp3([p for p in inputs["sp3_split"] if Path(p).name.split("_")[-1][0] in letters],
+                      out.with_suffix(".cssrlib.sp3"), pad=True)
+    lines = Path(inputs["clk"][0]).read_text().splitlines()
+    extra: dict[str, list[str]] = {}
+    if "C" in letters:  # linear between the SP3's samples, as Lodestar interpolates them, at the CLK's epochs
+        keys = list(dict.fromkeys(text[8:34] for text in lines if text.startswith("AS ")))
+        epochs = np.array([np.datetime64(f"{k[0:4]}-{int(k[4:7]):02d}-{int(k[7:10]):02d}T{int(k[10:13]):02d}:"
+                                         f"{int(k[13:16]):02d}:{int(float(k[16:26])):02d}", "ns") for k in keys])
+        for path in inputs["sp3_bds"]:
+            ds = read_sp3(path)
+            nodes = np.asarray(ds["time"].values, "datetime64[ns]")
+            x = (nodes - nodes[0]) / np.timedelta64(1, "s")
+            at = (epochs - nodes[0]) / np.timedelta64(1, "s")
+            right = np.clip(np.searchsorted(x, at), 1, x.size - 1)
+            inside = (at >= x[0]) & (at <= x[-1])
+            for j, sv in enumerate(np.asarray(ds["sv"].values).astype(str)):
+                if sv[0] != "C":
+                    continue
+                values = np.asarray(ds["clock_s"].values[:, j], float)
+                ok = inside & np.isfinite(values[right - 1]) & np.isfinite(values[right])  # NaN across a gap
+                clock = np.interp(at, x[np.isfinite(values)], values[np.isfinite(values)]) if np.isfinite(values).any() else at
+                for key, value in zip(np.array(keys)[ok], clock[ok]):
+                    extra.setdefault(key, []).append(f"AS {sv}  {key}  1   {value:19.12E}")
+    merged, current = [], None
+    for text in lines:
+        key = text[8:34] if text.startswith("AS ") else None
+        if current is not None and key != current:  # the epoch's AS block ended
+            merged += extra.pop(current, [])
+            current = None
+        merged.append(text)
+        if key is not None:
+            current = key
+    if current is not None:
+        merged += extra.pop(current, [])
+    clk = out.with_suffix(".cssrlib.clk")
+    clk.write_text("\n".join(merged) + "\n")
+    return sp3, str(clk)
+
+
 CSSRLIB_SIGNALS = {  # code, phase, C/N0 per system: the pairs the GRG / IAC clocks refer to where tracked
     "G": ("GC1C", "GC2W", "GL1C", "GL2W", "GS1C", "GS2W"), "R": ("RC1C", "RC2C", "RL1C", "RL2C", "RS1C", "RS2C"),
     "E": ("EC1C", "EC5Q", "EL1C", "EL5Q", "ES1C", "ES5Q"), "C": ("CC2I", "CC6I", "CL2I", "CL6I", "CS2I", "CS6I")}
@@ -687,9 +798,11 @@ def _cssrlib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict
 
     Adaptations (ours, at run time, nothing in the installed package is edited):
     - ``nav.ephopt = 4`` (precise SP3 + CLK) and a zero-bias stand-in for the Bias-SINEX reader;
-    - the receiver antenna from the temporary ANTEX (SINEX offsets); satellites: the IGS ANTEX
-      is not available offline, so cssrlib's satellite antenna table is left empty and its
-      lookup answered with "no offset" (cssrlib drops satellites without an entry otherwise).
+    - the receiver antenna from the case's ANTEX; satellites: the IGS ANTEX is not available offline,
+      so the satellites' antennas as Lodestar reads them from the case's files (SINEX / ANTEX / published
+      values) are written to an ANTEX file for it (:func:`write_satellite_antex`); satellites without
+      an offset are dropped by cssrlib, as by Lodestar. Until 2026-12-07 its satellite antenna table was
+      left empty and every lookup answered "no offset" (``BENCH_CSSRLIB_SATELLITE_ANTEX=none``).
     """
     import cssrlib.gnss as gn
     import cssrlib.pppssr as pppssr
@@ -702,21 +815,47 @@ def _cssrlib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict
     rnx = rnxdec()
     rnx.setSignals([rSigRnx(code) for letter in letters for code in CSSRLIB_SIGNALS[letter]])
     nav = Nav()
-    nav.pmode = 0 if mode == "static" else 1
+    # cssrlib's pmode 0 is a position without dynamics re-estimated every epoch (process noise sig_qp
+    # 100 m/sqrt(s): kinematic as RTKLIB and Lodestar mean it); pmode 1 adds velocity states (and failed
+    # with a singular matrix on every case here). Static: pmode 0 with no position process noise (below).
+    nav.pmode = 0 if CSSRLIB_STATIC_FIX or mode == "static" else 1
     nav = rnx.decode_nav(inputs["nav"], nav)
     orb = peph()
-    for path in inputs["sp3_split"]:
-        if Path(path).name.split("_")[-1][0] in letters:
-            nav = orb.parse_sp3(path, nav)
-    for path in inputs["clk"]:
-        nav = rnx.decode_clk(path, nav)
+    if CSSRLIB_PRODUCTS_FIX:
+        sp3_path, clk_path = _cssrlib_products(inputs, letters, out)
+        nav = orb.parse_sp3(sp3_path, nav)
+        nav = rnx.decode_clk(clk_path, nav)
+    else:
+        for path in inputs["sp3_split"]:
+            if Path(path).name.split("_")[-1][0] in letters:
+                nav = orb.parse_sp3(path, nav)
+        for path in inputs["clk"]:
+            nav = rnx.decode_clk(path, nav)
     atx = atxdec()
     atx.readpcv(inputs["antex"])
     if rnx.decode_obsh(inputs["obs"]) < 0:
         raise SystemExit(f"cssrlib cannot read {inputs['obs']}")
     rnx.autoSubstituteSignals()
-    pppssr.antModelTx = _zero_when_missing(pppssr.antModelTx)  # no satellite ANTEX: no offset, not no satellite
+    notes = []
+    if CSSRLIB_SATELLITE_ANTEX:  # the satellites' antennas as Lodestar has them; cssrlib drops the others
+        from lodestar.io.rinex_obs import read_obs
+
+        obs_ds = read_obs(inputs["obs"], systems=tuple(letters))
+        times = np.asarray(obs_ds["time"].values, "datetime64[ns]")
+        sat_atx, unknown = write_satellite_antex(out.with_suffix(".atx"), inputs, obs_ds["sv"].values,
+                                                 times[times.size // 2])
+        atx.readpcv(sat_atx)
+        if unknown:
+            notes.append(f"no satellite antenna offset: {' '.join(unknown)}")
+    else:  # no satellite ANTEX: no offset, not no satellite
+        pppssr.antModelTx = _zero_when_missing(pppssr.antModelTx)
+        notes.append("no satellite antenna offsets")
     solver = pppos(nav, rnx.pos)
+    if CSSRLIB_STATIC_FIX and mode == "static":  # a constant position: no process noise on it
+        nav.sig_qp = 0.0
+        nav.q[0:3] = 0.0
+    elif not CSSRLIB_STATIC_FIX:
+        notes.append("static run with its default position noise (100 m/sqrt(s))" if mode == "static" else "pmode 1")
     nav.ephopt = 4
     nav.elmin = np.deg2rad(7.0)
     nav.sat_ant = atx.pcvs
@@ -732,7 +871,7 @@ def _cssrlib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict
         obs = rnx.decode_obs()
     rnx.fobs.close()
     np.savez(out, time_gps_s=np.array(times), xyz_m=np.array(xyz).reshape(-1, 3))
-    return {"epochs": int(np.isfinite(np.array(xyz)).all(axis=1).sum()) if xyz else 0}
+    return {"epochs": int(np.isfinite(np.array(xyz)).all(axis=1).sum()) if xyz else 0, "note": "; ".join(notes)}
 
 
 WORKERS = {"cssrlib": _cssrlib_worker, "rtklib": _rtklib_worker, "lodestar": _lodestar_worker, "sidereon": _sidereon_worker}
