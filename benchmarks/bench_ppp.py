@@ -178,9 +178,11 @@ def _sp3c_header(first: str, second: str, sats: list[str], time_system: str, n_e
 
 def combine_sp3(paths: list[str], target: Path, pad: bool = False) -> str:
     """One SP3-d file (IGS SP3-d, 2016: any number of '+' lines) of several single-system files
-    written by :func:`split_sp3` with the same epochs. ``pad``: every epoch lists every satellite, those
-    a file does not hold there with zero positions and the 999999.999999 clock (SP3's "no value"), for
-    readers that take each epoch's record count from the header (cssrlib)."""
+    written by :func:`split_sp3` with the same epochs. ``pad``: every epoch lists every satellite, for
+    readers that take each epoch's record count from the header (cssrlib); those a file does not hold
+    there get 999999.999999 in every field. SP3 writes a missing position as 0.000000, but cssrlib
+    1.2.1 keeps such zeros beside a NaN clock, its "no orbit" test (norm <= 0) is then false, and it
+    interpolates through the zeros (kilometres off); its "no value" marker leaves them NaN (unused)."""
     blocks, sats, first_lines = [], [], None
     for path in paths:
         lines = Path(path).read_text().splitlines()
@@ -215,9 +217,10 @@ def combine_sp3(paths: list[str], target: Path, pad: bool = False) -> str:
     for epoch in order:
         body.append(epoch)
         rows = [row for block in blocks for row in block.get(epoch, [])]
-        if pad:
+        if pad:  # (split_sp3 wrote a satellite missing at an epoch as zeros: the same marker instead)
+            rows = [row[:4] + " 999999.999999" * 4 if row[4:46].split() == ["0.000000"] * 3 else row for row in rows]
             held = {row[1:4] for row in rows}
-            rows += [f"P{sv}      0.000000      0.000000      0.000000 999999.999999" for sv in sats if sv not in held]
+            rows += [f"P{sv} 999999.999999 999999.999999 999999.999999 999999.999999" for sv in sats if sv not in held]
         body += rows
     target.write_text("\n".join(header + body + ["EOF"]) + "\n")
     return str(target)
@@ -717,21 +720,32 @@ def _sidereon_solve(sd, sp3, raw_epochs, config_for, options, max_drops: int = 2
     raise SystemExit(f"sidereon: more than {max_drops} satellites without clocks ({' '.join(dropped)})")
 
 
+def _last_sp3_epoch(path: str) -> np.datetime64:
+    """The last epoch of an SP3 file written by :func:`split_sp3` (its own time system)."""
+    last = next(t for t in reversed(Path(path).read_text().splitlines()) if t.startswith("*"))
+    y, mo, d, h, mi, sec = (float(v) for v in last[1:].split()[:6])
+    return np.datetime64(f"{int(y):04d}-{int(mo):02d}-{int(d):02d}T{int(h):02d}:{int(mi):02d}:{int(sec):02d}", "s")
+
+
 def _cssrlib_products(inputs: dict, letters: str, out: Path) -> tuple[str, str]:
     """One SP3 file and one clock file for cssrlib, holding what Lodestar uses for the set.
 
     cssrlib interpolates an orbit over the entries of one time-sorted list, each expected to hold every
-    satellite (``peph.pephpos``), so the set's single-system files of both days go into one padded
-    SP3-d file (parsed one after the other, the second day's G after the first's E broke the order: no
-    satellite at all for G+R+E+C). With a clock file loaded it takes every clock from it
+    satellite (``peph.pephpos``), so the set's single-system files of the observation day go into one
+    padded SP3-d file (parsed one after the other, the second day's G after the first's E broke the
+    order: no satellite at all for G+R+E+C). With a clock file loaded it takes every clock from it
     (``peph2pos``, ``nav.nc >= 2``), and reading a second one restarts its list without its counter
     (``rinex.decode_clk``), and it interpolates between neighbouring entries only (``pephclk``): so one
     file, the CLK's records with, for BeiDou (no CLK here), the BeiDou SP3's clocks interpolated linearly
     to every CLK epoch (RINEX CLOCK 3.00 ``AS`` records)."""
     from lodestar.io.sp3 import read_sp3
 
-    sp3 = combine_sp3([p for p in inputs["sp3_split"] if Path(p).name.split("_")[-1][0] in letters],
-                      out.with_suffix(".cssrlib.sp3"), pad=True)
+    # the observation day's files only: its window must hold a satellite at all its nodes, so a day
+    # before without BeiDou (IAC's file is of the day) would leave BeiDou out for the first hour
+    first_obs = np.datetime64("1980-01-06", "s") + np.timedelta64(int(round(np.dot(_gps_week_seconds(inputs["obs"]),
+                                                                                      (604800.0, 1.0)))), "s")
+    sp3 = combine_sp3([p for p in inputs["sp3_split"] if Path(p).name.split("_")[-1][0] in letters
+                       and _last_sp3_epoch(p) > first_obs], out.with_suffix(".cssrlib.sp3"), pad=True)
     lines = Path(inputs["clk"][0]).read_text().splitlines()
     extra: dict[str, list[str]] = {}
     if "C" in letters:  # linear between the SP3's samples, as Lodestar interpolates them, at the CLK's epochs
