@@ -1,0 +1,78 @@
+"""What the PPP benchmark gives its peers is what Lodestar uses (benchmarks/bench_ppp.py).
+
+cssrlib reads satellite antennas from ANTEX and clocks from one RINEX clock file; the benchmark writes
+both from the case's files (docs/ppp-benchmark.md, "cssrlib 1.2.1"). These tests read the written files
+back with Lodestar's own readers and compare them with the values Lodestar computes from the sources:
+a peer given different offsets, patterns or clocks would be compared unfairly.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lodestar.io.antex import read_antex
+from lodestar.io.sp3 import read_sp3
+from lodestar.positioning.ppp.antennas import phase_centres, satellite_offsets, satellite_pcv_if_m
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+import bench_ppp  # noqa: E402
+
+WHEN = np.datetime64("2020-06-25T00:30", "ns")
+
+
+def test_satellite_antex_holds_lodestars_if_offsets_and_patterns(data, tmp_path):
+    inputs = {"sinex": [str(data / p) for p in bench_ppp.ESBC["sinex"]], "antex_lodestar": bench_ppp.ESBC["antex"]}
+    svs = np.array(["G08", "R09", "E01", "C19", "C10", "C05"])
+    path, unknown = bench_ppp.write_satellite_antex(tmp_path / "sat.atx", inputs, svs, WHEN)
+    pco, sat, _ = satellite_offsets(phase_centres(inputs["antex_lodestar"], inputs["sinex"]), svs, WHEN)
+    nadir = np.radians(np.repeat(np.arange(0.0, 18.0)[:, None], svs.size, axis=1))
+    f1 = np.array([bench_ppp.IF_PAIRS_HZ[sv[0]][0] for sv in svs])
+    f2 = np.array([bench_ppp.IF_PAIRS_HZ[sv[0]][1] for sv in svs])
+    pcv = satellite_pcv_if_m(sat, svs, nadir, f1, f2)
+    atx = read_antex(path)
+    assert unknown == ["C05"]  # the BDS-2 GEO: no offset in any source here, and Lodestar leaves it out
+    for j, sv in enumerate(svs):
+        block = atx.satellite(sv, WHEN)
+        if sv in unknown:
+            assert block is None
+            continue
+        for code in bench_ppp.ANTEX_PAIRS[sv[0]]:  # both frequencies carry the IF values: written in 0.01 mm
+            np.testing.assert_allclose(block.pco_m(code), pco[j], rtol=0, atol=6e-6)
+            np.testing.assert_allclose(block.frequencies[code].noazi_m, pcv[:, j], rtol=0, atol=6e-6)
+    assert np.abs(pco[:, 2][np.isfinite(pco[:, 2])]).max() > 0.5  # real offsets (metres in z), not zeros
+
+
+@pytest.fixture(scope="module")
+def wtzz_inputs(data, tmp_path_factory):
+    return bench_ppp.prepare_inputs(data, tmp_path_factory.mktemp("bench"), bench_ppp.CASES["WTZZ"])
+
+
+def test_cssrlib_clock_file_has_beidou_interpolated_at_every_clk_epoch(wtzz_inputs, tmp_path):
+    sp3_path, clk_path = bench_ppp._cssrlib_products(wtzz_inputs, "RC", tmp_path / "x.npz")
+    records: dict[str, dict[str, float]] = {}
+    keys = []
+    for text in Path(clk_path).read_text().splitlines():
+        if text.startswith("AS "):
+            key = text[8:34]
+            if not keys or keys[-1] != key:
+                keys.append(key)
+            records.setdefault(text[3:6], {})[key] = float(text[40:59])
+    assert len(keys) == len(set(keys))  # each epoch's records together: cssrlib starts a new epoch on a change
+    iac = read_sp3(wtzz_inputs["sp3_bds"][0])
+    c19 = iac["clock_s"].sel(sv="C19").values
+    node, middle = "2020  6 25  0 15  0.000000", "2020  6 25  0  7 30.000000"
+    assert records["C19"][node] == pytest.approx(c19[1], abs=1e-15)  # a node: the SP3 sample itself
+    assert records["C19"][middle] == pytest.approx((c19[0] + c19[1]) / 2, abs=1e-15)  # linear between
+    assert len(records["C19"]) == len(keys)  # every 30-s epoch of the CLK
+    original = sum(1 for t in Path(wtzz_inputs["clk"][0]).read_text().splitlines() if t.startswith("AS R"))
+    assert sum(len(v) for sv, v in records.items() if sv[0] == "R") == original  # GLONASS untouched
+    # the SP3: every epoch lists every satellite; none with zero positions (cssrlib interpolates through them)
+    lines = Path(sp3_path).read_text().splitlines()
+    count = int(lines[2][3:6])
+    per_epoch = np.diff([i for i, t in enumerate(lines) if t.startswith("*")] + [len(lines) - 1]) - 1
+    assert (per_epoch == count).all()
+    assert not any(t.startswith("P") and t[4:46].split() == ["0.000000"] * 3 for t in lines)
