@@ -267,7 +267,8 @@ def write_satellite_antex(path: Path, inputs: dict, svs, when) -> tuple[str, lis
     nadir pattern (0-17 deg), written for both frequencies of its system's clock pair. With the same
     value on both, any IF combination returns it; an uncombined filter puts the rest in its slant
     ionosphere. Returns the path and the satellites no source has an offset for (left out, as Lodestar
-    leaves them out: a peer dropping satellites without an entry then drops the same ones)."""
+    leaves them out: a peer dropping satellites without an entry then drops the same ones). Read by
+    cssrlib and by RTKLIB (``file-satantfile``)."""
     from lodestar.positioning.ppp.antennas import phase_centres, satellite_offsets, satellite_pcv_if_m
 
     def record(text: str, label: str) -> str:
@@ -292,7 +293,11 @@ def write_satellite_antex(path: Path, inputs: dict, svs, when) -> tuple[str, lis
                  record("COMPUTED            LODESTAR                  0    25-JUN-20", "METH / BY / # / DATE"),
                  record("     0.0", "DAZI"), record("     0.0  17.0   1.0", "ZEN1 / ZEN2 / DZEN"),
                  record("     2", "# OF FREQUENCIES")]
-        for freq in ANTEX_PAIRS[sv[0]]:
+        # the clock pair (cssrlib reads the system's own codes) and bands 1, 2, 5 (RTKLIB 2.4.3 files a satellite's
+        # frequencies by number alone into its three slots: every slot it may combine carries the IF value)
+        codes = dict.fromkeys(list(ANTEX_PAIRS[sv[0]]) + [f"{sv[0]}0{band}" for band in "125"])
+        rows[-1] = record(f"{len(codes):6d}", "# OF FREQUENCIES")
+        for freq in codes:
             rows += [record(f"   {freq}", "START OF FREQUENCY"),
                      record(f"{x:10.2f}{y:10.2f}{z:10.2f}", "NORTH / EAST / UP"),
                      "   NOAZI" + "".join(f"{v * 1e3:8.2f}" for v in pcv[:, j]),
@@ -386,9 +391,16 @@ def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
     import pyrtklib as rtk
 
     navsys = sum(NAVSYS[s] for s in system_set.split("+"))
-    conf = out.with_suffix(".conf")  # the committed config + this run's system set and antenna file
-    conf.write_text((HERE / "rtklib" / f"ppp-{mode}.conf").read_text()
-                    + f"pos1-navsys        ={navsys}\nfile-rcvantfile    ={inputs['antex']}\n")
+    conf = out.with_suffix(".conf")  # the committed config + this run's system set and antenna files
+    extra = f"pos1-navsys        ={navsys}\nfile-rcvantfile    ={inputs['antex']}\n"
+    if RTKLIB_SATELLITE_ANTEX:  # the satellites' antennas as Lodestar has them (before 2026-12-07: none, zeros)
+        from lodestar.io.rinex_obs import read_obs
+
+        obs_ds = read_obs(inputs["obs"], systems=tuple(system_set.replace("+", "")))
+        times = np.asarray(obs_ds["time"].values, "datetime64[ns]")
+        sat_atx, _ = write_satellite_antex(out.with_suffix(".atx"), inputs, obs_ds["sv"].values, times[times.size // 2])
+        extra += f"file-satantfile    ={sat_atx}\n"
+    conf.write_text((HERE / "rtklib" / f"ppp-{mode}.conf").read_text() + extra)
     rtk.resetsysopts()
     if not rtk.loadopts(str(conf), rtk.sysopts[0]):
         raise SystemExit(f"RTKLIB could not read {conf}")
@@ -514,6 +526,9 @@ SIDEREON_FULL_MODEL = os.environ.get("BENCH_SIDEREON_MODEL", "full") != "none"
 #: ``BENCH_CSSRLIB_SATELLITE_ANTEX=none``: cssrlib without satellite antenna offsets (every lookup answered
 #: "no offset"), the configuration of its figures before 2026-12-07.
 CSSRLIB_SATELLITE_ANTEX = os.environ.get("BENCH_CSSRLIB_SATELLITE_ANTEX", "lodestar") != "none"
+#: ``BENCH_RTKLIB_SATELLITE_ANTEX=none``: RTKLIB without a satellite antenna file (its offsets zero), as until
+#: 2026-12-07.
+RTKLIB_SATELLITE_ANTEX = os.environ.get("BENCH_RTKLIB_SATELLITE_ANTEX", "lodestar") != "none"
 #: ``BENCH_CSSRLIB_PRODUCTS=split``: cssrlib reads the per-system SP3 files one after the other and the CLK
 #: alone (no BeiDou clock), as until 2026-12-07.
 CSSRLIB_PRODUCTS_FIX = os.environ.get("BENCH_CSSRLIB_PRODUCTS", "merged") != "split"
