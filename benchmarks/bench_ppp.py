@@ -383,7 +383,26 @@ def prepare_inputs(data: Path, tmp: Path, case: dict) -> dict:
         inputs["antex_lodestar"] = None
         inputs["antenna_up_m"] = (case["antenna"][2][0], case["antenna"][3][0])
     inputs["delta_h_m"] = case["delta_h_m"] if case["delta_h_m"] is not None else _delta_h_m(inputs["obs"])
+    # the satellites' antennas as Lodestar reads them, for RTKLIB and cssrlib: written here, outside the
+    # peers' measured time, from a streaming scan (a full read here would raise every child's peak RSS:
+    # a forked child counts its parent's pages until it execs)
+    first = GPS_EPOCH + np.timedelta64(int(round(np.dot(_gps_week_seconds(inputs["obs"]), (604800.0, 1.0)))), "s")
+    inputs["sat_antex"], inputs["sat_antex_unknown"] = write_satellite_antex(
+        tmp / "satellites.atx", inputs, _observed_satellites(inputs["obs"]), first + np.timedelta64(30, "m"))
     return inputs
+
+
+def _observed_satellites(obs_path: str) -> list[str]:
+    """Satellites with records in a RINEX 3 observation file (record lines start with the satellite id)."""
+    found, body = set(), False
+    with open(obs_path) as handle:
+        for line in handle:
+            if body:
+                if line[:1] in ANTEX_PAIRS and line[1:3].isdigit():
+                    found.add(line[:3])
+            elif "END OF HEADER" in line:
+                body = True
+    return sorted(found)
 
 
 # ----------------------------------------------------------------------------- workers (children)
@@ -394,12 +413,7 @@ def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
     conf = out.with_suffix(".conf")  # the committed config + this run's system set and antenna files
     extra = f"pos1-navsys        ={navsys}\nfile-rcvantfile    ={inputs['antex']}\n"
     if RTKLIB_SATELLITE_ANTEX:  # the satellites' antennas as Lodestar has them (before 2026-12-07: none, zeros)
-        from lodestar.io.rinex_obs import read_obs
-
-        obs_ds = read_obs(inputs["obs"], systems=tuple(system_set.replace("+", "")))
-        times = np.asarray(obs_ds["time"].values, "datetime64[ns]")
-        sat_atx, _ = write_satellite_antex(out.with_suffix(".atx"), inputs, obs_ds["sv"].values, times[times.size // 2])
-        extra += f"file-satantfile    ={sat_atx}\n"
+        extra += f"file-satantfile    ={inputs['sat_antex']}\n"
     conf.write_text((HERE / "rtklib" / f"ppp-{mode}.conf").read_text() + extra)
     rtk.resetsysopts()
     if not rtk.loadopts(str(conf), rtk.sysopts[0]):
@@ -867,13 +881,8 @@ def _cssrlib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict
     rnx.autoSubstituteSignals()
     notes = []
     if CSSRLIB_SATELLITE_ANTEX:  # the satellites' antennas as Lodestar has them; cssrlib drops the others
-        from lodestar.io.rinex_obs import read_obs
-
-        obs_ds = read_obs(inputs["obs"], systems=tuple(letters))
-        times = np.asarray(obs_ds["time"].values, "datetime64[ns]")
-        sat_atx, unknown = write_satellite_antex(out.with_suffix(".atx"), inputs, obs_ds["sv"].values,
-                                                 times[times.size // 2])
-        atx.readpcv(sat_atx)
+        atx.readpcv(inputs["sat_antex"])
+        unknown = [sv for sv in inputs["sat_antex_unknown"] if sv[0] in letters]
         if unknown:
             notes.append(f"no satellite antenna offset: {' '.join(unknown)}")
     else:  # no satellite ANTEX: no offset, not no satellite
