@@ -386,9 +386,9 @@ def prepare_inputs(data: Path, tmp: Path, case: dict) -> dict:
     # the satellites' antennas as Lodestar reads them, for RTKLIB and cssrlib: written here, outside the
     # peers' measured time, from a streaming scan (a full read here would raise every child's peak RSS:
     # a forked child counts its parent's pages until it execs)
-    first = GPS_EPOCH + np.timedelta64(int(round(np.dot(_gps_week_seconds(inputs["obs"]), (604800.0, 1.0)))), "s")
     inputs["sat_antex"], inputs["sat_antex_unknown"] = write_satellite_antex(
-        tmp / "satellites.atx", inputs, _observed_satellites(inputs["obs"]), first + np.timedelta64(30, "m"))
+        tmp / "satellites.atx", inputs, _observed_satellites(inputs["obs"]),
+        _first_obs_time(inputs["obs"]) + np.timedelta64(30, "m"))
     return inputs
 
 
@@ -438,17 +438,28 @@ def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
             "note": "" if rows else "no PPP solution (Q=6) written"}
 
 
-def _gps_week_seconds(obs_path: str) -> tuple[int, float]:
-    """GPS week and seconds of the observation file's TIME OF FIRST OBS (RINEX 3 header, GPS time)."""
+def _first_obs_time(obs_path: str) -> np.datetime64:
+    """The observation file's TIME OF FIRST OBS (RINEX 3 header, GPS time), to the nanosecond."""
     with open(obs_path) as handle:
         for line in handle:
             if "TIME OF FIRST OBS" in line:
                 fields = line.split()
-                first = np.datetime64(f"{int(fields[0]):04d}-{int(fields[1]):02d}-{int(fields[2]):02d}T"
-                                      f"{int(fields[3]):02d}:{int(fields[4]):02d}:00", "ns")
-                seconds = (first - GPS_EPOCH) / np.timedelta64(1, "s") + float(fields[5])
-                return int(seconds // 604800), float(seconds % 604800)
+                minute = np.datetime64(f"{int(fields[0]):04d}-{int(fields[1]):02d}-{int(fields[2]):02d}T"
+                                       f"{int(fields[3]):02d}:{int(fields[4]):02d}:00", "ns")
+                return minute + np.timedelta64(int(round(float(fields[5]) * 1e9)), "ns")
     raise SystemExit(f"{obs_path}: no TIME OF FIRST OBS")
+
+
+def _gps_week_seconds(obs_path: str) -> tuple[int, float]:
+    """GPS week and seconds of the observation file's first epoch."""
+    seconds = (_first_obs_time(obs_path) - GPS_EPOCH) / np.timedelta64(1, "s")
+    return int(seconds // 604800), float(seconds % 604800)
+
+
+def _day_sp3_files(inputs: dict, letters: str) -> list[str]:
+    """The split SP3 files of the set's systems that reach into the observation day (not the day before)."""
+    first = _first_obs_time(inputs["obs"])
+    return [p for p in inputs["sp3_split"] if Path(p).name.split("_")[-1][0] in letters and _last_sp3_epoch(p) > first]
 
 
 def _lodestar_engine():
@@ -523,14 +534,10 @@ def _receiver_if_offset_up_m(inputs: dict, system_set: str) -> float:
     that of the IF phase centre, so subtracting this vertical offset afterwards is exact per
     system (RINEX 3 ANTENNA: DELTA H/E/N; SINEX or ANTEX L1/L2 up offsets; no PCV applied).
     """
-    pairs = {"G": (1575.42e6, 1227.60e6), "R": (1602.0e6, 1246.0e6), "E": (1575.42e6, 1176.45e6),
-             "C": (1561.098e6, 1268.52e6)}  # carrier centres (ICDs); GLONASS FDMA centre channel
+    from lodestar.positioning.ppp.observables import if_coefficients
+
     l1_up, l2_up = inputs["antenna_up_m"]
-    ups = []
-    for letter in system_set.replace("+", ""):
-        f1, f2 = pairs[letter]
-        a1, a2 = f1**2 / (f1**2 - f2**2), f2**2 / (f1**2 - f2**2)
-        ups.append(a1 * l1_up - a2 * l2_up)
+    ups = [a1 * l1_up - a2 * l2_up for a1, a2 in (if_coefficients(*IF_PAIRS_HZ[s]) for s in system_set.replace("+", ""))]
     return inputs["delta_h_m"] + float(np.mean(ups))
 
 
@@ -558,13 +565,11 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
     # sidereon's merge_sp3 is a consensus merge of products of the same span (not a concatenation
     # of days), and merging the GRG and IAC files lost the BeiDou clocks: give it one SP3-d file
     # holding the set's systems for the observation day (GRG G/R/E + IAC C, same 15-min epochs).
-    first = (times[0] - np.datetime64("2000-01-01T12:00:00", "ns")) / np.timedelta64(1, "s")
-    day_files = [p for p in inputs["sp3_split"] if Path(p).name.split("_")[-1][0] in system_set.replace("+", "")
-                 and sd.load_sp3(p).epochs_j2000_seconds[-1] > first]
-    sp3 = sd.load_sp3(combine_sp3(day_files, out.with_suffix(".sp3")))
+    sp3 = sd.load_sp3(combine_sp3(_day_sp3_files(inputs, system_set.replace("+", "")), out.with_suffix(".sp3")))
     notes = []
     if SIDEREON_FULL_MODEL:  # the same satellites as Lodestar: none without a known antenna offset
-        pc, unknown = _sidereon_antennas(inputs, dual, times)
+        pc, pco, sat = _sidereon_antennas(inputs, dual, times)
+        unknown = [str(sv) for sv, row in zip(dual.sv, pco) if not np.all(np.isfinite(row))]
         if unknown:
             arc[:, np.isin(dual.sv.astype(str), unknown)] = -1
             notes.append(f"no satellite antenna offset: {' '.join(unknown)}")
@@ -589,7 +594,7 @@ def _sidereon_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dic
                        float(whole), float(jd - whole), float(j2000), rows))
     approx = np.asarray(obs.attrs["approx_position_m"], float)
     if SIDEREON_FULL_MODEL:
-        tables = _sidereon_model_tables(sd, sp3, epochs, approx, pc, dual, times[times.size // 2], system_set)
+        tables = _sidereon_model_tables(sd, sp3, epochs, approx, pco, sat, dual, system_set)
         receiver = _sidereon_receiver_pcv(sd, pc, obs, system_set)
         clocks, clock_note = _sidereon_clock_series(sd, inputs, system_set)
         notes.insert(0, clock_note)
@@ -631,27 +636,26 @@ def _sidereon_config(sd, corrections):
 
 
 def _sidereon_antennas(inputs: dict, dual, times):
-    """Lodestar's phase-centre sources for this case (the same ANTEX/SINEX files its own run reads) and
-    the satellites no source gives an offset for (Lodestar leaves them out: never a silent zero)."""
+    """Lodestar's phase centres for this case (the same ANTEX/SINEX files its own run reads): the
+    sources, each satellite's IF body-frame offset (NaN unknown) and its antenna object; the satellites
+    without an offset are left out, as Lodestar leaves them out (never a silent zero)."""
     from lodestar.positioning.ppp.antennas import phase_centres, satellite_offsets
 
     pc = phase_centres(inputs.get("antex_lodestar"), inputs["sinex"])
-    pco, _, _ = satellite_offsets(pc, dual.sv, times[times.size // 2])
-    unknown = [str(sv) for sv, row in zip(dual.sv, pco) if not np.all(np.isfinite(row))]
-    return pc, unknown
+    pco, sat, _ = satellite_offsets(pc, dual.sv, times[times.size // 2])
+    return pc, pco, sat
 
 
-def _sidereon_model_tables(sd, sp3, epochs, approx, pc, dual, mid, system_set) -> dict:
+def _sidereon_model_tables(sd, sp3, epochs, approx, pco, sat, dual, system_set) -> dict:
     """Solid Earth tide, phase wind-up and satellite antenna (IF PCO in the body frame + IF nadir PCV)
     from sidereon's own ``ppp_corrections``, keyed by the index of the raw epoch.
 
     Its satellite-antenna input is per frequency; Lodestar's sources give each satellite's IF offset and
     IF pattern, so both "frequencies" carry the IF values (g * x - (g - 1) * x = x, any g). Its wind-up
     takes one frequency pair per call: one call per system with that system's clock pair."""
-    from lodestar.positioning.ppp.antennas import satellite_offsets, satellite_pcv_if_m
+    from lodestar.positioning.ppp.antennas import satellite_pcv_if_m
 
     svs = dual.sv.astype(str)
-    pco, sat, _ = satellite_offsets(pc, svs, mid)
     nadir_deg = np.arange(0.0, 18.0, 1.0)  # GNSS nadir angles stay below ~14.5 deg from the ground
     pcv = satellite_pcv_if_m(sat, svs, np.radians(np.repeat(nadir_deg[:, None], len(svs), axis=1)),
                              dual.f1_hz, dual.f2_hz)
@@ -678,16 +682,17 @@ def _sidereon_receiver_pcv(sd, pc, obs, system_set):
     """The receiver antenna's IF phase-centre pattern (mean over the set's systems, 5 deg grid) with a zero
     offset (the IF offset is removed from the position afterwards, as for every peer). sidereon takes one
     frequency pair for all satellites: both carry the IF pattern."""
+    from lodestar.positioning.ppp.antennas import BANDS
+    from lodestar.positioning.ppp.observables import if_coefficients
+
     rcv = pc.receiver(str(obs.attrs.get("antenna", "") or ""))
     if rcv is None or rcv.pattern is None:
         return None
     zenith, azimuth = np.meshgrid(np.arange(0.0, 91.0, 5.0), np.arange(0.0, 361.0, 5.0), indexing="ij")
+    z, a = np.radians(zenith.ravel()), np.radians(azimuth.ravel())
     values = []
     for letter in system_set.replace("+", ""):
-        f1, f2 = IF_PAIRS_HZ[letter]
-        a1, a2 = f1**2 / (f1**2 - f2**2), f2**2 / (f1**2 - f2**2)
-        b1, b2 = {"G": ("1", "2"), "R": ("1", "2"), "E": ("1", "5"), "C": ("2", "6")}[letter]
-        z, a = np.radians(zenith.ravel()), np.radians(azimuth.ravel())
+        (a1, a2), (b1, b2) = if_coefficients(*IF_PAIRS_HZ[letter]), BANDS[letter]
         values.append(a1 * np.nan_to_num(rcv.pcv_m(letter, b1, z, a)) - a2 * np.nan_to_num(rcv.pcv_m(letter, b2, z, a)))
     mean = np.mean(values, axis=0)
     samples = [sd.PppPcvSample(float(z), float(v), float(a)) for z, a, v in zip(zenith.ravel(), azimuth.ravel(), mean)]
@@ -753,7 +758,7 @@ def _last_sp3_epoch(path: str) -> np.datetime64:
     """The last epoch of an SP3 file written by :func:`split_sp3` (its own time system)."""
     last = next(t for t in reversed(Path(path).read_text().splitlines()) if t.startswith("*"))
     y, mo, d, h, mi, sec = (float(v) for v in last[1:].split()[:6])
-    return np.datetime64(f"{int(y):04d}-{int(mo):02d}-{int(d):02d}T{int(h):02d}:{int(mi):02d}:{int(sec):02d}", "s")
+    return np.datetime64(f"{int(y):04d}-{int(mo):02d}-{int(d):02d}T{int(h):02d}:{int(mi):02d}:{int(sec):02d}", "ns")
 
 
 def _cssrlib_products(inputs: dict, letters: str, out: Path) -> tuple[str, str]:
@@ -771,10 +776,7 @@ def _cssrlib_products(inputs: dict, letters: str, out: Path) -> tuple[str, str]:
 
     # the observation day's files only: its window must hold a satellite at all its nodes, so a day
     # before without BeiDou (IAC's file is of the day) would leave BeiDou out for the first hour
-    first_obs = np.datetime64("1980-01-06", "s") + np.timedelta64(int(round(np.dot(_gps_week_seconds(inputs["obs"]),
-                                                                                      (604800.0, 1.0)))), "s")
-    sp3 = combine_sp3([p for p in inputs["sp3_split"] if Path(p).name.split("_")[-1][0] in letters
-                       and _last_sp3_epoch(p) > first_obs], out.with_suffix(".cssrlib.sp3"), pad=True)
+    sp3 = combine_sp3(_day_sp3_files(inputs, letters), out.with_suffix(".cssrlib.sp3"), pad=True)
     lines = Path(inputs["clk"][0]).read_text().splitlines()
     extra: dict[str, list[str]] = {}
     if "C" in letters:  # linear between the SP3's samples, as Lodestar interpolates them, at the CLK's epochs
@@ -792,8 +794,11 @@ def _cssrlib_products(inputs: dict, letters: str, out: Path) -> tuple[str, str]:
                 if sv[0] != "C":
                     continue
                 values = np.asarray(ds["clock_s"].values[:, j], float)
-                ok = inside & np.isfinite(values[right - 1]) & np.isfinite(values[right])  # NaN across a gap
-                clock = np.interp(at, x[np.isfinite(values)], values[np.isfinite(values)]) if np.isfinite(values).any() else at
+                finite = np.isfinite(values)
+                ok = inside & finite[right - 1] & finite[right]  # NaN across a gap
+                if not ok.any():
+                    continue
+                clock = np.interp(at, x[finite], values[finite])
                 for key, value in zip(np.array(keys)[ok], clock[ok]):
                     extra.setdefault(key, []).append(f"AS {sv}  {key}  1   {value:19.12E}")
     merged, current = [], None
