@@ -10,7 +10,8 @@
 
 Priority per satellite: the ANTEX files (in the order given) > the SINEX files > the mean of the
 satellite's block in a SINEX file (source ``sinex``, said in ``note``) > the published table
-(:mod:`lodestar.models.published_pco`) > none. Bands are RINEX band digits of the satellite's system
+(:mod:`lodestar.models.published_pco`) > none. GPS satellites served by a SINEX file take the
+block-specific nadir PCV of the IGS model (:mod:`lodestar.models.published_pcv`). Bands are RINEX band digits of the satellite's system
 (GLONASS ``"1"``, ``"2"``; BeiDou ``"2"`` B1I, ``"6"`` B3I, ``"7"``, ``"1"``, ``"5"``), mapped to
 ANTEX frequency codes ``G01``, ``C06``... (antex14 section 4) and to SINEX frequency codes (the band digit).
 
@@ -44,6 +45,7 @@ from ..io.sinex import (
     sinex_span,
 )
 from .published_pco import igs_block_name, published_cospar, published_offsets
+from .published_pcv import block_nadir_pattern
 
 __all__ = ["PhaseCentres", "SatelliteAntennas", "ReceiverAntenna", "frequency_code", "if_coefficients"]
 
@@ -122,7 +124,8 @@ class SatelliteAntennas:
     def pcv_m(self, band: str, nadir_rad) -> np.ndarray:
         """(T, S) nadir-dependent variation (m) for ``nadir_rad`` (T, S) (or (S,)); 0 where the source has none.
 
-        Only ANTEX gives satellite PCV; SINEX and published offsets have none (0, noted in ``note``).
+        ANTEX gives satellite PCV; a GPS satellite with SINEX offsets takes its block's values
+        (:func:`_with_block_pcv`); the others have none (0, noted in ``note``).
         """
         nadir_deg = np.degrees(np.asarray(nadir_rad, dtype=float))
         table = self._pcv_table(str(band))
@@ -270,7 +273,7 @@ class PhaseCentres:
         for entry in (self._sinex_satellite(sv, svn, when), self._sinex_block_mean(sv, svn, when),
                       self._published(sv, when, svn)):
             if entry is not None:
-                return _with_problems(entry, problems)
+                return _with_problems(_with_block_pcv(entry, sv, when), problems)
         return _with_problems(_SatelliteEntry(svn[0] if svn else "", "", "none",
                                               "no offset in the ANTEX/SINEX files given nor in the published table",
                                               {}), problems)
@@ -400,6 +403,24 @@ def _antex_identities(atx) -> dict:
 def _sinex_entry(index, found, svn, block, keyed) -> _SatelliteEntry:
     offsets, line, model = found
     return _SatelliteEntry(svn, block, "sinex", f"{index.path}:{line} ({model}; {keyed}; no PCV)", dict(offsets))
+
+
+def _with_block_pcv(entry: _SatelliteEntry, sv: str, when) -> _SatelliteEntry:
+    """A GPS satellite served by SINEX offsets (which carry no variations) with its block's nadir PCV.
+
+    The IGS absolute models give GPS satellites block-specific PCVs, unchanged from igs05/igs08 to igs14
+    and igs20 (:mod:`lodestar.models.published_pcv`), so the SINEX offsets of any of those models go with
+    them. Published (relative-era nominal) offsets are left without: mixing conventions.
+    """
+    if entry.source != "sinex" or entry.pattern is not None or not sv.startswith("G"):
+        return entry
+    block = entry.block or igs_block_name(sv, when) or ""
+    pattern = block_nadir_pattern(block, sv, entry.svn)
+    if pattern is None:
+        return entry
+    note = entry.note.replace("; no PCV", "") + (f"; nadir PCV: the IGS model's {block} values "
+                                                 "(block-specific in igs05-igs20; lodestar.models.published_pcv)")
+    return _SatelliteEntry(entry.svn, entry.block or block, entry.source, note, entry.offsets, pattern)
 
 
 def _with_problems(entry: _SatelliteEntry, problems) -> _SatelliteEntry:
