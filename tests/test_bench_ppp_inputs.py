@@ -76,3 +76,20 @@ def test_cssrlib_clock_file_has_beidou_interpolated_at_every_clk_epoch(wtzz_inpu
     per_epoch = np.diff([i for i, t in enumerate(lines) if t.startswith("*")] + [len(lines) - 1]) - 1
     assert (per_epoch == count).all()
     assert not any(t.startswith("P") and t[4:46].split() == ["0.000000"] * 3 for t in lines)
+
+
+def test_every_solver_is_also_scored_at_the_last_epoch_all_of_them_solved(tmp_path):
+    truth = np.array(bench_ppp.ESBC_ITRF2014_XYZ)
+    t = np.arange(0.0, 300.0, 30.0)
+    up = truth / np.linalg.norm(truth)
+    # "early" ends at t = 240 s (as RTKLIB's day ends at 22:45 without the next day's SP3); "full" is 1 cm
+    # up there and 5 cm up at its own last epoch; a one-row batch solution takes part at any epoch
+    full = truth + np.outer(np.where(t < 270, 0.01, 0.05), up)
+    early = truth + np.outer(np.full(t.size, 0.02), up)
+    early[t > 240] = np.nan
+    for name, xyz, times in (("full", full, t), ("early", early, t), ("batch", (truth + 0.03 * up)[None], t[-1:])):
+        np.savez(tmp_path / f"{name}.npz", time_gps_s=times, xyz_m=xyz)
+    outs = {name: tmp_path / f"{name}.npz" for name in ("full", "early", "batch", "absent")}
+    common = bench_ppp.score_at_common_last_epoch(outs, truth)
+    assert set(common) == {"full", "early", "batch"} and common["full"]["common_last_epoch_s"] == 240.0
+    assert [round(common[k]["final_common_3d_m"], 6) for k in ("full", "early", "batch")] == [0.01, 0.02, 0.03]
