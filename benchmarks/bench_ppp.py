@@ -14,7 +14,7 @@ convergence time (horizontal < 0.10 m and 3D < 0.20 m for the rest of the run).
 Data (``../shared/data``): ESBC 2020-177, full day at 30 s; GRG SP3 (15 min, the day and the day
 before) + GRG 30 s CLK for G/R/E; IAC ``Sta21114.sp3.gz`` (15 min, with clocks) for BeiDou.
 ``--stations WTZR WTZZ``: the Wettzell hour (same products; SINEX truth; LEIAR25.R3 LEIT from
-``antex/igs20_wettzell_trim.atx`` for every solver). ``WTZR-GBM WTZZ-GBM``: the same hour with GBM's
+``antex/igs20_wettzell_trim.atx`` for every solver, the receiver block alone; satellites as on ESBC). ``WTZR-GBM WTZZ-GBM``: the same hour with GBM's
 5-min BeiDou orbits and clocks (the data folder's 2-hour extract of GFZ's rapid product) for every solver.
 Truth: ESBC's ITRF2014 coordinate (``tests/reference.py``). All peers get the same receiver antenna
 model: ESBC's ASH701945E_M SCIS from the IGS ANTEX block of igs08.atx (PCO and PCV, G01/G02 used for
@@ -94,11 +94,19 @@ ESBC = {
 
 
 def _wettzell(station: str) -> dict:
-    """WTZR / WTZZ, 2020-06-25 00:00-01:00 (1 h, 30 s): SINEX truth, LEIAR25.R3 LEIT from ANTEX."""
+    """WTZR / WTZZ, 2020-06-25 00:00-01:00 (1 h, 30 s): SINEX truth, LEIAR25.R3 LEIT from ANTEX.
+
+    The satellites' antennas come from the products' own model as on ESBC (igs14 via JAXA's SINEX, ESA's
+    Galileo calibrations; GPS with their IGS block nadir PCVs): the ANTEX file is used for the receiver
+    only (``receiver_only``: its LEIAR25.R3 LEIT block is copied into a one-antenna file), since its GPS
+    satellite blocks are igs20's, whose offsets are not those GRG's IGS14 products were made with (until
+    2026-12-07 nine GPS satellites took them and the other 23 the relative-era nominal table: heights
+    0.6-1.5 cm higher with GPS in the set)."""
     return {"station": station, "obs": f"esbc-2020-177/{station}00DEU_R_20201770000_01D_30S_MO_120epoch.rnx",
             "nav": ESBC["nav"], "sp3": ESBC["sp3"], "sp3_bds": ESBC["sp3_bds"], "clk": ESBC["clk"],
-            "sinex": ["sinex/igs20P2131_wocov.snx"], "truth_epoch": "2020-06-25T00:30:00",
-            "antex": "antex/igs20_wettzell_trim.atx", "antenna": ("LEIAR25.R3", "LEIT"), "delta_h_m": None}
+            "sinex": ESBC["sinex"], "truth_sinex": ["sinex/igs20P2131_wocov.snx"],
+            "truth_epoch": "2020-06-25T00:30:00", "antex": "antex/igs20_wettzell_trim.atx", "receiver_only": True,
+            "antenna": ("LEIAR25.R3", "LEIT"), "delta_h_m": None}
 
 
 #: GFZ's rapid MGEX product (GBM), its first 2 hours (the data folder's extract): 5-min orbits and clocks of
@@ -315,13 +323,13 @@ def solve_case(data: Path, station: str, system_set: str, mode: str, **options):
     from lodestar.positioning.ppp import ppp
 
     case = CASES[station]
-    antex = case.get("antex")
+    antex = case_antex(data, case)
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         ds = ppp(data / case["obs"], sp3=[data / p for p in case["sp3"] + case["sp3_bds"]],
                  clk=[data / p for p in case["clk"]], nav=data / case["nav"], sinex=[data / p for p in case["sinex"]],
-                 antex=(data / antex) if antex else None, systems=system_set, mode=mode, mask_deg=7.0, **options)
+                 antex=antex, systems=system_set, mode=mode, mask_deg=7.0, **options)
     return ds, time.perf_counter() - t0
 
 
@@ -330,7 +338,42 @@ def _truth(data: Path, case: dict) -> list[float]:
         return list(ESBC_ITRF2014_XYZ)
     from lodestar.io.sinex import station_position
 
-    return [float(v) for v in station_position([data / p for p in case["sinex"]], case["station"], case["truth_epoch"])]
+    files = case.get("truth_sinex", case["sinex"])
+    return [float(v) for v in station_position([data / p for p in files], case["station"], case["truth_epoch"])]
+
+
+def write_receiver_antex(source: Path, target: Path, name: str, radome: str) -> str:
+    """A copy of ``source`` (ANTEX 1.4) holding its header and the one receiver block ``name`` ``radome``,
+    verbatim: the receiver's calibration without the file's satellite blocks."""
+    lines = Path(source).read_text().splitlines()
+    end_header = next(i for i, t in enumerate(lines) if t[60:].startswith("END OF HEADER"))
+    blocks, current = [], None
+    for text in lines[end_header + 1:]:
+        label = text[60:].strip()
+        if label == "START OF ANTENNA":
+            current = [text]
+        elif current is not None:
+            current.append(text)
+            if label == "END OF ANTENNA":
+                blocks.append(current)
+                current = None
+    wanted = [b for b in blocks if any(t[60:].strip() == "TYPE / SERIAL NO" and t[:16].strip() == name
+                                       and t[16:20].strip() == radome for t in b)]
+    if len(wanted) != 1:
+        raise SystemExit(f"{source}: {len(wanted)} blocks of {name} {radome}, expected one")
+    target.write_text("\n".join(lines[:end_header + 1] + wanted[0]) + "\n")
+    return str(target)
+
+
+def case_antex(data: Path, case: dict, tmp: Path | None = None) -> str | None:
+    """The case's ANTEX file as every solver gets it: the file itself, or its receiver block alone."""
+    if not case.get("antex"):
+        return None
+    source = data / case["antex"]
+    if not case.get("receiver_only"):
+        return str(source)
+    folder = Path(tmp) if tmp is not None else Path(tempfile.mkdtemp(prefix="bench_ppp_antex_"))
+    return write_receiver_antex(source, folder / "receiver.atx", *case["antenna"])
 
 
 def _delta_h_m(obs_path: str) -> float:
@@ -376,7 +419,7 @@ def prepare_inputs(data: Path, tmp: Path, case: dict) -> dict:
         "truth": _truth(data, case),
     }
     if case.get("antex"):  # a real ANTEX entry (with PCV) for every solver
-        inputs["antex"] = inputs["antex_lodestar"] = str(data / case["antex"])
+        inputs["antex"] = inputs["antex_lodestar"] = case_antex(data, case, tmp)
         inputs["antenna_up_m"] = _antex_up_offsets_m(data / case["antex"], *case["antenna"])
     else:  # offsets only in SINEX: Lodestar reads the SINEX, the peers a one-antenna ANTEX from it
         inputs["antex"] = write_antex(tmp / "receiver.atx", case["antenna"])
