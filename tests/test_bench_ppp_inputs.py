@@ -93,3 +93,23 @@ def test_every_solver_is_also_scored_at_the_last_epoch_all_of_them_solved(tmp_pa
     common = bench_ppp.score_at_common_last_epoch(outs, truth)
     assert set(common) == {"full", "early", "batch"} and common["full"]["common_last_epoch_s"] == 240.0
     assert [round(common[k]["final_common_3d_m"], 6) for k in ("full", "early", "batch")] == [0.01, 0.02, 0.03]
+
+
+def test_wettzell_receiver_block_alone_and_satellites_from_the_products_model(data, wtzz_inputs):
+    # the LEIAR25.R3 LEIT block copied verbatim (igs20_wettzell_trim.atx), none of the file's igs20 GPS blocks
+    atx = read_antex(wtzz_inputs["antex"])
+    assert [e.antenna_type for e in atx.entries] == ["LEIAR25.R3"]
+    source = read_antex(data / "antex/igs20_wettzell_trim.atx")
+    ours, theirs = atx.receiver("LEIAR25.R3", "LEIT"), source.receiver("LEIAR25.R3", "LEIT")
+    for code, freq in theirs.frequencies.items():
+        np.testing.assert_array_equal(ours.pco_m(code), freq.pco_m)
+        np.testing.assert_array_equal(ours.frequencies[code].noazi_m, freq.noazi_m)
+    # G08 has an igs20 block in that file; here it takes JAXA's igs14 offset and its block's nadir PCV
+    pc = phase_centres(wtzz_inputs["antex_lodestar"], wtzz_inputs["sinex"])
+    _, sat, provenance = satellite_offsets(pc, np.array(["G08", "R09"]), WHEN)
+    assert [provenance[sv]["source"] for sv in ("G08", "R09")] == ["sinex", "sinex"]
+    assert "BLOCK IIF" in provenance["G08"]["note"] and sat.pcv_m("1", np.zeros(2))[0] == pytest.approx(6.1e-3)
+    # the truth still from the IGS SINEX of the station (igs20P2131, WTZZ), not from the satellite SINEX files
+    from lodestar.io.sinex import station_position
+    expected = station_position([data / "sinex/igs20P2131_wocov.snx"], "WTZZ", "2020-06-25T00:30:00")
+    np.testing.assert_allclose(wtzz_inputs["truth"], expected, atol=1e-6)
