@@ -72,6 +72,7 @@ class AntennaPattern:
     frequencies: dict = field(default_factory=dict)   # code "G01" -> FrequencyPattern
     path: str = ""
     line: int = 0
+    sinex_code: str = ""          # the block's SINEX CODE (the model release, e.g. "IGS20_2417"); "" if none
 
     @property
     def is_satellite(self) -> bool:
@@ -284,6 +285,7 @@ class _Block:
         self.path, self.first_line, self.entry = path, first_line, entry
         self.dazi = self.zen = self.declared = None
         self.frequencies = {}
+        self.sinex_code = ""
 
     def error(self, k, expected, text):
         return FormatError(self.path, self.first_line + k, expected, text.rstrip())
@@ -300,6 +302,8 @@ class _Block:
                 in_rms = False
             elif in_rms:
                 continue
+            elif label == "SINEX CODE":
+                self.sinex_code = text[:10].strip()
             elif label == "# OF FREQUENCIES":
                 self.declared = int(self.number(k, text, 0, 6, "# OF FREQUENCIES I6"))
             elif label == "DAZI":
@@ -371,4 +375,5 @@ class _Block:
     def pattern(self) -> AntennaPattern:
         e = self.entry
         return AntennaPattern(e.antenna_type, e.radome, e.serial, e.svn, e.cospar, e.valid_from, e.valid_until,
-                              self.zenith_axis(), self.azimuth_axis(), self.frequencies, self.path, self.first_line)
+                              self.zenith_axis(), self.azimuth_axis(), self.frequencies, self.path, self.first_line,
+                              self.sinex_code)

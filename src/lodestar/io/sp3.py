@@ -7,7 +7,9 @@ Dims ``time`` (GPS time; files in UTC, BDT, GAL... are converted) and ``sv``; va
 ``x_m, y_m, z_m`` (SP3 km -> m; ``0.000000`` in all three = missing -> NaN) and ``clock_s``
 (SP3 microseconds -> s; ``999999.999999`` = bad or absent -> NaN). Format: IGS "The Extended
 Standard Product 3 Orbit Format (SP3-d)", 2016, and SP3-c (2010), SP3-a (Remondi 1991).
-Velocity (``V``) and correlation (``EP``/``EV``) lines are counted in ``attrs["skipped"]``.
+Velocity (``V``) and correlation (``EP``/``EV``) lines are counted in ``attrs["skipped"]``. The
+antenna model an IGS analysis centre names in a comment (``/* PCV:IGS14_2108 ...``) is kept in
+``attrs["antenna_model"]`` (absent when no comment names one).
 """
 
 from __future__ import annotations
@@ -177,6 +179,12 @@ def _header_records(path, lines: list[bytes], start: int, header: _Header) -> No
         elif text.startswith("%c") and not seen_c:
             seen_c = True
             header.attrs["time_system"] = text[9:12].strip().upper() if header.version in "cd" else "GPS"
+        elif text.startswith("/*") and "PCV:" in text and "antenna_model" not in header.attrs:
+            # the IGS analysis centres' comment "/* PCV:IGS14_2108 OL/AL:FES2012 ..." names the antenna model
+            # (ANTEX release) the orbits and clocks were made with
+            model = text.split("PCV:", 1)[1].split()
+            if model:
+                header.attrs["antenna_model"] = model[0]
         elif not text.startswith(("++", "%", "/*")) and text.strip():
             raise FormatError(path, index + 1, "an SP3 header line (+, ++, %c, %f, %i, /*) or the first epoch '*'",
                               text.rstrip())

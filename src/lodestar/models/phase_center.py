@@ -85,6 +85,7 @@ class _SatelliteEntry:
     note: str
     offsets: dict            # band digit -> (3,) x, y, z body frame (m)
     pattern: AntennaPattern | None = None
+    model: str = ""          # the antenna model release of the offsets ("IGS14_2108", "igs14_%Y%m"); "" unknown
 
 
 @dataclass(frozen=True)
@@ -145,10 +146,15 @@ class SatelliteAntennas:
                     table[k] = values
         return table
 
+    @property
+    def model(self) -> np.ndarray:
+        """(S,) antenna model release of each satellite's offsets (ANTEX SINEX CODE, SINEX model; "" unknown)."""
+        return np.array([e.model for e in self.entries], dtype=object).astype(str)
+
     def provenance(self) -> dict:
-        """JSON-ready ``{sv: {"svn", "block", "source", "note"}}``."""
+        """JSON-ready ``{sv: {"svn", "block", "source", "note", "model"}}``."""
         return {str(sv): {"svn": str(self.svn[k]), "block": str(self.block[k]), "source": str(self.source[k]),
-                          "note": str(self.note[k])} for k, sv in enumerate(self.sv)}
+                          "note": str(self.note[k]), "model": self.entries[k].model} for k, sv in enumerate(self.sv)}
 
 
 # ------------------------------------------------------------------------------------------- receivers
@@ -268,7 +274,8 @@ class PhaseCentres:
                 offsets = {code[1:].lstrip("0"): value.pco_m for code, value in pattern.frequencies.items()
                            if code[0] == sv[0]}
                 return _SatelliteEntry(pattern.svn, pattern.antenna_type, "antex",
-                                       f"{atx.path}:{pattern.line} (PCO and PCV)", offsets, pattern)
+                                       f"{atx.path}:{pattern.line} (PCO and PCV)", offsets, pattern,
+                                       pattern.sinex_code)
         svn = self._svn(sv, when)
         for entry in (self._sinex_satellite(sv, svn, when), self._sinex_block_mean(sv, svn, when),
                       self._published(sv, when, svn)):
@@ -337,7 +344,8 @@ class PhaseCentres:
             offsets = {band: np.mean([index.svn_offsets[k][0][band] for k in members], axis=0) for band in bands}
             note = (f"{index.path}: mean of the {len(members)} {block} SVNs it holds ({' '.join(members)}), "
                     f"{sv} itself absent (block-mean convention, Schmid et al. 2016); no PCV")
-            return _SatelliteEntry(svn[0] if svn else "", block, "sinex", note, offsets)
+            return _SatelliteEntry(svn[0] if svn else "", block, "sinex", note, offsets,
+                                   model=str(index.svn_offsets[members[0]][2]))
         return None
 
     @staticmethod
@@ -402,7 +410,8 @@ def _antex_identities(atx) -> dict:
 
 def _sinex_entry(index, found, svn, block, keyed) -> _SatelliteEntry:
     offsets, line, model = found
-    return _SatelliteEntry(svn, block, "sinex", f"{index.path}:{line} ({model}; {keyed}; no PCV)", dict(offsets))
+    return _SatelliteEntry(svn, block, "sinex", f"{index.path}:{line} ({model}; {keyed}; no PCV)", dict(offsets),
+                           model=str(model))
 
 
 def _with_block_pcv(entry: _SatelliteEntry, sv: str, when) -> _SatelliteEntry:
@@ -420,14 +429,14 @@ def _with_block_pcv(entry: _SatelliteEntry, sv: str, when) -> _SatelliteEntry:
         return entry
     note = entry.note.replace("; no PCV", "") + (f"; nadir PCV: the IGS model's {block} values "
                                                  "(block-specific in igs05-igs20; lodestar.models.published_pcv)")
-    return _SatelliteEntry(entry.svn, entry.block or block, entry.source, note, entry.offsets, pattern)
+    return _SatelliteEntry(entry.svn, entry.block or block, entry.source, note, entry.offsets, pattern, entry.model)
 
 
 def _with_problems(entry: _SatelliteEntry, problems) -> _SatelliteEntry:
     if not problems:
         return entry
     return _SatelliteEntry(entry.svn, entry.block, entry.source, entry.note + "; skipped: " + "; ".join(problems),
-                           entry.offsets, entry.pattern)
+                           entry.offsets, entry.pattern, entry.model)
 
 
 def _split_antenna(antenna_type: str, radome: str | None) -> tuple[str, str]:

@@ -290,6 +290,9 @@ class PreciseEphemeris:
         self.sources, self.warnings = _build_sources(sp3, clk)
         if not self.sources:
             raise LodestarError("precise orbits need at least one SP3 file")
+        #: {SP3 path: antenna model its header names ("IGS14_2108")}, for the satellite-antenna consistency check
+        self.antenna_models = {str(d.attrs.get("path", "")): str(d.attrs["antenna_model"])
+                               for d in _as_list(sp3) if getattr(d, "attrs", {}).get("antenna_model")}
         self.warnings += _disagreements(self.sources)
         first = self.sources[0]
         # single-source attributes kept for callers of the one-centre API

@@ -10,6 +10,8 @@ the antenna delta only, warns, and says so (heights are then biased by the IF PC
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ...models.phase_center import PhaseCentres
@@ -18,6 +20,7 @@ from .observables import if_coefficients
 
 __all__ = [
     "BANDS",
+    "antenna_model_mismatch",
     "phase_centres",
     "receiver_offsets_enu_m",
     "receiver_pcv_if_m",
@@ -130,3 +133,40 @@ def receiver_pcv_if_m(rcv, svs, elevation_rad, azimuth_rad, f1_hz, f2_hz, bands=
         v2 = rcv.pcv_m(sv[0], b2, zenith[:, j], np.nan_to_num(azimuth_rad[:, j]))
         out[:, j] = a1[j] * v1 - a2[j] * v2
     return np.nan_to_num(out)
+
+
+def _model_family(text: str) -> str:
+    """"IGS14" from "IGS14_2108", "igs14_%Y%m", "IGS14"; "" when the text names no IGS model release."""
+    found = re.search(r"igs(\d\d)", str(text), re.IGNORECASE)
+    return f"IGS{found.group(1)}" if found else ""
+
+
+def antenna_model_mismatch(sat, pco_body_if_m, product_models: dict) -> str | None:
+    """A warning when satellites' offsets are not of the antenna model the orbits and clocks were made with.
+
+    Satellite PCOs are estimated together with the products' clocks and scale: another model's offsets
+    (e.g. igs20's with IGS14 products) or the relative-era nominal table move heights by centimetres
+    (docs/ppp.md, "The height"). ``product_models``: {SP3 path: the ``PCV:`` model of its header}; the
+    model family is compared (IGS14 against IGS20), not the release week. None when all agree or unknown.
+    """
+    families = {_model_family(m) for m in product_models.values()} - {""}
+    if len(families) != 1:
+        return None
+    want = families.pop()
+    models = np.asarray(sat.model).astype(str)
+    known = np.all(np.isfinite(pco_body_if_m), axis=1)
+    other = {}
+    for j, sv in enumerate(np.asarray(sat.sv).astype(str)):
+        if not known[j]:
+            continue
+        family = _model_family(models[j])
+        if sat.source[j] == "published":
+            other.setdefault("the published nominal table", []).append(sv)
+        elif family and family != want:
+            other.setdefault(f"{family} ({models[j]})", []).append(sv)
+    if not other:
+        return None
+    which = "; ".join(f"{', '.join(svs)} from {what}" for what, svs in sorted(other.items()))
+    names = ", ".join(sorted({m for m in product_models.values()}))
+    return (f"satellite antenna offsets not of the products' model {want} (SP3 header PCV: {names}): {which}; "
+            f"heights can be biased by centimetres: give the ANTEX or SINEX of {want} (e.g. {want.lower()}.atx)")

@@ -32,7 +32,7 @@ from ...systems import SYSTEM_NAMES, SYSTEM_ORDER, parse_system_set
 from ...time import Time
 from ..osb import osb_lookup_time
 from ..prepare import no_satellites_message
-from .antennas import BANDS, phase_centres, receiver_offsets_enu_m, satellite_offsets
+from .antennas import BANDS, antenna_model_mismatch, phase_centres, receiver_offsets_enu_m, satellite_offsets
 from .constellation import is_bds3
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
@@ -303,6 +303,10 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     p_if = a1 * dual.p1_m - a2 * dual.p2_m
     bands = dual.bands  # (S, 2) the frequencies of each satellite's pair (BDS-3 B1C/B2a or the clock pair)
     pco_body, sat_pc, sat_source = satellite_offsets(pc, svs, times[times.size // 2], bands)
+    mismatch = antenna_model_mismatch(sat_pc, pco_body, getattr(eph, "antenna_models", {}))
+    if mismatch:
+        warn.append(mismatch)
+        warnings.warn(mismatch, stacklevel=3)
     antenna = str(obs.attrs.get("antenna", "") or "")
     rcv = pc.receiver(antenna) if antenna.strip() else None
     if receiver_pco_neu_m:
