@@ -469,6 +469,12 @@ def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
     if inputs.get("hours"):
         start = rtk.gpst2time(*_gps_week_seconds(inputs["obs"]))
         end = rtk.timeadd(start, inputs["hours"] * 3600.0 - 1.0)
+    if inputs.get("window"):  # epochs [first, stop) of the file, as the other peers get them (ppp_hours.py)
+        first, stop = inputs["window"]
+        week, seconds = _gps_week_seconds(inputs["obs"])
+        interval = _obs_interval_s(inputs["obs"])
+        start = rtk.gpst2time(week, seconds + first * interval)
+        end = rtk.timeadd(start, (stop - first - 1) * interval)
     status = rtk.postpos(start, end, 0.0, 0.0, popt, sopt, fopt, files, len(files),
                          rtk.Arr1Dchar(str(pos)), "", "")
     rows = [line.split() for line in pos.read_text().splitlines() if line and not line.startswith("%")] \
@@ -476,9 +482,40 @@ def _rtklib_worker(inputs: dict, system_set: str, mode: str, out: Path) -> dict:
     rows = [r for r in rows if r[5] == "6"]  # Q = 6: PPP solution
     t = np.array([float(r[0]) * 604800.0 + float(r[1]) for r in rows])
     xyz = np.array([[float(v) for v in r[2:5]] for r in rows]).reshape(-1, 3)
-    np.savez(out, time_gps_s=t, xyz_m=xyz)
+    np.savez(out, time_gps_s=t, xyz_m=xyz, sigma_enu_m=_rtklib_sigma_enu_m(rows, xyz))
     return {"status": int(status), "epochs": len(rows),
             "note": "" if rows else "no PPP solution (Q=6) written"}
+
+
+def _rtklib_sigma_enu_m(rows, xyz) -> np.ndarray:
+    """(N, 3) east/north/up 1-sigma from RTKLIB's xyz solution rows (RTKLIB 2.4.3 manual, app. B: sdx sdy sdz
+    then sdxy sdyz sdzx, each off-diagonal written as sign(cov) sqrt(|cov|))."""
+    from lodestar.frames import ecef_to_geodetic, enu_matrix
+
+    if not rows:
+        return np.zeros((0, 3))
+    sd = np.array([[float(v) for v in r[7:13]] for r in rows])
+    off = np.sign(sd[:, 3:]) * sd[:, 3:] ** 2
+    cov = np.zeros((len(rows), 3, 3))
+    cov[:, 0, 0], cov[:, 1, 1], cov[:, 2, 2] = sd[:, 0] ** 2, sd[:, 1] ** 2, sd[:, 2] ** 2
+    cov[:, 0, 1] = cov[:, 1, 0] = off[:, 0]
+    cov[:, 1, 2] = cov[:, 2, 1] = off[:, 1]
+    cov[:, 2, 0] = cov[:, 0, 2] = off[:, 2]
+    lat, lon, _ = ecef_to_geodetic(np.mean(xyz, axis=0))
+    rot = enu_matrix(lat, lon)
+    variance = np.einsum("ij,njk,lk->nil", rot, cov, rot)[:, [0, 1, 2], [0, 1, 2]]
+    return np.sqrt(np.maximum(variance, 0.0))  # the file's rounding can leave -1e-12 where a variance is 0
+
+
+def _obs_interval_s(obs_path: str) -> float:
+    """The observation header's INTERVAL (RINEX 3), 30 s when the header has none."""
+    with open(obs_path) as handle:
+        for line in handle:
+            if "INTERVAL" in line[60:]:
+                return float(line[:10])
+            if "END OF HEADER" in line:
+                break
+    return 30.0
 
 
 def _first_obs_time(obs_path: str) -> np.datetime64:

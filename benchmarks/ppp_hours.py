@@ -1,7 +1,7 @@
 """One-hour static PPP, hour after hour of a day: many draws instead of one.
 
     python benchmarks/ppp_hours.py [--station ESBC] [--sets C] [--mode static] [--hours 0-23]
-        [--peers lodestar sidereon] [--data DIR]
+        [--peers lodestar sidereon rtklib] [--data DIR]
 
 A one-hour, single-system static PPP ends on one draw of the hour's errors: the Wettzell hour of
 BeiDou alone on IAC's 15-minute clocks (docs/ppp-benchmark.md) cannot say which solver is better.
@@ -11,7 +11,10 @@ workers of ``bench_ppp.py``: the same files, the same ionosphere-free observatio
 window cut before the cycle-slip screening) and prints each window's final 3D error per peer, then
 per peer the median, mean and 95th percentile over the windows and in how many windows each peer
 is the closer one, and how often its final error lies within its own 1 and 3 sigma (every component;
-each worker saves its sigma: Lodestar the last epoch's, sidereon its most conservative covariance). Post-processing of each hour on its own (static: one position for the hour);
+each worker saves its sigma: Lodestar the last epoch's, sidereon its most conservative covariance, RTKLIB
+its solution's sdx..sdzx turned to east/north/up). RTKLIB 2.4.3 reads the whole files and processes the
+window's time span (``postpos`` start and end; its GLONASS-only and BeiDou sets give no solution here).
+Post-processing of each hour on its own (static: one position for the hour);
 figures in docs/ppp-benchmark.md ("The ESBC day hour by hour").
 """
 

@@ -113,3 +113,23 @@ def test_wettzell_receiver_block_alone_and_satellites_from_the_products_model(da
     from lodestar.io.sinex import station_position
     expected = station_position([data / "sinex/igs20P2131_wocov.snx"], "WTZZ", "2020-06-25T00:30:00")
     np.testing.assert_allclose(wtzz_inputs["truth"], expected, atol=1e-6)
+
+
+def test_rtklib_solution_sigmas_turned_to_east_north_up():
+    # RTKLIB's xyz rows carry sdx sdy sdz sdxy sdyz sdzx, the off-diagonals as sign(cov) sqrt(|cov|)
+    # (RTKLIB 2.4.3 manual, app. B). A 2 cm error purely along the local vertical at ESBC gives east and
+    # north 0 and up 2 cm; an isotropic 1 cm stays 1 cm in every direction.
+    from lodestar.frames import ecef_to_geodetic, enu_matrix
+
+    xyz = np.array(bench_ppp.ESBC_ITRF2014_XYZ)
+
+    lat, lon, _ = ecef_to_geodetic(xyz)
+    up = enu_matrix(lat, lon)[2]
+    cov = 0.02**2 * np.outer(up, up)
+    signed = lambda c: np.sign(c) * np.sqrt(abs(c))
+    row = ["2111", "0.0", *map(str, xyz), "6", "10", *(f"{np.sqrt(cov[i, i]):.9f}" for i in range(3)),
+           *(f"{signed(cov[i, j]):.9f}" for i, j in ((0, 1), (1, 2), (2, 0))), "0.0", "0.0"]
+    # 10 µm: the written sdx..sdzx carry 9 decimals (1 nm), a variance of zero comes back as ~1e-11 m²
+    np.testing.assert_allclose(bench_ppp._rtklib_sigma_enu_m([row], xyz[None]), [[0.0, 0.0, 0.02]], atol=1e-5)
+    iso = ["2111", "0.0", *map(str, xyz), "6", "10", "0.01", "0.01", "0.01", "0", "0", "0", "0.0", "0.0"]
+    np.testing.assert_allclose(bench_ppp._rtklib_sigma_enu_m([iso], xyz[None]), [[0.01, 0.01, 0.01]], atol=1e-12)
