@@ -11,9 +11,10 @@
 Priority per satellite: the ANTEX files (in the order given) > the SINEX files > the mean of the
 satellite's block in a SINEX file (source ``sinex``, said in ``note``) > the published table
 (:mod:`lodestar.models.published_pco`) > none. GPS satellites served by a SINEX file take the
-block-specific nadir PCV of the IGS model (:mod:`lodestar.models.published_pcv`). Bands are RINEX band digits of the satellite's system
-(GLONASS ``"1"``, ``"2"``; BeiDou ``"2"`` B1I, ``"6"`` B3I, ``"7"``, ``"1"``, ``"5"``), mapped to
-ANTEX frequency codes ``G01``, ``C06``... (antex14 section 4) and to SINEX frequency codes (the band digit).
+block-specific nadir PCV of the IGS model (:mod:`lodestar.models.published_pcv`). Bands are RINEX
+band digits of the satellite's system (GLONASS ``"1"``, ``"2"``; BeiDou ``"2"`` B1I, ``"6"`` B3I,
+``"7"``, ``"1"``, ``"5"``), mapped to ANTEX frequency codes ``G01``, ``C06``... (antex14 section 4) and to
+SINEX frequency codes (the band digit).
 
 Satellite -> SVN on a date: from the ANTEX satellite blocks (VALID FROM / UNTIL) and the SINEX
 ``SATELLITE/ID`` (or IGS metadata ``SATELLITE/PRN``) rows valid at that time. SINEX offsets keyed by

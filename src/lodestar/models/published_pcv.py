@@ -13,7 +13,7 @@ igs20-era products for blocks IIA, IIR-A, IIR-B, IIR-M and IIF.
 A SINEX file carries satellite offsets but no variations; a satellite served by one therefore had no
 PCV at all, which leaves an elevation signature in the residuals (ESBC 2020-177, GPS alone, phase
 post-fit mean +9 mm above 85 deg elevation and -3 mm at 55-60 deg; +2.7 / -1.3 mm with these values:
-docs/ppp.md, "The height"). :class:`lodestar.models.phase_center.PhaseCentres` attaches these values to
+docs/ppp.md, "GPS satellite PCVs"). :class:`lodestar.models.phase_center.PhaseCentres` attaches these values to
 GPS satellites whose offsets come from a SINEX file.
 
 Values (mm), read from the IGS ANTEX blocks in ``../shared/data/antex`` (checked against them in

@@ -136,7 +136,7 @@ def receiver_pcv_if_m(rcv, svs, elevation_rad, azimuth_rad, f1_hz, f2_hz, bands=
 
 
 def _model_family(text: str) -> str:
-    """"IGS14" from "IGS14_2108", "igs14_%Y%m", "IGS14"; "" when the text names no IGS model release."""
+    """The IGS model family a release name belongs to ("IGS14" for IGS14_2108, igs14_%Y%m, IGS14); "" if none."""
     found = re.search(r"igs(\d\d)", str(text), re.IGNORECASE)
     return f"IGS{found.group(1)}" if found else ""
 
