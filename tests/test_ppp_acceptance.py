@@ -304,7 +304,8 @@ def test_rtklib_conf_for_ppp(data, tmp_path, capsys):
     conf = tmp_path / "ppp.conf"
     conf.write_text("pos1-posmode =ppp-kine\npos1-soltype =combined  # forward + backward\npos1-elmask =10\n"
                     "pos1-navsys =4\npos1-exclsats =R08\npos1-tropopt =est-ztdgrad\npos1-ionoopt =dual-freq\n"
-                    f"out-solformat =llh\nfile-satantfile ={antex}\nfile-rcvantfile ={antex}\npos2-armode =continuous\n")
+                    f"out-solformat =llh\nfile-satantfile ={antex}\nfile-rcvantfile ={antex}\npos2-armode =continuous\n"
+                    "stats-prnbias =0.0001\nstats-prnztd =0.0002\n")
     argv = ["ppp", str(esbc / WTZR), "--sp3", *[str(esbc / f) for f in GRG], "--clk", str(esbc / CLK),
             "--rtklib-conf", str(conf), "--out", str(tmp_path / "p.pos"), "--json", str(tmp_path / "p.json")]
     assert main(argv) == 0
@@ -315,6 +316,9 @@ def test_rtklib_conf_for_ppp(data, tmp_path, capsys):
     ignored = {key: note for key, _, note in info["rtklib_conf"]["ignored"]}
     assert {"pos1-posmode", "pos1-soltype", "pos1-tropopt", "file-satantfile", "pos1-ionoopt"} <= used
     assert "no ambiguity resolution" in ignored["pos2-armode"]
+    # RTKLIB's process noises (m/sqrt(s), added as prn^2 dt: ppp.c udbias, udtrop) become random walks in m^2/h
+    assert {"stats-prnbias", "stats-prnztd"} <= used
+    assert info["ambiguity_psd_m2_per_h"] == pytest.approx(1e-8 * 3600) and info["ztd_psd_m2_per_h"] == pytest.approx(4e-8 * 3600)
     assert "latitude(deg)" in (tmp_path / "p.pos").read_text() and "% pos mode  : PPP Kinematic" in (tmp_path / "p.pos").read_text()
     assert "--rtklib-conf" in capsys.readouterr().err
     # out-solformat is the .pos layout: a .csv output keeps its own (it is not an error the user typed)
@@ -506,6 +510,30 @@ def test_defaults_a_ppp_user_expects():
     apply_rtklib_conf(args, "ppp", _DEFAULTS)  # what `lodestar ppp` runs with (the parser leaves them unset, so a
     # --rtklib-conf can tell a default from an option given)
     assert (args.mask, args.mode, args.direction, args.restart, args.include_geo) == (7.0, "kinematic", "forward", None, False)
+    assert (args.ztd_psd, args.ambiguity_psd) == (1e-4, 0.0)  # the API's: 1 cm/sqrt(h), constant ambiguities
     defaults = {k: v.default for k, v in inspect.signature(ppp).parameters.items()}
     assert (defaults["mask_deg"], defaults["mode"], defaults["direction"], defaults["systems"]) == (7.0, "kinematic",
                                                                                                   "forward", "R+C")
+    assert (defaults["ztd_psd_m2_per_h"], defaults["ambiguity_psd_m2_per_h"]) == (1e-4, 0.0)
+
+
+def test_ambiguity_random_walk_loosens_the_static_position(data):
+    # RTKLIB's ambiguity random walk (stats-prnbias 1e-4 m/sqrt(s) = 3.6e-5 m^2/h): the ambiguities no longer
+    # pin the static position down as constants do, so its formal up sigma after the hour is larger
+    # (docs/ppp.md, "Why RTKLIB's ESBC heights are higher": the trade measured on ESBC and Wettzell)
+    kw = _kw(data)
+    obs = data / "esbc-2020-177" / WTZR
+    constant = ppp(obs, systems="G+R+E", mode="static", **kw)
+    walking = ppp(obs, systems="G+R+E", mode="static", ambiguity_psd_m2_per_h=3.6e-5, **kw)
+    assert walking.attrs["ambiguity_psd_m2_per_h"] == 3.6e-5 and constant.attrs["ambiguity_psd_m2_per_h"] == 0.0
+    assert walking["sdu_m"].values[-1] > 1.2 * constant["sdu_m"].values[-1]
+    with pytest.raises(LodestarError, match="ambiguity_psd_m2_per_h"):
+        ppp(obs, systems="R", mode="static", ambiguity_psd_m2_per_h=-1.0, **kw)
+
+
+def test_negative_process_noise_refused_on_the_command_line(data, capsys):
+    from lodestar.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["ppp", "o.rnx", "--sp3", "a.sp3", "--out", "o.csv", "--ambiguity-psd", "-1"])
+    assert "must be zero or a positive number" in capsys.readouterr().err

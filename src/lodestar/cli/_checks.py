@@ -56,6 +56,13 @@ def positive_float(text: str) -> float:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    value = _number(text)
+    if not value >= 0:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"{text!r} must be zero or a positive number")
+    return value
+
+
 def elevation_deg(text: str) -> float:
     """An elevation mask: 0 <= value < 90 degrees."""
     value = _number(text)

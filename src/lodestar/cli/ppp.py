@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 from ..errors import LodestarError
-from ._checks import check_output_files, ecef_xyz, elevation_deg, positive_float, residuals_format
+from ._checks import check_output_files, ecef_xyz, elevation_deg, non_negative_float, positive_float, residuals_format
 from ._rtklib_conf_args import apply_rtklib_conf
 from ._selection_args import add_selection_arguments, selection_from_args
 
@@ -43,6 +43,11 @@ def add_arguments(parser) -> None:
                              "(where tracked; BDS-2 stays on B1I/B3I; give --bias for the satellites' B1C/B2a OSBs)")
     parser.add_argument("--gradients", action="store_true", default=None,
                         help="also estimate horizontal tropospheric gradients (Chen & Herring 1997 mapping; off by default)")
+    parser.add_argument("--ztd-psd", type=non_negative_float, default=None, metavar="M2_PER_H",
+                        help="random walk of the zenith wet delay, m^2/h (default 1e-4: 1 cm/sqrt(h))")
+    parser.add_argument("--ambiguity-psd", type=non_negative_float, default=None, metavar="M2_PER_H",
+                        help="random walk of the float ambiguities, m^2/h (default 0: constant per arc; RTKLIB's "
+                             "stats-prnbias 1e-4 m/sqrt(s) is 3.6e-5)")
     add_selection_arguments(parser, rtklib_conf=True)
     parser.add_argument("--pos-format", choices=("xyz", "llh", "enu"), default=None,
                         help="RTKLIB .pos columns: xyz (ECEF, default), llh (lat/lon/height), enu (from --origin, "
@@ -63,7 +68,8 @@ def add_arguments(parser) -> None:
 
 
 #: What an option not given (nor set by --rtklib-conf) is.
-_DEFAULTS = {"mode": "kinematic", "mask": 7.0, "direction": "forward", "pos_format": "xyz", "gradients": False}
+_DEFAULTS = {"mode": "kinematic", "mask": 7.0, "direction": "forward", "pos_format": "xyz", "gradients": False,
+             "ztd_psd": 1e-4, "ambiguity_psd": 0.0}
 
 
 def run(args) -> int:
@@ -200,7 +206,8 @@ def _solve(args, truth):
                systems=args.systems or "R+C", mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
                restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq,
                gradients=args.gradients, bds3_signals=getattr(args, "bds3_signals", "b1i-b3i"),
-               selection=selection_from_args(args))
+               selection=selection_from_args(args), ztd_psd_m2_per_h=args.ztd_psd,
+               ambiguity_psd_m2_per_h=args.ambiguity_psd)
 
 
 def _format_from_suffix(path) -> str:

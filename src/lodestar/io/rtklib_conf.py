@@ -188,6 +188,14 @@ def _map_ppp(key, value, conf):
     if key == "pos2-armode":
         return ((_AGREEMENT, None, "float ambiguities: what ppp does") if value == "off"
                 else (None, None, f"{value}: lodestar ppp keeps float ambiguities (no ambiguity resolution)"))
+    if key in ("stats-prnztd", "stats-prnbias"):
+        # RTKLIB's process noises are sigmas in m/sqrt(s), added as prn^2 |dt| (ppp.c udtrop, udbias): m^2/h
+        option = "ztd_psd" if key == "stats-prnztd" else "ambiguity_psd"
+        try:
+            psd = float(value) ** 2 * 3600.0
+        except ValueError:
+            return None, None, f"{value}: not a number (m/sqrt(s))"
+        return option, psd, f"--{option.replace('_', '-')} {psd:.3g} (m^2/h = ({value} m/sqrt(s))^2 x 3600 s/h)"
     if key in _PPP_ALWAYS:  # RTKLIB's posopt1-3: corrections Lodestar's PPP always applies (docs/ppp.md)
         return ((_AGREEMENT, None, f"{_PPP_ALWAYS[key]}: always applied") if value == "on"
                 else (None, None, f"off: {_PPP_ALWAYS[key]} is always applied"))
@@ -213,7 +221,6 @@ _PPP_IGNORED = {
     "pos1-posopt4": "eclipsing satellites are kept (their yaw from the attitude models)",
     "pos1-posopt5": "RAIM FDE: post-fit residual outlier rejection instead",
     "pos2-slipthres": "cycle slips: Melbourne-Wubbena and geometry-free tests scaled to the interval",
-    "stats-prnztd": "zenith delay random walk: the API's ztd_psd_m2_per_h (default 1e-4 m^2/h)",
     "pos1-frequency": "the ionosphere-free pair the clocks refer to is used (dual frequency)",
     "pos1-dynamics": "kinematic positions are white noise (no velocity model)",
     "stats-errphase": "phase sigma: the API's phase_sigma_m (default 3 mm, RTKLIB's)",

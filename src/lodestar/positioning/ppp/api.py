@@ -205,7 +205,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
         mode="kinematic", mask_deg=7.0, direction="forward", truth=None, restart_s=None,
         include_geo=False, ztd_psd_m2_per_h=1e-4, receiver_pco_neu_m=None,
         code_bias_systems=CODE_BIAS_SYSTEMS, blq=None, gradients=False, bds3_signals="b1i-b3i",
-        code_sigma_m=0.3, phase_sigma_m=0.003, selection=None):
+        code_sigma_m=0.3, phase_sigma_m=0.003, selection=None, ambiguity_psd_m2_per_h=0.0):
     """Precise point positioning of the marker; an ``xarray.Dataset`` with one row per epoch.
 
     ``obs``: RINEX path or Dataset; ``sp3``/``clk``: one or several files (consecutive days,
@@ -234,12 +234,20 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     ``code_sigma_m``, ``phase_sigma_m``: a raw code's and phase's sigma a in sigma^2 = a^2 + a^2 / sin^2 E,
     times the IF noise factor (:mod:`.filter`); by default RTKLIB's (``stats-errphase`` 3 mm, code 100
     times that: ``stats-eratio1``). docs/ppp.md, "No uncombined model", measures what a heavier code weight does.
+    ``ztd_psd_m2_per_h``: the zenith wet delay's random walk (default 1e-4 m^2/h = 1 cm/sqrt(h)).
+    ``ambiguity_psd_m2_per_h``: a random walk of every float ambiguity (default 0: constant over its arc,
+    which is what an ambiguity is). RTKLIB's ``stats-prnbias`` 1e-4 m/sqrt(s) is 3.6e-5 m^2/h: it lets the
+    ambiguities follow slow elevation-dependent errors (an imperfect antenna calibration), at the cost of
+    the phase's strength where the models are good (docs/ppp.md, "Why RTKLIB's ESBC heights are higher").
     ``truth``: marker ECEF (m), kept in the attributes for the summary.
     ``selection``: a :class:`lodestar.positioning.selection.ObservationSelection` (time window, decimation,
     excluded satellites, SNR mask on code and phase), applied to the observations before anything else.
     """
     if not (code_sigma_m > 0 and phase_sigma_m > 0):
         raise LodestarError(f"code_sigma_m and phase_sigma_m must be positive, not {code_sigma_m!r}, {phase_sigma_m!r}")
+    if not (ztd_psd_m2_per_h >= 0 and ambiguity_psd_m2_per_h >= 0):  # also refuses NaN
+        raise LodestarError("ztd_psd_m2_per_h and ambiguity_psd_m2_per_h must be zero or positive, not "
+                            f"{ztd_psd_m2_per_h!r}, {ambiguity_psd_m2_per_h!r}")
     if bds3_signals not in BDS3_SIGNAL_OPTIONS:
         raise LodestarError(f"bds3_signals must be one of {', '.join(BDS3_SIGNAL_OPTIONS)}, not {bds3_signals!r}")
     if mode not in MODES:
@@ -263,7 +271,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
                        ztd_psd_m2_per_s=ztd_psd_m2_per_h / 3600.0, restart_s=restart_s,
                        product_sigma_m=_clock_sigma(eph, prep.systems), clock_state_tau_s=_CLOCK_STATE_TAU_S,
                        gradients=bool(gradients), code_sigma_m=float(code_sigma_m),
-                       phase_sigma_m=float(phase_sigma_m))
+                       phase_sigma_m=float(phase_sigma_m), ambiguity_psd_m2_per_s=float(ambiguity_psd_m2_per_h) / 3600.0)
     forward = run_filter(prep, cfg)
     backward = None
     if direction == "combined":
@@ -272,7 +280,8 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     attrs = {"inter_signal_bias_m": _final_isb(forward, prep.meta.get("inter_signal_bias_groups") or []),"systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
              "obs_path": str(obs.attrs.get("path", "")), "marker_name": str(obs.attrs.get("marker_name", "") or ""), "warnings": list(warn), "truth_xyz_m": truth,
              "restart_s": restart_s, "gradients": bool(gradients), "code_sigma_m": float(code_sigma_m),
-             "phase_sigma_m": float(phase_sigma_m),
+             "phase_sigma_m": float(phase_sigma_m), "ztd_psd_m2_per_h": float(ztd_psd_m2_per_h),
+             "ambiguity_psd_m2_per_h": float(ambiguity_psd_m2_per_h),
              "selection": selection.describe() if selection is not None else "all observations", **prep.meta}
     return build_dataset(prep, result, attrs)
 

@@ -14,7 +14,8 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
   m_g(E) (G_N cos a + G_E sin a) with the Chen & Herring (1997) mapping m_g = 1 / (sin E tan E +
   0.0032) (IERS Conventions 2010 §9.2 eq. 9.12-9.13); a priori 0 +- 5 mm, random walk 0.4 mm/sqrt(h)
   (PRIDE PPP-AR 2's defaults: ``HTGm`` .005 m and the ``STO`` process noise .0004 m/sqrt(h)).
-- Ambiguities: constant; initialised from phase minus code with a 30 m sigma.
+- Ambiguities: constant (optionally a random walk, ``ambiguity_psd_m2_per_s``, as RTKLIB's
+  ``stats-prnbias``); initialised from phase minus code with a 30 m sigma.
 - GLONASS inter-frequency code biases: one constant per GLONASS satellite (FDMA: the receiver's
   code delay differs per frequency channel, by metres on ESBC's receiver; Wanninger 2012, GPS
   Solutions 16:439), prior 5 m; without them biased codes drag a 5-7 satellite kinematic solution.
@@ -94,6 +95,8 @@ class FilterConfig:
     #: random walk of each gradient, m^2/s: (0.4 mm)^2 per hour, PRIDE PPP-AR 2's ``STO`` default
     #: (scripts/pdp3.sh: htgp .0004 m/sqrt(h))
     gradient_psd_m2_per_s: float = 0.0004**2 / 3600.0
+    #: random walk of every float ambiguity, m^2/s (0: constant over its arc; RTKLIB's stats-prnbias squared)
+    ambiguity_psd_m2_per_s: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -602,6 +605,9 @@ def _predict(st, cfg, dt):
     if cfg.kinematic:
         st.reset_block(0, 3, st.x[:3].copy(), _POSITION_SIGMA_M)
     st.P[st.i_zwd, st.i_zwd] += cfg.ztd_psd_m2_per_s * abs(dt)  # abs: the backward pass
+    if cfg.ambiguity_psd_m2_per_s:
+        live = st.i_amb + np.flatnonzero(st.alive)
+        st.P[live, live] += cfg.ambiguity_psd_m2_per_s * abs(dt)
     if st.n_grad:
         g = np.arange(st.i_grad, st.i_grad + st.n_grad)
         st.P[g, g] += cfg.gradient_psd_m2_per_s * abs(dt)

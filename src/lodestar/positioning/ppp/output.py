@@ -109,6 +109,7 @@ def summary(ds, truth=None) -> dict:
         "final_sigma_enu_m": [float(ds[k].values[last[-1]]) for k in ("sde_m", "sdn_m", "sdu_m")] if last.size else None,
         "final_ztd_m": float(ds["ztd_m"].values[last[-1]]) if last.size else None,
         "gradients": bool(ds.attrs.get("gradients", False)),
+        "ztd_psd_m2_per_h": ds.attrs.get("ztd_psd_m2_per_h"), "ambiguity_psd_m2_per_h": ds.attrs.get("ambiguity_psd_m2_per_h"),
         "receiver_antenna": ds.attrs.get("receiver_antenna"), "receiver_antenna_source": ds.attrs.get("receiver_antenna_source"),
         "receiver_antenna_note": ds.attrs.get("receiver_antenna_note"), "ocean_loading": ds.attrs.get("ocean_loading"),
         "satellite_antenna_sources": _count_sources(_attr(ds, "satellite_antennas")),
