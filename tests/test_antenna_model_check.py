@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from lodestar.io.antex import read_antex
@@ -40,3 +42,21 @@ def test_offsets_of_another_model_are_named(data):
     pco, sat, _ = satellite_offsets(phase_centres(None, [data / JAXA]), svs, WHEN)
     assert list(sat.model) == ["igs14_%Y%m"] * 3 and antenna_model_mismatch(sat, pco, products) is None
     assert antenna_model_mismatch(sat, pco, {}) is None
+
+
+def test_receiver_calibration_of_another_model_is_named(data):
+    from lodestar.positioning.ppp.antennas import receiver_model_mismatch
+
+    products = {"GRG.SP3": "IGS14_2108"}
+    # igs20's LEIAR25.R3 LEIT (SINEX CODE IGS20_2417) with IGS14 products; the igs08 block of ESBC's antenna
+    wettzell = phase_centres(data / "antex/igs20_wettzell_trim.atx", []).receiver("LEIAR25.R3", "LEIT")
+    assert wettzell.model == "IGS20_2417"
+    text = receiver_model_mismatch(wettzell, products)
+    assert "LEIAR25.R3 LEIT calibrated in IGS20_2417 while the products are IGS14" in text
+    esbc = phase_centres(Path(__file__).parent / "fixtures" / "igs08_1805_ASH701945E_M_SCIS.atx", []).receiver(
+        "ASH701945E_M", "SCIS")
+    assert esbc.model == "IGS08_1805" and "IGS08_1805" in receiver_model_mismatch(esbc, products)
+    # the SINEX offsets of the IGS week 2131 (model IGS14_2132): the products' family, nothing to say
+    sinex = phase_centres(None, [data / "sinex/igs20P2131_wocov.snx"]).receiver("ASH701945E_M", "SCIS")
+    assert sinex.model.startswith("IGS14") and receiver_model_mismatch(sinex, products) is None
+    assert receiver_model_mismatch(None, products) is None and receiver_model_mismatch(esbc, {}) is None

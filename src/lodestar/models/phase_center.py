@@ -171,6 +171,7 @@ class ReceiverAntenna:
     note: str
     offsets: dict                          # (system, band) -> (3,) north, east, up (m)
     pattern: AntennaPattern | None = None
+    model: str = ""                        # the calibration's model release (ANTEX SINEX CODE, SINEX model)
 
     def frequency_used(self, system: str, band: str) -> tuple[str, str]:
         """(system, band) whose calibration serves ``system``/``band``: itself, else the GPS fallback."""
@@ -368,7 +369,8 @@ class PhaseCentres:
                 pattern = atx.receiver(antenna_type, found[0])
                 offsets = {(code[0], code[1:].lstrip("0")): f.pco_m for code, f in pattern.frequencies.items()}
                 return ReceiverAntenna(antenna_type, radome, antenna_type, found[0], "antex",
-                                       _receiver_note(found[1], f"{atx.path}:{pattern.line}", offsets), offsets, pattern)
+                                       _receiver_note(found[1], f"{atx.path}:{pattern.line}", offsets), offsets, pattern,
+                                       pattern.sinex_code)
         for index in self._sinex:
             radomes = index.receivers.get(antenna_type, {})
             found = _match_radome(antenna_type, radome, sorted(radomes))
@@ -376,7 +378,7 @@ class PhaseCentres:
                 offsets, line, model = radomes[found[0]]
                 where = f"{index.path}:{line} ({model}; no PCV)"
                 return ReceiverAntenna(antenna_type, radome, antenna_type, found[0], "sinex",
-                                       _receiver_note(found[1], where, offsets), dict(offsets))
+                                       _receiver_note(found[1], where, offsets), dict(offsets), model=str(model))
         return ReceiverAntenna(antenna_type, radome, "", "", "none",
                                f"antenna {antenna_type} {radome} is in none of the ANTEX/SINEX files given: "
                                "zero offset and no PCV used", {})

@@ -21,6 +21,7 @@ from .observables import if_coefficients
 __all__ = [
     "BANDS",
     "antenna_model_mismatch",
+    "receiver_model_mismatch",
     "phase_centres",
     "receiver_offsets_enu_m",
     "receiver_pcv_if_m",
@@ -170,3 +171,20 @@ def antenna_model_mismatch(sat, pco_body_if_m, product_models: dict) -> str | No
     names = ", ".join(sorted({m for m in product_models.values()}))
     return (f"satellite antenna offsets not of the products' model {want} (SP3 header PCV: {names}): {which}; "
             f"heights can be biased by centimetres: give the ANTEX or SINEX of {want} (e.g. {want.lower()}.atx)")
+
+
+def receiver_model_mismatch(rcv, product_models: dict) -> str | None:
+    """A note when the receiver antenna's calibration is of another model family than the products'.
+
+    A type calibration can change between IGS models (robot calibrations replacing converted relative
+    ones, e.g. ASH701945E_M SCIS in igs08 against igs14); the products' own model is the consistent one.
+    None when they agree, or when either is unknown."""
+    families = {_model_family(m) for m in product_models.values()} - {""}
+    if rcv is None or len(families) != 1:
+        return None
+    want, have = families.pop(), _model_family(getattr(rcv, "model", ""))
+    if not have or have == want:
+        return None
+    return (f"receiver antenna {rcv.matched_type} {rcv.matched_radome} calibrated in {rcv.model} while the products "
+            f"are {want}: a type calibration can differ between models by millimetres to a centimetre in height; "
+            f"the {want} calibration is the consistent one")

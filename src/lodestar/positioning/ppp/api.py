@@ -32,7 +32,14 @@ from ...systems import SYSTEM_NAMES, SYSTEM_ORDER, parse_system_set
 from ...time import Time
 from ..osb import osb_lookup_time
 from ..prepare import no_satellites_message
-from .antennas import BANDS, antenna_model_mismatch, phase_centres, receiver_offsets_enu_m, satellite_offsets
+from .antennas import (
+    BANDS,
+    antenna_model_mismatch,
+    phase_centres,
+    receiver_model_mismatch,
+    receiver_offsets_enu_m,
+    satellite_offsets,
+)
 from .constellation import is_bds3
 from .corrections import BDS_GEO, satellite_side
 from .filter import FilterConfig, FilterInput, run_filter
@@ -320,6 +327,10 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     rcv = pc.receiver(antenna) if antenna.strip() else None
     if receiver_pco_neu_m:
         rcv = _user_receiver(antenna, receiver_pco_neu_m)
+    mismatch = receiver_model_mismatch(rcv, getattr(eph, "antenna_models", {}))
+    if mismatch:
+        warn.append(mismatch)
+        warnings.warn(mismatch, stacklevel=3)
     approx = _approx_position(obs, eph, times, svs, p_if, warn)
     side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
     _check_products(side, obs, eph)
