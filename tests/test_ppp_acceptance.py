@@ -9,6 +9,7 @@ Truth: WTZR from the IGS weekly SINEX 2131 (lodestar.io.sinex.station_position).
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -112,7 +113,9 @@ def test_single_frequency_receiver_is_told_plainly(data):
 @pytest.mark.parametrize("extra, named", [(["--residuals", "r.csv"], "--residuals"), (["--systems", "G"], "--systems"),
                                           (["--format", "parquet"], "--format"), (["--include-geo"], "--include-geo"),
                                           (["--direction", "combined"], "--direction combined"),
-                                          (["--exclude", "R05"], "--exclude"), (["--interval", "60"], "--interval")])
+                                          (["--exclude", "R05"], "--exclude"), (["--interval", "60"], "--interval"),
+                                          (["--ambiguity-psd", "3.6e-5"], re.escape("--ambiguity-psd (or stats-prnbias)")),
+                                          (["--ztd-psd", "1e-3"], re.escape("--ztd-psd (or stats-prnztd)"))])
 def test_sets_refuse_options_they_would_ignore(data, tmp_path, extra, named):
     # `lodestar ppp --sets` runs its own forward, GEO-free runs per set and writes the HTML report: an
     # option that would change nothing is refused before any work (it used to be dropped silently)

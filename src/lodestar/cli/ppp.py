@@ -184,7 +184,9 @@ def _run_sets(args) -> int:
                                             ("--format", args.format), ("--include-geo", args.include_geo),
                                             ("--direction combined", args.direction == "combined"),
                                             ("--from", args.start), ("--to", args.end), ("--interval", args.interval),
-                                            ("--snr-mask", args.snr_mask is not None), ("--exclude", args.exclude))
+                                            ("--snr-mask", args.snr_mask is not None), ("--exclude", args.exclude),
+                                            ("--ztd-psd (or stats-prnztd)", args.ztd_psd != _DEFAULTS["ztd_psd"]),
+                                            ("--ambiguity-psd (or stats-prnbias)", bool(args.ambiguity_psd)))
                if given]
     if ignored:  # the comparison's runs are forward, without GEO, and write one HTML report: say so, never ignore
         raise LodestarError(f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to --sets (its "
