@@ -63,12 +63,13 @@ def test_esbc_day_offline_sources(offline):
     np.testing.assert_allclose(sat.pco_if_body_m("2", "6")[6], [-0.200, 0.0, 2.004], atol=5e-4)
     assert "per frequency" in sat.note[6]
     assert sat.pcv_m("1", np.zeros((2, len(svs)))).shape == (2, len(svs))
-    # SINEX and published sources carry no PCV; GPS satellites with SINEX offsets take their block's IGS
-    # nadir values (models/published_pcv.py): G08 BLOCK IIF 6.1 mm at nadir 0, G11 BLOCK IIR-A -6.1 mm
+    # SINEX and published sources carry no PCV; GPS and GLONASS satellites with SINEX offsets take their
+    # block's IGS nadir values (models/published_pcv.py): G08 BLOCK IIF 6.1 mm at nadir 0, G11 BLOCK IIR-A
+    # -6.1 mm, R06 GLONASS-M 1.9 mm; R09 (GLONASS-K1: preliminary zeros in igs08) and the others none
     pcv = sat.pcv_m("1", np.zeros((2, len(svs))))
-    np.testing.assert_allclose(pcv[0, :2], [6.1e-3, -6.1e-3], atol=1e-12)
-    assert not pcv[:, 2:].any()
+    np.testing.assert_allclose(pcv[0], [6.1e-3, -6.1e-3, 0.0, 1.9e-3, 0.0, 0.0, 0.0, 0.0], atol=1e-12)
     assert "nadir PCV: the IGS model's BLOCK IIF values" in sat.note[0]
+    assert "nadir PCV: the IGS model's GLONASS-M values" in sat.note[3]
     assert sat.provenance()["R09"]["source"] == "sinex"
 
 

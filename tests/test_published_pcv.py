@@ -7,7 +7,13 @@ import pytest
 
 from lodestar.io.antex import read_antex
 from lodestar.models.phase_center import PhaseCentres
-from lodestar.models.published_pcv import GPS_BLOCK_NADIR_PCV_MM, NADIR_DEG, block_nadir_pattern
+from lodestar.models.published_pcv import (
+    GLONASS_BLOCK_NADIR_PCV_MM,
+    GLONASS_NADIR_DEG,
+    GPS_BLOCK_NADIR_PCV_MM,
+    NADIR_DEG,
+    block_nadir_pattern,
+)
 
 # igs14_small.atx holds BLOCK IIA (G032, G037), the igs20 trims IIR-A/IIR-B/IIR-M/IIF: every tabled block
 FILES = ("antex/igs14_small.atx", "antex/igs20_wettzell_trim.atx", "antex/igs20_zim2_gps_trim.atx")
@@ -34,7 +40,7 @@ def test_pattern_and_its_absence():
     assert pattern.pcv_m("G02", np.radians(17.0)) == pytest.approx(40.6e-3)
     assert pattern.pcv_m("G01", np.radians(0.5)) == pytest.approx(10.4e-3)  # linear between 10.7 and 10.1 mm
     assert not pattern.pco_m("G01").any()  # variations only: the offsets stay the SINEX file's
-    assert block_nadir_pattern("BLOCK IIIA") is None and block_nadir_pattern("GLONASS-M") is None
+    assert block_nadir_pattern("BLOCK IIIA") is None and block_nadir_pattern("GLONASS-K1") is None
 
 
 def test_sinex_gps_satellites_take_their_block_values_and_antex_wins(data):
@@ -48,3 +54,20 @@ def test_sinex_gps_satellites_take_their_block_values_and_antex_wins(data):
     # with an ANTEX block for the satellite, its own pattern and offsets serve (igs20 G05: the same PCV)
     with_antex = PhaseCentres(antex=[data / "antex/igs20_wettzell_trim.atx"], sinex=sinex).satellites(["G05"], when)
     assert with_antex.source[0] == "antex"
+
+
+def test_glonass_values_equal_the_igs08_block():
+    # one GLONASS-M block of igs08.atx verbatim (tests/fixtures/README.md); igs14/igs20 adopt these values
+    # for GLONASS and GLONASS-M alike (their headers, antex/igs14_small.atx and antex/igs20_wettzell_trim.atx)
+    from pathlib import Path
+
+    atx = read_antex(Path(__file__).parent / "fixtures" / "igs08_1805_GLONASS-M_R729.atx")
+    block = atx.block(0)
+    assert (block.antenna_type, block.svn, block.sinex_code) == ("GLONASS-M", "R729", "IGS08_1805")
+    for name in ("GLONASS", "GLONASS-M"):
+        pattern = block_nadir_pattern(name)
+        for code in ("R01", "R02"):
+            np.testing.assert_allclose(pattern.pcv_m(code, np.radians(GLONASS_NADIR_DEG)),
+                                       block.pcv_m(code, np.radians(GLONASS_NADIR_DEG)), atol=1e-12)
+            np.testing.assert_allclose(block.pcv_m(code, np.radians(GLONASS_NADIR_DEG)),
+                                       np.array(GLONASS_BLOCK_NADIR_PCV_MM[name]) * 1e-3, atol=1e-12)

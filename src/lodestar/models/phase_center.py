@@ -10,8 +10,8 @@
 
 Priority per satellite: the ANTEX files (in the order given) > the SINEX files > the mean of the
 satellite's block in a SINEX file (source ``sinex``, said in ``note``) > the published table
-(:mod:`lodestar.models.published_pco`) > none. GPS satellites served by a SINEX file take the
-block-specific nadir PCV of the IGS model (:mod:`lodestar.models.published_pcv`). Bands are RINEX
+(:mod:`lodestar.models.published_pco`) > none. GPS and GLONASS satellites served by a SINEX file
+take the block-specific nadir PCV of the IGS model (:mod:`lodestar.models.published_pcv`). Bands are RINEX
 band digits of the satellite's system (GLONASS ``"1"``, ``"2"``; BeiDou ``"2"`` B1I, ``"6"`` B3I,
 ``"7"``, ``"1"``, ``"5"``), mapped to ANTEX frequency codes ``G01``, ``C06``... (antex14 section 4) and to
 SINEX frequency codes (the band digit).
@@ -126,7 +126,7 @@ class SatelliteAntennas:
     def pcv_m(self, band: str, nadir_rad) -> np.ndarray:
         """(T, S) nadir-dependent variation (m) for ``nadir_rad`` (T, S) (or (S,)); 0 where the source has none.
 
-        ANTEX gives satellite PCV; a GPS satellite with SINEX offsets takes its block's values
+        ANTEX gives satellite PCV; a GPS or GLONASS satellite with SINEX offsets takes its block's values
         (:func:`_with_block_pcv`); the others have none (0, noted in ``note``).
         """
         nadir_deg = np.degrees(np.asarray(nadir_rad, dtype=float))
@@ -418,20 +418,20 @@ def _sinex_entry(index, found, svn, block, keyed) -> _SatelliteEntry:
 
 
 def _with_block_pcv(entry: _SatelliteEntry, sv: str, when) -> _SatelliteEntry:
-    """A GPS satellite served by SINEX offsets (which carry no variations) with its block's nadir PCV.
+    """A GPS or GLONASS satellite served by SINEX offsets (which carry no variations) with its block's nadir PCV.
 
-    The IGS absolute models give GPS satellites block-specific PCVs, unchanged from igs05/igs08 to igs14
-    and igs20 (:mod:`lodestar.models.published_pcv`), so the SINEX offsets of any of those models go with
-    them. Published (relative-era nominal) offsets are left without: mixing conventions.
+    The IGS absolute models give GPS and GLONASS satellites block-specific PCVs, unchanged from igs05/igs08
+    to igs14 and igs20 (:mod:`lodestar.models.published_pcv`), so the SINEX offsets of any of those models go
+    with them. Published (relative-era nominal) offsets are left without: mixing conventions.
     """
-    if entry.source != "sinex" or entry.pattern is not None or not sv.startswith("G"):
+    if entry.source != "sinex" or entry.pattern is not None or not sv.startswith(("G", "R")):
         return entry
     block = entry.block or igs_block_name(sv, when) or ""
     pattern = block_nadir_pattern(block, sv, entry.svn)
     if pattern is None:
         return entry
     note = entry.note.replace("; no PCV", "") + (f"; nadir PCV: the IGS model's {block} values "
-                                                 "(block-specific in igs05-igs20; lodestar.models.published_pcv)")
+                                                 "(block-specific in igs05/igs08-igs20; lodestar.models.published_pcv)")
     return _SatelliteEntry(entry.svn, entry.block or block, entry.source, note, entry.offsets, pattern, entry.model)
 
 

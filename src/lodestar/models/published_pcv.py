@@ -1,4 +1,4 @@
-"""Block-specific nadir phase-centre variations of GPS satellites, as the IGS absolute model gives them.
+"""Block-specific nadir phase-centre variations of GPS and GLONASS satellites, as the IGS absolute model gives them.
 
 >>> block_nadir_pattern("BLOCK IIR-M")   # an AntennaPattern (G01, G02) or None
 
@@ -21,8 +21,14 @@ Values (mm), read from the IGS ANTEX blocks in ``../shared/data/antex`` (checked
 ``igs20_wettzell_trim.atx`` (G043, line 611), IIR-B from ``igs20_zim2_gps_trim.atx`` (G059, line 704),
 IIR-M from ``igs20_wettzell_trim.atx`` (G050, line 559), IIF from ``igs20_wettzell_trim.atx`` (G072,
 line 576). Not here: BLOCK IIIA (igs20's values are new estimates by ESA and CODE, not the igs14
-ones, whose text this project does not have), GLONASS (block-specific too, but no GLONASS satellite
-block is in the data folder), Galileo and BeiDou (satellite-type calibrations, not block means).
+ones, whose text this project does not have), GLONASS-K1 (preliminary zeros in igs08), Galileo and
+BeiDou (satellite-type calibrations, not block means).
+
+GLONASS: the igs14 and igs20 headers say "phase center variations: block-specific (common parameters for
+GLONASS and GLONASS-M), satellite-specific values for R714 ... adopted from igs08.atx ... unweighted mean
+of two ACs (CODE, ESOC)", 0-15 deg nadir. The values (mm) are those of igs08.atx's GLONASS-M blocks
+(IGS08_1805; e.g. R08 / R729, `tests/fixtures/igs08_1805_GLONASS-M_R729.atx`, origin in its README); R714,
+the one satellite with values of its own, was not flying in 2020 (the SINEX SATELLITE/ID rows here).
 """
 
 from __future__ import annotations
@@ -31,7 +37,7 @@ import numpy as np
 
 from ..io.antex import AntennaPattern, FrequencyPattern
 
-__all__ = ["GPS_BLOCK_NADIR_PCV_MM", "NADIR_DEG", "block_nadir_pattern"]
+__all__ = ["GLONASS_BLOCK_NADIR_PCV_MM", "GLONASS_NADIR_DEG", "GPS_BLOCK_NADIR_PCV_MM", "NADIR_DEG", "block_nadir_pattern"]
 
 #: Nadir angles (deg) of the values below (ANTEX ZEN1 / ZEN2 / DZEN 0.0 17.0 1.0).
 NADIR_DEG = np.arange(0.0, 18.0, 1.0)
@@ -50,13 +56,24 @@ GPS_BLOCK_NADIR_PCV_MM: dict[str, tuple[float, ...]] = {
 }
 
 
+#: Nadir angles (deg) of the GLONASS values (ANTEX ZEN1 / ZEN2 / DZEN 0.0 15.0 1.0).
+GLONASS_NADIR_DEG = np.arange(0.0, 16.0, 1.0)
+_GLONASS_PCV_MM = (1.9, 1.5, 1.1, 0.8, 0.2, -0.2, -0.6, -1.1, -1.3, -1.6, -1.8, -1.6, -1.1, 0.0, 1.5, 2.2)
+#: Block -> PCV (mm) at GLONASS_NADIR_DEG, the same on G1 (R01) and G2 (R02); one set for both blocks.
+GLONASS_BLOCK_NADIR_PCV_MM: dict[str, tuple[float, ...]] = {"GLONASS": _GLONASS_PCV_MM, "GLONASS-M": _GLONASS_PCV_MM}
+
+
 def block_nadir_pattern(block: str, serial: str = "", svn: str = "") -> AntennaPattern | None:
-    """The block's nadir PCV as an :class:`AntennaPattern` (G01 and G02, zero offsets), None if not tabled."""
-    values = GPS_BLOCK_NADIR_PCV_MM.get(block)
-    if values is None:
+    """The block's nadir PCV as an :class:`AntennaPattern` (GPS G01/G02 or GLONASS R01/R02, zero offsets),
+    None if not tabled."""
+    if block in GPS_BLOCK_NADIR_PCV_MM:
+        values, nadir, codes = GPS_BLOCK_NADIR_PCV_MM[block], NADIR_DEG, ("G01", "G02")
+    elif block in GLONASS_BLOCK_NADIR_PCV_MM:
+        values, nadir, codes = GLONASS_BLOCK_NADIR_PCV_MM[block], GLONASS_NADIR_DEG, ("R01", "R02")
+    else:
         return None
     noazi = np.asarray(values, dtype=float) * 1e-3
-    frequencies = {code: FrequencyPattern(code, np.zeros(3), noazi, None) for code in ("G01", "G02")}
+    frequencies = {code: FrequencyPattern(code, np.zeros(3), noazi, None) for code in codes}
     nat = np.datetime64("NaT", "ns")
-    return AntennaPattern(block, "", serial, svn, "", nat, nat, NADIR_DEG.copy(), np.array([]), frequencies,
+    return AntennaPattern(block, "", serial, svn, "", nat, nat, nadir.copy(), np.array([]), frequencies,
                           path=__name__, line=0)
