@@ -344,24 +344,18 @@ def _truth(data: Path, case: dict) -> list[float]:
 
 def write_receiver_antex(source: Path, target: Path, name: str, radome: str) -> str:
     """A copy of ``source`` (ANTEX 1.4) holding its header and the one receiver block ``name`` ``radome``,
-    verbatim: the receiver's calibration without the file's satellite blocks."""
-    lines = Path(source).read_text().splitlines()
-    end_header = next(i for i, t in enumerate(lines) if t[60:].startswith("END OF HEADER"))
-    blocks, current = [], None
-    for text in lines[end_header + 1:]:
-        label = text[60:].strip()
-        if label == "START OF ANTENNA":
-            current = [text]
-        elif current is not None:
-            current.append(text)
-            if label == "END OF ANTENNA":
-                blocks.append(current)
-                current = None
-    wanted = [b for b in blocks if any(t[60:].strip() == "TYPE / SERIAL NO" and t[:16].strip() == name
-                                       and t[16:20].strip() == radome for t in b)]
+    verbatim: the receiver's calibration without the file's satellite blocks (found with Lodestar's index)."""
+    from lodestar.io.antex import is_satellite_code, read_antex
+
+    atx = read_antex(source)
+    wanted = [e for e in atx.entries if (e.antenna_type, e.radome) == (name, radome) and not is_satellite_code(e.serial)]
     if len(wanted) != 1:
         raise SystemExit(f"{source}: {len(wanted)} blocks of {name} {radome}, expected one")
-    target.write_text("\n".join(lines[:end_header + 1] + wanted[0]) + "\n")
+    content, entry = atx.content, wanted[0]
+    header_end = content.find(b"\n", content.find(b"END OF HEADER")) + 1
+    block_start = content.rfind(b"\n", 0, entry.start - 1) + 1  # the START OF ANTENNA line before TYPE / SERIAL NO
+    block_end = content.find(b"\n", entry.end) + 1 or len(content)  # through the END OF ANTENNA line
+    Path(target).write_bytes(content[:header_end] + content[block_start:block_end])
     return str(target)
 
 

@@ -41,16 +41,16 @@ __all__ = ["GLONASS_BLOCK_NADIR_PCV_MM", "GLONASS_NADIR_DEG", "GPS_BLOCK_NADIR_P
 
 #: Nadir angles (deg) of the values below (ANTEX ZEN1 / ZEN2 / DZEN 0.0 17.0 1.0).
 NADIR_DEG = np.arange(0.0, 18.0, 1.0)
+_IIR_B_M_PCV_MM = (10.7, 10.1, 8.0, 4.6, 0.5, -3.8, -7.5, -9.7, -10.3, -9.5, -7.4, -4.1, 0.3, 6.0, 12.1, 22.0, 30.4,
+                   40.6)
 #: Block -> PCV (mm) at NADIR_DEG, the same on L1 (G01) and L2 (G02). Sources in the module docstring.
 GPS_BLOCK_NADIR_PCV_MM: dict[str, tuple[float, ...]] = {
     "BLOCK IIA": (-0.8, -0.9, -0.9, -0.8, -0.4, 0.2, 0.8, 1.3, 1.4, 1.2, 0.7, 0.0, -0.4, -0.7, -0.9, -0.9,
                   -0.9, -0.9),
     "BLOCK IIR-A": (-6.1, -5.2, -3.3, -1.0, 1.4, 3.5, 4.7, 4.9, 4.1, 2.8, 0.8, -1.0, -2.1, -2.1, -1.4, -0.8,
                     2.0, 6.4),
-    "BLOCK IIR-B": (10.7, 10.1, 8.0, 4.6, 0.5, -3.8, -7.5, -9.7, -10.3, -9.5, -7.4, -4.1, 0.3, 6.0, 12.1, 22.0,
-                    30.4, 40.6),
-    "BLOCK IIR-M": (10.7, 10.1, 8.0, 4.6, 0.5, -3.8, -7.5, -9.7, -10.3, -9.5, -7.4, -4.1, 0.3, 6.0, 12.1, 22.0,
-                    30.4, 40.6),
+    "BLOCK IIR-B": _IIR_B_M_PCV_MM,
+    "BLOCK IIR-M": _IIR_B_M_PCV_MM,  # the same values as IIR-B in both IGS files
     "BLOCK IIF": (6.1, 4.4, 2.8, 1.3, -0.2, -1.4, -2.8, -3.9, -4.4, -4.4, -3.7, -2.3, -0.2, 3.0, 5.7, 12.4,
                   18.2, 23.5),
 }

@@ -142,6 +142,12 @@ def _model_family(text: str) -> str:
     return f"IGS{found.group(1)}" if found else ""
 
 
+def _product_family(product_models: dict) -> str:
+    """The one model family the SP3 headers name ("IGS14"), "" when none or several."""
+    families = {_model_family(m) for m in product_models.values()} - {""}
+    return families.pop() if len(families) == 1 else ""
+
+
 def antenna_model_mismatch(sat, pco_body_if_m, product_models: dict) -> str | None:
     """A warning when satellites' offsets are not of the antenna model the orbits and clocks were made with.
 
@@ -150,10 +156,9 @@ def antenna_model_mismatch(sat, pco_body_if_m, product_models: dict) -> str | No
     (docs/ppp.md, "The height"). ``product_models``: {SP3 path: the ``PCV:`` model of its header}; the
     model family is compared (IGS14 against IGS20), not the release week. None when all agree or unknown.
     """
-    families = {_model_family(m) for m in product_models.values()} - {""}
-    if len(families) != 1:
+    want = _product_family(product_models)
+    if not want:
         return None
-    want = families.pop()
     models = np.asarray(sat.model).astype(str)
     known = np.all(np.isfinite(pco_body_if_m), axis=1)
     other = {}
@@ -179,10 +184,10 @@ def receiver_model_mismatch(rcv, product_models: dict) -> str | None:
     A type calibration can change between IGS models (robot calibrations replacing converted relative
     ones, e.g. ASH701945E_M SCIS in igs08 against igs14); the products' own model is the consistent one.
     None when they agree, or when either is unknown."""
-    families = {_model_family(m) for m in product_models.values()} - {""}
-    if rcv is None or len(families) != 1:
+    want = _product_family(product_models)
+    if rcv is None or not want:
         return None
-    want, have = families.pop(), _model_family(getattr(rcv, "model", ""))
+    have = _model_family(getattr(rcv, "model", ""))
     if not have or have == want:
         return None
     return (f"receiver antenna {rcv.matched_type} {rcv.matched_radome} calibrated in {rcv.model} while the products "
