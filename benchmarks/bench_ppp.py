@@ -370,14 +370,22 @@ def case_antex(data: Path, case: dict, tmp: Path | None = None) -> str | None:
     return write_receiver_antex(source, folder / "receiver.atx", *case["antenna"])
 
 
-def _delta_h_m(obs_path: str) -> float:
+def _header_record(obs_path: str, label: str) -> str | None:
+    """The first RINEX header line labelled ``label`` (columns 61-80), None when the header has none: a header
+    read without reading the observations (the parent prepares inputs for every peer, cheaply)."""
     with open(obs_path) as handle:
         for line in handle:
-            if "ANTENNA: DELTA H/E/N" in line:
-                return float(line.split()[0])
-            if "END OF HEADER" in line:
-                break
-    return 0.0
+            if line[60:].strip() == label:
+                return line
+            if "END OF HEADER" in line[60:]:
+                return None
+    return None
+
+
+def _delta_h_m(obs_path: str) -> float:
+    """ANTENNA: DELTA H/E/N's height (m), 0 without the record."""
+    line = _header_record(obs_path, "ANTENNA: DELTA H/E/N")
+    return float(line.split()[0]) if line else 0.0
 
 
 def _antex_up_offsets_m(path: Path, name: str, radome: str) -> tuple[float, float]:
@@ -503,25 +511,19 @@ def _rtklib_sigma_enu_m(rows, xyz) -> np.ndarray:
 
 def _obs_interval_s(obs_path: str) -> float:
     """The observation header's INTERVAL (RINEX 3), 30 s when the header has none."""
-    with open(obs_path) as handle:
-        for line in handle:
-            if "INTERVAL" in line[60:]:
-                return float(line[:10])
-            if "END OF HEADER" in line:
-                break
-    return 30.0
+    line = _header_record(obs_path, "INTERVAL")
+    return float(line[:10]) if line else 30.0
 
 
 def _first_obs_time(obs_path: str) -> np.datetime64:
     """The observation file's TIME OF FIRST OBS (RINEX 3 header, GPS time), to the nanosecond."""
-    with open(obs_path) as handle:
-        for line in handle:
-            if "TIME OF FIRST OBS" in line:
-                fields = line.split()
-                minute = np.datetime64(f"{int(fields[0]):04d}-{int(fields[1]):02d}-{int(fields[2]):02d}T"
-                                       f"{int(fields[3]):02d}:{int(fields[4]):02d}:00", "ns")
-                return minute + np.timedelta64(int(round(float(fields[5]) * 1e9)), "ns")
-    raise SystemExit(f"{obs_path}: no TIME OF FIRST OBS")
+    line = _header_record(obs_path, "TIME OF FIRST OBS")
+    if line is None:
+        raise SystemExit(f"{obs_path}: no TIME OF FIRST OBS")
+    fields = line.split()
+    minute = np.datetime64(f"{int(fields[0]):04d}-{int(fields[1]):02d}-{int(fields[2]):02d}T"
+                           f"{int(fields[3]):02d}:{int(fields[4]):02d}:00", "ns")
+    return minute + np.timedelta64(int(round(float(fields[5]) * 1e9)), "ns")
 
 
 def _gps_week_seconds(obs_path: str) -> tuple[int, float]:
