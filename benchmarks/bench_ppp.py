@@ -53,6 +53,7 @@ for came next. Profile the worker itself: ``python -m cProfile -o out.prof bench
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import subprocess
@@ -101,10 +102,14 @@ def _wettzell(station: str) -> dict:
     only (``receiver_only``: its LEIAR25.R3 LEIT block is copied into a one-antenna file), since its GPS
     satellite blocks are igs20's, whose offsets are not those GRG's IGS14 products were made with (until
     2026-12-07 nine GPS satellites took them and the other 23 the relative-era nominal table: heights
-    0.6-1.5 cm higher with GPS in the set)."""
+    0.6-1.5 cm higher with GPS in the set).
+
+    Truth: IGS's weekly SINEX solutions of 2010-01 and 2020-11 interpolated to the hour (the data README's
+    rule; tests/reference.py ``WETTZELL_TRUTH_SINEX``). Until 2026-12-07 the 2020-11 solution alone, 0.4
+    years away: 0.8 cm east and 0.6 cm north of the day's position."""
     return {"station": station, "obs": f"esbc-2020-177/{station}00DEU_R_20201770000_01D_30S_MO_120epoch.rnx",
             "nav": ESBC["nav"], "sp3": ESBC["sp3"], "sp3_bds": ESBC["sp3_bds"], "clk": ESBC["clk"],
-            "sinex": ESBC["sinex"], "truth_sinex": ["sinex/igs20P2131_wocov.snx"],
+            "sinex": ESBC["sinex"], "truth_sinex": ["sinex/igs20P2131_wocov.snx", "sinex/igs10P1565_wocov.snx"],
             "truth_epoch": "2020-06-25T00:30:00", "antex": "antex/igs20_wettzell_trim.atx", "receiver_only": True,
             "antenna": ("LEIAR25.R3", "LEIT"), "delta_h_m": None}
 
@@ -1025,6 +1030,7 @@ def run_child(peer: str, inputs_path: Path, system_set: str, mode: str, out: Pat
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", peer, "--inputs", str(inputs_path),
                "--set", system_set, "--mode", mode, "--out", str(out)]
     env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as bench_spp.py's _lodestar_env: no user recompiles every run
     start = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = process.stderr.read()
@@ -1062,6 +1068,10 @@ def score(npz: Path, truth, mode: str) -> dict:
 
 def run_benchmark(data: Path, sets, modes, peers, hours: float | None, stations=("ESBC",), repeat: int = 1) -> list[dict]:
     rows = []
+    if "lodestar" in peers:  # an installed package runs from compiled bytecode (pip compiles it); a source
+        # tree under PYTHONDONTWRITEBYTECODE (this machine) recompiled ~80 modules in every timed child,
+        # 0.15-0.25 s of each Lodestar figure until 2026-12-07 (bench_spp.py had it right)
+        compileall.compile_dir(str(HERE.parent / "src" / "lodestar"), quiet=1)
     for station in stations:
         with tempfile.TemporaryDirectory(prefix="bench_ppp_") as name:
             rows += _run_station(data, Path(name), CASES[station], sets, modes, peers, hours, repeat)

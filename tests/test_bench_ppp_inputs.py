@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from reference import wettzell_truth
 
 from lodestar.io.antex import read_antex
 from lodestar.io.sp3 import read_sp3
@@ -109,9 +110,9 @@ def test_wettzell_receiver_block_alone_and_satellites_from_the_products_model(da
     _, sat, provenance = satellite_offsets(pc, np.array(["G08", "R09"]), WHEN)
     assert [provenance[sv]["source"] for sv in ("G08", "R09")] == ["sinex", "sinex"]
     assert "BLOCK IIF" in provenance["G08"]["note"] and sat.pcv_m("1", np.zeros(2))[0] == pytest.approx(6.1e-3)
-    # the truth still from the IGS SINEX of the station (igs20P2131, WTZZ), not from the satellite SINEX files
-    from lodestar.io.sinex import station_position
-    expected = station_position([data / "sinex/igs20P2131_wocov.snx"], "WTZZ", "2020-06-25T00:30:00")
+    # the truth from the IGS SINEX solutions of the station (2010 and 2020, interpolated to the day), not from
+    # the satellite SINEX files
+    expected = wettzell_truth(data, "WTZZ")
     np.testing.assert_allclose(wtzz_inputs["truth"], expected, atol=1e-6)
 
 

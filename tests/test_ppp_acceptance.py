@@ -3,7 +3,7 @@
 Each test pins a defect the audit found, or a bullet of the issue that had no test: systems asked for
 but not usable, misleading errors, options silently ignored, the CSV/Parquet columns, and quality
 control (loss of lock, gaps, interval-scaled slip thresholds, post-fit outlier rejection).
-Truth: WTZR from the IGS weekly SINEX 2131 (lodestar.io.sinex.station_position).
+Truth: WTZR / WTZZ from the IGS weekly SINEX of 2010 and 2020, interpolated to the day (tests/reference.py).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from reference import wettzell_truth
 
 from lodestar.errors import LodestarError
 from lodestar.positioning.ppp import ppp
@@ -462,8 +463,6 @@ def test_converged_epochs_say_when_the_receiver_antenna_is_uncalibrated(data):
     # WTZZ's LEIAR25.R3 LEIT without its calibration: G+R+E+C static reaches "converged" (filter sigmas)
     # while the height carries the antenna's IF offset (measured 0.18-0.19 m up at the converged epochs).
     # The rows must say so (issue: never a converged status on a wrong solution without a word).
-    from lodestar.io.sinex import station_position
-
     esbc = data / "esbc-2020-177"
     obs = esbc / "WTZZ00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
     sp3 = [esbc / f for f in GRG] + [esbc / "Sta21114.sp3.gz"]
@@ -472,7 +471,7 @@ def test_converged_epochs_say_when_the_receiver_antenna_is_uncalibrated(data):
     converged = bare["status"].values == "converged"
     assert converged.any()
     assert all("receiver antenna uncalibrated" in r for r in bare["reason"].values)
-    truth = station_position([data / "sinex" / "igs20P2131_wocov.snx"], "WTZZ", np.datetime64("2020-06-25T00:30"))
+    truth = wettzell_truth(data, "WTZZ")
     from lodestar.positioning.ppp.result import _errors_enu
 
     assert np.min(_errors_enu(bare, truth)[converged, 2]) > 0.10  # the bias the note warns of

@@ -2,7 +2,8 @@
 
 Real data: WTZZ (Wettzell, Javad TRE_3 DELTA, LEIAR25.R3 LEIT), 2020-06-25 00:00-01:00 at 30 s, which
 tracks BDS-3 C1X/C5X beside C2I/C6I; GRG SP3 + 30 s CLK, IAC SP3 (15 min, with clocks) for BeiDou, the
-LEIAR25.R3 calibration from antex/igs20_wettzell_trim.atx, SINEX truth (igs20P2131). Bias-SINEX: WUM's
+LEIAR25.R3 calibration from antex/igs20_wettzell_trim.atx, SINEX truth (IGS weekly 2010 and 2020, interpolated:
+tests/reference.py). Bias-SINEX: WUM's
 OSB file of 2020-001 (C1X C5X C2I C6I of BDS-3 C19-C30; C32-C37 have C1P but no C1X; C40 none).
 Frequencies: B1C 1575.42 MHz = 154 x 10.23 MHz, B2a 1176.45 MHz = 115 x 10.23 MHz (BDS-SIS-ICD-B1C 1.0
 §4.2, -B2a 1.0 §4.2); B1I 1561.098 MHz = 1526 x 1.023 MHz, B3I 1268.52 MHz = 1240 x 1.023 MHz
@@ -15,6 +16,7 @@ import json
 
 import numpy as np
 import pytest
+from reference import wettzell_truth
 
 from lodestar.positioning.ppp import accuracy_summary, ppp
 from lodestar.positioning.ppp.observables import (
@@ -41,9 +43,8 @@ def _products(data):
 
 
 def _truth(data):
-    from lodestar.io.sinex import station_position
 
-    return station_position([data / "sinex" / "igs20P2131_wocov.snx"], "WTZZ", np.datetime64("2020-06-25T00:30"))
+    return wettzell_truth(data, "WTZZ")
 
 
 @pytest.fixture(scope="module")

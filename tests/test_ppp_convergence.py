@@ -22,7 +22,7 @@ from lodestar.analysis.ppp_convergence import (
     solution_summary,
 )
 from lodestar.frames import ecef_to_geodetic
-from reference import ESBC_ITRF2014_XYZ
+from reference import ESBC_ITRF2014_XYZ, wettzell_truth
 
 STEP_S = 30.0
 
@@ -143,10 +143,9 @@ WTZR = "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
 def wtzr_compare(data, tmp_path_factory):
     """``lodestar ppp OBS --sets`` on WTZR's first hour, restarts every 30 min, R and G+R+E."""
     from lodestar.cli import main
-    from lodestar.io.sinex import station_position
 
     esbc = data / "esbc-2020-177"
-    truth = station_position([data / "sinex/igs20P2131_wocov.snx"], "WTZR", "2020-06-25T00:30:00")
+    truth = wettzell_truth(data, "WTZR")
     out = tmp_path_factory.mktemp("ppp-compare")
     code = main(["ppp", str(esbc / WTZR),
                  "--sp3", str(esbc / "GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz"),

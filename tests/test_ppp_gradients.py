@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import wettzell_truth
 
 from lodestar.frames import ecef_to_enu, ecef_to_geodetic, enu_matrix
 from lodestar.models.mapping import gradient_mapping, niell_mapping
@@ -44,10 +45,9 @@ def test_chen_herring_agrees_with_the_macmillan_form_above_15_deg():
 
 
 def _wettzell(data, truth_station="WTZR"):
-    from lodestar.io.sinex import station_position
 
     esbc = data / "esbc-2020-177"
-    truth = station_position([data / "sinex" / "igs20P2131_wocov.snx"], truth_station, np.datetime64("2020-06-25T00:30"))
+    truth = wettzell_truth(data, truth_station)
     kw = {"sp3": [esbc / f for f in GRG], "clk": esbc / CLK, "antex": data / "antex" / "igs20_wettzell_trim.atx",
           "sinex": [data / "sinex" / "igs20P2131_wocov.snx"], "systems": "G+R+E", "mode": "static"}
     return esbc / WTZR_HOUR, kw, np.asarray(truth, float)

@@ -8,10 +8,10 @@ import json
 
 import numpy as np
 import pytest
+from reference import wettzell_truth
 
 from lodestar.errors import LodestarError
 from lodestar.io.rinex_obs import read_obs
-from lodestar.io.sinex import station_position
 from lodestar.positioning.ppp import ppp
 
 ESBC = "esbc-2020-177"
@@ -38,7 +38,7 @@ def test_a_file_without_approx_position_solves_as_with_it(wtzz, data):
     notes = [w for w in json.loads(without.attrs["warnings"]) if "APPROX POSITION" in w]  # attrs keep lists as JSON
     assert len(notes) == 1 and "first epochs' codes" in notes[0]
     start = np.array([float(v) for v in notes[0].rsplit("(", 1)[1].split(" m)")[0].split(", ")])
-    truth = station_position([data / "sinex" / "igs20P2131_wocov.snx"], "WTZZ", np.datetime64("2020-06-25T00:30"))
+    truth = wettzell_truth(data, "WTZZ")
     # ionosphere-free code of one epoch, no troposphere: tens of metres (measured 23 m); the corrections
     # need kilometres
     assert np.linalg.norm(start - truth) < 50.0

@@ -93,6 +93,24 @@ def test_solutions_closer_than_the_velocity_span_give_the_nearest(data):
     assert how == "the nearest solution, of 2024-07-03, 1.9 years away"
 
 
+@pytest.mark.parametrize("station", ["WTZR", "WTZZ"])
+def test_wettzell_truth_of_the_2020_day_by_two_routes(data, station):
+    # The PPP tests' and benchmark's Wettzell truth (tests/reference.py): interpolated between IGS's weekly
+    # solutions of 2010-01 and 2020-11. An independent route, extrapolated back from 2020-11 and IGS's daily
+    # solution of 2024-02 (other frames, IGS05/IGS14/IGS20, and a receiver change between), lands within
+    # 2 mm, while the 2020-11 solution alone is ~1 cm away (0.4 years of Eurasian plate motion).
+    from reference import wettzell_truth
+
+    day = "2020-06-25T00:30:00"
+    truth, how = locate_station([data / IGS_2020, data / IGS_2010], station, day)
+    assert how.startswith("interpolated between the solutions of 2010-01-")
+    np.testing.assert_array_equal(wettzell_truth(data, station), truth)
+    other, how = locate_station([data / IGS_2020, data / IGS_2024], station, day)
+    assert how.startswith("extrapolated 0.4 years away")
+    assert np.linalg.norm(other - truth) < 0.002
+    assert 0.008 < np.linalg.norm(station_position([data / IGS_2020], station, day) - truth) < 0.015
+
+
 def test_two_analysis_centres_agree(data):
     igs = station_position([data / IGS_2024], "WTZR", "2024-02-04T12:00:00")
     esa = station_position([data / ESA_2024], "WTZR", "2024-07-03T12:00:00")
