@@ -284,8 +284,10 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
     if direction == "combined":
         backward = _reverse_output(run_filter(_reversed(prep), cfg))
     result = combine(forward, backward) if backward is not None else forward
-    attrs = {"inter_signal_bias_m": _final_isb(forward, prep.meta.get("inter_signal_bias_groups") or []),"systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
-             "obs_path": str(obs.attrs.get("path", "")), "marker_name": str(obs.attrs.get("marker_name", "") or ""), "warnings": list(warn), "truth_xyz_m": truth,
+    attrs = {"inter_signal_bias_m": _final_isb(forward, prep.meta.get("inter_signal_bias_groups") or []),
+             "systems": "+".join(letters), "mode": mode, "direction": direction, "mask_deg": float(mask_deg),
+             "obs_path": str(obs.attrs.get("path", "")), "marker_name": str(obs.attrs.get("marker_name", "") or ""),
+             "warnings": list(warn), "truth_xyz_m": truth,
              "restart_s": restart_s, "gradients": bool(gradients), "code_sigma_m": float(code_sigma_m),
              "phase_sigma_m": float(phase_sigma_m), "ztd_psd_m2_per_h": float(ztd_psd_m2_per_h),
              "ambiguity_psd_m2_per_h": float(ambiguity_psd_m2_per_h),
@@ -367,12 +369,14 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
                       if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
                       sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
-                      tide_m=side.tide_m + ocean_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs, code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
+                      tide_m=side.tide_m + ocean_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs,
+                      code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
                       isb_group=isb_group,
                       orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover,
                       clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by, svs), meta={
         "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
-        "receiver_antenna": antenna.strip(), "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
+        "receiver_antenna": antenna.strip(),
+        "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
         "slip_reasons": _count(arcs.slip_reason), "epoch_notes": _with_antenna_note(arcs.epoch_note, rx_source),
         "unused_reasons": _count(unused),
         "code_bias_corrections": bias_note, "ocean_loading": ocean_note, "bds3_signals": bds3_signals,
@@ -381,7 +385,8 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
         "centre_handovers": int(handover.sum()),
         "epoch_unused": _dominant_reason(unused),
-        "precise_products": eph.provenance(list(svs), np.where(usable, side.served_by, "")), "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo),
+        "precise_products": eph.provenance(list(svs), np.where(usable, side.served_by, "")),
+        "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo),
         "systems_used": "+".join(systems)})
     return inp
 

@@ -75,7 +75,8 @@ class SatelliteSide:
 def bds2_code_bias_m(svs, band, elevation_rad) -> np.ndarray:
     """Wanninger & Beer (2015) correction (m) for ``band`` (RINEX band digit, one or one per satellite),
     (T, S); 0 for other bands and for every satellite that is not BDS-2 IGSO/MEO (BDS-3 never: the
-    bias is a BDS-2 payload property, absent on BDS-3: Zhang et al. 2017, "Initial assessment of the COMPASS/BeiDou-3: new-generation navigation signals", J Geod 91:1225)."""
+    bias is a BDS-2 payload property, absent on BDS-3: Zhang et al. 2017, "Initial assessment of the
+    COMPASS/BeiDou-3: new-generation navigation signals", J Geod 91:1225)."""
     elev_deg = np.clip(np.degrees(elevation_rad), 0.0, 90.0)
     nodes = np.arange(0.0, 91.0, 10.0)
     bands = np.broadcast_to(np.asarray(band, dtype=object), (len(svs),))
