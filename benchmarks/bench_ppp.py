@@ -1025,14 +1025,21 @@ def available_peers() -> dict[str, str | None]:
     return missing
 
 
+def child_env() -> dict:
+    """The environment of a timed child: this tree's ``src`` first on the path, and without
+    PYTHONDONTWRITEBYTECODE (as bench_spp.py's ``_lodestar_env``): an installed package runs from
+    compiled bytecode, so no timed run may recompile Lodestar's modules."""
+    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def run_child(peer: str, inputs_path: Path, system_set: str, mode: str, out: Path) -> dict:
     """Run one peer in a child process: wall time (s), peak RSS (MB) and its own metadata."""
     command = [sys.executable, str(Path(__file__).resolve()), "--worker", peer, "--inputs", str(inputs_path),
                "--set", system_set, "--mode", mode, "--out", str(out)]
-    env = dict(os.environ, PYTHONPATH=str(HERE.parent / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    env.pop("PYTHONDONTWRITEBYTECODE", None)  # as bench_spp.py's _lodestar_env: no user recompiles every run
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stderr = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
     meta = {"wall_s": time.perf_counter() - start, "cpu_s": usage.ru_utime + usage.ru_stime,

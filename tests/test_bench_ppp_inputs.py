@@ -134,3 +134,12 @@ def test_rtklib_solution_sigmas_turned_to_east_north_up():
     np.testing.assert_allclose(bench_ppp._rtklib_sigma_enu_m([row], xyz[None]), [[0.0, 0.0, 0.02]], atol=1e-5)
     iso = ["2111", "0.0", *map(str, xyz), "6", "10", "0.01", "0.01", "0.01", "0", "0", "0", "0.0", "0.0"]
     np.testing.assert_allclose(bench_ppp._rtklib_sigma_enu_m([iso], xyz[None]), [[0.01, 0.01, 0.01]], atol=1e-12)
+
+
+def test_timed_children_run_from_compiled_bytecode(monkeypatch):
+    # This machine sets PYTHONDONTWRITEBYTECODE; a timed Lodestar child that inherited it recompiled ~80
+    # modules per run (0.15-0.25 s, docs/ppp-benchmark.md "Speed"), a cost no installed package pays.
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = bench_ppp.child_env()
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPATH"].split(bench_ppp.os.pathsep)[0] == str(Path(bench_ppp.__file__).resolve().parents[1] / "src")
