@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pytest
 from reference import ESBC_ITRF2014_XYZ
 
 from lodestar.io.rinex_obs import read_obs
