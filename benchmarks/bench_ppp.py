@@ -14,8 +14,10 @@ convergence time (horizontal < 0.10 m and 3D < 0.20 m for the rest of the run).
 Data (``../shared/data``): ESBC 2020-177, full day at 30 s; GRG SP3 (15 min, the day and the day
 before) + GRG 30 s CLK for G/R/E; IAC ``Sta21114.sp3.gz`` (15 min, with clocks) for BeiDou.
 ``--stations WTZR WTZZ``: the Wettzell hour (same products; SINEX truth; LEIAR25.R3 LEIT from
-``antex/igs20_wettzell_trim.atx`` for every solver, the receiver block alone; satellites as on ESBC). ``WTZR-GBM WTZZ-GBM``: the same hour with GBM's
-5-min BeiDou orbits and clocks (the data folder's 2-hour extract of GFZ's rapid product) for every solver.
+``antex/igs20_wettzell_trim.atx`` for every solver, the receiver block alone; satellites as on ESBC).
+``WTZR-GBM WTZZ-GBM``: the same hour with GBM's 5-min BeiDou orbits and clocks (the data folder's 2-hour
+extract of GFZ's rapid product) for every solver. Wettzell truth: IGS's weekly SINEX of 2010 and 2020
+interpolated to the hour.
 Truth: ESBC's ITRF2014 coordinate (``tests/reference.py``). All peers get the same receiver antenna
 model: ESBC's ASH701945E_M SCIS from the IGS ANTEX block of igs08.atx (PCO and PCV, G01/G02 used for
 every system's first and second frequency; ``tests/fixtures/igs08_1805_ASH701945E_M_SCIS.atx``).
@@ -1164,7 +1166,8 @@ def format_row(row: dict) -> str:
     enu = row.get("final_error_enu_m")
     enu_text = "-" if enu is None else "/".join(f"{v:+.3f}" for v in enu)
     return (f"| {row['station']} | {row['set']} | {row['mode']} | {row['peer']} | {row.get('epochs', '-')} | "
-            f"{enu_text} | {f('final_error_3d_m')} | {f('final_common_3d_m')} | {f('rms_3d_m')} | {f('convergence_s', 1 / 60, '{:.1f}')} | "
+            f"{enu_text} | {f('final_error_3d_m')} | {f('final_common_3d_m')} | {f('rms_3d_m')} | "
+            f"{f('convergence_s', 1 / 60, '{:.1f}')} | "
             f"{f('wall_s', 1, '{:.1f}')} | {f('cpu_s', 1, '{:.1f}')} | {f('peak_rss_mb', 1, '{:.0f}')} | "
             f"{row.get('note', '')} |")
 

@@ -321,18 +321,15 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     p_if = a1 * dual.p1_m - a2 * dual.p2_m
     bands = dual.bands  # (S, 2) the frequencies of each satellite's pair (BDS-3 B1C/B2a or the clock pair)
     pco_body, sat_pc, sat_source = satellite_offsets(pc, svs, times[times.size // 2], bands)
-    mismatch = antenna_model_mismatch(sat_pc, pco_body, getattr(eph, "antenna_models", {}))
-    if mismatch:
-        warn.append(mismatch)
-        warnings.warn(mismatch, stacklevel=3)
     antenna = str(obs.attrs.get("antenna", "") or "")
     rcv = pc.receiver(antenna) if antenna.strip() else None
     if receiver_pco_neu_m:
         rcv = _user_receiver(antenna, receiver_pco_neu_m)
-    mismatch = receiver_model_mismatch(rcv, getattr(eph, "antenna_models", {}))
-    if mismatch:
-        warn.append(mismatch)
-        warnings.warn(mismatch, stacklevel=3)
+    for mismatch in (antenna_model_mismatch(sat_pc, pco_body, eph.antenna_models),
+                     receiver_model_mismatch(rcv, eph.antenna_models)):
+        if mismatch:
+            warn.append(mismatch)
+            warnings.warn(mismatch, stacklevel=3)
     approx = _approx_position(obs, eph, times, svs, p_if, warn)
     side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
     _check_products(side, obs, eph)
