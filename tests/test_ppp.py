@@ -231,6 +231,21 @@ def test_bad_input_clear_errors_and_warnings(data, tmp_path):
     assert text  # the file was readable
 
 
+def test_satellites_left_out_for_want_of_antenna_offsets_are_named(data):
+    """TLSE 2022-01-01 (GPS hour, IGS's final SP3 of the day) with the trimmed ANTEX files of the data folder:
+    they hold 11 of the 31 GPS PRNs of that day (the SINEX blocks are PRN-based for 2020 or SVN-based for 2024,
+    so they cannot say which satellite flew as which PRN then): 10 of the hour's 14 satellites have no offset
+    and are named in one warning, not left to the CSV's per-epoch reasons."""
+    tlse, antex = data / "tlse-2022-001", data / "antex"
+    with pytest.warns(UserWarning, match=r"10 satellite\(s\) observed on both frequencies but never used \(no "
+                                         r"satellite antenna offset known\): G01, G03, G07, G08, G16, G21, G22, "
+                                         r"G26, G27, G32; give --antex"):
+        ds = ppp(tlse / "TLSE00FRA_R_20220010000_01H_30S_MO.rnx.gz", sp3=tlse / "igs21906.sp3", systems="G",
+                 mode="static", antex=[antex / "igs14_small.atx", antex / "igs20_zim2_gps_trim.atx"])
+    assert any(w.startswith("10 satellite(s)") for w in json.loads(ds.attrs["warnings"]))  # attrs hold JSON text
+    assert ds.attrs["systems_used"] == "G"
+
+
 # ESBC's antenna with its pattern: the IGS ANTEX block of ASH701945E_M SCIS (igs08.atx, PCO + PCV from the
 # same calibration; the one IGS ANTEX entry of this antenna available offline: origin in tests/fixtures/README.md).
 # Without it the receiver has the SINEX PCOs only and every system's height is ~3 cm lower (docs/ppp.md).

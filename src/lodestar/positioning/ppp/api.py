@@ -356,6 +356,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
         raise LodestarError(f"no usable satellite: {'; '.join(reasons[:3]) or 'no dual-frequency data'}")
     _note_dropped_systems(letters, systems, svs, np.where(dual.usable & ~side.valid, side.reason, ""), warn,
                           {"R": _NO_CHANNEL} if no_channel else {})
+    _note_unused_satellites(svs, dual.usable, side.valid, side.reason, systems, warn)
     if include_geo and "C" in letters:
         _note_unused_geo(svs, usable, np.where(dual.usable & ~side.valid, side.reason, ""), warn)
     sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
@@ -438,6 +439,24 @@ def _note_dropped_systems(letters, systems, svs, unused, warn, why_absent=None) 
             letter, "no dual-frequency code and phase on the PPP signals")
         warn.append(f"no usable {SYSTEM_NAMES[letter]} satellite ({why}): the solution is {'+'.join(systems)} alone, "
                     f"not {'+'.join(letters)}")
+        warnings.warn(warn[-1], stacklevel=4)
+
+
+def _note_unused_satellites(svs, observed, valid, reason, systems, warn) -> None:
+    """Warn for satellites of the systems in use that were observed on both frequencies but never usable,
+    grouped by their most frequent reason (e.g. an ANTEX without their offsets: TLSE 2022-001 with the trimmed
+    ANTEX files here leaves 20 of 31 GPS satellites out): a run on a third of the sky must not pass silently."""
+    never = observed.any(axis=0) & ~(observed & valid).any(axis=0)
+    never &= np.array([str(sv)[0] in systems for sv in svs], dtype=bool)
+    by_reason: dict[str, list[str]] = {}
+    for j in np.flatnonzero(never):  # a loop over the satellites left out (a few)
+        counts = _count(np.where(observed[:, j], reason[:, j], ""))
+        why = max(counts, key=counts.get) if counts else "no usable orbit or clock"
+        by_reason.setdefault(why, []).append(str(svs[j]))
+    for why, names in by_reason.items():
+        hint = _UNUSABLE_HINTS.get(why)
+        warn.append(f"{len(names)} satellite(s) observed on both frequencies but never used ({why}): {', '.join(names)}"
+                    + (f"; {hint}" if hint else ""))
         warnings.warn(warn[-1], stacklevel=4)
 
 
