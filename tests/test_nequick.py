@@ -55,6 +55,10 @@ def test_modip_grid_values():
     lon = np.array([297.65954, 307.19404, 355.75034, 40.19439, 166.66933, 141.13283])
     expected = [76.28407, 19.52877, 47.85769, -23.31631, -71.81130, 46.48742]
     np.testing.assert_allclose(nequick_profile.modip_deg(lat, lon), expected, atol=1e-5)
+    # a point without a position (NaN) gives NaN and leaves the others as they were (it raised IndexError)
+    with_nan = nequick_profile.modip_deg(np.r_[np.nan, lat, 40.0], np.r_[10.0, lon, np.nan])
+    assert np.isnan(with_nan[[0, -1]]).all()
+    np.testing.assert_allclose(with_nan[1:-1], expected, atol=1e-5)
 
 
 def test_f2_layer_critical_frequency_and_m3000():

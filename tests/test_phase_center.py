@@ -92,6 +92,17 @@ def test_satellite_pcv_from_antex(data):
     np.testing.assert_allclose(sat.pcv_m("1", nadir[2]), pcv[2])  # one epoch: (S,)
 
 
+def test_pcv_of_a_cell_without_geometry_is_nan_not_an_index_error(data):
+    """A cell with no orbit (e.g. before a one-day SP3's first interpolation window) has a NaN nadir or
+    zenith: its variation is NaN, the others are unchanged (a NaN cast to an index raised IndexError)."""
+    sat = PhaseCentres(antex=[data / WETTZELL]).satellites(["G08"], ESBC_DAY)
+    pcv = sat.pcv_m("1", np.radians([[np.nan], [0.5]]))
+    assert np.isnan(pcv[0, 0]) and pcv[1, 0] == pytest.approx(5.25e-3, abs=1e-9)
+    rcv = PhaseCentres(antex=[data / WETTZELL]).receiver("LEIAR25.R3", "LEIT")
+    out = rcv.pcv_m("G", "1", np.radians([[5.0, np.nan, 7.5]]), np.radians([[0.0, 0.0, np.nan]]))
+    assert out[0, 0] == pytest.approx(0.25e-3, abs=1e-9) and np.isnan(out[0, 1:]).all()
+
+
 def test_cut_antex_block_is_skipped_with_a_note(data):
     pc = PhaseCentres(antex=[data / SMALL], sinex=[data / ESA])
     sat = pc.satellites(["E04"], ESBC_DAY)

@@ -115,6 +115,18 @@ def test_epochs_outside_the_products_say_so_and_the_previous_day_fills_them():
     assert np.isin(joined["status"].values, ("ok", "fde")).all()
 
 
+def test_satellite_patterns_with_a_product_of_the_day_alone():
+    """The same hour with the ANTEX satellite patterns (igs20_wettzell_trim.atx, GPS): the first epoch's cells
+    have no orbit, so no nadir angle; they stay "outside precise orbit span" and the hour is solved. (Until
+    2026-12-07 their NaN nadir was cast to an index: IndexError, for any user with the day's SP3 alone.)"""
+    from lodestar.positioning import solve
+
+    ds = solve(OBS_1H, NAV, systems="G", sp3=[GRG], clk=[GRG_CLK], antex=[DATA / "antex" / "igs20_wettzell_trim.atx"])
+    unsolved = ~np.isin(ds["status"].values, ("ok", "fde"))
+    assert unsolved.tolist() == [True] + [False] * (unsolved.size - 1)
+    assert set(ds["reason"].values[unsolved]) == {OUTSIDE_SPAN}
+
+
 def test_phase_centres_moved_and_provenance_carried():
     """SINEX gives ESBC's antenna (ASH701945E_M SCIS); satellites get published/SINEX offsets; the
     solution's attributes say which source served what."""

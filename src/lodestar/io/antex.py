@@ -100,18 +100,22 @@ class AntennaPattern:
 
 
 def _bilinear(grid, azimuths, zeniths, azi, zen):
-    """Bilinear interpolation of ``grid`` (A, Z) on regular axes; edges clamped."""
+    """Bilinear interpolation of ``grid`` (A, Z) on regular axes; edges clamped; NaN where an angle is
+    NaN (a cell without geometry, e.g. no orbit: not an index, as a NaN cast to int would be)."""
+    bad = ~(np.isfinite(azi) & np.isfinite(zen))
+
     def position(values, axis):
         step = axis[1] - axis[0] if axis.size > 1 else 1.0
-        u = np.clip((values - axis[0]) / step, 0.0, axis.size - 1)
+        u = np.clip((np.where(bad, axis[0], values) - axis[0]) / step, 0.0, axis.size - 1)
         low = np.minimum(np.floor(u).astype(int), max(axis.size - 2, 0))
         return low, u - low
     ia, fa = position(azi, azimuths)
     iz, fz = position(zen, zeniths)
     ia1 = np.minimum(ia + 1, azimuths.size - 1)
     iz1 = np.minimum(iz + 1, zeniths.size - 1)
-    return ((1 - fa) * ((1 - fz) * grid[ia, iz] + fz * grid[ia, iz1])
-            + fa * ((1 - fz) * grid[ia1, iz] + fz * grid[ia1, iz1]))
+    value = ((1 - fa) * ((1 - fz) * grid[ia, iz] + fz * grid[ia, iz1])
+             + fa * ((1 - fz) * grid[ia1, iz] + fz * grid[ia1, iz1]))
+    return np.where(bad, np.nan, value)
 
 
 @dataclass(frozen=True)

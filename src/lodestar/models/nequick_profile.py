@@ -74,8 +74,10 @@ def _third_order(z, offset):
 def modip_deg(lat_deg, lon_deg):
     """Modified dip latitude (deg) from the wrapped 5 x 10 deg grid (§2.5.4.3); +-90 at the poles."""
     _, _, grid = model_data()
-    lat = np.asarray(lat_deg, float)
-    lon = np.mod(np.asarray(lon_deg, float) + 180.0, 360.0) - 180.0
+    lat_in, lon_in = np.broadcast_arrays(np.asarray(lat_deg, float), np.asarray(lon_deg, float))
+    bad = ~(np.isfinite(lat_in) & np.isfinite(lon_in))  # NaN in, NaN out (a NaN cast to an index raised)
+    lat = np.where(bad, 0.0, lat_in)
+    lon = np.mod(np.where(bad, 0.0, lon_in) + 180.0, 360.0) - 180.0
     x = (lon + 180.0) / 10.0
     col = np.floor(x).astype(int)
     inner = np.clip(lat, -89.999, 89.999)
@@ -85,7 +87,7 @@ def modip_deg(lat_deg, lon_deg):
     columns = [col + k for k in range(4)]  # the first column is the wrap at -190 deg: col + 3 <= 38
     along_lat = [_third_order([grid[r, c] for r in rows], y - row) for c in columns]
     value = _third_order(along_lat, x - col)
-    return np.where(lat <= -90.0, -90.0, np.where(lat >= 90.0, 90.0, value))
+    return np.where(bad, np.nan, np.where(lat <= -90.0, -90.0, np.where(lat >= 90.0, 90.0, value)))
 
 
 def effective_ionisation_sfu(coefficients, modip):

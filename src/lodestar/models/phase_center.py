@@ -131,11 +131,12 @@ class SatelliteAntennas:
         """
         nadir_deg = np.degrees(np.asarray(nadir_rad, dtype=float))
         table = self._pcv_table(str(band))
-        u = np.clip(nadir_deg / 0.1, 0, _NADIR_GRID_DEG.size - 1)
+        bad = ~np.isfinite(nadir_deg)  # a cell without geometry (no orbit): NaN, not a NaN cast to an index
+        u = np.clip(np.where(bad, 0.0, nadir_deg) / 0.1, 0, _NADIR_GRID_DEG.size - 1)
         low = np.minimum(np.floor(u).astype(int), _NADIR_GRID_DEG.size - 2)
         frac = u - low
         cols = np.broadcast_to(np.arange(len(self.sv)), nadir_deg.shape)  # (S,) or (T, S)
-        return (1 - frac) * table[cols, low] + frac * table[cols, low + 1]
+        return np.where(bad, np.nan, (1 - frac) * table[cols, low] + frac * table[cols, low + 1])
 
     def _pcv_table(self, band: str) -> np.ndarray:
         """(S, N) variations on the common nadir grid (edge values beyond each pattern's grid)."""
