@@ -194,6 +194,31 @@ def test_cli_accepts_negative_truth_both_ways():
     assert args.sp3 == ["a", "b", "c"]  # repeatable options extend
 
 
+def test_truth_header_as_in_solve_and_compare(data, tmp_path, capsys):
+    """``--truth header`` is the observation file's APPROX POSITION XYZ (WTZR's header: 4075580.9, 931853.6,
+    4801568.0 m), as ``solve`` and ``compare`` take it, and the summary says it is approximate; a header
+    without one is refused by name."""
+    from lodestar.cli import main
+    from lodestar.cli.ppp import HEADER_TRUTH, truth_xyz
+
+    wtzr = data / "esbc-2020-177" / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
+    header = next(line for line in wtzr.read_text().splitlines()[:40] if line[60:].strip() == "APPROX POSITION XYZ")
+    assert truth_xyz("header", wtzr) == [float(v) for v in header[:60].split()]
+    js = tmp_path / "h.json"
+    assert main(["ppp", str(wtzr), "--sp3", *[str(data / "esbc-2020-177" / f) for f in GRG], "--clk",
+                 str(data / "esbc-2020-177" / CLK), "--systems", "R", "--mode", "static", "--truth", "header",
+                 "--antex", str(data / "antex" / "igs20_wettzell_trim.atx"), "--out", str(tmp_path / "h.csv"),
+                 "--json", str(js)]) == 0
+    info = json.loads(js.read_text())
+    assert info["truth_source"] == HEADER_TRUTH and 0.1 < info["final_error_3d_m"] < 3.0  # the header is metre-level
+    assert "(truth: header APPROX POSITION XYZ)" in capsys.readouterr().out
+    no_position = tmp_path / "no_position.rnx"
+    no_position.write_text("\n".join(line for line in wtzr.read_text().splitlines()
+                                     if line[60:].strip() != "APPROX POSITION XYZ") + "\n")
+    with pytest.raises(LodestarError, match="no_position.rnx has no APPROX POSITION XYZ"):
+        truth_xyz("header", no_position)
+
+
 def test_bad_input_clear_errors_and_warnings(data, tmp_path):
     esbc = data / "esbc-2020-177"
     # products of another day: a clear error naming the problem

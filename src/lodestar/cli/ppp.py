@@ -14,9 +14,31 @@ HELP = ("precise point positioning (GLONASS, BeiDou, GPS, Galileo; static or kin
         "written as CSV, RTKLIB .pos, Parquet, KML, GeoJSON or NMEA")
 
 
-def truth_xyz(text: str | None) -> list[float] | None:
-    """``X,Y,Z`` in metres (ECEF), or None; negative values are values (Lodestar's parser, lodestar.cli)."""
-    return ecef_xyz(text, "--truth") if text else None
+#: What ``--truth header`` is, in the summary (as ``solve`` and ``compare`` say it: analysis.truth).
+HEADER_TRUTH = "header APPROX POSITION XYZ (approximate, about 1 m)"
+
+
+def truth_xyz(text: str | None, obs=None) -> list[float] | None:
+    """``X,Y,Z`` in metres (ECEF), ``header`` (the observation file's APPROX POSITION XYZ, as ``solve`` and
+    ``compare`` take it), or None; negative values are values (Lodestar's parser, lodestar.cli)."""
+    if not text:
+        return None
+    if text.strip().lower() == "header":
+        from ..io.headers import obs_approx_position_m
+
+        xyz = obs_approx_position_m(obs) if obs is not None else None
+        if xyz is None:
+            raise LodestarError(f"--truth header: {obs or 'the observation file'} has no APPROX POSITION XYZ in its "
+                                "header; give --truth X,Y,Z or --sinex FILE")
+        return list(xyz)
+    return ecef_xyz(text, "--truth")
+
+
+def truth_label(text: str | None) -> str | None:
+    """Where a ``--truth`` came from, for the summary's ``truth_source``."""
+    if not text:
+        return None
+    return HEADER_TRUTH if text.strip().lower() == "header" else "--truth"
 
 
 def add_arguments(parser) -> None:
@@ -58,8 +80,9 @@ def add_arguments(parser) -> None:
                              ".kml .geojson .nmea; another suffix is refused)")
     parser.add_argument("--out", required=True, metavar="FILE", help="solution file (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
-    parser.add_argument("--truth", default=None, metavar="X,Y,Z",
-                        help="reference marker position (ECEF m): errors, RMS after convergence, convergence time")
+    parser.add_argument("--truth", default=None, metavar="X,Y,Z|header",
+                        help="reference marker position (ECEF m), or 'header' (APPROX POSITION XYZ, approximate): "
+                             "errors, RMS after convergence, convergence time")
     parser.add_argument("--residuals", metavar="FILE", help="per-satellite residuals (.csv or .parquet)")
     parser.add_argument("--sets", nargs="+", default=None, metavar="SET",
                         help="compare system sets (e.g. R C R+C G+R+E+C) with restarts every --restart HOURS "
@@ -88,8 +111,8 @@ def run(args) -> int:
     selection_from_args(args)  # and a reversed window or a malformed satellite
     check_output_files(out=args.out, json=args.json, residuals=args.residuals,
                        inputs=[args.obs, args.sp3, args.clk, args.nav, args.antex, args.sinex, args.bias, args.blq])
-    truth = truth_xyz(args.truth)
-    truth_source = "--truth" if truth is not None else None
+    truth = truth_xyz(args.truth, args.obs)
+    truth_source = truth_label(args.truth)
     if truth is None and args.sinex:  # a SINEX given also serves the station's coordinates as truth (issue #12)
         truth, how = _sinex_truth(args.obs, args.sinex)
         truth_source = f"SINEX (the station's coordinate on the day, from --sinex: {how})" if truth is not None else None

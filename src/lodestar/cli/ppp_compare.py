@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ._checks import check_output_files, check_suffix, ecef_xyz, elevation_deg
+from ._checks import check_output_files, check_suffix, elevation_deg
 
 NAME = "ppp-compare"
 HELP = "PPP convergence per system set (R, C, R+C, G+R+E+C) with filter restarts, table and HTML report"
@@ -29,7 +29,8 @@ def add_compare_arguments(parser, *, with_products: bool = True) -> None:
         parser.add_argument("--sinex", nargs="+", metavar="FILE", help="SINEX files (phase-centre offsets)")
         parser.add_argument("--bias", nargs="+", metavar="FILE", help="Bias-SINEX OSB files")
         parser.add_argument("--blq", metavar="FILE", help="ocean-loading coefficients (BLQ) holding the station")
-        parser.add_argument("--truth", required=True, metavar="X,Y,Z", help="marker ECEF X,Y,Z in metres")
+        parser.add_argument("--truth", required=True, metavar="X,Y,Z|header",
+                            help="marker ECEF X,Y,Z in metres, or 'header' (APPROX POSITION XYZ, approximate)")
         parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
         parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--sets", nargs="+", default=["R", "C", "R+C", "G+R+E+C"], metavar="SET",
@@ -61,7 +62,9 @@ def run_compare(args) -> int:
     check_output_files(out=args.out, json=args.json)
     if args.workers < 1:
         raise LodestarError(f"--workers {args.workers}: give at least 1")
-    truth = ecef_xyz(args.truth, "--truth")
+    from .ppp import truth_xyz
+
+    truth = truth_xyz(args.truth, args.obs)
     products = {key: getattr(args, key) for key in ("sp3", "clk", "nav", "antex", "sinex", "bias", "blq", "gradients")
                 if getattr(args, key, None)}
     start = time.perf_counter()

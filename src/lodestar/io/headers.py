@@ -254,6 +254,20 @@ def obs_antenna_delta_hen_m(path) -> tuple[float, float, float]:
     return 0.0, 0.0, 0.0
 
 
+def obs_approx_position_m(path) -> tuple[float, float, float] | None:
+    """``APPROX POSITION XYZ`` of an observation file's header (ECEF metres; None when absent or all zero,
+    as RINEX 3 allows for moving receivers)."""
+    for value, label in _header_lines(read_head(path)):
+        if label == "APPROX POSITION XYZ":
+            try:
+                xyz = tuple(float(v) for v in value.split()[:3])
+            except ValueError:
+                raise FormatError(path, None, "APPROX POSITION XYZ as three numbers",
+                                  value.decode("latin-1").strip()) from None
+            return xyz if len(xyz) == 3 and any(xyz) else None
+    return None
+
+
 def _first_obs_day(path, value: bytes) -> dt.date:
     fields = value.split()
     try:
