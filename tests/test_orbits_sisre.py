@@ -87,3 +87,20 @@ def test_orbits_command_csv(esbc, tmp_path, capsys):
     assert radius.min() > 25.4e6 and radius.max() < 42.6e6
     printed = capsys.readouterr().out
     assert "left out (no valid ephemeris)" in printed
+
+
+def test_an_sp3_too_short_to_interpolate_is_named(data, tmp_path, capsys):
+    """precise-misc/COD0OPSRAP_20230730000 is a 3-epoch extract (00:00-00:10 at 5 min; its header declares 289):
+    no 10-node Lagrange window fits, so no precise position exists. ``sisre`` and ``orbits`` say that, not only
+    "outside precise orbit span" or "navigation file of another day" (BRDM00DLR_S_20230730000 is the same day)."""
+    nav = str(data / "nav-misc" / "BRDM00DLR_S_20230730000_01D_MN.rnx")
+    sp3 = str(data / "precise-misc" / "COD0OPSRAP_20230730000_01D_05M_ORB.SP3")
+    too_short = ("COD's SP3 orbits hold 3 epochs (2023-03-14T00:00:00 to 2023-03-14T00:10:00), fewer than the 10 "
+                 "nodes of the interpolation window: none of its positions can be used")
+    assert main(["sisre", "--nav", nav, "--sp3", sp3]) == 1
+    err = capsys.readouterr().err
+    assert too_short in err and "precise: outside precise orbit span (18 of 18 cells left out)" in err
+    assert "RuntimeWarning" not in err  # no numpy warning about the satellites without a position
+    assert main(["orbits", "--nav", nav, "--sp3", sp3, "--from", "2023-03-14T00:00:00", "--to", "2023-03-14T00:10:00",
+                 "--step", "60s", "--out", str(tmp_path / "orbits.csv")]) == 0  # broadcast rows only
+    assert f"warning: {too_short}" in capsys.readouterr().err

@@ -53,7 +53,7 @@ def run(args) -> int:
     sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     table, summary = orbit_table(args.nav, args.start, args.stop, float(args.step), sp3_paths=sp3 or [],
                                  clk_paths=clk or [], systems=args.systems, phase_centres=phase_centres)
-    summary["warnings"] = warnings
+    summary["warnings"] = warnings + summary.pop("product_warnings", [])
     if not summary["rows"]:  # e.g. a navigation file of another day: say so rather than write an empty CSV
         reasons = "; ".join(f"{n} x {r}" for r, n in list(summary["left_out_by_reason"].items())[:3])
         raise LodestarError(f"no satellite of {args.systems} has a valid orbit between --from {args.start} and "
@@ -73,5 +73,7 @@ def run(args) -> int:
     print(f"left out (no valid ephemeris): {summary['left_out']}", file=text)
     for reason, count in summary["left_out_by_reason"].items():
         print(f"  {count:8d}  {reason}", file=text)
+    for warning in summary["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     write_json(summary, args.json)
     return 0

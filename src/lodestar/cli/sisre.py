@@ -41,12 +41,11 @@ def run(args) -> int:
     sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     result = sisre_from_files(args.nav, sp3, clk or [], systems=args.systems, step_s=float(args.step),
                               antenna=not args.no_pco, antex=args.antex, sinex=args.sinex)
-    result["warnings"] = warnings
+    result["warnings"] = warnings + result.get("warnings", [])
     if not result["systems"]:  # an empty table with exit 0 would pass for success in a script
         span = result.get("span", {})
         raise LodestarError(f"nothing to compare: no satellite of {args.systems} has both a broadcast and a precise "
-                            f"state in the SP3 span {span.get('from')} .. {span.get('to')} (navigation file of "
-                            "another day, or a system the SP3 files do not carry?)")
+                            f"state in the SP3 span {span.get('from')} .. {span.get('to')} ({_why_none(result)})")
     text = sys.stderr if args.json == "-" else sys.stdout  # stdout is then JSON only, for scripts
     print(format_table(result), file=text)
     if result["pco"]["enabled"]:
@@ -59,6 +58,18 @@ def run(args) -> int:
               + "+".join(result["pco"]["sisre_com_systems"]), file=text)
     write_json(result, args.json)
     return 0
+
+
+def _why_none(result) -> str:
+    """The main reason of each side for an empty comparison (e.g. an SP3 too short to interpolate)."""
+    parts = []
+    for side, reasons in (result.get("not_compared") or {}).items():
+        if reasons:
+            main = max(reasons, key=reasons.get)
+            parts.append(f"{side}: {main} ({reasons[main]} of {sum(reasons.values())} cells left out)")
+    parts += [w for w in result.get("warnings", []) if "interpolation window" in w]  # an SP3 too short to use
+    hint = "navigation file of another day, or a system the SP3 files do not carry?"
+    return "; ".join(parts + [hint]) if parts else hint
 
 
 def format_table(result) -> str:

@@ -32,6 +32,8 @@ Res. 61:3020–3038):
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..constants import C_MPS, SYSTEM_CONSTANTS
@@ -101,7 +103,9 @@ def orbit_class(sv: str, radius_m: float) -> str:
 def _weights(svs, positions):
     w_r = np.empty(len(svs))
     w_ac = np.empty(len(svs))
-    radius = np.nanmedian(np.linalg.norm(positions, axis=-1), axis=0)
+    with warnings.catch_warnings():  # a satellite without any precise position: NaN radius, no warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        radius = np.nanmedian(np.linalg.norm(positions, axis=-1), axis=0)
     for k, sv in enumerate(svs):
         key = sv[0]
         if key == "C":
@@ -155,6 +159,8 @@ def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: b
     range_error_com = _remove_epoch_mean(w_r * (r + radial_shift) - dclk_raw, svs)
     sisre_com = np.sqrt(range_error_com**2 + w_ac2 * (a**2 + c**2))
     result = _summarise(svs, r, a, c, dclk, sisre, ok, sisre_com, applied)
+    # why cells were not compared, per side (an empty comparison's error names the main reason)
+    result["not_compared"] = {"precise": p.summary()["reasons"], "broadcast": b.summary()["reasons"]}
     result["classes"] = _class_summary(svs, r, a, c, dclk, sisre, ok, p.position_m, sisre_com, applied)
     for k, sv in enumerate(svs):
         if str(sv) in result["satellites"]:
@@ -228,7 +234,9 @@ def _stats(r, a, c, dclk, sisre, n_epochs, sisre_com=None) -> dict:
 
 
 def _class_summary(svs, r, a, c, dclk, sisre, ok, positions, sisre_com, applied) -> dict:
-    radius = np.nanmedian(np.linalg.norm(positions, axis=-1), axis=0)
+    with warnings.catch_warnings():  # a satellite without any precise position: NaN radius, no class, no warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        radius = np.nanmedian(np.linalg.norm(positions, axis=-1), axis=0)
     classes = np.array([orbit_class(sv, rad) for sv, rad in zip(svs, radius)])
     out = {}
     for name in sorted(set(classes[ok.any(axis=0)])):
@@ -280,4 +288,5 @@ def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", s
                                        phase_centres=PhaseCentres(antex=antex, sinex=sinex))
     result["span"] = {"from": str(np.datetime_as_string(first, "s")), "to": str(np.datetime_as_string(last, "s")),
                       "step_s": step_s}
+    result["warnings"] = list(precise.warnings)  # the products' own (screened clocks, centres apart, too short)
     return result

@@ -87,6 +87,7 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
         "clock_s": clock[rows, cols], "source": np.where(use_precise[rows, cols], "precise", "broadcast"),
     })
     summary = _summary(times, svs, valid, use_precise, reason)
+    summary["product_warnings"] = list(precise.warnings) if precise is not None else []
     summary["precise_reference"] = "centre of mass"
     if pco_source is not None:
         provenance, sources = pco_source
