@@ -41,6 +41,20 @@ def test_rinex3_and_clock_and_products_are_told_apart():
         assert label in str(refused.value)  # the refusal names every format Lodestar reads, not three of them
 
 
+@pytest.mark.parametrize("first", [b"#cP2022  1  1  0  0  0.00000000      96 ORBIT IGb14 HLM  IGS",
+                                   b"#  1992  6 14  0  0  0.00000000      96 ORBIT ITR91 FIT  SIO",  # sio06492.sp3
+                                   b"#dV2020  1 20  0  0  0.00000000       2 ORBIT IGS14 FIT  TEST"])
+def test_sp3_first_lines_are_sniffed(first):
+    assert sniff_format(first) == "sp3"
+
+
+@pytest.mark.parametrize("first", [b"# Real GNSS data for Lodestar", b"#", b"# 2020 notes", b"#cP20xx"])
+def test_other_text_starting_with_a_hash_is_not_sp3(first):
+    """A Markdown heading (the data folder's README) was taken for an SP3 file and refused as a bad one."""
+    with pytest.raises(FormatError, match="the first line of one of: ANTEX, SP3"):
+        sniff_format(first)
+
+
 def test_the_registry_reads_what_it_recognises():
     kinds = [fmt.kind for fmt in FORMATS]
     assert len(kinds) == len(set(kinds))

@@ -48,8 +48,10 @@ def _rinex_label(first: bytes) -> bool:
 
 
 def _is_sp3(first: bytes) -> bool:
-    # SP3-a/b/c/d first line: "#a".."#d" (version) then P/V flag; "# " seen in old files
-    return first.startswith(b"#") and first[1:2] in (b"a", b"b", b"c", b"d", b" ")
+    # SP3-a/b/c/d first line: "#a".."#d" (version), P/V flag, then the start year in columns 4-7 (SP3-d
+    # §2.1, line 1); "#  1992" (no version, no flag) seen in old files. The year keeps any other text
+    # that starts with "# " (a Markdown heading, a comment) from passing for an SP3 file.
+    return first.startswith(b"#") and first[1:2] in (b"a", b"b", b"c", b"d", b" ") and first[3:7].isdigit()
 
 
 def _is_clock(first: bytes) -> bool:
