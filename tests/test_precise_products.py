@@ -127,6 +127,19 @@ def test_satellite_patterns_with_a_product_of_the_day_alone():
     assert set(ds["reason"].values[unsolved]) == {OUTSIDE_SPAN}
 
 
+def test_a_clk_without_the_systems_clocks_is_not_taken_for_another_day():
+    """BeiDou alone with GRG's CLK (no BeiDou clocks) beside IAC's SP3: the CLK has nothing to serve and is
+    set aside with a warning; IAC's SP3 clocks serve BeiDou (it was refused as "not from the observation
+    days (None to None)"). Satellites of other systems in the SP3 leave no warning (IAC's J07)."""
+    from lodestar.positioning import solve
+
+    ds = solve(OBS_1H, NAV, systems="C", sp3=[GRG, IAC], clk=[GRG_CLK])
+    assert np.isin(ds["status"].values, ("ok", "fde")).sum() >= 119
+    warnings = json.loads(ds.attrs["warnings"]) if isinstance(ds.attrs["warnings"], str) else ds.attrs["warnings"]
+    assert any(w.startswith(f"CLK {GRG_CLK} holds no clocks of C: not used") for w in warnings)
+    assert not any("J07" in w for w in warnings)
+
+
 def test_phase_centres_moved_and_provenance_carried():
     """SINEX gives ESBC's antenna (ASH701945E_M SCIS); satellites get published/SINEX offsets; the
     solution's attributes say which source served what."""

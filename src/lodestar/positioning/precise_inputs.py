@@ -29,15 +29,34 @@ def _as_list(value):
     return [value] if isinstance(value, (str, Path)) or hasattr(value, "attrs") else list(value)
 
 
+def sp3_of_systems(sp3_items, letters):
+    """The SP3 tables cut to the satellites of ``letters`` (a file holding none of them kept whole, so the
+    "holds none of the satellites" error still names it): another system's samples are never used, and their
+    clock-screen warnings (e.g. QZSS J07 in an R+C run) only misled."""
+    if not letters:
+        return list(sp3_items)
+    out = []
+    for item in sp3_items:
+        keep = [i for i, sv in enumerate(item["sv"].values) if str(sv)[0] in letters]
+        out.append(item.isel(sv=keep) if keep else item)
+    return out
+
+
 def precise_ephemeris(sp3, clk, obs, systems=None) -> PreciseEphemeris:
     """SP3 (and CLK) paths or Datasets -> :class:`PreciseEphemeris`, keeping the files of the
     observations' days (a file of another day is dropped with a warning naming it; none left: error).
     ``systems``: letters whose clocks are read from CLK paths (None: all)."""
-    sp3_data = [read_sp3(p) if isinstance(p, (str, Path)) else p for p in _as_list(sp3)]
+    sp3_data = sp3_of_systems([read_sp3(p) if isinstance(p, (str, Path)) else p for p in _as_list(sp3)], systems)
     clk_data = [read_clk(p, systems=systems) if isinstance(p, (str, Path)) else p for p in _as_list(clk)]
     times = np.asarray(obs["time"].values, dtype="datetime64[ns]")
     start, end = times.min(), times.max()
     sp3_data, warnings = check_product_days(sp3_data, start, end, "SP3")
+    # a CLK without clocks of the systems asked for (GRG's for a BeiDou run) is not one of another day: it has
+    # nothing to serve, and the SP3 clocks do (PPP's rule too: api._load_products reads CLK per system)
+    empty = [d for d in clk_data if not d["time"].size]
+    warnings += [f"CLK {d.attrs.get('path', '?')} holds no clocks of {'+'.join(systems) if systems else 'any system'}: "
+                 "not used (the SP3 clocks serve them)" for d in empty]
+    clk_data = [d for d in clk_data if d["time"].size]
     if clk_data:
         clk_data, clk_warnings = check_product_days(clk_data, start, end, "CLK")
         warnings += clk_warnings

@@ -31,6 +31,7 @@ from ...orbits.precise import BRIDGED_SHIFT
 from ...systems import SYSTEM_NAMES, SYSTEM_ORDER, parse_system_set
 from ...time import Time
 from ..osb import osb_lookup_time
+from ..precise_inputs import sp3_of_systems
 from ..prepare import no_satellites_message
 from .antennas import (
     BANDS,
@@ -122,18 +123,7 @@ def _load_products(sp3, clk, letters):
     if not sp3_items:
         raise LodestarError("PPP needs precise orbits: give sp3= (and clk=, or SP3 files with clocks)")
     clk_items = [read_clk(p, systems=letters) if isinstance(p, (str, Path)) else p for p in as_list(clk)]
-    return PreciseEphemeris(_of_systems(sp3_items, letters), clk_items or None)
-
-
-def _of_systems(sp3_items, letters):
-    """The SP3 tables cut to the satellites of ``letters`` (a file holding none of them kept whole, so the
-    "holds none of the satellites" error still names it): another system's samples are never used, and their
-    clock-screen warnings (e.g. QZSS J07 in an R+C run) only misled."""
-    out = []
-    for item in sp3_items:
-        keep = [i for i, sv in enumerate(item["sv"].values) if str(sv)[0] in letters]
-        out.append(item.isel(sv=keep) if keep else item)
-    return out
+    return PreciseEphemeris(sp3_of_systems(sp3_items, letters), clk_items or None)
 
 
 def _read_inputs(obs, letters, bds3_signals, sp3, clk, snr=False):
