@@ -101,3 +101,13 @@ def test_whole_day_every_cell_is_valid_or_has_a_reason(esbc_eph):
     # Galileo E14/E18 are broadcast unhealthy (eccentric orbits, health bits 0x186)
     e14 = list(svs).index("E14")
     assert not st.valid[:, e14].any()
+
+
+def test_a_file_whose_galileo_records_are_all_fnav(data):
+    """nav-misc/BRDC00GOP_R_20210010000 holds one record each of R10, E03 (F/NAV only) and C01. Galileo's
+    default message is I/NAV, so no Galileo record is selected; the empty selection's health masks were a
+    float array and the bitwise health test raised TypeError (``lodestar map`` and ``solve`` crashed)."""
+    eph = BroadcastEphemeris(read_nav(data / "nav-misc" / "BRDC00GOP_R_20210010000_01D_MN.rnx.gz"))
+    assert set(eph.svs) == {"R10", "C01"}
+    st = eph.states(Time(np.array(["2021-01-01T07:15:00"], dtype="datetime64[ns]")), ["R10", "E03"])  # R10's toc
+    assert st.valid[0].tolist() == [True, False] and st.reason[0, 1] == "no navigation record"

@@ -105,7 +105,7 @@ class _SystemRecords:
     def _unhealthy(self, table, health):
         if self.letter == "E":
             messages = table["message"].to_numpy().astype(str) if "message" in table.columns else np.full(len(health), "INAV")
-            masks = np.array([_GALILEO_HEALTH_MASK.get(m, 0b111111111) for m in messages])
+            masks = np.array([_GALILEO_HEALTH_MASK.get(m, 0b111111111) for m in messages], dtype=np.int64)  # none: int
             h = np.where(np.isfinite(health), health, 0).astype(np.int64)
             return np.isfinite(health) & ((h & masks) != 0)
         return np.isfinite(health) & (health != 0)
