@@ -122,6 +122,52 @@ def test_every_large_file_reads_or_is_rejected_clearly(path):
     read_or_reject(path)
 
 
+def _nav_files() -> list[Path]:
+    from lodestar.io.headers import read_head, sniff_format
+
+    out = []
+    for path in SMALL_FILES:
+        try:
+            if sniff_format(read_head(path)) == "nav":
+                out.append(path)
+        except LodestarError:
+            continue
+    return out
+
+
+@pytest.mark.parametrize("path", _nav_files(), ids=lambda p: str(p.relative_to(DATA)))
+def test_every_navigation_file_gives_orbits_or_a_clear_refusal(path):
+    """Reading is not enough: the orbit layer builds from every navigation file and evaluates every
+    satellite over the file's span (a file of F/NAV-only Galileo records once raised TypeError there);
+    each cell is valid or has a reason."""
+    import numpy as np
+
+    from lodestar.orbits import BroadcastEphemeris
+    from lodestar.time import Time
+
+    try:
+        with deadline(READ_DEADLINE_S):
+            eph = BroadcastEphemeris(read(path))
+            if not len(eph.svs):
+                return
+            times = _span_grid(read(path))
+            st = eph.states(Time(times), list(eph.svs))
+    except LodestarError as exc:
+        assert str(exc)
+        return
+    assert st.valid.shape == (times.size, len(eph.svs))
+    assert (st.valid | (np.asarray(st.reason).astype(str) != "")).all()
+
+
+def _span_grid(nav):
+    """24 epochs over the records' reference times (GPS time), first to last."""
+    import numpy as np
+
+    tocs = np.concatenate([np.asarray(t["toc"].values, "datetime64[ns]") for t in nav.records.values() if len(t)])
+    tocs = tocs[~np.isnat(tocs)]
+    return np.linspace(tocs.min().astype(np.int64), tocs.max().astype(np.int64), 24).astype("datetime64[ns]")
+
+
 # --- mutations ---------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
