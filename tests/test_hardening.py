@@ -159,6 +159,44 @@ def test_every_navigation_file_gives_orbits_or_a_clear_refusal(path):
     assert (st.valid | (np.asarray(st.reason).astype(str) != "")).all()
 
 
+def _sp3_files() -> list[Path]:
+    from lodestar.io.headers import read_head, sniff_format
+
+    out = []
+    for path in ALL_FILES:
+        try:
+            if path.stat().st_size <= 4 * SMALL_BYTES and sniff_format(read_head(path)) == "sp3":
+                out.append(path)
+        except LodestarError:
+            continue
+    return out
+
+
+@pytest.mark.parametrize("path", _sp3_files(), ids=lambda p: str(p.relative_to(DATA)))
+def test_every_sp3_file_gives_states_or_a_clear_refusal(path):
+    """Every SP3 file builds precise orbits that are evaluated over its span, its edges and a minute beyond
+    (where the interpolation window cannot fit): each cell valid or with a reason, never an exception."""
+    import numpy as np
+
+    from lodestar.orbits import PreciseEphemeris
+    from lodestar.time import Time
+
+    try:
+        with deadline(READ_DEADLINE_S):
+            sp3 = read(path)
+            eph = PreciseEphemeris(sp3)
+            t = np.asarray(sp3["time"].values, "datetime64[ns]")
+            minute = np.timedelta64(60, "s")
+            times = np.concatenate([[t[0] - minute], np.linspace(t[0].astype(np.int64), t[-1].astype(np.int64), 12)
+                                    .astype("datetime64[ns]"), [t[-1] + minute]])
+            st = eph.states(Time(times), list(eph.svs))
+    except LodestarError as exc:
+        assert str(exc)
+        return
+    assert (st.valid | (np.asarray(st.reason).astype(str) != "")).all()
+    assert not st.valid[[0, -1]].any()  # never extrapolated beyond the first/last node
+
+
 def _span_grid(nav):
     """24 epochs over the records' reference times (GPS time), first to last."""
     import numpy as np

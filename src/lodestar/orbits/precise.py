@@ -460,6 +460,8 @@ def _orbits(table: _Table, query, svs, n_points, max_shift=0):
     inside = within & (np.abs(moved) <= max_shift) & (n_times >= n_points)
     reason[(reason == 0) & ~inside] = _OUTSIDE
     rows, cols = np.nonzero(reason == 0)
+    if not rows.size:  # nothing to interpolate (e.g. a one-epoch SP3, whose interval is NaN)
+        return pos, vel, reason, shift
     nodes = start[rows, cols][:, None] + np.arange(n_points)[None, :]
     node_times = table.times[nodes].astype(np.int64)
     regular = np.all(np.diff(node_times, axis=1) == round(table.interval_s * 1e9), axis=1)
