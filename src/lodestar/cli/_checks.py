@@ -156,3 +156,30 @@ def check_suffix(option: str, path, accepted: tuple[str, ...]) -> None:
 def check_output_folder(option: str, path) -> None:
     if Path(path).exists() and not Path(path).is_dir():
         raise LodestarError(f"--{option} {path}: is a file; give a folder (created if missing)")
+
+
+#: What ``--truth header`` is, in the summary (as ``solve`` and ``compare`` say it: analysis.truth).
+HEADER_TRUTH = "header APPROX POSITION XYZ (approximate, about 1 m)"
+
+
+def truth_xyz(text: str | None, obs=None) -> list[float] | None:
+    """``X,Y,Z`` in metres (ECEF), ``header`` (the observation file's APPROX POSITION XYZ, as ``solve`` and
+    ``compare`` take it), or None; negative values are values (Lodestar's parser, lodestar.cli)."""
+    if not text:
+        return None
+    if text.strip().lower() == "header":
+        from ..io.headers import obs_approx_position_m
+
+        xyz = obs_approx_position_m(obs) if obs is not None else None
+        if xyz is None:
+            raise LodestarError(f"--truth header: {obs or 'the observation file'} has no APPROX POSITION XYZ in its "
+                                "header; give --truth X,Y,Z or --sinex FILE")
+        return list(xyz)
+    return ecef_xyz(text, "--truth")
+
+
+def truth_label(text: str | None) -> str | None:
+    """Where a ``--truth`` came from, for the summary's ``truth_source``."""
+    if not text:
+        return None
+    return HEADER_TRUTH if text.strip().lower() == "header" else "--truth"

@@ -5,40 +5,14 @@ from __future__ import annotations
 import warnings
 
 from ..errors import LodestarError
-from ._checks import check_output_files, ecef_xyz, elevation_deg, non_negative_float, positive_float, residuals_format
+from ._checks import (check_output_files, ecef_xyz, elevation_deg, non_negative_float, positive_float,
+                      residuals_format, truth_label, truth_xyz)
 from ._rtklib_conf_args import apply_rtklib_conf
 from ._selection_args import add_selection_arguments, selection_from_args
 
 NAME = "ppp"
 HELP = ("precise point positioning (GLONASS, BeiDou, GPS, Galileo; static or kinematic) with SP3/CLK products; "
         "written as CSV, RTKLIB .pos, Parquet, KML, GeoJSON or NMEA")
-
-
-#: What ``--truth header`` is, in the summary (as ``solve`` and ``compare`` say it: analysis.truth).
-HEADER_TRUTH = "header APPROX POSITION XYZ (approximate, about 1 m)"
-
-
-def truth_xyz(text: str | None, obs=None) -> list[float] | None:
-    """``X,Y,Z`` in metres (ECEF), ``header`` (the observation file's APPROX POSITION XYZ, as ``solve`` and
-    ``compare`` take it), or None; negative values are values (Lodestar's parser, lodestar.cli)."""
-    if not text:
-        return None
-    if text.strip().lower() == "header":
-        from ..io.headers import obs_approx_position_m
-
-        xyz = obs_approx_position_m(obs) if obs is not None else None
-        if xyz is None:
-            raise LodestarError(f"--truth header: {obs or 'the observation file'} has no APPROX POSITION XYZ in its "
-                                "header; give --truth X,Y,Z or --sinex FILE")
-        return list(xyz)
-    return ecef_xyz(text, "--truth")
-
-
-def truth_label(text: str | None) -> str | None:
-    """Where a ``--truth`` came from, for the summary's ``truth_source``."""
-    if not text:
-        return None
-    return HEADER_TRUTH if text.strip().lower() == "header" else "--truth"
 
 
 def add_arguments(parser) -> None:

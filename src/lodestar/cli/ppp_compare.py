@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 
-from ._checks import check_output_files, check_suffix, elevation_deg
+from ._checks import check_output_files, check_suffix, elevation_deg, truth_xyz
 
 NAME = "ppp-compare"
 HELP = "PPP convergence per system set (R, C, R+C, G+R+E+C) with filter restarts, table and HTML report"
@@ -62,8 +62,6 @@ def run_compare(args) -> int:
     check_output_files(out=args.out, json=args.json)
     if args.workers < 1:
         raise LodestarError(f"--workers {args.workers}: give at least 1")
-    from .ppp import truth_xyz
-
     truth = truth_xyz(args.truth, args.obs)
     products = {key: getattr(args, key) for key in ("sp3", "clk", "nav", "antex", "sinex", "bias", "blq", "gradients")
                 if getattr(args, key, None)}
