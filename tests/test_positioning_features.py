@@ -120,6 +120,24 @@ def test_iono_free_mode_solves_with_dual_frequency_codes(hour):
     assert np.isin(ds["status"].values, ("ok", "fde")).sum() == 120
 
 
+def test_iono_free_mode_names_a_missing_pair(data, hour):
+    """phone/pixel6.23o tracks GPS and Galileo on L1/E1 and L5/E5a: Galileo has its pair (E1/E5a), GPS has no L2.
+    ``iono="iflc"`` with GPS names the pair and the codes there are, rather than solving no epoch (it ran and
+    wrote 48 "insufficient" rows with exit status 0); Galileo's check passes (it fails later for want of this
+    day's orbits in the ESBC navigation file, a different error)."""
+    from lodestar.errors import NoEphemerisError
+
+    _, nav = hour
+    phone = data / "phone" / "pixel6.23o"
+    with pytest.raises(NoEphemerisError, match=r"--iono iflc: no GPS satellite of .*pixel6.23o has the ionosphere-free "
+                                               r"pair \(C1C or C1W with C2W or C2L or C2X\); its GPS codes are C1C "
+                                               r"C5Q: drop G") as refused:
+        prepare(phone, nav, systems="GE", iono="iflc")
+    assert refused.value.system == "G"
+    with pytest.raises(NoEphemerisError, match="no usable Galileo orbit"):
+        prepare(phone, nav, systems="E", iono="iflc")
+
+
 def test_solve_many_equals_individual_calls(hour):
     obs, nav = hour
     many = solve_many(obs, nav, sets=("R", "C+R"), masks=(10, 15))

@@ -51,7 +51,9 @@ class DataNotFoundError(LodestarError):
 
 
 class NoEphemerisError(LodestarError):
-    """A request needs navigation data that the given files do not contain.
+    """A request needs navigation data that the given files do not contain, or a requested system cannot
+    be used at all for another reason of the same kind (``iono="iflc"`` and no satellite of it has the
+    dual-frequency pair).
 
     ``system`` is the system letter concerned, when one is (callers may then go on without it).
     """

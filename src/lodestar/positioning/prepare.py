@@ -148,6 +148,7 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     merged_priority.update(priority or {})
     if iono == "iflc":
         pseudorange, code, freq, delays = _iono_free_codes(obs, svs, channels)
+        _check_iono_free_pairs(systems, svs, code, obs)
     else:
         pseudorange, code, freq, delays = _single_codes(obs, svs, channels, merged_priority)
     if smoothing_s:
@@ -273,6 +274,25 @@ def _iono_free_codes(obs, svs, channels):
         return out
 
     return pseudorange, code, np.full(pseudorange.shape, np.nan), delays
+
+
+def _check_iono_free_pairs(systems, svs, code, obs):
+    """``iono="iflc"``: a requested system none of whose satellites has the pair of ``IFLC_PAIRS`` is a clear
+    user error naming the pair and the codes the file has (a GPS L1/L5 smartphone: C1C C5Q, no L2), not a
+    run of "insufficient" epochs."""
+    letters = np.array([str(sv)[0] for sv in svs])
+    for system in systems:
+        cols = letters == system
+        if not cols.any() or (code[:, cols] != "").any():
+            continue
+        first, second = observables.IFLC_PAIRS[system]
+        have = [c for c in (obs.attrs.get("obs_codes") or {}).get(system, []) if c.startswith("C")]
+        name = SYSTEM_NAMES[system]
+        raise NoEphemerisError(
+            f"--iono iflc: no {name} satellite of {obs.attrs.get('path', 'the observations')} has the "
+            f"ionosphere-free pair ({' or '.join(first)} with {' or '.join(second)}); its {name} codes are "
+            f"{' '.join(have) or 'none'}: drop {system} from the systems, or use --iono klobuchar or nequick",
+            system=system)
 
 
 def _check_navigation(systems, svs, st, observed, usable, orbit_source, obs):
