@@ -122,20 +122,25 @@ def test_every_large_file_reads_or_is_rejected_clearly(path):
     read_or_reject(path)
 
 
-def _nav_files() -> list[Path]:
+def _files_of_kind(kind: str, files, max_bytes: int) -> list[Path]:
+    """The ``files`` of at most ``max_bytes`` on disk that Lodestar recognises as ``kind`` ("nav", "sp3")."""
     from lodestar.io.headers import read_head, sniff_format
 
     out = []
-    for path in SMALL_FILES:
+    for path in files:
         try:
-            if sniff_format(read_head(path)) == "nav":
+            if path.stat().st_size <= max_bytes and sniff_format(read_head(path)) == kind:
                 out.append(path)
         except LodestarError:
             continue
     return out
 
 
-@pytest.mark.parametrize("path", _nav_files(), ids=lambda p: str(p.relative_to(DATA)))
+NAV_FILES = _files_of_kind("nav", SMALL_FILES, SMALL_BYTES)
+SP3_FILES = _files_of_kind("sp3", ALL_FILES, 4 * SMALL_BYTES)  # the biggest SP3 here is ~1 MB
+
+
+@pytest.mark.parametrize("path", NAV_FILES, ids=lambda p: str(p.relative_to(DATA)))
 def test_every_navigation_file_gives_orbits_or_a_clear_refusal(path):
     """Reading is not enough: the orbit layer builds from every navigation file and evaluates every
     satellite over the file's span (a file of F/NAV-only Galileo records once raised TypeError there);
@@ -159,20 +164,7 @@ def test_every_navigation_file_gives_orbits_or_a_clear_refusal(path):
     assert (st.valid | (np.asarray(st.reason).astype(str) != "")).all()
 
 
-def _sp3_files() -> list[Path]:
-    from lodestar.io.headers import read_head, sniff_format
-
-    out = []
-    for path in ALL_FILES:
-        try:
-            if path.stat().st_size <= 4 * SMALL_BYTES and sniff_format(read_head(path)) == "sp3":
-                out.append(path)
-        except LodestarError:
-            continue
-    return out
-
-
-@pytest.mark.parametrize("path", _sp3_files(), ids=lambda p: str(p.relative_to(DATA)))
+@pytest.mark.parametrize("path", SP3_FILES, ids=lambda p: str(p.relative_to(DATA)))
 def test_every_sp3_file_gives_states_or_a_clear_refusal(path):
     """Every SP3 file builds precise orbits that are evaluated over its span, its edges and a minute beyond
     (where the interpolation window cannot fit): each cell valid or with a reason, never an exception."""
