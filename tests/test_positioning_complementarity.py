@@ -83,6 +83,58 @@ def test_pair_never_worse_on_common_epochs(hour_gains, station, mode, mask, over
     assert g["rms3d_common_set_m"] <= g["rms3d_common_over_m"]
 
 
+#: The same rule on what ``compare`` prints by default (``calibrate=True``: each set's code biases and ISB from
+#: its 10° run, applied as known at 30°; analysis.compare._solve_calibrated). At 10° it is the test above; at 30°
+#: (pair / alone, m, 3D RMS on the common epochs, 2026-12-07) the calibration helps each system alone more than
+#: the pair, whose BeiDou biases took part of GLONASS's errors at 10° (docs/complementarity.md, "With the
+#: receiver calibration of compare"). Tried and not kept: the pair given each system's own calibration (causal
+#: cases pass, post-processing ones turn, TLSE 30° over R 4.82 -> 8.33 m: 7 cases worse either way).
+NOT_YET_CALIBRATED = {
+    ("ESBC", "post-processing", "R"),  # 1.82 / 1.68 on 33 epochs
+    ("ESBC", "causal", "R"),  # 2.18 / 1.59 on 33 epochs
+    ("WTZR", "causal", "R"),  # 5.13 / 2.99 on 37 epochs
+    ("WTZZ", "causal", "R"),  # 2.40 / 2.32 on 37 epochs
+    ("WTZZ", "causal", "C"),  # 2.59 / 2.00 on 118 epochs
+}
+
+
+@pytest.fixture(scope="module")
+def compare_gains(data):
+    """``compare``'s own gains table (its default calibration) per hour and mode, masks 10 and 30."""
+    from lodestar.analysis.compare import compare
+
+    sinex = sorted(glob.glob(str(data / "sinex" / "*")))
+    out = {}
+    for name, (obs, nav, epoch) in HOURS.items():
+        truth = np.array(ESBC_ITRF2014_XYZ) if epoch is None else station_position(sinex, name, epoch)
+        for mode, causal in (("post-processing", False), ("causal", True)):
+            result = compare(data / obs, data / nav, truth=truth, sets=("R", "C", "R+C"), masks=MASKS, causal=causal)
+            out[(name, mode)] = result.gains[result.gains["set"] == "R+C"].set_index(["mask_deg", "over"])
+    return out
+
+
+def _calibrated_cases():
+    for name in HOURS:
+        for mode in ("post-processing", "causal"):
+            for over in ("R", "C"):
+                known = (name, mode, over) in NOT_YET_CALIBRATED
+                marks = [pytest.mark.xfail(strict=True, reason="pair worse with compare's calibration here "
+                                           "(docs/complementarity.md)")] if known else []
+                yield pytest.param(name, mode, over, marks=marks, id=f"{name}-{mode}-30-over-{over}")
+
+
+@pytest.mark.parametrize(("station", "mode", "over"), list(_calibrated_cases()))
+def test_pair_never_worse_in_compare_at_30_degrees(compare_gains, hour_gains, station, mode, over):
+    g = compare_gains[(station, mode)].loc[(30.0, over)]
+    ten = compare_gains[(station, mode)].loc[(10.0, over)]
+    own = hour_gains[(station, mode)].loc[(10.0, over)]
+    assert ten["rms3d_common_set_m"] == pytest.approx(own["rms3d_common_set_m"], abs=1e-9)  # 10°: no calibration
+    if g["common_epochs"] == 0:
+        assert g["epochs_solved_set"] > 0
+        return
+    assert g["rms3d_common_set_m"] <= g["rms3d_common_over_m"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("causal", [False, True], ids=["post-processing", "causal"])
 def test_esbc_day_pair_never_worse_on_common_epochs(esbc, causal):
