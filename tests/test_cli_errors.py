@@ -269,6 +269,23 @@ def test_system_set_with_an_unknown_letter_hinted(data, tmp_path, capsys):
            "RX", "joined by +", status=1)
 
 
+def test_ppp_empty_system_set_refused_as_by_solve(data, tmp_path, capsys):
+    """``--systems ""`` was taken for PPP's default R+C (``args.systems or "R+C"``); solve refuses it."""
+    commands = (["solve", str(data / OBS), "--nav", str(data / NAV)], ["ppp", str(data / OBS), "--sp3", str(data / SP3)])
+    for command in commands:
+        assert main([*command, "--systems", "", "--out", str(tmp_path / "x.csv")]) == 1
+        assert "empty system set ''" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_solve_says_why_no_epoch_was_solved(data, tmp_path, capsys):
+    """A selection that leaves nothing (an SNR mask of 99 dB-Hz) ends in one line saying why, with the selection."""
+    assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--systems", "R+C", "--snr-mask", "99",
+                 "--out", str(tmp_path / "x.csv")]) == 0
+    assert ("no epoch solved: 120 of 120 epochs say 'too few satellites' (observation selection: C/N0 >= 99 dB-Hz)"
+            in capsys.readouterr().out)
+
+
 def test_out_dash_refused(data, tmp_path, capsys, monkeypatch):
     # was: a file named '-' in the working folder
     monkeypatch.chdir(tmp_path)

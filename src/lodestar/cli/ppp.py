@@ -8,6 +8,7 @@ from ..errors import LodestarError
 from ._checks import (check_output_files, ecef_xyz, elevation_deg, non_negative_float, positive_float,
                       residuals_format, truth_label, truth_xyz)
 from ._rtklib_conf_args import apply_rtklib_conf
+from ._summary import main_reason
 from ._selection_args import add_selection_arguments, selection_from_args
 
 NAME = "ppp"
@@ -72,6 +73,10 @@ _DEFAULTS = {"mode": "kinematic", "mask": 7.0, "direction": "forward", "pos_form
 def run(args) -> int:
     explicit_pos_format = args.pos_format is not None  # typed, not set by --rtklib-conf's out-solformat
     conf = apply_rtklib_conf(args, "ppp", _DEFAULTS)
+    if args.systems is not None:  # given (an empty one is refused as by solve, not taken for the default R+C)
+        from ..systems import parse_system_set
+
+        parse_system_set(args.systems)
     if args.sets:
         return _run_sets(args)
     from ..output import write_json
@@ -115,7 +120,7 @@ def run(args) -> int:
         if info["final_position_m"] is not None:
             print(_final_position_line(info))
         if not info["solved"]:
-            print(f"no epoch solved: {_main_reason(ds)}")
+            print(f"no epoch solved: {main_reason(ds)}")
         for warning in info["warnings"]:
             print(f"warning: {warning}")
     write_json(info, args.json)
@@ -132,17 +137,6 @@ def _final_position_line(info) -> str:
     ztd = f", ZTD {info['final_ztd_m']:.4f} m" if info.get("final_ztd_m") is not None else ""
     return (f"final position (marker): X {x:.4f} Y {y:.4f} Z {z:.4f} m; lat {lat:.9f} lon {lon:.9f} deg, "
             f"h {height:.4f} m; 1-sigma E/N/U {e:.1f}/{n:.1f}/{u:.1f} cm{ztd}")
-
-
-def _main_reason(ds) -> str:
-    """The reason most unsolved epochs give (their CSV ``reason``), with how many give it."""
-    from collections import Counter
-
-    reasons = Counter(r for r in ds["reason"].values.astype(str) if r)
-    if not reasons:
-        return "no reason recorded"
-    text, count = reasons.most_common(1)[0]
-    return f"{count} of {ds.sizes['time']} epochs say '{text}'"
 
 
 def _short_source(source: str) -> str:

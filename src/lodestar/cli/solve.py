@@ -24,6 +24,7 @@ from ._checks import (
 from ._precise_args import add_precise_arguments, precise_options, precise_summary
 from ._rtklib_conf_args import apply_rtklib_conf
 from ._selection_args import add_selection_arguments, selection_from_args
+from ._summary import main_reason
 
 NAME = "solve"
 HELP = ("single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), batch post-processing "
@@ -199,6 +200,10 @@ def _print_summary(ds, info, out) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in info["status_counts"].items() if v)
     print(f"{ds.attrs['systems']} at {info['mask_deg']:g}° ({info['mode']}): {info['solved']}/{info['epochs']} epochs "
           f"solved ({counts}) -> {out}")
+    if not info["solved"]:  # why, in one line (the CSV's reason column has it per epoch)
+        selection = info.get("selection") or "all observations"
+        print(f"no epoch solved: {main_reason(ds)}"
+              + (f" (observation selection: {selection})" if selection != "all observations" else ""))
     faults = info.get("persistent_fault_epochs") or {}
     if faults:  # satellites whose range stayed biased by metres (positioning/persistent.py)
         print("persistent range fault: " + ", ".join(f"{sv} out of {n} epochs" for sv, n in faults.items()))
