@@ -83,18 +83,17 @@ def test_pair_never_worse_on_common_epochs(hour_gains, station, mode, mask, over
     assert g["rms3d_common_set_m"] <= g["rms3d_common_over_m"]
 
 
-#: The same rule on what ``compare`` prints by default (``calibrate=True``: each set's code biases and ISB from
-#: its 10° run, applied as known at 30°; analysis.compare._solve_calibrated). At 10° it is the test above; at 30°
-#: (pair / alone, m, 3D RMS on the common epochs, 2026-12-07) the calibration helps each system alone more than
-#: the pair, whose BeiDou biases took part of GLONASS's errors at 10° (docs/complementarity.md, "With the
-#: receiver calibration of compare"). Tried and not kept: the pair given each system's own calibration (causal
-#: cases pass, post-processing ones turn, TLSE 30° over R 4.82 -> 8.33 m: 7 cases worse either way).
+#: The same rule on what ``compare`` prints by default. In post-processing that is ``calibrate=True``: each set's
+#: code biases and ISB from its 10° run, applied as known at 30° (analysis.compare._solve_calibrated); at 10° it
+#: is the test above. At 30° (pair / alone, m, 3D RMS on the common epochs, 2026-12-07) the calibration helps each
+#: system alone more than the pair, whose BeiDou biases took part of GLONASS's errors at 10°
+#: (docs/complementarity.md, "With the receiver calibration of compare"). A causal comparison calibrates only when
+#: asked (the 10° run's end-of-run values would hand the 30° run the file's future): its figures are those of the
+#: test above. Until 2026-12-07 it did, and the pair was worse at 30° causal at ESBC (2.18 / 1.59), WTZR
+#: (5.13 / 2.99), WTZZ (2.40 / 2.32 over R, 2.59 / 2.00 over C). Tried and not kept: the pair given each system's
+#: own calibration (causal cases pass, post-processing ones turn, TLSE 30° over R 4.82 -> 8.33 m).
 NOT_YET_CALIBRATED = {
     ("ESBC", "post-processing", "R"),  # 1.82 / 1.68 on 33 epochs
-    ("ESBC", "causal", "R"),  # 2.18 / 1.59 on 33 epochs
-    ("WTZR", "causal", "R"),  # 5.13 / 2.99 on 37 epochs
-    ("WTZZ", "causal", "R"),  # 2.40 / 2.32 on 37 epochs
-    ("WTZZ", "causal", "C"),  # 2.59 / 2.00 on 118 epochs
 }
 
 

@@ -302,7 +302,7 @@ def progress_bar(description: str, enabled: bool = True):
 
 
 def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3=None, clk=None,
-            progress=False, calibrate: bool = True, causal: bool = False, antex=None, sinex=None,
+            progress=False, calibrate: bool | None = None, causal: bool = False, antex=None, sinex=None,
             bias=None) -> CompareResult:
     """Solve every system set at every mask on the same epochs and tabulate the results.
 
@@ -310,15 +310,19 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
     ECEF metres, ``"header"`` or ``("sinex", [paths])``. A set whose systems have no navigation
     data (or no observations) gives ``skipped`` rows with the reason. ``calibrate``: estimate
     each set's code biases and inter-system bias once, at the lowest mask, and apply them as
-    known at the higher masks (default); False lets every mask estimate its own.
+    known at the higher masks; False lets every mask estimate its own. Default (None): True in
+    post-processing, False with ``causal``.
     ``causal``: every solution in forward mode (``solve(..., causal=True)``: biases, weights and
-    ISBs from past epochs only; with ``calibrate`` the lowest mask's end-of-run calibration is the
-    starting value at the others). Gains of a combined set over its parts are computed on the
-    epochs both solved (``CompareResult.gains``).
+    ISBs from past epochs only). The lowest mask's calibration is its end-of-run estimate, i.e. of
+    the whole file: handed to another mask's run it would give that run's first epochs the file's
+    future, so a causal comparison calibrates only when asked (``calibrate=True``: the end-of-run
+    values start the other masks, as a calibration from an earlier day would). Gains of a combined
+    set over its parts are computed on the epochs both solved (``CompareResult.gains``).
     ``antex``/``sinex``/``bias``: phase-centre and code-bias sources used with ``sp3``
     (:func:`lodestar.positioning.prepare`).
     """
     sets = tuple(dict.fromkeys(format_system_set(s) for s in sets))
+    calibrate = (not causal) if calibrate is None else bool(calibrate)
     masks = tuple(float(m) if float(m) % 1 else int(m) for m in masks)
     if not sets or not masks:
         raise LodestarError("compare needs at least one system set and one mask")
