@@ -140,6 +140,16 @@ def test_a_clk_without_the_systems_clocks_is_not_taken_for_another_day():
     assert not any("J07" in w for w in warnings)
 
 
+def test_solve_prints_its_warnings(tmp_path, capsys):
+    """``lodestar solve`` says on stderr what it set aside (until 2026-12-07 only its --json had it)."""
+    from lodestar.cli import main
+
+    assert main(["solve", str(OBS_1H), "--nav", str(NAV), "--sp3", str(GRG), str(IAC), "--clk", str(GRG_CLK),
+                 "--systems", "C", "--out", str(tmp_path / "c.csv")]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: CLK {GRG_CLK} holds no clocks of C: not used (the SP3 clocks serve them)" in err
+
+
 def test_phase_centres_moved_and_provenance_carried():
     """SINEX gives ESBC's antenna (ASH701945E_M SCIS); satellites get published/SINEX offsets; the
     solution's attributes say which source served what."""

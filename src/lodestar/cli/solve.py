@@ -136,6 +136,8 @@ def run(args) -> int:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
         _print_summary(ds, info, args.out)
+    for warning in info["warnings"]:  # what the run set aside or could not do (also in --json), as ppp says it
+        print(f"warning: {warning}", file=sys.stderr)
     from ..output import write_json
 
     write_json(info, args.json)
