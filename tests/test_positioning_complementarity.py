@@ -51,14 +51,23 @@ def _gains(prep, truth, causal):
     return gains[gains["set"] == "R+C"].set_index(["mask_deg", "over"])
 
 
-@pytest.fixture(scope="module")
-def hour_gains(data):
+def _hours(data):
+    """(station, observation path, navigation path, truth) of each hour of :data:`HOURS`."""
     sinex = sorted(glob.glob(str(data / "sinex" / "*")))
-    out = {}
     for name, (obs, nav, epoch) in HOURS.items():
         truth = np.array(ESBC_ITRF2014_XYZ) if epoch is None else station_position(sinex, name, epoch)
-        prep = prepare(data / obs, data / nav, systems="RC")
-        for mode, causal in (("post-processing", False), ("causal", True)):
+        yield name, data / obs, data / nav, truth
+
+
+MODES = (("post-processing", False), ("causal", True))
+
+
+@pytest.fixture(scope="module")
+def hour_gains(data):
+    out = {}
+    for name, obs, nav, truth in _hours(data):
+        prep = prepare(obs, nav, systems="RC")
+        for mode, causal in MODES:
             out[(name, mode)] = _gains(prep, truth, causal)
     return out
 
@@ -102,13 +111,11 @@ def compare_gains(data):
     """``compare``'s own gains table (its default calibration) per hour and mode, masks 10 and 30."""
     from lodestar.analysis.compare import compare
 
-    sinex = sorted(glob.glob(str(data / "sinex" / "*")))
     out = {}
-    for name, (obs, nav, epoch) in HOURS.items():
-        truth = np.array(ESBC_ITRF2014_XYZ) if epoch is None else station_position(sinex, name, epoch)
-        for mode, causal in (("post-processing", False), ("causal", True)):
-            result = compare(data / obs, data / nav, truth=truth, sets=("R", "C", "R+C"), masks=MASKS, causal=causal)
-            out[(name, mode)] = result.gains[result.gains["set"] == "R+C"].set_index(["mask_deg", "over"])
+    for name, obs, nav, truth in _hours(data):
+        for mode, causal in MODES:
+            gains = compare(obs, nav, truth=truth, sets=("R", "C", "R+C"), masks=MASKS, causal=causal).gains
+            out[(name, mode)] = gains[gains["set"] == "R+C"].set_index(["mask_deg", "over"])
     return out
 
 
