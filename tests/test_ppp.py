@@ -199,7 +199,8 @@ def test_truth_header_as_in_solve_and_compare(data, tmp_path, capsys):
     4801568.0 m), as ``solve`` and ``compare`` take it, and the summary says it is approximate; a header
     without one is refused by name."""
     from lodestar.cli import main
-    from lodestar.cli._checks import HEADER_TRUTH, truth_xyz
+    from lodestar.cli._checks import truth_xyz
+    from lodestar.io.headers import HEADER_TRUTH
 
     wtzr = data / "esbc-2020-177" / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
     header = next(line for line in wtzr.read_text().splitlines()[:40] if line[60:].strip() == "APPROX POSITION XYZ")

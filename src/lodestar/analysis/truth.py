@@ -12,6 +12,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import DataNotFoundError, LodestarError
+from ..io.headers import HEADER_TRUTH
 from ..io.sinex import locate_station, read_sinex
 
 __all__ = ["station_names", "resolve_truth"]
@@ -36,7 +37,7 @@ def resolve_truth(truth, obs: xr.Dataset, station: str) -> tuple[np.ndarray | No
         if approx is None or not np.any(np.asarray(approx, dtype=float)):
             raise LodestarError(f"{obs.attrs.get('path', 'observations')}: no APPROX POSITION XYZ in the header "
                                 "to use as truth; give --truth X,Y,Z or --sinex FILE")
-        return np.asarray(approx, dtype=float), "header APPROX POSITION XYZ (approximate, about 1 m)"
+        return np.asarray(approx, dtype=float), HEADER_TRUTH
     if isinstance(truth, tuple) and len(truth) == 2 and truth[0] == "sinex":
         epoch = obs["time"].values[len(obs["time"]) // 2]
         paths = [truth[1]] if isinstance(truth[1], (str, Path)) else list(truth[1])

@@ -158,10 +158,6 @@ def check_output_folder(option: str, path) -> None:
         raise LodestarError(f"--{option} {path}: is a file; give a folder (created if missing)")
 
 
-#: What ``--truth header`` is, in the summary (as ``solve`` and ``compare`` say it: analysis.truth).
-HEADER_TRUTH = "header APPROX POSITION XYZ (approximate, about 1 m)"
-
-
 def truth_xyz(text: str | None, obs=None) -> list[float] | None:
     """``X,Y,Z`` in metres (ECEF), ``header`` (the observation file's APPROX POSITION XYZ, as ``solve`` and
     ``compare`` take it), or None; negative values are values (Lodestar's parser, lodestar.cli)."""
@@ -182,4 +178,6 @@ def truth_label(text: str | None) -> str | None:
     """Where a ``--truth`` came from, for the summary's ``truth_source``."""
     if not text:
         return None
+    from ..io.headers import HEADER_TRUTH
+
     return HEADER_TRUTH if text.strip().lower() == "header" else "--truth"

@@ -67,7 +67,7 @@ def _why_none(result) -> str:
         if reasons:
             main = max(reasons, key=reasons.get)
             parts.append(f"{side}: {main} ({reasons[main]} of {sum(reasons.values())} cells left out)")
-    parts += [w for w in result.get("warnings", []) if "interpolation window" in w]  # an SP3 too short to use
+    parts += result.get("unusable_centres", [])  # e.g. an SP3 too short to interpolate
     hint = "navigation file of another day, or a system the SP3 files do not carry?"
     return "; ".join(parts + [hint]) if parts else hint
 

@@ -256,6 +256,10 @@ def obs_antenna_delta_hen_m(path) -> tuple[float, float, float]:
     return 0.0, 0.0, 0.0
 
 
+#: How a truth taken from the header is named (``truth_source``, summaries): it is metre-level at best.
+HEADER_TRUTH = "header APPROX POSITION XYZ (approximate, about 1 m)"
+
+
 def obs_approx_position_m(path) -> tuple[float, float, float] | None:
     """``APPROX POSITION XYZ`` of an observation file's header (ECEF metres; None when absent or all zero,
     as RINEX 3 allows for moving receivers)."""

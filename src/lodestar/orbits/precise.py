@@ -294,12 +294,15 @@ class PreciseEphemeris:
         self.antenna_models = {str(d.attrs.get("path", "")): str(d.attrs["antenna_model"])
                                for d in _as_list(sp3) if getattr(d, "attrs", {}).get("antenna_model")}
         self.warnings += _disagreements(self.sources)
-        for src in self.sources:  # a centre that can never serve a position: say so, not "outside its span" only
+        #: {centre: why it can never serve a position} (also in ``warnings``): not "outside its span" only
+        self.unusable_centres = {}
+        for src in self.sources:
             if 0 < src.orbit.times.size < n_points:
                 span = " to ".join(str(t)[:19] for t in src.orbit.times[[0, -1]])
-                self.warnings.append(f"{src.name}'s SP3 orbits hold {src.orbit.times.size} epochs ({span}), fewer than "
-                                     f"the {n_points} nodes of the interpolation window: none of its positions can be "
-                                     "used")
+                self.unusable_centres[src.name] = (
+                    f"{src.name}'s SP3 orbits hold {src.orbit.times.size} epochs ({span}), fewer than the {n_points} "
+                    "nodes of the interpolation window: none of its positions can be used")
+        self.warnings += list(self.unusable_centres.values())
         first = self.sources[0]
         # single-source attributes kept for callers of the one-centre API
         self.times, self.sp3_svs, self.positions = first.orbit.times, first.orbit.svs, first.orbit.values

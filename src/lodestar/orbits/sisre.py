@@ -100,12 +100,16 @@ def orbit_class(sv: str, radius_m: float) -> str:
     return f"{generation}-IGSO" if radius_m > 35e6 else f"{generation}-MEO"
 
 
-def _weights(svs, positions):
+def _orbit_radius_m(positions):
+    """(S,) median orbit radius of each satellite (m); NaN for one without any precise position."""
+    with warnings.catch_warnings():  # an all-NaN column is a satellite without positions: no numpy warning
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(np.linalg.norm(positions, axis=-1), axis=0)
+
+
+def _weights(svs, radius):
     w_r = np.empty(len(svs))
     w_ac = np.empty(len(svs))
-    with warnings.catch_warnings():  # a satellite without any precise position: NaN radius, no warning
-        warnings.simplefilter("ignore", RuntimeWarning)
-        radius = np.nanmedian(np.linalg.norm(positions, axis=-1), axis=0)
     for k, sv in enumerate(svs):
         key = sv[0]
         if key == "C":
@@ -147,7 +151,8 @@ def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: b
         np.char.startswith(svs, "R")[None, :], _glonass_relativity(b), 0.0)
     dclk_raw = np.where(ok, (brd_clock - p.clock_s) * C_MPS, np.nan)
     dclk = _remove_epoch_mean(dclk_raw, svs)
-    w_r, w_ac2 = _weights(svs, p.position_m)
+    radius = _orbit_radius_m(p.position_m)
+    w_r, w_ac2 = _weights(svs, radius)
     # one receiver clock absorbs one common offset per system, so the system's satellites must share
     # one reference point: where some lack an antenna offset, SISRE uses the CoM for the whole system
     mixed = _systems_with_partial_pco(svs, applied, ok)
@@ -161,7 +166,7 @@ def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: b
     result = _summarise(svs, r, a, c, dclk, sisre, ok, sisre_com, applied)
     # why cells were not compared, per side (an empty comparison's error names the main reason)
     result["not_compared"] = {"precise": p.summary()["reasons"], "broadcast": b.summary()["reasons"]}
-    result["classes"] = _class_summary(svs, r, a, c, dclk, sisre, ok, p.position_m, sisre_com, applied)
+    result["classes"] = _class_summary(svs, r, a, c, dclk, sisre, ok, radius, sisre_com, applied)
     for k, sv in enumerate(svs):
         if str(sv) in result["satellites"]:
             result["satellites"][str(sv)]["pco_applied"] = bool(applied[k])
@@ -233,10 +238,7 @@ def _stats(r, a, c, dclk, sisre, n_epochs, sisre_com=None) -> dict:
     }
 
 
-def _class_summary(svs, r, a, c, dclk, sisre, ok, positions, sisre_com, applied) -> dict:
-    with warnings.catch_warnings():  # a satellite without any precise position: NaN radius, no class, no warning
-        warnings.simplefilter("ignore", RuntimeWarning)
-        radius = np.nanmedian(np.linalg.norm(positions, axis=-1), axis=0)
+def _class_summary(svs, r, a, c, dclk, sisre, ok, radius, sisre_com, applied) -> dict:
     classes = np.array([orbit_class(sv, rad) for sv, rad in zip(svs, radius)])
     out = {}
     for name in sorted(set(classes[ok.any(axis=0)])):
@@ -289,4 +291,5 @@ def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", s
     result["span"] = {"from": str(np.datetime_as_string(first, "s")), "to": str(np.datetime_as_string(last, "s")),
                       "step_s": step_s}
     result["warnings"] = list(precise.warnings)  # the products' own (screened clocks, centres apart, too short)
+    result["unusable_centres"] = list(precise.unusable_centres.values())
     return result
