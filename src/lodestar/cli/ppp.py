@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 from ..errors import LodestarError
@@ -121,8 +122,8 @@ def run(args) -> int:
             print(_final_position_line(info))
         if not info["solved"]:
             print(f"no epoch solved: {main_reason(ds)}")
-        for warning in info["warnings"]:
-            print(f"warning: {warning}")
+    for warning in info["warnings"]:  # on stderr as solve and orbits say theirs (also in --json), even with --json -
+        print(f"warning: {warning}", file=sys.stderr)
     write_json(info, args.json)
     return 0
 
