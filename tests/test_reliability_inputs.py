@@ -127,6 +127,26 @@ def test_solve_allow_truncated_carries_the_warning_to_the_json(data, sp3_text, t
     assert info["solved"] >= 118
 
 
+@pytest.mark.parametrize("command", ["solve", "compare", "sisre"])
+def test_every_command_prints_the_truncation_warning_on_stderr(data, sp3_text, tmp_path, capsys, command):
+    """The warning a run's --json carries is also printed, on stderr, by each command that reads precise files
+    (``compare`` and ``sisre`` had it in the JSON only); stdout stays JSON alone with ``--json -``."""
+    lines = sp3_text.split(b"\n")
+    epochs = [i for i, line in enumerate(lines) if line.startswith(b"* ")]
+    cut = tmp_path / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3"
+    cut.write_bytes(b"\n".join(lines[: epochs[20] + 30]))
+    products = ["--sp3", str(data / SP3_BEFORE), str(cut), "--allow-truncated", "--json", "-"]
+    argv = {"solve": ["solve", str(data / OBS), "--nav", str(data / NAV), "--systems", "R", "--out", str(tmp_path / "o.csv")],
+            "compare": ["compare", str(data / OBS), "--nav", str(data / NAV), "--sets", "R", "--masks", "10",
+                        "--no-progress"],
+            "sisre": ["sisre", "--nav", str(data / NAV), "--systems", "R"]}[command]
+    assert main([*argv, *products]) == 0
+    printed = capsys.readouterr()
+    info = json.loads(printed.out)  # nothing but the JSON on stdout
+    assert any("truncated after epoch 2020-06-25 04:45:00" in w for w in info["warnings"])
+    assert "warning: " in printed.err and "truncated after epoch 2020-06-25 04:45:00" in printed.err
+
+
 # --- size limit, non-regular files -------------------------------------------------------------
 
 def test_limit_from_argument_environment_and_default(monkeypatch):

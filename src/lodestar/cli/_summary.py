@@ -1,4 +1,4 @@
-"""What the commands print about a solution beyond its table (shared by ``solve`` and ``ppp``)."""
+"""What the commands print about a run beyond its table: why nothing was solved, and the warnings."""
 
 from __future__ import annotations
 
@@ -12,3 +12,12 @@ def main_reason(ds) -> str:
         return "no reason recorded"
     text, count = reasons.most_common(1)[0]
     return f"{count} of {ds.sizes['time']} epochs say '{text}'"
+
+
+def print_warnings(warnings) -> None:
+    """Each warning on stderr as ``warning: ...`` (every command; they are in its ``--json`` too, and stdout
+    stays the summary, or the JSON alone with ``--json -``)."""
+    import sys
+
+    for warning in warnings or ():
+        print(f"warning: {warning}", file=sys.stderr)

@@ -6,6 +6,7 @@ import sys
 import time
 
 from ._checks import check_output_files, check_suffix, ecef_xyz, elevation_deg
+from ._summary import print_warnings
 
 NAME = "compare"
 HELP = "compare R, C, R+C and G+R+E+C positioning at a station under several elevation masks"
@@ -96,6 +97,7 @@ def run(args) -> int:
         reasons = "; ".join(list(dict.fromkeys(str(r) for r in result.rows["reason"] if r))[:2])
         raise LodestarError(f"every system set was skipped for {args.obs}: {reasons} ... "
                             "(are the --nav files of the observation day?)")
+    print_warnings(warnings)
     write_json({**result.to_json(), "warnings": warnings}, args.json)
     if args.out:
         write_compare_report(result, args.out, rtklib=rtklib)

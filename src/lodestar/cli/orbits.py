@@ -6,6 +6,7 @@ import sys
 
 from ._checks import check_output_files, check_suffix, iso_time
 from ._duration import STEP_HELP, duration_s
+from ._summary import print_warnings
 
 NAME = "orbits"
 HELP = "satellite positions and clocks (broadcast, or precise SP3/CLK) every STEP seconds, as CSV"
@@ -73,7 +74,6 @@ def run(args) -> int:
     print(f"left out (no valid ephemeris): {summary['left_out']}", file=text)
     for reason, count in summary["left_out_by_reason"].items():
         print(f"  {count:8d}  {reason}", file=text)
-    for warning in summary["warnings"]:
-        print(f"warning: {warning}", file=sys.stderr)
+    print_warnings(summary["warnings"])
     write_json(summary, args.json)
     return 0

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import warnings
 
 from ..errors import LodestarError
 from ._checks import (check_output_files, ecef_xyz, elevation_deg, non_negative_float, positive_float,
                       residuals_format, truth_label, truth_xyz)
 from ._rtklib_conf_args import apply_rtklib_conf
-from ._summary import main_reason
+from ._summary import main_reason, print_warnings
 from ._selection_args import add_selection_arguments, selection_from_args
 
 NAME = "ppp"
@@ -122,8 +121,7 @@ def run(args) -> int:
             print(_final_position_line(info))
         if not info["solved"]:
             print(f"no epoch solved: {main_reason(ds)}")
-    for warning in info["warnings"]:  # on stderr as solve and orbits say theirs (also in --json), even with --json -
-        print(f"warning: {warning}", file=sys.stderr)
+    print_warnings(info["warnings"])
     write_json(info, args.json)
     return 0
 

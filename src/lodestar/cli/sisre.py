@@ -6,6 +6,7 @@ import sys
 
 from ._checks import check_output_files
 from ._duration import STEP_HELP, duration_s
+from ._summary import print_warnings
 
 NAME = "sisre"
 HELP = "compare broadcast with precise orbits/clocks: radial/along/cross, clock and SISRE RMS"
@@ -56,6 +57,7 @@ def run(args) -> int:
     if result["pco"]["sisre_com_systems"]:
         print("SISRE from the centre of mass (offsets known for only part of the system): "
               + "+".join(result["pco"]["sisre_com_systems"]), file=text)
+    print_warnings(result["warnings"])
     write_json(result, args.json)
     return 0
 

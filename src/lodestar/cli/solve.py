@@ -24,7 +24,7 @@ from ._checks import (
 from ._precise_args import add_precise_arguments, precise_options, precise_summary
 from ._rtklib_conf_args import apply_rtklib_conf
 from ._selection_args import add_selection_arguments, selection_from_args
-from ._summary import main_reason
+from ._summary import main_reason, print_warnings
 
 NAME = "solve"
 HELP = ("single-point positioning with GLONASS, BeiDou, GPS, Galileo (any set), batch post-processing "
@@ -136,8 +136,7 @@ def run(args) -> int:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
         _print_summary(ds, info, args.out)
-    for warning in info["warnings"]:  # what the run set aside or could not do (also in --json), as ppp says it
-        print(f"warning: {warning}", file=sys.stderr)
+    print_warnings(info["warnings"])  # what the run set aside or could not do (also in --json)
     from ..output import write_json
 
     write_json(info, args.json)
