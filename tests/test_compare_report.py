@@ -99,6 +99,8 @@ def test_report_has_time_series_at_every_mask(report_html):
     for mask in (10, 20, 30, 40):
         assert re.search(rf"Over the [^<]* at a {mask}° mask", report_html)
     assert ">note<" not in report_html  # no set skipped: no empty note column
+    # "120/120 (100.0 %)" may wrap in its narrow column, never between the figure and its unit
+    assert re.search(r"<td>120/120 \(100\.0(\u00a0|&nbsp;|&#160;)%\)</td>", report_html)
 
 
 def test_report_puts_rtklib_beside_ours_on_the_same_epochs_and_truth(esbc, report_html):

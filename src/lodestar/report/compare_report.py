@@ -15,7 +15,8 @@ __all__ = ["compare_report", "write_compare_report"]
 
 def _display_table(rows: pd.DataFrame) -> pd.DataFrame:
     table = rows.copy()
-    table["solved"] = [f"{int(s)}/{int(e)} ({100 * s / e:.1f} %)" if e else "—"
+    # a no-break space keeps "(1.5 %)" on one line when the column wraps
+    table["solved"] = [f"{int(s)}/{int(e)} ({100 * s / e:.1f}\u00a0%)" if e else "—"
                        for s, e in zip(table["epochs_solved"], table["epochs"])]
     table["mask_deg"] = table["mask_deg"].map(lambda m: f"{m:g}")
     table["sats_min"] = table["sats_min"].map(lambda v: "—" if v != v else f"{int(v)}")
