@@ -170,6 +170,10 @@ def test_cli_sets_prints_and_writes_the_table(wtzr_compare, capsys):
         assert len(row["convergence_s"]) == 2
         # every figure is a real number or an honest "never": no silent zero
         assert row["static_error_3d_m"] is not None and 0.0 < row["static_error_3d_m"] < 1.0
+    # the runs' warnings (here: satellite offsets from the published table, not GRG's IGS14 model), each once for
+    # the 6 runs; they were Python warnings printed by every worker process, 12 lines of them, and not in the JSON
+    assert table["warnings"] and len(table["warnings"]) == len(set(table["warnings"]))
+    assert any(w.startswith("satellite antenna offsets not of the products' model IGS14") for w in table["warnings"])
 
 
 @pytest.mark.browser

@@ -16,6 +16,8 @@ median / 95 % envelopes of the error versus time since (re)start that the HTML r
 
 from __future__ import annotations
 
+import json
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
@@ -194,14 +196,26 @@ def set_summary(restarted, static, truth_xyz_m, restart_s: float | None) -> dict
 
 def _run_one(job: dict):
     mask = job.pop("mask_deg")
-    return ppp(job.pop("obs"), mask_deg=mask, **job)
+    with warnings.catch_warnings():  # each run's warnings are in its attrs: collected once by run_sets
+        warnings.simplefilter("ignore", UserWarning)
+        return ppp(job.pop("obs"), mask_deg=mask, **job)
+
+
+def _run_warnings(results: dict) -> list[str]:
+    """The runs' warnings (``attrs["warnings"]``), each once, in the order of the runs."""
+    seen = []
+    for ds in results.values():
+        value = ds.attrs.get("warnings") or []
+        seen += json.loads(value) if isinstance(value, str) else list(value)
+    return list(dict.fromkeys(seen))
 
 
 def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks=(7.0, 30.0),
              static: bool = True, workers: int = 2, mode: str = "kinematic", **products) -> dict:
     """Run ``lodestar.ppp`` for every set (``mode`` with restarts at each mask; static once).
 
-    Returns ``{"rows": {set: row}, "envelopes": {(set, mask): envelopes}, "restart_s": ...}``.
+    Returns ``{"rows": {set: row}, "envelopes": {(set, mask): envelopes}, "restart_s": ..., "warnings": [...]}``
+    (``warnings``: every run's, each once; the runs do not raise them as Python warnings).
     ``products``: ``sp3=, clk=, nav=, antex=, sinex=, bias=, blq=`` as ``lodestar.ppp`` takes them.
     Jobs run in a process pool of ``workers`` (the engine's filter is one Python loop per run).
     """
@@ -230,7 +244,8 @@ def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks
             if mask != masks[0]:
                 rows[system_set][f"median_convergence_s_mask{mask:g}"] = \
                     restart_statistics(seconds, enu, restart_s)["median_convergence_s"]
-    return {"rows": rows, "envelopes": envelopes, "restart_s": restart_s, "masks": tuple(masks), "mode": mode}
+    return {"rows": rows, "envelopes": envelopes, "restart_s": restart_s, "masks": tuple(masks), "mode": mode,
+            "warnings": _run_warnings(results)}
 
 
 def _minutes(value) -> str:

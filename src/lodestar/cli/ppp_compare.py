@@ -11,6 +11,7 @@ import sys
 import time
 
 from ._checks import check_output_files, check_suffix, elevation_deg, truth_xyz
+from ._summary import print_warnings
 
 NAME = "ppp-compare"
 HELP = "PPP convergence per system set (R, C, R+C, G+R+E+C) with filter restarts, table and HTML report"
@@ -69,16 +70,18 @@ def run_compare(args) -> int:
     result = run_sets(args.obs, args.sets, truth_xyz_m=truth, restart_hours=args.restart or None,
                       masks=tuple(args.masks), static=not args.no_static, workers=args.workers, mode=args.mode,
                       **products)
-    print("\n".join(format_table(result["rows"])))
+    text = sys.stderr if args.json == "-" else sys.stdout  # stdout is then JSON only, for scripts
+    print("\n".join(format_table(result["rows"])), file=text)
     print(f"({len(args.sets)} sets, {args.mode}, restart every {args.restart:g} h, masks {', '.join(f'{m:g}' for m in args.masks)}"
           f" deg; {time.perf_counter() - start:.1f} s)", file=sys.stderr)
     if args.out:
         from ..report.ppp_report import write_ppp_report
 
         write_ppp_report(result, args.out, station=str(args.obs).split("/")[-1][:4])
+    print_warnings(result["warnings"])
     if args.json:
         write_json({"restart_s": result["restart_s"], "mode": result["mode"], "masks": list(result["masks"]),
-                    "sets": result["rows"]}, args.json)
+                    "sets": result["rows"], "warnings": result["warnings"]}, args.json)
     return 0
 
 
