@@ -176,6 +176,26 @@ def test_cli_sets_prints_and_writes_the_table(wtzr_compare, capsys):
     assert any(w.startswith("satellite antenna offsets not of the products' model IGS14") for w in table["warnings"])
 
 
+def test_ppp_report_says_where_and_when_and_gives_minutes_as_minutes(wtzr_compare):
+    """The title names the marker and the day; convergence columns are minutes to 0.1 (they were printed with the
+    metre columns' three decimals, "35.000"); the legends name the systems, in compare's colours."""
+    import re
+
+    from lodestar.report.ppp_report import ppp_report
+
+    text = (wtzr_compare["out"] / "ppp.html").read_text()
+    assert re.search(r"<h1>PPP convergence per system set — WTZR[^<]*, 2020-06-25</h1>", text)
+    rows = {"R+C": {"segments": 12, "converged_segments": 12, "median_convergence_s": 1752.0,
+                    "p95_convergence_s": float("inf"), "rms_3d_after_m": 0.078, "static_error_enu_m": [0.008, 0.002, -0.039],
+                    "static_error_3d_m": 0.040, "median_convergence_s_mask30": None}}
+    env = {"time_since_start_s": np.arange(4) * 300.0, **{k: np.array([1.0, 0.5, 0.1, 0.05])
+                                                          for k in ("h_median_m", "h_p95_m", "d3_median_m", "d3_p95_m")}}
+    html = ppp_report({"rows": rows, "envelopes": {("R+C", 7.0): env, ("R+C", 30.0): env}, "restart_s": 7200.0,
+                       "masks": (7.0, 30.0), "mode": "kinematic"}, station="ESBC00DNK", date="2020-06-25").render()
+    cells = re.findall(r"<td>([^<]*)</td>", html)
+    assert cells[:5] == ["R+C", "12 (12)", "29.2", "never", "0.078"] and cells[-1] == "–"
+
+
 @pytest.mark.browser
 def test_ppp_report_renders_offline(wtzr_compare):
     from test_reports_browser import (

@@ -214,8 +214,9 @@ def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks
              static: bool = True, workers: int = 2, mode: str = "kinematic", **products) -> dict:
     """Run ``lodestar.ppp`` for every set (``mode`` with restarts at each mask; static once).
 
-    Returns ``{"rows": {set: row}, "envelopes": {(set, mask): envelopes}, "restart_s": ..., "warnings": [...]}``
-    (``warnings``: every run's, each once; the runs do not raise them as Python warnings).
+    Returns ``{"rows": {set: row}, "envelopes": {(set, mask): envelopes}, "restart_s": ..., "warnings": [...],
+    "station": ..., "date": ...}`` (``warnings``: every run's, each once; the runs do not raise them as Python
+    warnings; ``station`` the marker name, ``date`` the first epoch's day, for the report's title).
     ``products``: ``sp3=, clk=, nav=, antex=, sinex=, bias=, blq=`` as ``lodestar.ppp`` takes them.
     Jobs run in a process pool of ``workers`` (the engine's filter is one Python loop per run).
     """
@@ -244,8 +245,10 @@ def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks
             if mask != masks[0]:
                 rows[system_set][f"median_convergence_s_mask{mask:g}"] = \
                     restart_statistics(seconds, enu, restart_s)["median_convergence_s"]
+    first = results[(sets[0], masks[0], "restarted")]
     return {"rows": rows, "envelopes": envelopes, "restart_s": restart_s, "masks": tuple(masks), "mode": mode,
-            "warnings": _run_warnings(results)}
+            "warnings": _run_warnings(results), "station": str(first.attrs.get("marker_name", "") or ""),
+            "date": str(first["time"].values[0])[:10] if first.sizes.get("time") else ""}
 
 
 def _minutes(value) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 from ._checks import check_output_files, check_suffix, elevation_deg, truth_xyz
 from ._summary import print_warnings
@@ -77,7 +78,7 @@ def run_compare(args) -> int:
     if args.out:
         from ..report.ppp_report import write_ppp_report
 
-        write_ppp_report(result, args.out, station=str(args.obs).split("/")[-1][:4])
+        write_ppp_report(result, args.out, station=result["station"] or Path(args.obs).name[:4], date=result["date"])
     print_warnings(result["warnings"])
     if args.json:
         write_json({"restart_s": result["restart_s"], "mode": result["mode"], "masks": list(result["masks"]),

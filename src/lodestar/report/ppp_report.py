@@ -14,33 +14,40 @@ import pandas as pd
 from ..analysis.ppp_convergence import HORIZONTAL_LIMIT_M, THREE_D_LIMIT_M
 from .figures import subplots
 from .html import HtmlReport
+from .plots import set_colour, set_label
 
 __all__ = ["envelope_figure", "ppp_report", "write_ppp_report"]
 
-_COLOURS = {"R": "#c0392b", "C": "#2b5797", "R+C": "#7d3c98", "G+R+E+C": "#1e8449", "G": "#b9770e", "E": "#17a589"}
-
-
 def envelope_figure(envelopes: dict, mask_deg: float, title: str):
     """Horizontal and 3D error versus time since (re)start: median and 95 % per set, log scale."""
-    fig, axes = subplots(1, 2, figsize=(11, 4.2), sharey=True)
+    from matplotlib.lines import Line2D
+
+    fig, axes = subplots(1, 2, figsize=(11, 4.6), sharey=True)
+    handles = []
     for (system_set, mask), env in envelopes.items():
         if mask != mask_deg:
             continue
         minutes = (env["time_since_start_s"] + 0.5 * _bin_s(env)) / 60.0
-        colour = _COLOURS.get(system_set, None)
+        colour = set_colour(system_set)  # the colours of compare's report
         for ax, key in ((axes[0], "h"), (axes[1], "d3")):
-            ax.plot(minutes, env[f"{key}_median_m"], color=colour, lw=1.8, label=f"{system_set} median")
-            ax.plot(minutes, env[f"{key}_p95_m"], color=colour, lw=1.0, ls="--", label=f"{system_set} 95 %")
+            ax.plot(minutes, env[f"{key}_median_m"], color=colour, lw=1.8)
+            ax.plot(minutes, env[f"{key}_p95_m"], color=colour, lw=1.0, ls="--")
+        handles.append(Line2D([], [], color=colour, lw=1.8, label=set_label(system_set)))
     for ax, limit, name in ((axes[0], HORIZONTAL_LIMIT_M, "Horizontal"), (axes[1], THREE_D_LIMIT_M, "3D")):
-        ax.axhline(limit, color="black", lw=0.8, ls=":", label=f"limit {limit:.2f} m")
+        ax.axhline(limit, color="black", lw=0.8, ls=":")
         ax.set_yscale("log")
         ax.set_xlabel("time since (re)start (min)")
-        ax.set_title(f"{name} error")
+        ax.set_title(f"{name} error (limit {limit:.2f} m dotted)")
         ax.grid(True, which="both", alpha=0.3)
     axes[0].set_ylabel("error (m)")
-    axes[1].legend(fontsize=7, ncol=2, loc="upper right")
+    # one legend below both panels, outside the curves: a colour per set, a line style per statistic
+    handles += [Line2D([], [], color="black", lw=1.8, label="median"),
+                Line2D([], [], color="black", lw=1.0, ls="--", label="95th percentile"),
+                Line2D([], [], color="black", lw=0.8, ls=":", label="convergence limit")]
+    fig.legend(handles=handles, loc="lower center", ncol=min(len(handles), 4), fontsize=8, frameon=False)
     fig.suptitle(title)
-    fig.tight_layout()
+    rows = -(-len(handles) // 4)
+    fig.tight_layout(rect=(0, 0.045 * rows + 0.02, 1, 1))
     return fig
 
 
@@ -49,10 +56,11 @@ def _bin_s(env) -> float:
     return float(t[1] - t[0]) if len(t) > 1 else 0.0
 
 
-def _minutes(value):
+def _minutes(value) -> str:
+    """Minutes to one decimal as text (the table's float format is for metres), "never" or "–"."""
     if value is None or not np.isfinite(value):
-        return "never" if value is not None and np.isinf(value) else None
-    return round(value / 60.0, 1)
+        return "never" if value is not None and np.isinf(value) else "–"
+    return f"{value / 60.0:.1f}"
 
 
 def _table(rows: dict, masks) -> pd.DataFrame:
