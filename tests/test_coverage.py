@@ -193,3 +193,23 @@ def test_uniform_availability_panels_show_a_stricter_fraction():
     assert availability_view(ds, "R+C") == "strong_pdop_fraction"  # uniform 100 %: the most varying stricter one
     assert availability_view(ds, "R+C", "pdop6_availability", exclude=("strong_pdop_fraction",)) == \
         "many_sats_fraction"
+
+
+def test_mean_pdop_maps_use_a_readable_log_scale(coarse_map):
+    """A cell's mean PDOP reaches thousands where one epoch is near-singular: on a linear scale up to that value
+    every other cell was one colour. The scale is logarithmic from 1 to 30 (RTKLIB's maxgdop), its ticks plain
+    numbers, larger means in the end colour, and the caption says so with the largest value."""
+    from matplotlib.colors import LogNorm
+
+    from lodestar.report.map_report import MEAN_PDOP_SCALE_MAX, map_report
+    from lodestar.report.plots import world_map
+
+    ds = coarse_map.dataset
+    fig = world_map(ds["lat"], ds["lon"], ds["mean_pdop"].sel(systems="R"), "t", "PDOP",
+                    norm=LogNorm(vmin=1.0, vmax=MEAN_PDOP_SCALE_MAX), extend="max")
+    bar = fig.axes[-1]
+    assert [t.get_text() for t in bar.get_yticklabels()] == ["1", "2", "3", "5", "10", "20", "30"]
+    assert fig.axes[0].collections[0].colorbar.extend == "max"
+    largest = float(ds["mean_pdop"].max())
+    html = map_report(coarse_map).render()
+    assert f"Log colour scale 1-30; cells above 30 in its end colour (largest cell mean: {largest:,.0f})" in html

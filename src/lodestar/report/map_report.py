@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from matplotlib.colors import TwoSlopeNorm
+from matplotlib.colors import LogNorm
 
 from ..analysis.coverage import MANY_SATS, STRONG_PDOP_LIMIT
 from ..errors import LodestarError
@@ -22,6 +22,11 @@ __all__ = ["write_map_output", "map_report", "map_panel", "availability_view"]
 
 def _set_label(name: str) -> str:
     return " + ".join(SYSTEM_NAMES[letter] for letter in name.split("+"))
+
+
+#: Top of the mean-PDOP colour scale: RTKLIB's ``maxgdop`` (30), beyond which ``solve`` calls a position geometry
+#: noise; a linear scale up to a cell's mean of thousands (one near-singular epoch) left every other cell one colour
+MEAN_PDOP_SCALE_MAX = 30.0
 
 
 def _row_of_maps(ds, variable: str, label: str, title: str, **style):
@@ -176,12 +181,15 @@ def map_report(coverage, nav_names=()) -> HtmlReport:
                   + _swap_note(monitor_views, "pdop6_availability"))
     report.heading("PDOP")
     report.figure(_row_of_maps(ds, "median_pdop", "PDOP", "Median PDOP over solved epochs", cmap="viridis_r",
-                               vmin=1.0, vmax=6.0),
+                               vmin=1.0, vmax=6.0, extend="max"),
                   "Median PDOP over the epochs with a solution (robust to the few near-singular epochs).")
+    largest = float(ds["mean_pdop"].max())
     report.figure(_row_of_maps(ds, "mean_pdop", "PDOP", "Mean PDOP over solved epochs", cmap="viridis_r",
-                               norm=TwoSlopeNorm(vcenter=3.0, vmin=1.0, vmax=max(6.0, float(ds["mean_pdop"].max())))),
-                  "Mean PDOP over the epochs with a solution: a few near-singular epochs (PDOP in the tens) "
-                  "raise it along the ground tracks where one system's geometry degenerates.")
+                               norm=LogNorm(vmin=1.0, vmax=MEAN_PDOP_SCALE_MAX),
+                               extend="max" if largest > MEAN_PDOP_SCALE_MAX else "neither"),
+                  "Mean PDOP over the epochs with a solution: a few near-singular epochs raise it along the ground "
+                  f"tracks where one system's geometry degenerates. Log colour scale 1-{MEAN_PDOP_SCALE_MAX:g}; "
+                  f"cells above {MEAN_PDOP_SCALE_MAX:g} in its end colour (largest cell mean: {largest:,.0f}).")
     report.heading("What the combination adds")
     report.figure(_gain_maps(ds), "Reduction of the median PDOP by combining GLONASS and BeiDou, against each alone.")
     return report

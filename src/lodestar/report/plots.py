@@ -14,6 +14,7 @@ from importlib.resources import files
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.colors import LogNorm
 from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter
 
 from ..systems import SYSTEM_NAMES
@@ -224,7 +225,7 @@ def coastlines(resolution: str = "l", min_area_km2: float = 2000.0) -> tuple[np.
 
 
 def world_map(lat, lon, values, title: str, label: str, *, cmap="viridis", vmin=None, vmax=None,
-              ax=None, norm=None):
+              ax=None, norm=None, extend="neither"):
     """A field on a latitude/longitude grid (plate carrée) with offline coastlines and a colour bar."""
     own = ax is None
     if own:
@@ -242,5 +243,9 @@ def world_map(lat, lon, values, title: str, label: str, *, cmap="viridis", vmin=
     ax.set_ylabel("latitude (°N)")
     ax.set_aspect("equal")
     ax.set_title(title, fontsize=10)
-    fig.colorbar(mesh, ax=ax, label=label, shrink=0.8)
+    bar = fig.colorbar(mesh, ax=ax, label=label, shrink=0.8, extend=extend)  # extend: values beyond the scale's end
+    if isinstance(norm, LogNorm):  # plain numbers on a log scale (1 2 3 5 10 ...), not 10^0, 10^1
+        ticks = [v for v in (1, 2, 3, 5, 10, 20, 30, 50, 100, 200, 300, 500, 1000) if norm.vmin <= v <= norm.vmax]
+        bar.set_ticks(ticks, labels=[f"{v:g}" for v in ticks])
+        bar.ax.minorticks_off()
     return fig
