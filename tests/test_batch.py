@@ -219,6 +219,25 @@ def test_station_days_without_navigation_are_counted_as_skipped(data, tmp_path):
     assert result.counts["rows_skipped"] == 2
 
 
+def test_navigation_from_several_folders(data, tmp_path, capsys):
+    # `--nav-dir A --nav-dir B` (and `--nav-dir A B`): each day takes its navigation from whichever folder has it;
+    # the option was single-valued and kept the last folder silently, skipping the other days
+    esbc_nav = nav_folder(data, tmp_path / "nav2020", ["esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz"])
+    tlse_nav = nav_folder(data, tmp_path / "nav2024", ["tlse-2024-001/BRDC00IGS_R_20240010000_01D_MN.rnx.gz"])
+    obs = [data / "esbc-2020-177" / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx",
+           data / "tlse-2024-001" / "TLSE00FRA_R_20240011800_01H_30S_MO.crx.gz"]
+    found = discover(obs, [esbc_nav, tlse_nav, esbc_nav])  # a folder given twice counts once
+    assert [(d.station, [Path(p).parent.name for p in d.nav]) for d in found.days] == \
+        [("WTZR", ["nav2020"]), ("TLSE", ["nav2024"])]
+    for spelling in (["--nav-dir", str(esbc_nav), "--nav-dir", str(tlse_nav)], ["--nav-dir", str(tlse_nav), str(esbc_nav)]):
+        out = tmp_path / f"out{len(spelling)}"
+        assert main(["batch", *map(str, obs), *spelling, "--sets", "C", "--masks", "10", "--workers", "1",
+                     "--no-progress", "--out", str(out)]) == 0
+        assert "2 done, 0 failed, 0 skipped" in capsys.readouterr().out
+    only_one = discover(obs, tlse_nav)
+    assert [d.nav for d in only_one.days][0] == ()  # WTZR's day is not in it: skipped, as before
+
+
 # --- the network on a LocalCluster, with a worker killed mid-run ---------------------------------
 
 @pytest.fixture(scope="module")
@@ -289,6 +308,12 @@ def test_outputs_have_every_station_day_and_the_required_columns(batch):
     html = (out / "overview.html").read_text()
     assert "<img" in html and "ESBC" in html and "NYA1" in html
     assert not [p for p in out.rglob("*") if p.name.endswith(".tmp")]
+    # counts are integers beside the blanks of skipped and failed rows (the CSV had "120.0000")
+    assert str(summary["epochs"].dtype) == "Int64" and summary["epochs"].isna().any()
+    lines = (out / "summary.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    esbc = next(line.split(",") for line in lines if line.startswith("ESBC,") and ",ok," in line)
+    assert esbc[header.index("epochs")] == "120" and esbc[header.index("epochs_solved")].isdigit()
 
 
 def test_real_station_days_are_solved_and_missing_systems_skipped(batch):

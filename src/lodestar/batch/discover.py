@@ -131,18 +131,32 @@ def _preference(obs: _ObsFile):
     return (-obs.name.period_s, not obs.name.exact, -size, str(obs.path))
 
 
-class ProductIndex:
-    """Navigation / SP3 / clock files of a folder, by day (from the name, else from the content)."""
+def folder_list(folders) -> list[Path]:
+    """One folder (str or Path) or several, as a list of Paths."""
+    return [Path(folders)] if isinstance(folders, (str, Path)) else [Path(f) for f in folders]
 
-    def __init__(self, folder, kinds: tuple[str, ...]):
-        self.folder = Path(folder)
-        if not self.folder.is_dir():
-            raise DataNotFoundError(f"folder {self.folder} not found", "pass an existing folder of daily products")
+
+def folders_text(folders) -> str:
+    """The folders as a user gave them, for messages: ``a``, or ``a, b``."""
+    return ", ".join(str(f) for f in folder_list(folders))
+
+
+class ProductIndex:
+    """Navigation / SP3 / clock files of one folder or several, by day (from the name, else from the content)."""
+
+    def __init__(self, folders, kinds: tuple[str, ...]):
+        self.folders = folder_list(folders)
+        for folder in self.folders:
+            if not folder.is_dir():
+                raise DataNotFoundError(f"folder {folder} not found", "pass an existing folder of daily products")
         self.by_day: dict[tuple[str, dt.date], list[tuple[Path, NameInfo]]] = defaultdict(list)
         self._systems: dict[Path, str] = {}
-        for path in sorted(self.folder.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                self._add(path, kinds)
+        seen = set()
+        for folder in self.folders:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file() and not path.name.startswith(".") and path.resolve() not in seen:
+                    seen.add(path.resolve())  # a folder given twice, or inside another, counts once
+                    self._add(path, kinds)
 
     def _add(self, path: Path, kinds) -> None:
         info = parse_name(path)
@@ -270,7 +284,8 @@ def _latency(path: Path) -> int:
 
 
 def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
-    """All station-days of ``inputs`` with their products; see the module docstring."""
+    """All station-days of ``inputs`` with their products; see the module docstring. ``nav_dir`` and ``sp3_dir``:
+    a folder or a list of folders."""
     paths = find_observation_files(inputs)
     result = Discovery()
     groups: dict[tuple[str, dt.date], list[_ObsFile]] = defaultdict(list)

@@ -24,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ..errors import LodestarError
 from ..io.sinex import read_sinex
 from ..systems import DEFAULT_SETS, format_system_set
-from .discover import Discovery, StationDay, discover
+from .discover import Discovery, StationDay, discover, folders_text
 from .lock import batch_lock
 from .summary import day_rows_path, network_summary, read_day_rows, write_network_summary
 from .tasks import TaskOptions, failed_rows, is_final, run_station_day, skipped_rows, write_ppp_series
@@ -58,6 +58,8 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
               gradients: bool = False) -> BatchResult:
     """Process a network; returns the network summary (also written to ``out_dir``).
 
+    ``nav_dir`` / ``sp3_dir``: a folder of daily products, or a list of folders.
+
     ``antex``/``bias`` (and ``sinex``, besides the truth): phase-centre and code-bias sources for the
     precise orbits of ``sp3_dir``.
     ``client``: an existing ``dask.distributed.Client`` (else one is made: ``scheduler`` address,
@@ -89,8 +91,9 @@ def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, 
     options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir),
                           allow_truncated=allow_truncated, ppp=ppp, blq=str(blq) if blq else None,
                           gradients=bool(gradients), **products)
-    unsaved = _rows_not_run(found, sets) + [row for day in todo if not day.nav for row in
-                                             skipped_rows(day, sets, f"no navigation file for {day.date} in {nav_dir}")]
+    unsaved = _rows_not_run(found, sets) + [
+        row for day in todo if not day.nav
+        for row in skipped_rows(day, sets, f"no navigation file for {day.date} in {folders_text(nav_dir)}")]
     runnable = [day for day in todo if day.nav]
     # station-days run now (done / failed / skipped), already done earlier (resumed); then rows. Days
     # without a navigation file are skipped station-days too, and unreadable inputs failed ones (they

@@ -103,12 +103,18 @@ def network_summary(out_dir, extra_rows: list[dict] = ()) -> pd.DataFrame:
     return table.sort_values(["date", "station", "systems", "mask_deg"], kind="stable", ignore_index=True)
 
 
+#: Counts: integers in the summary files beside the blanks of skipped and failed rows (they read "120.0000")
+COUNT_COLUMNS = ("epochs", "epochs_solved", "sats_min")
+
+
 def write_network_summary(out_dir, table: pd.DataFrame) -> dict[str, Path]:
     out_dir = Path(out_dir)
     paths = {"parquet": out_dir / "summary.parquet", "csv": out_dir / "summary.csv", "html": out_dir / "overview.html"}
+    # the per-day files keep floats (a resumed folder's older files must still read together); the summary not
+    counted = table.astype({c: "Int64" for c in COUNT_COLUMNS}) if len(table) else table
     with atomic_path(paths["parquet"]) as tmp:
-        table.to_parquet(tmp, index=False)
+        counted.to_parquet(tmp, index=False)
     with atomic_path(paths["csv"]) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.4f")
+        counted.to_csv(tmp, index=False, float_format="%.4f")
     write_overview(paths["html"], table)
     return paths

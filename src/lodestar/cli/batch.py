@@ -15,8 +15,10 @@ HELP = "run compare over many station-days on Dask (resumable; bad files become 
 def add_arguments(parser) -> None:
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="observation files, folders or quoted globs (RINEX 2/3/4, compressed or not)")
-    parser.add_argument("--nav-dir", required=True, metavar="DIR", help="folder of daily navigation files (paired by day)")
-    parser.add_argument("--sp3-dir", metavar="DIR", help="folder of precise orbits/clocks (SP3, RINEX clock), paired by day")
+    parser.add_argument("--nav-dir", required=True, nargs="+", metavar="DIR",
+                        help="folder(s) of daily navigation files (paired by day)")
+    parser.add_argument("--sp3-dir", nargs="+", metavar="DIR",
+                        help="folder(s) of precise orbits/clocks (SP3, RINEX clock), paired by day")
     parser.add_argument("--sinex", nargs="+", default=[], metavar="FILE",
                         help="SINEX file(s): station truth coordinates (--sinex A B or --sinex A --sinex B), and "
                              "phase-centre offsets with --sp3-dir")
