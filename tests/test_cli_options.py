@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from reference import ESBC_HEADER_XYZ, ESBC_ITRF2014_TRUTH
 
-from lodestar.cli import ExtendAction, build_parser, main
+from lodestar.cli import ExtendAction, StoreOnceAction, build_parser, main
 from lodestar.errors import LodestarError
 from lodestar.frames import azimuth_elevation
 from lodestar.io.rinex_obs import read_obs
@@ -53,8 +53,10 @@ def _value(action, k: int) -> str:
     kind = getattr(action.type, "__name__", "")
     if kind in ("iso_time", "iso_date"):
         return f"2020-06-2{k + 1}"
-    if kind in ("elevation_deg", "positive_float", "float", "int"):
+    if kind in ("elevation_deg", "positive_float", "non_negative_float", "float", "int"):
         return str(10 + 5 * k)
+    if kind == "duration_s":
+        return f"{30 + 30 * k}s"
     return f"v{k}"
 
 
@@ -90,6 +92,38 @@ def test_list_option_extends_both_ways(command_name, action):
     # one use replaces a list default instead of adding to it (argparse's own 'extend' would add)
     once = command.parse_args(positionals + options + [flag, a])
     assert getattr(once, action.dest) == expected[:1]
+
+
+def _single_options():
+    for name, command in _COMMANDS.items():
+        for action in command._actions:
+            if action.option_strings and isinstance(action, argparse._StoreAction) and action.nargs is None:
+                yield pytest.param(name, action, id=f"{name}{action.option_strings[0]}")
+
+
+@pytest.mark.parametrize("command_name, action", list(_single_options()))
+def test_single_value_option_given_twice_is_refused_not_dropped(command_name, action, capsys):
+    """``--blq A --blq B``: argparse kept B and dropped A without a word; now the second, different value is an
+    error naming both (the same value twice is accepted)."""
+    command = _COMMANDS[command_name]
+    assert isinstance(action, StoreOnceAction)
+    positionals, options = _required(command, action)
+    flag = action.option_strings[0]
+    a, b = _value(action, 0), _value(action, 1)
+    if action.required:  # _required gave it once already: its value is a
+        options = [v for k, v in enumerate(options) if not (v == flag or (k and options[k - 1] == flag))]
+    twice = command.parse_args(positionals + options + [flag, a, flag, a])
+    assert getattr(twice, action.dest) == (action.type(a) if callable(action.type) else a)
+    if a == b:  # one choice only: nothing else to give
+        return
+    with pytest.raises(SystemExit):
+        command.parse_args(positionals + options + [flag, a, flag, b])
+    assert f"{flag} given twice" in capsys.readouterr().err
+
+
+def test_every_command_has_single_options_covered():
+    found = {p.values[0] + p.values[1].option_strings[0] for p in _single_options()}
+    assert {"ppp--blq", "ppp--mask", "solve--calibration", "solve--out", "batch--out", "map--mask"} <= found
 
 
 def test_the_issue_nav_example_keeps_every_file():

@@ -44,10 +44,34 @@ class ExtendAction(argparse._ExtendAction):
         setattr(namespace, self.dest, items)
 
 
+class StoreOnceAction(argparse._StoreAction):
+    """An option with one value, given twice with two values (``--blq A --blq B``), is refused by name.
+
+    argparse keeps the last one silently: the other file, folder or value would be lost without a word
+    (``batch --nav-dir A --nav-dir B`` dropped A's days before it took several folders). The same value
+    twice is accepted.
+    """
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = getattr(namespace, "_given_once", None)
+        if given is None:
+            given = {}
+            setattr(namespace, "_given_once", given)
+        if self.dest in given and given[self.dest][1] != values:
+            first, value = given[self.dest]
+            parser.error(f"{option_string} given twice ({first} {value}, then {option_string} {values}): it takes one "
+                         "value")
+        given[self.dest] = (option_string, values)
+        setattr(namespace, self.dest, values)
+
+
 def _store_or_extend(**kwargs):
-    """The default action: an option taking a list (``nargs`` ``+``/``*``) extends it on every use."""
+    """The default action: an option taking a list (``nargs`` ``+``/``*``) extends it on every use; an option
+    taking one value refuses a second, different one."""
     if kwargs.get("option_strings") and kwargs.get("nargs") in ("+", "*"):
         return ExtendAction(**kwargs)
+    if kwargs.get("option_strings"):
+        return StoreOnceAction(**kwargs)
     return argparse._StoreAction(**kwargs)
 
 
