@@ -104,6 +104,12 @@ def test_solve_calibration_is_a_folder(data, tmp_path, capsys):
                     "--calibration", str(tmp_path)], "--calibration", "folder", status=1)
 
 
+def test_info_of_a_folder_says_what_to_give(data, capsys):
+    # a folder where a file is expected: refused, with the way to pass its files (and batch for folders)
+    _fails(capsys, ["info", str(data / "esbc-2020-177")], "is a folder, not a file", "DIR/*.rnx", "lodestar batch",
+           status=1)
+
+
 def test_solve_clk_without_sp3(data, tmp_path, capsys):
     # was: --clk silently ignored
     _fails(capsys, ["solve", str(data / OBS), "--nav", str(data / NAV), "--out", str(tmp_path / "s.csv"),

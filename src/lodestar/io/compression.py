@@ -60,6 +60,9 @@ def _too_large(path, limit: int, what: str = "decompressed") -> TooLargeError:
                          "LODESTAR_MAX_BYTES or max_bytes=; a valid day of 1 Hz observations is < 1 GB)")
 
 
+FOLDER_HINT = "give the files in it (a shell glob such as DIR/*.rnx); lodestar batch takes folders of stations"
+
+
 def _regular_file(path: Path) -> os.stat_result:
     """``os.stat`` of ``path``, refusing FIFOs, devices, sockets and folders before any ``open``."""
     try:
@@ -69,7 +72,7 @@ def _regular_file(path: Path) -> os.stat_result:
     except OSError as exc:
         raise DataNotFoundError(f"cannot read {path}: {exc.strerror}") from None
     if stat.S_ISDIR(info.st_mode):
-        raise DataNotFoundError(f"{path} is a folder, not a file")
+        raise DataNotFoundError(f"{path} is a folder, not a file: {FOLDER_HINT}")
     if not stat.S_ISREG(info.st_mode):
         kind = ("a FIFO (named pipe)" if stat.S_ISFIFO(info.st_mode) else
                 "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else
@@ -95,7 +98,7 @@ def read_bytes(path, *, max_bytes: int | None = None, text: bool = True) -> byte
         with open(path, "rb") as handle:
             raw = handle.read(min(info.st_size, limit) + 1)  # a file that grew since stat is caught below
     except IsADirectoryError:
-        raise DataNotFoundError(f"{path} is a folder, not a file") from None
+        raise DataNotFoundError(f"{path} is a folder, not a file: {FOLDER_HINT}") from None
     except OSError as exc:
         raise DataNotFoundError(f"cannot read {path}: {exc.strerror}") from None
     if len(raw) > limit:
