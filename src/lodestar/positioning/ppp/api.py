@@ -287,6 +287,65 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
 
 def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=None, bias=None,
              code_bias_systems=CODE_BIAS_SYSTEMS, blq=None, bds3_signals="b1i-b3i"):
+    """The filter's input: signals and their ionosphere-free combinations, antennas, satellite-side
+    corrections, arcs and weights, and the notes of what was left out (``warn`` gets the warnings)."""
+    times = np.asarray(obs["time"].values, "datetime64[ns]")
+    dual, no_channel = _signals(obs, nav, letters, include_geo, bds3_signals, warn)
+    svs = dual.sv
+    bias_note = _apply_code_biases(dual, bias, times[times.size // 2], warn)
+    a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
+    p_if = a1 * dual.p1_m - a2 * dual.p2_m
+    bands = dual.bands  # (S, 2) the frequencies of each satellite's pair (BDS-3 B1C/B2a or the clock pair)
+    pco_body, sat_pc, sat_source, rcv = _antennas(obs, eph, pc, svs, times, bands, receiver_pco_neu_m, warn)
+    approx = _approx_position(obs, eph, times, svs, p_if, warn)
+    side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
+    _check_products(side, obs, eph)
+    ocean_m, ocean_note = _ocean_loading(blq, obs, approx, times, warn)
+    arcs = screen(dual, times)
+    l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
+    usable = side.valid & (arcs.arc >= 0)
+    arc = np.where(usable, _split_at_centre_changes(arcs.arc, side.served_by), -1)
+    handover = _handovers(side.served_by, usable)
+    shift = np.abs(side.window_shift if side.window_shift is not None else np.zeros(arc.shape, int))
+    sigma = np.asarray(_WINDOW_SHIFT_SIGMA_M)[np.minimum(shift, len(_WINDOW_SHIFT_SIGMA_M) - 1)]
+    orbit_var = np.where(shift == BRIDGED_SHIFT, _BRIDGED_SIGMA_M, sigma) ** 2
+    ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
+                                     obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0), bands)
+    _note_uncalibrated_receiver(str(obs.attrs.get("antenna", "") or ""), rcv, warn)
+    unused = np.where(dual.usable & ~side.valid, side.reason, "")  # (T, S) why observed cells are not used
+    systems = _systems_used(letters, svs, usable, side, unused, dual, no_channel, include_geo, warn)
+    sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
+    arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
+    doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
+    isb_group, isb_names = _inter_signal_groups(svs, bands, set((bias_note or {}).get("missing", {})) if bias else set())
+    rx_source = rcv.source if rcv is not None else "none"
+    return FilterInput(
+        times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
+        if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
+        sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
+        tide_m=side.tide_m + ocean_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs,
+        code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]), isb_group=isb_group,
+        orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover,
+        clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by, svs), meta={
+            "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
+            "receiver_antenna": str(obs.attrs.get("antenna", "") or "").strip(),
+            "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
+            "slip_reasons": _count(arcs.slip_reason), "epoch_notes": _with_antenna_note(arcs.epoch_note, rx_source),
+            "unused_reasons": _count(unused),
+            "code_bias_corrections": bias_note, "ocean_loading": ocean_note, "bds3_signals": bds3_signals,
+            "inter_signal_bias_groups": isb_names,
+            "offcentre_orbit_cells": int(((shift > 0) & (shift != BRIDGED_SHIFT) & usable).sum()),
+            "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
+            "centre_handovers": int(handover.sum()),
+            "epoch_unused": _dominant_reason(unused),
+            "precise_products": eph.provenance(list(svs), np.where(usable, side.served_by, "")),
+            "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo),
+            "systems_used": "+".join(systems)})
+
+
+def _signals(obs, nav, letters, include_geo, bds3_signals, warn):
+    """The satellites of ``letters`` with dual-frequency code and phase on the PPP signals: (their
+    ``DualFrequency`` selection, whether GLONASS channels were missing)."""
     svs = np.array([sv for sv in np.asarray(obs["sv"].values).astype(str) if sv[0] in letters])
     if not include_geo:
         svs = np.array([sv for sv in svs if sv not in BDS_GEO])
@@ -302,14 +361,14 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
                             f"({', '.join(letters)}): PPP needs two frequencies"
                             + (f"; {_NO_CHANNEL}" if no_channel else ""))
     dual = _subset(dual, keep)
-    svs = dual.sv
     if bds3_signals == "b1c-b2a":
         _note_bds3_fallback(dual, obs, warn)
-    times = np.asarray(obs["time"].values, "datetime64[ns]")
-    bias_note = _apply_code_biases(dual, bias, times[times.size // 2], warn)
-    a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
-    p_if = a1 * dual.p1_m - a2 * dual.p2_m
-    bands = dual.bands  # (S, 2) the frequencies of each satellite's pair (BDS-3 B1C/B2a or the clock pair)
+    return dual, no_channel
+
+
+def _antennas(obs, eph, pc, svs, times, bands, receiver_pco_neu_m, warn):
+    """(satellite body-frame offsets, satellite phase centres, their sources, receiver antenna or None); warns
+    when either side is not of the products' antenna model."""
     pco_body, sat_pc, sat_source = satellite_offsets(pc, svs, times[times.size // 2], bands)
     antenna = str(obs.attrs.get("antenna", "") or "")
     rcv = pc.receiver(antenna) if antenna.strip() else None
@@ -319,64 +378,29 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
                      receiver_model_mismatch(rcv, eph.antenna_models)):
         if mismatch:
             warn.append(mismatch)
-            warnings.warn(mismatch, stacklevel=3)
-    approx = _approx_position(obs, eph, times, svs, p_if, warn)
-    side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
-    _check_products(side, obs, eph)
-    ocean_m, ocean_note = _ocean_loading(blq, obs, approx, times, warn)
-    arcs = screen(dual, times)
-    l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
-    usable = side.valid & (arcs.arc >= 0)
-    arc = np.where(usable, _split_at_centre_changes(arcs.arc, side.served_by), -1)
-    handover = _handovers(side.served_by, usable)
-    shift = np.abs(side.window_shift if side.window_shift is not None else np.zeros(arc.shape, int))
-    sigma = np.asarray(_WINDOW_SHIFT_SIGMA_M)[np.minimum(shift, len(_WINDOW_SHIFT_SIGMA_M) - 1)]
-    orbit_var = np.where(shift == BRIDGED_SHIFT, _BRIDGED_SIGMA_M, sigma) ** 2
-    ant_enu = receiver_offsets_enu_m(rcv, svs, dual.f1_hz, dual.f2_hz,
-                                     obs.attrs.get("antenna_delta_hen_m") or (0.0, 0.0, 0.0), bands)
-    rx_source = rcv.source if rcv is not None else "none"
-    if rx_source == "none":
+            warnings.warn(mismatch, stacklevel=4)
+    return pco_body, sat_pc, sat_source, rcv
+
+
+def _note_uncalibrated_receiver(antenna: str, rcv, warn) -> None:
+    if rcv is None or rcv.source == "none":
         warn.append(f"no phase-centre calibration for receiver antenna {antenna.strip() or '(none in header)'!r} in the "
                     "ANTEX/SINEX files given: run without it (heights biased by the antenna's IF offset, typically "
                     "4-20 cm); give --antex or --sinex with its calibration")
-        warnings.warn(warn[-1], stacklevel=3)
+        warnings.warn(warn[-1], stacklevel=4)
+
+
+def _systems_used(letters, svs, usable, side, unused, dual, no_channel, include_geo, warn) -> str:
+    """The systems with a usable satellite (an error when none has one), with the notes on what was left out."""
     systems = "".join(s for s in letters if any(sv[0] == s for sv in svs[usable.any(axis=0)]))
     if not systems:
         reasons = sorted(set(side.reason[~side.valid].ravel()) - {""})
         raise LodestarError(f"no usable satellite: {'; '.join(reasons[:3]) or 'no dual-frequency data'}")
-    _note_dropped_systems(letters, systems, svs, np.where(dual.usable & ~side.valid, side.reason, ""), warn,
-                          {"R": _NO_CHANNEL} if no_channel else {})
+    _note_dropped_systems(letters, systems, svs, unused, warn, {"R": _NO_CHANNEL} if no_channel else {})
     _note_unused_satellites(svs, dual.usable, side.valid, side.reason, systems, warn)
     if include_geo and "C" in letters:
-        _note_unused_geo(svs, usable, np.where(dual.usable & ~side.valid, side.reason, ""), warn)
-    sys_index = np.array([systems.index(sv[0]) if sv[0] in systems else 0 for sv in svs])
-    arc[:, np.array([sv[0] not in systems for sv in svs])] = -1
-    doy = (times.astype("datetime64[D]") - times.astype("datetime64[Y]")).astype(int) + 1
-    isb_group, isb_names = _inter_signal_groups(svs, bands, set((bias_note or {}).get("missing", {})) if bias else set())
-    unused = np.where(dual.usable & ~side.valid, side.reason, "")  # (T, S) why observed cells are not used
-    inp = FilterInput(times_ns=times, systems=systems, sys_index=sys_index, p_if=p_if, l_if=l_if, arc=arc,
-                      if_factor=np.sqrt(a1**2 + a2**2), sat_xyz=np.where(usable[..., None], side.sat_xyz, np.nan),
-                      sat_clock_m=side.sat_clock_m, code_corr_m=side.code_m, phase_corr_m=side.phase_m,
-                      tide_m=side.tide_m + ocean_m, antenna_enu_m=ant_enu, approx_xyz=approx, day_of_year=doy, svs=svs,
-                      code_bias_sat=np.array([sv[0] in code_bias_systems for sv in svs]),
-                      isb_group=isb_group,
-                      orbit_var_m2=orbit_var + _cell_clock_var(eph, side.served_by, svs), handover=handover,
-                      clock_state_sigma_m=_cell_clock_state_sigma(eph, side.served_by, svs), meta={
-        "satellite_antennas": sat_source, "receiver_antenna_source": rx_source,
-        "receiver_antenna": antenna.strip(),
-        "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
-        "slip_reasons": _count(arcs.slip_reason), "epoch_notes": _with_antenna_note(arcs.epoch_note, rx_source),
-        "unused_reasons": _count(unused),
-        "code_bias_corrections": bias_note, "ocean_loading": ocean_note, "bds3_signals": bds3_signals,
-        "inter_signal_bias_groups": isb_names,
-        "offcentre_orbit_cells": int(((shift > 0) & (shift != BRIDGED_SHIFT) & usable).sum()),
-        "bridged_orbit_cells": int(((shift == BRIDGED_SHIFT) & usable).sum()),
-        "centre_handovers": int(handover.sum()),
-        "epoch_unused": _dominant_reason(unused),
-        "precise_products": eph.provenance(list(svs), np.where(usable, side.served_by, "")),
-        "product_sigma_m": _clock_sigma(eph, letters), "geo_included": bool(include_geo),
-        "systems_used": "+".join(systems)})
-    return inp
+        _note_unused_geo(svs, usable, unused, warn)
+    return systems
 
 
 _NO_CHANNEL = ("GLONASS frequency channels unknown (no GLONASS SLOT / FRQ # in the header): give --nav with a "
