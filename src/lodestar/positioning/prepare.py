@@ -154,6 +154,30 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     if smoothing_s:
         pseudorange = hatch_smooth_prepared(obs, svs, channels, pseudorange, code, smoothing_s, iono)
     t_rx = np.asarray(obs["time"].values, dtype="datetime64[ns]")
+    st, corrected, sat_xyz, precise_meta = _satellite_side(
+        obs, nav, eph, source, svs, channels, t_rx, pseudorange, code, delays, antex=antex, sinex=sinex, bias=bias)
+    usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
+    _check_navigation(systems, svs, st, code != "", usable, sp3 if source == "precise" else nav, obs)
+    if iono == "nequick":  # every system takes Galileo's NeQuick-G: its coefficients must be there
+        _nequick_coefficients(nav, getattr(nav, "iono", None))
+    meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
+            "marker_name": obs.attrs.get("marker_name", ""),
+            "orbit_reasons": _observed_without_orbit(st, pseudorange),
+            "smoothing_s": smoothing_s or 0, "systems": systems,
+            "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}, **precise_meta}
+    usable, meta["notes"] = screening.screen(svs, t_rx, corrected, sat_xyz, st.clock_s, usable, obs)  # absurd values out
+    return Prepared(time=t_rx, sv=svs, pseudorange_m=corrected, sat_xyz=sat_xyz, usable=usable,
+                    frequency_hz=freq, code=code, iono_mode=iono, iono=dict(getattr(nav, "iono", {}) or {}),
+                    approx_xyz=_header_vector(obs, "approx_position_m"),
+                    antenna_hen_m=_header_vector(obs, "antenna_delta_hen_m") if _header_vector(
+                        obs, "antenna_delta_hen_m") is not None else np.zeros(3),
+                    source=source, meta=meta)
+
+
+def _satellite_side(obs, nav, eph, source, svs, channels, t_rx, pseudorange, code, delays, *, antex, sinex, bias):
+    """Satellite states at transmit time and the pseudoranges corrected for the satellite clock, relativity and
+    group delay (and, with precise products, phase centres and code biases): (states, corrected pseudoranges,
+    satellite positions at the true transmit time, precise-product notes)."""
     travel = np.where(np.abs(pseudorange) < C_MPS, pseudorange / C_MPS, _NOMINAL_TRAVEL_S)  # absurd: screening.py
     t_tx = t_rx[:, None] - (travel * 1e9).astype("timedelta64[ns]")
     # only the observed cells are computed (the others are never used)
@@ -179,22 +203,7 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
             group_s=group, nav=nav, pseudorange_m=pseudorange)
     elif antex or sinex:  # broadcast: the satellite side is at the phase centre already, the receiver's is not
         corrected, precise_meta = _broadcast_receiver_antenna(corrected, sat_xyz, code, svs, obs, antex, sinex)
-    usable = st.valid & np.isfinite(corrected) & np.all(np.isfinite(sat_xyz), axis=-1)
-    _check_navigation(systems, svs, st, code != "", usable, sp3 if source == "precise" else nav, obs)
-    if iono == "nequick":  # every system takes Galileo's NeQuick-G: its coefficients must be there
-        _nequick_coefficients(nav, getattr(nav, "iono", None))
-    meta = {"obs_path": str(obs.attrs.get("path", "")), "nav_path": str(getattr(nav, "path", "") or ""),
-            "marker_name": obs.attrs.get("marker_name", ""),
-            "orbit_reasons": _observed_without_orbit(st, pseudorange),
-            "smoothing_s": smoothing_s or 0, "systems": systems,
-            "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}, **precise_meta}
-    usable, meta["notes"] = screening.screen(svs, t_rx, corrected, sat_xyz, st.clock_s, usable, obs)  # absurd values out
-    return Prepared(time=t_rx, sv=svs, pseudorange_m=corrected, sat_xyz=sat_xyz, usable=usable,
-                    frequency_hz=freq, code=code, iono_mode=iono, iono=dict(getattr(nav, "iono", {}) or {}),
-                    approx_xyz=_header_vector(obs, "approx_position_m"),
-                    antenna_hen_m=_header_vector(obs, "antenna_delta_hen_m") if _header_vector(
-                        obs, "antenna_delta_hen_m") is not None else np.zeros(3),
-                    source=source, meta=meta)
+    return st, corrected, sat_xyz, precise_meta
 
 
 def _nequick_coefficients(nav, iono):
