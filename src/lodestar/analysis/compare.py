@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -303,7 +305,7 @@ def progress_bar(description: str, enabled: bool = True):
 
 def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3=None, clk=None,
             progress=False, calibrate: bool | None = None, causal: bool = False, antex=None, sinex=None,
-            bias=None) -> CompareResult:
+            bias=None, workers: int = 2) -> CompareResult:
     """Solve every system set at every mask on the same epochs and tabulate the results.
 
     ``obs``: path or Dataset; ``nav``: path, list of paths or NavData; ``truth``: None, (3,)
@@ -320,6 +322,9 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
     set over its parts are computed on the epochs both solved (``CompareResult.gains``).
     ``antex``/``sinex``/``bias``: phase-centre and code-bias sources used with ``sp3``
     (:func:`lodestar.positioning.prepare`).
+    ``workers``: system sets solved side by side in threads (the estimator is numpy on epochs x satellites
+    arrays, which releases the interpreter lock); 1 solves them one after the other, as inside a batch
+    worker. The results do not depend on it.
     """
     sets = tuple(dict.fromkeys(format_system_set(s) for s in sets))
     calibrate = (not causal) if calibrate is None else bool(calibrate)
@@ -345,13 +350,15 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         products = {"antex": antex, "sinex": sinex, "bias": bias} if sp3 is not None else {}
         prepared = _prepare_usable(prepare, obs, nav, sets, why_not, sp3=sp3, clk=clk, **products)
         calibrations, solved_errors, pdops = {}, {}, {}
-        for done, (name, mask) in enumerate(runs, 2):
-            advance(done, steps, f"{station}: {name} at {mask:g}°")
+        done = _Counter(advance, steps, start=1)
+        solved = _solve_sets(prepared, [name for name in sets if not why_not[name]], masks, calibrations, calibrate,
+                             causal, workers, lambda name, mask: done.tick(f"{station}: {name} at {mask:g}°"))
+        for name, mask in runs:  # rows in the order of the sets and masks asked for, whatever order they ran in
             why = why_not[name]
             if why:
                 rows.append(_skipped_row(name, mask, epochs, why))
                 continue
-            solution = _solve_calibrated(solve, prepared, name, mask, min(masks), calibrations, calibrate, causal)
+            solution = solved[(name, mask)]
             rows.append(_row(name, mask, solution, reference))
             solved_errors[(name, mask)] = solved_errors_by_epoch(solution, reference)
             pdops[(name, mask)] = solution["pdop"].values
@@ -369,6 +376,42 @@ def compare(obs, nav, *, truth=None, sets=DEFAULT_SETS, masks=DEFAULT_MASKS, sp3
         gains=common_epoch_gains(solved_errors, sets, masks, _block_epochs(obs), pdop=pdops),
         mode="causal" if causal else "post-processing",
         solutions_by_mask=by_mask)
+
+
+class _Counter:
+    """Progress over runs finishing in any thread: one step per finished run, under a lock."""
+
+    def __init__(self, advance, total: int, start: int = 0):
+        self.advance, self.total, self.done = advance, total, start
+        self.lock = threading.Lock()
+
+    def tick(self, what: str) -> None:
+        with self.lock:
+            self.done += 1
+            self.advance(self.done, self.total, what)
+
+
+def _solve_sets(prepared, names, masks, calibrations, calibrate, causal, workers, finished) -> dict:
+    """``{(set, mask): solution}``: each set's masks in order (the lowest mask's calibration serves the others),
+    the sets in up to ``workers`` threads. ``calibrations`` gets each set's (Calibration, lowest-mask solution)."""
+    def one_set(name):
+        own = {}  # this set's calibration: each thread writes its own dict
+        out = {}
+        for mask in masks:
+            out[(name, mask)] = _solve_calibrated(solve, prepared, name, mask, min(masks), own, calibrate, causal)
+            finished(name, mask)
+        return out, own
+
+    if workers > 1 and len(names) > 1:
+        with ThreadPoolExecutor(max_workers=min(workers, len(names))) as pool:
+            done = list(pool.map(one_set, names))
+    else:
+        done = [one_set(name) for name in names]
+    solved = {}
+    for out, own in done:
+        solved.update(out)
+        calibrations.update(own)
+    return solved
 
 
 def _block_epochs(obs) -> int:

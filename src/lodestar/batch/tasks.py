@@ -125,7 +125,8 @@ def _compare_day(day: StationDay, options: TaskOptions):
     sp3, clk, notes = read_precise_files(day.sp3, day.clk, allow_truncated=options.allow_truncated)
     result = compare(obs, list(day.nav), truth=truth, sets=tuple(options.sets), masks=tuple(options.masks),
                      sp3=sp3, clk=clk, antex=list(options.antex) or None,
-                     sinex=list(options.sinex_paths) or None, bias=list(options.bias) or None)
+                     sinex=list(options.sinex_paths) or None, bias=list(options.bias) or None,
+                     workers=1)  # a Dask worker is one single-threaded process: the network is the parallelism
     rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth), result.gains)
     return _with_warnings(rows, notes), result.solutions
 
