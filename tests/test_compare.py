@@ -83,6 +83,19 @@ def test_higher_masks_use_the_calibration_of_the_lowest(hour):
     assert "R09" in cal.code_bias_m and all(sv[0] in "RC" for sv in hour.calibrations["R+C"].code_bias_m)
 
 
+def test_sets_solved_in_threads_give_what_one_thread_gives(esbc, hour):
+    """The sets run two at a time by default; one at a time (a batch worker) gives the same table, gains,
+    calibrations and positions, in the same order."""
+    import pandas as pd
+
+    alone = compare(esbc / HOUR_OBS, esbc / MIXED_NAV, truth=ESBC_XYZ, masks=(10, 35), workers=1)
+    pd.testing.assert_frame_equal(alone.rows, hour.rows)
+    pd.testing.assert_frame_equal(alone.gains, hour.gains)
+    assert {k: c.to_json() for k, c in alone.calibrations.items()} == {k: c.to_json() for k, c in hour.calibrations.items()}
+    for key, solution in hour.solutions_by_mask.items():
+        np.testing.assert_array_equal(alone.solutions_by_mask[key]["x_m"].values, solution["x_m"].values)
+
+
 def test_json_document(hour):
     doc = json.loads(json.dumps(hour.to_json()))
     assert doc["station"] == "ESBC" and doc["truth"] == ESBC_XYZ
