@@ -135,3 +135,8 @@ def test_read_dispatch_and_info(data):
     assert info["format"] == "ANTEX" and info["error"] is None
     assert info["satellites"] == {"G": 2, "E": 1}  # antenna blocks: G01 twice (two SVNs), E04
     assert info["stations"] == 3 and info["skipped"] == {"unreadable antenna blocks": 2}
+    # which blocks, at which line, and what was expected (the trimmed file lost two 'END OF ANTENNA' lines:
+    # GALILEO-2 E04 starts at line 513, EML_REACH_RS2 at 680, each runs into the next block)
+    assert info["skipped_records"] == [
+        f"line {n}: {name}: expected 'END OF ANTENNA' closing this antenna block before the next 'TYPE / SERIAL NO'"
+        for n, name in ((513, "GALILEO-2 E04"), (680, "EML_REACH_RS2"))]

@@ -78,3 +78,5 @@ def _lines(entry):
         yield "stations", str(entry["stations"])
     if entry["skipped"]:
         yield "skipped", ", ".join(f"{k} {v}" for k, v in entry["skipped"].items())
+    for record in entry.get("skipped_records") or []:  # each skipped record with its line, when the reader knows it
+        yield "", record

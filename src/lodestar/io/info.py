@@ -24,7 +24,8 @@ __all__ = ["file_info", "files_info", "DISPLAY_ORDER"]
 #: Lodestar is about GLONASS + BeiDou: they come first in every listing.
 DISPLAY_ORDER = "RCGEJIS"
 _KEYS = ("path", "format", "version", "station", "receiver", "antenna", "first_epoch", "last_epoch",
-         "interval_s", "epochs", "gaps", "satellites", "obs_codes", "nav_records", "stations", "skipped", "error")
+         "interval_s", "epochs", "gaps", "satellites", "obs_codes", "nav_records", "stations", "skipped",
+         "skipped_records", "error")
 
 
 def files_info(paths) -> dict:
@@ -35,7 +36,7 @@ def files_info(paths) -> dict:
 def file_info(path) -> dict:
     """Summary of one file (observation, navigation, SP3, clock or SINEX); never raises."""
     entry = dict.fromkeys(_KEYS)
-    entry.update(path=str(path), satellites={}, obs_codes={}, nav_records={}, skipped={})
+    entry.update(path=str(path), satellites={}, obs_codes={}, nav_records={}, skipped={}, skipped_records=[])
     try:
         content = read_bytes(path)
         kind = sniff_content(content, path)
@@ -162,9 +163,10 @@ def antex_summary(atx) -> dict:
             satellites[entry.serial[0]] = satellites.get(entry.serial[0], 0) + 1
         else:
             receivers.add((entry.antenna_type, entry.radome))
-    problems = sum(bool(entry.problem) for entry in atx.entries)
+    problems = [f"line {entry.line}: {' '.join(p for p in (entry.antenna_type, entry.serial) if p)}: expected {entry.problem}"
+                for entry in atx.entries if entry.problem]  # which block, where, and what was expected
     return {"format": "ANTEX", "version": None, "satellites": _ordered(satellites), "stations": len(receivers),
-            "skipped": {"unreadable antenna blocks": problems} if problems else {}}
+            "skipped": {"unreadable antenna blocks": len(problems)} if problems else {}, "skipped_records": problems}
 
 
 def solution_summary(ds) -> dict:
