@@ -245,10 +245,11 @@ def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks
             if mask != masks[0]:
                 rows[system_set][f"median_convergence_s_mask{mask:g}"] = \
                     restart_statistics(seconds, enu, restart_s)["median_convergence_s"]
-    first = results[(sets[0], masks[0], "restarted")]
+    first = next(iter(results.values()), None)
     return {"rows": rows, "envelopes": envelopes, "restart_s": restart_s, "masks": tuple(masks), "mode": mode,
-            "warnings": _run_warnings(results), "station": str(first.attrs.get("marker_name", "") or ""),
-            "date": str(first["time"].values[0])[:10] if first.sizes.get("time") else ""}
+            "warnings": _run_warnings(results),
+            "station": str(first.attrs.get("marker_name", "") or "") if first is not None else "",
+            "date": str(first["time"].values[0])[:10] if first is not None and first.sizes.get("time") else ""}
 
 
 def _minutes(value) -> str:
