@@ -213,3 +213,15 @@ def test_mean_pdop_maps_use_a_readable_log_scale(coarse_map):
     largest = float(ds["mean_pdop"].max())
     html = map_report(coarse_map).render()
     assert f"Log colour scale 1-30; cells above 30 in its end colour (largest cell mean: {largest:,.0f})" in html
+
+
+def test_a_station_navigation_file_is_said_to_undercount(data, coarse_map):
+    """A merged BRDC file serves (nearly) the whole day: no warning. ESBC's own file carries GLONASS 43 % and
+    BeiDou 59 % of the day (the satellites it tracked): the JSON says so in ``ephemeris_coverage`` and
+    ``warnings`` (they were printed on the terminal and in the HTML report only)."""
+    assert coarse_map.to_json()["warnings"] == []
+    station = cv.coverage_map(read_nav(data / ESBC_NAV), mask_deg=10, grid_deg=30, step_s=300)
+    doc = station.to_json()
+    assert {k: round(v["valid_fraction"], 2) for k, v in doc["ephemeris_coverage"].items()} == {"R": 0.43, "C": 0.59}
+    (warning,) = doc["warnings"]
+    assert warning.startswith("ephemerides valid 43 % of the day (GLONASS), 59 % of the day (BeiDou)")

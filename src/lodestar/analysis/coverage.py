@@ -26,7 +26,7 @@ from ..errors import LodestarError, NoEphemerisError
 from ..frames import ecef_to_geodetic, enu_matrix, geodetic_to_ecef
 from ..orbits import BroadcastEphemeris
 from ..output import atomic_path
-from ..systems import SYSTEM_ORDER, format_system_set, parse_system_set
+from ..systems import SYSTEM_NAMES, SYSTEM_ORDER, format_system_set, parse_system_set
 from ..time import Time
 from . import _coverage_kernel as kernel
 
@@ -44,6 +44,8 @@ MONITOR_PDOP_LIMIT = 6.0
 #: geometry (PDOP <= 2) and many satellites (>= 10) at the map's mask.
 STRONG_PDOP_LIMIT = 2.0
 MANY_SATS = 10
+#: Below this fraction of the day with a valid ephemeris, a system's maps undercount (said in warnings)
+EPHEMERIS_WARN_FRACTION = 0.9
 
 
 @dataclass(frozen=True)
@@ -169,10 +171,27 @@ class CoverageMap:
             }
         return stats
 
+    def ephemeris_coverage(self) -> dict:
+        """``{system: {"satellites": n, "valid_fraction": f}}``: how much of the day the ephemerides serve."""
+        return json.loads(self.dataset.attrs.get("satellites", "{}"))
+
+    def warnings(self) -> list[str]:
+        """What makes the maps undercount: ephemerides valid for less than :data:`EPHEMERIS_WARN_FRACTION` of
+        the day (a single station's navigation file carries only what it tracked, when it tracked it)."""
+        short = {k: v["valid_fraction"] for k, v in self.ephemeris_coverage().items()
+                 if v["valid_fraction"] < EPHEMERIS_WARN_FRACTION}
+        if not short:
+            return []
+        return ["ephemerides valid " + ", ".join(f"{100 * f:.0f} % of the day ({SYSTEM_NAMES[k]})"
+                                                  for k, f in short.items())
+                + ": a single station's navigation file carries only the satellites it tracked, when it tracked "
+                  "them, so the maps undercount; use a merged multi-station file (e.g. IGS BRDC) for global maps"]
+
     def to_json(self) -> dict:
         attrs = self.dataset.attrs
         return {"date": attrs["date"], "mask_deg": attrs["mask_deg"], "grid_deg": attrs["grid_deg"],
-                "step_s": attrs["step_s"], "sets": self.global_stats()}
+                "step_s": attrs["step_s"], "sets": self.global_stats(),
+                "ephemeris_coverage": self.ephemeris_coverage(), "warnings": self.warnings()}
 
     def to_netcdf(self, path) -> None:
         ds = self.dataset.drop_vars("solved_epochs")  # mean_sats, mean_pdop, median_pdop, availability, ...

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ._checks import check_output_files, elevation_deg, iso_date, positive_float
 from ._duration import STEP_HELP, duration_s
+from ._summary import print_warnings
 
 NAME = "map"
 HELP = "global maps of satellites in view, availability and PDOP for R, C and R+C over one day"
@@ -53,6 +54,7 @@ def run(args) -> int:
     write_json(coverage.to_json(), args.json)
     if args.json != "-":
         _print_summary(coverage, args.out, time.perf_counter() - start)
+    print_warnings(coverage.warnings())  # on stderr, and in the JSON
     return 0
 
 
@@ -70,12 +72,9 @@ def _check_not_empty(coverage, date) -> None:
 
 
 def _print_summary(coverage, out, seconds) -> None:
-    import json
-
-    for letter, info in json.loads(coverage.dataset.attrs["satellites"]).items():
+    for letter, info in coverage.ephemeris_coverage().items():
         print(f"{letter}: {info['satellites']} satellites, ephemerides valid {100 * info['valid_fraction']:.0f} % "
-              "of the day" + ("  (a station's file: maps undercount; use a merged BRDC file)"
-                              if info["valid_fraction"] < 0.9 else ""))
+              "of the day")
     print(f"{'set':8s} {'mean sats':>10s} {'mean PDOP':>10s} {'avail %':>8s} {'PDOP<=6@5° %':>13s}")
     for name, stats in coverage.global_stats().items():
         print(f"{name:8s} {stats['mean_sats']:10.2f} {stats['mean_pdop']:10.2f} "

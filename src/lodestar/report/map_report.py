@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import LogNorm
 
-from ..analysis.coverage import MANY_SATS, STRONG_PDOP_LIMIT
+from ..analysis.coverage import EPHEMERIS_WARN_FRACTION, MANY_SATS, STRONG_PDOP_LIMIT
 from ..errors import LodestarError
 from ..output import atomic_path
 from ..systems import SYSTEM_NAMES
@@ -147,10 +147,11 @@ def _ephemeris_note(report, ds) -> None:
     text = "; ".join(f"{SYSTEM_NAMES[k]}: {v['satellites']} satellites, ephemerides valid "
                      f"{100 * v['valid_fraction']:.0f} % of the day" for k, v in satellites.items())
     report.paragraph(text + ".")
-    if any(v["valid_fraction"] < 0.9 for v in satellites.values()):
-        report.paragraph("Some ephemerides cover less than 90 % of the day: a single station's navigation file "
-                         "only carries the satellites it tracked, when it tracked them, so the maps undercount. "
-                         "Use a merged multi-station file (e.g. IGS BRDC) for global maps.", note=True)
+    if any(v["valid_fraction"] < EPHEMERIS_WARN_FRACTION for v in satellites.values()):
+        report.paragraph(f"Some ephemerides cover less than {100 * EPHEMERIS_WARN_FRACTION:.0f} % of the day: a single "
+                         "station's navigation file only carries the satellites it tracked, when it tracked them, so "
+                         "the maps undercount. Use a merged multi-station file (e.g. IGS BRDC) for global maps.",
+                         note=True)
 
 
 def map_report(coverage, nav_names=()) -> HtmlReport:
