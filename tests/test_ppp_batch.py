@@ -148,3 +148,25 @@ def test_beidou_comes_from_another_product_line_than_grg(network, data, tmp_path
     assert table.loc["C", "error_3d_m"] < 0.5 and table.loc["R+C", "error_3d_m"] < 0.15, table["error_3d_m"]
     solution = pd.read_parquet(day_ppp_path(tmp_path / "out", "WTZZ_2020-06-25"))
     assert set(solution["systems"]) == {"C", "R+C"}
+
+
+def test_a_station_day_keeps_its_warnings_in_the_rows_not_on_the_workers_stderr(data, tmp_path):
+    """Each PPP's warnings (here: LEIAR25.R3 calibrated in IGS20 beside IGS14 products, no ANTEX for the
+    satellites' model) are in the row's ``warnings`` column; they also went raw to every Dask worker's stderr
+    as Python warnings, with the source line, a dozen times for three sets (now not raised)."""
+    import warnings
+
+    from lodestar.batch.discover import discover
+    from lodestar.batch.tasks import TaskOptions, run_station_day
+    from lodestar.io.sinex import read_sinex
+
+    (day,) = discover([data / "esbc-2020-177" / FILES[0]], data / "esbc-2020-177", data / "esbc-2020-177").days
+    options = TaskOptions(sets=("R",), masks=(7.0,), sinex=(read_sinex(data / SINEX),), out_dir=str(tmp_path),
+                          antex=(str(data / "antex" / "igs20_wettzell_trim.atx"),), ppp=True)
+    (tmp_path / "days").mkdir()
+    with warnings.catch_warnings(record=True) as raised:
+        warnings.simplefilter("always")
+        (row,) = run_station_day(day, options)
+    assert row["status"] == "ok"
+    assert "receiver antenna LEIAR25.R3 LEIT calibrated in IGS20_2417 while the products are IGS14" in row["warnings"]
+    assert not [w for w in raised if issubclass(w.category, UserWarning)], [str(w.message)[:80] for w in raised]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,10 +201,12 @@ def _ppp_day(day: StationDay, options: TaskOptions):
     solutions, coordinates = {}, []
     for system_set in options.sets:
         try:
-            solution = ppp(obs, sp3=sp3, clk=clk, nav=list(day.nav) or None,
-                           systems=system_set, mode="static", mask_deg=min(options.masks),
-                           sinex=list(options.sinex_paths) or None, antex=list(options.antex) or None,
-                           bias=list(options.bias) or None, blq=options.blq, gradients=options.gradients)
+            with warnings.catch_warnings():  # they go in the row's warnings column: not raw on the workers' stderr
+                warnings.simplefilter("ignore", UserWarning)
+                solution = ppp(obs, sp3=sp3, clk=clk, nav=list(day.nav) or None,
+                               systems=system_set, mode="static", mask_deg=min(options.masks),
+                               sinex=list(options.sinex_paths) or None, antex=list(options.antex) or None,
+                               bias=list(options.bias) or None, blq=options.blq, gradients=options.gradients)
         except LodestarError as exc:
             coordinates.append({"station": day.station, "date": day.date, "systems": format_system_set(system_set),
                                 "status": "failed", "reason": str(exc), "file": day.obs})
