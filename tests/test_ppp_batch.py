@@ -170,3 +170,38 @@ def test_a_station_day_keeps_its_warnings_in_the_rows_not_on_the_workers_stderr(
     assert row["status"] == "ok"
     assert "receiver antenna LEIAR25.R3 LEIT calibrated in IGS20_2417 while the products are IGS14" in row["warnings"]
     assert not [w for w in raised if issubclass(w.category, UserWarning)], [str(w.message)[:80] for w in raised]
+
+
+def test_overview_shows_the_ppp_results(network):
+    """With --ppp the overview is the PPP's: the coordinate series (E/N/U per station and set, errors against the
+    SINEX truth, 1-sigma bars), the daily table in mm and the ZTD. It used to be the single-point overview, whose
+    gain maps and table were empty dashes for a PPP run."""
+    import re
+
+    html = (network["out"] / "overview.html").read_text()
+    assert "<h1>Lodestar batch: static PPP over the network</h1>" in html
+    assert "Gain of R+C over each system alone" not in html
+    assert html.count("<img") == 2  # coordinate series, ZTD
+    table = pd.read_parquet(network["out"] / "ppp_coordinates.parquet")
+    for _, row in table.iterrows():  # each daily coordinate's 3D error in the table, in mm to 0.1
+        within_row = "(?:(?!</tr>).)*?"
+        assert re.search(rf"<tr><td>{row['station']}</td>{within_row}<td>{re.escape(row['systems'])}</td>{within_row}"
+                         rf"<td>{1000 * row['error_3d_m']:.1f}</td></tr>", html)
+    assert network["result"].paths["html"] == network["out"] / "overview.html"
+
+
+@pytest.mark.browser
+def test_ppp_overview_renders_offline(network, tmp_path):
+    from test_reports_browser import CHROMIUM, CHROMIUM_ARGS, assert_renders_offline, open_report
+
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (apt-get install -y chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is in the test extra")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            seen = open_report(context, network["out"] / "overview.html")
+        finally:
+            context.close()
+    assert_renders_offline(seen, min_images=2)

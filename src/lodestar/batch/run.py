@@ -104,8 +104,8 @@ def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, 
             unsaved += _run_tasks(dask_client, runnable, options, counts, progress)
     _remove_orphaned_temporaries(out_dir)
     table = network_summary(out_dir, unsaved)
-    paths = write_network_summary(out_dir, table)
-    if ppp:
+    paths = write_network_summary(out_dir, table, overview=not ppp)
+    if ppp:  # the overview is the PPP's: daily coordinates, their series and the ZTD (the SPP gains are not run)
         paths.update(write_ppp_series(out_dir))
     counts.update(_row_counts(table))
     return BatchResult(out_dir, table, dict(counts), paths)

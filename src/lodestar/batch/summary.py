@@ -107,14 +107,18 @@ def network_summary(out_dir, extra_rows: list[dict] = ()) -> pd.DataFrame:
 COUNT_COLUMNS = ("epochs", "epochs_solved", "sats_min")
 
 
-def write_network_summary(out_dir, table: pd.DataFrame) -> dict[str, Path]:
+def write_network_summary(out_dir, table: pd.DataFrame, overview: bool = True) -> dict[str, Path]:
+    """summary.parquet, summary.csv and (``overview``) the single-point overview.html of the network."""
     out_dir = Path(out_dir)
-    paths = {"parquet": out_dir / "summary.parquet", "csv": out_dir / "summary.csv", "html": out_dir / "overview.html"}
+    paths = {"parquet": out_dir / "summary.parquet", "csv": out_dir / "summary.csv"}
+    if overview:
+        paths["html"] = out_dir / "overview.html"
     # the per-day files keep floats (a resumed folder's older files must still read together); the summary not
     counted = table.astype({c: "Int64" for c in COUNT_COLUMNS}) if len(table) else table
     with atomic_path(paths["parquet"]) as tmp:
         counted.to_parquet(tmp, index=False)
     with atomic_path(paths["csv"]) as tmp:
         counted.to_csv(tmp, index=False, float_format="%.4f")
-    write_overview(paths["html"], table)
+    if overview:
+        write_overview(paths["html"], table)
     return paths

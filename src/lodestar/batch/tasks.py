@@ -31,6 +31,7 @@ from ..io.rinex_obs import read_obs
 from ..io.sinex import locate_station
 from ..output import atomic_path
 from ..positioning.ppp import ppp
+from ..report.ppp_network import write_ppp_overview
 from ..systems import format_system_set
 from .discover import StationDay
 from .summary import ROW_COLUMNS, write_day_results
@@ -304,6 +305,8 @@ def write_ppp_series(out_dir) -> dict:
         paths["ppp_ztd"] = out_dir / "ppp_ztd.parquet"
         with atomic_path(paths["ppp_ztd"]) as tmp:
             ztd.to_parquet(tmp, index=False)
+    paths["html"] = out_dir / "overview.html"
+    write_ppp_overview(paths["html"], table, ztd)
     return paths
 
 
