@@ -61,14 +61,14 @@ def _display(coordinates: pd.DataFrame) -> pd.DataFrame:
     rows = pd.DataFrame({"station": coordinates["station"],
                          "date": coordinates["date"].astype(str).str.replace("-", "\u2011"),  # no-break hyphens
                          "set": coordinates["systems"], "status": coordinates["status"],
-                         "epochs solved": [None if v != v else int(v) for v in coordinates["epochs_solved"]]})
-    rows["height (m)"] = [None if v != v else f"{v:.4f}" for v in coordinates["height_m"]]
+                         "epochs solved": [None if pd.isna(v) else int(v) for v in coordinates["epochs_solved"]]})
+    rows["height (m)"] = [None if pd.isna(v) else f"{float(v):.4f}" for v in coordinates["height_m"]]
     for axis in ("e", "n", "u"):
-        rows[f"σ{axis.upper()} (mm)"] = _MM * coordinates[f"sd{axis}_m"].astype(float)
-    rows["ZTD mean (m)"] = [None if v != v else f"{v:.4f}" for v in coordinates["ztd_mean_m"]]
+        rows[f"σ{axis.upper()} (mm)"] = _MM * pd.to_numeric(coordinates[f"sd{axis}_m"], errors="coerce")
+    rows["ZTD mean (m)"] = [None if pd.isna(v) else f"{float(v):.4f}" for v in coordinates["ztd_mean_m"]]
     if coordinates["error_3d_m"].notna().any():
         for axis, name in (("e", "E"), ("n", "N"), ("u", "U"), ("3d", "3D")):
-            rows[f"error {name} (mm)"] = _MM * coordinates[f"error_{axis}_m"].astype(float)
+            rows[f"error {name} (mm)"] = _MM * pd.to_numeric(coordinates[f"error_{axis}_m"], errors="coerce")
     reasons = coordinates["reason"].fillna("").astype(str)
     if reasons.str.strip().any():
         rows["reason"] = reasons
