@@ -265,6 +265,14 @@ def test_obs_after_nav_list_explained(data, capsys):
     assert "'lodestar solve OBS --nav NAV...'" in last
 
 
+def test_batch_inputs_after_a_folder_list_explained(data, tmp_path, capsys):
+    # --nav-dir takes several folders: inputs written after it are taken as folders, and argparse only says
+    # INPUT is missing
+    last = _fails(capsys, ["batch", "--nav-dir", str(data / "esbc-2020-177"), str(data / OBS), "--out",
+                           str(tmp_path / "net")], "INPUT", status=2)
+    assert "'lodestar batch INPUT... --nav-dir DIR...'" in last
+
+
 def test_info_json_into_folder_checked_first(data, tmp_path, capsys):
     _fails(capsys, ["info", str(data / OBS), "--json", str(tmp_path)], "--json", "folder", status=1)
 

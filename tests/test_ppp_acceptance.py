@@ -539,3 +539,17 @@ def test_negative_process_noise_refused_on_the_command_line(data, capsys):
     with pytest.raises(SystemExit):
         build_parser().parse_args(["ppp", "o.rnx", "--sp3", "a.sp3", "--out", "o.csv", "--ambiguity-psd", "-1"])
     assert "must be zero or a positive number" in capsys.readouterr().err
+
+
+def test_python_warnings_point_at_the_callers_line(data):
+    """Every warning ppp() raises names the line that called ppp(), not a line inside Lodestar (the notes on
+    dropped systems and GLONASS channels sit one function deeper since _prepare was split by phase)."""
+    import warnings
+
+    esbc = data / "esbc-2020-177"
+    with warnings.catch_warnings(record=True) as raised:
+        warnings.simplefilter("always")
+        ppp(esbc / WTZR, sp3=[esbc / GRG[1]], clk=esbc / CLK, systems="R+C+E", mode="static")  # no BeiDou in GRG
+    ours = [w for w in raised if issubclass(w.category, UserWarning)]
+    assert any("no usable BeiDou satellite" in str(w.message) for w in ours)
+    assert {w.filename for w in ours} == {__file__}, [(w.filename, str(w.message)[:60]) for w in ours]

@@ -94,6 +94,19 @@ def test_cli_ppp_needs_precise_products(network, data, capsys):
     assert not Path(network["root"] / "no-sp3" / "ppp_coordinates.parquet").exists()
 
 
+def test_a_ppp_batch_with_no_products_of_the_day_still_writes_its_overview(network, data, tmp_path):
+    # an empty --sp3-dir: every station-day fails before PPP; the overview is then the rows' (with the reason),
+    # it was not written at all
+    empty = tmp_path / "sp3"
+    empty.mkdir()
+    result = run_batch([network["obs"]], data / "esbc-2020-177", tmp_path / "out", sp3_dir=empty, sets=("R",),
+                       masks=(7.0,), workers=1, progress=False, ppp=True)
+    assert result.counts["failed"] == 2 and not (tmp_path / "out" / "ppp_coordinates.parquet").exists()
+    html = (tmp_path / "out" / "overview.html").read_text()
+    assert result.paths["html"] == tmp_path / "out" / "overview.html"
+    assert "PPP needs precise orbits and clocks for 2020-06-25" in html
+
+
 def test_gradients_reach_every_station_day_ppp(network, data, monkeypatch):
     """``run_batch(..., ppp=True, gradients=True)``: every station-day's PPP estimates the gradients (a spy on
     the solver, on an in-process Dask client so that it sees the calls; the real solver runs)."""

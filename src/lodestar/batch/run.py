@@ -107,6 +107,8 @@ def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, 
     paths = write_network_summary(out_dir, table, overview=not ppp)
     if ppp:  # the overview is the PPP's: daily coordinates, their series and the ZTD (the SPP gains are not run)
         paths.update(write_ppp_series(out_dir))
+        if "html" not in paths:  # no station-day reached PPP (e.g. no products of its day): the rows say why
+            paths.update(write_network_summary(out_dir, table))
     counts.update(_row_counts(table))
     return BatchResult(out_dir, table, dict(counts), paths)
 

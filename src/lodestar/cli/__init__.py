@@ -96,6 +96,9 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):
         if "required: OBS" in message:  # the observation file was swallowed by a list option before it
             message += f" (give it first: '{self.prog} OBS --nav NAV...'; files after --nav are all navigation)"
+        elif "required: INPUT" in message:  # batch: the inputs were swallowed by --nav-dir / --sp3-dir
+            message += (f" (give them first: '{self.prog} INPUT... --nav-dir DIR...'; every value after --nav-dir "
+                        "or --sp3-dir is one of its folders)")
         super().error(message)
 
 

@@ -413,7 +413,7 @@ def _note_missing_channels(svs, channels, obs, warn) -> bool:
     if missing:
         warn.append(f"{obs.attrs.get('path', 'the observations')}: {len(missing)} GLONASS satellite(s) not used "
                     f"({', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}): {_NO_CHANNEL}")
-        warnings.warn(warn[-1], stacklevel=4)
+        warnings.warn(warn[-1], stacklevel=5)
     return bool(missing)
 
 
@@ -439,7 +439,7 @@ def _note_unused_geo(svs, usable, unused, warn) -> None:
     reasons = _count(unused[:, geo]) if geo.any() else {}
     why = max(reasons, key=reasons.get) if reasons else "no GEO tracked with dual-frequency code and phase"
     warn.append(f"include_geo: no BeiDou GEO satellite used ({why})")
-    warnings.warn(warn[-1], stacklevel=4)
+    warnings.warn(warn[-1], stacklevel=5)
 
 
 def _note_dropped_systems(letters, systems, svs, unused, warn, why_absent=None) -> None:
@@ -453,7 +453,7 @@ def _note_dropped_systems(letters, systems, svs, unused, warn, why_absent=None) 
             letter, "no dual-frequency code and phase on the PPP signals")
         warn.append(f"no usable {SYSTEM_NAMES[letter]} satellite ({why}): the solution is {'+'.join(systems)} alone, "
                     f"not {'+'.join(letters)}")
-        warnings.warn(warn[-1], stacklevel=4)
+        warnings.warn(warn[-1], stacklevel=5)
 
 
 def _note_unused_satellites(svs, observed, valid, reason, systems, warn) -> None:
@@ -471,7 +471,7 @@ def _note_unused_satellites(svs, observed, valid, reason, systems, warn) -> None
         hint = _UNUSABLE_HINTS.get(why)
         warn.append(f"{len(names)} satellite(s) observed on both frequencies but never used ({why}): {', '.join(names)}"
                     + (f"; {hint}" if hint else ""))
-        warnings.warn(warn[-1], stacklevel=4)
+        warnings.warn(warn[-1], stacklevel=5)
 
 
 def _note_bds3_fallback(dual, obs, warn) -> None:
@@ -480,7 +480,7 @@ def _note_bds3_fallback(dual, obs, warn) -> None:
     if bds3 and not any(dual.signals[sv].startswith("C1") for sv in bds3):
         warn.append(f"{obs.attrs.get('path', 'the observations')}: no BDS-3 satellite has B1C and B2a code and phase "
                     "(C1X/C1P/C1D and C5X/C5P/C5D): every BeiDou satellite stays on B1I/B3I")
-        warnings.warn(warn[-1], stacklevel=4)
+        warnings.warn(warn[-1], stacklevel=5)
 
 
 def _inter_signal_groups(svs, bands, no_osb=frozenset()):
