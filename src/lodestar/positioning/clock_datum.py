@@ -48,9 +48,14 @@ __all__ = ["ALIGNED_SYSTEMS", "MIN_CELLS", "ROW_STEP", "broadcast_clock_datum_sh
 #: Systems whose precise clocks are tied to the broadcast code datum (see the module docstring).
 ALIGNED_SYSTEMS = "RC"
 #: Every ROW_STEP-th epoch enters the medians (5 min at 30 s: the GLONASS broadcast integration on
-#: every observed cell would cost ~40 % of a solve; the median of a day-constant needs no more).
+#: every observed cell would cost ~40 % of a solve; the median of a day-constant needs no more) in a file
+#: of ROWS_FOR_FULL_STEP epochs or more; a shorter file samples more densely (every epoch of a one-hour file),
+#: so a satellite seen for part of the hour still gets its tie (with every 10th epoch of a 120-epoch file, the
+#: GLONASS satellites seen under 100 minutes kept GRG's -2.9 ... +3.9 m datum: ESBC's first hour, R, 2.02 m
+#: with broadcast orbits and 4.82 m with GRG's).
 ROW_STEP = 10
-#: A satellite needs this many sampled cells with both ephemerides (50 min at 30 s) for its median.
+ROWS_FOR_FULL_STEP = 1200
+#: A satellite needs this many sampled cells with both ephemerides for its median.
 MIN_CELLS = 10
 
 
@@ -67,7 +72,9 @@ def broadcast_clock_datum_shift(nav, svs, t_tx, pseudorange_m, corrected_m, sat_
         return shift, {}, []
     if approx_xyz is None:
         return shift, {}, ["GLONASS/BeiDou precise clocks not tied to the broadcast datum: no approximate position in the header"]
-    rows = np.arange(0, np.shape(corrected_m)[0], ROW_STEP)  # a day-constant needs no 30 s sampling
+    n_rows = np.shape(corrected_m)[0]
+    step = int(np.clip(ROW_STEP * n_rows // ROWS_FOR_FULL_STEP, 1, ROW_STEP))  # a day-constant needs no 30 s sampling
+    rows = np.arange(0, n_rows, step)
     grid = np.ix_(rows, cols)
     cells = np.asarray(usable)[grid] & np.isfinite(np.asarray(pseudorange_m)[grid])
     st = BroadcastEphemeris(nav).states(Time(np.asarray(t_tx)[grid]), list(svs[cols]), cells=cells)
