@@ -324,7 +324,10 @@ def test_rtklib_conf_for_ppp(data, tmp_path, capsys):
     assert {"stats-prnbias", "stats-prnztd"} <= used
     assert info["ambiguity_psd_m2_per_h"] == pytest.approx(1e-8 * 3600) and info["ztd_psd_m2_per_h"] == pytest.approx(4e-8 * 3600)
     assert "latitude(deg)" in (tmp_path / "p.pos").read_text() and "% pos mode  : PPP Kinematic" in (tmp_path / "p.pos").read_text()
-    assert "--rtklib-conf" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--rtklib-conf" in err
+    # each ignored key's value is said once (it read "pos2-armode = continuous: continuous: ...")
+    assert "  ignored pos2-armode = continuous: lodestar ppp keeps float ambiguities" in err
     # out-solformat is the .pos layout: a .csv output keeps its own (it is not an error the user typed)
     assert main([*argv[:-4], "--out", str(tmp_path / "p.csv"), "--json", str(tmp_path / "p.json")]) == 0
     assert main([*argv, "--mode", "static", "--direction", "forward"]) == 0  # the command line wins

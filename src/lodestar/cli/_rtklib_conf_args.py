@@ -34,7 +34,7 @@ def apply_rtklib_conf(args, command: str, defaults: dict):
                 setattr(args, option, value)
         lines = [f"--rtklib-conf {path}: used {len(conf.used)} keys, ignored {len(conf.ignored)}"]
         lines += [f"  used    {key} = {value} -> {note}" for key, value, note in conf.used]
-        lines += [f"  ignored {key} = {value}: {note}" for key, value, note in conf.ignored]
+        lines += [f"  ignored {key} = {value}: {note.removeprefix(f'{value}: ')}" for key, value, note in conf.ignored]
         print("\n".join(lines), file=sys.stderr)
     for option, value in defaults.items():
         if getattr(args, option, None) is None:
