@@ -324,3 +324,25 @@ def test_step_refuses_what_is_not_a_duration(text):
 
     with pytest.raises(argparse.ArgumentTypeError):
         duration_s(text)
+
+
+@pytest.mark.parametrize(("text", "hours_"), [("2", 2.0), ("0", 0.0), ("30min", 0.5), ("5400s", 1.5), ("1.5h", 1.5)])
+def test_restart_reads_hours_or_an_explicit_unit(text, hours_):
+    from lodestar.cli._duration import hours
+
+    assert hours(text) == pytest.approx(hours_)
+
+
+def test_restart_in_seconds_typed_for_hours_is_refused(data, capsys):
+    # '--restart 1800' meant 30 minutes and was taken as 75 days (no restart at all), silently
+    _fails(capsys, ["ppp", str(data / OBS), "--sp3", "x.sp3", "--out", "x.csv", "--restart", "1800"],
+           "--restart", "more than a week", "30min", status=2)
+
+
+def test_interval_reads_a_unit_as_step_does():
+    from lodestar.cli import build_parser
+
+    for command in ("solve", "ppp"):
+        extra = ["--nav", "n"] if command == "solve" else ["--sp3", "s"]
+        args = build_parser().parse_args([command, "o.rnx", *extra, "--out", "x.csv", "--interval", "5min"])
+        assert args.interval == 300.0

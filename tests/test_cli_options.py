@@ -57,6 +57,8 @@ def _value(action, k: int) -> str:
         return str(10 + 5 * k)
     if kind == "duration_s":
         return f"{30 + 30 * k}s"
+    if kind == "hours":
+        return f"{1 + k}"
     return f"v{k}"
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 
-__all__ = ["Duration", "duration_s", "STEP_HELP"]
+__all__ = ["Duration", "duration_s", "hours", "STEP_HELP"]
 
 _UNITS_S = {"s": 1.0, "sec": 1.0, "min": 60.0, "h": 3600.0}
 _PATTERN = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-zA-Z]*)\s*$")
@@ -35,3 +35,20 @@ def duration_s(text: str) -> Duration:
         raise argparse.ArgumentTypeError(f"{text!r}: the step must be positive")
     value.plain = not unit
     return value
+
+
+def hours(text: str) -> float:
+    """``--restart``: hours as the issue writes them (``2``), or a number with a unit (``30min``, ``5400s``, ``2h``);
+    0 = never. A plain number above a week is refused: it is almost surely seconds typed for hours."""
+    if str(text).strip() in ("0", "0.0"):
+        return 0.0
+    match = _PATTERN.match(str(text))
+    try:
+        value = duration_s(str(text) + ("h" if match and not match.group(2) else ""))
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration: give hours (2) or a number with a unit "
+                                         "(30min, 5400s, 2h)") from None
+    if value / 3600.0 > 168.0:
+        raise argparse.ArgumentTypeError(f"{text!r}: {value / 3600.0:g} hours (more than a week); the unit is hours, "
+                                         "or give one: 30min, 5400s")
+    return float(value) / 3600.0

@@ -3,7 +3,8 @@ an SNR mask and excluded satellites (``lodestar.positioning.selection.Observatio
 
 from __future__ import annotations
 
-from ._checks import check_time_order, iso_time, positive_float
+from ._checks import check_time_order, iso_time
+from ._duration import duration_s
 
 __all__ = ["add_selection_arguments", "selection_from_args"]
 
@@ -13,8 +14,9 @@ def add_selection_arguments(parser, *, rtklib_conf: bool = False) -> None:
     group = parser.add_argument_group("which observations (applied before solving)")
     group.add_argument("--from", dest="start", type=iso_time, metavar="ISO", help="first epoch, GPST (e.g. 2020-06-25T06:00:00)")
     group.add_argument("--to", dest="end", type=iso_time, metavar="ISO", help="last epoch, GPST (inclusive)")
-    group.add_argument("--interval", type=positive_float, metavar="SECONDS",
-                       help="decimate: keep epochs on multiples of SECONDS (GPS seconds of week)")
+    group.add_argument("--interval", type=duration_s, metavar="SECONDS",
+                       help="decimate: keep epochs on multiples of SECONDS (GPS seconds of week); a unit may be "
+                            "given: 30s, 5min")
     group.add_argument("--snr-mask", type=float, metavar="DBHZ",
                        help="drop observations whose own signal's C/N0 (S observation) is below DBHZ or missing "
                             "(solve: pseudoranges; ppp: pseudoranges and carrier phases)")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import warnings
 
 from ..errors import LodestarError
-from ._checks import (check_output_files, ecef_xyz, elevation_deg, non_negative_float, positive_float,
-                      residuals_format, truth_label, truth_xyz)
+from ._checks import (check_output_files, ecef_xyz, elevation_deg, non_negative_float, residuals_format, truth_label,
+                      truth_xyz)
+from ._duration import hours
 from ._rtklib_conf_args import apply_rtklib_conf
 from ._summary import main_reason, print_warnings
 from ._selection_args import add_selection_arguments, selection_from_args
@@ -32,8 +33,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--mask", type=elevation_deg, default=None, metavar="DEG", help="elevation mask (default 7)")
     parser.add_argument("--direction", choices=("forward", "combined"), default=None,
                         help="forward (causal, default) or combined forward + backward (post-processing)")
-    parser.add_argument("--restart", type=positive_float, default=None, metavar="HOURS",
-                        help="re-initialise the filter every HOURS (convergence statistics)")
+    parser.add_argument("--restart", type=hours, default=None, metavar="HOURS",
+                        help="re-initialise the filter every HOURS (convergence statistics); a unit may be given: 30min")
     parser.add_argument("--include-geo", action="store_true", help="use BeiDou GEO satellites (off by default)")
     parser.add_argument("--bds3-signals", choices=("b1i-b3i", "b1c-b2a"), default="b1i-b3i",
                         help="BDS-3 pair in the IF combination: b1i-b3i (default, the clocks' pair) or b1c-b2a "

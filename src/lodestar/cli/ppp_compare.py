@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from ._checks import check_output_files, check_suffix, elevation_deg, truth_xyz
+from ._duration import hours
 from ._summary import print_warnings
 
 NAME = "ppp-compare"
@@ -37,8 +38,9 @@ def add_compare_arguments(parser, *, with_products: bool = True) -> None:
         parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--sets", nargs="+", default=["R", "C", "R+C", "G+R+E+C"], metavar="SET",
                         help="system sets to compare (default: R C R+C G+R+E+C)")
-    parser.add_argument("--restart", type=float, default=2.0, metavar="HOURS",
-                        help="restart the filter every HOURS to sample convergences (default 2; 0 = never)")
+    parser.add_argument("--restart", type=hours, default=2.0, metavar="HOURS",
+                        help="restart the filter every HOURS to sample convergences (default 2; 0 = never; a unit "
+                             "may be given: 30min)")
     parser.add_argument("--masks", nargs="+", type=elevation_deg, default=[7.0, 30.0], metavar="DEG",
                         help="elevation masks (default: 7 30; the first is the main one)")
     parser.add_argument("--mode", choices=("kinematic", "static"), default="kinematic",
