@@ -186,3 +186,14 @@ def test_orbit_bridged_past_the_last_node_by_another_centre(grg, grg_clk, esbc):
     far = Time(np.array([cut + np.timedelta64(20, "m")]))  # beyond one interval: IAC's own product
     _, served_far, shift_far = eph.states_and_sources(far, ["G01"], with_shift=True)
     assert served_far[0, 0] == "IAC" and shift_far[0, 0] == 0
+
+
+def test_orbit_table_of_some_systems_warns_only_about_them(esbc):
+    """`orbits --systems R+C` with IAC's SP3 warned that QZSS J07's clock samples were off the smooth series:
+    the SP3 tables are cut to the systems asked for, as in solve and ppp (orbits.precise.sp3_of_systems)."""
+    from lodestar.orbits.table import orbit_table
+
+    _, summary = orbit_table([esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"], "2020-06-25T00:00", "2020-06-25T01:00",
+                             300.0, sp3_paths=[esbc / "Sta21114.sp3.gz"], systems="R+C")
+    notes = " ".join(summary.get("product_warnings", []))
+    assert "C07" in notes and "J07" not in notes

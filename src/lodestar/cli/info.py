@@ -74,8 +74,8 @@ def _lines(entry):
     if entry["epochs"] is not None:
         gaps = f", {entry['gaps']} gap(s)" if entry["gaps"] is not None else ""
         yield "epochs", f"{entry['epochs']}{gaps}"
-    if entry["stations"] is not None:
-        yield "stations", str(entry["stations"])
+    if entry["stations"] is not None:  # an ANTEX file's "stations" are its receiver antenna types
+        yield ("antennas" if entry["format"] == "ANTEX" else "stations"), str(entry["stations"])
     if entry["skipped"]:
         yield "skipped", ", ".join(f"{k} {v}" for k, v in entry["skipped"].items())
     for record in entry.get("skipped_records") or []:  # each skipped record with its line, when the reader knows it

@@ -58,6 +58,7 @@ __all__ = [
     "MAX_WINDOW_SHIFT",
     "OUTSIDE_SPAN",
     "PreciseEphemeris",
+    "sp3_of_systems",
     "centre_of",
     "check_product_days",
     "join_products",
@@ -551,3 +552,16 @@ def _disagreements(sources) -> list:
 def _columns(product_svs, svs) -> np.ndarray:
     lookup = {sv: i for i, sv in enumerate(product_svs)}
     return np.array([lookup.get(sv, -1) for sv in svs], dtype=np.int64)
+
+
+def sp3_of_systems(sp3_items, letters):
+    """The SP3 tables cut to the satellites of ``letters`` (a file holding none of them kept whole, so the
+    "holds none of the satellites" error still names it): another system's samples are never used, and their
+    clock-screen warnings (e.g. QZSS J07 in an R+C run) only misled."""
+    if not letters:
+        return list(sp3_items)
+    out = []
+    for item in sp3_items:
+        keep = [i for i, sv in enumerate(item["sv"].values) if str(sv)[0] in letters]
+        out.append(item.isel(sv=keep) if keep else item)
+    return out

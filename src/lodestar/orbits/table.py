@@ -26,7 +26,7 @@ from ..systems import parse_system_set
 from ..time import Time
 from .antenna import satellite_pco_ecef_m
 from .broadcast import BroadcastEphemeris
-from .precise import PreciseEphemeris
+from .precise import PreciseEphemeris, sp3_of_systems
 
 __all__ = ["time_grid", "load_broadcast", "load_precise", "orbit_table", "write_orbit_csv"]
 
@@ -47,6 +47,10 @@ def load_broadcast(nav_paths, **options) -> BroadcastEphemeris:
     return BroadcastEphemeris(load_nav(nav_paths), **options)
 
 
+def _datasets(sp3_paths) -> list:
+    return [p if hasattr(p, "attrs") else read_sp3(p) for p in sp3_paths]  # Datasets pass (--allow-truncated)
+
+
 def load_precise(sp3_paths, clk_paths=()) -> PreciseEphemeris:
     sp3 = [p if hasattr(p, "attrs") else read_sp3(p) for p in sp3_paths]  # Datasets pass (--allow-truncated)
     clk = [p if hasattr(p, "attrs") else read_clk(p) for p in clk_paths] if clk_paths else None
@@ -60,7 +64,7 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
     if clk_paths and not sp3_paths:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     broadcast = load_broadcast(nav_paths)
-    precise = load_precise(sp3_paths, clk_paths) if sp3_paths else None
+    precise = load_precise(sp3_of_systems(_datasets(sp3_paths), letters), clk_paths) if sp3_paths else None
     if svs is None:
         known = set(broadcast.svs) | (set(precise.svs) if precise is not None else set())
         svs = sorted((sv for sv in known if sv[0] in letters), key=lambda s: ("GRECJIS".index(s[0]), s))

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..io.clk import read_clk
 from ..io.sp3 import read_sp3
-from ..orbits.precise import OUTSIDE_SPAN, PreciseEphemeris, check_product_days
+from ..orbits.precise import OUTSIDE_SPAN, PreciseEphemeris, check_product_days, sp3_of_systems
 from .clock_datum import broadcast_clock_datum_shift
 from .observed_biases import MIN_SAMPLES, observed_reference_shift
 from .osb import apply_code_biases
@@ -27,19 +27,6 @@ def _as_list(value):
     if value is None:
         return []
     return [value] if isinstance(value, (str, Path)) or hasattr(value, "attrs") else list(value)
-
-
-def sp3_of_systems(sp3_items, letters):
-    """The SP3 tables cut to the satellites of ``letters`` (a file holding none of them kept whole, so the
-    "holds none of the satellites" error still names it): another system's samples are never used, and their
-    clock-screen warnings (e.g. QZSS J07 in an R+C run) only misled."""
-    if not letters:
-        return list(sp3_items)
-    out = []
-    for item in sp3_items:
-        keep = [i for i, sv in enumerate(item["sv"].values) if str(sv)[0] in letters]
-        out.append(item.isel(sv=keep) if keep else item)
-    return out
 
 
 def precise_ephemeris(sp3, clk, obs, systems=None) -> PreciseEphemeris:

@@ -27,11 +27,10 @@ from ...io.sp3 import read_sp3
 from ...models.ocean_loading import ocean_loading_ecef_m
 from ...models.phase_center import ReceiverAntenna
 from ...orbits import BroadcastEphemeris, PreciseEphemeris
-from ...orbits.precise import BRIDGED_SHIFT
+from ...orbits.precise import BRIDGED_SHIFT, sp3_of_systems
 from ...systems import SYSTEM_NAMES, SYSTEM_ORDER, parse_system_set
 from ...time import Time
 from ..osb import osb_lookup_time
-from ..precise_inputs import sp3_of_systems
 from ..prepare import no_satellites_message
 from .antennas import (
     BANDS,
