@@ -102,6 +102,9 @@ def test_a_segment_that_never_converges_raises_the_percentiles_not_the_rms():
     assert stats["median_convergence_s"] == pytest.approx(0.0)
     assert stats["rms_3d_after_m"] == pytest.approx(0.01 * np.sqrt(3))
     assert "never" in format_table({"R": stats})[2]
+    # a further mask's median convergence has its column on the terminal too (it was in the JSON and HTML only)
+    head, _, line = format_table({"R": {**stats, "median_convergence_s_mask30": 1800.0}})
+    assert head.endswith("| median conv. at 30° (min) |") and line.endswith("| 30.0 |")
 
 
 def test_short_last_segment_is_left_out():

@@ -263,9 +263,14 @@ def _metres(value) -> str:
 
 
 def format_table(rows: dict) -> list[str]:
-    """Markdown table: one row per set (convergence in minutes, errors in metres)."""
+    """Markdown table: one row per set (convergence in minutes, errors in metres), and a column per further
+    mask with its median convergence (``median_convergence_s_mask30``: the HTML report's and the JSON's)."""
+    more = sorted({key for row in rows.values() for key in row if key.startswith("median_convergence_s_mask")},
+                  key=lambda k: float(k.removeprefix("median_convergence_s_mask")))
+    head = "".join(f" median conv. at {k.removeprefix('median_convergence_s_mask')}° (min) |" for k in more)
     lines = ["| set | segments (converged) | median convergence (min) | 95th pct (min) | 3D RMS after conv. (m) "
-             "| static daily error E/N/U (m) | static 3D (m) |", "|---|---|---|---|---|---|---|"]
+             "| static error over the file E/N/U (m) | static 3D (m) |" + head, "|---|---|---|---|---|---|---|"
+             + "---|" * len(more)]
     for system_set, row in rows.items():
         enu = row.get("static_error_enu_m")
         enu_text = "-" if enu is None else " / ".join(f"{v:+.3f}" for v in enu)
@@ -273,5 +278,5 @@ def format_table(rows: dict) -> list[str]:
         lines.append(f"| {system_set} | {row['segments']} ({row['converged_segments']}) | "
                      f"{_minutes(row['median_convergence_s'])} | {_minutes(row['p95_convergence_s'])} | "
                      f"{_metres(row['rms_3d_after_m'])} | {enu_text} | "
-                     f"{_metres(static_3d)} |")
+                     f"{_metres(static_3d)} |" + "".join(f" {_minutes(row.get(k))} |" for k in more))
     return lines
