@@ -382,6 +382,12 @@ def _antennas(obs, eph, pc, svs, times, bands, receiver_pco_neu_m, warn):
 
 
 def _note_uncalibrated_receiver(antenna: str, rcv, warn) -> None:
+    if rcv is not None and rcv.source != "none" and rcv.pattern is None:  # SINEX: offsets only
+        warn.append(f"receiver antenna {antenna.strip()!r}: phase-centre offsets from {rcv.source.upper()}"
+                    f"{f' ({rcv.model})' if rcv.model else ''} without variations (PCV): heights can be biased by the "
+                    "pattern left out (ESBC's choke ring: 3 cm; docs/ppp.md \"The height\"); give --antex with "
+                    "its calibration")
+        warnings.warn(warn[-1], stacklevel=4)
     if rcv is None or rcv.source == "none":
         warn.append(f"no phase-centre calibration for receiver antenna {antenna.strip() or '(none in header)'!r} in the "
                     "ANTEX/SINEX files given: run without it (heights biased by the antenna's IF offset, typically "
