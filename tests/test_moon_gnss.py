@@ -275,3 +275,16 @@ def test_gps_side_lobes_cross_the_threshold_with_the_earth_moon_distance(data, e
     for result in (surface, day_2020):
         assert any(note.startswith("G side lobes") for note in result.notes)
         assert not any(note.startswith("E side lobes") for note in result.notes)  # Galileo: ~2 dB clear
+
+
+def test_a_station_navigation_file_is_said_to_undercount(data, surface):
+    """A merged BRDC file: no warning. ESBC's own file (GLONASS 43 % of the satellite-epochs): the summary says the
+    counts undercount, as `map` does (moon-gnss gave GLONASS 0 usable without a word)."""
+    from lodestar.orbits import load_broadcast
+
+    assert surface.summary()["warnings"] == []
+    station = analyse(load_broadcast([data / "esbc-2020-177" / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"]),
+                      site_by_name("shackleton-rim"), Time.from_iso("2020-06-25T00:00:00", scale="gpst"),
+                      Time.from_iso("2020-06-25T06:00:00", scale="gpst"), step_s=1800.0)
+    (warning,) = station.summary()["warnings"]
+    assert "% of the satellite-epochs (GLONASS)" in warning and "use a merged multi-station file" in warning

@@ -6,6 +6,7 @@ import sys
 
 from ._checks import check_output_files, check_suffix
 from ._lunar_args import add_site_arguments, add_time_arguments, orbit_from_args, site_from_args, times_from_args
+from ._summary import print_warnings
 
 NAME = "moon-gnss"
 HELP = "GNSS reception at lunar distance: usable GLONASS/BeiDou/GPS/Galileo satellites, C/N0 and GDOP"
@@ -43,6 +44,8 @@ def run(args) -> int:
             gdop = summary["gdop_median"][name]
             print(f"{name:8s} {summary['fraction_ge4'][name]:10.3f} {summary['median_usable'][name]:7g} "
                   f"{'—' if gdop is None else f'{gdop:.0f}':>12s}")
+        sys.stdout.flush()
+    print_warnings(summary["warnings"])  # after the table (stderr), and in the JSON
     if args.out:
         from ..report.lunar import moon_gnss_report
 
