@@ -251,11 +251,16 @@ def test_truth_header_prints_accuracy(data, tmp_path, capsys):
     assert f"{acc['solved']} epochs" in out and "95 %" in out
 
 
-def test_truth_itrf_and_sinex_are_mutually_exclusive(data, tmp_path, capsys):
-    with pytest.raises(SystemExit):
-        main(["solve", str(data / OBS), "--nav", str(data / NAV), "--out", str(tmp_path / "s.csv"),
-              "--truth", ESBC_ITRF2014_TRUTH, "--sinex", "x.snx"])
-    assert "not allowed with argument" in capsys.readouterr().err
+def test_truth_and_sinex_together_take_the_truth_and_the_antenna(data, tmp_path):
+    # ESBC is in none of the SINEX files as a station, but its antenna type is: --truth gives the truth and the
+    # SINEX file the receiver antenna's offsets (the two options were mutually exclusive, so it could not have both)
+    report = tmp_path / "s.json"
+    assert main(["solve", str(data / OBS), "--nav", str(data / NAV), "--out", str(tmp_path / "s.csv"),
+                 "--truth", ESBC_ITRF2014_TRUTH, "--sinex", str(data / "sinex" / "igs20P2131_wocov.snx"),
+                 "--json", str(report)]) == 0
+    info = json.loads(report.read_text())
+    assert info["truth_source"].startswith("given") and info["accuracy"]["solved"] == 120
+    assert info["receiver_antenna"]["source"] == "sinex"
 
 
 def test_sinex_truth_for_wtzr(data, tmp_path, capsys):

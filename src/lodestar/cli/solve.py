@@ -74,13 +74,12 @@ def add_arguments(parser) -> None:
 
 def _add_truth_arguments(parser) -> None:
     group = parser.add_argument_group("reference position (adds H/V/3D RMS and 95 % to the terminal and --json)")
-    truth = group.add_mutually_exclusive_group()
-    truth.add_argument("--truth", metavar="X,Y,Z|header",
+    group.add_argument("--truth", metavar="X,Y,Z|header",
                        help="marker position, ECEF X,Y,Z in metres (negative values fine: --truth -1882182.84,...), "
                             "or 'header' (APPROX POSITION XYZ, approximate)")
-    truth.add_argument("--sinex", nargs="+", metavar="FILE",
-                       help="take the marker position from SINEX file(s), and the receiver antenna's phase-centre "
-                            "offsets (with --sp3 also the satellites')")
+    group.add_argument("--sinex", nargs="+", metavar="FILE",
+                       help="SINEX file(s): the receiver antenna's phase-centre offsets (with --sp3 also the "
+                            "satellites'), and the marker position unless --truth is given")
 
 
 def _add_output_arguments(parser) -> None:
@@ -113,7 +112,8 @@ def run(args) -> int:
     precise_options(args)  # refuses --antex/--bias without --sp3 before any work
     if args.start and args.end:
         check_time_order(args.start, args.end)
-    truth_spec = ("sinex", args.sinex) if args.sinex else _truth_spec(args.truth)
+    # --truth wins; SINEX files without it also give the station's coordinate (README: "serves everything it holds")
+    truth_spec = _truth_spec(args.truth) if args.truth else (("sinex", args.sinex) if args.sinex else None)
     origin = ecef_xyz(args.origin, "--origin") if args.origin else None
     selection = selection_from_args(args)
     calibration = _calibration(args.calibration)
@@ -158,7 +158,7 @@ def _solve(args, truth_spec, selection, calibration):
     try:
         truth, source = resolve_truth(truth_spec, obs, station_names(obs)[0])
     except DataNotFoundError:
-        if not args.sinex:
+        if not args.sinex or args.truth:
             raise
         # the SINEX files also serve the phase centres (receiver, and satellites with --sp3): a station they
         # lack just has no truth
