@@ -63,6 +63,9 @@ def test_coordinates_sigmas_and_ztd_are_physical(network):
     assert table["ztd_mean_m"].between(2.0, 2.5).all(), table["ztd_mean_m"]
     ztd = pd.read_parquet(network["out"] / "ppp_ztd.parquet")
     assert set(ztd["station"]) == {"WTZR", "WTZZ"} and ztd["ztd_m"].notna().sum() > 200
+    csv = pd.read_csv(network["out"] / "ppp_ztd.csv")  # the same series for tools without Parquet
+    assert len(csv) == len(ztd) and csv["time_gps"].iloc[0] == "2020-06-25T00:00:00"
+    np.testing.assert_allclose(csv["ztd_m"], ztd["ztd_m"], atol=5e-5)
 
 
 def test_wtzr_and_wtzz_share_a_site(network):

@@ -305,6 +305,9 @@ def write_ppp_series(out_dir) -> dict:
         paths["ppp_ztd"] = out_dir / "ppp_ztd.parquet"
         with atomic_path(paths["ppp_ztd"]) as tmp:
             ztd.to_parquet(tmp, index=False)
+        paths["ppp_ztd_csv"] = out_dir / "ppp_ztd.csv"  # as the coordinates: for tools that read no Parquet
+        with atomic_path(paths["ppp_ztd_csv"]) as tmp:
+            ztd.to_csv(tmp, index=False, float_format="%.4f", date_format="%Y-%m-%dT%H:%M:%S")
     paths["html"] = out_dir / "overview.html"
     write_ppp_overview(paths["html"], table, ztd)
     return paths
