@@ -221,3 +221,14 @@ def test_ppp_overview_renders_offline(network, tmp_path):
         finally:
             context.close()
     assert_renders_offline(seen, min_images=2)
+
+
+def test_a_rows_product_notes_are_those_of_its_systems():
+    """IAC's note on BeiDou clock samples went into the GLONASS-only rows too; a note naming no satellite
+    (e.g. a truncated file) concerns every set."""
+    from lodestar.batch.tasks import _notes_of_set
+
+    iac = "IAC SP3 clock samples off the smooth series by more than 0.5 m, not used: C07 at 2020-06-25T00:00:00"
+    cut = "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3: truncated after epoch 2020-06-25 04:45:00"
+    assert _notes_of_set([iac, cut], "R") == [cut]
+    assert _notes_of_set([iac, cut], "R+C") == [iac, cut]

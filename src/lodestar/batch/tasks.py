@@ -15,6 +15,7 @@ limit (``--memory-limit``) or split them.
 from __future__ import annotations
 
 import json
+import re
 import time
 import warnings
 from dataclasses import dataclass
@@ -223,9 +224,20 @@ def _ppp_day(day: StationDay, options: TaskOptions):
              "error_kind": "" if row["status"] == "ok" else "input", "epochs": row.get("epochs"),
              "epochs_solved": row.get("epochs_solved"), "truth_source": truth_source,
              "lat_deg": row.get("lat_deg"), "lon_deg": row.get("lon_deg"),
-             "warnings": "; ".join([*notes, *_solution_warnings(solutions.get(row["systems"]))])}
+             "warnings": "; ".join([*_notes_of_set(notes, row["systems"]),
+                                    *_solution_warnings(solutions.get(row["systems"]))])}
             for row in coordinates]
     return rows, solutions
+
+
+_SATELLITE = re.compile(r"\b([GRECJIS])\d{2}\b")
+
+
+def _notes_of_set(notes, system_set: str) -> list[str]:
+    """The product notes that concern a set: those naming no satellite, or a satellite of its systems (an R row
+    does not carry IAC's note on BeiDou clock samples)."""
+    letters = set(system_set.replace("+", ""))
+    return [n for n in notes if not _SATELLITE.search(n) or letters & set(_SATELLITE.findall(n))]
 
 
 def _ppp_products(day: StationDay, options: TaskOptions):
