@@ -86,13 +86,31 @@ def test_pos_files_match_their_sets_by_name_or_by_prefix(esbc):
 
 
 @pytest.fixture(scope="module")
-def report_html(esbc, tmp_path_factory):
+def report_run(esbc, tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "esbc.html"
     code = main(["compare", str(esbc / HOUR), "--nav", str(esbc / NAV), "--truth", ESBC_ITRF2014_TRUTH,
-                 "--no-progress", "--out", str(out),
+                 "--no-progress", "--out", str(out), "--json", str(out.with_suffix(".json")),
                  "--rtklib-pos", str(esbc / POS.format("R+C")), f"C={esbc / POS.format('C')}"])
     assert code == 0
-    return out.read_text()
+    return out
+
+
+@pytest.fixture(scope="module")
+def report_html(report_run):
+    return report_run.read_text()
+
+
+def test_rtklib_figures_are_in_the_json_too(esbc, report_run):
+    """The "Beside RTKLIB" table was in the HTML only: --json has it (snake_case keys), the terminal prints it.
+    Independent figure: RTKLIB's R+C over the hour read with numpy, ARP -> marker by 0.216 m up (as below)."""
+    import json
+
+    rows = {row["set"]: row for row in json.loads(report_run.with_suffix(".json").read_text())["rtklib"]}
+    assert set(rows) == {"C", "R+C"} and rows["R+C"]["epochs_both_solved"] == 120
+    xyz = np.loadtxt(esbc / POS.format("R+C"), comments="%", usecols=(2, 3, 4))[:120]
+    up = np.array(ESBC_ITRF2014_XYZ) / np.linalg.norm(ESBC_ITRF2014_XYZ)
+    rms = np.sqrt(np.mean(np.sum((xyz - 0.2160 * up - np.array(ESBC_ITRF2014_XYZ)) ** 2, axis=1)))
+    assert rows["R+C"]["rtklib_rms_3d_m"] == pytest.approx(rms, abs=0.01)
 
 
 def test_report_has_time_series_at_every_mask(report_html):

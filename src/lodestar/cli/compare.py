@@ -66,6 +66,20 @@ def _rtklib(args):
     return load_rtklib_solutions(args.rtklib_pos, tuple(args.sets or DEFAULT_SETS), args.obs)
 
 
+def _beside_rtklib(result, rtklib) -> list[dict]:
+    """The report's "Beside RTKLIB" table as records (the terminal and --json have it too, not the HTML alone)."""
+    if not rtklib or result.truth is None:
+        return []
+    from ..analysis.rtklib import rtklib_table
+
+    ours = {name: ds for name, ds in result.solutions.items() if name in rtklib}
+    table = rtklib_table(ours, {name: rtklib[name] for name in ours}, result.truth)
+    keys = {"set": "set", "epochs both solved": "epochs_both_solved", "RTKLIB epochs": "rtklib_epochs",
+            "Lodestar RMS h (m)": "lodestar_rms_h_m", "RTKLIB RMS h (m)": "rtklib_rms_h_m",
+            "Lodestar RMS 3D (m)": "lodestar_rms_3d_m", "RTKLIB RMS 3D (m)": "rtklib_rms_3d_m"}
+    return table.rename(columns=keys).to_dict("records")
+
+
 def run(args) -> int:
     from ..analysis.compare import DEFAULT_MASKS, compare, print_table
     from ..output import write_json
@@ -97,8 +111,15 @@ def run(args) -> int:
         reasons = "; ".join(list(dict.fromkeys(str(r) for r in result.rows["reason"] if r))[:2])
         raise LodestarError(f"every system set was skipped for {args.obs}: {reasons} ... "
                             "(are the --nav files of the observation day?)")
+    beside = _beside_rtklib(result, rtklib)
+    if beside and args.json != "-":
+        print(f"beside RTKLIB (its .pos moved to the marker; the same truth; at {result.masks[0]:g}°, on the epochs "
+              "both solved):")
+        for row in beside:
+            print(f"  {row['set']:8s} Lodestar 3D RMS {row['lodestar_rms_3d_m']:.2f} m, RTKLIB "
+                  f"{row['rtklib_rms_3d_m']:.2f} m on {row['epochs_both_solved']} epochs")
     print_warnings(warnings)
-    write_json({**result.to_json(), "warnings": warnings}, args.json)
+    write_json({**result.to_json(), "warnings": warnings, **({"rtklib": beside} if rtklib else {})}, args.json)
     if args.out:
         write_compare_report(result, args.out, rtklib=rtklib)
         print(f"wrote {args.out}", file=sys.stderr)
