@@ -33,7 +33,7 @@ from . import _coverage_kernel as kernel
 __all__ = [
     "CoverageMap", "coverage_map", "grid", "day_times", "satellite_positions",
     "point_series", "pdop_numpy", "MAP_SETS", "MONITOR_MASK_DEG", "MONITOR_PDOP_LIMIT",
-    "STRONG_PDOP_LIMIT", "MANY_SATS",
+    "STRONG_PDOP_LIMIT", "MANY_SATS", "EPHEMERIS_WARN_FRACTION", "ephemeris_coverage_warnings",
 ]
 
 MAP_SETS = ("R", "C", "R+C")
@@ -46,6 +46,17 @@ STRONG_PDOP_LIMIT = 2.0
 MANY_SATS = 10
 #: Below this fraction of the day with a valid ephemeris, a system's maps undercount (said in warnings)
 EPHEMERIS_WARN_FRACTION = 0.9
+
+
+def ephemeris_coverage_warnings(fractions: dict, of_what: str, consequence: str) -> list[str]:
+    """One warning naming the systems (``{letter: fraction}``) whose ephemerides serve under
+    :data:`EPHEMERIS_WARN_FRACTION` (a single station's navigation file carries only what it tracked), or []."""
+    short = {k: f for k, f in fractions.items() if f < EPHEMERIS_WARN_FRACTION}
+    if not short:
+        return []
+    return ["ephemerides valid " + ", ".join(f"{100 * f:.0f} % {of_what} ({SYSTEM_NAMES[k]})" for k, f in short.items())
+            + f": a single station's navigation file carries only the satellites it tracked, when it tracked them, "
+              f"so {consequence}; use a merged multi-station file (e.g. IGS BRDC)"]
 
 
 @dataclass(frozen=True)
@@ -178,14 +189,8 @@ class CoverageMap:
     def warnings(self) -> list[str]:
         """What makes the maps undercount: ephemerides valid for less than :data:`EPHEMERIS_WARN_FRACTION` of
         the day (a single station's navigation file carries only what it tracked, when it tracked it)."""
-        short = {k: v["valid_fraction"] for k, v in self.ephemeris_coverage().items()
-                 if v["valid_fraction"] < EPHEMERIS_WARN_FRACTION}
-        if not short:
-            return []
-        return ["ephemerides valid " + ", ".join(f"{100 * f:.0f} % of the day ({SYSTEM_NAMES[k]})"
-                                                  for k, f in short.items())
-                + ": a single station's navigation file carries only the satellites it tracked, when it tracked "
-                  "them, so the maps undercount; use a merged multi-station file (e.g. IGS BRDC) for global maps"]
+        fractions = {k: v["valid_fraction"] for k, v in self.ephemeris_coverage().items()}
+        return ephemeris_coverage_warnings(fractions, "of the day", "the maps undercount")
 
     def to_json(self) -> dict:
         attrs = self.dataset.attrs

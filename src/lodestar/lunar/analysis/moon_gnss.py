@@ -29,8 +29,8 @@ from ...constants import C_MPS, MOON_RADIUS_M, frequency_hz
 from ...errors import LodestarError, NoEphemerisError
 from ...orbits import load_broadcast
 from ...orbits.broadcast import is_beidou_geo
-from ...analysis.coverage import EPHEMERIS_WARN_FRACTION
-from ...systems import SYSTEM_NAMES, format_system_set, parse_system_set
+from ...analysis.coverage import ephemeris_coverage_warnings
+from ...systems import format_system_set, parse_system_set
 from ...time import Time
 from ..core import ephemeris
 from ..core.earth_orientation import ecef_to_icrf
@@ -153,14 +153,8 @@ class MoonGnssResult:
 def _ephemeris_warnings(per_system: dict) -> list[str]:
     """As ``lodestar map`` says it: systems whose ephemerides serve under 90 % of the satellite-epochs (a single
     station's navigation file carries only what it tracked) undercount the usable satellites."""
-    short = {k: v["with_ephemeris_fraction"] for k, v in per_system.items()
-             if v["satellites"] and v["with_ephemeris_fraction"] < EPHEMERIS_WARN_FRACTION}
-    if not short:
-        return []
-    return ["ephemerides valid for " + ", ".join(f"{100 * f:.0f} % of the satellite-epochs ({SYSTEM_NAMES[k]})"
-                                                 for k, f in short.items())
-            + ": a single station's navigation file carries only the satellites it tracked, when it tracked them, "
-              "so the usable counts undercount; use a merged multi-station file (e.g. IGS BRDC)"]
+    fractions = {k: v["with_ephemeris_fraction"] for k, v in per_system.items() if v["satellites"]}
+    return ephemeris_coverage_warnings(fractions, "of the satellite-epochs", "the usable counts undercount")
 
 
 def _nanmedian_or_none(values: np.ndarray):
