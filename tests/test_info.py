@@ -111,3 +111,13 @@ def test_sp3_and_sinex_summaries_against_file_text(data):
     block = snx_text.split("+SOLUTION/ESTIMATE", 1)[1].split("-SOLUTION/ESTIMATE", 1)[0]
     stations = {line[14:18] for line in block.splitlines() if line[7:11] == "STAX"}
     assert file_info(data / snx)["stations"] == len(stations)
+
+
+def test_a_product_cut_short_is_said(data):
+    """The SP3 reader's own notes reach the listing: GFZ's rapid extract declares 288 epochs and holds 3 (the
+    reader knew, `info` showed a span and 3 epochs without a word)."""
+    from lodestar.io.info import file_info
+
+    entry = file_info(data / "precise-misc" / "GFZ0MGXRAP_20201380000_01D_05M_ORB.SP3")
+    assert entry["epochs"] == 3 and entry["notes"] == ["declares 288 epochs and holds 3 before its EOF line"]
+    assert file_info(data / "esbc-2020-177" / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz")["notes"] == []

@@ -80,3 +80,5 @@ def _lines(entry):
         yield "skipped", ", ".join(f"{k} {v}" for k, v in entry["skipped"].items())
     for record in entry.get("skipped_records") or []:  # each skipped record with its line, when the reader knows it
         yield "", record
+    for k, note in enumerate(entry.get("notes") or []):
+        yield ("note" if k == 0 else ""), note

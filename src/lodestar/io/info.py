@@ -25,7 +25,7 @@ __all__ = ["file_info", "files_info", "DISPLAY_ORDER"]
 DISPLAY_ORDER = "RCGEJIS"
 _KEYS = ("path", "format", "version", "station", "receiver", "antenna", "first_epoch", "last_epoch",
          "interval_s", "epochs", "gaps", "satellites", "obs_codes", "nav_records", "stations", "skipped",
-         "skipped_records", "error")
+         "skipped_records", "notes", "error")
 
 
 def files_info(paths) -> dict:
@@ -36,7 +36,7 @@ def files_info(paths) -> dict:
 def file_info(path) -> dict:
     """Summary of one file (observation, navigation, SP3, clock or SINEX); never raises."""
     entry = dict.fromkeys(_KEYS)
-    entry.update(path=str(path), satellites={}, obs_codes={}, nav_records={}, skipped={}, skipped_records=[])
+    entry.update(path=str(path), satellites={}, obs_codes={}, nav_records={}, skipped={}, skipped_records=[], notes=[])
     try:
         content = read_bytes(path)
         kind = sniff_content(content, path)
@@ -104,7 +104,7 @@ def obs_summary(ds) -> dict:
         "obs_codes": _ordered({s: c for s, c in obs_codes.items() if c}),
         "skipped": {k: v for k, v in ds.attrs.get("skipped", {}).items() if v},
     }
-    summary.update(_span(ds["time"].values, ds.attrs.get("interval_s")))
+    summary.update(_span(ds["time"].values, ds.attrs.get("interval_s")), notes=_reader_notes(ds))
     return summary
 
 
@@ -122,6 +122,12 @@ def nav_summary(nav) -> dict:
     return summary
 
 
+def _reader_notes(ds) -> list[str]:
+    """The reader's notes on the file itself (e.g. "declares 288 epochs and holds 3 before its EOF line"), without
+    the path the listing already shows."""
+    return [str(w).split(": ", 1)[-1] for w in ds.attrs.get("warnings") or []]
+
+
 def orbit_summary(ds) -> dict:
     """Summary of an SP3 or RINEX clock Dataset (dims time x sv)."""
     values = ds["x_m"] if "x_m" in ds else ds["clock_s"]
@@ -130,7 +136,7 @@ def orbit_summary(ds) -> dict:
     satellites = {s: int(np.sum(has_data & (systems == s))) for s in np.unique(systems)}
     summary = {"format": "SP3" if "x_m" in ds else "RINEX CLK", "version": ds.attrs.get("version"),
                "satellites": _ordered({s: n for s, n in satellites.items() if n})}
-    summary.update(_span(ds["time"].values, ds.attrs.get("interval_s")))
+    summary.update(_span(ds["time"].values, ds.attrs.get("interval_s")), notes=_reader_notes(ds))
     return summary
 
 
