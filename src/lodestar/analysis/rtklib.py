@@ -21,7 +21,7 @@ from ..io.rtklib_pos import read_rtklib_pos, reduce_to_marker
 from ..systems import format_system_set, parse_system_set
 from .compare import error_enu, solved_mask
 
-__all__ = ["match_pos_files", "load_rtklib_solutions", "rtklib_errors_enu", "rtklib_table"]
+__all__ = ["match_pos_files", "load_rtklib_solutions", "rtklib_errors_enu", "rtklib_table", "RTKLIB_TABLE_HEADERS"]
 
 
 def _sets_in_name(path: Path) -> list[str]:
@@ -89,8 +89,15 @@ def _rms(values: np.ndarray) -> float:
     return float(np.sqrt(np.mean(values**2))) if values.size else float("nan")
 
 
+#: Column headers of :func:`rtklib_table` for a report (the table's own names are the --json keys).
+RTKLIB_TABLE_HEADERS = {"epochs_both_solved": "epochs both solved", "rtklib_epochs": "RTKLIB epochs",
+                        "lodestar_rms_h_m": "Lodestar RMS h (m)", "rtklib_rms_h_m": "RTKLIB RMS h (m)",
+                        "lodestar_rms_3d_m": "Lodestar RMS 3D (m)", "rtklib_rms_3d_m": "RTKLIB RMS 3D (m)"}
+
+
 def rtklib_table(ours: dict, theirs: dict, truth) -> pd.DataFrame:
-    """Per set: epochs both solved, and Lodestar's and RTKLIB's RMS on them (same truth, same epochs)."""
+    """Per set of both: epochs both solved, and Lodestar's and RTKLIB's RMS on them (same truth, same epochs);
+    ``compare``'s --json keys as column names (:data:`RTKLIB_TABLE_HEADERS` for display)."""
     rows = []
     for name, rtk in theirs.items():
         if name not in ours:
@@ -101,10 +108,10 @@ def rtklib_table(ours: dict, theirs: dict, truth) -> pd.DataFrame:
         ok = solved_mask(solution)[ours_at] & np.isfinite(rtk["x_m"].values[theirs_at])
         our_err = error_enu(solution, np.asarray(truth, float))[ours_at][ok]
         rtk_err = rtklib_errors_enu(rtk, truth)[theirs_at][ok]
-        rows.append({"set": name, "epochs both solved": int(ok.sum()),
-                     "RTKLIB epochs": int(np.isfinite(rtk["x_m"].values).sum()),
-                     "Lodestar RMS h (m)": _rms(np.hypot(our_err[:, 0], our_err[:, 1])),
-                     "RTKLIB RMS h (m)": _rms(np.hypot(rtk_err[:, 0], rtk_err[:, 1])),
-                     "Lodestar RMS 3D (m)": _rms(np.linalg.norm(our_err, axis=1)),
-                     "RTKLIB RMS 3D (m)": _rms(np.linalg.norm(rtk_err, axis=1))})
+        rows.append({"set": name, "epochs_both_solved": int(ok.sum()),
+                     "rtklib_epochs": int(np.isfinite(rtk["x_m"].values).sum()),
+                     "lodestar_rms_h_m": _rms(np.hypot(our_err[:, 0], our_err[:, 1])),
+                     "rtklib_rms_h_m": _rms(np.hypot(rtk_err[:, 0], rtk_err[:, 1])),
+                     "lodestar_rms_3d_m": _rms(np.linalg.norm(our_err, axis=1)),
+                     "rtklib_rms_3d_m": _rms(np.linalg.norm(rtk_err, axis=1))})
     return pd.DataFrame(rows)

@@ -104,11 +104,10 @@ def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, 
             unsaved += _run_tasks(dask_client, runnable, options, counts, progress)
     _remove_orphaned_temporaries(out_dir)
     table = network_summary(out_dir, unsaved)
-    paths = write_network_summary(out_dir, table, overview=not ppp)
-    if ppp:  # the overview is the PPP's: daily coordinates, their series and the ZTD (the SPP gains are not run)
-        paths.update(write_ppp_series(out_dir))
-        if "html" not in paths:  # no station-day reached PPP (e.g. no products of its day): the rows say why
-            paths.update(write_network_summary(out_dir, table))
+    # with --ppp the overview is the PPP's (daily coordinates, their series, the ZTD); the rows' single-point
+    # overview is written when there is none: no PPP run, or no station-day reached it (the rows say why)
+    ppp_paths = write_ppp_series(out_dir) if ppp else {}
+    paths = {**write_network_summary(out_dir, table, overview="html" not in ppp_paths), **ppp_paths}
     counts.update(_row_counts(table))
     return BatchResult(out_dir, table, dict(counts), paths)
 

@@ -66,22 +66,9 @@ def _rtklib(args):
     return load_rtklib_solutions(args.rtklib_pos, tuple(args.sets or DEFAULT_SETS), args.obs)
 
 
-def _beside_rtklib(result, rtklib) -> list[dict]:
-    """The report's "Beside RTKLIB" table as records (the terminal and --json have it too, not the HTML alone)."""
-    if not rtklib or result.truth is None:
-        return []
-    from ..analysis.rtklib import rtklib_table
-
-    ours = {name: ds for name, ds in result.solutions.items() if name in rtklib}
-    table = rtklib_table(ours, {name: rtklib[name] for name in ours}, result.truth)
-    keys = {"set": "set", "epochs both solved": "epochs_both_solved", "RTKLIB epochs": "rtklib_epochs",
-            "Lodestar RMS h (m)": "lodestar_rms_h_m", "RTKLIB RMS h (m)": "rtklib_rms_h_m",
-            "Lodestar RMS 3D (m)": "lodestar_rms_3d_m", "RTKLIB RMS 3D (m)": "rtklib_rms_3d_m"}
-    return table.rename(columns=keys).to_dict("records")
-
-
 def run(args) -> int:
     from ..analysis.compare import DEFAULT_MASKS, compare, print_table
+    from ..analysis.rtklib import rtklib_table
     from ..output import write_json
     from ..report.compare_report import write_compare_report
     from ..systems import DEFAULT_SETS
@@ -111,7 +98,9 @@ def run(args) -> int:
         reasons = "; ".join(list(dict.fromkeys(str(r) for r in result.rows["reason"] if r))[:2])
         raise LodestarError(f"every system set was skipped for {args.obs}: {reasons} ... "
                             "(are the --nav files of the observation day?)")
-    beside = _beside_rtklib(result, rtklib)
+    # the report's "Beside RTKLIB" table, on the terminal and in --json too (sets at the first mask)
+    beside = rtklib_table(result.solutions, rtklib, result.truth).to_dict("records") \
+        if rtklib and result.truth is not None else []
     if beside and args.json != "-":
         print(f"beside RTKLIB (its .pos moved to the marker; the same truth; at {result.masks[0]:g}°, on the epochs "
               "both solved):")

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..analysis.compare import error_enu, improvement_table, solved_mask
-from ..analysis.rtklib import rtklib_errors_enu, rtklib_table
+from ..analysis.rtklib import RTKLIB_TABLE_HEADERS, rtklib_errors_enu, rtklib_table
 from .html import HtmlReport
 from .plots import availability_vs_mask, beside_rtklib, day_panels, horizontal_scatter, skyplot
 
@@ -107,7 +107,7 @@ def _rtklib_section(report, result, rtklib, when) -> None:
     report.paragraph(f"RTKLIB's .pos solutions, moved from the antenna reference point to the marker with the "
                      f"header's antenna height, against the same truth. Lodestar at the {result.masks[0]:g}° mask; "
                      "RMS on the epochs both solved.")
-    report.table(table, float_format="{:.2f}")
+    report.table(table.rename(columns=RTKLIB_TABLE_HEADERS), float_format="{:.2f}")
     errors = _errors(ours, result.truth)
     times = next(iter(ours.values()))["time"].values
     mine = {name: (times, *errors[name]) for name in rtklib}

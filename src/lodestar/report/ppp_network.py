@@ -62,10 +62,10 @@ def _display(coordinates: pd.DataFrame) -> pd.DataFrame:
                          "date": coordinates["date"].astype(str).str.replace("-", "\u2011"),  # no-break hyphens
                          "set": coordinates["systems"], "status": coordinates["status"],
                          "epochs solved": [None if pd.isna(v) else int(v) for v in coordinates["epochs_solved"]]})
-    rows["height (m)"] = [None if pd.isna(v) else f"{float(v):.4f}" for v in coordinates["height_m"]]
+    rows["height (m)"] = _to_mm_text(coordinates["height_m"])
     for axis in ("e", "n", "u"):
         rows[f"σ{axis.upper()} (mm)"] = _MM * pd.to_numeric(coordinates[f"sd{axis}_m"], errors="coerce")
-    rows["ZTD mean (m)"] = [None if pd.isna(v) else f"{float(v):.4f}" for v in coordinates["ztd_mean_m"]]
+    rows["ZTD mean (m)"] = _to_mm_text(coordinates["ztd_mean_m"])
     if coordinates["error_3d_m"].notna().any():
         for axis, name in (("e", "E"), ("n", "N"), ("u", "U"), ("3d", "3D")):
             rows[f"error {name} (mm)"] = _MM * pd.to_numeric(coordinates[f"error_{axis}_m"], errors="coerce")
@@ -73,6 +73,11 @@ def _display(coordinates: pd.DataFrame) -> pd.DataFrame:
     if reasons.str.strip().any():
         rows["reason"] = reasons
     return rows.reset_index(drop=True)
+
+
+def _to_mm_text(metres: pd.Series) -> list:
+    """Metres written to the millimetre (the table's float format is for mm columns), None where missing."""
+    return [None if pd.isna(v) else f"{float(v):.4f}" for v in metres]
 
 
 def _offsets_mm(ok: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
