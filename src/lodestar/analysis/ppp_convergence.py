@@ -31,6 +31,7 @@ __all__ = [
     "convergence_time_s",
     "dataset_errors",
     "enu_errors_m",
+    "minutes_text",
     "error_envelopes",
     "format_table",
     "restart_statistics",
@@ -252,9 +253,10 @@ def run_sets(obs, sets, *, truth_xyz_m, restart_hours: float | None = 2.0, masks
             "date": str(first["time"].values[0])[:10] if first is not None and first.sizes.get("time") else ""}
 
 
-def _minutes(value) -> str:
+def minutes_text(value, missing: str = "-") -> str:
+    """Seconds as minutes to 0.1 ("never" for +infinity, ``missing`` for none), for the table and the report."""
     if value is None or not np.isfinite(value):
-        return "never" if value is not None and np.isinf(value) else "-"
+        return "never" if value is not None and np.isinf(value) else missing
     return f"{value / 60.0:.1f}"
 
 
@@ -276,7 +278,7 @@ def format_table(rows: dict) -> list[str]:
         enu_text = "-" if enu is None else " / ".join(f"{v:+.3f}" for v in enu)
         static_3d = row.get("static_error_3d_m")
         lines.append(f"| {system_set} | {row['segments']} ({row['converged_segments']}) | "
-                     f"{_minutes(row['median_convergence_s'])} | {_minutes(row['p95_convergence_s'])} | "
+                     f"{minutes_text(row['median_convergence_s'])} | {minutes_text(row['p95_convergence_s'])} | "
                      f"{_metres(row['rms_3d_after_m'])} | {enu_text} | "
-                     f"{_metres(static_3d)} |" + "".join(f" {_minutes(row.get(k))} |" for k in more))
+                     f"{_metres(static_3d)} |" + "".join(f" {minutes_text(row.get(k))} |" for k in more))
     return lines

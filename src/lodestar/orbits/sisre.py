@@ -280,7 +280,7 @@ def sisre_from_files(nav_paths, sp3_paths, clk_paths=(), *, systems="G+R+E+C", s
     if not step_s or step_s <= 0:
         raise LodestarError(f"the comparison step must be a positive number of seconds, got {step_s}")
     broadcast = load_broadcast(nav_paths)
-    precise = load_precise(sp3_paths, clk_paths)
+    precise = load_precise(sp3_paths, clk_paths, systems=letters)
     first, last = precise.times[0], precise.times[-1]
     step = np.timedelta64(int(round(step_s * 1e9)), "ns")
     times = Time(np.arange(first, last + step // 2, step))

@@ -47,12 +47,12 @@ def load_broadcast(nav_paths, **options) -> BroadcastEphemeris:
     return BroadcastEphemeris(load_nav(nav_paths), **options)
 
 
-def _datasets(sp3_paths) -> list:
-    return [p if hasattr(p, "attrs") else read_sp3(p) for p in sp3_paths]  # Datasets pass (--allow-truncated)
-
-
-def load_precise(sp3_paths, clk_paths=()) -> PreciseEphemeris:
-    sp3 = [p if hasattr(p, "attrs") else read_sp3(p) for p in sp3_paths]  # Datasets pass (--allow-truncated)
+def load_precise(sp3_paths, clk_paths=(), systems=None) -> PreciseEphemeris:
+    """Precise orbits from paths or Datasets (Datasets pass: --allow-truncated); ``systems`` (letters): the SP3
+    tables cut to them, so another system's samples and notes (QZSS J07 in an R+C table) stay out."""
+    sp3 = [p if hasattr(p, "attrs") else read_sp3(p) for p in sp3_paths]
+    if systems:
+        sp3 = sp3_of_systems(sp3, systems)
     clk = [p if hasattr(p, "attrs") else read_clk(p) for p in clk_paths] if clk_paths else None
     return PreciseEphemeris(sp3, clk)
 
@@ -64,7 +64,7 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
     if clk_paths and not sp3_paths:
         raise LodestarError("--clk gives precise clocks for SP3 orbits: add --sp3 (or drop --clk)")
     broadcast = load_broadcast(nav_paths)
-    precise = load_precise(sp3_of_systems(_datasets(sp3_paths), letters), clk_paths) if sp3_paths else None
+    precise = load_precise(sp3_paths, clk_paths, systems=letters) if sp3_paths else None
     if svs is None:
         known = set(broadcast.svs) | (set(precise.svs) if precise is not None else set())
         svs = sorted((sv for sv in known if sv[0] in letters), key=lambda s: ("GRECJIS".index(s[0]), s))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..analysis.ppp_convergence import HORIZONTAL_LIMIT_M, THREE_D_LIMIT_M
+from ..analysis.ppp_convergence import HORIZONTAL_LIMIT_M, THREE_D_LIMIT_M, minutes_text
 from .figures import subplots
 from .html import HtmlReport
 from .plots import set_colour, set_label
@@ -56,25 +56,19 @@ def _bin_s(env) -> float:
     return float(t[1] - t[0]) if len(t) > 1 else 0.0
 
 
-def _minutes(value) -> str:
-    """Minutes to one decimal as text (the table's float format is for metres), "never" or "–"."""
-    if value is None or not np.isfinite(value):
-        return "never" if value is not None and np.isinf(value) else "–"
-    return f"{value / 60.0:.1f}"
-
-
 def _table(rows: dict, masks) -> pd.DataFrame:
     records = []
     for system_set, row in rows.items():
         enu = row.get("static_error_enu_m") or [np.nan] * 3
         record = {"set": system_set, "segments (converged)": f"{row['segments']} ({row['converged_segments']})",
-                  "median convergence (min)": _minutes(row["median_convergence_s"]),
-                  "95th pct convergence (min)": _minutes(row["p95_convergence_s"]),
+                  "median convergence (min)": minutes_text(row["median_convergence_s"], "–"),
+                  "95th pct convergence (min)": minutes_text(row["p95_convergence_s"], "–"),
                   "3D RMS after convergence (m)": row["rms_3d_after_m"],
                   "static E (m)": enu[0], "static N (m)": enu[1], "static U (m)": enu[2],
                   "static 3D (m)": row.get("static_error_3d_m", np.nan)}
         for mask in masks[1:]:
-            record[f"median convergence at {mask:g}° (min)"] = _minutes(row.get(f"median_convergence_s_mask{mask:g}"))
+            record[f"median convergence at {mask:g}° (min)"] = minutes_text(
+                row.get(f"median_convergence_s_mask{mask:g}"), "–")
         records.append(record)
     return pd.DataFrame.from_records(records)
 
