@@ -337,6 +337,11 @@ def test_real_station_days_are_solved_and_missing_systems_skipped(batch):
     assert (wtzr["rms3d_m"] > 0.3).all() and (wtzr["rms3d_m"] < 15).all()
     solutions = pd.read_parquet(day_solutions_path(batch["out"], "ESBC_2020-06-25"))
     assert set(solutions["systems"]) == set(SETS) and "time_gps" in solutions.columns
+    # a set that ran and solved nothing is ok with the reason in its error column (it was blank)
+    ran = table[table["status"] == "ok"]
+    unsolved = ran[ran["epochs_solved"] == 0]
+    assert len(unsolved) and unsolved["error"].str.startswith("no epoch solved: ").all(), ran[["station", "systems", "mask_deg", "epochs_solved"]]
+    assert (ran.loc[ran["epochs_solved"] > 0, "error"] == "").all()
 
 
 def test_broken_files_become_failed_rows_naming_file_and_reason(batch):

@@ -72,6 +72,24 @@ def test_higher_mask_never_solves_more(hour):
     assert rows.loc[("R+C", 35), "epochs_solved"] == 120
 
 
+def test_a_set_that_solved_nothing_says_why(hour):
+    """GLONASS alone at 35° in ESBC's first hour solves no epoch (its epochs fail the integrity bound or
+    lack satellites): the row stays ``ok`` (the set ran) and its reason names the epochs' most frequent
+    one, on the terminal too; a set that solved epochs has none."""
+    import io
+
+    from lodestar.analysis.compare import print_table
+
+    rows = hour.rows.set_index(["systems", "mask_deg"])
+    row = rows.loc[("R", 35)]
+    assert row["epochs_solved"] == 0 and row["status"] == "ok"
+    assert row["reason"].startswith("no epoch solved: ") and row["reason"].endswith("of 120 epochs)")
+    assert (rows.loc[rows["epochs_solved"] > 0, "reason"] == "").all()
+    text = io.StringIO()
+    print_table(hour, file=text)
+    assert any(line.startswith("R ") and row["reason"] in line for line in text.getvalue().splitlines())
+
+
 def test_higher_masks_use_the_calibration_of_the_lowest(hour):
     """Code biases and the session ISB are estimated once per set at the lowest mask (all the
     data) and applied as known at the higher masks (docs/complementarity.md)."""

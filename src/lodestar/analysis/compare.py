@@ -134,14 +134,23 @@ def _percentile(values, q):
 
 def _row(name, mask, solution, truth) -> dict:
     solved = solved_mask(solution)
-    row = {"systems": name, "mask_deg": mask, "status": "ok", "reason": "", "epochs": int(solution.sizes["time"]),
-           "epochs_solved": int(solved.sum())}
+    row = {"systems": name, "mask_deg": mask, "status": "ok", "reason": _unsolved_reason(solution, solved),
+           "epochs": int(solution.sizes["time"]), "epochs_solved": int(solved.sum())}
     sats, pdop = solution["n_sats"].values[solved], solution["pdop"].values[solved]
     row.update(sats_median=float(np.median(sats)) if sats.size else np.nan,
                sats_min=int(sats.min()) if sats.size else np.nan,
                pdop_median=_percentile(pdop[np.isfinite(pdop)], 50), pdop_p95=_percentile(pdop[np.isfinite(pdop)], 95))
     row.update(_error_stats(solution, solved, truth))
     return row
+
+
+def _unsolved_reason(solution, solved) -> str:
+    """Why a set that ran solved no epoch (its epochs' most frequent reason and its count), else ""."""
+    if solved.any() or "reason" not in solution or not solution.sizes["time"]:
+        return ""
+    reasons, counts = np.unique(solution["reason"].values.astype(str), return_counts=True)
+    k = int(counts.argmax())
+    return f"no epoch solved: {reasons[k] or 'unknown'} ({counts[k]} of {int(solution.sizes['time'])} epochs)"
 
 
 _ERROR_KEYS = ("rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m", "max_err_3d_m")
@@ -508,7 +517,7 @@ def print_table(result: CompareResult, file=None) -> None:
         print(f"{r['systems']:8s} {r['mask_deg']:>4g} {int(r['epochs_solved']):>5d}/{int(r['epochs']):<5d} "
               f"{_f(r['sats_median'], 0):>5s}/{_f(r['sats_min'], 0):<6s} {_f(r['pdop_median'])}/{_f(r['pdop_p95'])} "
               f"{_f(r['rms_h_m'])}/{_f(r['rms_v_m'])}/{_f(r['rms3d_m'])} {_f(r['p95_3d_m']):>9s} "
-              f"{_f(r['max_err_3d_m']):>9s}", file=file)
+              f"{_f(r['max_err_3d_m']):>9s}" + (f"  {r['reason']}" if r["reason"] else ""), file=file)
     if result.truth is None:
         print("no truth position given: error columns are empty (use --truth X,Y,Z, --truth header or --sinex)",
               file=file)

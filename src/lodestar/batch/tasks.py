@@ -159,7 +159,7 @@ def _rows_from_result(day: StationDay, table: pd.DataFrame, truth_source: str, l
         row = {**_base_row(day), **{k: v for k, v in record.items() if k in ROW_COLUMNS}}
         status = record.get("status", "ok")
         row["status"] = status
-        row["error"] = "" if status == "ok" else str(record.get("reason") or "")
+        row["error"] = str(record.get("reason") or "")  # an ok row's reason: e.g. why it solved no epoch
         row["error_kind"] = ""
         row["truth_source"] = truth_source
         row["lat_deg"], row["lon_deg"] = lat_lon
