@@ -27,7 +27,7 @@ def _display_table(rows: pd.DataFrame) -> pd.DataFrame:
                "p95_h_m": "95 % h (m)", "p95_v_m": "95 % v (m)", "p95_3d_m": "95 % 3D (m)",
                "max_err_3d_m": "max 3D (m)", "reason": "note"}
     if not table["reason"].fillna("").astype(str).str.strip().any():
-        del columns["reason"]  # no set was skipped: no notes to show
+        del columns["reason"]  # no set was skipped or went unsolved: no notes to show
     return table[list(columns)].rename(columns=columns)
 
 
