@@ -74,11 +74,13 @@ class _ObsFile:
     name: NameInfo
 
 
-def find_observation_files(inputs) -> list[Path]:
+def find_observation_files(inputs, refused: list | None = None) -> list[Path]:
     """Expand globs and folders (recursively) into observation files, in a stable order.
 
     Files that are not observation files by name (RINEX conventions) nor by first line are left
-    out, as the navigation files a shell glob like ``data/NYA1*`` also matches."""
+    out, as the navigation files a shell glob like ``data/NYA1*`` also matches. A file named on its own
+    that is no recognised product either (empty, damaged, another format) is not dropped: it goes in
+    ``refused`` as an :class:`Unidentified` with the reason (a ``failed`` row of the batch)."""
     found: dict[Path, None] = {}
     for item in inputs:
         text = str(item)
@@ -91,6 +93,9 @@ def find_observation_files(inputs) -> list[Path]:
             candidates = [p for p in sorted(Path(text).rglob("*")) if p.is_file() and _looks_like_obs(p)]
         elif Path(text).is_file():  # e.g. a glob the shell expanded: navigation files among them are not inputs
             candidates = [Path(text)] if _looks_like_obs(Path(text)) else []
+            why = None if candidates else _not_a_product(Path(text))
+            if why and refused is not None:
+                refused.append(Unidentified(text, why))
         else:
             raise DataNotFoundError(f"input {text!r} does not exist", "give observation files, folders or quoted globs")
         for path in candidates:
@@ -109,6 +114,27 @@ def _looks_like_obs(path: Path) -> bool:
     except LodestarError:
         return False
     return b"COMPACT RINEX" in first or (b"RINEX VERSION" in first[60:80] and first[20:21] == b"O")
+
+
+def _not_a_product(path: Path) -> str | None:
+    """Why a file named as an input is neither an observation file nor another recognised product (None if it
+    is one: a navigation or SP3 file a shell glob brought along)."""
+    if parse_name(path).kind:
+        return None
+    try:
+        head = read_head(path, 256)
+    except LodestarError as exc:
+        return str(exc)
+    if not head.strip():
+        return f"{path}: empty file, expected a RINEX observation file"
+    head = head.lstrip(b"\r\n")
+    try:
+        sniff_format(head)
+    except LodestarError:
+        first = head.split(b"\n", 1)[0].decode("latin-1").rstrip()[:60]
+        return (f"{path}, line 1: expected a RINEX observation file ('RINEX VERSION / TYPE' of type O, or "
+                f"'COMPACT RINEX'), found {first!r}")
+    return None
 
 
 def _identify(path: Path) -> _ObsFile | Unidentified:
@@ -286,8 +312,12 @@ def _latency(path: Path) -> int:
 def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
     """All station-days of ``inputs`` with their products; see the module docstring. ``nav_dir`` and ``sp3_dir``:
     a folder or a list of folders."""
-    paths = find_observation_files(inputs)
     result = Discovery()
+    paths = find_observation_files(inputs, refused=result.unidentified)
+    if not paths and not result.unidentified:
+        raise DataNotFoundError(f"no observation file found in {', '.join(map(str, inputs)) or 'the inputs'}",
+                                "give RINEX observation files (.rnx, .crx, .YYo, .YYd, compressed or not), folders "
+                                "holding them, or quoted globs")
     groups: dict[tuple[str, dt.date], list[_ObsFile]] = defaultdict(list)
     for path in paths:
         item = _identify(path)

@@ -37,6 +37,8 @@ def write_overview(path, table: pd.DataFrame) -> None:
 
 
 def _counts_text(table: pd.DataFrame) -> str:
+    if not len(table):
+        return "No station-day in this folder yet."
     days = table.groupby(["station", "date"])["status"]
     ok = int(days.apply(lambda s: (s == "ok").any()).sum())
     failed = int(days.apply(lambda s: (s == "failed").any()).sum())
