@@ -474,3 +474,24 @@ def test_inputs_named_that_are_no_observation_file_become_failed_rows(data, tmp_
                  "--no-progress"]) == 1
     err = capsys.readouterr().err
     assert f"no observation file found in {tmp_path / 'none'}" in err and "Traceback" not in err
+
+
+def test_an_unreadable_navigation_file_is_set_aside_for_a_good_one(data, tmp_path):
+    # A damaged merged file (BRDC..., a NUL byte on line 2) beside a good one of the same day (MOJN's): the
+    # damaged one counted as covering every system, so the good one was never taken and WTZR's day failed
+    nav = nav_folder(data, tmp_path / "nav", ["esbc-2020-177/MOJN00DNK_R_20201770000_01D_MN.rnx.gz"])
+    (nav / "BRDC00IGS_R_20201770000_01D_MN.rnx").write_bytes(b"     3.04           N: GNSS NAV DATA    M: MIXED"
+                                                              b"            RINEX VERSION / TYPE\n\x00\x01\x02garbage\n")
+    obs = data / "esbc-2020-177" / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
+    (day,) = discover([obs], nav).days
+    assert [Path(p).name for p in day.nav] == ["MOJN00DNK_R_20201770000_01D_MN.rnx.gz"]
+    assert len(day.notes) == 1 and "BRDC00IGS_R_20201770000_01D_MN.rnx set aside: " in day.notes[0]
+    result = run_batch([obs], nav, tmp_path / "out", sets=("C",), masks=(10,), workers=1, progress=False)
+    (row,) = result.summary.to_dict("records")
+    assert row["status"] == "ok" and row["epochs_solved"] > 100 and "set aside" in row["warnings"]
+    # alone, the damaged file is still the day's, and the task names its error
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "BRDC00IGS_R_20201770000_01D_MN.rnx").write_bytes((nav / "BRDC00IGS_R_20201770000_01D_MN.rnx").read_bytes())
+    (day,) = discover([obs], alone).days
+    assert [Path(p).name for p in day.nav] == ["BRDC00IGS_R_20201770000_01D_MN.rnx"] and day.notes == ()

@@ -44,6 +44,8 @@ class StationDay:
     #: other product lines of the day for systems ``sp3``'s line lacks (PPP only; ProductIndex.others_for)
     sp3_more: tuple[str, ...] = ()
     clk_more: tuple[str, ...] = ()
+    #: warnings on the day's inputs found while pairing them (e.g. an unreadable navigation file set aside)
+    notes: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -177,6 +179,7 @@ class ProductIndex:
                 raise DataNotFoundError(f"folder {folder} not found", "pass an existing folder of daily products")
         self.by_day: dict[tuple[str, dt.date], list[tuple[Path, NameInfo]]] = defaultdict(list)
         self._systems: dict[Path, str] = {}
+        self.unreadable: dict[Path, str] = {}
         seen = set()
         for folder in self.folders:
             for path in sorted(folder.rglob("*")):
@@ -223,14 +226,24 @@ class ProductIndex:
             if systems - covered:
                 chosen.append(path)
                 covered |= systems
+        if not chosen and files:  # every file of the day unreadable: the task reads one and reports its error
+            chosen = [ranked[0][0]]
         return tuple(str(p) for p in chosen)
+
+    def set_aside(self, station: str, date: dt.date) -> tuple[str, ...]:
+        """Warnings on the day's navigation files left out because they cannot be read (a damaged file beside a
+        good one used to stand for every system and shut the good one out)."""
+        return tuple(f"navigation file {path} set aside: {self.unreadable[path]}"
+                     for path, _ in self.by_day.get(("nav", date), [])
+                     if path in self.unreadable and str(path) not in self.navigation_for(station, date))
 
     def _systems_of(self, path: Path, info: NameInfo) -> str:
         if path not in self._systems:
             try:
                 self._systems[path] = nav_content_systems(path)
-            except LodestarError:  # unreadable here: keep it, the task will report the error
-                self._systems[path] = info.systems or "GRECJIS"
+            except LodestarError as exc:  # unreadable: it covers nothing (set aside, said in the day's rows)
+                self._systems[path] = ""
+                self.unreadable[path] = str(exc)
         return self._systems[path]
 
     def precise_for(self, date: dt.date) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -343,5 +356,6 @@ def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
             duplicates=tuple(str(f.path) for f in files[1:]),
             sp3_more=sp3_more,
             clk_more=clk_more,
+            notes=nav_index.set_aside(station, date),
         ))
     return result

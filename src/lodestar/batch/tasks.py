@@ -131,7 +131,7 @@ def _compare_day(day: StationDay, options: TaskOptions):
                      sinex=list(options.sinex_paths) or None, bias=list(options.bias) or None,
                      workers=1)  # a Dask worker is one single-threaded process: the network is the parallelism
     rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth), result.gains)
-    return _with_warnings(rows, notes), result.solutions
+    return _with_warnings(rows, [*day.notes, *notes]), result.solutions
 
 
 def _with_warnings(rows: list[dict], notes: list[str]) -> list[dict]:
@@ -224,7 +224,7 @@ def _ppp_day(day: StationDay, options: TaskOptions):
              "error_kind": "" if row["status"] == "ok" else "input", "epochs": row.get("epochs"),
              "epochs_solved": row.get("epochs_solved"), "truth_source": truth_source,
              "lat_deg": row.get("lat_deg"), "lon_deg": row.get("lon_deg"),
-             "warnings": "; ".join([*_notes_of_set(notes, row["systems"]),
+             "warnings": "; ".join([*day.notes, *_notes_of_set(notes, row["systems"]),
                                     *_solution_warnings(solutions.get(row["systems"]))])}
             for row in coordinates]
     return rows, solutions
