@@ -180,6 +180,28 @@ def test_cli_outputs_and_json_keys(data, tmp_path):
     assert res.read_text().splitlines()[0] == "time_gps,sv,elevation_deg,azimuth_deg,code_residual_m,phase_residual_m,ambiguity_m"
 
 
+def test_cli_allow_truncated(data, tmp_path, capsys):
+    # ppp's refusal of a truncated SP3 pointed to --allow-truncated, which ppp did not have (argparse refused it):
+    # GRG's day-177 SP3 cut in the middle of its 10:00 epoch; ESBC's first hour needs none of what is lost
+    import gzip
+
+    from lodestar.cli import main
+
+    esbc = data / "esbc-2020-177"
+    text = gzip.decompress((esbc / GRG[1]).read_bytes()).decode()
+    cut = tmp_path / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3"
+    cut.write_text(text[: text.index("*  2020  6 25 10  0") + 200])
+    args = ["ppp", str(esbc / HOUR), "--sp3", str(esbc / GRG[0]), str(cut), "--clk", str(esbc / CLK), "--systems", "R",
+            "--mode", "static", "--out", str(tmp_path / "p.csv"), "--json", str(tmp_path / "p.json")]
+    assert main(args) == 1
+    assert "--allow-truncated uses it up to there" in capsys.readouterr().err
+    assert main([*args, "--allow-truncated"]) == 0
+    info = json.loads((tmp_path / "p.json").read_text())
+    assert info["solved"] == 120
+    assert any("truncated after epoch 2020-06-25 09:45:00" in w for w in info["warnings"])
+    assert "truncated after epoch" in capsys.readouterr().err
+
+
 def test_cli_accepts_negative_truth_both_ways():
     from lodestar.cli import build_parser
     from lodestar.cli.ppp import truth_xyz

@@ -54,6 +54,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--format", choices=("csv", "rtklib", "parquet", "kml", "geojson", "nmea"), default=None,
                         help="output format regardless of the suffix (default from --out: .csv .pos .parquet "
                              ".kml .geojson .nmea; another suffix is refused)")
+    parser.add_argument("--allow-truncated", action="store_true",
+                        help="use truncated SP3/CLK files up to their last complete epoch (said in a warning)")
     parser.add_argument("--out", required=True, metavar="FILE", help="solution file (overwritten)")
     parser.add_argument("--json", metavar="FILE", help="run summary as JSON (- = stdout)")
     parser.add_argument("--truth", default=None, metavar="X,Y,Z|header",
@@ -98,7 +100,7 @@ def run(args) -> int:
         truth_source = f"SINEX (the station's coordinate on the day, from --sinex: {how})" if truth is not None else None
     with warnings.catch_warnings():  # printed below, once, from the summary
         warnings.simplefilter("ignore", UserWarning)
-        ds = _solve(args, truth)
+        ds, product_notes = _solve(args, truth)
     inputs = [str(p) for p in [args.obs, *(args.sp3 or []), *(args.clk or [])]]
     write_solution(ds, args.out, fmt, pos_format=args.pos_format, inputs=inputs,
                    origin_xyz=origin if origin is not None else truth)
@@ -122,6 +124,7 @@ def run(args) -> int:
             print(_final_position_line(info))
         if not info["solved"]:
             print(f"no epoch solved: {main_reason(ds)}")
+    info["warnings"] = list(dict.fromkeys([*product_notes, *(info["warnings"] or [])]))
     print_warnings(info["warnings"])
     write_json(info, args.json)
     return 0
@@ -177,7 +180,8 @@ def _run_sets(args) -> int:
                                             ("--from", args.start), ("--to", args.end), ("--interval", args.interval),
                                             ("--snr-mask", args.snr_mask is not None), ("--exclude", args.exclude),
                                             ("--ztd-psd (or stats-prnztd)", args.ztd_psd != _DEFAULTS["ztd_psd"]),
-                                            ("--ambiguity-psd (or stats-prnbias)", bool(args.ambiguity_psd)))
+                                            ("--ambiguity-psd (or stats-prnbias)", bool(args.ambiguity_psd)),
+                                            ("--allow-truncated", args.allow_truncated))
                if given]
     if ignored:  # the comparison's runs are forward, without GEO, and write one HTML report: say so, never ignore
         raise LodestarError(f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to --sets (its "
@@ -193,14 +197,21 @@ def _run_sets(args) -> int:
 
 
 def _solve(args, truth):
+    """(solution, warnings of the products read here): with --allow-truncated the SP3/CLK files are read first,
+    each up to its last complete epoch; otherwise ppp reads them (only the clock records of the systems asked)."""
     from ..positioning.ppp import ppp
 
-    return ppp(args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
+    sp3, clk, notes = args.sp3, args.clk, []
+    if args.allow_truncated:
+        from ..io.precise_files import read_precise_files
+
+        sp3, clk, notes = read_precise_files(args.sp3, args.clk, allow_truncated=True)
+    return ppp(args.obs, sp3=sp3, clk=clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
                systems=args.systems or "R+C", mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
                restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq,
                gradients=args.gradients, bds3_signals=getattr(args, "bds3_signals", "b1i-b3i"),
                selection=selection_from_args(args), ztd_psd_m2_per_h=args.ztd_psd,
-               ambiguity_psd_m2_per_h=args.ambiguity_psd)
+               ambiguity_psd_m2_per_h=args.ambiguity_psd), notes
 
 
 def _format_from_suffix(path) -> str:
