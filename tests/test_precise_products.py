@@ -15,6 +15,7 @@ import pytest
 from reference import ESBC_ITRF2014_XYZ
 
 from lodestar.errors import LodestarError
+from lodestar.io.clk import read_clk
 from lodestar.io.sp3 import read_sp3
 from lodestar.orbits.precise import OUTSIDE_SPAN, PreciseEphemeris, check_product_days
 from lodestar.time import Time
@@ -467,3 +468,18 @@ def test_osb_of_an_iono_free_pair_is_its_difference_to_the_clock_reference():
             assert np.allclose(osb.pseudorange_m[cells, j] - plain.pseudorange_m[cells, j], expected, atol=1.5e-3)
             checked += 1
     assert checked >= 5
+
+
+def test_clocks_of_another_day_are_refused(data):
+    # CODE's 2021-04-28 clock extract beside GRG's 2020-06-25 orbits: it was taken with a warning about the
+    # centres only, its satellite list then took G11 out of every epoch ("satellite not in CLK") and moved
+    # SISRE 0.70 -> 0.71 m; orbits switched G11 to broadcast. Refused, naming both spans.
+
+    esbc = data / "esbc-2020-177"
+    sp3 = read_sp3(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz")
+    other_day = read_clk(data / "precise-misc" / "COD0MGXFIN_20211180000_01D_30S_CLK.CLK")
+    with pytest.raises(LodestarError, match=r"COD0MGXFIN_20211180000_01D_30S_CLK\.CLK: clocks from 2021-04-28T19:30:00 "
+                                            r"to 2021-04-28T20:30:00 meet none of the orbits they go with "
+                                            r"\(2020-06-25T00:00:00 to 2020-06-25T23:45:00\)"):
+        PreciseEphemeris(sp3, other_day)
+    PreciseEphemeris(sp3, read_clk(esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"))  # its own day: taken
