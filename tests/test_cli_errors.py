@@ -346,3 +346,17 @@ def test_interval_reads_a_unit_as_step_does():
         extra = ["--nav", "n"] if command == "solve" else ["--sp3", "s"]
         args = build_parser().parse_args([command, "o.rnx", *extra, "--out", "x.csv", "--interval", "5min"])
         assert args.interval == 300.0
+
+
+def test_solve_that_solves_nothing_says_what_was_screened(data, tmp_path, capsys):
+    # CEDA 2018-210, Galileo alone: every epoch 'too few satellites', because 4231 Galileo pseudoranges of
+    # 38,000-47,000 km are screened as impossible; that cause was in the --json input_notes only
+    obs = data / "short-obs" / "CEDA00USA_R_20182100000_23H_15S_MO.rnx.gz"
+    nav = data / "nav-misc" / "CEDA00USA_R_20182100000_01D_MN.rnx.gz"
+    assert main(["solve", str(obs), "--nav", str(nav), "--systems", "E", "--out", str(tmp_path / "s.csv"),
+                 "--json", str(tmp_path / "s.json")]) == 0
+    captured = capsys.readouterr()
+    assert "0/4675 epochs solved" in captured.out and "no epoch solved: 4675 of 4675 epochs say" in captured.out
+    assert "warning: 4231 observations set aside as physically impossible: e.g. E05, 'pseudorange outside the " \
+           "geometric range from a near-Earth receiver' (input_notes in --json)" in captured.err
+    assert any(w.startswith("4231 observations set aside") for w in json.loads((tmp_path / "s.json").read_text())["warnings"])

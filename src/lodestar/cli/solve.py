@@ -132,6 +132,9 @@ def run(args) -> int:
                 selection=selection.describe(),
                 mode="causal" if args.causal else "batch post-processing",
                 warnings=list(dict.fromkeys(list(warnings) + list(info.get("warnings") or []))))
+    screened = _screened_warning(info.get("input_notes") or {})
+    if screened:  # CEDA's Galileo day: 0 of 4675 epochs solved, the cause (4231 screened ranges) in the JSON only
+        info["warnings"].append(screened)
     if conf is not None:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
@@ -195,6 +198,20 @@ def _write_outputs(args, ds, residuals, fmt, origin) -> None:
 #: A single-point solution is off by metres, by tens of metres when it fails: a truth a kilometre away
 #: is another station's coordinate, or not ECEF metres (geodetic degrees, kilometres).
 _TRUTH_SUSPECT_M = 1000.0
+
+
+def _screened_warning(notes: dict) -> str | None:
+    """One line on the observations screened out as physically impossible (``input_notes``), or None."""
+    from collections import Counter
+
+    count = int(notes.get("screened_cells") or 0)
+    if not count:
+        return None
+    listed = notes.get("screened") or []  # the first examples (positioning/screening.py), not all of them
+    reason = Counter(item.get("reason", "") for item in listed).most_common(1)
+    satellites = list(dict.fromkeys(item.get("sv", "") for item in listed))[:5]
+    example = f": e.g. {', '.join(satellites)}, '{reason[0][0]}'" if reason else ""
+    return f"{count} observations set aside as physically impossible{example} (input_notes in --json)"
 
 
 def _print_summary(ds, info, out) -> None:
