@@ -495,3 +495,20 @@ def test_an_unreadable_navigation_file_is_set_aside_for_a_good_one(data, tmp_pat
     (alone / "BRDC00IGS_R_20201770000_01D_MN.rnx").write_bytes((nav / "BRDC00IGS_R_20201770000_01D_MN.rnx").read_bytes())
     (day,) = discover([obs], alone).days
     assert [Path(p).name for p in day.nav] == ["BRDC00IGS_R_20201770000_01D_MN.rnx"] and day.notes == ()
+
+
+def test_a_file_whose_name_and_header_disagree_on_the_day_takes_the_header(data, tmp_path):
+    # flrs0010.12o: its name says 2012-001, its header's TIME OF FIRST OBS 2021-01-01 (the data folder: a short
+    # extract); it was paired with 2012's products and skipped ("no navigation file for 2012-01-01")
+    nav = tmp_path / "nav"
+    nav.mkdir()
+    found = discover([data / "full-day-obs" / "flrs0010.12o",
+                      data / "esbc-2020-177" / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"], nav)
+    days = {d.station: d for d in found.days}
+    assert days["FLRS"].date == "2021-01-01" and days["ESBC"].date == "2020-06-25" and days["ESBC"].notes == ()
+    assert days["FLRS"].notes == (f"{data / 'full-day-obs' / 'flrs0010.12o'}: its name dates it 2012-01-01, its "
+                                  "header's TIME OF FIRST OBS 2021-01-01: the header's day is used",)
+    rows = run_batch([data / "full-day-obs" / "flrs0010.12o"], nav, tmp_path / "out", sets=("R",), masks=(10,),
+                     progress=False).summary
+    assert rows["error"].iloc[0] == f"no navigation file for 2021-01-01 in {nav}"
+    assert "its name dates it 2012-01-01" in rows["warnings"].iloc[0]

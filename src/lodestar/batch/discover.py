@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import DataNotFoundError, LodestarError
-from ..io.headers import (nav_content_date, nav_content_systems, nav_header_systems, obs_header_identity, read_head,
-                          sniff_format, sp3_header_systems, sp3_start_date)
+from ..io.headers import (nav_content_date, nav_content_systems, nav_header_systems, obs_first_day, obs_header_identity,
+                          read_head, sniff_format, sp3_header_systems, sp3_start_date)
 from .names import NameInfo, parse_name
 
 __all__ = ["StationDay", "Unidentified", "Discovery", "discover", "find_observation_files", "ProductIndex"]
@@ -74,6 +74,7 @@ class _ObsFile:
     marker: str
     date: dt.date
     name: NameInfo
+    note: str = ""  # e.g. the name's day and the header's disagree
 
 
 def find_observation_files(inputs, refused: list | None = None) -> list[Path]:
@@ -142,6 +143,13 @@ def _not_a_product(path: Path) -> str | None:
 def _identify(path: Path) -> _ObsFile | Unidentified:
     info = parse_name(path)
     if info.kind == "obs" and info.date is not None:
+        # the content dates the data: a renamed file (flrs0010.12o holds 2021-01-01, its name says 2012) was paired
+        # with another day's products; a day's slack keeps files that start just before midnight on their name's day
+        header_day = obs_first_day(path)
+        if header_day is not None and abs((header_day - info.date).days) > 1:
+            return _ObsFile(path, info.station, info.marker, header_day, info,
+                            f"{path}: its name dates it {info.date}, its header's TIME OF FIRST OBS {header_day}: "
+                            "the header's day is used")
         return _ObsFile(path, info.station, info.marker, info.date, info)
     try:
         marker, date = obs_header_identity(path)
@@ -356,6 +364,6 @@ def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
             duplicates=tuple(str(f.path) for f in files[1:]),
             sp3_more=sp3_more,
             clk_more=clk_more,
-            notes=nav_index.set_aside(station, date),
+            notes=tuple(f.note for f in files if f.note) + nav_index.set_aside(station, date),
         ))
     return result

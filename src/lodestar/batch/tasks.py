@@ -100,12 +100,12 @@ def _base_row(day: StationDay) -> dict:
 def failed_rows(day: StationDay, sets, error: str, kind: str) -> list[dict]:
     """One ``failed`` row per requested set (the whole station-day could not be processed)."""
     return [{**_base_row(day), "systems": format_system_set(s), "status": "failed", "error": error,
-             "error_kind": kind} for s in sets]
+             "error_kind": kind, "warnings": "; ".join(day.notes)} for s in sets]
 
 
 def skipped_rows(day: StationDay, sets, reason: str) -> list[dict]:
     return [{**_base_row(day), "systems": format_system_set(s), "status": "skipped", "error": reason,
-             "error_kind": ""} for s in sets]
+             "error_kind": "", "warnings": "; ".join(day.notes)} for s in sets]
 
 
 def _truth(obs, station: str, sinex: tuple):

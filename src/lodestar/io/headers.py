@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import FormatError
+from ..errors import FormatError, LodestarError
 from .compression import decompress_bytes, read_bytes
 
 __all__ = ["Format", "FORMATS", "RINEX2_NAV_SYSTEMS", "sniff_format", "sniff_content", "format_of", "reader_for",
@@ -219,6 +219,17 @@ def obs_header_identity(path) -> tuple[str, dt.date]:
     if first is None:
         raise FormatError(path, None, "a TIME OF FIRST OBS header line (needed to date the file)", "none")
     return marker, first
+
+
+def obs_first_day(path) -> dt.date | None:
+    """Day of an observation file's TIME OF FIRST OBS, or None when the header has none or cannot be read."""
+    try:
+        for value, label in _header_lines(read_head(path)):
+            if label == "TIME OF FIRST OBS":
+                return _first_obs_day(path, value)
+    except LodestarError:
+        return None
+    return None
 
 
 def obs_header_systems(path) -> str:
