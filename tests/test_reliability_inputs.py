@@ -225,6 +225,17 @@ def test_zip_declaring_more_than_the_limit(tmp_path, data):
     assert read_bytes(path) == (data / OBS).read_bytes()
 
 
+def test_empty_zip_says_it_is_empty(tmp_path, capsys):
+    # a zip of no file was read as text and refused for "a NUL byte at offset 4"
+    path = tmp_path / "empty.zip"
+    zipfile.ZipFile(path, "w").close()
+    with pytest.raises(FormatError, match=r"expected a zip archive holding exactly one file, found 'an empty zip archive"):
+        read_bytes(path)
+    assert main(["info", str(path)]) == 1
+    captured = capsys.readouterr()
+    assert "empty zip archive (no file)" in captured.out + captured.err
+
+
 def test_hatanaka_output_is_bounded_too(data):
     crx = data / f"{ESBC}/ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"  # 5.5 MB of gzip, 33 MB of RINEX
     with pytest.raises(TooLargeError):

@@ -29,6 +29,7 @@ __all__ = ["read_bytes", "decompress_bytes", "max_bytes_limit", "DEFAULT_MAX_BYT
 _GZIP_MAGIC = b"\x1f\x8b"
 _LZW_MAGIC = b"\x1f\x9d"
 _ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"  # end-of-central-directory record first: no member (PKWARE APPNOTE 4.3.16)
 #: Default limit on a file's decompressed size: 2 GB, about 3x a full day of 1 Hz multi-GNSS RINEX 3
 #: observations (~600-700 MB), so no real file is refused and a "zip bomb" stops early.
 DEFAULT_MAX_BYTES = 2 * 1000**3
@@ -127,6 +128,8 @@ def decompress_bytes(raw: bytes, path="<memory>", *, max_bytes: int | None = Non
             raw = _unlzw(raw, path, limit)
         elif raw.startswith(_ZIP_MAGIC):
             raw = _unzip(raw, path, limit)
+        elif raw.startswith(_EMPTY_ZIP_MAGIC):  # an archive of no file is its end record alone
+            raise FormatError(path, None, "a zip archive holding exactly one file", "an empty zip archive (no file)")
         else:
             break
     if _is_hatanaka(raw):
