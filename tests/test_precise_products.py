@@ -483,3 +483,15 @@ def test_clocks_of_another_day_are_refused(data):
                                             r"\(2020-06-25T00:00:00 to 2020-06-25T23:45:00\)"):
         PreciseEphemeris(sp3, other_day)
     PreciseEphemeris(sp3, read_clk(esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"))  # its own day: taken
+
+
+def test_sp3_without_any_clock_is_named(data):
+    # SIO's 1992 SP3-a (precise-misc/sio06492.sp3) carries orbits only: every clock 999999.999999. Each satellite
+    # was refused "no precise clock (SP3 gap)", with no word that the file has no clocks at all.
+    path = data / "precise-misc" / "sio06492.sp3"
+    ephemeris = PreciseEphemeris(read_sp3(path))
+    assert [w for w in ephemeris.warnings if "no clock values" in w] == [
+        f"{path}: no clock values (every one 999999.999999, the SP3 'no value'): its satellites have no precise clock; "
+        "give the centre's CLK file (--clk)"]
+    assert not any("no clock values" in w for w in PreciseEphemeris(
+        read_sp3(data / "esbc-2020-177" / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz")).warnings)

@@ -261,6 +261,10 @@ def _build_sources(sp3, clk):
         sp3_clocks = _screened(_Table.clocks(orbit_groups[name], "SP3"), name, warnings)
         clocks = _screened(_Table.clocks(clock_groups[name], "CLK"), name, warnings) if name in clock_groups \
             else sp3_clocks
+        if clocks is sp3_clocks and not np.isfinite(sp3_clocks.values).any():  # e.g. SIO's 1992 orbits
+            files = ", ".join(str(d.attrs.get("path") or name) for d in orbit_groups[name])
+            warnings.append(f"{files}: no clock values (every one 999999.999999, the SP3 'no value'): its satellites "
+                            f"have no precise clock; give the centre's CLK file (--clk)")
         paths = tuple(str(d.attrs.get("path", "")) for d in orbit_groups[name] + clock_groups.get(name, []))
         sources.append(_Source(name, rank, _Table.orbits(orbit_groups[name]), clocks, paths,
                                sp3_clocks if clocks is not sp3_clocks else None))
