@@ -121,3 +121,12 @@ def test_a_product_cut_short_is_said(data):
     entry = file_info(data / "precise-misc" / "GFZ0MGXRAP_20201380000_01D_05M_ORB.SP3")
     assert entry["epochs"] == 3 and entry["notes"] == ["declares 288 epochs and holds 3 before its EOF line"]
     assert file_info(data / "esbc-2020-177" / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz")["notes"] == []
+
+
+def test_versions_print_as_the_header_writes_them(data, capsys):
+    # RINEX versions were printed from the float: "RINEX NAV 4.0", "RINEX OBS 2.1"; SP3 keeps its letter
+    files = ["rinex4/KMS300DNK_R_20221591000_01H_30S_MO.crx", "esbc-2020-177/GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz",
+             "esbc-2020-177/Sta21114.sp3.gz"]
+    assert main(["info", *(str(data / f) for f in files)]) == 0
+    out = capsys.readouterr().out
+    assert "RINEX OBS 4.00" in out and "RINEX CLK 3.00" in out and "SP3 d" in out

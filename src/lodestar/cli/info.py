@@ -45,7 +45,7 @@ def _print(entries) -> None:
         if entry["error"]:
             err.print(f"lodestar info: [bold red]error[/]: {escape(entry['error'])}")
             continue
-        out.print(f"[bold]{escape(entry['path'])}[/]  {entry['format']} {entry['version'] or ''}".rstrip())
+        out.print(f"[bold]{escape(entry['path'])}[/]  {entry['format']} {_version_text(entry['version'])}".rstrip())
         for label, text in _lines(entry):
             out.print(f"  {label:<10} {text}", markup=False)
         table = Table(show_edge=False, pad_edge=False, box=None)
@@ -82,3 +82,11 @@ def _lines(entry):
         yield "", record
     for k, note in enumerate(entry.get("notes") or []):
         yield ("note" if k == 0 else ""), note
+
+
+def _version_text(version) -> str:
+    """A RINEX version as its header writes it (2.10, 3.05, 4.00: the float read back printed 2.1, 4.0); SP3's
+    letter as it is."""
+    if isinstance(version, float):
+        return f"{version:.2f}"
+    return "" if version is None else str(version)
