@@ -360,3 +360,21 @@ def test_solve_that_solves_nothing_says_what_was_screened(data, tmp_path, capsys
     assert "warning: 4231 observations set aside as physically impossible: e.g. E05, 'pseudorange outside the " \
            "geometric range from a near-Earth receiver' (input_notes in --json)" in captured.err
     assert any(w.startswith("4231 observations set aside") for w in json.loads((tmp_path / "s.json").read_text())["warnings"])
+
+
+def test_solve_says_when_the_navigation_file_does_not_cover_the_observations(data, tmp_path, capsys):
+    # A phone's ten minutes (GEOP092I, 2024-04-01 08:31-08:41) with CORD's navigation file, whose GLONASS records
+    # start at 09:15: 0 of 599 epochs solved, 'too few satellites', and not a word on the orbits
+    obs = data / "phone" / "GEOP092I.24o.gz"
+    nav = data / "nav-misc" / "CORD00ARG_R_20240920000_01D_MN.rnx.gz"
+    assert main(["solve", str(obs), "--nav", str(nav), "--systems", "R", "--out", str(tmp_path / "s.csv"),
+                 "--json", str(tmp_path / "s.json")]) == 0
+    assert "warning: 3578 of 4177 observed satellite-epochs (86 %) have no orbit ('no record within ±0.25 h' 3578)" \
+        in capsys.readouterr().err
+    info = json.loads((tmp_path / "s.json").read_text())
+    assert info["observed_without_orbit"] == {"cells": 3578, "of": 4177, "reasons": {"no record within ±0.25 h": 3578}}
+    # a station's own day: 13 of 116,190 cells without an orbit, no warning
+    esbc = data / "esbc-2020-177"
+    assert main(["solve", str(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"), "--nav",
+                 str(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"), "--out", str(tmp_path / "e.csv")]) == 0
+    assert "no orbit" not in capsys.readouterr().err

@@ -132,9 +132,9 @@ def run(args) -> int:
                 selection=selection.describe(),
                 mode="causal" if args.causal else "batch post-processing",
                 warnings=list(dict.fromkeys(list(warnings) + list(info.get("warnings") or []))))
-    screened = _screened_warning(info.get("input_notes") or {})
-    if screened:  # CEDA's Galileo day: 0 of 4675 epochs solved, the cause (4231 screened ranges) in the JSON only
-        info["warnings"].append(screened)
+    for line in (_screened_warning(info.get("input_notes") or {}), _no_orbit_warning(info["observed_without_orbit"])):
+        if line:  # CEDA's Galileo day: 0 of 4675 epochs solved, the cause (4231 screened ranges) in the JSON only
+            info["warnings"].append(line)
     if conf is not None:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
@@ -212,6 +212,22 @@ def _screened_warning(notes: dict) -> str | None:
     satellites = list(dict.fromkeys(item.get("sv", "") for item in listed))[:5]
     example = f": e.g. {', '.join(satellites)}, '{reason[0][0]}'" if reason else ""
     return f"{count} observations set aside as physically impossible{example} (input_notes in --json)"
+
+
+#: Share of observed satellite-epochs without an orbit above which solve says why (a navigation file of another
+#: part of the day, a single station's file that lacks satellites)
+NO_ORBIT_WARN_FRACTION = 0.1
+
+
+def _no_orbit_warning(counts: dict) -> str | None:
+    """One line when many observed satellite-epochs had no orbit (``observed_without_orbit``), or None."""
+    cells, observed = int(counts.get("cells") or 0), int(counts.get("of") or 0)
+    if not observed or cells <= NO_ORBIT_WARN_FRACTION * observed:
+        return None
+    reasons = sorted((counts.get("reasons") or {}).items(), key=lambda kv: -kv[1])
+    why = "; ".join(f"'{reason}' {n}" for reason, n in reasons[:3])
+    return (f"{cells} of {observed} observed satellite-epochs ({100 * cells / observed:.0f} %) have no orbit ({why}): "
+            "do the navigation (or SP3) files cover the observations' time and satellites?")
 
 
 def _print_summary(ds, info, out) -> None:

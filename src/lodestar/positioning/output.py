@@ -117,6 +117,7 @@ def summary(ds, truth_xyz=None) -> dict:
         "iono_models": _json_attr(ds, "iono_models"), "noise_factor": _json_attr(ds, "noise_factor"),
         "code_bias_m": _json_attr(ds, "code_bias_m"), "input_notes": _json_attr(ds, "input_notes") or {},
         "persistent_fault_epochs": _json_attr(ds, "persistent_fault_epochs") or {},
+        "observed_without_orbit": _json_attr(ds, "observed_without_orbit") or {},
     }
     if truth_xyz is not None:
         out["accuracy"] = accuracy(ds, truth_xyz)

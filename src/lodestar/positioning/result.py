@@ -157,6 +157,10 @@ def _attributes(sub, info, alert) -> dict:
         "marker_name": str(sub.meta.get("marker_name", "")), "obs_path": sub.meta.get("obs_path", ""),
         "nav_path": sub.meta.get("nav_path", ""),
         "input_notes": json.dumps(sub.meta.get("notes", {})),  # screened cells, epoch order (screening.py)
+        # observed satellite-epochs without an orbit and why (prepare.py), e.g. the navigation file starts later
+        "observed_without_orbit": json.dumps({"cells": int(sum(sub.meta.get("orbit_reasons", {}).values())),
+                                              "of": int(sub.meta.get("observed_cells", 0)),
+                                              "reasons": sub.meta.get("orbit_reasons", {})}),
         **_precise_attributes(sub.meta),
     }
 
