@@ -46,11 +46,14 @@ def test_step2_matches_the_iers_routines_test_cases():
     # case: station 4075578.385 931852.890 4801570.154 m, T = 0.1059411362080767 Julian centuries,
     # FHR = 0 h. Expected: diurnal band (4.193085327321285e-3, 1.456681241014607e-3,
     # 5.123366597450317e-3) m, long-period band (-9.780962849562108e-5, -2.236349699932734e-5,
-    # 3.561945821351566e-4) m; step2_displacement_m returns their sum.
+    # 3.561945821351566e-4) m; step2_displacement_m returns their sum, or one band.
     diurnal = np.array([4.193085327321285e-3, 1.456681241014607e-3, 5.123366597450317e-3])
     long_period = np.array([-9.780962849562108e-5, -2.236349699932734e-5, 3.561945821351566e-4])
-    got = step2_displacement_m([4075578.385, 931852.890, 4801570.154], [0.1059411362080767], [0.0])[0]
-    np.testing.assert_allclose(got, diurnal + long_period, rtol=0, atol=1e-9)
+    station, t = [4075578.385, 931852.890, 4801570.154], [0.1059411362080767]
+    np.testing.assert_allclose(step2_displacement_m(station, t, [0.0])[0], diurnal + long_period, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(step2_displacement_m(station, t, [0.0], bands=("diurnal",))[0], diurnal, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(step2_displacement_m(station, t, [0.0], bands=("long-period",))[0], long_period,
+                               rtol=0, atol=1e-9)
 
 
 def test_solid_tide_at_esbc_matches_pysolid_over_the_day():

@@ -482,7 +482,18 @@ def test_clocks_of_another_day_are_refused(data):
                                             r"to 2021-04-28T20:30:00 meet none of the orbits they go with "
                                             r"\(2020-06-25T00:00:00 to 2020-06-25T23:45:00\)"):
         PreciseEphemeris(sp3, other_day)
-    PreciseEphemeris(sp3, read_clk(esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"))  # its own day: taken
+    own = read_clk(esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz", systems="G")
+    assert not any("meet none" in w for w in PreciseEphemeris(sp3, own).warnings)  # its own day: taken
+    # beside the right day's file (a glob of neighbouring days: the day before, made from it here) the off-day
+    # file is left out with a warning; it stopped the run until the review of 2026-12-08
+    day_before = own.assign_coords(time=own["time"].values - np.timedelta64(1, "D"))
+    day_before.attrs["path"] = "GRG0MGXFIN_20201760000_01D_30S_CLK.CLK"
+    both = PreciseEphemeris(sp3, [day_before, own])
+    assert [w for w in both.warnings if "meet none" in w] == [
+        "GRG0MGXFIN_20201760000_01D_30S_CLK.CLK: clocks from 2020-06-24T00:00:00 to 2020-06-24T23:59:30 meet none of "
+        "the orbits (2020-06-25T00:00:00 to 2020-06-25T23:45:00): not used"]
+    with pytest.raises(LodestarError, match="GRG0MGXFIN_20201760000_01D_30S_CLK.CLK: clocks from 2020-06-24"):
+        PreciseEphemeris(sp3, [day_before])
 
 
 def test_sp3_without_any_clock_is_named(data):

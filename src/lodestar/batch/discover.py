@@ -113,7 +113,7 @@ def _looks_like_obs(path: Path) -> bool:
     if path.name.startswith("."):  # temporary and hidden files (ours are ".name.tmp")
         return False
     try:
-        first = read_head(path, 256).split(b"\n", 1)[0]
+        first = read_head(path, 256).lstrip(b"\r\n").split(b"\n", 1)[0]  # a leading blank line, as the readers allow
     except LodestarError:
         return False
     return b"COMPACT RINEX" in first or (b"RINEX VERSION" in first[60:80] and first[20:21] == b"O")
@@ -145,7 +145,8 @@ def _identify(path: Path) -> _ObsFile | Unidentified:
     if info.kind == "obs" and info.date is not None:
         # the content dates the data: a renamed file (flrs0010.12o holds 2021-01-01, its name says 2012) was paired
         # with another day's products; a day's slack keeps files that start just before midnight on their name's day
-        header_day = obs_first_day(path)
+        # (.Z and .zip heads cannot be streamed: reading one decompresses the whole file, so their names are trusted)
+        header_day = None if path.suffix.lower() in (".z", ".zip") else obs_first_day(path)
         if header_day is not None and abs((header_day - info.date).days) > 1:
             return _ObsFile(path, info.station, info.marker, header_day, info,
                             f"{path}: its name dates it {info.date}, its header's TIME OF FIRST OBS {header_day}: "
@@ -241,7 +242,7 @@ class ProductIndex:
     def set_aside(self, station: str, date: dt.date) -> tuple[str, ...]:
         """Warnings on the day's navigation files left out because they cannot be read (a damaged file beside a
         good one used to stand for every system and shut the good one out)."""
-        return tuple(f"navigation file {path} set aside: {self.unreadable[path]}"
+        return tuple(f"navigation file set aside: {self.unreadable[path]}"
                      for path, _ in self.by_day.get(("nav", date), [])
                      if path in self.unreadable and str(path) not in self.navigation_for(station, date))
 

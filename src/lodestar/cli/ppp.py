@@ -205,7 +205,10 @@ def _solve(args, truth):
     if args.allow_truncated:
         from ..io.precise_files import read_precise_files
 
-        sp3, clk, notes = read_precise_files(args.sp3, args.clk, allow_truncated=True)
+        from ..systems import parse_system_set
+
+        sp3, clk, notes = read_precise_files(args.sp3, args.clk, allow_truncated=True,
+                                             systems="".join(parse_system_set(args.systems or "R+C")))
     return ppp(args.obs, sp3=sp3, clk=clk, nav=args.nav, antex=args.antex, sinex=args.sinex, bias=args.bias,
                systems=args.systems or "R+C", mode=args.mode, mask_deg=args.mask, direction=args.direction, truth=truth,
                restart_s=args.restart * 3600.0 if args.restart else None, include_geo=args.include_geo, blq=args.blq,

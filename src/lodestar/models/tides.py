@@ -9,12 +9,12 @@ the displacement refers to the conventional tide-free ITRF as the IGS products d
 amplitudes ~30 cm radial, ~5 cm horizontal.
 
 Step 2 (IERS 2010 §7.1.1, eqs. 7.12 and 7.13 with Tables 7.3a and 7.3b): the frequency dependence
-of the Love numbers, in-phase and out-of-phase, in the diurnal band (31 tides; K1's free-core-nutation
-resonance dominates: 12.0 mm x sin 2phi radial, a sidereal-day signal, 11.4 mm at ESBC) and the
-long-period band (5 tides, < 1 mm). Without it the height of a kinematic or hourly solution carried
+of the Love numbers, in-phase and out-of-phase, in the diurnal band (29 tides with non-zero terms; K1's
+free-core-nutation resonance dominates: 12.0 mm x sin 2phi radial, a sidereal-day signal, 11.2 mm at ESBC)
+and the long-period band (5 tides, < 1 mm). Without it the height of a kinematic or hourly solution carried
 a diurnal error of up to 13 mm at ESBC (against pysolid, a wrapper of Milbert's ``solid``: 9.3 mm RMS;
 with it, < 1 mm). Checked against the test cases of the IERS routines STEP2DIU and STEP2LON
-(``tests/test_tides.py``).
+(``tests/test_ppp_models.py``).
 
 Not modelled: the out-of-phase and l^(1) terms of Step 1 (< 1 mm in the ESBC latitude band), the
 pole tide (< 25 mm, slow; -1.8 mm radial at ESBC on 2020-06-25) and ocean loading (mm to cm at coastal
@@ -90,7 +90,7 @@ def _body_displacement(r_hat, sin2_lat, body_xyz, gm_ratio):
 
 
 def solid_earth_tide_m(station_xyz_m, times, *, sun_m=None, moon_m=None) -> np.ndarray:
-    """Step-1 solid tide displacement ``(T, 3)`` (ECEF m) of a station at GPST ``times`` ``(T,)``.
+    """Solid tide displacement ``(T, 3)`` (ECEF m), Steps 1 and 2, of a station at GPST ``times`` ``(T,)``.
 
     ``sun_m`` / ``moon_m``: ECEF body positions ``(T, 3)`` to use instead of the analytic series.
     """
@@ -109,7 +109,9 @@ def solid_earth_tide_m(station_xyz_m, times, *, sun_m=None, moon_m=None) -> np.n
 
 # IERS Conventions 2010 Table 7.3a (diurnal band, eq. 7.12): for each tide the multipliers of the
 # Doodson-type arguments (s, h, p, N', p_s) added to tau, then Delta R in phase, out of phase, Delta T in
-# phase, out of phase (mm). The values are those of the IERS routine STEP2DIU (DEHANTTIDEINEL.F).
+# phase, out of phase (mm). The values are those of the IERS routine STEP2DIU (DEHANTTIDEINEL.F), which
+# differ from the printed table in two places, both < 0.02 mm: K1's out-of-phase radial -0.80 (table -0.78),
+# and the row (0, 1, 0, 1, -1) whose s multiplier the table gives as 1.
 _DIURNAL = np.array([
     [-3, 0, 2, 0, 0, -0.01, 0.0, 0.0, 0.0],
     [-3, 2, 0, 0, 0, -0.01, 0.0, 0.0, 0.0],
@@ -171,8 +173,9 @@ def _astronomical_arguments_rad(t):
     return np.radians(np.mod(np.stack([tau, s0 + precession, h, p, n_neg, p_s]), 360.0))
 
 
-def step2_displacement_m(station_xyz_m, centuries_tt, hours_ut) -> np.ndarray:
-    """Step-2 corrections ``(T, 3)`` (ECEF m): diurnal band (eq. 7.12) + long-period band (eq. 7.13).
+def step2_displacement_m(station_xyz_m, centuries_tt, hours_ut, bands=("diurnal", "long-period")) -> np.ndarray:
+    """Step-2 corrections ``(T, 3)`` (ECEF m): diurnal band (eq. 7.12) + long-period band (eq. 7.13), or the
+    ``bands`` named.
 
     ``centuries_tt``: ``(T,)`` Julian centuries of TT since J2000; ``hours_ut``: ``(T,)`` hours of the UT
     day (the hour angle of the diurnal tides). Geocentric latitude and longitude, as the Conventions'.
@@ -189,15 +192,17 @@ def step2_displacement_m(station_xyz_m, centuries_tt, hours_ut) -> np.ndarray:
     angle = tau[:, None] + fundamental @ _DIURNAL[:, :5].T + lon
     r_ip, r_op, t_ip, t_op = _DIURNAL[:, 5:].T
     sin_a, cos_a = np.sin(angle), np.cos(angle)
-    radial = 2.0 * sin_phi * cos_phi * (sin_a @ r_ip + cos_a @ r_op)
-    north = (cos_phi**2 - sin_phi**2) * (sin_a @ t_ip + cos_a @ t_op)
-    east = sin_phi * (cos_a @ t_ip - sin_a @ t_op)
+    diurnal = float("diurnal" in bands)
+    radial = diurnal * 2.0 * sin_phi * cos_phi * (sin_a @ r_ip + cos_a @ r_op)
+    north = diurnal * (cos_phi**2 - sin_phi**2) * (sin_a @ t_ip + cos_a @ t_op)
+    east = diurnal * sin_phi * (cos_a @ t_ip - sin_a @ t_op)
     # long period: theta_f, (T, 5); no east component
     angle = fundamental @ _LONG_PERIOD[:, :5].T
     r_ip, r_op, t_ip, t_op = _LONG_PERIOD[:, 5:].T
     sin_a, cos_a = np.sin(angle), np.cos(angle)
-    radial = radial + (1.5 * sin_phi**2 - 0.5) * (cos_a @ r_ip + sin_a @ r_op)
-    north = north + 2.0 * sin_phi * cos_phi * (cos_a @ t_ip + sin_a @ t_op)
+    long_period = float("long-period" in bands)
+    radial = radial + long_period * (1.5 * sin_phi**2 - 0.5) * (cos_a @ r_ip + sin_a @ r_op)
+    north = north + long_period * 2.0 * sin_phi * cos_phi * (cos_a @ t_ip + sin_a @ t_op)
     cos_lon, sin_lon = np.cos(lon), np.sin(lon)
     up_hat = np.array([cos_phi * cos_lon, cos_phi * sin_lon, sin_phi])
     north_hat = np.array([-sin_phi * cos_lon, -sin_phi * sin_lon, cos_phi])

@@ -255,7 +255,7 @@ def _build_sources(sp3, clk):
         if name not in orbit_groups:
             warnings.append(f"CLK of {name} has no SP3 of the same centre: used with the orbits of {names[0]}")
             clock_groups.setdefault(names[0], []).extend(clock_groups[name])
-    _refuse_clocks_off_the_orbits(orbit_groups, clock_groups)
+    warnings += _clocks_off_the_orbits(orbit_groups, clock_groups)
     sources = []
     for rank, name in enumerate(names):
         sp3_clocks = _screened(_Table.clocks(orbit_groups[name], "SP3"), name, warnings)
@@ -276,19 +276,30 @@ def _span(dataset) -> tuple[np.datetime64, np.datetime64] | None:
     return (times.min(), times.max()) if times.size else None
 
 
-def _refuse_clocks_off_the_orbits(orbit_groups: dict, clock_groups: dict) -> None:
-    """A CLK file whose span meets none of the orbits it is paired with (another day) would only take
-    satellites out ("not in CLK") and serve nothing: an error naming both spans, not a silent change."""
+def _clocks_off_the_orbits(orbit_groups: dict, clock_groups: dict) -> list[str]:
+    """CLK files whose span meets none of the orbits they are paired with (another day) would only take
+    satellites out ("not in CLK") and serve nothing. Beside a CLK file that does meet them (a glob of
+    neighbouring days) they are dropped from ``clock_groups``, each named in the returned warnings; a group whose
+    CLK files all miss the orbits is an error naming both spans."""
+    text = lambda a, b: f"{str(a)[:19]} to {str(b)[:19]}"
+    warnings = []
     for name, clocks in clock_groups.items():
         spans = [span for d in orbit_groups.get(name, []) if (span := _span(d)) is not None]
-        for dataset in clocks:
-            span = _span(dataset)
-            if span is None or not spans or any(span[0] <= end and span[1] >= start for start, end in spans):
-                continue
-            text = lambda a, b: f"{str(a)[:19]} to {str(b)[:19]}"
-            orbits = ", ".join(text(*sp) for sp in spans)
-            raise LodestarError(f"{dataset.attrs.get('path') or 'a CLK dataset'}: clocks from {text(*span)} meet none "
-                                f"of the orbits they go with ({orbits}): give the clock file of the orbits' day(s)")
+        if not spans:
+            continue
+        meets = lambda d: (span := _span(d)) is None or any(span[0] <= end and span[1] >= start for start, end in spans)
+        off = [d for d in clocks if not meets(d)]
+        if not off:
+            continue
+        orbits = ", ".join(text(*sp) for sp in spans)
+        if len(off) == len(clocks):
+            first = off[0]
+            raise LodestarError(f"{first.attrs.get('path') or 'a CLK dataset'}: clocks from {text(*_span(first))} meet "
+                                f"none of the orbits they go with ({orbits}): give the clock file of the orbits' day(s)")
+        clocks[:] = [d for d in clocks if meets(d)]
+        warnings += [f"{d.attrs.get('path') or 'a CLK dataset'}: clocks from {text(*_span(d))} meet none of the orbits "
+                     f"({orbits}): not used" for d in off]
+    return warnings
 
 
 def _screened(table: _Table, centre: str, warnings: list) -> _Table:
