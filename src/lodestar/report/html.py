@@ -10,11 +10,15 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 from dataclasses import dataclass, field
 
 from ..output import atomic_path
 
 __all__ = ["HtmlReport", "figure_png_base64"]
+
+#: Two letters in a row: a word (not a unit like "m", nor a figure)
+_WORD = re.compile(r"[A-Za-z]{2}")
 
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1b1f24}
@@ -22,7 +26,7 @@ h1{font-size:1.6em;border-bottom:2px solid #2b5797;padding-bottom:.2em}
 h2{font-size:1.25em;margin-top:1.6em;color:#2b5797}
 table{border-collapse:collapse;margin:1em 0;font-size:.9em}
 th,td{border:1px solid #c8ccd1;padding:.25em .6em;text-align:right}
-th{background:#eef1f5} td:first-child,th:first-child{text-align:left}
+th{background:#eef1f5} td:first-child,th:first-child,td.t,th.t{text-align:left}
 figure{margin:1em 0} figure img{max-width:100%;border:1px solid #e1e4e8}
 figcaption{font-size:.85em;color:#57606a}
 .note{background:#fff8c5;border-left:4px solid #d4a72c;padding:.4em .8em}
@@ -63,16 +67,19 @@ class HtmlReport:
 
     def table(self, frame, caption: str = "", float_format: str = "{:.2f}") -> "HtmlReport":
         """A pandas DataFrame as a table (NaN shown as an em dash)."""
-        head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+        # words (a note, an error, a file) read from the left; figures, counts and "120/120 (100.0 %)" line up right
+        textual = [any(isinstance(v, str) and _WORD.search(v) for v in frame[c]) for c in frame.columns]
+        tag = {True: ' class="t"', False: ""}
+        head = "".join(f"<th{tag[t]}>{html.escape(str(c))}</th>" for c, t in zip(frame.columns, textual))
         rows = []
         for _, row in frame.iterrows():
             cells = []
-            for value in row:
+            for value, is_text in zip(row, textual):
                 if isinstance(value, float):
                     text = "—" if value != value else float_format.format(value)
                 else:
                     text = "—" if value is None else str(value)
-                cells.append(f"<td>{html.escape(text)}</td>")
+                cells.append(f"<td{tag[is_text]}>{html.escape(text)}</td>")
             rows.append("<tr>" + "".join(cells) + "</tr>")
         cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
         self.parts.append(f"<table>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>")
