@@ -118,7 +118,7 @@ def test_report_has_time_series_at_every_mask(report_html):
         assert re.search(rf"Over the [^<]* at a {mask}° mask", report_html)
     # the note column is there for the sets that solved nothing (GLONASS alone at 40° in this hour: why), never
     # empty (it was, when no set was skipped)
-    assert ">note<" in report_html and "<td>no epoch solved: " in report_html
+    assert ">note<" in report_html and "<td class=\"t\">no epoch solved: " in report_html
     # "120/120 (100.0 %)" may wrap in its narrow column, never between the figure and its unit
     assert re.search(r"<td>120/120 \(100\.0(\u00a0|&nbsp;|&#160;)%\)</td>", report_html)
 
