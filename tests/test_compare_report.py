@@ -197,15 +197,17 @@ def test_pdop_ticks_are_few_plain_numbers_inside_the_data(low, high):
 
 
 def test_text_columns_read_from_the_left():
-    # a note, an error, a file read from the left (the note column was right-aligned, wrapped words ragged on
-    # the left); figures and "120/120 (100.0 %)" stay right-aligned
+    # a note, an error read from the left (the note column was right-aligned, wrapped words ragged on the left);
+    # figures, "never", a station and "120/120 (100.0 %)" stay right-aligned
     import pandas as pd
 
     from lodestar.report.html import HtmlReport
 
     frame = pd.DataFrame({"set": ["R", "C"], "solved": ["0/120 (0.0 %)", "120/120 (100.0 %)"], "rms": [float("nan"), 1.2],
+                          "convergence": ["never", "29.2"], "station": ["WTZR", "ESBC"],
                           "note": ["no epoch solved: too few satellites (112 of 120 epochs)", ""]})
     html = HtmlReport("t").table(frame).render()
     assert '<th class="t">note</th>' in html and '<td class="t">no epoch solved' in html
     assert "<th>solved</th>" in html and "<td>0/120 (0.0 %)</td>" in html and "<td>1.20</td>" in html
+    assert "<td>never</td>" in html and "<td>WTZR</td>" in html
     assert "td.t,th.t{text-align:left}" in html

@@ -17,8 +17,8 @@ from ..output import atomic_path
 
 __all__ = ["HtmlReport", "figure_png_base64"]
 
-#: Two letters in a row: a word (not a unit like "m", nor a figure)
-_WORD = re.compile(r"[A-Za-z]{2}")
+#: Words with a space between: a phrase (a note, an error), not a figure, "never", a station or "120/120 (100.0 %)"
+_PHRASE = re.compile(r"[A-Za-z]{2}\S*\s+\S")
 
 _CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#1b1f24}
@@ -67,8 +67,8 @@ class HtmlReport:
 
     def table(self, frame, caption: str = "", float_format: str = "{:.2f}") -> "HtmlReport":
         """A pandas DataFrame as a table (NaN shown as an em dash)."""
-        # words (a note, an error, a file) read from the left; figures, counts and "120/120 (100.0 %)" line up right
-        textual = [any(isinstance(v, str) and _WORD.search(v) for v in frame[c]) for c in frame.columns]
+        # phrases (a note, an error) read from the left; figures, counts and "120/120 (100.0 %)" line up right
+        textual = [any(isinstance(v, str) and _PHRASE.search(v) for v in frame[c]) for c in frame.columns]
         tag = {True: ' class="t"', False: ""}
         head = "".join(f"<th{tag[t]}>{html.escape(str(c))}</th>" for c, t in zip(frame.columns, textual))
         rows = []
