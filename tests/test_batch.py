@@ -449,27 +449,30 @@ def test_full_day_network(data, tmp_path):
 
 
 def test_inputs_named_that_are_no_observation_file_become_failed_rows(data, tmp_path, capsys):
-    # An empty file, a text file and a damaged one named on the command line were dropped without a row (the
-    # guide: nothing the user gave is lost); a navigation file a shell glob brings along is still left out,
-    # and a folder without any observation file is an error naming it (it ended in a traceback, no overview)
+    # An empty or damaged file named like observation data (".rnx") was dropped without a row (the guide: nothing
+    # the user gave is lost): now a failed row with the reason. A text file (a README a shell glob brings) is
+    # said in a note, a navigation file is left out as before, and a folder without any observation file is an
+    # error naming it (it ended in a traceback, no overview)
     nav = nav_folder(data, tmp_path / "nav", ["esbc-2020-177/ESBC00DNK_R_20201770000_01D_MN.rnx.gz"])
     (tmp_path / "empty.rnx").write_bytes(b"")
+    (tmp_path / "junk.rnx").write_text("station notes\n")
     (tmp_path / "notes.txt").write_text("station notes\n")
     navigation = data / "esbc-2020-177" / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
-    found = discover([tmp_path / "empty.rnx", tmp_path / "notes.txt", navigation], nav)
+    found = discover([tmp_path / "empty.rnx", tmp_path / "junk.rnx", tmp_path / "notes.txt", navigation], nav)
     assert found.days == []
     reasons = {Path(u.path).name: u.reason for u in found.unidentified}
-    assert set(reasons) == {"empty.rnx", "notes.txt"}
+    assert set(reasons) == {"empty.rnx", "junk.rnx"}
     assert "empty file, expected a RINEX observation file" in reasons["empty.rnx"]
-    assert "notes.txt, line 1: expected a RINEX observation file" in reasons["notes.txt"]
-    assert "'station notes'" in reasons["notes.txt"]
+    assert "junk.rnx, line 1: expected a RINEX observation file" in reasons["junk.rnx"]
+    assert "'station notes'" in reasons["junk.rnx"]
+    assert found.left_out == [f"{tmp_path / 'notes.txt'}: left out, not an observation file"]
     out = tmp_path / "out"
-    assert main(["batch", str(tmp_path / "empty.rnx"), str(tmp_path / "notes.txt"), "--nav-dir", str(nav), "--sets", "R",
-                 "--masks", "10", "--no-progress", "--out", str(out)]) == 1
+    assert main(["batch", str(tmp_path / "empty.rnx"), str(tmp_path / "junk.rnx"), str(tmp_path / "notes.txt"),
+                 "--nav-dir", str(nav), "--sets", "R", "--masks", "10", "--no-progress", "--out", str(out)]) == 1
+    assert "notes.txt: left out, not an observation file" in capsys.readouterr().err
     summary = pd.read_csv(out / "summary.csv")
     assert len(summary) == 2 and (summary["status"] == "failed").all() and (out / "overview.html").exists()
     (tmp_path / "none").mkdir()
-    capsys.readouterr()
     assert main(["batch", str(tmp_path / "none"), "--nav-dir", str(nav), "--out", str(tmp_path / "out2"),
                  "--no-progress"]) == 1
     err = capsys.readouterr().err

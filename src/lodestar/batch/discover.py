@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,8 @@ class Unidentified:
 class Discovery:
     days: list[StationDay] = field(default_factory=list)
     unidentified: list[Unidentified] = field(default_factory=list)
+    #: files named as inputs that are neither data nor named like it (a README a shell glob brought): said, not rows
+    left_out: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -77,13 +80,15 @@ class _ObsFile:
     note: str = ""  # e.g. the name's day and the header's disagree
 
 
-def find_observation_files(inputs, refused: list | None = None) -> list[Path]:
+def find_observation_files(inputs, refused: list | None = None, left_out: list | None = None) -> list[Path]:
     """Expand globs and folders (recursively) into observation files, in a stable order.
 
     Files that are not observation files by name (RINEX conventions) nor by first line are left
     out, as the navigation files a shell glob like ``data/NYA1*`` also matches. A file named on its own
-    that is no recognised product either (empty, damaged, another format) is not dropped: it goes in
-    ``refused`` as an :class:`Unidentified` with the reason (a ``failed`` row of the batch)."""
+    that is no recognised product either (empty, damaged, another format) is not dropped: named like
+    observation data (``.rnx``, ``.crx``, ``.obs``, ``.YYo``, ``.YYd``, compressed or not) it goes in ``refused``
+    as an :class:`Unidentified` with the reason (a ``failed`` row of the batch), otherwise (``notes.txt``) in
+    ``left_out`` (a note)."""
     found: dict[Path, None] = {}
     for item in inputs:
         text = str(item)
@@ -97,8 +102,10 @@ def find_observation_files(inputs, refused: list | None = None) -> list[Path]:
         elif Path(text).is_file():  # e.g. a glob the shell expanded: navigation files among them are not inputs
             candidates = [Path(text)] if _looks_like_obs(Path(text)) else []
             why = None if candidates else _not_a_product(Path(text))
-            if why and refused is not None:
+            if why and _DATA_NAME.search(Path(text).name) and refused is not None:
                 refused.append(Unidentified(text, why))
+            elif why and left_out is not None:
+                left_out.append(f"{text}: left out, not an observation file")
         else:
             raise DataNotFoundError(f"input {text!r} does not exist", "give observation files, folders or quoted globs")
         for path in candidates:
@@ -117,6 +124,10 @@ def _looks_like_obs(path: Path) -> bool:
     except LodestarError:
         return False
     return b"COMPACT RINEX" in first or (b"RINEX VERSION" in first[60:80] and first[20:21] == b"O")
+
+
+#: Names of observation data (RINEX 3/4 ``.rnx``, Hatanaka ``.crx``, RINEX 2 ``.YYo``/``.YYd``, ``.obs``), compressed or not
+_DATA_NAME = re.compile(r"\.(rnx|crx|obs|\d\d[od])(\.(gz|z|zip|bz2))?$", re.IGNORECASE)
 
 
 def _not_a_product(path: Path) -> str | None:
@@ -335,7 +346,7 @@ def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
     """All station-days of ``inputs`` with their products; see the module docstring. ``nav_dir`` and ``sp3_dir``:
     a folder or a list of folders."""
     result = Discovery()
-    paths = find_observation_files(inputs, refused=result.unidentified)
+    paths = find_observation_files(inputs, refused=result.unidentified, left_out=result.left_out)
     if not paths and not result.unidentified:
         raise DataNotFoundError(f"no observation file found in {', '.join(map(str, inputs)) or 'the inputs'}",
                                 "give RINEX observation files (.rnx, .crx, .YYo, .YYd, compressed or not), folders "

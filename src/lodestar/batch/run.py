@@ -77,7 +77,7 @@ def run_batch(inputs, nav_dir, out_dir, *, sp3_dir=None, sinex=(), sets=DEFAULT_
     with batch_lock(out_dir, force=force, command=f"sets {' '.join(sets)}", notes=notes):
         result = _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, scheduler, client, force,
                              progress, memory_limit, allow_truncated, antex, bias, ppp, blq, gradients)
-    result.notes = notes
+    result.notes = notes + result.notes  # the lock's, then discovery's (inputs left out)
     return result
 
 
@@ -109,7 +109,7 @@ def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, 
     ppp_paths = write_ppp_series(out_dir) if ppp else {}
     paths = {**write_network_summary(out_dir, table, overview="html" not in ppp_paths), **ppp_paths}
     counts.update(_row_counts(table))
-    return BatchResult(out_dir, table, dict(counts), paths)
+    return BatchResult(out_dir, table, dict(counts), paths, notes=list(found.left_out))
 
 
 def _read_sinex(paths) -> tuple:
