@@ -527,3 +527,16 @@ def test_an_observation_file_starting_with_a_blank_line_is_an_input(data, tmp_pa
     nav.mkdir()
     (day,) = discover([path], nav).days
     assert day.station == "WTZR" and day.date == "2020-06-25"
+
+
+def test_a_navigation_file_without_records_is_named_when_set_aside(data, tmp_path):
+    # a header and no record beside a good file of the day: it served nothing, silently
+    nav = nav_folder(data, tmp_path / "nav", ["esbc-2020-177/MOJN00DNK_R_20201770000_01D_MN.rnx.gz"])
+    (nav / "BRDC00IGS_R_20201770000_01D_MN.rnx").write_text(
+        "     3.04           N: GNSS NAV DATA    M: MIXED            RINEX VERSION / TYPE\n"
+        "                                                            END OF HEADER\n")
+    obs = data / "esbc-2020-177" / "WTZR00DEU_R_20201770000_01D_30S_MO_120epoch.rnx"
+    (day,) = discover([obs], nav).days
+    assert [Path(p).name for p in day.nav] == ["MOJN00DNK_R_20201770000_01D_MN.rnx.gz"]
+    assert day.notes == (f"navigation file set aside: {nav / 'BRDC00IGS_R_20201770000_01D_MN.rnx'}: no navigation "
+                         "record after its header",)

@@ -261,6 +261,8 @@ class ProductIndex:
         if path not in self._systems:
             try:
                 self._systems[path] = nav_content_systems(path)
+                if not self._systems[path]:  # a header and no record (or no END OF HEADER): nothing to serve
+                    self.unreadable[path] = f"{path}: no navigation record after its header"
             except LodestarError as exc:  # unreadable: it covers nothing (set aside, said in the day's rows)
                 self._systems[path] = ""
                 self.unreadable[path] = str(exc)
