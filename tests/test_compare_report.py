@@ -205,7 +205,7 @@ def test_text_columns_read_from_the_left():
 
     frame = pd.DataFrame({"set": ["R", "C"], "solved": ["0/120 (0.0 %)", "120/120 (100.0 %)"], "rms": [float("nan"), 1.2],
                           "convergence": ["never", "29.2"], "station": ["WTZR", "ESBC"],
-                          "note": ["no epoch solved: too few satellites (112 of 120 epochs)", ""]})
+                          "note": ["no epoch solved: 112 of 120 epochs say 'too few satellites'", ""]})
     html = HtmlReport("t").table(frame).render()
     assert '<th class="t">note</th>' in html and '<td class="t">no epoch solved' in html
     assert "<th>solved</th>" in html and "<td>0/120 (0.0 %)</td>" in html and "<td>1.20</td>" in html

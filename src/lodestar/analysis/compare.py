@@ -30,6 +30,7 @@ from ..io.rinex_obs import read_obs
 from ..orbits import BroadcastEphemeris
 from ..positioning import Calibration, prepare, solve
 from ..positioning.accuracy import error_enu, error_statistics, solved_mask
+from ..positioning.output import main_reason
 from ..positioning.result import SOLVED_STATUSES
 from ..systems import DEFAULT_SETS, SYSTEM_NAMES, format_system_set, parse_system_set
 from .truth import resolve_truth, station_names
@@ -145,12 +146,8 @@ def _row(name, mask, solution, truth) -> dict:
 
 
 def _unsolved_reason(solution, solved) -> str:
-    """Why a set that ran solved no epoch (its epochs' most frequent reason and its count), else ""."""
-    if solved.any() or "reason" not in solution or not solution.sizes["time"]:
-        return ""
-    reasons, counts = np.unique(solution["reason"].values.astype(str), return_counts=True)
-    k = int(counts.argmax())
-    return f"no epoch solved: {reasons[k] or 'unknown'} ({counts[k]} of {int(solution.sizes['time'])} epochs)"
+    """Why a set that ran solved no epoch (positioning.output.main_reason), else ""."""
+    return "" if solved.any() or not solution.sizes["time"] else f"no epoch solved: {main_reason(solution)}"
 
 
 _ERROR_KEYS = ("rms_h_m", "rms_v_m", "rms3d_m", "p95_h_m", "p95_v_m", "p95_3d_m", "max_err_3d_m")

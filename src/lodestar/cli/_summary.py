@@ -4,14 +4,10 @@ from __future__ import annotations
 
 
 def main_reason(ds) -> str:
-    """The reason most unsolved epochs give (their CSV ``reason``), with how many give it."""
-    from collections import Counter
+    """:func:`lodestar.positioning.output.main_reason` (imported when needed: the CLI starts without numpy)."""
+    from ..positioning.output import main_reason as reason
 
-    reasons = Counter(r for r in ds["reason"].values.astype(str) if r)
-    if not reasons:
-        return "no reason recorded"
-    text, count = reasons.most_common(1)[0]
-    return f"{count} of {ds.sizes['time']} epochs say '{text}'"
+    return reason(ds)
 
 
 def print_warnings(warnings) -> None:

@@ -24,7 +24,7 @@ from ..time import Time
 from .accuracy import error_statistics
 from .result import SOLVED_STATUSES, STATUSES
 
-__all__ = ["to_dataframe", "write_solution", "summary", "accuracy"]
+__all__ = ["to_dataframe", "write_solution", "summary", "accuracy", "main_reason"]
 
 CSV_FIRST = ["time_gps", "x_m", "y_m", "z_m", "lat_deg", "lon_deg", "height_m", "n_sats", "pdop", "status", "excluded"]
 
@@ -139,3 +139,14 @@ def accuracy(ds, truth_xyz) -> dict:
     stats = error_statistics(ds, truth_xyz)
     return {key: (None if isinstance(value, float) and not math.isfinite(value) else value)
             for key, value in stats.items()}
+
+
+def main_reason(ds) -> str:
+    """The reason most unsolved epochs give (their CSV ``reason``), with how many give it (solve, ppp, compare)."""
+    from collections import Counter
+
+    reasons = Counter(r for r in ds["reason"].values.astype(str) if r) if "reason" in ds else Counter()
+    if not reasons:
+        return "no reason recorded"
+    text, count = reasons.most_common(1)[0]
+    return f"{count} of {ds.sizes['time']} epochs say '{text}'"
