@@ -250,12 +250,12 @@ class ProductIndex:
             chosen = [ranked[0][0]]
         return tuple(str(p) for p in chosen)
 
-    def set_aside(self, station: str, date: dt.date) -> tuple[str, ...]:
-        """Warnings on the day's navigation files left out because they cannot be read (a damaged file beside a
-        good one used to stand for every system and shut the good one out)."""
+    def set_aside(self, date: dt.date, chosen: tuple[str, ...]) -> tuple[str, ...]:
+        """Warnings on the day's navigation files left out of ``chosen`` (:meth:`navigation_for`) because they cannot
+        be read (a damaged file beside a good one used to stand for every system and shut the good one out)."""
         return tuple(f"navigation file set aside: {self.unreadable[path]}"
                      for path, _ in self.by_day.get(("nav", date), [])
-                     if path in self.unreadable and str(path) not in self.navigation_for(station, date))
+                     if path in self.unreadable and str(path) not in chosen)
 
     def _systems_of(self, path: Path, info: NameInfo) -> str:
         if path not in self._systems:
@@ -367,17 +367,18 @@ def discover(inputs, nav_dir, sp3_dir=None) -> Discovery:
         best = files[0]
         sp3, clk = precise.precise_for(date) if precise else ((), ())
         sp3_more, clk_more = precise.others_for(date) if precise else ((), ())
+        nav = nav_index.navigation_for(station, date)
         result.days.append(StationDay(
             station=station,
             marker=best.marker,
             date=date.isoformat(),
             obs=str(best.path),
-            nav=nav_index.navigation_for(station, date),
+            nav=nav,
             sp3=sp3,
             clk=clk,
             duplicates=tuple(str(f.path) for f in files[1:]),
             sp3_more=sp3_more,
             clk_more=clk_more,
-            notes=tuple(f.note for f in files if f.note) + nav_index.set_aside(station, date),
+            notes=tuple(f.note for f in files if f.note) + nav_index.set_aside(date, nav),
         ))
     return result

@@ -184,27 +184,35 @@ def step2_displacement_m(station_xyz_m, centuries_tt, hours_ut, bands=("diurnal"
     t = np.atleast_1d(np.asarray(centuries_tt, float))
     tau, s, h, p, n_neg, p_s = _astronomical_arguments_rad(t)
     tau = tau + np.radians(15.0 * np.atleast_1d(np.asarray(hours_ut, float)))
+    fundamental = np.stack([s, h, p, n_neg, p_s], axis=-1)  # (T, 5)
     r = np.linalg.norm(station)
     sin_phi, cos_phi = station[2] / r, np.hypot(station[0], station[1]) / r
     lon = np.arctan2(station[1], station[0])
-    fundamental = np.stack([s, h, p, n_neg, p_s], axis=-1)  # (T, 5)
-    # diurnal: theta_f + lambda per tide, (T, 31)
-    angle = tau[:, None] + fundamental @ _DIURNAL[:, :5].T + lon
+    une = np.zeros((t.size, 3))  # up, north, east (mm)
+    if "diurnal" in bands:
+        une += _diurnal_une_mm(tau[:, None] + fundamental @ _DIURNAL[:, :5].T + lon, sin_phi, cos_phi)
+    if "long-period" in bands:
+        une += _long_period_une_mm(fundamental @ _LONG_PERIOD[:, :5].T, sin_phi, cos_phi)
+    cos_lon, sin_lon = np.cos(lon), np.sin(lon)
+    axes = np.array([[cos_phi * cos_lon, cos_phi * sin_lon, sin_phi],  # up
+                     [-sin_phi * cos_lon, -sin_phi * sin_lon, cos_phi],  # north
+                     [-sin_lon, cos_lon, 0.0]])  # east
+    return 1e-3 * une @ axes
+
+
+def _diurnal_une_mm(angle, sin_phi, cos_phi) -> np.ndarray:
+    """Eq. 7.12 summed over the tides: ``angle`` ``(T, tides)`` is theta_f + lambda."""
     r_ip, r_op, t_ip, t_op = _DIURNAL[:, 5:].T
     sin_a, cos_a = np.sin(angle), np.cos(angle)
-    diurnal = float("diurnal" in bands)
-    radial = diurnal * 2.0 * sin_phi * cos_phi * (sin_a @ r_ip + cos_a @ r_op)
-    north = diurnal * (cos_phi**2 - sin_phi**2) * (sin_a @ t_ip + cos_a @ t_op)
-    east = diurnal * sin_phi * (cos_a @ t_ip - sin_a @ t_op)
-    # long period: theta_f, (T, 5); no east component
-    angle = fundamental @ _LONG_PERIOD[:, :5].T
+    return np.stack([2.0 * sin_phi * cos_phi * (sin_a @ r_ip + cos_a @ r_op),
+                     (cos_phi**2 - sin_phi**2) * (sin_a @ t_ip + cos_a @ t_op),
+                     sin_phi * (cos_a @ t_ip - sin_a @ t_op)], axis=-1)
+
+
+def _long_period_une_mm(angle, sin_phi, cos_phi) -> np.ndarray:
+    """Eq. 7.13 summed over the tides (no east component): ``angle`` ``(T, tides)`` is theta_f."""
     r_ip, r_op, t_ip, t_op = _LONG_PERIOD[:, 5:].T
     sin_a, cos_a = np.sin(angle), np.cos(angle)
-    long_period = float("long-period" in bands)
-    radial = radial + long_period * (1.5 * sin_phi**2 - 0.5) * (cos_a @ r_ip + sin_a @ r_op)
-    north = north + long_period * 2.0 * sin_phi * cos_phi * (cos_a @ t_ip + sin_a @ t_op)
-    cos_lon, sin_lon = np.cos(lon), np.sin(lon)
-    up_hat = np.array([cos_phi * cos_lon, cos_phi * sin_lon, sin_phi])
-    north_hat = np.array([-sin_phi * cos_lon, -sin_phi * sin_lon, cos_phi])
-    east_hat = np.array([-sin_lon, cos_lon, 0.0])
-    return 1e-3 * (radial[:, None] * up_hat + north[:, None] * north_hat + east[:, None] * east_hat)
+    return np.stack([(1.5 * sin_phi**2 - 0.5) * (cos_a @ r_ip + sin_a @ r_op),
+                     2.0 * sin_phi * cos_phi * (cos_a @ t_ip + sin_a @ t_op),
+                     np.zeros(angle.shape[0])], axis=-1)
