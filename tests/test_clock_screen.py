@@ -66,3 +66,24 @@ def test_iac_first_samples_of_c07_and_c10_are_removed(esbc):
 @pytest.mark.parametrize("rows", [3, 2, 1])
 def test_short_series_are_not_judged(rows):
     assert not isolated_outliers(TIMES[:rows], np.zeros((rows, 2))).any()
+
+
+@pytest.mark.parametrize("row", [1, 2, -2, -3])
+def test_second_and_third_samples_from_either_end_are_judged(row):
+    """A sample next to the start or end of a series has only part of the (e, -2e, e) signature inside it:
+    the second (third) sample of IAC's day, C20 +1 ms at 00:15 (00:30), once pulled a one-hour BeiDou PPP
+    at Wettzell by 1.4 km (71.6 m) without a warning."""
+    rng = np.random.default_rng(11)
+    clocks = np.stack([_series(rng) for _ in range(3)], axis=1)
+    clocks[row, 1] += 1e-3  # 1 ms, 300 km
+    clocks[row, 2] += 1.0 / C_MPS  # 1 m
+    bad = isolated_outliers(TIMES, clocks)
+    row = row % TIMES.size
+    assert set(zip(*np.nonzero(bad))) == {(row, 1), (row, 2)}
+
+
+def test_a_jump_next_to_the_start_is_not_a_bad_sample():
+    rng = np.random.default_rng(12)
+    clock = _series(rng)[:, None].copy()
+    clock[2:, 0] += 3.0 / C_MPS  # a 3-m jump between the second and third samples
+    assert not isolated_outliers(TIMES, clock).any()

@@ -445,6 +445,43 @@ def test_clock_jump_end_to_end_changes_nothing(data):
     assert np.nanmax(np.abs(diff)) < 0.001
 
 
+def test_impossible_or_wrong_codes_at_one_epoch_do_not_move_the_solution(data):
+    """A receiver's bad codes at one epoch (found by the bad-values sweep of 2026-12-08: before, one code of
+    0 m moved the WTZR hour's static solution by 163 m, every code written as 22 000 km at one epoch by 18 m,
+    with decimetre sigmas and no warning). A code no near-Earth receiver can observe is set aside before the
+    arcs, as ``solve`` does (positioning/screening.py), and named; a plausible but wrong code breaks the
+    Melbourne-Wubbena test, so its arc restarts, and the new ambiguity is taken from the model, not from that
+    code (filter._epoch). GLONASS alone, ESBC's first hour, static."""
+    from lodestar.io.rinex_obs import read_obs
+    from lodestar.positioning.ppp.output import summary
+
+    esbc = data / "esbc-2020-177"
+    obs = read_obs(esbc / HOUR, systems=("R",))
+    kw = dict(sp3=[esbc / f for f in GRG], clk=esbc / CLK, sinex=[data / "sinex" / f for f in SINEX], systems="R",
+              mode="static")
+    truth = np.array(ESBC_ITRF2014_XYZ)
+
+    def final(ds):
+        return np.linalg.norm([ds[k].values[-1] - truth[i] for i, k in enumerate(("x_m", "y_m", "z_m"))])
+
+    clean = ppp(obs, **kw)
+    zero = obs.copy(deep=True)
+    zero["C1C"].values[60, 0] = zero["C1P"].values[60, 0] = 0.0  # R01's G1 codes at 00:30
+    bad = ppp(zero, **kw)
+    assert abs(final(bad) - final(clean)) < 0.001
+    assert any("1 code observation set aside as physically impossible" in w and "R01 at 2020-06-25T00:30:00" in w
+               for w in summary(bad)["warnings"])
+    same = obs.copy(deep=True)
+    for name in ("C1C", "C1P", "C2C", "C2P"):
+        same[name].values[60] = np.where(np.isfinite(same[name].values[60]), 22_000_000.0, np.nan)
+    wrong = ppp(same, **kw)
+    assert "receiver-wide slip" in wrong["reason"].values[60]
+    # every ambiguity restarts twice (00:30 and 00:30:30), so the hour's end is a new estimate: within the
+    # issue's static bounds and its own 3 sigma, not the clean run's figure (6.2 cm; this run 2.6 cm)
+    sigma = np.sqrt(sum(wrong[k].values[-1] ** 2 for k in ("sde_m", "sdn_m", "sdu_m")))
+    assert final(wrong) < min(0.10, 3 * sigma)
+
+
 @pytest.mark.slow
 def test_bds2_code_correction_removes_elevation_dependence(data, monkeypatch):
     # Wanninger & Beer (2015): BDS-2 MEO code errors grow with elevation (B1 +1.05 m at 90 deg). On

@@ -4,7 +4,8 @@ A satellite clock sampled every 30 s, 5 min or 15 min is smooth: its second diff
 x[j-1] - 2 x[j] + x[j+1] are millimetres at 30 s and a decimetre or two at 15 min (IAC's
 15-min BeiDou clocks on 2020-06-25: 0.02-0.15 m, the same as CODE's 5-min clocks sampled
 alike). One sample off by e leaves the signature (e, -2e, e) in three consecutive second
-differences; at the first (last) sample of a series only e in the first (last) one. A clock
+differences; at the first (last) sample of a series only e in the first (last) one, and at the
+second and third only the part of the signature inside the series. A clock
 jump, by contrast, leaves (e, -e) and is not a bad sample.
 
 Measured (docs/precise-products.md, "Bad clock samples"): IAC's ``Sta21114.sp3`` starts the day
@@ -68,11 +69,31 @@ def isolated_outliers(times, clock_s) -> np.ndarray:
             out[-k:] = d2[:k]
         return out
 
+    finite = np.isfinite(x)
+
+    def present(k):  # row j holds whether sample j + k exists (False past the ends)
+        out = np.zeros(finite.shape, bool)
+        if k > 0:
+            out[:-k] = finite[k:]
+        else:
+            out[-k:] = finite[:k]
+        return out
+
     with np.errstate(invalid="ignore"):
-        # interior sample j: d2[j] = -2e, d2[j-1] = d2[j+1] = e, d2[j-2] = d2[j+2] = 0
+        # interior sample j: d2[j] = -2e, d2[j-1] = d2[j+1] = e, d2[j-2] = d2[j+2] = 0. Near the start
+        # (end) of a run the outer differences do not exist: the second and third samples of a series
+        # are judged on the side that exists (sample j - 2 missing: no d2[j-1] nor d2[j-2]; j - 3
+        # missing: no d2[j-2]), provided one side is whole; a difference that is missing for another
+        # reason (unequal steps) still fails the test.
         half = -0.5 * d2
-        spike = big & (np.abs(shifted(-1) - half) < tol) & (np.abs(shifted(1) - half) < tol) \
-            & (np.abs(shifted(-2)) < tol) & (np.abs(shifted(2)) < tol)
+        sides = []
+        for sign in (-1, 1):
+            edge1, edge2 = ~present(2 * sign), ~present(3 * sign)
+            near = (np.abs(shifted(sign) - half) < tol) | edge1
+            far = (np.abs(shifted(2 * sign)) < tol) | edge1 | edge2
+            sides.append((near & far, ~edge1 & ~edge2))
+        (left_ok, left_whole), (right_ok, right_whole) = sides
+        spike = big & left_ok & right_ok & (left_whole | right_whole)
         bad[spike] = True
         # first (last) sample of a run: its only second difference is the next (previous) row's, and the
         # two after (before) it are quiet

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..constants import C_MPS
 
-__all__ = ["screen", "CLOCK_LIMIT_S", "ORBIT_RADIUS_M", "RECEIVER_CLOCK_LIMIT_S", "MAX_RECEIVER_HEIGHT_M"]
+__all__ = ["screen", "pseudorange_outside_range", "CLOCK_LIMIT_S", "ORBIT_RADIUS_M", "RECEIVER_CLOCK_LIMIT_S", "MAX_RECEIVER_HEIGHT_M"]
 
 #: Largest |satellite clock offset| per system, s: the range of the broadcast clock-bias field.
 CLOCK_LIMIT_S = {
@@ -88,6 +88,16 @@ def _range_reason(corrected_m, radius_m):
     return bad, "pseudorange outside the geometric range from a near-Earth receiver"
 
 
+def pseudorange_outside_range(corrected_m, sat_xyz_m):
+    """``(T, S)`` True where a pseudorange with the satellite clock applied (``P + c dts``) lies outside
+    the band a near-Earth receiver can observe from a satellite at ``sat_xyz_m`` (module docstring);
+    cells without a satellite position are not judged (False)."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        radius_m = np.linalg.norm(sat_xyz_m, axis=-1)
+    bad, _ = _range_reason(corrected_m, radius_m)
+    return bad & np.isfinite(radius_m) & np.isfinite(corrected_m)
+
+
 def screen(svs, time, corrected_m, sat_xyz, sat_clock_s, usable, obs=None):
     """``(usable, notes)``: ``usable`` without the absurd cells, and what was flagged, for the JSON.
 
@@ -105,13 +115,13 @@ def screen(svs, time, corrected_m, sat_xyz, sat_clock_s, usable, obs=None):
                       _orbit_reason(letters, radius_m)):
         reason[usable & bad] = text
     flagged = reason != ""
-    notes = {"screened_cells": int(flagged.sum()), "screened": _examples(reason, flagged, svs, time)}
+    notes = {"screened_cells": int(flagged.sum()), "screened": examples(reason, flagged, svs, time)}
     if obs is not None:
         notes.update({k: v for k, v in obs.attrs.items() if k.startswith("epochs_")})
     return usable & ~flagged, notes
 
 
-def _examples(reason, flagged, svs, time, limit: int = 20) -> list:
+def examples(reason, flagged, svs, time, limit: int = 20) -> list:
     """The first ``limit`` flagged cells as ``{"time", "sv", "reason"}`` (the JSON stays small)."""
     rows, cols = np.nonzero(flagged)
     times = np.asarray(time, dtype="datetime64[s]")

@@ -32,6 +32,7 @@ from ...systems import SYSTEM_NAMES, SYSTEM_ORDER, parse_system_set
 from ...time import Time
 from ..osb import osb_lookup_time
 from ..prepare import no_satellites_message
+from ..screening import examples, pseudorange_outside_range
 from .antennas import (
     BANDS,
     antenna_model_mismatch,
@@ -299,6 +300,9 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     approx = _approx_position(obs, eph, times, svs, p_if, warn)
     side = satellite_side(eph, times, svs, p_if, dual.f1_hz, dual.f2_hz, approx, (pco_body, sat_pc, rcv), bands)
     _check_products(side, obs, eph)
+    dual, screened = _screen_codes(dual, side, times, warn)
+    if screened["screened_cells"]:
+        p_if = a1 * dual.p1_m - a2 * dual.p2_m
     ocean_m, ocean_note = _ocean_loading(blq, obs, approx, times, warn)
     arcs = screen(dual, times)
     l_if = a1 * dual.l1_m - a2 * dual.l2_m + arcs.clock_jump_m[:, None]
@@ -330,7 +334,7 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
             "receiver_antenna": str(obs.attrs.get("antenna", "") or "").strip(),
             "receiver_antenna_note": rcv.note if rcv is not None else "no antenna in header", "signals": dual.signals,
             "slip_reasons": _count(arcs.slip_reason), "epoch_notes": _with_antenna_note(arcs.epoch_note, rx_source),
-            "unused_reasons": _count(unused),
+            "unused_reasons": _count(unused), "screened_codes": screened,
             "code_bias_corrections": bias_note, "ocean_loading": ocean_note, "bds3_signals": bds3_signals,
             "inter_signal_bias_groups": isb_names,
             "offcentre_orbit_cells": int(((shift > 0) & (shift != BRIDGED_SHIFT) & usable).sum()),
@@ -604,6 +608,27 @@ def _subset(dual, keep):
     return replace(dual, sv=dual.sv[keep], p1_m=dual.p1_m[:, keep], p2_m=dual.p2_m[:, keep], l1_m=dual.l1_m[:, keep],
                    l2_m=dual.l2_m[:, keep], f1_hz=dual.f1_hz[keep], f2_hz=dual.f2_hz[keep], lli=dual.lli[:, keep],
                    signals={sv: dual.signals[sv] for sv in dual.sv[keep]})
+
+
+def _screen_codes(dual, side, times, warn):
+    """Codes no satellite and no near-Earth receiver can produce (0, negative, 1e9 m; the bounds of
+    ``positioning/screening.py``, as ``solve`` uses them), band by band, set aside before the arcs: such a
+    cell has no ionosphere-free code, so it neither starts an arc from a wrong ambiguity nor moves a
+    position. Returns the observations without them and ``{"screened_cells", "screened"}`` (examples)."""
+    bad = np.zeros(dual.p1_m.shape, bool)
+    for code in (dual.p1_m, dual.p2_m):
+        bad |= pseudorange_outside_range(code + side.sat_clock_m, side.sat_xyz)
+    bad &= dual.usable
+    if not bad.any():
+        return dual, {"screened_cells": 0, "screened": []}
+    why = "pseudorange outside the geometric range from a near-Earth receiver"
+    listed = examples(np.where(bad, why, "").astype(object), bad, dual.sv, times)
+    satellites = [str(dual.sv[j]) for j in np.flatnonzero(bad.any(axis=0))]
+    more = f" and {len(satellites) - 8} more" if len(satellites) > 8 else ""
+    warn.append(f"{int(bad.sum())} code observation{'s' if bad.sum() > 1 else ''} set aside as physically impossible ({why}): "
+                f"{', '.join(satellites[:8])}{more}; the first {listed[0]['sv']} at {listed[0]['time']}")
+    dual = replace(dual, p1_m=np.where(bad, np.nan, dual.p1_m), p2_m=np.where(bad, np.nan, dual.p2_m))
+    return dual, {"screened_cells": int(bad.sum()), "screened": listed}
 
 
 def _approx_position(obs, eph, times, svs, p_if, warn):

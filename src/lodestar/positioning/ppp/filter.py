@@ -439,7 +439,14 @@ def _epoch(run, st, t, ok, ambiguity_start):
     # code bias + clock error + receiver inter-signal bias per satellite
     sat_terms = st.x[st.i_bias:st.i_clk] + st.x[st.i_clk:st.i_isb] + _isb_per_satellite(st, run.isb_group)
     wet = _wet_slant(st.x, st.i_zwd, m_w, grad)
-    _reset_clocks(st, p_if - code_model - wet - sat_terms, ok, run.sys_masks)
+    code_resid = p_if - code_model - wet - sat_terms
+    _reset_clocks(st, code_resid, ok, run.sys_masks)
+    code_resid = code_resid - st.x[3 + run.sys_i]
+    gate = np.abs(code_resid) > _CODE_GATE_M
+    # an arc that starts (or restarts after a rejection) where its code is off the model takes its
+    # ambiguity from the model, not from that code: a receiver's wrong code at one epoch (which also
+    # breaks the Melbourne-Wubbena test, so a new arc starts there) must not put it into the phase
+    ambiguity_start = np.where(gate, ambiguity_start + code_resid, ambiguity_start)
     _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start)
     _isb_states(st, run.isb_group, ok)
     _clock_states(st, inp, t, ok)
@@ -454,8 +461,6 @@ def _epoch(run, st, t, ok, ambiguity_start):
         out.note[t] = f"too few satellites ({n_ok})"
         _store(run, st, t, zhd)
         return
-    sys_i = run.sys_i
-    gate = np.abs(p_if - code_model - st.x[3 + sys_i] - wet - sat_terms) > _CODE_GATE_M
     use_code, use_phase = ok & ~gate, ok.copy()
     obs = (p_if, inp.l_if[t], code_model, phase_model, unit, m_w, var_code, var_phase, grad)
     post, cc, pc = _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start)
