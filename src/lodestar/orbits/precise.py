@@ -30,7 +30,8 @@ Several centres and days (docs/precise-products.md):
 - Clocks: linear interpolation between neighbouring CLK samples (30 s; clocks are random walks, a
   higher order would not help), NaN across a gap longer than the file's interval. Without CLK the
   SP3 clock column is interpolated the same way. Isolated bad samples (off the smooth series by more
-  than 0.5 m, :mod:`.clock_screen`) are removed first, with a warning naming them.
+  than 0.5 m, :mod:`.clock_screen`) are removed first, with a warning naming them; so are isolated
+  bad orbit samples (off the polynomial through their neighbours by more than 1 m, :mod:`.orbit_screen`).
 - SP3 orbits refer to the centre of mass; clocks to the ionosphere-free combination of the
   product's observables, without the periodic relativistic term (given in ``relativity_s``).
 - A cell is ``valid`` only with both orbit and clock; ``position_m`` is kept wherever the orbit
@@ -49,6 +50,8 @@ import xarray as xr
 from ..errors import LodestarError
 from .broadcast import relativity_s
 from .clock_screen import FLOOR_M, isolated_outliers
+from .orbit_screen import FLOOR_M as ORBIT_FLOOR_M
+from .orbit_screen import isolated_orbit_outliers
 from .states import SatStates, as_time_grid
 
 __all__ = [
@@ -266,8 +269,8 @@ def _build_sources(sp3, clk):
             warnings.append(f"{files}: no clock values (every one 999999.999999, the SP3 'no value'): its satellites "
                             f"have no precise clock; give the centre's CLK file (--clk)")
         paths = tuple(str(d.attrs.get("path", "")) for d in orbit_groups[name] + clock_groups.get(name, []))
-        sources.append(_Source(name, rank, _Table.orbits(orbit_groups[name]), clocks, paths,
-                               sp3_clocks if clocks is not sp3_clocks else None))
+        orbits = _orbits_screened(_Table.orbits(orbit_groups[name]), name, warnings)
+        sources.append(_Source(name, rank, orbits, clocks, paths, sp3_clocks if clocks is not sp3_clocks else None))
     return sources, warnings
 
 
@@ -312,6 +315,18 @@ def _screened(table: _Table, centre: str, warnings: list) -> _Table:
     warnings.append(f"{centre} {table.kind} clock samples off the smooth series by more than "
                     f"{FLOOR_M:g} m, not used: {named}")
     return _Table(table.times, table.svs, np.where(bad, np.nan, table.values), table.interval_s, table.kind)
+
+
+def _orbits_screened(table: _Table, centre: str, warnings: list) -> _Table:
+    """The table without its isolated bad orbit samples (:mod:`.orbit_screen`), each named in ``warnings``."""
+    bad = isolated_orbit_outliers(table.times, table.values)
+    if not bad.any():
+        return table
+    rows, cols = np.nonzero(bad)
+    named = ", ".join(f"{table.svs[c]} at {str(table.times[r])[:19]}" for r, c in zip(rows, cols))
+    warnings.append(f"{centre} SP3 orbit samples off the smooth orbit by more than {ORBIT_FLOOR_M:g} m, not used "
+                    f"(an orbit gap around each): {named}")
+    return _Table(table.times, table.svs, np.where(bad[..., None], np.nan, table.values), table.interval_s, table.kind)
 
 
 class PreciseEphemeris:
