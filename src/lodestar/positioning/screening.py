@@ -29,7 +29,8 @@ import numpy as np
 
 from ..constants import C_MPS
 
-__all__ = ["screen", "pseudorange_outside_range", "CLOCK_LIMIT_S", "ORBIT_RADIUS_M", "RECEIVER_CLOCK_LIMIT_S", "MAX_RECEIVER_HEIGHT_M"]
+__all__ = ["screen", "pseudorange_outside_range", "examples", "CLOCK_LIMIT_S", "ORBIT_RADIUS_M", "RECEIVER_CLOCK_LIMIT_S",
+           "MAX_RECEIVER_HEIGHT_M"]
 
 #: Largest |satellite clock offset| per system, s: the range of the broadcast clock-bias field.
 CLOCK_LIMIT_S = {

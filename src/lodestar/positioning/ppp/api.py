@@ -625,7 +625,8 @@ def _screen_codes(dual, side, times, warn):
     listed = examples(np.where(bad, why, "").astype(object), bad, dual.sv, times)
     satellites = [str(dual.sv[j]) for j in np.flatnonzero(bad.any(axis=0))]
     more = f" and {len(satellites) - 8} more" if len(satellites) > 8 else ""
-    warn.append(f"{int(bad.sum())} code observation{'s' if bad.sum() > 1 else ''} set aside as physically impossible ({why}): "
+    count = int(bad.sum())
+    warn.append(f"{count} code observation{'s' if count > 1 else ''} set aside as physically impossible ({why}): "
                 f"{', '.join(satellites[:8])}{more}; the first {listed[0]['sv']} at {listed[0]['time']}")
     dual = replace(dual, p1_m=np.where(bad, np.nan, dual.p1_m), p2_m=np.where(bad, np.nan, dual.p2_m))
     return dual, {"screened_cells": int(bad.sum()), "screened": listed}
