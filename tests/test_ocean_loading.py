@@ -89,7 +89,15 @@ def test_a_nearby_station_takes_the_nearest_block_and_a_far_one_is_refused():
     (lambda lines: lines[:38], "six lines of coefficients of station WTZR"),
     (lambda lines: lines[:36] + ["  .00196 .00049 .00044 .00013 .00038 .00028"] + lines[37:], "line 2 of 6"),
     (lambda lines: lines[:35] + ["  -.00504 .00174 .00109 .00044 .00199 .00097 .00066 .00009 .00051 .00028 .00023"]
-     + lines[36:], "non-negative amplitudes"),
+     + lines[36:], "line 1 of 6 of station WTZR: amplitudes in metres, from 0 to 0.5 m"),
+    # a NaN (before: accepted, and every PPP epoch then had "too few satellites (0)"; batch rows were `ok`
+    # with 9 m errors) and an amplitude in millimetres (before: a 4.5 m height error without a word)
+    (lambda lines: lines[:35] + ["  nan .00174 .00109 .00044 .00199 .00097 .00066 .00009 .00051 .00028 .00023"]
+     + lines[36:], "line 1 of 6 of station WTZR: 11 finite numbers"),
+    (lambda lines: lines[:35] + ["  5.04 .00174 .00109 .00044 .00199 .00097 .00066 .00009 .00051 .00028 .00023"]
+     + lines[36:], "amplitudes in metres, from 0 to 0.5 m"),
+    (lambda lines: lines[:38] + ["  -1400.1 -114.6 -33.7 -125.0 -116.9 -164.8 -121.9 -151.8 -1.7 -2.8 -0.8"]
+     + lines[39:], "line 4 of 6 of station WTZR: phases in degrees within"),
 ])
 def test_a_malformed_blq_names_the_file_and_line(tmp_path, edit, where):
     bad = tmp_path / "bad.blq"

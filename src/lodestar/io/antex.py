@@ -37,6 +37,10 @@ from .compression import read_bytes
 __all__ = ["AntexFile", "AntennaPattern", "FrequencyPattern", "read_antex", "is_satellite_code"]
 
 _MM = 1e-3  # ANTEX offsets and variations are in millimetres (antex14, NORTH / EAST / UP, NOAZI)
+#: Largest |offset| per component accepted (m). Receiver antennas' mean phase centres lie within about 0.2 m
+#: of their reference point, satellites' within about 3 m of the centre of mass (GPS Block IIA z 2.6 m;
+#: igs20.atx); beyond these bounds the value is a unit or typing error (ten times a real one), not an antenna.
+MAX_PCO_M = {"receiver": 1.0, "satellite": 6.0}
 _NAT = np.datetime64("NaT", "ns")
 _SYSTEMS = "GRECJSI"
 
@@ -321,6 +325,10 @@ class _Block:
                     raise self.error(k, "'START OF FREQUENCY' before 'NORTH / EAST / UP'", text)
                 current[1] = np.array([self.number(k, text, 10 * i, 10 * i + 10, "NORTH / EAST / UP 3F10.2")
                                        for i in range(3)]) * _MM
+                limit = MAX_PCO_M["satellite" if is_satellite_code(self.entry.serial) else "receiver"]
+                if np.any(np.abs(current[1]) > limit):
+                    raise self.error(k, f"NORTH / EAST / UP offsets in millimetres, each within {limit * 1e3:.0f} mm",
+                                     text)
             elif label == "END OF FREQUENCY":
                 if current is None or current[1] is None or current[2] is None:
                     raise self.error(k, "a frequency block with NORTH / EAST / UP and NOAZI", text)
@@ -339,15 +347,21 @@ class _Block:
 
     def number(self, k, text, a, b, expected) -> float:
         try:
-            return float(text[a:b])
+            value = float(text[a:b])
         except ValueError:
             raise self.error(k, expected, text) from None
+        if not np.isfinite(value):  # float() reads "nan" and "inf"
+            raise self.error(k, f"{expected}: a finite number", text)
+        return value
 
     def values(self, k, text, expected) -> np.ndarray:
         try:
-            return np.array(text.split(), dtype=float) * _MM
+            out = np.array(text.split(), dtype=float) * _MM
         except ValueError:
             raise self.error(k, expected, text) from None
+        if not np.all(np.isfinite(out)):
+            raise self.error(k, f"{expected}: finite numbers", text)
+        return out
 
     def zenith_axis(self):
         zen1, zen2, dzen = self.zen

@@ -26,12 +26,16 @@ import numpy as np
 from ..errors import FormatError, LodestarError
 from .compression import read_bytes
 
-__all__ = ["NEARBY_KM", "TIDES", "OceanLoadingSite", "StationNotInFile", "blq_site", "read_blq"]
+__all__ = ["MAX_AMPLITUDE_M", "NEARBY_KM", "TIDES", "OceanLoadingSite", "StationNotInFile", "blq_site", "read_blq"]
 
 #: Column order of every BLQ file (the service's header).
 TIDES = ("M2", "S2", "N2", "K2", "K1", "O1", "P1", "Q1", "Mf", "Mm", "Ssa")
 #: A station missing from the file takes the block of a site this close (km).
 NEARBY_KM = 10.0
+#: Largest amplitude (m) accepted: ocean tide loading displaces the ground by centimetres, about 0.1 m at
+#: the most at a few coastal sites (M2, radial); a value beyond 0.5 m is a unit or typing error (a
+#: coefficient in millimetres), not a tide.
+MAX_AMPLITUDE_M = 0.5
 _LONLAT = re.compile(r"lon/lat:\s*([-+0-9.]+)\s+([-+0-9.]+)")
 
 
@@ -74,11 +78,10 @@ def read_blq(path) -> dict:
         if values is None:
             raise FormatError(path, number, f"line {len(rows) + 1} of 6 of station {name}: 11 numbers "
                                             f"({' '.join(TIDES)})", line)
+        _check_row(path, number, name, len(rows), values, line)
         rows.append(values)
         if len(rows) == 6:
             block = np.array(rows)
-            if np.any(block[:3] < 0):
-                raise FormatError(path, number - 3, f"non-negative amplitudes of station {name}", None)
             sites.setdefault(name, []).append(OceanLoadingSite(name, block[:3], block[3:], lonlat, str(path), start))
     if name is not None and len(rows) < 6:
         raise FormatError(path, len(text), f"six lines of coefficients of station {name} (the file ends after "
@@ -128,6 +131,20 @@ def _km(site: OceanLoadingSite, here) -> float:
     lon2, lat2 = np.radians(here)
     cos_angle = np.sin(lat1) * np.sin(lat2) + np.cos(lat1) * np.cos(lat2) * np.cos(lon1 - lon2)
     return float(6371.0 * np.arccos(np.clip(cos_angle, -1.0, 1.0)))
+
+
+def _check_row(path, number: int, name: str, row: int, values: list, line: str) -> None:
+    """A coefficient line holds what a loading model can give: finite numbers, amplitudes (rows 0-2) from
+    0 to :data:`MAX_AMPLITUDE_M`, phases (rows 3-5) within +-360 degrees; else an error naming the line."""
+    v = np.asarray(values)
+    if not np.all(np.isfinite(v)):
+        raise FormatError(path, number, f"line {row + 1} of 6 of station {name}: 11 finite numbers", line)
+    if row < 3 and not np.all((v >= 0.0) & (v <= MAX_AMPLITUDE_M)):
+        raise FormatError(path, number, f"line {row + 1} of 6 of station {name}: amplitudes in metres, from 0 to "
+                                        f"{MAX_AMPLITUDE_M:g} m", line)
+    if row >= 3 and not np.all(np.abs(v) <= 360.0):
+        raise FormatError(path, number, f"line {row + 1} of 6 of station {name}: phases in degrees within +-360",
+                          line)
 
 
 def _eleven(text: str):
