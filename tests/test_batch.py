@@ -314,6 +314,7 @@ def test_outputs_have_every_station_day_and_the_required_columns(batch):
     header = lines[0].split(",")
     esbc = next(line.split(",") for line in lines if line.startswith("ESBC,") and ",ok," in line)
     assert esbc[header.index("epochs")] == "120" and esbc[header.index("epochs_solved")].isdigit()
+    assert len(esbc[header.index("lat_deg")].split(".")[1]) == 9  # 1e-9 deg, 0.1 mm (4 decimals were 11 m)
 
 
 def test_real_station_days_are_solved_and_missing_systems_skipped(batch):

@@ -48,6 +48,9 @@ def test_every_station_day_and_set_has_a_daily_coordinate(network):
     assert (table["epochs_solved"] >= 100).all()  # 120 epochs in each file
     csv = pd.read_csv(out / "ppp_coordinates.csv")
     assert len(csv) == len(table) and set(csv.columns) == set(PPP_COLUMNS)
+    # the CSV keeps the coordinates to 0.1 mm: metres to 4 decimals, degrees to 9 (they had 4: 11 m)
+    for column in ("lat_deg", "lon_deg", "x_m", "height_m"):
+        assert np.abs(csv[column].to_numpy() - table[column].to_numpy()).max() < 1e-4 * (1e-5 if "deg" in column else 1)
     for station in ("WTZR", "WTZZ"):
         assert day_ppp_path(out, f"{station}_2020-06-25").exists()
 

@@ -103,6 +103,22 @@ def network_summary(out_dir, extra_rows: list[dict] = ()) -> pd.DataFrame:
     return table.sort_values(["date", "station", "systems", "mask_deg"], kind="stable", ignore_index=True)
 
 
+#: Decimals of the CSV files' angles: 1e-9 deg is 0.1 mm on the ground, as the metre columns' 4 decimals
+#: (``%.4f`` for every other float: 4 decimals of a degree would be 11 m)
+_ANGLE_FORMAT = "%.9f"
+ANGLE_COLUMNS = ("lat_deg", "lon_deg")
+
+
+def to_csv_fixed(table: pd.DataFrame, target, **kwargs) -> None:
+    """``table.to_csv(target, index=False, float_format="%.4f")`` with the angles to :data:`_ANGLE_FORMAT`."""
+    frame = table.copy()
+    for column in ANGLE_COLUMNS:
+        if column in frame.columns:
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(float)
+            frame[column] = ["" if v != v else _ANGLE_FORMAT % v for v in values.tolist()]
+    frame.to_csv(target, index=False, float_format="%.4f", **kwargs)
+
+
 #: Counts: integers in the summary files beside the blanks of skipped and failed rows (they read "120.0000")
 COUNT_COLUMNS = ("epochs", "epochs_solved", "sats_min")
 
@@ -118,7 +134,7 @@ def write_network_summary(out_dir, table: pd.DataFrame, overview: bool = True) -
     with atomic_path(paths["parquet"]) as tmp:
         counted.to_parquet(tmp, index=False)
     with atomic_path(paths["csv"]) as tmp:
-        counted.to_csv(tmp, index=False, float_format="%.4f")
+        to_csv_fixed(counted, tmp)
     if overview:
         write_overview(paths["html"], table)
     return paths

@@ -35,7 +35,7 @@ from ..positioning.ppp import ppp
 from ..report.ppp_network import write_ppp_overview
 from ..systems import format_system_set
 from .discover import StationDay
-from .summary import ROW_COLUMNS, write_day_results
+from .summary import ROW_COLUMNS, to_csv_fixed, write_day_results
 
 __all__ = [
     "PPP_COLUMNS",
@@ -311,7 +311,7 @@ def write_ppp_series(out_dir) -> dict:
     with atomic_path(paths["ppp_coordinates"]) as tmp:
         table.to_parquet(tmp, index=False)
     with atomic_path(paths["ppp_coordinates_csv"]) as tmp:
-        table.to_csv(tmp, index=False, float_format="%.4f")
+        to_csv_fixed(table, tmp)
     ztd = _ztd_series(out_dir, day_files)
     if ztd is not None:
         paths["ppp_ztd"] = out_dir / "ppp_ztd.parquet"
