@@ -291,3 +291,41 @@ def test_cli_sets_hands_gradients_to_every_run(data, tmp_path, monkeypatch, caps
                  "--out", str(tmp_path / "t.html")])
     assert code == 1 and "stopped by the test" in capsys.readouterr().err
     assert seen.get("gradients") is True
+
+
+@pytest.mark.parametrize("command", ["ppp", "ppp-compare"])
+def test_cli_sets_takes_the_truth_from_sinex_as_a_single_run_does(data, tmp_path, monkeypatch, capsys, command):
+    """Without --truth, the --sinex files' coordinate of the station on the day is the truth (the README's
+    rule for ppp; --sets and ppp-compare refused it before), and a SINEX without the station says so."""
+    import lodestar.analysis.ppp_convergence as convergence
+    from lodestar.cli import main
+    from lodestar.errors import LodestarError
+
+    seen = {}
+
+    def fake_run_sets(obs, sets, **kwargs):
+        seen.update(kwargs)
+        raise LodestarError("stopped by the test")
+
+    monkeypatch.setattr(convergence, "run_sets", fake_run_sets)
+    esbc = data / "esbc-2020-177"
+    head = [command, str(esbc / WTZR), "--sp3", str(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"),
+            "--sets", "R", "--out", str(tmp_path / "t.html")]
+    assert main(head + ["--sinex", str(data / "sinex" / "igs20P2131_wocov.snx")]) == 1
+    assert "stopped by the test" in capsys.readouterr().err
+    # the IGS weekly SINEX 2131 (2020-06-21 .. 27) holds WTZR: within its cm of the interpolated truth
+    assert np.linalg.norm(np.asarray(seen["truth_xyz_m"]) - wettzell_truth(data, "WTZR")) < 0.05
+    assert main(head + ["--sinex", str(data / "sinex" / "JAX0MGXFIN_20202440000_01D_000_SOL.SNX")]) == 1
+    assert "do not hold the station" in capsys.readouterr().err
+
+
+def test_cli_sets_refuses_the_pos_options(data, tmp_path, capsys):
+    """--pos-format and --origin shape a .pos file; --sets writes an HTML report: refused, not ignored."""
+    from lodestar.cli import main
+
+    esbc = data / "esbc-2020-177"
+    for extra in (["--pos-format", "enu"], ["--origin", "1,2,3"]):
+        code = main(["ppp", str(esbc / WTZR), "--sp3", str(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"),
+                     "--sets", "R", "--truth", "4075580.3,931853.9,4801568.2", "--out", str(tmp_path / "t.html"),
+                     *extra])
+        assert code == 1 and f"{extra[0]} does not apply to --sets" in capsys.readouterr().err

@@ -81,7 +81,7 @@ def run(args) -> int:
 
         parse_system_set(args.systems)
     if args.sets:
-        return _run_sets(args)
+        return _run_sets(args, explicit_pos_format)
     from ..output import write_json
     from ..positioning.ppp.output import summary, write_residuals, write_solution
 
@@ -164,14 +164,13 @@ def _sinex_truth(obs, sinex) -> tuple[list[float] | None, str]:
     return [float(v) for v in position], how
 
 
-def _run_sets(args) -> int:
+def _run_sets(args, explicit_pos_format: bool = False) -> int:
     """``--sets``: the convergence comparison of ``lodestar.cli.ppp_compare`` (analysis.ppp_convergence)."""
     import argparse
 
-    from .ppp_compare import run_compare
+    from .ppp_compare import run_compare, sets_truth
 
-    if not args.truth:
-        raise LodestarError("--sets compares convergence against a truth: give --truth X,Y,Z")
+    truth = sets_truth(args)
     if getattr(args, "bds3_signals", "b1i-b3i") != "b1i-b3i":
         raise LodestarError("--sets runs BeiDou on B1I/B3I only: drop --bds3-signals, or run single solutions with it")
     ignored = [option for option, given in (("--systems", args.systems), ("--residuals", args.residuals),
@@ -181,7 +180,8 @@ def _run_sets(args) -> int:
                                             ("--snr-mask", args.snr_mask is not None), ("--exclude", args.exclude),
                                             ("--ztd-psd (or stats-prnztd)", args.ztd_psd != _DEFAULTS["ztd_psd"]),
                                             ("--ambiguity-psd (or stats-prnbias)", bool(args.ambiguity_psd)),
-                                            ("--allow-truncated", args.allow_truncated))
+                                            ("--allow-truncated", args.allow_truncated),
+                                            ("--pos-format", explicit_pos_format), ("--origin", args.origin))
                if given]
     if ignored:  # the comparison's runs are forward, without GEO, and write one HTML report: say so, never ignore
         raise LodestarError(f"{' and '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply to --sets (its "
@@ -189,7 +189,7 @@ def _run_sets(args) -> int:
                             "drop it, or run single solutions with it")
     compare = argparse.Namespace(obs=args.obs, sp3=args.sp3, clk=args.clk, nav=args.nav, antex=args.antex,
                                  sinex=args.sinex, bias=args.bias, blq=args.blq, gradients=args.gradients,
-                                 truth=args.truth, out=args.out, json=args.json,
+                                 truth=truth, out=args.out, json=args.json,
                                  sets=args.sets, restart=args.restart or 2.0,
                                  masks=[args.mask] + ([30.0] if args.mask != 30.0 else []),
                                  workers=2, no_static=False, mode=args.mode)

@@ -32,8 +32,9 @@ def add_compare_arguments(parser, *, with_products: bool = True) -> None:
         parser.add_argument("--sinex", nargs="+", metavar="FILE", help="SINEX files (phase-centre offsets)")
         parser.add_argument("--bias", nargs="+", metavar="FILE", help="Bias-SINEX OSB files")
         parser.add_argument("--blq", metavar="FILE", help="ocean-loading coefficients (BLQ) holding the station")
-        parser.add_argument("--truth", required=True, metavar="X,Y,Z|header",
-                            help="marker ECEF X,Y,Z in metres, or 'header' (APPROX POSITION XYZ, approximate)")
+        parser.add_argument("--truth", metavar="X,Y,Z|header",
+                            help="marker ECEF X,Y,Z in metres, or 'header' (APPROX POSITION XYZ, approximate); "
+                                 "without it, the station's coordinate in the --sinex files")
         parser.add_argument("--out", metavar="FILE", help="HTML report (overwritten)")
         parser.add_argument("--json", metavar="FILE", help="the table as JSON ('-' = stdout)")
     parser.add_argument("--sets", nargs="+", default=["R", "C", "R+C", "G+R+E+C"], metavar="SET",
@@ -56,6 +57,25 @@ def add_arguments(parser) -> None:
     add_compare_arguments(parser)
 
 
+def sets_truth(args) -> str:
+    """The comparison's truth as ``--truth`` takes it: ``--truth`` itself, else the station's coordinate on the
+    day from the ``--sinex`` files (as a single ``ppp`` run takes it), else an error saying what to give."""
+    if args.truth:
+        return args.truth
+    if args.sinex:
+        from .ppp import _sinex_truth
+
+        position, how = _sinex_truth(args.obs, args.sinex)
+        if position is not None:
+            print(f"truth: the station's SINEX coordinate ({how})", file=sys.stderr)
+            return ",".join(f"{v:.4f}" for v in position)
+    from ..errors import LodestarError
+
+    where = " (the --sinex files do not hold the station)" if args.sinex else ""
+    raise LodestarError(f"--sets compares convergence against a truth{where}: give --truth X,Y,Z or --truth header, "
+                        "or --sinex files that hold the station")
+
+
 def run_compare(args) -> int:
     from ..analysis.ppp_convergence import format_table, run_sets
     from ..errors import LodestarError
@@ -66,7 +86,7 @@ def run_compare(args) -> int:
     check_output_files(out=args.out, json=args.json)
     if args.workers < 1:
         raise LodestarError(f"--workers {args.workers}: give at least 1")
-    truth = truth_xyz(args.truth, args.obs)
+    truth = truth_xyz(sets_truth(args), args.obs)
     products = {key: getattr(args, key) for key in ("sp3", "clk", "nav", "antex", "sinex", "bias", "blq", "gradients")
                 if getattr(args, key, None)}
     start = time.perf_counter()
