@@ -24,6 +24,15 @@ def test_unknown_system_letter_is_refused():
         parse_system_set("R+X")
 
 
+@pytest.mark.parametrize(("text", "said"), [
+    ("R C", "join the letters with +"),  # was "unknown system letter(s) R C" although both are letters
+    ("GLO", "GLO is R"), ("GPS+BDS", "GPS is G, BDS is C"),
+])
+def test_a_set_written_otherwise_is_refused_with_how_to_write_it(text, said):
+    with pytest.raises(LodestarError, match=said):
+        parse_system_set(text)
+
+
 def test_every_compression_reads_to_the_same_rinex_header(data):
     # the same kind of file through .Z, .zip, Hatanaka .d and gzip+Hatanaka
     for name in ["rinex2/ac660270.18o.Z", "rinex2/ab430140.18o.zip", "rinex2/barq071q.19d",
