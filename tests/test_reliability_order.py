@@ -82,3 +82,19 @@ def test_info_and_solve_report_the_counts(data, shuffled, tmp_path, capsys):
     assert (notes["epochs_out_of_order"], notes["epochs_duplicate"], notes["epochs_outside_span"]) == (1, 1, 1)
     times = [line.split(",")[0] for line in csv.read_text().splitlines()[1:]]
     assert times == sorted(set(times)) and len(times) == 119
+    # and said on the terminal and in the warnings (the JSON's counts alone went unseen)
+    said = ("epochs 1 out of time order (sorted); 1 with the time tag of an earlier one (the first kept); "
+            "1 more than a day outside the file's span (dropped)")
+    assert said in capsys.readouterr().err
+    assert any(said in w for w in json.loads(js.read_text())["warnings"])
+
+
+def test_ppp_says_what_the_order_rule_did(data, shuffled):
+    from lodestar.positioning.ppp import ppp
+    from lodestar.positioning.ppp.output import summary
+
+    esbc = data / "esbc-2020-177"
+    ds = ppp(shuffled[0], sp3=[esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"],
+             clk=esbc / "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz", systems="R", mode="static")
+    assert ds.sizes["time"] == 119
+    assert any("epochs 1 out of time order" in w and str(shuffled[0].name) in w for w in summary(ds)["warnings"])

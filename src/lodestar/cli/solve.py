@@ -132,7 +132,11 @@ def run(args) -> int:
                 selection=selection.describe(),
                 mode="causal" if args.causal else "batch post-processing",
                 warnings=list(dict.fromkeys(list(warnings) + list(info.get("warnings") or []))))
-    for line in (_screened_warning(info.get("input_notes") or {}), _no_orbit_warning(info["observed_without_orbit"])):
+    from ..io._obs_order import epoch_order_note
+
+    order = epoch_order_note(info.get("input_notes") or {}, args.obs)
+    for line in (order, _screened_warning(info.get("input_notes") or {}),
+                 _no_orbit_warning(info["observed_without_orbit"])):
         if line:  # CEDA's Galileo day: 0 of 4675 epochs solved, the cause (4231 screened ranges) in the JSON only
             info["warnings"].append(line)
     if conf is not None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["epoch_order", "SPAN_TOLERANCE"]
+__all__ = ["epoch_order", "epoch_order_note", "SPAN_TOLERANCE"]
 
 SPAN_TOLERANCE = np.timedelta64(1, "D")
 
@@ -64,3 +64,15 @@ def epoch_order(times, first_fields=None, last_fields=None):
     first_of_time[1:] = sorted_t[1:] != sorted_t[:-1]
     counts["epochs_duplicate"] = int((~first_of_time).sum())
     return kept[order[first_of_time]], counts
+
+
+def epoch_order_note(attrs, path=None) -> str | None:
+    """One line on what :func:`epoch_order` did to a file (the ``epochs_*`` counts of ``attrs``), or None."""
+    counts = {key: int(attrs.get(key) or 0) for key in ("epochs_out_of_order", "epochs_duplicate", "epochs_outside_span")}
+    parts = [text for key, text in (("epochs_out_of_order", "{} out of time order (sorted)"),
+                                    ("epochs_duplicate", "{} with the time tag of an earlier one (the first kept)"),
+                                    ("epochs_outside_span", "{} more than a day outside the file's span (dropped)"))
+             if counts[key] for text in [text.format(counts[key])]]
+    if not parts:
+        return None
+    return f"{path or attrs.get('path') or 'the observation file'}: epochs {'; '.join(parts)}"

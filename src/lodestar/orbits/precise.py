@@ -41,6 +41,7 @@ Several centres and days (docs/precise-products.md):
 from __future__ import annotations
 
 import re
+import warnings as _warnings  # the module's own `warnings` are lists of messages
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -591,7 +592,8 @@ def _disagreements(sources) -> list:
                 continue
             a = better.orbit.values[np.searchsorted(better.orbit.times, times)][:, _columns(better.orbit.svs, common)]
             b = worse.orbit.values[np.searchsorted(worse.orbit.times, times)][:, _columns(worse.orbit.svs, common)]
-            with np.errstate(invalid="ignore"):
+            with np.errstate(invalid="ignore"), _warnings.catch_warnings():
+                _warnings.simplefilter("ignore", RuntimeWarning)  # a satellite without records: all-NaN, no warning
                 worst = np.nanmax(np.linalg.norm(a - b, axis=-1), axis=0)
             for sv, metres in zip(common, worst):
                 if np.isfinite(metres) and metres > DISAGREE_M:

@@ -20,6 +20,7 @@ import numpy as np
 from ...errors import LodestarError
 from ...io.bias import read_bias
 from ...io.blq import StationNotInFile, blq_site
+from ...io._obs_order import epoch_order_note
 from ...io.clk import read_clk
 from ...io.rinex_nav import load_nav
 from ...io.rinex_obs import read_obs
@@ -291,6 +292,9 @@ def _prepare(obs, eph, nav, letters, include_geo, pc, warn, receiver_pco_neu_m=N
     corrections, arcs and weights, and the notes of what was left out (``warn`` gets the warnings)."""
     times = np.asarray(obs["time"].values, "datetime64[ns]")
     dual, no_channel = _signals(obs, nav, letters, include_geo, bds3_signals, warn)
+    order = epoch_order_note(obs.attrs)
+    if order:
+        warn.append(order)
     svs = dual.sv
     bias_note = _apply_code_biases(dual, bias, times[times.size // 2], warn)
     a1, a2 = if_coefficients(dual.f1_hz, dual.f2_hz)
