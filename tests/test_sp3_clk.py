@@ -228,3 +228,26 @@ def test_clk_systems_filter_reads_only_those_satellites(data, grg_clk):
     full_r = grg_clk["clock_s"].sel(sv=only.sv.values)
     np.testing.assert_array_equal(only["clock_s"].values, full_r.values)
     assert only.attrs["skipped"]["AS records of other systems than R"] > 0
+
+
+def test_a_satellite_epoch_given_twice_keeps_the_first_and_a_conflict_is_named(data):
+    """Two AS records of one satellite and epoch: the first is kept (the rule), and when their values differ the
+    reader says so, naming both lines (a 1-ms copy after the real one went unseen before: bad-values sweep of
+    2026-12-08); an identical repeat is only counted. PreciseEphemeris passes the line on as a warning."""
+    from lodestar.orbits import PreciseEphemeris
+
+    path = data / "precise-misc/GFZ0MGXRAP_20201380000_01D_30S_CLK.CLK"
+    lines = read_bytes(path).decode().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("AS G05"))
+    value = float(lines[at][40:59])
+    moved = lines[at][:40] + f"{value + 1e-3:19.12E}" + lines[at][59:]
+    clk = read_clk("x.clk", content="".join(lines[:at + 1] + [moved, lines[at]] + lines[at + 1:]).encode())
+    assert clk.attrs["skipped"]["duplicate AS records"] == 2
+    assert clk.attrs["conflicts"] == (f"x.clk: 1 clock record repeats a satellite's epoch with another value, the "
+                                      f"first kept: G05 at {str(clk.time.values[0])[:19]} (lines {at + 1} and {at + 2}: "
+                                      f"+299792.458 m)")
+    assert float(clk.clock_s.sel(sv="G05").values[0]) == value
+    same = read_clk("y.clk", content="".join(lines[:at + 1] + [lines[at]] + lines[at + 1:]).encode())
+    assert "conflicts" not in same.attrs
+    sp3 = read_sp3(data / "precise-misc/GFZ0MGXRAP_20201380000_01D_05M_ORB.SP3")
+    assert any(w == clk.attrs["conflicts"] for w in PreciseEphemeris([sp3], [clk]).warnings)

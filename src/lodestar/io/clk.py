@@ -185,14 +185,42 @@ def _clock_dataset(path, block, records: list[int], shift: int, time_system: str
     sigma = block_floats(path, block, 59 + shift, 79 + shift, index + 1, "clock bias sigma")
     sigma[count < 2] = np.nan
     keep = _first_of_duplicates(time_of, sv_of, len(svs), skipped)
+    conflicts = _conflicts(path, keep, time_of, sv_of, len(svs), bias, index, times, svs)
     grids = {}
     for name, values in (("clock_s", bias), ("clock_sigma_s", sigma)):
         grid = np.full((len(times), len(svs)), np.nan)
         grid[time_of[keep], sv_of[keep]] = values[keep]
         grids[name] = variable(("time", "sv"), grid, {"units": "s"})
     # built without xarray's dask probe (lodestar.xarray_build)
-    return xr.Dataset(grids, coords=indexed_coords(time=np.asarray(times, dtype="datetime64[ns]"),
-                                                   sv=np.array(svs, dtype=object)))
+    dataset = xr.Dataset(grids, coords=indexed_coords(time=np.asarray(times, dtype="datetime64[ns]"),
+                                                      sv=np.array(svs, dtype=object)))
+    if conflicts:
+        dataset.attrs["conflicts"] = conflicts
+    return dataset
+
+
+#: Two records of one satellite and epoch that differ by more than this (s; 0.3 mm of range) conflict.
+_CONFLICT_S = 1e-12
+
+
+def _conflicts(path, keep, time_of, sv_of, n_sv, bias, index, times, svs) -> str | None:
+    """One line naming the records that repeat a satellite's epoch with another value (the first is kept:
+    which one is right the file does not say), or None."""
+    if keep.all():
+        return None
+    key = time_of * max(n_sv, 1) + sv_of
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    first_of = first[inverse.ravel()]
+    with np.errstate(invalid="ignore"):
+        differ = ~keep & ~(np.abs(bias - bias[first_of]) <= _CONFLICT_S)
+    rows = np.flatnonzero(differ)
+    if not rows.size:
+        return None
+    named = "; ".join(f"{svs[sv_of[r]]} at {str(times[time_of[r]])[:19]} (lines {index[first_of[r]] + 1} and "
+                      f"{index[r] + 1}: {(bias[r] - bias[first_of[r]]) * 299792458.0:+.3f} m)" for r in rows[:3])
+    more = f" and {rows.size - 3} more" if rows.size > 3 else ""
+    verb = "records repeat" if rows.size > 1 else "record repeats"
+    return f"{path}: {rows.size} clock {verb} a satellite's epoch with another value, the first kept: {named}{more}"
 
 
 def _times(path, block, index, shift, time_system) -> tuple[np.ndarray, np.ndarray]:

@@ -260,6 +260,7 @@ def _build_sources(sp3, clk):
             warnings.append(f"CLK of {name} has no SP3 of the same centre: used with the orbits of {names[0]}")
             clock_groups.setdefault(names[0], []).extend(clock_groups[name])
     warnings += _clocks_off_the_orbits(orbit_groups, clock_groups)
+    warnings += [d.attrs["conflicts"] for group in clock_groups.values() for d in group if d.attrs.get("conflicts")]
     sources = []
     for rank, name in enumerate(names):
         sp3_clocks = _screened(_Table.clocks(orbit_groups[name], "SP3"), name, warnings)
