@@ -482,6 +482,34 @@ def test_impossible_or_wrong_codes_at_one_epoch_do_not_move_the_solution(data):
     assert final(wrong) < min(0.10, 3 * sigma)
 
 
+def test_a_step_in_a_product_clock_takes_that_satellite_out_and_says_so(data):
+    """GRG's clock of R01 stepped by 1 ms from 00:30 (a product error: the receiver saw no step): its code fails
+    the 30-m gate and its phase the post-fit test, and a restart from its code cannot help (bad-values sweep of
+    2026-12-08: before, the satellite's phase went on with a restarted ambiguity and took another satellite's
+    code out with it). The satellite leaves the filter from then on and a warning names it."""
+    from lodestar.io.clk import read_clk
+    from lodestar.positioning.ppp.output import summary
+
+    esbc = data / "esbc-2020-177"
+    clk = read_clk(esbc / CLK, systems="R")
+    stepped = clk.copy(deep=True)
+    later = stepped["time"].values >= np.datetime64("2020-06-25T00:30", "ns")
+    stepped["clock_s"].loc[dict(sv="R01")] = np.where(later, stepped["clock_s"].sel(sv="R01").values + 1e-3,
+                                                      stepped["clock_s"].sel(sv="R01").values)
+    kw = dict(sp3=[esbc / f for f in GRG], sinex=[data / "sinex" / f for f in SINEX], systems="R", mode="static")
+    clean, bad = ppp(esbc / HOUR, clk=[clk], **kw), ppp(esbc / HOUR, clk=[stepped], **kw)
+    warned = [w for w in summary(bad)["warnings"] if w.startswith("code refused by the filter")]
+    assert len(warned) == 1 and "R01 at 60 of 120 epochs, from 2020-06-25T00:30:00" in warned[0]
+    assert not [w for w in summary(clean)["warnings"] if w.startswith("code refused")]
+    r01 = bad.sel(sv="R01")
+    assert np.isnan(r01["phase_residual_m"].values[60:]).all() and np.isnan(r01["code_residual_m"].values[60:]).all()
+    others = bad.drop_sel(sv="R01")["code_residual_m"].values[60:]
+    assert np.isfinite(others).sum() >= 0.95 * np.isfinite(clean.drop_sel(sv="R01")["code_residual_m"].values[60:]).sum()
+    truth = np.array(ESBC_ITRF2014_XYZ)
+    error = np.linalg.norm([bad[k].values[-1] - truth[i] for i, k in enumerate(("x_m", "y_m", "z_m"))])
+    assert error < 0.10  # the issue's static bounds hold with one satellite fewer for half the hour
+
+
 @pytest.mark.slow
 def test_bds2_code_correction_removes_elevation_dependence(data, monkeypatch):
     # Wanninger & Beer (2015): BDS-2 MEO code errors grow with elevation (B1 +1.05 m at 90 deg). On

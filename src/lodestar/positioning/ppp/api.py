@@ -271,6 +271,7 @@ def ppp(obs, sp3=None, clk=None, nav=None, *, antex=None, sinex=None, bias=None,
                        gradients=bool(gradients), code_sigma_m=float(code_sigma_m),
                        phase_sigma_m=float(phase_sigma_m), ambiguity_psd_m2_per_s=float(ambiguity_psd_m2_per_h) / 3600.0)
     forward = run_filter(prep, cfg)
+    warn += _usage_warnings(prep, forward, cfg.mask_rad)
     backward = None
     if direction == "combined":
         backward = _reverse_output(run_filter(_reversed(prep), cfg))
@@ -612,6 +613,45 @@ def _subset(dual, keep):
     return replace(dual, sv=dual.sv[keep], p1_m=dual.p1_m[:, keep], p2_m=dual.p2_m[:, keep], l1_m=dual.l1_m[:, keep],
                    l2_m=dual.l2_m[:, keep], f1_hz=dual.f1_hz[keep], f2_hz=dual.f2_hz[keep], lli=dual.lli[:, keep],
                    signals={sv: dual.signals[sv] for sv in dual.sv[keep]})
+
+
+#: A satellite whose code the filter refused at more than this share of the epochs it was offered (usable,
+#: above the mask; at least _MIN_EPOCHS of them) is named: its code and the products disagree by more than the
+#: 30-m gate or the post-fit test for good (a clock or orbit step in the products, a receiver's bad code
+#: channel). A healthy satellite's code is refused at a few epochs at most.
+_REFUSED_CODE_SHARE = 0.2
+_MIN_EPOCHS = 10
+#: Share of the used satellite-epochs that start a new arc above which the run says that the carrier phase
+#: hardly counts (loss of lock or slips flagged everywhere): the solution is then close to code-only.
+_NEW_ARC_SHARE = 0.5
+
+
+def _usage_warnings(prep, out, mask_rad: float) -> list[str]:
+    """What the filter could not use, said after the (forward) run: satellites whose code was refused at most
+    epochs, and a run whose phases restart their arcs at most epochs."""
+    notes = []
+    offered = (prep.arc >= 0) & out.updated[:, None] & (out.elevation_rad >= mask_rad)
+    code_refused = offered & ~np.isfinite(out.code_res)
+    used = offered.sum(axis=0)
+    refused = code_refused.sum(axis=0)
+    bad = (used >= _MIN_EPOCHS) & (refused > _REFUSED_CODE_SHARE * used)
+    if bad.any():
+        times = np.asarray(prep.times_ns, "datetime64[s]")
+        named = ", ".join(f"{prep.svs[j]} at {refused[j]} of {used[j]} epochs, from "
+                          f"{times[np.argmax(code_refused[:, j])]}" for j in np.flatnonzero(bad))
+        notes.append(f"code refused by the filter (more than 30 m off the model, or the post-fit test; its phase too "
+                     f"where a restart could not bring it in line): {named}; a clock or orbit step in the products, "
+                     "or a bad code channel?")
+    arc = prep.arc
+    starts = np.zeros(arc.shape, bool)
+    starts[0] = arc[0] >= 0
+    starts[1:] = (arc[1:] >= 0) & (arc[1:] != arc[:-1])
+    cells = int((arc >= 0).sum())
+    if cells and starts.sum() > _NEW_ARC_SHARE * cells:
+        notes.append(f"{100 * starts.sum() / cells:.0f} % of the usable satellite-epochs start a new phase arc (loss "
+                     "of lock flags, cycle slips, gaps): the carrier phase adds little, the solution is close to "
+                     "code-only")
+    return notes
 
 
 def _screen_codes(dual, side, times, warn):

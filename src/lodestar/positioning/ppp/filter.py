@@ -35,8 +35,10 @@ ionosphere-free ambiguity per satellite column (m; reset when the satellite's ar
   30 m and 3 mm sigmas side by side, symmetrised; only the live states (position, clocks, ZWD,
   ambiguities and code biases in use) enter it.
 - Quality control: pre-fit code innovations over 30 m are dropped; after the update the worst
-  normalised post-fit residual above 4 sigma is rejected (phase: its ambiguity restarts; code: that
-  code is dropped) and the epoch is re-solved, up to ``max_rejections`` times.
+  normalised post-fit residual above 4 sigma is rejected (phase: its ambiguity restarts, and a phase
+  rejected again after its restart leaves the epoch with its code; code: that code is dropped) and
+  the epoch is re-solved, up to ``max_rejections`` times. An arc that starts where the code fails the
+  30-m gate takes its ambiguity from the model instead of that code.
 
 Speed (a day of R+C at 30 s, docs/ppp-benchmark.md): the measurement models (geometry, Earth
 rotation, elevations, troposphere, weights) are computed vectorised over blocks of epochs x
@@ -443,11 +445,12 @@ def _epoch(run, st, t, ok, ambiguity_start):
     _reset_clocks(st, code_resid, ok, run.sys_masks)
     code_resid = code_resid - st.x[3 + run.sys_i]
     gate = np.abs(code_resid) > _CODE_GATE_M
-    # an arc that starts (or restarts after a rejection) where its code is off the model takes its
-    # ambiguity from the model, not from that code: a receiver's wrong code at one epoch (which also
-    # breaks the Melbourne-Wubbena test, so a new arc starts there) must not put it into the phase
-    ambiguity_start = np.where(gate, ambiguity_start + code_resid, ambiguity_start)
-    _arcs_and_biases(st, inp, cfg, t, ok, ambiguity_start)
+    # an arc that starts where its code is off the model takes its ambiguity from the model, not from that
+    # code: a receiver's wrong code at one epoch (which also breaks the Melbourne-Wubbena test, so a new arc
+    # starts there) must not put it into the phase. A restart after a post-fit rejection keeps the code's
+    # start: there the model may be what is wrong (a step in a product's clock moves the satellite's
+    # position too), and a model start would let that satellite's phase in.
+    _arcs_and_biases(st, inp, cfg, t, ok, np.where(gate, ambiguity_start + code_resid, ambiguity_start))
     _isb_states(st, run.isb_group, ok)
     _clock_states(st, inp, t, ok)
     _retire(st, now_ns, ok)
@@ -583,6 +586,7 @@ def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
     group = run.isb_group
     isb_col = np.where(group >= 0, column[st.i_isb + np.maximum(group, 0)] if st.n_isb else -1, -1)
     prior_x, prior_P = st.x[live], st.P[live_rows, live]
+    restarted = set()
     for attempt in range(run.cfg.max_rejections + 1):
         x, P, post, cc, pc = _update(st, prior_x, prior_P, obs, (amb_col, bias_col, clk_col, isb_col), run.sys_i,
                                      (use_code, use_phase), _isb_per_satellite(st, group))
@@ -590,7 +594,11 @@ def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
         if worst is None or attempt == run.cfg.max_rejections:
             break
         kind, j = worst
-        if kind == "phase":  # its ambiguity restarts (in the prior), the epoch is solved again
+        if kind == "phase" and (j in restarted or not use_code[j]):
+            # a restart from its code cannot bring it in line (its code is off the model too, or the restart was
+            # tried): the model is off for this satellite (a step in its product clock), not the arc
+            use_phase[j] = use_code[j] = False
+        elif kind == "phase":  # its ambiguity restarts (in the prior), the epoch is solved again
             c = amb_col[j]
             prior_x, prior_P = prior_x.copy(), prior_P.copy()
             prior_P[c, :] = 0.0
@@ -598,6 +606,7 @@ def _solve_epoch(st, run, obs, use_code, use_phase, ambiguity_start):
             prior_P[c, c] = _AMBIGUITY_SIGMA_M**2
             prior_x[c] = ambiguity_start[j]
             st.x[live[c]] = ambiguity_start[j]
+            restarted.add(j)
             run.out.rejected += 1
         else:
             use_code[j] = False
@@ -713,8 +722,9 @@ def _store(run, st, t, zhd):
 
 
 def _store_used(run, st, t, ok, post, cc, pc, per_system):
-    """Rows of an updated epoch. Satellites used: every ``ok`` one (its phase is always used; a
-    rejected phase restarts its ambiguity, a rejected code leaves the phase)."""
+    """Rows of an updated epoch. Satellites used: every ``ok`` one (its phase is used: a rejected
+    phase restarts its ambiguity, a rejected code leaves the phase; only a phase rejected again after
+    its restart leaves the epoch)."""
     out = run.out
     out.updated[t] = True
     out.nis[t] = st.nis
