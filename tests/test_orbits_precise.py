@@ -197,3 +197,19 @@ def test_orbit_table_of_some_systems_warns_only_about_them(esbc):
                              300.0, sp3_paths=[esbc / "Sta21114.sp3.gz"], systems="R+C")
     notes = " ".join(summary.get("product_warnings", []))
     assert "C07" in notes and "J07" not in notes
+
+
+def test_a_product_without_the_systems_asked_for_keeps_no_satellite(esbc):
+    """`batch --ppp` hands IAC's SP3 cut to BeiDou and QZSS (the systems GRG lacks) beside GRG's: a GLONASS run
+    kept that file whole and warned about C07, C10 and J07's clock samples (docs audit, 2026-12-08). Such a file
+    now keeps no satellite; when no file holds the systems, all stay whole for the error that names them."""
+    from lodestar.orbits.precise import sp3_of_systems
+
+    grg = read_sp3(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz")
+    iac = read_sp3(esbc / "Sta21114.sp3.gz")
+    iac_cj = iac.isel(sv=[i for i, sv in enumerate(iac["sv"].values) if str(sv)[0] in "CJ"])
+    cut = sp3_of_systems([grg, iac_cj], "R")
+    assert cut[1].sizes["sv"] == 0 and {str(sv)[0] for sv in cut[0]["sv"].values} == {"R"}
+    assert not [w for w in PreciseEphemeris(cut).warnings if "C07" in w or "J07" in w]
+    whole = sp3_of_systems([iac_cj], "R")
+    assert whole[0].sizes["sv"] == iac_cj.sizes["sv"]

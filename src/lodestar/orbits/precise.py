@@ -609,13 +609,13 @@ def _columns(product_svs, svs) -> np.ndarray:
 
 
 def sp3_of_systems(sp3_items, letters):
-    """The SP3 tables cut to the satellites of ``letters`` (a file holding none of them kept whole, so the
-    "holds none of the satellites" error still names it): another system's samples are never used, and their
-    clock-screen warnings (e.g. QZSS J07 in an R+C run) only misled."""
+    """The SP3 tables cut to the satellites of ``letters``: another system's samples are never used, and their
+    clock-screen warnings (e.g. QZSS J07 in an R+C run, IAC's BeiDou samples in a GLONASS run) only misled. A
+    file holding none of them keeps no satellite (its centre stays, with the CLK files paired to it), unless no
+    file holds any: then all are kept whole, so the "holds none of the satellites" error still names them."""
     if not letters:
         return list(sp3_items)
-    out = []
-    for item in sp3_items:
-        keep = [i for i, sv in enumerate(item["sv"].values) if str(sv)[0] in letters]
-        out.append(item.isel(sv=keep) if keep else item)
-    return out
+    keeps = [[i for i, sv in enumerate(item["sv"].values) if str(sv)[0] in letters] for item in sp3_items]
+    if not any(keeps):
+        return list(sp3_items)
+    return [item.isel(sv=keep) for item, keep in zip(sp3_items, keeps)]
