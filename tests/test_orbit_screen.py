@@ -56,3 +56,17 @@ def test_precise_ephemeris_sets_the_sample_aside_and_says_so(esbc):
     assert any("orbit samples off the smooth orbit" in w and "R11 at 2020-06-25T12:00:00" in w for w in eph.warnings)
     assert np.isnan(eph.positions[list(eph.times).index(np.datetime64("2020-06-25T12:00", "ns")),
                                   list(eph.sp3_svs).index("R11")]).all()
+
+
+def test_leave_one_out_weights_are_the_interpolators():
+    """The screen's own weights (written out, orbit_screen does not import precise) equal the Lagrange weights the
+    orbits are interpolated with (precise.lagrange_weights, prefix/suffix products), for every place in the window."""
+    from lodestar.orbits.orbit_screen import _leave_one_out_weights
+    from lodestar.orbits.precise import lagrange_weights
+
+    weights = _leave_one_out_weights()
+    for place in range(11):
+        nodes = np.array([k for k in range(11) if k != place])
+        expected, _ = lagrange_weights(np.array([float(place)]), nodes)
+        np.testing.assert_allclose(weights[place, nodes], expected[0], atol=1e-12)
+        assert weights[place, place] == 0.0

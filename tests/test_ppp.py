@@ -533,7 +533,7 @@ def test_bds2_code_correction_removes_elevation_dependence(data, monkeypatch):
 def test_sinex_serves_the_truth_when_no_truth_is_given(data):
     """Issue #12: a SINEX given serves the station's coordinates as truth (WTZR is in the IGS weekly
     SINEX; ESBC is in none, so it gets no truth rather than an error)."""
-    from lodestar.cli.ppp import _sinex_truth
+    from lodestar.cli._checks import sinex_truth as _sinex_truth
     from lodestar.io.sinex import station_position
 
     esbc = data / "esbc-2020-177"

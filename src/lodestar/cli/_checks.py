@@ -181,3 +181,18 @@ def truth_label(text: str | None) -> str | None:
     from ..io.headers import HEADER_TRUTH
 
     return HEADER_TRUTH if text.strip().lower() == "header" else "--truth"
+
+
+def sinex_truth(obs, sinex) -> tuple[list[float] | None, str]:
+    """The station's SINEX coordinate on the observation day and how it was obtained, or (None, "")
+    when no file holds it."""
+    from ..errors import DataNotFoundError
+    from ..io.headers import obs_header_identity
+    from ..io.sinex import locate_station
+
+    marker, day = obs_header_identity(obs)
+    try:
+        position, how = locate_station(sinex, marker[:4], str(day))
+    except DataNotFoundError:  # e.g. ESBC: in none of the SINEX files; they served the phase centres only
+        return None, ""
+    return [float(v) for v in position], how

@@ -5,8 +5,8 @@ from __future__ import annotations
 import warnings
 
 from ..errors import LodestarError
-from ._checks import (check_output_files, ecef_xyz, elevation_deg, non_negative_float, residuals_format, truth_label,
-                      truth_xyz)
+from ._checks import (check_output_files, ecef_xyz, elevation_deg, non_negative_float, residuals_format, sinex_truth,
+                      truth_label, truth_xyz)
 from ._duration import hours
 from ._rtklib_conf_args import apply_rtklib_conf
 from ._summary import main_reason, print_warnings
@@ -96,7 +96,7 @@ def run(args) -> int:
     truth = truth_xyz(args.truth, args.obs)
     truth_source = truth_label(args.truth)
     if truth is None and args.sinex:  # a SINEX given also serves the station's coordinates as truth (issue #12)
-        truth, how = _sinex_truth(args.obs, args.sinex)
+        truth, how = sinex_truth(args.obs, args.sinex)
         truth_source = f"SINEX (the station's coordinate on the day, from --sinex: {how})" if truth is not None else None
     with warnings.catch_warnings():  # printed below, once, from the summary
         warnings.simplefilter("ignore", UserWarning)
@@ -147,21 +147,6 @@ def _short_source(source: str) -> str:
     head, _, detail = source.partition(" (")
     how = detail.rpartition(": ")[2].rstrip(")")
     return f"{head}, {how}" if how.startswith(("extrapolated", "the nearest")) else head
-
-
-def _sinex_truth(obs, sinex) -> tuple[list[float] | None, str]:
-    """The station's SINEX coordinate on the observation day and how it was obtained, or (None, "")
-    when no file holds it."""
-    from ..errors import DataNotFoundError
-    from ..io.headers import obs_header_identity
-    from ..io.sinex import locate_station
-
-    marker, day = obs_header_identity(obs)
-    try:
-        position, how = locate_station(sinex, marker[:4], str(day))
-    except DataNotFoundError:  # e.g. ESBC: in none of the SINEX files; they served the phase centres only
-        return None, ""
-    return [float(v) for v in position], how
 
 
 def _run_sets(args, explicit_pos_format: bool = False) -> int:

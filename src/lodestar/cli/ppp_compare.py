@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from ._checks import check_output_files, check_suffix, elevation_deg, truth_xyz
+from ._checks import check_output_files, check_suffix, elevation_deg, sinex_truth, truth_xyz
 from ._duration import hours
 from ._summary import print_warnings
 
@@ -63,9 +63,7 @@ def sets_truth(args) -> str:
     if args.truth:
         return args.truth
     if args.sinex:
-        from .ppp import _sinex_truth
-
-        position, how = _sinex_truth(args.obs, args.sinex)
+        position, how = sinex_truth(args.obs, args.sinex)
         if position is not None:
             print(f"truth: the station's SINEX coordinate ({how})", file=sys.stderr)
             return ",".join(f"{v:.4f}" for v in position)
