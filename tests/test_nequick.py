@@ -241,3 +241,13 @@ def test_knots_interpolate_the_slant_delay_to_millimetres(data):
     assert seen.sum() > 3000
     difference = (knotted - exact)[seen]
     assert np.sqrt(np.mean(difference**2)) < 0.005 and np.abs(difference).max() < 0.05
+
+
+@pytest.mark.parametrize(("coefficients", "named"), [([999990.0, 0.0, 0.0], "ai0 = 999990"),
+                                                      ([28.25, 5.0, 0.0], "ai1 = 5"), ([28.25, 0.0, -0.3], "ai2 = -0.3")])
+def test_galileo_coefficients_outside_the_message_ranges_are_refused(coefficients, named):
+    """The broadcast words (Galileo OS SIS ICD 2.0 Table 87) cannot carry these: a damaged header, which before
+    gave a 10.9 m single-point solution without a word (bad-values sweep, 2026-12-08). ESBC's own are accepted."""
+    with pytest.raises(LodestarError, match=f"outside the ranges the broadcast message can carry.*{named}"):
+        nequick.galileo_coefficients({"GAL": coefficients})
+    assert nequick.galileo_coefficients({"GAL": [511.75, -4.0, 8191 * 2.0**-15]}) is not None  # the extremes

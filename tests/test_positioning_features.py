@@ -183,3 +183,27 @@ def test_one_hour_against_sinex_truth(esbc, data, hour, station, obs_name):
     # RTKLIB 2.4.3 with the same settings on these hours (bench_spp.py): R+C 2.02 m (WTZR), 1.86 m (WTZZ)
     assert rms["R+C"] < {"WTZR": 2.02, "WTZZ": 1.86}[station]
     assert rms["R+C"] < min(rms["R"], rms["C"])
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_a_satellite_off_by_a_kilometre_all_hour_costs_only_itself(esbc, causal):
+    """G13's code +1 km at every epoch (bad-values sweep, 2026-12-08): RAIM excluded it at every epoch, yet the
+    hour's 3D RMS went 1.31 -> 6.82 m (causal 1.09 -> 6.63 m): the first position, 260 m off with G13 in, fixed
+    the troposphere every later pass used. The atmosphere is now frozen at the position solved without the
+    faults: the hour is within 3 cm of the same hour without G13, and solve names it."""
+    from lodestar.cli.solve import _excluded_warning
+    from lodestar.positioning.output import accuracy
+
+    obs = read_obs(esbc / HOUR_FILE, systems=("G", "R", "E", "C"))
+    truth = np.array(ESBC_ITRF2014_XYZ)
+    faulty = obs.copy(deep=True)
+    for code in ("C1C", "C1W", "C2W", "C2L", "C5Q"):
+        if code in faulty:
+            faulty[code].loc[dict(sv="G13")] = faulty[code].sel(sv="G13") + 1000.0
+    without = obs.sel(sv=[sv for sv in obs["sv"].values if sv != "G13"])
+    nav = esbc / NAV_FILE
+    bad = solve(prepare(faulty, nav, systems="GREC"), systems="G+R+E+C", causal=causal)
+    ref = solve(prepare(without, nav, systems="GREC"), systems="G+R+E+C", causal=causal)
+    assert abs(accuracy(bad, truth)["rms_3d_m"] - accuracy(ref, truth)["rms_3d_m"]) < 0.03
+    assert "RAIM excluded G13 at 120 of 120 epochs" in _excluded_warning(bad)
+    assert _excluded_warning(ref) is None

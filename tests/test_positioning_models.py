@@ -156,3 +156,29 @@ def test_chi2_threshold_matches_scipy():
     dof = np.arange(1, 120)
     for pfa in (1e-2, 1e-3, 1e-5):
         np.testing.assert_allclose(chi2_threshold(dof, pfa), chi2.isf(pfa, dof), rtol=1e-9)
+
+
+def test_klobuchar_coefficients_outside_the_broadcast_words_are_not_used(data, tmp_path, capsys):
+    """IS-GPS-200N Table 20-X: alpha/beta are 8-bit words (alpha0 at most 127 x 2^-30 s = 1.18e-7 s). A header
+    with alpha0 = 1e-6 s (or NaN) is not a broadcast one: before, it was used and ESBC's 12-13 h went 0.53 -> 576 m
+    3D RMS without a word (bad-values sweep, 2026-12-08). Now no model, said on the terminal and in the notes."""
+    from lodestar.cli import main
+    from lodestar.io.compression import read_bytes
+
+    from lodestar.io.rinex_nav import read_nav
+
+    esbc = data / "esbc-2020-177"
+    iono = read_nav(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz").iono  # the day's real broadcast coefficients
+    assert ionosphere.klobuchar_outside(iono["GPSA"], iono["GPSB"]) is None
+    assert "alpha0 = 1e-06" in ionosphere.klobuchar_outside([1e-6, 0, 0, 0], [8e4, 0, 0, 0])
+    assert "beta3 = nan" in ionosphere.klobuchar_outside([1e-8, 0, 0, 0], [8e4, 0, 0, float("nan")])
+    lines = read_bytes(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz").decode().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith("GPSA"))
+    lines[at] = lines[at][:5] + f"{1e-6:12.4E}" + lines[at][17:]
+    nav = tmp_path / "damaged_MN.rnx"
+    nav.write_text("".join(lines))
+    code = main(["solve", str(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"), "--nav", str(nav),
+                 "--systems", "R+C", "--out", str(tmp_path / "x.csv"), "--json", str(tmp_path / "x.json")])
+    assert code == 0
+    assert "no ionosphere model for R, C: the GPS coefficients are outside the broadcast ranges: alpha0 = 1e-06" \
+        in capsys.readouterr().err

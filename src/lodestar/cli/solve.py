@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sys
 
+import numpy as np
+
 from ..errors import DataNotFoundError, LodestarError
 from ._checks import (
     check_output_files,
@@ -136,7 +138,8 @@ def run(args) -> int:
 
     order = epoch_order_note(info.get("input_notes") or {}, args.obs)
     for line in (order, _screened_warning(info.get("input_notes") or {}),
-                 _no_orbit_warning(info["observed_without_orbit"])):
+                 _no_orbit_warning(info["observed_without_orbit"]), _excluded_warning(ds),
+                 *_iono_warnings(info.get("iono_models") or {})):
         if line:  # CEDA's Galileo day: 0 of 4675 epochs solved, the cause (4231 screened ranges) in the JSON only
             info["warnings"].append(line)
     if conf is not None:
@@ -202,6 +205,35 @@ def _write_outputs(args, ds, residuals, fmt, origin) -> None:
 #: A single-point solution is off by metres, by tens of metres when it fails: a truth a kilometre away
 #: is another station's coordinate, or not ECEF metres (geodetic degrees, kilometres).
 _TRUTH_SUSPECT_M = 1000.0
+
+
+#: A satellite RAIM excluded at this share of the epochs (at least ``_MIN_EXCLUDED`` of them) is named: a range
+#: fault that lasts (its orbit, clock or code), not an epoch's outlier
+_EXCLUDED_SHARE = 0.5
+_MIN_EXCLUDED = 10
+
+
+def _iono_warnings(models: dict) -> list[str]:
+    """The ionosphere model notes that say coefficients were refused (``models.ionosphere``), once each."""
+    notes = dict.fromkeys(text for text in models.values() if "outside the broadcast ranges" in str(text))
+    return [f"no ionosphere model for {', '.join(s for s, t in models.items() if t == text)}: {text[6:-1]}"
+            for text in notes]
+
+
+def _excluded_warning(ds) -> str | None:
+    """One line naming the satellites RAIM excluded at most epochs (``excluded`` per epoch), or None."""
+    from collections import Counter
+
+    if "excluded" not in ds:
+        return None
+    solved = int(np.isin(ds["status"].values, ("ok", "fde")).sum())
+    counts = Counter(sv for text in ds["excluded"].values for sv in str(text).split(",") if sv)
+    named = [f"{sv} at {n} of {solved} epochs" for sv, n in sorted(counts.items())
+             if n >= _MIN_EXCLUDED and n >= _EXCLUDED_SHARE * solved]
+    if not named:
+        return None
+    return (f"RAIM excluded {', '.join(named)}: a lasting fault of its range (orbit, clock or code), not an "
+            "epoch's outlier; its epochs are solved without it")
 
 
 def _screened_warning(notes: dict) -> str | None:

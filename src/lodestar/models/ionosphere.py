@@ -105,16 +105,34 @@ def _poly(coefficients, x):
     return sum(c * x**n for n, c in enumerate(coefficients))
 
 
+#: Ranges of the broadcast Klobuchar coefficients: 8-bit two's complement words with scale factors
+#: alpha 2^-30 s, 2^-27 s/semicircle, 2^-24, 2^-24 and beta 2^11 s, 2^14, 2^16, 2^16 (IS-GPS-200N Table 20-X;
+#: the same words in BDS-SIS-ICD-B1I 3.0 Table 5-7). A header value outside them is not a broadcast one.
+_ALPHA_SCALE = (2.0**-30, 2.0**-27, 2.0**-24, 2.0**-24)
+_BETA_SCALE = (2.0**11, 2.0**14, 2.0**16, 2.0**16)
+
+
+def klobuchar_outside(alpha, beta) -> str | None:
+    """Why a coefficient set cannot be a broadcast one (non-finite, or outside the 8-bit words' ranges), or None."""
+    bad = []
+    for name, values, scales in (("alpha", alpha, _ALPHA_SCALE), ("beta", beta, _BETA_SCALE)):
+        for n, (v, scale) in enumerate(zip(np.asarray(values, float)[:4], scales)):
+            if not -128 * scale <= v <= 127 * scale:  # also NaN
+                bad.append(f"{name}{n} = {v:g} (range {-128 * scale:g} .. {127 * scale:g})")
+    return ", ".join(bad) or None
+
+
 def _gps_coefficients(iono: dict):
     alpha, beta = iono.get("GPSA"), iono.get("GPSB")
-    if alpha is None or beta is None:
+    if alpha is None or beta is None or klobuchar_outside(alpha, beta):
         return None
     return np.asarray(alpha, float)[:4], np.asarray(beta, float)[:4]
 
 
 def _bds_coefficient_table(iono: dict, time):
     """(alpha (4, T, 1), beta (4, T, 1)) per epoch from the BDS sets by time mark, or None."""
-    sets = [s for s in (iono.get("BDS") or []) if s.get("alpha") is not None and s.get("beta") is not None]
+    sets = [s for s in (iono.get("BDS") or []) if s.get("alpha") is not None and s.get("beta") is not None
+            and not klobuchar_outside(s["alpha"], s["beta"])]
     if not sets:
         return None
     # RINEX 3.04+ time mark: A = 00-01 h ... X = 23-24 h (BDT), the hour the set was broadcast
@@ -143,11 +161,21 @@ class BroadcastIonosphere:
         self.bds = _bds_coefficient_table(iono, time) if "C" in self.letters else None
         self._bds_used = {"beidou": False, "gps": False}  # which coefficients BeiDou's cells took, for note
         self._note = {}
+        self.warnings = []  # what was not used, said once per run
         if "C" in self.letters and self.bds is None:
             self._note["C"] = ("gps-klobuchar (no BeiDou coefficients in the navigation header)"
                                if self.gps is not None else "none (no coefficients)")
+        absent = "none (no GPS coefficients)"
+        if iono.get("GPSA") is not None and iono.get("GPSB") is not None and self.gps is None:
+            absent = (f"none (the GPS coefficients are outside the broadcast ranges: "
+                      f"{klobuchar_outside(iono['GPSA'], iono['GPSB'])})")
+            self.warnings.append(f"Klobuchar coefficients of the navigation header not used, outside the ranges the "
+                                 f"broadcast message can carry: {klobuchar_outside(iono['GPSA'], iono['GPSB'])}; "
+                                 "no ionosphere model (give another navigation file, or --iono iflc)")
+        if "C" in self.letters and self.bds is None and self.gps is None:
+            self._note["C"] = absent if "outside" in absent else self._note["C"]
         for letter in [x for x in dict.fromkeys(self.letters.tolist()) if x != "C"]:  # column order, not a set's: stable JSON
-            self._note[letter] = "gps-klobuchar" if self.gps is not None else "none (no GPS coefficients)"
+            self._note[letter] = "gps-klobuchar" if self.gps is not None else absent
 
     @property
     def note(self) -> dict:

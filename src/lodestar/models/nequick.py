@@ -57,7 +57,20 @@ def galileo_coefficients(iono: dict, source: str = "navigation header"):
         raise LodestarError(f"iono='nequick' needs the Galileo ionospheric coefficients (ai0, ai1, ai2): the "
                             f"{source} has no 'GAL' IONOSPHERIC CORR line (RINEX 3) or Galileo ION record "
                             f"(RINEX 4); use a mixed or Galileo navigation file, or iono='klobuchar'")
-    return np.asarray(values[:3], float)
+    values = np.asarray(values[:3], float)
+    outside = [f"{name} = {v:g} (ICD range {low:g} .. {high:g})"
+               for name, v, (low, high) in zip(("ai0", "ai1", "ai2"), values, GALILEO_COEFFICIENT_RANGE) if not low <= v <= high]
+    if outside:
+        raise LodestarError(f"iono='nequick': Galileo coefficients outside the ranges the broadcast message can carry "
+                            f"in the {source}: {', '.join(outside)}; a damaged header (use iono='klobuchar', or "
+                            "another navigation file)")
+    return values
+
+
+#: Ranges of the broadcast Galileo coefficients (Galileo OS SIS ICD 2.0 Table 87): ai0 11 bits unsigned x 2^-2
+#: sfu, ai1 11 bits signed x 2^-8 sfu/deg, ai2 14 bits signed x 2^-15 sfu/deg^2
+GALILEO_COEFFICIENT_RANGE = ((0.0, 2047 * 2.0**-2), (-1024 * 2.0**-8, 1023 * 2.0**-8),
+                             (-8192 * 2.0**-15, 8191 * 2.0**-15))
 
 
 class _Rays:
