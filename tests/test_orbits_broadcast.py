@@ -111,3 +111,43 @@ def test_a_file_whose_galileo_records_are_all_fnav(data):
     assert set(eph.svs) == {"R10", "C01"}
     st = eph.states(Time(np.array(["2021-01-01T07:15:00"], dtype="datetime64[ns]")), ["R10", "E03"])  # R10's toc
     assert st.valid[0].tolist() == [True, False] and st.reason[0, 1] == "no navigation record"
+
+
+def _damaged_nav(esbc, tmp_path, sv, edit):
+    """ESBC's navigation file with the first record of ``sv`` edited by ``edit(lines, first_line_index)``."""
+    from lodestar.io.compression import read_bytes
+
+    lines = read_bytes(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz").decode().splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(f"{sv} "))
+    edit(lines, at)
+    path = tmp_path / f"{sv}_damaged_MN.rnx"
+    path.write_text("".join(lines))
+    return path, at + 1
+
+
+@pytest.mark.parametrize(("sv", "field", "value", "reason"), [
+    ("G13", (2, 61, 80), 1e6, "orbit radius outside the system's band"),  # sqrt(A) 1e6 sqrt(m): 1e12 m
+    ("G13", (0, 23, 42), 0.5, "satellite clock offset beyond the ICD range"),  # af0 0.5 s
+    ("G13", (2, 23, 42), 1.5, "gives no finite state"),  # e = 1.5: no ellipse
+])
+def test_orbit_tools_set_damaged_records_aside_naming_them(esbc, tmp_path, sv, field, value, reason):
+    """A record that gives a state no satellite can have (bad-values sweep, 2026-12-08: `orbits` wrote positions
+    1e12 m off and `sisre` a GPS RMS of 3e12 m, without a word) is left out of the orbit table and SISRE, and
+    named with the record's line (RINEX 3.05 Table A6: af0 on the record's first line, e and sqrt(A) in
+    broadcast orbit 2)."""
+    from lodestar.orbits.table import orbit_table
+
+    line_index, start, stop = field
+
+    def edit(lines, at):
+        row = lines[at + line_index]
+        lines[at + line_index] = row[:start] + f"{value:19.12E}" + row[stop:]
+
+    nav, line = _damaged_nav(esbc, tmp_path, sv, edit)
+    table, summary = orbit_table([nav], "2020-06-25T00:00", "2020-06-25T01:00", 300.0, systems="G")
+    assert np.all(np.abs(table[["x_m", "y_m", "z_m"]].to_numpy()) < 3e7)
+    assert np.all(np.abs(table["clock_s"].to_numpy()) < 1e-3)
+    left = summary["left_out_by_reason"]
+    assert any(reason in r for r in left), left
+    if "finite" not in reason:
+        assert any(w.startswith(f"{sv}: ") and reason in w and f"line {line}" in w for w in summary["product_warnings"])

@@ -42,7 +42,7 @@ def run(args) -> int:
     sp3, clk, warnings = read_precise_files(args.sp3, args.clk, allow_truncated=args.allow_truncated)
     result = sisre_from_files(args.nav, sp3, clk or [], systems=args.systems, step_s=float(args.step),
                               antenna=not args.no_pco, antex=args.antex, sinex=args.sinex)
-    result["warnings"] = warnings + result.get("warnings", [])
+    result["warnings"] = warnings + result.get("warnings", []) + result.get("broadcast_warnings", [])
     if not result["systems"]:  # an empty table with exit 0 would pass for success in a script
         span = result.get("span", {})
         raise LodestarError(f"nothing to compare: no satellite of {args.systems} has both a broadcast and a precise "

@@ -179,8 +179,16 @@ class BroadcastEphemeris:
             if records is None:
                 out["reason"][:, columns] = f"no {letter} navigation records" if letter in DEFAULT_MESSAGES else f"system {letter} not supported"
                 continue
-            self._fill_system(records, grid.gpst[:, columns], svs[columns], columns, out,
-                              None if cells is None else cells[:, columns])
+            # a damaged record (e >= 1, sqrt(A) = 0, a GLONASS position at the Earth's centre) gives NaN, not noise
+            with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+                self._fill_system(records, grid.gpst[:, columns], svs[columns], columns, out,
+                                  None if cells is None else cells[:, columns])
+        # a state without a finite position or clock is no state: invalid, with the record's line
+        unfinite = out["valid"] & ~(np.isfinite(out["position_m"]).all(axis=-1) & np.isfinite(out["clock_s"]))
+        if unfinite.any():
+            out["valid"][unfinite] = False
+            out["reason"][unfinite] = [f"navigation record (line {line}) gives no finite state"
+                                       for line in out["record_line"][unfinite]]
         # reasons stay a (T, S) object array of str: converting ~300k cells to a numpy str array
         # costs ~0.1 s per call, and nearly every cell is "" (valid)
         return SatStates(sv=svs, time=grid, source=self.source, **out)

@@ -42,6 +42,7 @@ from ..models.phase_center import PhaseCentres
 from ..systems import parse_system_set
 from ..time import Time
 from .antenna import CLOCK_PAIRS, satellite_pco_ecef_m
+from .bounds import set_aside_implausible
 from .broadcast import is_beidou_geo
 from .table import load_broadcast, load_precise
 
@@ -136,7 +137,7 @@ def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: b
         svs = [sv for sv in precise.svs if sv in set(broadcast.svs)]
     svs = np.asarray(svs).astype(str)
     times = times if isinstance(times, Time) else Time(times)
-    b = broadcast.states(times, svs)
+    b, implausible = set_aside_implausible(broadcast.states(times, svs))
     p = precise.states(times, svs)
     ok = b.valid & p.valid
     radial, along, cross = rac_frame(p.position_m, p.velocity_mps)
@@ -166,6 +167,7 @@ def compare_broadcast_precise(broadcast, precise, times, svs=None, *, antenna: b
     result = _summarise(svs, r, a, c, dclk, sisre, ok, sisre_com, applied)
     # why cells were not compared, per side (an empty comparison's error names the main reason)
     result["not_compared"] = {"precise": p.summary()["reasons"], "broadcast": b.summary()["reasons"]}
+    result["broadcast_warnings"] = implausible  # damaged navigation records, set aside
     result["classes"] = _class_summary(svs, r, a, c, dclk, sisre, ok, radius, sisre_com, applied)
     for k, sv in enumerate(svs):
         if str(sv) in result["satellites"]:

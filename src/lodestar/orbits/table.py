@@ -26,6 +26,7 @@ from ..systems import parse_system_set
 from ..time import Time
 from .antenna import satellite_pco_ecef_m
 from .broadcast import BroadcastEphemeris
+from .bounds import set_aside_implausible
 from .precise import PreciseEphemeris, sp3_of_systems
 
 __all__ = ["time_grid", "load_broadcast", "load_precise", "orbit_table", "write_orbit_csv"]
@@ -70,7 +71,7 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
         svs = sorted((sv for sv in known if sv[0] in letters), key=lambda s: ("GRECJIS".index(s[0]), s))
     svs = np.asarray(svs, dtype=str)
     times = time_grid(start, stop, step_s)
-    brd = broadcast.states(times, svs)
+    brd, implausible = set_aside_implausible(broadcast.states(times, svs))
     use_precise = np.zeros(brd.shape, dtype=bool)
     position, clock = brd.position_m.copy(), brd.clock_s.copy()
     reason = brd.reason.copy()
@@ -91,7 +92,7 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
         "clock_s": clock[rows, cols], "source": np.where(use_precise[rows, cols], "precise", "broadcast"),
     })
     summary = _summary(times, svs, valid, use_precise, reason)
-    summary["product_warnings"] = list(precise.warnings) if precise is not None else []
+    summary["product_warnings"] = (list(precise.warnings) if precise is not None else []) + implausible
     summary["precise_reference"] = "centre of mass"
     if pco_source is not None:
         provenance, sources = pco_source

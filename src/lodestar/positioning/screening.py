@@ -28,41 +28,14 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import C_MPS
+from ..orbits.bounds import CLOCK_LIMIT_S, EQUATOR_RADIUS_M, ORBIT_RADIUS_M  # noqa: F401 (re-exported)
 
 __all__ = ["screen", "pseudorange_outside_range", "examples", "CLOCK_LIMIT_S", "ORBIT_RADIUS_M", "RECEIVER_CLOCK_LIMIT_S",
            "MAX_RECEIVER_HEIGHT_M"]
 
-#: Largest |satellite clock offset| per system, s: the range of the broadcast clock-bias field.
-CLOCK_LIMIT_S = {
-    "G": 2.0**-10,  # af0: 22 bits, scale 2^-31 s (IS-GPS-200N Table 20-III) -> +-0.977 ms
-    "J": 2.0**-10,  # af0 as GPS (IS-QZSS-PNT-005 Table 4.1.2-4)
-    "C": 2.0**-10,  # a0: 24 bits, scale 2^-33 s (BDS-SIS-ICD-B1I-3.0 Table 5-7) -> +-0.977 ms
-    "R": 2.0**-9,   # tau_n: 22 bits, scale 2^-30 s (GLONASS ICD 5.1 Table 4.5) -> +-1.953 ms
-    "E": 2.0**-4,   # af0: 31 bits, scale 2^-34 s (Galileo OS SIS ICD 2.0 Table 60) -> +-62.5 ms; 6.8 ms seen in 2018
-    "I": 2.0**-10,  # af0: 22 bits, scale 2^-31 s (IRNSS SIS ICD 1.1 Table 11)
-    "S": 2.0**-10,  # SBAS aGf0 is +-2^-20 s (RTCA DO-229E); the GPS bound is ample
-}
-
-_GEO_A_M = 42_164_170.0  # geostationary semi-major axis, m (GM / omega^2)^(1/3)
-#: (smallest semi-major axis m, largest m, largest eccentricity) per system, nominal constellations
-_ORBITS = {
-    "G": (26_559_700.0, 26_559_700.0, 0.03),  # IS-GPS-200N §3.3.1.1 / 20.3.3.4.1 (e < 0.03 in use)
-    "R": (25_508_200.0, 25_508_200.0, 0.01),  # GLONASS ICD 5.1 §3.5: 19 100 km altitude, e <= 0.01
-    "E": (27_977_600.0, 29_599_800.0, 0.17),  # Galileo: 29 600 km; E14/E18 eccentric (a 27 978 km, e 0.16)
-    "C": (27_906_100.0, _GEO_A_M, 0.01),      # BDS-SIS-ICD-B1I-3.0 §3: MEO 21 528 km altitude, IGSO/GEO
-    "J": (_GEO_A_M, _GEO_A_M, 0.09),          # IS-QZSS: QZO e = 0.075 +- 0.015, and GEO
-    "I": (_GEO_A_M, _GEO_A_M, 0.01),          # NavIC GEO / IGSO
-    "S": (_GEO_A_M, _GEO_A_M, 0.01),          # SBAS GEO
-}
-_ORBIT_MARGIN = 0.02  # 2 % of the radius beyond the nominal band: manoeuvres, extrapolated orbits
-#: (smallest, largest) orbit radius per system, m
-ORBIT_RADIUS_M = {s: (a_min * (1 - e) * (1 - _ORBIT_MARGIN), a_max * (1 + e) * (1 + _ORBIT_MARGIN))
-                  for s, (a_min, a_max, e) in _ORBITS.items()}
-
 RECEIVER_CLOCK_LIMIT_S = 1e-3  # receivers steer their clock within +-1 ms (RINEX 3.05 §5.7)
 MAX_RECEIVER_HEIGHT_M = 100e3  # ground, aircraft and balloons: below the Karman line
 _POLAR_RADIUS_M = 6_356_752.3  # WGS-84 semi-minor axis b, m: the sphere every line of sight clears
-_EQUATOR_RADIUS_M = 6_378_137.0  # WGS-84 a, m
 _ATMOSPHERE_M = 1e3  # slant troposphere (< 30 m) + ionosphere (< 300 m at L-band) + group delays, rounded up
 
 
@@ -79,7 +52,7 @@ def _clock_reason(letters, clock_s):
 
 
 def _range_reason(corrected_m, radius_m):
-    receiver_max = _EQUATOR_RADIUS_M + MAX_RECEIVER_HEIGHT_M
+    receiver_max = EQUATOR_RADIUS_M + MAX_RECEIVER_HEIGHT_M
     slack = C_MPS * RECEIVER_CLOCK_LIMIT_S + _ATMOSPHERE_M
     with np.errstate(invalid="ignore"):
         shortest = radius_m - receiver_max - slack
