@@ -151,3 +151,21 @@ def test_orbit_tools_set_damaged_records_aside_naming_them(esbc, tmp_path, sv, f
     assert any(reason in r for r in left), left
     if "finite" not in reason:
         assert any(w.startswith(f"{sv}: ") and reason in w and f"line {line}" in w for w in summary["product_warnings"])
+
+
+def test_a_record_with_a_field_that_is_no_number_costs_only_that_record(esbc, tmp_path, capsys):
+    """"NaN" written in G13's M0 (bad-values sweep, 2026-12-08): the whole file was refused, and a batch failed every
+    station-day of the day. The record is left out, named on the terminal, and the hour is solved."""
+    from lodestar.cli import main
+
+    def edit(lines, at):
+        row = lines[at + 1]
+        lines[at + 1] = row[:61] + f"{'NaN':>19}" + row[80:]
+
+    nav, line = _damaged_nav(esbc, tmp_path, "G13", edit)
+    code = main(["solve", str(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"), "--nav", str(nav),
+                 "--systems", "GREC", "--out", str(tmp_path / "x.csv")])
+    err = capsys.readouterr().err
+    assert code == 0
+    assert f"line {line + 1}: expected m0_rad (orbit line 1) (a number in columns 62-80)" in err
+    assert "the record of G13 is left out" in err

@@ -92,10 +92,12 @@ def text_block(lines: list[bytes], width: int) -> np.ndarray:
 
 
 def block_floats(path, block: np.ndarray, start: int, stop: int, line_numbers, what: str,
-                 base: int = 0, shown=None) -> np.ndarray:
+                 base: int = 0, shown=None, culprits: list | None = None) -> np.ndarray:
     """The numbers in columns ``[start, stop)`` of every row of ``block``; blank -> NaN.
 
     Errors name columns counted from ``base`` and show ``shown(row)`` (default: the row's text).
+    ``culprits``: instead of raising at the first unreadable field, every such row is NaN and appended as
+    ``(row, FormatError)`` (a reader that can set one record aside and go on).
     """
     field = np.ascontiguousarray(block[:, start:stop])
     field[(field == ord("D")) | (field == ord("d"))] = ord("E")
@@ -105,17 +107,24 @@ def block_floats(path, block: np.ndarray, start: int, stop: int, line_numbers, w
     strings[blank] = b"nan"
     values = np.full(len(strings), np.nan)
     good = ~bad_char
+    vectorised = True
     try:
         values[good] = strings[good].astype(np.float64)
         if not bad_char.any():
             return values
     except ValueError:
-        pass
+        vectorised = False
     for row, text in enumerate(strings):  # find the first culprit for the message
         if bad_char[row] or not _is_float(text):
             text = shown(row) if shown else bytes(block[row]).decode("latin-1")
-            raise FormatError(path, int(line_numbers[row]),
-                              f"{what} (a number in columns {start - base + 1}-{stop - base})", text.rstrip())
+            error = FormatError(path, int(line_numbers[row]),
+                                f"{what} (a number in columns {start - base + 1}-{stop - base})", text.rstrip())
+            if culprits is None:
+                raise error
+            culprits.append((row, error))
+            values[row] = np.nan
+        elif not vectorised:
+            values[row] = float(text)
     return values
 
 

@@ -168,8 +168,9 @@ def _record_text(path, record: list[Line], geometry: _Geometry, layout: Layout, 
     return "".join(line.text[:width].ljust(width) for line in record).ljust(width * expected)
 
 
-def record_values(path, rows: SystemRows) -> np.ndarray:
-    """All numbers of a system's records, (records, fields), read column by column."""
+def record_values(path, rows: SystemRows, culprits: list | None = None) -> np.ndarray:
+    """All numbers of a system's records, (records, fields), read column by column. ``culprits``: unreadable
+    fields are NaN and listed as ``(record, FormatError)`` instead of raising (``_columns.block_floats``)."""
     geometry, layout = rows.geometry, rows.layout
     block = text_block([text.encode("latin-1") for text in rows.text], geometry.width * len(layout.lines))
     first_lines = np.asarray(rows.line, dtype=np.int64)
@@ -183,7 +184,8 @@ def record_values(path, rows: SystemRows) -> np.ndarray:
             left = base + start + slot * _WIDTH
             what = f"{name} ({'clock' if index == 0 else 'orbit'} line {index})"
             shown = (lambda row, base=base: rows.text[row][base:base + geometry.width])
-            columns.append(block_floats(path, block, left, left + _WIDTH, first_lines + index, what, base, shown))
+            columns.append(block_floats(path, block, left, left + _WIDTH, first_lines + index, what, base, shown,
+                                        culprits))
     values = np.column_stack(columns) if columns else np.zeros((len(rows.sv), 0))
     _refine_galileo(rows, values)
     return values

@@ -52,6 +52,9 @@ class NavData:
     skipped: dict[str, int]
     #: RINEX 4 ``> EOP`` records (empty for older files); angles in rad, rates per second.
     eop: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=_EOP_COLUMNS))
+    #: records set aside, each named by its file and line (an unreadable or out-of-range field): the others are
+    #: read; a damaged record must not cost the file
+    warnings: list = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """Records per system, e.g. ``{"G": 263, "R": 510, ...}``."""
@@ -80,28 +83,34 @@ def read_nav(path, *, content: bytes | None = None, systems=None) -> NavData:
     header = read_header(path, lines)
     body = read_body(path, lines, header.body_start, header.version, header.system, keep)
     iono = _merge_v4_iono(header.iono, body.ion, body.skipped)
-    records = _system_tables(path, body)
+    notes: list = []  # (FormatError, sv) of the records left out
+    records = _system_tables(path, body, notes)
+    if notes and not any(len(table) for table in records.values()):
+        raise notes[0][0]  # not one record readable: the file, not a record, is damaged
     return NavData(
         path=str(path), version=header.version, records=records, iono=iono,
         time_corrections=header.time_corrections + [_sto_entry(entry) for entry in body.sto],
         leap_seconds=header.leap_seconds, skipped=dict(sorted(body.skipped.items())), eop=_eop_table(body),
+        warnings=[f"{error}: the record of {sv} is left out" for error, sv in notes],
     )
 
 
 # --- record tables -------------------------------------------------------------------------
-def _system_tables(path, body: Body) -> dict[str, pd.DataFrame]:
-    """One table per system; messages of different layouts (BDS D1/D2 and CNAV) share it."""
+def _system_tables(path, body: Body, notes: list) -> dict[str, pd.DataFrame]:
+    """One table per system; messages of different layouts (BDS D1/D2 and CNAV) share it. Records with an
+    unreadable or out-of-range field are left out, each named in ``notes``."""
     records = {}
     for system in sorted({system for system, _ in body.groups}, key=SYSTEM_ORDER.index):
-        tables = [_table(path, system, rows) for (letter, _), rows in body.groups.items() if letter == system]
+        tables = [_table(path, system, rows, notes) for (letter, _), rows in body.groups.items() if letter == system]
         table = tables[0] if len(tables) == 1 else pd.concat(tables, ignore_index=True)
         records[system] = table.sort_values(["sv", "toc"], kind="stable").reset_index(drop=True)
     return records
 
 
-def _table(path, system: str, rows: SystemRows) -> pd.DataFrame:
+def _table(path, system: str, rows: SystemRows, notes: list) -> pd.DataFrame:
     layout = rows.layout
-    table = pd.DataFrame(record_values(path, rows), columns=list(layout.names))
+    culprits: list = []
+    table = pd.DataFrame(record_values(path, rows, culprits), columns=list(layout.names))
     for name in KM_FIELDS:
         if name in table:
             table[name] *= 1000.0  # RINEX km, km/s, km/s^2 -> SI
@@ -109,7 +118,7 @@ def _table(path, system: str, rows: SystemRows) -> pd.DataFrame:
         table.loc[table["delay_l1l2_s"] == UNKNOWN_MARK, "delay_l1l2_s"] = np.nan
     if system == "J":
         table["fit_interval_h"] = _qzss_fit_interval(table["fit_interval_h"].to_numpy())
-    _check_required(path, table, rows)
+    culprits += _check_required(path, table, rows)
     table.insert(0, "sv", rows.sv)
     table.insert(1, "toc", Time.from_scale(datetimes(np.array(rows.epoch)), TIME_SCALE[system]).gpst)
     table.insert(2, "message", rows.message)
@@ -119,11 +128,20 @@ def _table(path, system: str, rows: SystemRows) -> pd.DataFrame:
             table.insert(table.columns.get_loc("toe_sow") + 1, "week",
                          Time(table["toc"].to_numpy()).week_sow(TIME_SCALE[system])[0])
         _add_toe(table, TIME_SCALE[system])
+    if culprits:
+        bad = sorted({row for row, _ in culprits})
+        first = {}
+        for row, error in culprits:
+            first.setdefault(row, error)
+        notes += [(first[row], rows.sv[row]) for row in bad]
+        table = table.drop(index=bad).reset_index(drop=True)
     return table
 
 
-def _check_required(path, table: pd.DataFrame, rows: SystemRows) -> None:
-    """Fields without which a record means nothing must be present and in range."""
+def _check_required(path, table: pd.DataFrame, rows: SystemRows) -> list:
+    """Fields without which a record means nothing must be present and in range: ``(row, FormatError)`` of the
+    records where they are not (those records are then left out; the table keeps them until then)."""
+    culprits = []
     for name, (low, high, whole) in REQUIRED_FIELDS.items():
         if name not in table:
             continue
@@ -132,13 +150,13 @@ def _check_required(path, table: pd.DataFrame, rows: SystemRows) -> None:
             bad = ~np.isfinite(column) | (column < low) | (column > high)
             if whole:
                 bad |= column != np.round(column)
-        if bad.any():
-            index = int(np.argmax(bad))
-            kind = "a whole number" if whole else "a number"
-            raise FormatError(path, rows.line[index], f"{kind} in [{low}, {high}] for {name} of {rows.sv[index]}",
-                              str(column[index]))
+        kind = "a whole number" if whole else "a number"
+        for index in np.flatnonzero(bad):
+            culprits.append((int(index), FormatError(path, rows.line[index], f"{kind} in [{low}, {high}] for {name} of "
+                                                     f"{rows.sv[index]}", str(column[index]))))
         if whole:
-            table[name] = column.astype(np.int64)
+            table[name] = np.where(bad, 0, column).astype(np.int64)
+    return culprits
 
 
 def _qzss_fit_interval(flag: np.ndarray) -> np.ndarray:
@@ -262,6 +280,7 @@ def merge_nav(navs) -> NavData:
         leap_seconds=next((nav.leap_seconds for nav in navs if nav.leap_seconds is not None), None),
         skipped=dict(sorted(skipped.items())),
         eop=pd.concat(eops, ignore_index=True) if eops else pd.DataFrame(columns=_EOP_COLUMNS),
+        warnings=[w for nav in navs for w in nav.warnings],
     )
 
 

@@ -92,7 +92,8 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
         "clock_s": clock[rows, cols], "source": np.where(use_precise[rows, cols], "precise", "broadcast"),
     })
     summary = _summary(times, svs, valid, use_precise, reason)
-    summary["product_warnings"] = (list(precise.warnings) if precise is not None else []) + implausible
+    summary["product_warnings"] = ((list(precise.warnings) if precise is not None else []) + implausible
+                                   + list(getattr(broadcast.nav, "warnings", [])))
     summary["precise_reference"] = "centre of mass"
     if pco_source is not None:
         provenance, sources = pco_source

@@ -167,6 +167,8 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
             "smoothing_s": smoothing_s or 0, "systems": systems,
             "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}, **precise_meta}
     usable, meta["notes"] = screening.screen(svs, t_rx, corrected, sat_xyz, st.clock_s, usable, obs)  # absurd values out
+    if getattr(nav, "warnings", None):  # navigation records set aside by the reader (io/rinex_nav.py)
+        meta["notes"]["navigation_records_left_out"] = list(nav.warnings)
     return Prepared(time=t_rx, sv=svs, pseudorange_m=corrected, sat_xyz=sat_xyz, usable=usable,
                     frequency_hz=freq, code=code, iono_mode=iono, iono=dict(getattr(nav, "iono", {}) or {}),
                     approx_xyz=_header_vector(obs, "approx_position_m"),
