@@ -251,3 +251,6 @@ def test_galileo_coefficients_outside_the_message_ranges_are_refused(coefficient
     with pytest.raises(LodestarError, match=f"outside the ranges the broadcast message can carry.*{named}"):
         nequick.galileo_coefficients({"GAL": coefficients})
     assert nequick.galileo_coefficients({"GAL": [511.75, -4.0, 8191 * 2.0**-15]}) is not None  # the extremes
+    # ... as RINEX prints them (D12.4, rounded outward): 1023 x 2^-8 = 3.99609 -> 3.9961E+00, 8191 x 2^-15 -> 2.4997E-01
+    printed = [float(f"{v:.4E}") for v in (511.75, 1023 * 2.0**-8, 8191 * 2.0**-15)]
+    assert printed[1] > 1023 * 2.0**-8 and nequick.galileo_coefficients({"GAL": printed}) is not None

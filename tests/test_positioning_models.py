@@ -172,6 +172,10 @@ def test_klobuchar_coefficients_outside_the_broadcast_words_are_not_used(data, t
     assert ionosphere.klobuchar_outside(iono["GPSA"], iono["GPSB"]) is None
     assert "alpha0 = 1e-06" in ionosphere.klobuchar_outside([1e-6, 0, 0, 0], [8e4, 0, 0, 0])
     assert "beta3 = nan" in ionosphere.klobuchar_outside([1e-8, 0, 0, 0], [8e4, 0, 0, float("nan")])
+    # the words' extremes as RINEX prints them (D12.4 rounds 127 x 2^11 = 260096 up to 2.6010E+05) are broadcast ones
+    extremes = [float(f"{127 * s:.4E}") for s in (2.0**-30, 2.0**-27, 2.0**-24, 2.0**-24)], \
+        [float(f"{127 * s:.4E}") for s in (2.0**11, 2.0**14, 2.0**16, 2.0**16)]
+    assert extremes[1][0] > 127 * 2.0**11 and ionosphere.klobuchar_outside(*extremes) is None
     lines = read_bytes(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz").decode().splitlines(keepends=True)
     at = next(i for i, line in enumerate(lines) if line.startswith("GPSA"))
     lines[at] = lines[at][:5] + f"{1e-6:12.4E}" + lines[at][17:]
@@ -180,5 +184,5 @@ def test_klobuchar_coefficients_outside_the_broadcast_words_are_not_used(data, t
     code = main(["solve", str(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"), "--nav", str(nav),
                  "--systems", "R+C", "--out", str(tmp_path / "x.csv"), "--json", str(tmp_path / "x.json")])
     assert code == 0
-    assert "no ionosphere model for R, C: the GPS coefficients are outside the broadcast ranges: alpha0 = 1e-06" \
+    assert "ionosphere for R, C: none (the GPS coefficients are outside the broadcast ranges: alpha0 = 1e-06" \
         in capsys.readouterr().err

@@ -216,9 +216,9 @@ _MIN_EXCLUDED = 10
 
 def _iono_warnings(models: dict) -> list[str]:
     """The ionosphere model notes that say coefficients were refused (``models.ionosphere``), once each."""
-    notes = dict.fromkeys(text for text in models.values() if "outside the broadcast ranges" in str(text))
-    return [f"no ionosphere model for {', '.join(s for s, t in models.items() if t == text)}: {text[6:-1]}"
-            for text in notes]
+    notes = dict.fromkeys(str(text) for text in models.values() if "outside the broadcast ranges" in str(text))
+    return [f"ionosphere for {', '.join(s for s, t in models.items() if t == text)}: {text} (give another navigation "
+            "file, or --iono iflc)" for text in notes]
 
 
 def _excluded_warning(ds) -> str | None:

@@ -19,6 +19,7 @@ from collections import Counter
 import numpy as np
 import xarray as xr
 
+from ..constants import C_MPS
 from ..errors import FormatError
 from ..systems import SYSTEM_ORDER, parse_system_set
 from ..time import Time
@@ -217,7 +218,7 @@ def _conflicts(path, keep, time_of, sv_of, n_sv, bias, index, times, svs) -> str
     if not rows.size:
         return None
     named = "; ".join(f"{svs[sv_of[r]]} at {str(times[time_of[r]])[:19]} (lines {index[first_of[r]] + 1} and "
-                      f"{index[r] + 1}: {(bias[r] - bias[first_of[r]]) * 299792458.0:+.3f} m)" for r in rows[:3])
+                      f"{index[r] + 1}: {(bias[r] - bias[first_of[r]]) * C_MPS:+.3f} m)" for r in rows[:3])
     more = f" and {rows.size - 3} more" if rows.size > 3 else ""
     verb = "records repeat" if rows.size > 1 else "record repeats"
     return f"{path}: {rows.size} clock {verb} a satellite's epoch with another value, the first kept: {named}{more}"

@@ -85,8 +85,9 @@ def read_nav(path, *, content: bytes | None = None, systems=None) -> NavData:
     iono = _merge_v4_iono(header.iono, body.ion, body.skipped)
     notes: list = []  # (FormatError, sv) of the records left out
     records = _system_tables(path, body, notes)
-    if notes and not any(len(table) for table in records.values()):
-        raise notes[0][0]  # not one record readable: the file, not a record, is damaged
+    kept = sum(len(table) for table in records.values())
+    if notes and len(notes) > kept:  # more records unreadable than readable: the file, not a record, is damaged
+        raise notes[0][0]
     return NavData(
         path=str(path), version=header.version, records=records, iono=iono,
         time_corrections=header.time_corrections + [_sto_entry(entry) for entry in body.sto],
@@ -119,6 +120,10 @@ def _table(path, system: str, rows: SystemRows, notes: list) -> pd.DataFrame:
     if system == "J":
         table["fit_interval_h"] = _qzss_fit_interval(table["fit_interval_h"].to_numpy())
     culprits += _check_required(path, table, rows)
+    if culprits and layout.keplerian:  # the rows left out below must not feed the week/toe arithmetic NaN
+        for name in ("week", "toe_sow"):
+            if name in table:
+                table.loc[sorted({row for row, _ in culprits}), name] = 0.0
     table.insert(0, "sv", rows.sv)
     table.insert(1, "toc", Time.from_scale(datetimes(np.array(rows.epoch)), TIME_SCALE[system]).gpst)
     table.insert(2, "message", rows.message)

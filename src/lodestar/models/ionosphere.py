@@ -107,9 +107,12 @@ def _poly(coefficients, x):
 
 #: Ranges of the broadcast Klobuchar coefficients: 8-bit two's complement words with scale factors
 #: alpha 2^-30 s, 2^-27 s/semicircle, 2^-24, 2^-24 and beta 2^11 s, 2^14, 2^16, 2^16 (IS-GPS-200N Table 20-X;
-#: the same words in BDS-SIS-ICD-B1I 3.0 Table 5-7). A header value outside them is not a broadcast one.
+#: BeiDou's ionospheric delay model parameters in BDS-SIS-ICD-B1I 3.0 are the same words). A header value
+#: outside them is not a broadcast one. RINEX prints them to 4 decimals (D12.4): an extreme word rounds
+#: outward by up to half a unit of the 4th decimal (127 x 2^11 = 260096 prints as 2.6010E+05), hence the slack.
 _ALPHA_SCALE = (2.0**-30, 2.0**-27, 2.0**-24, 2.0**-24)
 _BETA_SCALE = (2.0**11, 2.0**14, 2.0**16, 2.0**16)
+PRINTED_SLACK = 1e-4  # relative: a half unit of a D12.4 mantissa is at most 5e-5 of the value
 
 
 def klobuchar_outside(alpha, beta) -> str | None:
@@ -117,8 +120,9 @@ def klobuchar_outside(alpha, beta) -> str | None:
     bad = []
     for name, values, scales in (("alpha", alpha, _ALPHA_SCALE), ("beta", beta, _BETA_SCALE)):
         for n, (v, scale) in enumerate(zip(np.asarray(values, float)[:4], scales)):
-            if not -128 * scale <= v <= 127 * scale:  # also NaN
-                bad.append(f"{name}{n} = {v:g} (range {-128 * scale:g} .. {127 * scale:g})")
+            low, high = -128 * scale * (1 + PRINTED_SLACK), 127 * scale * (1 + PRINTED_SLACK)
+            if not low <= v <= high:  # also NaN
+                bad.append(f"{name}{n} = {v:g} (broadcast range {-128 * scale:g} .. {127 * scale:g})")
     return ", ".join(bad) or None
 
 
@@ -161,7 +165,6 @@ class BroadcastIonosphere:
         self.bds = _bds_coefficient_table(iono, time) if "C" in self.letters else None
         self._bds_used = {"beidou": False, "gps": False}  # which coefficients BeiDou's cells took, for note
         self._note = {}
-        self.warnings = []  # what was not used, said once per run
         if "C" in self.letters and self.bds is None:
             self._note["C"] = ("gps-klobuchar (no BeiDou coefficients in the navigation header)"
                                if self.gps is not None else "none (no coefficients)")
@@ -169,11 +172,13 @@ class BroadcastIonosphere:
         if iono.get("GPSA") is not None and iono.get("GPSB") is not None and self.gps is None:
             absent = (f"none (the GPS coefficients are outside the broadcast ranges: "
                       f"{klobuchar_outside(iono['GPSA'], iono['GPSB'])})")
-            self.warnings.append(f"Klobuchar coefficients of the navigation header not used, outside the ranges the "
-                                 f"broadcast message can carry: {klobuchar_outside(iono['GPSA'], iono['GPSB'])}; "
-                                 "no ionosphere model (give another navigation file, or --iono iflc)")
-        if "C" in self.letters and self.bds is None and self.gps is None:
-            self._note["C"] = absent if "outside" in absent else self._note["C"]
+        refused_bds = "C" in self.letters and self.bds is None and any(
+            s.get("alpha") is not None and s.get("beta") is not None for s in iono.get("BDS") or [])
+        if refused_bds:  # BeiDou's own sets were there, but none is a broadcast one
+            self._note["C"] = (absent if self.gps is None else
+                               "gps-klobuchar (the BeiDou coefficients are outside the broadcast ranges)")
+        elif "C" in self.letters and self.bds is None and self.gps is None and "outside" in absent:
+            self._note["C"] = absent
         for letter in [x for x in dict.fromkeys(self.letters.tolist()) if x != "C"]:  # column order, not a set's: stable JSON
             self._note[letter] = "gps-klobuchar" if self.gps is not None else absent
 

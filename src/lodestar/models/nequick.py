@@ -19,6 +19,7 @@ import numpy as np
 from ..errors import LodestarError
 from ..frames import ecef_to_geodetic
 from ..time import Time
+from .ionosphere import PRINTED_SLACK
 from .nequick_profile import (EARTH_RADIUS_KM, ccir_coefficients, effective_ionisation_sfu, electron_density,
                               modip_deg, profile_parameters, sunspot_number)
 
@@ -58,8 +59,10 @@ def galileo_coefficients(iono: dict, source: str = "navigation header"):
                             f"{source} has no 'GAL' IONOSPHERIC CORR line (RINEX 3) or Galileo ION record "
                             f"(RINEX 4); use a mixed or Galileo navigation file, or iono='klobuchar'")
     values = np.asarray(values[:3], float)
+    slack = lambda bound: abs(bound) * PRINTED_SLACK  # noqa: E731 (RINEX prints them rounded: models.ionosphere)
     outside = [f"{name} = {v:g} (ICD range {low:g} .. {high:g})"
-               for name, v, (low, high) in zip(("ai0", "ai1", "ai2"), values, GALILEO_COEFFICIENT_RANGE) if not low <= v <= high]
+               for name, v, (low, high) in zip(("ai0", "ai1", "ai2"), values, GALILEO_COEFFICIENT_RANGE)
+               if not low - slack(low) <= v <= high + slack(high)]
     if outside:
         raise LodestarError(f"iono='nequick': Galileo coefficients outside the ranges the broadcast message can carry "
                             f"in the {source}: {', '.join(outside)}; a damaged header (use iono='klobuchar', or "
@@ -67,8 +70,9 @@ def galileo_coefficients(iono: dict, source: str = "navigation header"):
     return values
 
 
-#: Ranges of the broadcast Galileo coefficients (Galileo OS SIS ICD 2.0 Table 87): ai0 11 bits unsigned x 2^-2
-#: sfu, ai1 11 bits signed x 2^-8 sfu/deg, ai2 14 bits signed x 2^-15 sfu/deg^2
+#: Ranges of the broadcast Galileo coefficients (Galileo OS SIS ICD 2.0, ionospheric correction parameters): ai0
+#: 11 bits unsigned x 2^-2 sfu, ai1 11 bits two's complement x 2^-8 sfu/deg, ai2 14 bits two's complement x
+#: 2^-15 sfu/deg^2
 GALILEO_COEFFICIENT_RANGE = ((0.0, 2047 * 2.0**-2), (-1024 * 2.0**-8, 1023 * 2.0**-8),
                              (-8192 * 2.0**-15, 8191 * 2.0**-15))
 
