@@ -26,6 +26,7 @@ DAY = "ESBC00DNK_R_20201770000_01D_30S_MO.crx.gz"
 GRG = ["GRG0MGXFIN_20201760000_01D_15M_ORB.SP3.gz", "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz"]
 CLK = "GRG0MGXFIN_20201770000_01D_30S_CLK.CLK.gz"
 IAC = "Sta21114.sp3.gz"
+ESBC_NAV = "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"
 # IGS14-consistent offsets for 2020 products: JAXA MGEX 2020-244 (satellites G/R, igs14) and the IGS
 # weekly SINEX 2131 (ASH701945E_M SCIS receiver, IGS14_2132); ESA 2024-185 for Galileo satellites.
 SINEX = ["JAX0MGXFIN_20202440000_01D_000_SOL.SNX", "igs20P2131_wocov.snx", "ESA0OPSFIN_20241850000_01D_01D_SOL.SNX"]
@@ -480,6 +481,30 @@ def test_impossible_or_wrong_codes_at_one_epoch_do_not_move_the_solution(data):
     # issue's static bounds and its own 3 sigma, not the clean run's figure (6.2 cm; this run 2.6 cm)
     sigma = np.sqrt(sum(wrong[k].values[-1] ** 2 for k in ("sde_m", "sdn_m", "sdu_m")))
     assert final(wrong) < min(0.10, 3 * sigma)
+
+
+def test_a_screened_code_leaves_its_arc_and_the_slip_tests_whole(data):
+    """The screened cell is unusable for that epoch only (DualFrequency.usable follows the NaN code): the arc goes on
+    after it, and a slip later in the same arc is still found (a NaN inside the running Melbourne-Wubbena mean
+    would have hidden every later MW slip)."""
+    from dataclasses import replace
+
+    from lodestar.io.rinex_nav import read_nav
+    from lodestar.io.rinex_obs import read_obs
+    from lodestar.positioning.ppp.api import _channels
+
+    esbc = data / "esbc-2020-177"
+    obs = read_obs(esbc / HOUR, systems=("R",))
+    dual = select_dual_frequency(obs, obs["sv"].values, _channels(obs, read_nav(esbc / ESBC_NAV)))
+    p1 = dual.p1_m.copy()
+    p1[60, 0] = np.nan  # what _screen_codes does to R01's impossible code at 00:30
+    l1 = dual.l1_m.copy()
+    l1[80:, 0] += 299792458.0 / dual.f1_hz[0]  # one L1 cycle from 00:40: a wide-lane and geometry-free slip
+    screened = replace(dual, p1_m=p1, l1_m=l1)
+    assert not screened.usable[60, 0]
+    arcs = screen(screened, obs["time"].values)
+    assert arcs.arc[60, 0] == -1 and arcs.arc[59, 0] == arcs.arc[61, 0] == arcs.arc[79, 0]
+    assert arcs.arc[80, 0] != arcs.arc[79, 0] and arcs.slip_reason[80, 0] != ""
 
 
 def test_a_step_in_a_product_clock_takes_that_satellite_out_and_says_so(data):

@@ -630,6 +630,8 @@ def _usage_warnings(prep, out, mask_rad: float) -> list[str]:
     """What the filter could not use, said after the (forward) run: satellites whose code was refused at most
     epochs, and a run whose phases restart their arcs at most epochs."""
     notes = []
+    # offered: in an arc (so with orbit, clock and both codes: arc >= 0 implies side.valid), above the mask, at an
+    # updated epoch; a NaN post-fit code there is a code the filter refused (gate or post-fit test)
     offered = (prep.arc >= 0) & out.updated[:, None] & (out.elevation_rad >= mask_rad)
     code_refused = offered & ~np.isfinite(out.code_res)
     used = offered.sum(axis=0)

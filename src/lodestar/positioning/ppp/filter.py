@@ -449,7 +449,8 @@ def _epoch(run, st, t, ok, ambiguity_start):
     # code: a receiver's wrong code at one epoch (which also breaks the Melbourne-Wubbena test, so a new arc
     # starts there) must not put it into the phase. A restart after a post-fit rejection keeps the code's
     # start: there the model may be what is wrong (a step in a product's clock moves the satellite's
-    # position too), and a model start would let that satellite's phase in.
+    # position too), and a model start would let that satellite's phase in. (The model start keeps the code-only
+    # terms, code bias and ISB, of ``sat_terms``: metres at most, inside the ambiguity's 30 m prior.)
     _arcs_and_biases(st, inp, cfg, t, ok, np.where(gate, ambiguity_start + code_resid, ambiguity_start))
     _isb_states(st, run.isb_group, ok)
     _clock_states(st, inp, t, ok)
