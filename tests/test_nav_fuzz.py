@@ -232,3 +232,16 @@ def test_mutated_precise_files_read_or_raise_format_error(precise_texts, data):
 @given(data=st.data())
 def test_mutated_precise_files_long_campaign(precise_texts, data):
     _check_precise(precise_texts, data)
+
+
+def test_a_glonass_channel_outside_rinex_range_leaves_its_record_out(texts):
+    """RINEX 3.05 Table A10: frequency number -7..+13. A record with +20 (bad-values sweep, 2026-12-08: accepted,
+    so its frequency was wrong) is left out and named; the file's other records are read."""
+    lines = _lines(texts["nav-misc/Example_Mixed_Rinex305.n"])
+    clean = read_nav("clean.n", content=b"\n".join(lines))
+    index = next(i for i, line in enumerate(lines) if line.startswith(b"R"))
+    orbit2 = lines[index + 2]  # broadcast orbit 2: y, vy, ay, frequency number (4X,4D19.12)
+    lines[index + 2] = orbit2[:61] + f"{20.0:19.12E}".encode() + orbit2[80:]
+    nav = read_nav("chan.n", content=b"\n".join(lines))
+    assert len(nav.records["R"]) == len(clean.records["R"]) - 1
+    assert any("a whole number in [-7, 13] for freq_channel" in w and "is left out" in w for w in nav.warnings)

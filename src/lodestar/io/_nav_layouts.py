@@ -156,12 +156,13 @@ _LAYOUTS = {
 #: Fields RINEX writes in km, km/s, km/s^2 (GLONASS, SBAS); converted to m, m/s, m/s^2.
 KM_FIELDS = ("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps", "ax_mps2", "ay_mps2", "az_mps2")
 #: Fields a record cannot do without: (lowest, highest, whole number -> stored as int64).
-#: Weeks: GPS/Galileo/BDT, continuous or modulo 1024; channels: -7..+13 by the GLONASS ICD, but
-#: only a sane integer is demanded here so that one odd receiver value does not sink a file.
+#: Weeks: GPS/Galileo/BDT, continuous or modulo 1024; channels: -7..+13, RINEX 3.05 Table A10's frequency
+#: number (-7..+6 in use since the GLONASS ICD 5.0; every file of the data folder holds -7..+7). A record
+#: outside is left out and named (rinex_nav._table), not the file: a wrong channel is a wrong frequency.
 REQUIRED_FIELDS = {
     "week": (0, 9999, True),
     "toe_sow": (0, 604800, False),
-    "freq_channel": (-99, 99, True),
+    "freq_channel": (-7, 13, True),
 }
 #: BeiDou GEO satellites (BDS-2 C01-C05, BDS-3 C59-C63) broadcast D2 messages (BDS-SIS-ICD 2.1, 5.3).
 GEO_BEIDOU = frozenset([f"C{n:02d}" for n in (1, 2, 3, 4, 5, 59, 60, 61, 62, 63)])
