@@ -169,3 +169,30 @@ def test_a_record_with_a_field_that_is_no_number_costs_only_that_record(esbc, tm
     assert code == 0
     assert f"line {line + 1}: expected m0_rad (orbit line 1) (a number in columns 62-80)" in err
     assert "the record of G13 is left out" in err
+
+
+def test_duplicate_records_that_differ_are_named(data, esbc, tmp_path):
+    """Two records of one satellite for one reference time with different orbits or clocks: the first is used (as
+    before) and the conflict is named with both lines (bad-values sweep, 2026-12-08: a copy of G13's record with af0
+    + 1e-7 s, 30 m, went unsaid). Real merged files hold such pairs: IGS's BRDC of 2020-05-15 has two different
+    E24 orbits for 00:00 (lines 147 and 155). An identical copy is only a duplicate."""
+    nav = read_nav(data / "nav-misc" / "BRDC00IGS_R_20201360000_01D_MN.rnx")
+    conflicts = BroadcastEphemeris(nav).warnings
+    assert any(w.startswith("E24: two records for 2020-05-15T00:00:00 differ") and "lines 147 and 155" in w
+               for w in conflicts)
+
+    def copy_with_other_af0(lines, at):
+        record = lines[at:at + 8]
+        changed = record[0][:23] + f"{float(record[0][23:42]) + 1e-7:19.12e}" + record[0][42:]
+        lines[at + 8:at + 8] = [changed] + record[1:]
+
+    path, line = _damaged_nav(esbc, tmp_path, "G13", copy_with_other_af0)
+    warned = BroadcastEphemeris(read_nav(path)).warnings
+    assert [w for w in warned if w.startswith("G13:")] == [
+        f"G13: two records for 2020-06-25T00:00:00 differ (af0_s; lines {line} and {line + 8}): the first is used"]
+
+    def identical_copy(lines, at):
+        lines[at + 8:at + 8] = lines[at:at + 8]
+
+    path, _ = _damaged_nav(esbc, tmp_path, "G13", identical_copy)
+    assert not [w for w in BroadcastEphemeris(read_nav(path)).warnings if w.startswith("G13:")]

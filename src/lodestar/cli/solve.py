@@ -140,7 +140,8 @@ def run(args) -> int:
     for line in (order, _screened_warning(info.get("input_notes") or {}),
                  _no_orbit_warning(info["observed_without_orbit"]), _excluded_warning(ds),
                  *_iono_warnings(info.get("iono_models") or {}),
-                 *(info.get("input_notes") or {}).get("navigation_records_left_out", [])):
+                 *(info.get("input_notes") or {}).get("navigation_records_left_out", []),
+                 *(info.get("input_notes") or {}).get("navigation_conflicts", [])):
         if line:  # CEDA's Galileo day: 0 of 4675 epochs solved, the cause (4231 screened ranges) in the JSON only
             info["warnings"].append(line)
     if conf is not None:

@@ -96,11 +96,31 @@ class _SystemRecords:
             reason[gap & (reason == "")] = f"navigation record lacks {name}"
             missing |= gap
         reason[np.isnat(self.ref) | np.isnat(self.toc)] = "navigation record lacks its reference time"
-        # an identical (sv, reference time) seen earlier: keep the first, name the copy
+        # an identical (sv, reference time) seen earlier: keep the first, name the copy; a copy whose orbit or
+        # clock differs is a conflict the file does not settle (which one is right?): named in ``conflicts``
         key = pd.Series(self.sv).str.cat(pd.Series(self.ref.astype(np.int64).astype(str)), sep="@")
         duplicate = key.duplicated(keep="first").to_numpy()
         reason[duplicate & (reason == "")] = "duplicate record"
+        self.conflicts = self._conflicts(key, duplicate, fields)
         return reason.astype(str)
+
+    def _conflicts(self, key, duplicate, fields) -> list[str]:
+        """Duplicates (same satellite and reference time) whose orbit or clock fields differ from the first's."""
+        if not duplicate.any():
+            return []
+        first = pd.Series(np.arange(len(key))).groupby(key.to_numpy()).transform("min").to_numpy()
+        values = np.column_stack([self.values[name] for name in fields])
+        with np.errstate(invalid="ignore"):
+            differ = ~((values == values[first]) | (np.isnan(values) & np.isnan(values[first]))).all(axis=1)
+        rows = np.flatnonzero(duplicate & differ)
+        out = []
+        for row in rows:
+            names = [name for k, name in enumerate(fields) if not (values[row, k] == values[first[row], k]
+                     or (np.isnan(values[row, k]) and np.isnan(values[first[row], k])))]
+            out.append(f"{self.sv[row]}: two records for {str(self.ref[row])[:19]} differ ({', '.join(names[:4])}"
+                       f"{', ...' if len(names) > 4 else ''}; lines {self.line[first[row]]} and {self.line[row]}): "
+                       "the first is used")
+        return out
 
     def _unhealthy(self, table, health):
         if self.letter == "E":
@@ -134,6 +154,8 @@ class BroadcastEphemeris:
             for letter, table in nav.records.items()
             if letter in messages and len(table)
         }
+        #: what the records leave unsettled (duplicates that differ), for the commands to say
+        self.warnings = [w for records in self.systems.values() for w in records.conflicts]
 
     @property
     def svs(self) -> np.ndarray:

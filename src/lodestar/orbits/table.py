@@ -93,7 +93,7 @@ def orbit_table(nav_paths, start, stop, step_s, *, sp3_paths=(), clk_paths=(), s
     })
     summary = _summary(times, svs, valid, use_precise, reason)
     summary["product_warnings"] = ((list(precise.warnings) if precise is not None else []) + implausible
-                                   + list(getattr(broadcast.nav, "warnings", [])))
+                                   + list(getattr(broadcast.nav, "warnings", [])) + list(broadcast.warnings))
     summary["precise_reference"] = "centre of mass"
     if pco_source is not None:
         provenance, sources = pco_source

@@ -169,6 +169,8 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
     usable, meta["notes"] = screening.screen(svs, t_rx, corrected, sat_xyz, st.clock_s, usable, obs)  # absurd values out
     if getattr(nav, "warnings", None):  # navigation records set aside by the reader (io/rinex_nav.py)
         meta["notes"]["navigation_records_left_out"] = list(nav.warnings)
+    if source == "broadcast" and getattr(eph, "warnings", None):  # duplicates that differ (orbits/broadcast.py)
+        meta["notes"]["navigation_conflicts"] = list(eph.warnings)
     return Prepared(time=t_rx, sv=svs, pseudorange_m=corrected, sat_xyz=sat_xyz, usable=usable,
                     frequency_hz=freq, code=code, iono_mode=iono, iono=dict(getattr(nav, "iono", {}) or {}),
                     approx_xyz=_header_vector(obs, "approx_position_m"),
