@@ -309,26 +309,25 @@ def _clocks_off_the_orbits(orbit_groups: dict, clock_groups: dict) -> list[str]:
 
 def _screened(table: _Table, centre: str, warnings: list) -> _Table:
     """The table without its isolated bad clock samples (:mod:`.clock_screen`), each named in ``warnings``."""
-    bad = isolated_outliers(table.times, table.values)
-    if not bad.any():
-        return table
-    rows, cols = np.nonzero(bad)
-    named = ", ".join(f"{table.svs[c]} at {str(table.times[r])[:19]}" for r, c in zip(rows, cols))
-    warnings.append(f"{centre} {table.kind} clock samples off the smooth series by more than "
-                    f"{FLOOR_M:g} m, not used: {named}")
-    return _Table(table.times, table.svs, np.where(bad, np.nan, table.values), table.interval_s, table.kind)
+    return _set_aside(table, isolated_outliers(table.times, table.values), warnings,
+                      f"{centre} {table.kind} clock samples off the smooth series by more than {FLOOR_M:g} m, not used")
 
 
 def _orbits_screened(table: _Table, centre: str, warnings: list) -> _Table:
     """The table without its isolated bad orbit samples (:mod:`.orbit_screen`), each named in ``warnings``."""
-    bad = isolated_orbit_outliers(table.times, table.values)
+    return _set_aside(table, isolated_orbit_outliers(table.times, table.values), warnings,
+                      f"{centre} SP3 orbit samples off the smooth orbit by more than {ORBIT_FLOOR_M:g} m, not used "
+                      "(an orbit gap around each)")
+
+
+def _set_aside(table: _Table, bad, warnings: list, what: str) -> _Table:
+    """``table`` with the (T, S) ``bad`` samples NaN, and ``what: SV at TIME, ...`` in ``warnings``."""
     if not bad.any():
         return table
     rows, cols = np.nonzero(bad)
-    named = ", ".join(f"{table.svs[c]} at {str(table.times[r])[:19]}" for r, c in zip(rows, cols))
-    warnings.append(f"{centre} SP3 orbit samples off the smooth orbit by more than {ORBIT_FLOOR_M:g} m, not used "
-                    f"(an orbit gap around each): {named}")
-    return _Table(table.times, table.svs, np.where(bad[..., None], np.nan, table.values), table.interval_s, table.kind)
+    warnings.append(f"{what}: " + ", ".join(f"{table.svs[c]} at {str(table.times[r])[:19]}" for r, c in zip(rows, cols)))
+    mask = bad if table.values.ndim == 2 else bad[..., None]
+    return _Table(table.times, table.svs, np.where(mask, np.nan, table.values), table.interval_s, table.kind)
 
 
 class PreciseEphemeris:
