@@ -196,3 +196,18 @@ def test_duplicate_records_that_differ_are_named(data, esbc, tmp_path):
 
     path, _ = _damaged_nav(esbc, tmp_path, "G13", identical_copy)
     assert not [w for w in BroadcastEphemeris(read_nav(path)).warnings if w.startswith("G13:")]
+
+
+def test_solve_names_the_record_of_an_impossible_state(esbc, tmp_path, capsys):
+    """af0 = 0.5 s in G13's record: its cells are screened as before (beyond the ICD's +-0.977 ms) and the warning
+    now names the record's line, not only the satellite (bad-values sweep, 2026-12-08)."""
+    from lodestar.cli import main
+
+    def edit(lines, at):
+        lines[at] = lines[at][:23] + f"{0.5:19.12E}" + lines[at][42:]
+
+    nav, line = _damaged_nav(esbc, tmp_path, "G13", edit)
+    assert main(["solve", str(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx"), "--nav", str(nav),
+                 "--systems", "GREC", "--out", str(tmp_path / "x.csv")]) == 0
+    assert (f"e.g. G13 (navigation record at line {line}), 'satellite clock offset beyond the ICD range'"
+            in capsys.readouterr().err)

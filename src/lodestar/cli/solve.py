@@ -247,7 +247,8 @@ def _screened_warning(notes: dict) -> str | None:
         return None
     listed = notes.get("screened") or []  # the first examples (positioning/screening.py), not all of them
     reason = Counter(item.get("reason", "") for item in listed).most_common(1)
-    satellites = list(dict.fromkeys(item.get("sv", "") for item in listed))[:5]
+    satellites = list(dict.fromkeys(item.get("sv", "") + (f" (navigation record at line {item['line']})"
+                                                          if item.get("line") else "") for item in listed))[:5]
     example = f": e.g. {', '.join(satellites)}, '{reason[0][0]}'" if reason else ""
     return f"{count} observations set aside as physically impossible{example} (input_notes in --json)"
 

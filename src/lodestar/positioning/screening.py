@@ -51,6 +51,9 @@ def _clock_reason(letters, clock_s):
     return bad, "satellite clock offset beyond the ICD range"
 
 
+_RANGE_REASON = "pseudorange outside the geometric range from a near-Earth receiver"
+
+
 def _range_reason(corrected_m, radius_m):
     receiver_max = EQUATOR_RADIUS_M + MAX_RECEIVER_HEIGHT_M
     slack = C_MPS * RECEIVER_CLOCK_LIMIT_S + _ATMOSPHERE_M
@@ -59,7 +62,7 @@ def _range_reason(corrected_m, radius_m):
         longest = (np.sqrt(radius_m**2 - _POLAR_RADIUS_M**2) + np.sqrt(receiver_max**2 - _POLAR_RADIUS_M**2)
                    + slack)
     bad = ~((corrected_m >= shortest) & (corrected_m <= longest))
-    return bad, "pseudorange outside the geometric range from a near-Earth receiver"
+    return bad, _RANGE_REASON
 
 
 def pseudorange_outside_range(corrected_m, sat_xyz_m):
@@ -72,7 +75,7 @@ def pseudorange_outside_range(corrected_m, sat_xyz_m):
     return bad & np.isfinite(radius_m) & np.isfinite(corrected_m)
 
 
-def screen(svs, time, corrected_m, sat_xyz, sat_clock_s, usable, obs=None):
+def screen(svs, time, corrected_m, sat_xyz, sat_clock_s, usable, obs=None, record_line=None):
     """``(usable, notes)``: ``usable`` without the absurd cells, and what was flagged, for the JSON.
 
     ``corrected_m`` ``(T, S)`` pseudoranges with the satellite clock applied, ``sat_xyz``
@@ -89,15 +92,22 @@ def screen(svs, time, corrected_m, sat_xyz, sat_clock_s, usable, obs=None):
                       _orbit_reason(letters, radius_m)):
         reason[usable & bad] = text
     flagged = reason != ""
-    notes = {"screened_cells": int(flagged.sum()), "screened": examples(reason, flagged, svs, time)}
+    if record_line is not None:  # the record's line says something only of a state's fault, not of a range's
+        record_line = np.where(np.isin(reason, ("", _RANGE_REASON)), -1, record_line)
+    notes = {"screened_cells": int(flagged.sum()), "screened": examples(reason, flagged, svs, time, record_line=record_line)}
     if obs is not None:
         notes.update({k: v for k, v in obs.attrs.items() if k.startswith("epochs_")})
     return usable & ~flagged, notes
 
 
-def examples(reason, flagged, svs, time, limit: int = 20) -> list:
-    """The first ``limit`` flagged cells as ``{"time", "sv", "reason"}`` (the JSON stays small)."""
+def examples(reason, flagged, svs, time, limit: int = 20, record_line=None) -> list:
+    """The first ``limit`` flagged cells as ``{"time", "sv", "reason"}`` (the JSON stays small), with
+    ``record_line`` ``(T, S)`` the navigation record's line (``"line"``) where it is known (> 0)."""
     rows, cols = np.nonzero(flagged)
     times = np.asarray(time, dtype="datetime64[s]")
+    if record_line is not None:
+        return [{"time": str(times[t]), "sv": str(svs[s]), "reason": str(reason[t, s]),
+                 **({"line": int(record_line[t, s])} if record_line[t, s] > 0 else {})}
+                for t, s in zip(rows[:limit], cols[:limit])]
     return [{"time": str(times[t]), "sv": str(svs[s]), "reason": str(reason[t, s])}
             for t, s in zip(rows[:limit], cols[:limit])]
