@@ -243,8 +243,8 @@ def test_knots_interpolate_the_slant_delay_to_millimetres(data):
     assert np.sqrt(np.mean(difference**2)) < 0.005 and np.abs(difference).max() < 0.05
 
 
-@pytest.mark.parametrize(("coefficients", "named"), [([999990.0, 0.0, 0.0], "ai0 = 999990"),
-                                                      ([28.25, 5.0, 0.0], "ai1 = 5"), ([28.25, 0.0, -0.3], "ai2 = -0.3")])
+@pytest.mark.parametrize(("coefficients", "named"), [
+    ([999990.0, 0.0, 0.0], "ai0 = 999990"), ([28.25, 5.0, 0.0], "ai1 = 5"), ([28.25, 0.0, -0.3], "ai2 = -0.3")])
 def test_galileo_coefficients_outside_the_message_ranges_are_refused(coefficients, named):
     """The broadcast words (Galileo OS SIS ICD 2.0 Table 87) cannot carry these: a damaged header, which before
     gave a 10.9 m single-point solution without a word (bad-values sweep, 2026-12-08). ESBC's own are accepted."""

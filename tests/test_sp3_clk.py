@@ -243,9 +243,9 @@ def test_a_satellite_epoch_given_twice_keeps_the_first_and_a_conflict_is_named(d
     moved = lines[at][:40] + f"{value + 1e-3:19.12E}" + lines[at][59:]
     clk = read_clk("x.clk", content="".join(lines[:at + 1] + [moved, lines[at]] + lines[at + 1:]).encode())
     assert clk.attrs["skipped"]["duplicate AS records"] == 2
+    when = str(clk.time.values[0])[:19]
     assert clk.attrs["conflicts"] == (f"x.clk: 1 clock record repeats a satellite's epoch with another value, the "
-                                      f"first kept: G05 at {str(clk.time.values[0])[:19]} (lines {at + 1} and {at + 2}: "
-                                      f"+299792.458 m)")
+                                      f"first kept: G05 at {when} (lines {at + 1} and {at + 2}: +299792.458 m)")
     assert float(clk.clock_s.sel(sv="G05").values[0]) == value
     same = read_clk("y.clk", content="".join(lines[:at + 1] + [lines[at]] + lines[at + 1:]).encode())
     assert "conflicts" not in same.attrs

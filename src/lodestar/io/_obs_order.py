@@ -68,7 +68,8 @@ def epoch_order(times, first_fields=None, last_fields=None):
 
 def epoch_order_note(attrs, path=None) -> str | None:
     """One line on what :func:`epoch_order` did to a file (the ``epochs_*`` counts of ``attrs``), or None."""
-    counts = {key: int(attrs.get(key) or 0) for key in ("epochs_out_of_order", "epochs_duplicate", "epochs_outside_span")}
+    keys = ("epochs_out_of_order", "epochs_duplicate", "epochs_outside_span")
+    counts = {key: int(attrs.get(key) or 0) for key in keys}
     parts = [text for key, text in (("epochs_out_of_order", "{} out of time order (sorted)"),
                                     ("epochs_duplicate", "{} with the time tag of an earlier one (the first kept)"),
                                     ("epochs_outside_span", "{} more than a day outside the file's span (dropped)"))

@@ -325,7 +325,8 @@ def _set_aside(table: _Table, bad, warnings: list, what: str) -> _Table:
     if not bad.any():
         return table
     rows, cols = np.nonzero(bad)
-    warnings.append(f"{what}: " + ", ".join(f"{table.svs[c]} at {str(table.times[r])[:19]}" for r, c in zip(rows, cols)))
+    named = ", ".join(f"{table.svs[c]} at {str(table.times[r])[:19]}" for r, c in zip(rows, cols))
+    warnings.append(f"{what}: {named}")
     mask = bad if table.values.ndim == 2 else bad[..., None]
     return _Table(table.times, table.svs, np.where(mask, np.nan, table.values), table.interval_s, table.kind)
 

@@ -166,7 +166,8 @@ def prepare(obs, nav=None, *, systems=SUPPORTED_SYSTEMS, iono="klobuchar", sp3=N
             "observed_cells": int(np.isfinite(pseudorange).sum()),
             "smoothing_s": smoothing_s or 0, "systems": systems,
             "glonass_channels": {sv: float(k) for sv, k in zip(svs, channels) if np.isfinite(k)}, **precise_meta}
-    usable, meta["notes"] = screening.screen(svs, t_rx, corrected, sat_xyz, st.clock_s, usable, obs,  # absurd values out
+    # absurd values out
+    usable, meta["notes"] = screening.screen(svs, t_rx, corrected, sat_xyz, st.clock_s, usable, obs,
                                              record_line=getattr(st, "record_line", None))
     if getattr(nav, "warnings", None):  # navigation records set aside by the reader (io/rinex_nav.py)
         meta["notes"]["navigation_records_left_out"] = list(nav.warnings)

@@ -30,8 +30,8 @@ import numpy as np
 from ..constants import C_MPS
 from ..orbits.bounds import CLOCK_LIMIT_S, EQUATOR_RADIUS_M, ORBIT_RADIUS_M  # noqa: F401 (re-exported)
 
-__all__ = ["screen", "pseudorange_outside_range", "examples", "CLOCK_LIMIT_S", "ORBIT_RADIUS_M", "RECEIVER_CLOCK_LIMIT_S",
-           "MAX_RECEIVER_HEIGHT_M"]
+__all__ = ["screen", "pseudorange_outside_range", "examples", "CLOCK_LIMIT_S", "ORBIT_RADIUS_M",
+           "RECEIVER_CLOCK_LIMIT_S", "MAX_RECEIVER_HEIGHT_M"]
 
 RECEIVER_CLOCK_LIMIT_S = 1e-3  # receivers steer their clock within +-1 ms (RINEX 3.05 §5.7)
 MAX_RECEIVER_HEIGHT_M = 100e3  # ground, aircraft and balloons: below the Karman line
@@ -94,7 +94,8 @@ def screen(svs, time, corrected_m, sat_xyz, sat_clock_s, usable, obs=None, recor
     flagged = reason != ""
     if record_line is not None:  # the record's line says something only of a state's fault, not of a range's
         record_line = np.where(np.isin(reason, ("", _RANGE_REASON)), -1, record_line)
-    notes = {"screened_cells": int(flagged.sum()), "screened": examples(reason, flagged, svs, time, record_line=record_line)}
+    notes = {"screened_cells": int(flagged.sum()),
+             "screened": examples(reason, flagged, svs, time, record_line=record_line)}
     if obs is not None:
         notes.update({k: v for k, v in obs.attrs.items() if k.startswith("epochs_")})
     return usable & ~flagged, notes
