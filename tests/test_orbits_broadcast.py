@@ -211,3 +211,21 @@ def test_solve_names_the_record_of_an_impossible_state(esbc, tmp_path, capsys):
                  "--systems", "GREC", "--out", str(tmp_path / "x.csv")]) == 0
     assert (f"e.g. G13 (navigation record at line {line}), 'satellite clock offset beyond the ICD range'"
             in capsys.readouterr().err)
+
+
+def test_solve_names_a_record_that_gives_no_state(esbc, tmp_path, capsys):
+    """e = 1.5 in G13's record: no ellipse, so no state; its cells were counted in the JSON only (below the 10 %
+    'no orbit' warning). The record is named whatever the share; a healthy file says nothing of the kind."""
+    from lodestar.cli import main
+
+    def edit(lines, at):
+        lines[at + 2] = lines[at + 2][:23] + f"{1.5:19.12E}" + lines[at + 2][42:]
+
+    nav, line = _damaged_nav(esbc, tmp_path, "G13", edit)
+    hour = str(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx")
+    assert main(["solve", hour, "--nav", str(nav), "--systems", "GREC", "--out", str(tmp_path / "x.csv")]) == 0
+    assert (f"observed satellite-epochs without orbit for a damaged navigation record: 'navigation record (line "
+            f"{line}) gives no finite state' 120") in capsys.readouterr().err
+    assert main(["solve", hour, "--nav", str(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"), "--systems", "GREC",
+                 "--out", str(tmp_path / "y.csv")]) == 0
+    assert "damaged navigation record" not in capsys.readouterr().err

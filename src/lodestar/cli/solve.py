@@ -138,7 +138,8 @@ def run(args) -> int:
 
     order = epoch_order_note(info.get("input_notes") or {}, args.obs)
     for line in (order, _screened_warning(info.get("input_notes") or {}),
-                 _no_orbit_warning(info["observed_without_orbit"]), _excluded_warning(ds),
+                 _no_orbit_warning(info["observed_without_orbit"]),
+                 _damaged_record_warning(info["observed_without_orbit"]), _excluded_warning(ds),
                  *_iono_warnings(info.get("iono_models") or {}),
                  *(info.get("input_notes") or {}).get("navigation_records_left_out", []),
                  *(info.get("input_notes") or {}).get("navigation_conflicts", [])):
@@ -256,6 +257,17 @@ def _screened_warning(notes: dict) -> str | None:
 #: Share of observed satellite-epochs without an orbit above which solve says why (a navigation file of another
 #: part of the day, a single station's file that lacks satellites)
 NO_ORBIT_WARN_FRACTION = 0.1
+
+
+def _damaged_record_warning(counts: dict) -> str | None:
+    """One line when observed satellite-epochs lost their orbit to a damaged navigation record (no finite state,
+    a model field missing: ``orbits.broadcast``), whatever their share: each names the record or the field."""
+    damaged = {r: n for r, n in (counts.get("reasons") or {}).items()
+               if r.startswith("navigation record (line") or r.startswith("navigation record lacks")}
+    if not damaged:
+        return None
+    return "observed satellite-epochs without orbit for a damaged navigation record: " + "; ".join(
+        f"'{reason}' {n}" for reason, n in sorted(damaged.items(), key=lambda kv: -kv[1])[:3])
 
 
 def _no_orbit_warning(counts: dict) -> str | None:
