@@ -353,3 +353,24 @@ def test_table_says_when_no_epoch_is_solved_by_both(data):
     lines = [line for line in text.getvalue().splitlines() if line.strip().startswith("mask   40  over")]
     assert len(lines) == 2 and all("no epoch solved by both, so no PDOP or RMS change" in line for line in lines)
     assert "—" not in "".join(lines)
+
+
+def test_compare_says_what_solve_says(esbc, tmp_path, capsys):
+    """G13's code +1 km all hour: `compare` printed nothing (bad-values sweep, 2026-12-08) where `solve` names the
+    satellite RAIM kept out; it now prints solve's warnings of each set (at the first mask), naming the set."""
+    from lodestar.cli import main
+
+    lines = (esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx").read_text().splitlines(keepends=True)
+    assert any(line.startswith("G   ") and " C1C " in line[:18] for line in lines)  # GPS's first type is C1C
+    damaged = []
+    for line in lines:  # G13's first code field (C1C, RINEX 3 F14.3 from column 4) + 1000 m
+        if line.startswith("G13") and line[3:17].strip():
+            line = line[:3] + f"{float(line[3:17]) + 1000.0:14.3f}" + line[17:]
+        damaged.append(line)
+    path = tmp_path / "ESBC00DNK_R_20201770000_01D_30S_MO.rnx"
+    path.write_text("".join(damaged))
+    assert main(["compare", str(path), "--nav", str(esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz"), "--sets",
+                 "G+R+E+C", "--masks", "10", "--json", str(tmp_path / "c.json")]) == 0
+    said = "G+R+E+C: RAIM excluded G13 at 120 of 120 epochs"
+    assert said in capsys.readouterr().err
+    assert any(w.startswith(said) for w in json.loads((tmp_path / "c.json").read_text())["warnings"])

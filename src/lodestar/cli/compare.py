@@ -107,6 +107,7 @@ def run(args) -> int:
         for row in beside:
             print(f"  {row['set']:8s} Lodestar 3D RMS {row['lodestar_rms_3d_m']:.2f} m, RTKLIB "
                   f"{row['rtklib_rms_3d_m']:.2f} m on {row['epochs_both_solved']} epochs")
+    warnings = list(dict.fromkeys(warnings + _solution_warnings(result, args.obs)))
     print_warnings(warnings)
     write_json({**result.to_json(), "warnings": warnings, **({"rtklib": beside} if rtklib else {})}, args.json)
     if args.out:
@@ -114,3 +115,16 @@ def run(args) -> int:
         print(f"wrote {args.out}", file=sys.stderr)
     print(f"compare took {time.perf_counter() - start:.1f} s", file=sys.stderr)
     return 0
+
+
+def _solution_warnings(result, obs_path) -> list[str]:
+    """``solve``'s warnings of each set's solution at the first mask (cli.solve.solution_warnings), each once;
+    a line naming a set's own satellite (RAIM's exclusions) says which set."""
+    from ..positioning.output import summary
+    from .solve import solution_warnings
+
+    out = []
+    for name, ds in result.solutions.items():
+        for line in solution_warnings(ds, summary(ds), obs_path):
+            out.append(f"{name}: {line}" if line.startswith("RAIM excluded") else line)
+    return out

@@ -134,17 +134,8 @@ def run(args) -> int:
                 selection=selection.describe(),
                 mode="causal" if args.causal else "batch post-processing",
                 warnings=list(dict.fromkeys(list(warnings) + list(info.get("warnings") or []))))
-    from ..io._obs_order import epoch_order_note
-
-    order = epoch_order_note(info.get("input_notes") or {}, args.obs)
-    for line in (order, _screened_warning(info.get("input_notes") or {}),
-                 _no_orbit_warning(info["observed_without_orbit"]),
-                 _damaged_record_warning(info["observed_without_orbit"]), _excluded_warning(ds),
-                 *_iono_warnings(info.get("iono_models") or {}),
-                 *(info.get("input_notes") or {}).get("navigation_records_left_out", []),
-                 *(info.get("input_notes") or {}).get("navigation_conflicts", [])):
-        if line:  # CEDA's Galileo day: 0 of 4675 epochs solved, the cause (4231 screened ranges) in the JSON only
-            info["warnings"].append(line)
+    # CEDA's Galileo day: 0 of 4675 epochs solved, the cause (4231 screened ranges) was in the JSON only
+    info["warnings"] += solution_warnings(ds, info, args.obs)
     if conf is not None:
         info["rtklib_conf"] = {"used": conf.used, "ignored": conf.ignored}
     if args.json != "-":
@@ -214,6 +205,20 @@ _TRUTH_SUSPECT_M = 1000.0
 #: fault that lasts (its orbit, clock or code), not an epoch's outlier
 _EXCLUDED_SHARE = 0.5
 _MIN_EXCLUDED = 10
+
+
+def solution_warnings(ds, info: dict, obs_path) -> list[str]:
+    """What a single-point solution set aside or could not do, one line each (``info``: its ``summary``):
+    the epoch-order rule, screened observations, epochs without orbit, satellites RAIM kept out, the
+    ionosphere model, navigation records left out or in conflict. ``solve`` and ``compare`` print them."""
+    from ..io._obs_order import epoch_order_note
+
+    notes = info.get("input_notes") or {}
+    lines = (epoch_order_note(notes, obs_path), _screened_warning(notes),
+             _no_orbit_warning(info["observed_without_orbit"]), _damaged_record_warning(info["observed_without_orbit"]),
+             _excluded_warning(ds), *_iono_warnings(info.get("iono_models") or {}),
+             *notes.get("navigation_records_left_out", []), *notes.get("navigation_conflicts", []))
+    return [line for line in lines if line]
 
 
 def _iono_warnings(models: dict) -> list[str]:
