@@ -189,7 +189,7 @@ def test_duplicate_records_that_differ_are_named(data, esbc, tmp_path):
     path, line = _damaged_nav(esbc, tmp_path, "G13", copy_with_other_af0)
     warned = BroadcastEphemeris(read_nav(path)).warnings
     assert [w for w in warned if w.startswith("G13:")] == [
-        f"G13: two records for 2020-06-25T00:00:00 differ (af0_s; lines {line} and {line + 8}): the first is used"]
+        f"G13: two records for 2020-06-25T00:00:00 differ (af0_s, lines {line} and {line + 8}): the first is used"]
 
     def identical_copy(lines, at):
         lines[at + 8:at + 8] = lines[at:at + 8]

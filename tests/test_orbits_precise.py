@@ -213,3 +213,15 @@ def test_a_product_without_the_systems_asked_for_keeps_no_satellite(esbc):
     assert not [w for w in PreciseEphemeris(cut).warnings if "C07" in w or "J07" in w]
     whole = sp3_of_systems([iac_cj], "R")
     assert whole[0].sizes["sv"] == iac_cj.sizes["sv"]
+
+
+def test_a_product_cut_to_no_satellite_says_nothing_of_clocks(esbc):
+    """IAC's SP3 cut to BeiDou/QZSS beside GRG, in a GLONASS run, keeps no satellite: it has no clock to miss (the
+    batch's R rows said "Sta21114.sp3.gz: no clock values ... give the centre's CLK file", 2026-12-08)."""
+    from lodestar.orbits.precise import sp3_of_systems
+
+    grg = read_sp3(esbc / "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3.gz")
+    iac = read_sp3(esbc / "Sta21114.sp3.gz")
+    iac_cj = iac.isel(sv=[i for i, sv in enumerate(iac["sv"].values) if str(sv)[0] in "CJ"])
+    warnings = PreciseEphemeris(sp3_of_systems([grg, iac_cj], "R")).warnings
+    assert not [w for w in warnings if "no clock values" in w]

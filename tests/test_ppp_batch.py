@@ -235,3 +235,56 @@ def test_a_rows_product_notes_are_those_of_its_systems():
     cut = "GRG0MGXFIN_20201770000_01D_15M_ORB.SP3: truncated after epoch 2020-06-25 04:45:00"
     assert _notes_of_set([iac, cut], "R") == [cut]
     assert _notes_of_set([iac, cut], "R+C") == [iac, cut]
+
+
+def test_a_damaged_blq_costs_ocean_loading_not_the_station_days(tmp_path):
+    """A BLQ with a NaN failed every station-day of a PPP network, those it does not hold too (bad-values sweep,
+    2026-12-08); a single `ppp --blq` refuses it (tests/test_ocean_loading.py). In a batch the days run without
+    ocean loading and each row says why."""
+    from lodestar.batch.tasks import _readable_blq
+
+    good = Path(__file__).parent / "fixtures" / "oceanload_wtzr_tlse.blq"
+    assert _readable_blq(str(good)) == (str(good), None)
+    lines = good.read_text().splitlines()
+    name = next(i for i, line in enumerate(lines) if line.strip().lower() == "wtzr")
+    at = next(i for i in range(name + 1, len(lines)) if not lines[i].lstrip().startswith("$$"))  # M2 radial first
+    lines[at] = "  nan" + lines[at][lines[at].index(" .", 3):]
+    bad = tmp_path / "bad.blq"
+    bad.write_text("\n".join(lines) + "\n")
+    path, note = _readable_blq(str(bad))
+    assert path is None and note.startswith("ocean loading not applied: ") and f"line {at + 1}" in note
+    assert _readable_blq(None) == (None, None)
+
+
+def test_single_point_rows_carry_what_solve_says(esbc):
+    """A batch's single-point rows said nothing of a satellite RAIM kept out all hour (G13's code +1 km), of screened
+    codes or of navigation records left out, where `solve` names them: each set's rows now carry solve's warnings."""
+    from lodestar.batch.tasks import _with_solution_warnings
+    from lodestar.io.rinex_obs import read_obs
+    from lodestar.positioning import solve
+
+    obs = read_obs(esbc / "ESBC00DNK_R_20201770000_01D_30S_MO_120epoch.rnx", systems=("G", "R", "E", "C"))
+    obs["C1C"].loc[dict(sv="G13")] = obs["C1C"].sel(sv="G13") + 1000.0
+    ds = solve(obs, esbc / "ESBC00DNK_R_20201770000_01D_MN.rnx.gz", systems="G+R+E+C")
+    rows = [{"systems": "G+R+E+C", "warnings": "a product note"}, {"systems": "R", "warnings": ""}]
+    out = _with_solution_warnings(rows, {"G+R+E+C": ds}, "x.rnx")
+    assert out[0]["warnings"].startswith("a product note; RAIM excluded G13 at 120 of 120 epochs")
+    assert out[1]["warnings"] == ""
+
+
+def test_a_rerun_with_other_options_is_refused_without_force(network, data, tmp_path):
+    """The network was made with --blq: a re-run into the same folder without it (or with another BLQ, a corrected
+    one under the same name, other --sinex files or masks) kept the days done and said nothing (bad-values sweep,
+    2026-12-08). Refused now, naming the option; the same options resume; --force redoes every day."""
+    from lodestar.errors import LodestarError
+
+    kw = dict(sp3_dir=data / "esbc-2020-177", sinex=[data / SINEX], sets=SETS, masks=(7.0,), workers=1,
+              progress=False, ppp=True)
+    with pytest.raises(LodestarError, match="other options .*--blq: oceanload_wtzr_tlse.blq .* then, None now"):
+        run_batch([network["obs"]], data / "esbc-2020-177", network["out"], **kw)
+    edited = tmp_path / BLQ.name
+    edited.write_text(BLQ.read_text().replace(".00504", ".00505", 1))  # the same name, another content
+    with pytest.raises(LodestarError, match="--blq: .*sha256"):
+        run_batch([network["obs"]], data / "esbc-2020-177", network["out"], blq=edited, **kw)
+    again = run_batch([network["obs"]], data / "esbc-2020-177", network["out"], blq=BLQ, **kw)
+    assert again.counts["resumed"] == 2 and again.counts["done"] == 0

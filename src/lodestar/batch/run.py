@@ -12,6 +12,7 @@ worker must see the data and the output folder at the same paths (a shared file 
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ..errors import LodestarError
 from ..io.sinex import read_sinex
+from ..output import atomic_path
 from ..systems import DEFAULT_SETS, format_system_set
 from .discover import Discovery, StationDay, discover, folders_text
 from .lock import batch_lock
@@ -86,8 +88,11 @@ def _run_locked(inputs, nav_dir, out_dir, sp3_dir, sinex, sets, masks, workers, 
     found = discover(inputs, nav_dir, sp3_dir)
     products = {"antex": tuple(map(str, antex or ())), "sinex_paths": tuple(map(str, sinex or ())),
                 "bias": tuple(map(str, bias or ()))}  # phase centres / code biases for precise orbits (and PPP)
+    record = _options_record(masks, ppp, allow_truncated, gradients, blq, sinex, antex, bias)
+    _check_options(out_dir, record, force)
     sinex = _read_sinex(sinex)
     todo, resumed = _plan(found.days, out_dir, sets, force)
+    _write_options(out_dir, record)
     options = TaskOptions(sets=sets, masks=tuple(float(m) for m in masks), sinex=sinex, out_dir=str(out_dir),
                           allow_truncated=allow_truncated, ppp=ppp, blq=str(blq) if blq else None,
                           gradients=bool(gradients), **products)
@@ -137,6 +142,51 @@ def _rows_not_run(found: Discovery, sets) -> list[dict]:
             twin = StationDay(day.station, day.marker, day.date, duplicate)
             rows += skipped_rows(twin, sets, f"same station-day as {day.obs}, which was processed instead")
     return rows
+
+
+#: The options a station-day's results depend on, besides its files and sets (``_plan`` checks the sets):
+#: written as ``options.json`` in the output folder; a re-run with others would mix results made two ways.
+_OPTIONS_FILE = "options.json"
+
+
+def _file_key(path) -> str:
+    """A file as its name, size and the SHA-256 of its content (a corrected file under the same name is another)."""
+    import hashlib
+
+    data = Path(path).read_bytes() if Path(path).is_file() else b""
+    return f"{Path(path).name} ({len(data)} bytes, sha256 {hashlib.sha256(data).hexdigest()[:16]})"
+
+
+def _options_record(masks, ppp, allow_truncated, gradients, blq, sinex, antex, bias) -> dict:
+    return {"masks": sorted(float(m) for m in masks), "ppp": bool(ppp), "allow_truncated": bool(allow_truncated),
+            "gradients": bool(gradients), "blq": _file_key(blq) if blq else None,
+            "sinex": sorted(_file_key(p) for p in sinex or ()), "antex": sorted(_file_key(p) for p in antex or ()),
+            "bias": sorted(_file_key(p) for p in bias or ())}
+
+
+def _check_options(out_dir: Path, record: dict, force: bool) -> None:
+    """Refuse, without --force, to add station-days to a folder made with other options (--blq, --sinex, ...):
+    a re-run would keep the days done and quietly mix the two (a folder from before this record passes)."""
+    path = Path(out_dir) / _OPTIONS_FILE
+    if force or not path.exists():
+        return
+    try:
+        saved = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    changed = [name for name in record if name in saved and saved[name] != record[name]]
+    if changed:
+        said = "; ".join(f"--{name.replace('_', '-')}: {saved[name]} then, {record[name]} now" for name in changed)
+        raise LodestarError(f"{out_dir} holds results made with other options ({said}); batch outputs are never "
+                            "mixed or overwritten without --force (which redoes every station-day), or choose another "
+                            "--out")
+
+
+def _write_options(out_dir: Path, record: dict) -> None:
+    path = Path(out_dir) / _OPTIONS_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(record, indent=1) + "\n")
 
 
 def _plan(days: list[StationDay], out_dir: Path, sets, force: bool):

@@ -131,7 +131,23 @@ def _compare_day(day: StationDay, options: TaskOptions):
                      sinex=list(options.sinex_paths) or None, bias=list(options.bias) or None,
                      workers=1)  # a Dask worker is one single-threaded process: the network is the parallelism
     rows = _rows_from_result(day, result.rows, truth_source, _station_lat_lon(obs, truth), result.gains)
-    return _with_warnings(rows, [*day.notes, *notes]), result.solutions
+    rows = _with_warnings(rows, [*day.notes, *notes])
+    return _with_solution_warnings(rows, result.solutions, day.obs), result.solutions
+
+
+def _with_solution_warnings(rows: list[dict], solutions: dict, obs_path) -> list[dict]:
+    """Each set's rows also carry what ``solve`` would say of its solution at the first mask
+    (positioning.notes: satellites RAIM kept out, screened observations, navigation records left out ...)."""
+    from ..positioning.notes import solution_warnings
+    from ..positioning.output import summary
+
+    said = {name: solution_warnings(ds, summary(ds), obs_path) for name, ds in solutions.items()}
+    out = []
+    for row in rows:
+        extra = said.get(row.get("systems"), [])
+        text = "; ".join([t for t in (row.get("warnings") or "").split("; ") if t] + extra)
+        out.append({**row, "warnings": text})
+    return out
 
 
 def _with_warnings(rows: list[dict], notes: list[str]) -> list[dict]:
@@ -200,6 +216,8 @@ def _ppp_day(day: StationDay, options: TaskOptions):
     obs = read_obs(day.obs)
     truth, truth_source = _truth(obs, day.station, options.sinex)
     sp3, clk, notes = _ppp_products(day, options)
+    blq, blq_note = _readable_blq(options.blq)
+    notes = notes + ([blq_note] if blq_note else [])
     solutions, coordinates = {}, []
     for system_set in options.sets:
         try:
@@ -208,7 +226,7 @@ def _ppp_day(day: StationDay, options: TaskOptions):
                 solution = ppp(obs, sp3=sp3, clk=clk, nav=list(day.nav) or None,
                                systems=system_set, mode="static", mask_deg=min(options.masks),
                                sinex=list(options.sinex_paths) or None, antex=list(options.antex) or None,
-                               bias=list(options.bias) or None, blq=options.blq, gradients=options.gradients)
+                               bias=list(options.bias) or None, blq=blq, gradients=options.gradients)
         except LodestarError as exc:
             coordinates.append({"station": day.station, "date": day.date, "systems": format_system_set(system_set),
                                 "status": "failed", "reason": str(exc), "file": day.obs})
@@ -231,6 +249,21 @@ def _ppp_day(day: StationDay, options: TaskOptions):
 
 
 _SATELLITE = re.compile(r"\b([GRECJIS])\d{2}\b")
+
+
+def _readable_blq(path):
+    """``(path or None, note or None)``: a BLQ file the PPP can read, or None and why (a damaged BLQ must not
+    fail every station-day of a network, most of which it may not even hold: they run without ocean loading,
+    and each row says so; a single ``ppp --blq`` refuses it)."""
+    if not path:
+        return None, None
+    from ..io.blq import read_blq
+
+    try:
+        read_blq(path)
+    except LodestarError as exc:
+        return None, f"ocean loading not applied: {exc}"
+    return path, None
 
 
 def _notes_of_set(notes, system_set: str) -> list[str]:

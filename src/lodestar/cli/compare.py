@@ -120,8 +120,8 @@ def run(args) -> int:
 def _solution_warnings(result, obs_path) -> list[str]:
     """``solve``'s warnings of each set's solution at the first mask (cli.solve.solution_warnings), each once;
     a line naming a set's own satellite (RAIM's exclusions) says which set."""
+    from ..positioning.notes import solution_warnings
     from ..positioning.output import summary
-    from .solve import solution_warnings
 
     out = []
     for name, ds in result.solutions.items():

@@ -118,7 +118,7 @@ class _SystemRecords:
             names = [name for k, name in enumerate(fields) if not (values[row, k] == values[first[row], k]
                      or (np.isnan(values[row, k]) and np.isnan(values[first[row], k])))]
             out.append(f"{self.sv[row]}: two records for {str(self.ref[row])[:19]} differ ({', '.join(names[:4])}"
-                       f"{', ...' if len(names) > 4 else ''}; lines {self.line[first[row]]} and {self.line[row]}): "
+                       f"{', ...' if len(names) > 4 else ''}, lines {self.line[first[row]]} and {self.line[row]}): "
                        "the first is used")
         return out
 

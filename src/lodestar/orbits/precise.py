@@ -266,7 +266,8 @@ def _build_sources(sp3, clk):
         sp3_clocks = _screened(_Table.clocks(orbit_groups[name], "SP3"), name, warnings)
         clocks = _screened(_Table.clocks(clock_groups[name], "CLK"), name, warnings) if name in clock_groups \
             else sp3_clocks
-        if clocks is sp3_clocks and not np.isfinite(sp3_clocks.values).any():  # e.g. SIO's 1992 orbits
+        # e.g. SIO's 1992 orbits (a table cut to no satellite, another system's file: sp3_of_systems, says nothing)
+        if clocks is sp3_clocks and sp3_clocks.values.size and not np.isfinite(sp3_clocks.values).any():
             files = ", ".join(str(d.attrs.get("path") or name) for d in orbit_groups[name])
             warnings.append(f"{files}: no clock values (every one 999999.999999, the SP3 'no value'): its satellites "
                             f"have no precise clock; give the centre's CLK file (--clk)")

@@ -641,9 +641,9 @@ def _usage_warnings(prep, out, mask_rad: float) -> list[str]:
         times = np.asarray(prep.times_ns, "datetime64[s]")
         named = ", ".join(f"{prep.svs[j]} at {refused[j]} of {used[j]} epochs, from "
                           f"{times[np.argmax(code_refused[:, j])]}" for j in np.flatnonzero(bad))
-        notes.append(f"code refused by the filter (more than 30 m off the model, or the post-fit test; its phase too "
-                     f"where a restart could not bring it in line): {named}; a clock or orbit step in the products, "
-                     "or a bad code channel?")
+        notes.append(f"code refused by the filter (more than 30 m off the model, or the post-fit test, and its phase "
+                     f"too where a restart could not bring it in line): {named} (a clock or orbit step in the "
+                     "products, or a bad code channel?)")
     arc = prep.arc
     starts = np.zeros(arc.shape, bool)
     starts[0] = arc[0] >= 0
@@ -673,7 +673,7 @@ def _screen_codes(dual, side, times, warn):
     more = f" and {len(satellites) - 8} more" if len(satellites) > 8 else ""
     count = int(bad.sum())
     warn.append(f"{count} code observation{'s' if count > 1 else ''} set aside as physically impossible ({why}): "
-                f"{', '.join(satellites[:8])}{more}; the first {listed[0]['sv']} at {listed[0]['time']}")
+                f"{', '.join(satellites[:8])}{more}, the first {listed[0]['sv']} at {listed[0]['time']}")
     dual = replace(dual, p1_m=np.where(bad, np.nan, dual.p1_m), p2_m=np.where(bad, np.nan, dual.p2_m))
     return dual, {"screened_cells": int(bad.sum()), "screened": listed}
 
