@@ -232,7 +232,10 @@ def _ppp_day(day: StationDay, options: TaskOptions):
                                 "status": "failed", "reason": str(exc), "file": day.obs})
             continue
         solutions[format_system_set(system_set)] = solution
-        coordinates.append(_ppp_coordinate_row(day, system_set, solution, truth, truth_source))
+        row = _ppp_coordinate_row(day, system_set, solution, truth, truth_source)
+        if blq_note:  # not "no BLQ file given": one was, and could not be read
+            row["ocean_loading"] = blq_note
+        coordinates.append(row)
     frame = pd.DataFrame(coordinates).reindex(columns=PPP_COLUMNS)
     with atomic_path(day_ppp_path(options.out_dir, day.key)) as tmp:
         frame.to_parquet(tmp, index=False)
