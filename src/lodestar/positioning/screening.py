@@ -106,9 +106,7 @@ def examples(reason, flagged, svs, time, limit: int = 20, record_line=None) -> l
     ``record_line`` ``(T, S)`` the navigation record's line (``"line"``) where it is known (> 0)."""
     rows, cols = np.nonzero(flagged)
     times = np.asarray(time, dtype="datetime64[s]")
-    if record_line is not None:
-        return [{"time": str(times[t]), "sv": str(svs[s]), "reason": str(reason[t, s]),
-                 **({"line": int(record_line[t, s])} if record_line[t, s] > 0 else {})}
-                for t, s in zip(rows[:limit], cols[:limit])]
-    return [{"time": str(times[t]), "sv": str(svs[s]), "reason": str(reason[t, s])}
+    line = record_line if record_line is not None else np.full(flagged.shape, -1)
+    return [{"time": str(times[t]), "sv": str(svs[s]), "reason": str(reason[t, s]),
+             **({"line": int(line[t, s])} if line[t, s] > 0 else {})}
             for t, s in zip(rows[:limit], cols[:limit])]
